@@ -1,0 +1,66 @@
+# Thin wrapper over Meson + Ninja.  See README.md.
+#   make          build build/inkan, libinkan and inkan.pc
+#   make run      install what is missing, build, run the main job on the example
+#   make test     build and run every test (unit, integration, ASan+UBSan, fuzz smoke)
+#   make fuzz     run the fuzz targets (FUZZ_SECONDS each, default 300)
+#   make bench    run the benchmarks under bench/
+#   make install  PREFIX=/usr/local
+
+PREFIX ?= /usr/local
+BUILD ?= build
+ASAN_BUILD ?= build-asan
+FUZZ_BUILD ?= build-fuzz
+FUZZ_SECONDS ?= 300
+# Seconds each fuzz target runs inside `make test`.
+TEST_FUZZ_SECONDS ?= 30
+
+.PHONY: all deps run test test-unit test-asan test-fuzz fuzz bench install clean
+
+all: deps $(BUILD)/build.ninja
+	ninja -C $(BUILD)
+
+deps:
+	@./scripts/install-deps.sh
+
+$(BUILD)/build.ninja:
+	meson setup $(BUILD) --prefix=$(PREFIX)
+
+$(ASAN_BUILD)/build.ninja:
+	meson setup $(ASAN_BUILD) -Db_sanitize=address,undefined -Db_lundef=false \
+	    -Dc_args=-fno-sanitize-recover=all -Dbuildtype=debug
+
+$(FUZZ_BUILD)/build.ninja:
+	CC=clang meson setup $(FUZZ_BUILD) -Dfuzz=true -Db_sanitize=address,undefined \
+	    -Db_lundef=false -Dc_args='-fsanitize=fuzzer-no-link -fno-sanitize-recover=all' \
+	    -Ddefault_library=static -Dbuildtype=debugoptimized
+
+run: all
+	./scripts/run-example.sh $(BUILD)/inkan
+
+test: deps
+	./scripts/test-all.sh
+
+test-unit: all
+	meson test -C $(BUILD) --print-errorlogs
+
+test-asan: deps $(ASAN_BUILD)/build.ninja
+	ninja -C $(ASAN_BUILD)
+	ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+	    meson test -C $(ASAN_BUILD) --print-errorlogs
+
+test-fuzz: deps $(FUZZ_BUILD)/build.ninja
+	ninja -C $(FUZZ_BUILD)
+	./scripts/fuzz.sh $(FUZZ_BUILD) $(TEST_FUZZ_SECONDS)
+
+fuzz: deps $(FUZZ_BUILD)/build.ninja
+	ninja -C $(FUZZ_BUILD)
+	./scripts/fuzz.sh $(FUZZ_BUILD) $(FUZZ_SECONDS)
+
+bench: all
+	./bench/run-all.sh $(BUILD)
+
+install: all
+	meson install -C $(BUILD)
+
+clean:
+	rm -rf $(BUILD) $(ASAN_BUILD) $(FUZZ_BUILD)

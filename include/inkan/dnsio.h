@@ -1,0 +1,34 @@
+/*
+ * inkan/dnsio.h - resolver backends that do I/O (src/dns/): the zone-file
+ * backend (reads a file, answers from memory) and the libunbound backend,
+ * and ink_resolver_open(), which picks one from command-line options.
+ */
+#ifndef INKAN_DNSIO_H
+#define INKAN_DNSIO_H
+
+#include "inkan/resolver.h"
+#include "inkan/str.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* ink_resolver_zonefile_new - read and parse path; caller owns the
+ * resolver.  NULL with "FILE:LINE: reason" (or the OS error) in err. */
+struct ink_resolver *ink_resolver_zonefile_new(const char *path, const char *origin,
+                                               struct ink_str *err);
+
+/* ink_resolver_unbound_new - libunbound backend.  server is "HOST[:PORT]"
+ * to forward to (IPv6 as [ADDR]:PORT), or NULL for /etc/resolv.conf.
+ * NULL with a reason in err. */
+struct ink_resolver *ink_resolver_unbound_new(const char *server, int timeout_ms,
+                                              int no_cache, struct ink_str *err);
+
+/* ink_resolver_open - zone file if opts->zone_file, else unbound. */
+struct ink_resolver *ink_resolver_open(const struct ink_resolver_opts *opts,
+                                       struct ink_str *err);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

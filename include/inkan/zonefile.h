@@ -1,0 +1,36 @@
+/*
+ * inkan/zonefile.h - RFC 1035 master-file (zone file) parser.
+ *
+ * Reads bytes (no NUL needed), fills a struct ink_memzone.  Understands
+ * $ORIGIN, $TTL, $INCLUDE is refused (the core does no I/O), relative
+ * names, "@", parentheses, comments, \DDD and \X escapes in names and
+ * strings, multi-string TXT, and the record types of inkan/dns.h; other
+ * types are skipped with a note.  Errors read "FILE:LINE: what is wrong".
+ */
+#ifndef INKAN_ZONEFILE_H
+#define INKAN_ZONEFILE_H
+
+#include "inkan/memzone.h"
+#include "inkan/str.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Default TTL when neither $TTL nor an explicit TTL is given. */
+#define INK_ZONEFILE_TTL_DEFAULT 3600
+/* Longest logical line (after joining parentheses) accepted. */
+#define INK_ZONEFILE_LINE_MAX 65536
+
+/*
+ * ink_zonefile_parse - parse buf/len into z.  filename is used only in
+ * messages; origin (may be NULL) is the starting $ORIGIN.  Returns the
+ * number of records added, or -1 with "FILE:LINE: reason" in err.
+ */
+long ink_zonefile_parse(const uint8_t *buf, size_t len, const char *filename,
+                        const char *origin, struct ink_memzone *z, struct ink_str *err);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,37 @@
+#!/bin/sh
+# install-deps.sh - install the Debian 12 packages inkan builds and tests with.
+# Idempotent: asks dpkg what is missing and installs only that (apt-get, as root).
+set -eu
+
+PKGS="meson ninja-build pkg-config gcc clang make
+libssl-dev libunbound-dev libpsl-dev publicsuffix libyaml-dev libcmocka-dev
+libsqlite3-dev libjansson-dev libevent-dev openssl
+knot knot-dnsutils python3 python3-spf python3-dkim python3-dnspython
+opendkim-tools spfquery"
+
+missing=""
+for p in $PKGS; do
+    if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+        missing="$missing $p"
+    fi
+done
+
+[ -z "$missing" ] && exit 0
+
+if [ "$(id -u)" != 0 ]; then
+    echo "install-deps: missing packages:$missing" >&2
+    echo "install-deps: run as root (or: sudo apt-get install$missing)" >&2
+    exit 1
+fi
+
+echo "install-deps: installing$missing"
+export DEBIAN_FRONTEND=noninteractive
+# Keep package postinst scripts from starting daemons (knot) on the host.
+if [ ! -e /usr/sbin/policy-rc.d ]; then
+    printf '#!/bin/sh\nexit 101\n' > /usr/sbin/policy-rc.d
+    chmod 755 /usr/sbin/policy-rc.d
+    trap 'rm -f /usr/sbin/policy-rc.d' EXIT
+fi
+apt-get update -qq || true
+# shellcheck disable=SC2086
+apt-get install -y -qq --no-install-recommends $missing

@@ -1,0 +1,63 @@
+#!/bin/bash
+# test-all.sh - what `make test` runs: the normal build and its tests, the
+# same tests under ASan+UBSan, then every fuzz target briefly.  Prints one
+# closing line "N passed, N failed" over all of it.
+set -u
+cd "$(dirname "$0")/.."
+
+passed=0
+failed=0
+status=0
+
+# run_meson_tests DIR LABEL - meson test in DIR, add its counts
+run_meson_tests() {
+    local dir=$1 label=$2 log ok fail
+    log=$(mktemp)
+    echo "== $label: meson test -C $dir"
+    ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1} \
+    UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1} \
+        meson test -C "$dir" --print-errorlogs --num-processes 2 2>&1 | tee "$log"
+    local rc=${PIPESTATUS[0]}
+    ok=$(awk '/^Ok:/ {print $2}' "$log" | tail -1)
+    fail=$(awk '/^(Fail|Timeout|Unexpected Pass):/ {s += $NF} END {print s + 0}' "$log")
+    passed=$((passed + ${ok:-0}))
+    failed=$((failed + ${fail:-0}))
+    if [ "$rc" != 0 ]; then
+        status=1
+        [ "${fail:-0}" = 0 ] && failed=$((failed + 1))
+    fi
+    rm -f "$log"
+}
+
+echo "== build"
+if [ ! -f build/build.ninja ]; then meson setup build || exit 1; fi
+ninja -C build || exit 1
+run_meson_tests build "tests"
+
+echo "== build with ASan+UBSan"
+if [ ! -f build-asan/build.ninja ]; then
+    meson setup build-asan -Db_sanitize=address,undefined -Db_lundef=false \
+        -Dc_args=-fno-sanitize-recover=all -Dbuildtype=debug || exit 1
+fi
+ninja -C build-asan || exit 1
+run_meson_tests build-asan "tests under ASan+UBSan"
+
+echo "== fuzz targets (${TEST_FUZZ_SECONDS:-30}s each)"
+if [ ! -f build-fuzz/build.ninja ]; then
+    CC=clang meson setup build-fuzz -Dfuzz=true -Db_sanitize=address,undefined \
+        -Db_lundef=false -Dc_args='-fsanitize=fuzzer-no-link -fno-sanitize-recover=all' \
+        -Ddefault_library=static -Dbuildtype=debugoptimized || exit 1
+fi
+ninja -C build-fuzz || exit 1
+fuzzlog=$(mktemp)
+./scripts/fuzz.sh build-fuzz "${TEST_FUZZ_SECONDS:-30}" | tee "$fuzzlog"
+[ "${PIPESTATUS[0]}" = 0 ] || status=1
+fp=$(grep -c '^fuzz ok ' "$fuzzlog")
+ff=$(grep -c '^fuzz FAILED ' "$fuzzlog")
+passed=$((passed + fp))
+failed=$((failed + ff))
+rm -f "$fuzzlog"
+
+echo
+echo "$passed passed, $failed failed"
+exit $status

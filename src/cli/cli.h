@@ -1,0 +1,77 @@
+/*
+ * cli.h - what the subcommands of the inkan command share: exit codes,
+ * error printing, the DNS source options (--zone, --dns, --timeout) and
+ * the command table's entry points.
+ *
+ * Only main() exits; subcommands return an exit code.
+ */
+#ifndef INKAN_CLI_H
+#define INKAN_CLI_H
+
+#include <stdio.h>
+
+#include "inkan/resolver.h"
+
+/* Exit codes common to every subcommand (see man/inkan.1). */
+#define INK_EXIT_OK 0
+#define INK_EXIT_OPERR 1 /* operational error: unreadable file, no resolver */
+#define INK_EXIT_USAGE 2 /* bad command line */
+
+/* Long-option ids shared by subcommands (kept above any single-char id). */
+enum {
+    CLI_OPT_ZONE = 1000,
+    CLI_OPT_DNS,
+    CLI_OPT_TIMEOUT,
+    CLI_OPT_ORIGIN,
+    CLI_OPT_JSON,
+    CLI_OPT_FIRST_FREE /* subcommands number their own options from here */
+};
+
+/* The getopt_long entries for the DNS source options, to splice in. */
+#define CLI_DNS_LONGOPTS                                                  \
+    {"zone", required_argument, NULL, CLI_OPT_ZONE},                      \
+    {"dns", required_argument, NULL, CLI_OPT_DNS},                        \
+    {"timeout", required_argument, NULL, CLI_OPT_TIMEOUT},                \
+    {"origin", required_argument, NULL, CLI_OPT_ORIGIN}
+
+/* Help text lines for the DNS source options. */
+#define CLI_DNS_HELP                                                          \
+    "  --zone FILE          answer DNS queries from an RFC 1035 zone file\n"  \
+    "  --origin NAME        $ORIGIN to read --zone FILE with\n"               \
+    "  --dns HOST[:PORT]    send DNS queries to this server\n"               \
+    "  --timeout SECONDS    time one DNS query may take (default 5)\n"
+
+/* cli_prog - the program name used in messages ("inkan") */
+extern const char *cli_prog;
+
+/* cli_error - print "inkan: CONTEXT: message" to stderr */
+void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/*
+ * cli_dns_option - handle one of the CLI_OPT_ZONE/DNS/TIMEOUT/ORIGIN
+ * options into opts.  Returns 1 if opt was one of them, 0 if not, and -1
+ * (after printing why) on a bad value.
+ */
+int cli_dns_option(struct ink_resolver_opts *opts, int opt, const char *arg);
+
+/*
+ * cli_resolver_open - open the resolver the options name (zone file or
+ * libunbound).  NULL after printing why.  Caller frees with
+ * ink_resolver_free().
+ */
+struct ink_resolver *cli_resolver_open(const struct ink_resolver_opts *opts);
+
+/* cli_stdout_is_tty - whether colour/progress output is wanted */
+int cli_stdout_is_tty(void);
+
+/* A subcommand: argc/argv start at the subcommand's own name. */
+struct cli_command {
+    const char *name;
+    int (*run)(int argc, char **argv);
+    const char *summary;
+};
+
+/* Subcommand entry points (one file each under src/cli/). */
+int cmd_version(int argc, char **argv);
+
+#endif

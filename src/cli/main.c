@@ -1,0 +1,68 @@
+/*
+ * main.c - the inkan command: dispatch to subcommands.  The only place
+ * that exits the process.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "cli/cli.h"
+
+#ifndef INKAN_VERSION
+#define INKAN_VERSION "0.1.0"
+#endif
+
+/* The subcommands.  Keep one entry per line, grouped by area. */
+static const struct cli_command commands[] = {
+    {"version", cmd_version, "print the version"},
+    /* spf */
+    /* dkim */
+    /* check / provision / domain */
+};
+
+#define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
+
+/* usage - the top-level help */
+static void usage(FILE *fp)
+{
+    size_t i;
+
+    fprintf(fp, "usage: inkan COMMAND [OPTIONS]\n\n"
+                "Email authentication: SPF, DKIM and DMARC checks, provisioning, signing.\n\n"
+                "Commands:\n");
+    for (i = 0; i < NCOMMANDS; i++)
+        fprintf(fp, "  %-12s %s\n", commands[i].name, commands[i].summary);
+    fprintf(fp, "\nRun 'inkan COMMAND --help' for a command's options; 'man inkan' for all.\n"
+                "Exit status: 0 done, 1 operational error, 2 usage error "
+                "(some commands add their own: see --help).\n");
+}
+
+/* cmd_version - print the version */
+int cmd_version(int argc, char **argv)
+{
+    (void)argc;
+    (void)argv;
+    printf("inkan %s\n", INKAN_VERSION);
+    return INK_EXIT_OK;
+}
+
+int main(int argc, char **argv)
+{
+    size_t i;
+
+    if (argc < 2) {
+        usage(stderr);
+        return INK_EXIT_USAGE;
+    }
+    if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 ||
+        strcmp(argv[1], "help") == 0) {
+        usage(stdout);
+        return INK_EXIT_OK;
+    }
+    if (strcmp(argv[1], "--version") == 0)
+        return cmd_version(argc - 1, argv + 1);
+    for (i = 0; i < NCOMMANDS; i++)
+        if (strcmp(argv[1], commands[i].name) == 0)
+            return commands[i].run(argc - 1, argv + 1);
+    cli_error("unknown command '%s' (see 'inkan --help')", argv[1]);
+    return INK_EXIT_USAGE;
+}
