@@ -81,7 +81,9 @@ enum ink_spf_lint_severity {
 #define INK_SPF_LINT_DUPLICATE "duplicate-records"       /* error: permerror */
 #define INK_SPF_LINT_SYNTAX "syntax-error"               /* error: permerror */
 #define INK_SPF_LINT_UNKNOWN_MECH "unknown-mechanism"    /* error: permerror */
-#define INK_SPF_LINT_UNKNOWN_MOD "unknown-modifier"      /* info: ignored */
+#define INK_SPF_LINT_UNKNOWN_MOD "unknown-modifier"      /* info: ignored (warning when
+                                                          * it looks like a mistyped
+                                                          * mechanism: include=x) */
 #define INK_SPF_LINT_PASS_ALL "pass-all"                 /* error: +all */
 #define INK_SPF_LINT_NEUTRAL_ALL "neutral-all"           /* warning: ?all */
 #define INK_SPF_LINT_NO_ALL "no-all"                     /* warning: no all/redirect */

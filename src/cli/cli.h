@@ -75,5 +75,8 @@ struct cli_command {
 int cmd_version(int argc, char **argv);
 /* dkim.c */
 int cmd_dkim(int argc, char **argv);
+/* spf_lint.c: `inkan spf lint ...`; spf.c's cmd_spf hands over argv
+ * starting at "lint" */
+int cmd_spf_lint(int argc, char **argv);
 
 #endif

@@ -695,7 +695,8 @@ static void follow_target(struct lint_pass *p, const struct lint_ctx *c,
         n->status = "not-followed";
         goto out;
     }
-    if (s.a->status == INK_DNS_NXDOMAIN || s.a->status == INK_DNS_NODATA || s.nspf == 0) {
+    if (!is_temp(s.a) &&
+        (s.a->status == INK_DNS_NXDOMAIN || s.a->status == INK_DNS_NODATA || s.nspf == 0)) {
         int nx = s.a->status == INK_DNS_NXDOMAIN;
 
         n->status = nx ? "nxdomain" : "none";
@@ -1226,10 +1227,10 @@ static void report_diags(struct lint_pass *p, const struct lint_ctx *c,
         if (t != NULL) {
             ink_str_puts(&m, " in ");
             put_quoted(&m, t->text.p, t->text.len);
-            off = t->text.off;
-            len = t->text.len;
+            if (len == 0 && off < t->text.off + t->text.len)
+                len = t->text.off + t->text.len - off;
         }
-        ink_str_printf(&m, " at column %zu: receivers give permerror", d->off + 1);
+        ink_str_puts(&m, ": receivers give permerror");
         if (t != NULL && spans_bound(c, t->text.off, t->text.len))
             ink_str_puts(&m, "; the term spans two TXT strings, which are joined without a "
                              "space: end the first string with a space");
@@ -1244,6 +1245,56 @@ static void report_diags(struct lint_pass *p, const struct lint_ctx *c,
         add_finding(p, INK_SPF_LINT_ERROR, diag_code(d->code), c->label, (long)off, len, fix,
                     ink_str_cstr(&m));
         free(typo);
+        free(fix);
+        ink_str_free(&m);
+    }
+}
+
+/* starts_term - does text (len bytes) begin with a mechanism or modifier
+ * name, as a term glued to the one before it would? */
+static int starts_term(const char *text, size_t len)
+{
+    static const char *const names[] = {"include", "all", "a", "mx", "ptr", "ip4", "ip6",
+                                        "exists", "redirect", "exp"};
+    size_t q = 0, i;
+
+    if (len > 0 && strchr("+-~?", text[0]) != NULL)
+        q = 1;
+    for (i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+        size_t nl = strlen(names[i]);
+
+        if (len >= q + nl && strncasecmp(text + q, names[i], nl) == 0 &&
+            (len == q + nl || strchr(":=/", text[q + nl]) != NULL))
+            return 1;
+    }
+    return 0;
+}
+
+/* check_split - a term straddling a string boundary where the next string
+ * starts a new term: the publisher meant a space there (TXT strings are
+ * joined without one, RFC 7208 3.3) */
+static void check_split(struct lint_pass *p, const struct lint_ctx *c,
+                        const struct ink_spf_term *t)
+{
+    size_t i;
+
+    for (i = 0; i < c->nbounds; i++) {
+        size_t b = c->bounds[i];
+        struct ink_str m = INK_STR_INIT;
+        char *fix = NULL;
+
+        if (!(b > t->text.off && b < t->text.off + t->text.len))
+            continue;
+        if (!starts_term(c->text + b, t->text.off + t->text.len - b))
+            continue;
+        ink_str_puts(&m, "the term ");
+        put_quoted(&m, t->text.p, t->text.len);
+        ink_str_printf(&m, " spans two TXT strings, which are joined without a space "
+                           "(RFC 7208 3.3): end the first string with a space");
+        if (c->is_root)
+            fix = add_edit(p, c->text, c->len, b, 0, " ");
+        add_finding(p, INK_SPF_LINT_WARNING, INK_SPF_LINT_STRING_SPLIT, c->label, (long)b, 0,
+                    fix, ink_str_cstr(&m));
         free(fix);
         ink_str_free(&m);
     }
@@ -1295,6 +1346,8 @@ static void walk_record(struct lint_pass *p, const struct lint_ctx *c,
             }
             continue; /* never evaluated: not counted, not followed */
         }
+        if (c->nbounds > 0)
+            check_split(p, c, t);
         if (ink_spf_kind_counts_lookup(t->kind) && t->kind != INK_SPF_T_REDIRECT)
             node->lookups_self++;
         switch (t->kind) {
@@ -1364,14 +1417,30 @@ static void walk_record(struct lint_pass *p, const struct lint_ctx *c,
         case INK_SPF_T_EXP:
             check_exp(p, c, t);
             break;
-        case INK_SPF_T_UNKNOWN_MOD:
+        case INK_SPF_T_UNKNOWN_MOD: {
+            /* "include=x" reads as a modifier nobody knows: the include
+             * is silently lost, so say so loudly */
+            char *typo = typo_fix(t->text.p, t->text.len);
+
             ink_str_truncate(&m, 0);
             ink_str_puts(&m, "unknown modifier ");
             put_quoted(&m, t->text.p, t->text.len);
             ink_str_puts(&m, " is ignored by receivers");
-            add_finding(p, INK_SPF_LINT_INFO, INK_SPF_LINT_UNKNOWN_MOD, c->label,
-                        (long)t->text.off, t->text.len, NULL, ink_str_cstr(&m));
+            if (typo != NULL) {
+                ink_str_puts(&m, "; did you mean ");
+                put_quoted(&m, typo, strlen(typo));
+                ink_str_putc(&m, '?');
+                if (c->is_root)
+                    fix = add_edit(p, c->text, c->len, t->text.off, t->text.len, typo);
+            }
+            add_finding(p, typo != NULL ? INK_SPF_LINT_WARNING : INK_SPF_LINT_INFO,
+                        INK_SPF_LINT_UNKNOWN_MOD, c->label, (long)t->text.off, t->text.len, fix,
+                        ink_str_cstr(&m));
+            free(fix);
+            fix = NULL;
+            free(typo);
             break;
+        }
         default:
             fl->ok = 0; /* T_INVALID: reported from the diagnostics */
             break;
@@ -1712,9 +1781,9 @@ static void check_sizes(struct lint_pass *p, const struct lint_ctx *c,
     size = rr != NULL ? answer_size(owner, txt, 0)
                       : answer_size(owner, txt, rdata_size(c->len));
     if (size > INK_SPF_LINT_UDP_MAX) {
-        ink_str_printf(&m, "the TXT answer for %s would be %zu bytes (%zu-byte SPF record%s), "
+        ink_str_printf(&m, "the TXT answer for %s %s %zu bytes (%zu-byte SPF record%s), "
                            "over %d: receivers need TCP or EDNS0 to read it, and some fail",
-                       owner, size, c->len,
+                       owner, rr != NULL ? "is" : "would be", size, c->len,
                        txt != NULL && count_data(txt) > 1 ? " plus the other TXT records" : "",
                        INK_SPF_LINT_UDP_MAX);
         add_finding(p, INK_SPF_LINT_WARNING, INK_SPF_LINT_ANSWER_LONG, c->label, -1, 0, NULL,
@@ -1843,10 +1912,9 @@ static int run_pass(struct ink_spf_lint *l)
         if (root->lookups_total > INK_SPF_LINT_LOOKUP_LIMIT) {
             ink_str_truncate(&m, 0);
             ink_str_printf(&m, "%u DNS-querying terms through the include/redirect tree, over "
-                               "the limit of %d: receivers give permerror once the %dth is "
-                               "reached (",
-                           root->lookups_total, INK_SPF_LINT_LOOKUP_LIMIT,
-                           INK_SPF_LINT_LOOKUP_LIMIT + 1);
+                               "the limit of %d: receivers give permerror when evaluation "
+                               "reaches the one past the limit (cost per term: ",
+                           root->lookups_total, INK_SPF_LINT_LOOKUP_LIMIT);
             describe_breakdown(&m, root, c.text, c.len);
             ink_str_putc(&m, ')');
             add_finding(&p, INK_SPF_LINT_ERROR, INK_SPF_LINT_TOO_MANY_LOOKUPS, label, -1, 0,
@@ -1863,9 +1931,8 @@ static int run_pass(struct ink_spf_lint *l)
         if (root->voids_total > INK_SPF_LINT_VOID_LIMIT) {
             ink_str_truncate(&m, 0);
             ink_str_printf(&m, "%u void lookups (names with no records) in the tree, over the "
-                               "limit of %d: receivers give permerror when they reach the %dth",
-                           root->voids_total, INK_SPF_LINT_VOID_LIMIT,
-                           INK_SPF_LINT_VOID_LIMIT + 1);
+                               "limit of %d: receivers give permerror at the first one past the limit",
+                           root->voids_total, INK_SPF_LINT_VOID_LIMIT);
             add_finding(&p, INK_SPF_LINT_ERROR, INK_SPF_LINT_TOO_MANY_VOIDS, label, -1, 0, NULL,
                         ink_str_cstr(&m));
         }
