@@ -74,4 +74,8 @@ struct cli_command {
 /* Subcommand entry points (one file each under src/cli/). */
 int cmd_version(int argc, char **argv);
 
+/* spf: `inkan spf` (spf.c) dispatches `inkan spf lint` to cmd_spf_lint
+ * (spf_lint.c). */
+int cmd_spf(int argc, char **argv);
+
 #endif

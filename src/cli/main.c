@@ -15,6 +15,7 @@
 static const struct cli_command commands[] = {
     {"version", cmd_version, "print the version"},
     /* spf */
+    {"spf", cmd_spf, "evaluate SPF for a client (and 'spf lint' a domain's SPF)"},
     /* dkim */
     /* check / provision / domain */
 };
