@@ -15,7 +15,6 @@
 static const struct cli_command commands[] = {
     {"version", cmd_version, "print the version"},
     /* spf */
-    {"spf", cmd_spf, "evaluate SPF for a client (and 'spf lint' a domain's SPF)"},
     /* dkim */
     {"dkim", cmd_dkim, "DKIM: verify, sign, generate and test keys"},
     /* check / provision / domain */
