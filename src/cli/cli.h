@@ -79,4 +79,8 @@ int cmd_dkim(int argc, char **argv);
  * starting at "lint" */
 int cmd_spf_lint(int argc, char **argv);
 
+/* spf: `inkan spf` (spf.c) dispatches `inkan spf lint` to cmd_spf_lint
+ * (spf_lint.c). */
+int cmd_spf(int argc, char **argv);
+
 #endif
