@@ -43,6 +43,12 @@ int ink_memzone_add_txt(struct ink_memzone *z, const char *owner, uint16_t type,
                         uint32_t ttl, size_t n, const uint8_t *const *strings,
                         const size_t *lens);
 
+/* ink_memzone_touch - make owner exist without adding a record, so that
+ * queries for it answer NODATA rather than NXDOMAIN: what a zone-file
+ * record of a type inkan does not model (CAA, SRV, ...) leaves behind.
+ * 0, or -1 on a bad name or ENOMEM. */
+int ink_memzone_touch(struct ink_memzone *z, const char *owner);
+
 /* ink_memzone_set_fault - every query for owner (any type when type is 0)
  * answers with status (INK_DNS_TIMEOUT or INK_DNS_SERVFAIL).  0 or -1. */
 int ink_memzone_set_fault(struct ink_memzone *z, const char *owner, uint16_t type,

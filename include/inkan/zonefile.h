@@ -19,8 +19,11 @@ extern "C" {
 
 /* Default TTL when neither $TTL nor an explicit TTL is given. */
 #define INK_ZONEFILE_TTL_DEFAULT 3600
-/* Longest logical line (after joining parentheses) accepted. */
-#define INK_ZONEFILE_LINE_MAX 65536
+/* Longest logical line (after joining parentheses) accepted: room for a
+ * full 65535-byte TXT RDATA written with \DDD escapes. */
+#define INK_ZONEFILE_LINE_MAX 262144
+/* Largest zone file the zone-file backend reads. */
+#define INK_ZONEFILE_FILE_MAX ((size_t)256 << 20)
 
 /*
  * ink_zonefile_parse - parse buf/len into z.  filename is used only in
@@ -29,6 +32,16 @@ extern "C" {
  */
 long ink_zonefile_parse(const uint8_t *buf, size_t len, const char *filename,
                         const char *origin, struct ink_memzone *z, struct ink_str *err);
+
+/*
+ * ink_zonefile_parse_notes - as ink_zonefile_parse, and appends to notes
+ * (may be NULL) one line "FILE:LINE: skipped TYPE record (...)" per
+ * record of a type inkan does not model (CAA, DS, SRV, TYPE65, ...), the
+ * first few of them and then a count.  Such records are not errors.
+ */
+long ink_zonefile_parse_notes(const uint8_t *buf, size_t len, const char *filename,
+                              const char *origin, struct ink_memzone *z, struct ink_str *err,
+                              struct ink_str *notes);
 
 #ifdef __cplusplus
 }

@@ -278,6 +278,16 @@ int ink_memzone_add_txt1(struct ink_memzone *z, const char *owner, uint16_t type
     return ink_memzone_add_txt(z, owner, type, ttl, 1, &s, &len);
 }
 
+/* ink_memzone_touch - make owner exist (NODATA), adding no record */
+int ink_memzone_touch(struct ink_memzone *z, const char *owner)
+{
+    char name[INK_DNS_NAME_MAX + 1];
+
+    if (ink_dns_name_normalize(owner, strlen(owner), name, sizeof(name)) < 0)
+        return -1;
+    return node_get(z, name) != NULL ? 0 : -1;
+}
+
 /* ink_memzone_set_fault - make queries for owner fail */
 int ink_memzone_set_fault(struct ink_memzone *z, const char *owner, uint16_t type,
                           enum ink_dns_status status)
