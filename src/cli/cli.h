@@ -73,5 +73,11 @@ struct cli_command {
 
 /* Subcommand entry points (one file each under src/cli/). */
 int cmd_version(int argc, char **argv);
+/* dkim.c */
+int cmd_dkim(int argc, char **argv);
+
+/* spf: `inkan spf` (spf.c) dispatches `inkan spf lint` to cmd_spf_lint
+ * (spf_lint.c). */
+int cmd_spf(int argc, char **argv);
 
 #endif
