@@ -88,4 +88,8 @@ int cli_write_file(const char *path, const void *buf, size_t len, unsigned mode,
 /* cli_profile_load - read and parse a sender profile, or NULL after printing why */
 struct ink_profile *cli_profile_load(const char *path);
 
+/* spf: `inkan spf` (spf.c) dispatches `inkan spf lint` to cmd_spf_lint
+ * (spf_lint.c). */
+int cmd_spf(int argc, char **argv);
+
 #endif
