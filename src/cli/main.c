@@ -18,6 +18,8 @@ static const struct cli_command commands[] = {
     /* dkim */
     {"dkim", cmd_dkim, "DKIM: verify, sign, generate and test keys"},
     /* check / provision / domain */
+    {"provision", cmd_provision, "compute and write the DNS records a sending platform needs"},
+    {"domain", cmd_domain, "follow publication: add, verify, status, list, watch, remove"},
 };
 
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
