@@ -855,6 +855,26 @@ static int target_name(const struct lint_ctx *c, const struct ink_spf_term *t, c
     return ink_dns_name_normalize(c->domain, strlen(c->domain), out, outsz) > 0;
 }
 
+/* note_unchecked - say why an a/mx term's name was not looked up */
+static void note_unchecked(struct lint_pass *p, const struct lint_ctx *c,
+                           const struct ink_spf_term *t)
+{
+    struct ink_str m = INK_STR_INIT;
+
+    put_quoted(&m, t->text.p, t->text.len);
+    if (t->flags & INK_SPF_TF_MACRO) {
+        ink_str_puts(&m, " uses macros: its name depends on the message and was not checked");
+        add_finding(p, INK_SPF_LINT_INFO, INK_SPF_LINT_MACRO_NOT_FOLLOWED, c->label,
+                    (long)t->text.off, t->text.len, NULL, ink_str_cstr(&m));
+    } else if (t->arg.len == 0 && c->domain == NULL) {
+        ink_str_puts(&m, " queries the record's own domain, which was not given (--domain): "
+                         "not checked");
+        add_finding(p, INK_SPF_LINT_INFO, INK_SPF_LINT_LIMIT, c->label, (long)t->text.off,
+                    t->text.len, NULL, ink_str_cstr(&m));
+    }
+    ink_str_free(&m);
+}
+
 /* note_void - count and report a void lookup caused by term t */
 static void note_void(struct lint_pass *p, const struct lint_ctx *c,
                       const struct ink_spf_term *t, struct ink_spf_lint_node *node,
@@ -884,6 +904,7 @@ static void check_a(struct lint_pass *p, const struct lint_ctx *c, const struct 
     const struct ink_dns_answer *a4, *a6;
 
     if (!target_name(c, t, name, sizeof(name))) {
+        note_unchecked(p, c, t);
         fl->ok = 0;
         return;
     }
@@ -927,6 +948,7 @@ static void check_mx(struct lint_pass *p, const struct lint_ctx *c,
     size_t i, nmx;
 
     if (!target_name(c, t, name, sizeof(name))) {
+        note_unchecked(p, c, t);
         fl->ok = 0;
         return;
     }
@@ -1888,6 +1910,7 @@ static int run_pass(struct ink_spf_lint *l)
                 c.nbounds = string_bounds(rr, &bounds);
                 c.bounds = bounds;
                 if (nspf > 1) {
+                    root->status = "permerror";
                     merged = merge_records(txt);
                     ink_str_printf(&m, "%s publishes %zu SPF records: receivers give permerror "
                                        "for every message; publish one (a merge is proposed; "
