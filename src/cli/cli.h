@@ -80,4 +80,7 @@ int cmd_dkim(int argc, char **argv);
  * (spf_lint.c). */
 int cmd_spf(int argc, char **argv);
 
+/* check.c: `inkan check` */
+int cmd_check(int argc, char **argv);
+
 #endif
