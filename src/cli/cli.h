@@ -95,4 +95,7 @@ struct ink_profile *cli_profile_load(const char *path);
  * (spf_lint.c). */
 int cmd_spf(int argc, char **argv);
 
+/* check.c: `inkan check` */
+int cmd_check(int argc, char **argv);
+
 #endif
