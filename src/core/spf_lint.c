@@ -264,8 +264,7 @@ static void add_finding(struct lint_pass *p, enum ink_spf_lint_severity sev, con
     f->domain = dup_cstr(domain != NULL ? domain : "");
     f->fix = fix != NULL ? dup_cstr(fix) : NULL;
     if (fix != NULL && strlen(fix) > INK_SPF_LINT_STRING_MAX)
-        f->zone = ink_spf_lint_zone_line(domain != NULL && domain[0] != '(' ? domain
-                                                                          : "example.com",
+        f->zone = ink_spf_lint_zone_line(domain != NULL && domain[0] != '(' ? domain : NULL,
                                          fix, strlen(fix));
     if (f->message == NULL || f->domain == NULL || (fix != NULL && f->fix == NULL)) {
         free(f->message);
@@ -1771,7 +1770,7 @@ static void check_sizes(struct lint_pass *p, const struct lint_ctx *c,
                         const struct ink_dns_answer *txt, const struct ink_dns_rr *rr)
 {
     struct ink_str m = INK_STR_INIT;
-    const char *owner = c->domain != NULL ? c->domain : "example.com";
+    const char *owner = c->domain; /* NULL: "@" in zone lines */
     size_t size;
 
     if (rr == NULL && c->len > INK_SPF_LINT_STRING_MAX) {
@@ -1800,12 +1799,15 @@ static void check_sizes(struct lint_pass *p, const struct lint_ctx *c,
                 ink_str_truncate(&m, 0);
             }
     }
+    /* without a domain, size the answer for a typical 16-byte name */
     size = rr != NULL ? answer_size(owner, txt, 0)
-                      : answer_size(owner, txt, rdata_size(c->len));
+                      : answer_size(owner != NULL ? owner : "mail.example.com", txt,
+                                    rdata_size(c->len));
     if (size > INK_SPF_LINT_UDP_MAX) {
         ink_str_printf(&m, "the TXT answer for %s %s %zu bytes (%zu-byte SPF record%s), "
                            "over %d: receivers need TCP or EDNS0 to read it, and some fail",
-                       owner, rr != NULL ? "is" : "would be", size, c->len,
+                       owner != NULL ? owner : "the domain", rr != NULL ? "is" : "would be",
+                       size, c->len,
                        txt != NULL && count_data(txt) > 1 ? " plus the other TXT records" : "",
                        INK_SPF_LINT_UDP_MAX);
         add_finding(p, INK_SPF_LINT_WARNING, INK_SPF_LINT_ANSWER_LONG, c->label, -1, 0, NULL,
@@ -2175,7 +2177,10 @@ char *ink_spf_lint_zone_line(const char *owner, const char *rec, size_t len)
     struct ink_str s = INK_STR_INIT;
     size_t pos = 0;
 
-    ink_str_printf(&s, "%s. IN TXT", owner);
+    if (owner == NULL || owner[0] == '\0')
+        ink_str_puts(&s, "@ IN TXT");
+    else
+        ink_str_printf(&s, "%s. IN TXT", owner);
     do {
         size_t n = len - pos, i;
 

@@ -710,6 +710,9 @@ static void test_zone_line(void **state)
     }
     assert_memory_equal(zl, "example.com. IN TXT \"v=spf1 ", 26);
     free(zl);
+    zl = ink_spf_lint_zone_line(NULL, "v=spf1 -all", 11);
+    assert_string_equal(zl, "@ IN TXT \"v=spf1 -all\"");
+    free(zl);
     zl = ink_spf_lint_zone_line("example.com", "a\"b\\c", 5);
     assert_string_equal(zl, "example.com. IN TXT \"a\\\"b\\\\c\"");
     free(zl);
