@@ -76,6 +76,9 @@ struct cli_command {
 int cmd_version(int argc, char **argv);
 /* dkim.c */
 int cmd_dkim(int argc, char **argv);
+/* spf_lint.c: `inkan spf lint ...`; spf.c's cmd_spf hands over argv
+ * starting at "lint" */
+int cmd_spf_lint(int argc, char **argv);
 /* provision.c, domain.c: sending-domain provisioning and verification */
 int cmd_provision(int argc, char **argv);
 int cmd_domain(int argc, char **argv);
@@ -91,5 +94,8 @@ struct ink_profile *cli_profile_load(const char *path);
 /* spf: `inkan spf` (spf.c) dispatches `inkan spf lint` to cmd_spf_lint
  * (spf_lint.c). */
 int cmd_spf(int argc, char **argv);
+
+/* check.c: `inkan check` */
+int cmd_check(int argc, char **argv);
 
 #endif
