@@ -73,5 +73,7 @@ struct cli_command {
 
 /* Subcommand entry points (one file each under src/cli/). */
 int cmd_version(int argc, char **argv);
+/* dkim.c */
+int cmd_dkim(int argc, char **argv);
 
 #endif

@@ -16,6 +16,7 @@ static const struct cli_command commands[] = {
     {"version", cmd_version, "print the version"},
     /* spf */
     /* dkim */
+    {"dkim", cmd_dkim, "DKIM: verify, sign, generate and test keys"},
     /* check / provision / domain */
 };
 

@@ -1,0 +1,16 @@
+/*
+ * spf_internal.h - pieces shared between the SPF core files (record
+ * parser, macro expander, evaluator); not part of the public API.
+ */
+#ifndef INKAN_SPF_INTERNAL_H
+#define INKAN_SPF_INTERNAL_H
+
+#include "inkan/spf.h"
+
+/* spf_macro_check_domain - check a domain-spec's macro-string in domain
+ * mode (c, r, t refused); *ends_macro tells whether it ends with a
+ * macro-expand.  0 or -1 with *err set (offsets relative to spec). */
+int spf_macro_check_domain(const char *spec, size_t len, unsigned *flags, int *ends_macro,
+                           struct ink_spf_diag *err);
+
+#endif
