@@ -16,6 +16,8 @@
 
 /* Bytes of an untrusted reason printed. */
 #define DNS_CLI_WHY_MAX 300
+/* Longest question line read in batch mode ("NAME TYPE"). */
+#define DNS_CLI_LINE_MAX 1024
 
 enum { DNS_OPT_NO_CACHE = CLI_OPT_FIRST_FREE };
 
@@ -23,10 +25,14 @@ enum { DNS_OPT_NO_CACHE = CLI_OPT_FIRST_FREE };
 static void dns_usage(FILE *fp)
 {
     fprintf(fp,
-            "usage: inkan dns NAME [TYPE] [--zone FILE | --dns HOST[:PORT]] [--json]\n\n"
+            "usage: inkan dns NAME [TYPE] [--zone FILE | --dns HOST[:PORT]] [--json]\n"
+            "       inkan dns - [--zone FILE | --dns HOST[:PORT]] [--json]\n\n"
             "Look up NAME (TYPE: A, AAAA, MX, TXT, SPF, CNAME, PTR, NS, SOA; default A)\n"
             "and print the status (NOERROR, NODATA, NXDOMAIN, SERVFAIL, TIMEOUT) on the\n"
-            "first line, then the records, CNAMEs of a chain first.\n\n"
+            "first line, then the records, CNAMEs of a chain first.\n"
+            "With '-', read one question \"NAME [TYPE]\" per line from standard input\n"
+            "and answer each in turn through the same resolver (and cache), each\n"
+            "answer followed by an empty line (with --json: one JSON object a line).\n\n"
             "Options:\n" CLI_DNS_HELP
             "  --no-cache           do not answer from the resolver's cache\n"
             "  --json               print the answer as JSON\n"
@@ -114,7 +120,7 @@ static void print_text(const struct ink_dns_answer *a)
 }
 
 /* print_json - the answer as a JSON object */
-static int print_json(const struct ink_dns_answer *a)
+static int print_json(const struct ink_dns_answer *a, int compact)
 {
     json_t *o = json_object(), *rrs = json_array();
     size_t i, k;
@@ -163,13 +169,88 @@ static int print_json(const struct ink_dns_answer *a)
         json_array_append_new(rrs, r);
     }
     json_object_set_new(o, "records", rrs);
-    text = json_dumps(o, JSON_INDENT(2) | JSON_ENSURE_ASCII);
+    text = json_dumps(o, (compact ? JSON_COMPACT : JSON_INDENT(2)) | JSON_ENSURE_ASCII);
     json_decref(o);
     if (text == NULL)
         return -1;
     printf("%s\n", text);
     free(text);
     return 0;
+}
+
+/* parse_type - a TYPE argument; 0 (after saying why) if unknown */
+static uint16_t parse_type(const char *t, size_t len)
+{
+    uint16_t type = ink_dns_type_from_name(t, len);
+
+    if (type == 0)
+        cli_error("dns: unknown record type '%.*s' (A, AAAA, MX, TXT, SPF, CNAME, PTR, NS, SOA)",
+                  (int)(len > 64 ? 64 : len), t);
+    return type;
+}
+
+/* ask - resolve one question and print the answer; 0, or -1 if nothing
+ * could be printed */
+static int ask(struct ink_resolver *r, const char *name, uint16_t type, int json, int batch)
+{
+    struct ink_dns_answer *a = ink_resolve_sync(r, name, type);
+    int rc = 0;
+
+    if (a == NULL) {
+        cli_error("dns: %s: out of memory", name);
+        return -1;
+    }
+    if (json)
+        rc = print_json(a, batch);
+    else
+        print_text(a);
+    if (batch && !json)
+        putchar('\n');
+    ink_dns_answer_free(a);
+    if (rc < 0 || fflush(stdout) != 0) {
+        cli_error("dns: cannot write the answer");
+        return -1;
+    }
+    return 0;
+}
+
+/* batch - answer "NAME [TYPE]" lines from stdin; an exit code */
+static int batch(struct ink_resolver *r, int json)
+{
+    char line[DNS_CLI_LINE_MAX + 2];
+    unsigned long lineno = 0;
+    int status = INK_EXIT_OK;
+
+    while (fgets(line, sizeof(line), stdin) != NULL) {
+        char *name, *type_s, *extra, *save = NULL;
+        uint16_t type = INK_DNS_A;
+        lineno++;
+        if (strchr(line, '\n') == NULL && !feof(stdin)) {
+            int ch;
+            cli_error("dns: stdin:%lu: line longer than %d bytes", lineno, DNS_CLI_LINE_MAX);
+            while ((ch = getchar()) != EOF && ch != '\n')
+                ;
+            status = INK_EXIT_USAGE;
+            continue;
+        }
+        name = strtok_r(line, " \t\r\n", &save);
+        if (name == NULL || name[0] == '#')
+            continue;
+        type_s = strtok_r(NULL, " \t\r\n", &save);
+        extra = strtok_r(NULL, " \t\r\n", &save);
+        if (extra != NULL) {
+            cli_error("dns: stdin:%lu: expected NAME [TYPE]", lineno);
+            status = INK_EXIT_USAGE;
+            continue;
+        }
+        if (type_s != NULL && (type = parse_type(type_s, strlen(type_s))) == 0) {
+            status = INK_EXIT_USAGE;
+            continue;
+        }
+        if (ask(r, name, type, json, 1) < 0)
+            return INK_EXIT_OPERR;
+    }
+    return status;
 }
 
 /* cmd_dns - inkan dns NAME [TYPE] */
@@ -184,7 +265,6 @@ int cmd_dns(int argc, char **argv)
     };
     struct ink_resolver_opts opts;
     struct ink_resolver *r;
-    struct ink_dns_answer *a;
     const char *name;
     uint16_t type = INK_DNS_A;
     int json = 0, c, rc;
@@ -216,33 +296,28 @@ int cmd_dns(int argc, char **argv)
         cli_error("dns: give a NAME and optionally a TYPE (see 'inkan dns --help')");
         return INK_EXIT_USAGE;
     }
+    if (opts.zone_file != NULL && opts.server != NULL) {
+        cli_error("dns: --zone and --dns cannot be used together");
+        return INK_EXIT_USAGE;
+    }
     name = argv[optind];
     if (argc - optind == 2) {
         const char *t = argv[optind + 1];
-        type = ink_dns_type_from_name(t, strlen(t));
-        if (type == 0) {
-            cli_error("dns: unknown record type '%s' (A, AAAA, MX, TXT, SPF, CNAME, PTR, NS, SOA)",
-                      t);
+        if (strcmp(name, "-") == 0) {
+            cli_error("dns: with '-' the types come from standard input");
             return INK_EXIT_USAGE;
         }
+        type = parse_type(t, strlen(t));
+        if (type == 0)
+            return INK_EXIT_USAGE;
     }
     r = cli_resolver_open(&opts);
     if (r == NULL)
         return INK_EXIT_OPERR;
-    a = ink_resolve_sync(r, name, type);
-    ink_resolver_free(r);
-    if (a == NULL) {
-        cli_error("dns: %s: out of memory", name);
-        return INK_EXIT_OPERR;
-    }
-    if (json)
-        rc = print_json(a);
+    if (strcmp(name, "-") == 0)
+        rc = batch(r, json);
     else
-        print_text(a), rc = 0;
-    ink_dns_answer_free(a);
-    if (rc < 0 || fflush(stdout) != 0) {
-        cli_error("dns: cannot write the answer");
-        return INK_EXIT_OPERR;
-    }
-    return INK_EXIT_OK;
+        rc = ask(r, name, type, json, 0) < 0 ? INK_EXIT_OPERR : INK_EXIT_OK;
+    ink_resolver_free(r);
+    return rc;
 }

@@ -41,6 +41,18 @@
 #define UB_RCODE_NXDOMAIN 3
 #define UB_RCODE_REFUSED 5
 
+/* Zones libunbound answers locally by default (RFC 6761 and friends).
+ * When forwarding to a named server the user wants that server's answers,
+ * test zones included, so these are made transparent there.  ("nodefault"
+ * would be the natural word, but libunbound 1.17's ub_ctx_set_option
+ * stores it with the type still attached, and it never matches.) */
+static const char *const ub_local_defaults[] = {
+    "localhost.", "127.in-addr.arpa.", "onion.", "test.", "invalid.", "home.arpa.",
+    "resolver.arpa.", "service.arpa.", "0.in-addr.arpa.", "255.255.255.255.in-addr.arpa.",
+    "1.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.ip6.arpa.",
+    "0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.ip6.arpa.",
+};
+
 /* One query in flight. */
 struct ubq {
     struct ub_resolver *res;
@@ -592,6 +604,15 @@ struct ink_resolver *ink_resolver_unbound_new_ta(const char *server, int timeout
         if ((rc = ub_ctx_set_fwd(u->ctx, fwd)) != 0) {
             ink_str_printf(err, "--dns '%s': %s", server, ub_strerror(rc));
             goto fail;
+        }
+        if (set_option(u->ctx, "unblock-lan-zones:", "yes", err) < 0 ||
+            set_option(u->ctx, "insecure-lan-zones:", "yes", err) < 0)
+            goto fail;
+        for (size_t i = 0; i < sizeof(ub_local_defaults) / sizeof(ub_local_defaults[0]); i++) {
+            char lz[INK_DNS_NAME_MAX + 16];
+            snprintf(lz, sizeof(lz), "%s transparent", ub_local_defaults[i]);
+            if (set_option(u->ctx, "local-zone:", lz, err) < 0)
+                goto fail;
         }
         u->server = strdup(fwd);
     } else {
