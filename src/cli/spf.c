@@ -115,6 +115,7 @@ struct spf_run {
     const char *receiver;
     int json;
     int verbose;
+    int tree;        /* keep the tree of records visited (not in text batches) */
     int64_t now;
     size_t active;   /* jobs whose result is not known yet */
     struct spf_job **done_list; /* jobs done but not yet collected */
@@ -250,7 +251,7 @@ static struct spf_job *job_new(struct spf_run *run, const char *ip, const char *
     p.helo = helo;
     p.receiver = run->receiver;
     p.now = run->now;
-    p.flags = run->json || run->verbose ? INK_SPF_EF_TREE : 0;
+    p.flags = run->tree ? INK_SPF_EF_TREE : 0;
     j->ev = ink_spf_new(&p);
     if (j->ev == NULL) {
         job_free(j);
@@ -358,6 +359,14 @@ static json_t *job_json(const struct spf_job *j)
     } else {
         json_object_set_new(o, "decided_by", json_null());
     }
+    if (ink_spf_matched_term(j->ev) != NULL) {
+        json_t *d = json_object();
+        json_object_set_new(d, "term", jstr(ink_spf_matched_term(j->ev)));
+        json_object_set_new(d, "domain", jstr(ink_spf_matched_domain(j->ev)));
+        json_object_set_new(o, "matched", d);
+    } else {
+        json_object_set_new(o, "matched", json_null());
+    }
     json_object_set_new(o, "identity", json_string(j->mail_from[0] ? "mailfrom" : "helo"));
     json_object_set_new(o, "domain", jstr(ink_spf_domain(j->ev)));
     json_object_set_new(o, "sender", jstr(ink_spf_sender(j->ev)));
@@ -421,6 +430,11 @@ static void print_text(FILE *fp, const struct spf_job *j, int verbose)
         fprintf(fp, " in the record of %s\n", printable(&buf, ink_spf_decided_domain(j->ev)));
     } else {
         fprintf(fp, "decided by: no term\n");
+    }
+    if (ink_spf_matched_term(j->ev) != NULL &&
+        (term == NULL || strcmp(ink_spf_matched_term(j->ev), term) != 0)) {
+        fprintf(fp, "matched: %s", printable(&buf, ink_spf_matched_term(j->ev)));
+        fprintf(fp, " in the record of %s\n", printable(&buf, ink_spf_matched_domain(j->ev)));
     }
     fprintf(fp, "reason: %s\n", printable(&buf, ink_spf_reason(j->ev)));
     fprintf(fp, "checked: %s identity", j->mail_from[0] ? "MAIL FROM" : "HELO");
@@ -905,6 +919,7 @@ int cmd_spf(int argc, char **argv)
             return INK_EXIT_USAGE;
     }
     run.now = (int64_t)time(NULL);
+    run.tree = run.json || batch == NULL;
     /* Room to list every job that can finish between two collections. */
     run.done_cap = batch != NULL ? parallel : 1;
     run.done_list = calloc(run.done_cap, sizeof(*run.done_list));
