@@ -366,6 +366,11 @@ const char *ink_spf_reason(const struct ink_spf *ev);
  * default neutral, errors outside a term). */
 const char *ink_spf_decided_term(const struct ink_spf *ev);
 const char *ink_spf_decided_domain(const struct ink_spf *ev);
+/* The innermost mechanism that matched and its domain: differs from the
+ * decided term when an include decided (e.g. decided "include:_spf.x.net",
+ * matched "ip4:192.0.2.0/24" in _spf.x.net).  NULL when none matched. */
+const char *ink_spf_matched_term(const struct ink_spf *ev);
+const char *ink_spf_matched_domain(const struct ink_spf *ev);
 /* The <domain> and <sender> checked (after the HELO substitution). */
 const char *ink_spf_domain(const struct ink_spf *ev);
 const char *ink_spf_sender(const struct ink_spf *ev);
@@ -385,6 +390,7 @@ struct ink_spf_node {
     char *error;               /* why it is none/temperror/permerror, or NULL */
     struct ink_spf_node *child;/* first record reached from this one */
     struct ink_spf_node *next; /* next sibling */
+    struct ink_spf_node *parent; /* NULL for the root */
 };
 const struct ink_spf_node *ink_spf_tree(const struct ink_spf *ev);
 

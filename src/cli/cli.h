@@ -10,6 +10,7 @@
 
 #include <stdio.h>
 
+#include "inkan/profile.h"
 #include "inkan/resolver.h"
 
 /* Exit codes common to every subcommand (see man/inkan.1). */
@@ -75,9 +76,26 @@ struct cli_command {
 int cmd_version(int argc, char **argv);
 /* dkim.c */
 int cmd_dkim(int argc, char **argv);
+/* spf_lint.c: `inkan spf lint ...`; spf.c's cmd_spf hands over argv
+ * starting at "lint" */
+int cmd_spf_lint(int argc, char **argv);
+/* provision.c, domain.c: sending-domain provisioning and verification */
+int cmd_provision(int argc, char **argv);
+int cmd_domain(int argc, char **argv);
+/* cli_parse_dkim_algs - "ed25519,rsa2048" into algs; count, or -1 after printing */
+int cli_parse_dkim_algs(const char *arg, enum ink_profile_keyalg *algs, size_t max);
+/* cli_read_file - whole file of at most max bytes (caller frees); 0 or -1 after printing */
+int cli_read_file(const char *path, size_t max, uint8_t **buf, size_t *len);
+/* cli_write_file - write a file with mode; excl refuses to replace one.  0 or -1 after printing */
+int cli_write_file(const char *path, const void *buf, size_t len, unsigned mode, int excl);
+/* cli_profile_load - read and parse a sender profile, or NULL after printing why */
+struct ink_profile *cli_profile_load(const char *path);
 
 /* spf: `inkan spf` (spf.c) dispatches `inkan spf lint` to cmd_spf_lint
  * (spf_lint.c). */
 int cmd_spf(int argc, char **argv);
+
+/* check.c: `inkan check` */
+int cmd_check(int argc, char **argv);
 
 #endif

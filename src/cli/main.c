@@ -18,6 +18,9 @@ static const struct cli_command commands[] = {
     /* dkim */
     {"dkim", cmd_dkim, "DKIM: verify, sign, generate and test keys"},
     /* check / provision / domain */
+    {"check", cmd_check, "audit a sending domain's SPF, DKIM, DMARC, MX, PTR, HELO, CNAMEs"},
+    {"provision", cmd_provision, "compute and write the DNS records a sending platform needs"},
+    {"domain", cmd_domain, "follow publication: add, verify, status, list, watch, remove"},
 };
 
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))

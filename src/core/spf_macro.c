@@ -123,10 +123,13 @@ static int put_transformed(struct ink_str *out, const char *v, size_t vlen, unsi
     return 0;
 }
 
-/* ip_nibbles - IPv4 dotted quad or IPv6 dotted nibbles (the %{i} form) */
+/* ip_nibbles - IPv4 dotted quad or IPv6 dotted nibbles (the %{i} form).
+ * The nibbles are upper-case hex: RFC 7208 leaves the case open (its 7.4
+ * example is lower-case), DNS ignores it, and the conformance suite's
+ * explanation test (v-macro-ip6) expects upper case, as pyspf writes it. */
 static size_t ip_nibbles(const struct ink_spf_macro_ctx *ctx, char *buf, size_t bufsz)
 {
-    static const char hex[] = "0123456789abcdef";
+    static const char hex[] = "0123456789ABCDEF";
     size_t n = 0, i;
 
     if (ctx->family == 4) {

@@ -201,9 +201,9 @@ static int is_alnum(int c)
     return is_alpha(c) || is_digit(c);
 }
 
-/* toplabel_ok - RFC 7208 toplabel: alphanumerics with at least one letter,
- * or alphanumerics and dashes, not starting or ending with a dash */
-static int toplabel_ok(const char *p, size_t len)
+/* spf_toplabel_ok - RFC 7208 toplabel: alphanumerics with at least one
+ * letter, or alphanumerics and dashes, not starting or ending with a dash */
+int spf_toplabel_ok(const char *p, size_t len)
 {
     size_t i;
     int alpha = 0, dash = 0;
@@ -253,7 +253,7 @@ static int check_domain_spec(struct ink_spf_record *r, struct ink_spf_term *t, s
     for (dot = end; dot > 0 && p[dot - 1] != '.' && p[dot - 1] != '%' && p[dot - 1] != '}';
          dot--)
         ;
-    if (dot == 0 || p[dot - 1] != '.' || !toplabel_ok(p + dot, end - dot)) {
+    if (dot == 0 || p[dot - 1] != '.' || !spf_toplabel_ok(p + dot, end - dot)) {
         add_diag(r, INK_SPF_E_DOMAIN, off, len,
                  "domain-spec must end with a dot and a valid top label, or a macro");
         return -1;
