@@ -202,7 +202,8 @@ struct ink_spf_record *ink_spf_record_parse(const uint8_t *buf, size_t len);
 /* ink_spf_record_free - release; NULL is a no-op */
 void ink_spf_record_free(struct ink_spf_record *r);
 
-/* The record's text (NUL-terminated copy; *len gets its length if non-NULL). */
+/* The record's text (NUL-terminated copy; *len gets its length if non-NULL).
+ * Empty for a record refused as too long (INK_SPF_E_TOO_LONG). */
 const char *ink_spf_record_text(const struct ink_spf_record *r, size_t *len);
 /* Terms in order (the version is not a term).  i < nterms. */
 size_t ink_spf_record_nterms(const struct ink_spf_record *r);

@@ -200,7 +200,8 @@ const char *ink_spf_lint_severity_name(enum ink_spf_lint_severity s);
 
 /*
  * ink_spf_lint_zone_line - the TXT record rec/len as one zone-file line
- * for owner ("owner. IN TXT "..." "..."") with the text split into
+ * for owner ("owner. IN TXT "..." "...""; owner NULL gives "@ IN TXT ...",
+ * the zone's origin) with the text split into
  * quoted character-strings of at most INK_SPF_LINT_STRING_MAX bytes,
  * split at spaces where possible and '"' and '\' escaped.  Caller frees;
  * NULL on ENOMEM.

@@ -170,7 +170,7 @@ static int print_json(const struct ink_spf_lint *l, const char *domain_arg)
     json_object_set_new(o, "void_lookup_limit", json_integer(INK_SPF_LINT_VOID_LIMIT));
     json_object_set_new(o, "fixed_record", json_str_or_null(fixed));
     if (fixed != NULL && strlen(fixed) > INK_SPF_LINT_STRING_MAX) {
-        char *zl = ink_spf_lint_zone_line(dom != NULL ? dom : "example.com", fixed, strlen(fixed));
+        char *zl = ink_spf_lint_zone_line(dom, fixed, strlen(fixed));
 
         json_object_set_new(o, "fixed_zone", json_str_or_null(zl));
         free(zl);
@@ -245,7 +245,7 @@ static void print_text(const struct ink_spf_lint *l)
     if (fixed != NULL) {
         printf("publish: %s\n", fixed);
         if (strlen(fixed) > INK_SPF_LINT_STRING_MAX) {
-            char *zl = ink_spf_lint_zone_line(dom != NULL ? dom : "example.com", fixed,
+            char *zl = ink_spf_lint_zone_line(dom, fixed,
                                               strlen(fixed));
 
             if (zl != NULL)

@@ -181,6 +181,9 @@ static int identity_domain_ok(const char *s, size_t len)
 
     if (!dns_name_ok(s, len))
         return 0;
+    for (size_t i = 0; i < len; i++)
+        if ((unsigned char)s[i] <= 0x20 || (unsigned char)s[i] >= 0x7f || s[i] == '@')
+            return 0; /* not a host name: no query for it */
     if (s[end - 1] == '.')
         end--;
     dot = NULL;

@@ -264,8 +264,7 @@ static void add_finding(struct lint_pass *p, enum ink_spf_lint_severity sev, con
     f->domain = dup_cstr(domain != NULL ? domain : "");
     f->fix = fix != NULL ? dup_cstr(fix) : NULL;
     if (fix != NULL && strlen(fix) > INK_SPF_LINT_STRING_MAX)
-        f->zone = ink_spf_lint_zone_line(domain != NULL && domain[0] != '(' ? domain
-                                                                          : "example.com",
+        f->zone = ink_spf_lint_zone_line(domain != NULL && domain[0] != '(' ? domain : NULL,
                                          fix, strlen(fix));
     if (f->message == NULL || f->domain == NULL || (fix != NULL && f->fix == NULL)) {
         free(f->message);
@@ -855,6 +854,26 @@ static int target_name(const struct lint_ctx *c, const struct ink_spf_term *t, c
     return ink_dns_name_normalize(c->domain, strlen(c->domain), out, outsz) > 0;
 }
 
+/* note_unchecked - say why an a/mx term's name was not looked up */
+static void note_unchecked(struct lint_pass *p, const struct lint_ctx *c,
+                           const struct ink_spf_term *t)
+{
+    struct ink_str m = INK_STR_INIT;
+
+    put_quoted(&m, t->text.p, t->text.len);
+    if (t->flags & INK_SPF_TF_MACRO) {
+        ink_str_puts(&m, " uses macros: its name depends on the message and was not checked");
+        add_finding(p, INK_SPF_LINT_INFO, INK_SPF_LINT_MACRO_NOT_FOLLOWED, c->label,
+                    (long)t->text.off, t->text.len, NULL, ink_str_cstr(&m));
+    } else if (t->arg.len == 0 && c->domain == NULL) {
+        ink_str_puts(&m, " queries the record's own domain, which was not given (--domain): "
+                         "not checked");
+        add_finding(p, INK_SPF_LINT_INFO, INK_SPF_LINT_LIMIT, c->label, (long)t->text.off,
+                    t->text.len, NULL, ink_str_cstr(&m));
+    }
+    ink_str_free(&m);
+}
+
 /* note_void - count and report a void lookup caused by term t */
 static void note_void(struct lint_pass *p, const struct lint_ctx *c,
                       const struct ink_spf_term *t, struct ink_spf_lint_node *node,
@@ -884,6 +903,7 @@ static void check_a(struct lint_pass *p, const struct lint_ctx *c, const struct 
     const struct ink_dns_answer *a4, *a6;
 
     if (!target_name(c, t, name, sizeof(name))) {
+        note_unchecked(p, c, t);
         fl->ok = 0;
         return;
     }
@@ -927,6 +947,7 @@ static void check_mx(struct lint_pass *p, const struct lint_ctx *c,
     size_t i, nmx;
 
     if (!target_name(c, t, name, sizeof(name))) {
+        note_unchecked(p, c, t);
         fl->ok = 0;
         return;
     }
@@ -1749,7 +1770,7 @@ static void check_sizes(struct lint_pass *p, const struct lint_ctx *c,
                         const struct ink_dns_answer *txt, const struct ink_dns_rr *rr)
 {
     struct ink_str m = INK_STR_INIT;
-    const char *owner = c->domain != NULL ? c->domain : "example.com";
+    const char *owner = c->domain; /* NULL: "@" in zone lines */
     size_t size;
 
     if (rr == NULL && c->len > INK_SPF_LINT_STRING_MAX) {
@@ -1778,12 +1799,15 @@ static void check_sizes(struct lint_pass *p, const struct lint_ctx *c,
                 ink_str_truncate(&m, 0);
             }
     }
+    /* without a domain, size the answer for a typical 16-byte name */
     size = rr != NULL ? answer_size(owner, txt, 0)
-                      : answer_size(owner, txt, rdata_size(c->len));
+                      : answer_size(owner != NULL ? owner : "mail.example.com", txt,
+                                    rdata_size(c->len));
     if (size > INK_SPF_LINT_UDP_MAX) {
         ink_str_printf(&m, "the TXT answer for %s %s %zu bytes (%zu-byte SPF record%s), "
                            "over %d: receivers need TCP or EDNS0 to read it, and some fail",
-                       owner, rr != NULL ? "is" : "would be", size, c->len,
+                       owner != NULL ? owner : "the domain", rr != NULL ? "is" : "would be",
+                       size, c->len,
                        txt != NULL && count_data(txt) > 1 ? " plus the other TXT records" : "",
                        INK_SPF_LINT_UDP_MAX);
         add_finding(p, INK_SPF_LINT_WARNING, INK_SPF_LINT_ANSWER_LONG, c->label, -1, 0, NULL,
@@ -1888,6 +1912,7 @@ static int run_pass(struct ink_spf_lint *l)
                 c.nbounds = string_bounds(rr, &bounds);
                 c.bounds = bounds;
                 if (nspf > 1) {
+                    root->status = "permerror";
                     merged = merge_records(txt);
                     ink_str_printf(&m, "%s publishes %zu SPF records: receivers give permerror "
                                        "for every message; publish one (a merge is proposed; "
@@ -2152,7 +2177,10 @@ char *ink_spf_lint_zone_line(const char *owner, const char *rec, size_t len)
     struct ink_str s = INK_STR_INIT;
     size_t pos = 0;
 
-    ink_str_printf(&s, "%s. IN TXT", owner);
+    if (owner == NULL || owner[0] == '\0')
+        ink_str_puts(&s, "@ IN TXT");
+    else
+        ink_str_printf(&s, "%s. IN TXT", owner);
     do {
         size_t n = len - pos, i;
 

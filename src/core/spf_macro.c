@@ -175,7 +175,7 @@ static enum ink_spf_macro_rc macro_walk(const char *spec, size_t len,
                                         struct ink_str *out, struct ink_spf_diag *err,
                                         unsigned *flags, int *ends_macro)
 {
-    size_t i = 0;
+    size_t i = 0, base = out != NULL ? out->len : 0;
     unsigned fl = 0;
     int last_macro = 0;
 
@@ -200,6 +200,10 @@ static enum ink_spf_macro_rc macro_walk(const char *spec, size_t len,
                     j++;
                 if (ink_str_append(out, spec + i, j - i) < 0)
                     return INK_SPF_MACRO_NOMEM;
+                if (out->len - base > INK_SPF_EXPAND_MAX) {
+                    set_err(err, i, j - i, "macro expansion too long");
+                    return INK_SPF_MACRO_ERROR;
+                }
                 i = j;
             } else {
                 i++;
@@ -337,7 +341,7 @@ static enum ink_spf_macro_rc macro_walk(const char *spec, size_t len,
             if (put_transformed(out, val, vlen, ndig, rev, spec + dstart, nd, upper) < 0)
                 return INK_SPF_MACRO_NOMEM;
         }
-        if (ctx != NULL && out->len > INK_SPF_EXPAND_MAX) {
+        if (ctx != NULL && out->len - base > INK_SPF_EXPAND_MAX) {
             set_err(err, start, i - start, "macro expansion too long");
             return INK_SPF_MACRO_ERROR;
         }

@@ -602,7 +602,7 @@ struct ink_spf_record *ink_spf_record_parse(const uint8_t *buf, size_t len)
     r->len = tlen;
     r->redirect = r->exp = -1;
     if (too_long) {
-        add_diag(r, INK_SPF_E_TOO_LONG, 0, len, "record too long or too many terms");
+        add_diag(r, INK_SPF_E_TOO_LONG, 0, 0, "record too long or too many terms");
         return r;
     }
     /* version */

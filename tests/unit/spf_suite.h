@@ -16,6 +16,9 @@
 #include "inkan/memzone.h"
 #include "inkan/spf.h"
 
+/* Every helper is static; a test that uses only some of them must not warn. */
+#define SUITE_FN static __attribute__((unused))
+
 /* Queries one evaluation may make before the test calls it a hang. */
 #define SUITE_QUERY_MAX 1000
 /* The fixed clock given to evaluations (%{t}). */
@@ -46,19 +49,19 @@ struct suite {
 };
 
 /* ynode - node by index */
-static yaml_node_t *ynode(yaml_document_t *d, int i)
+SUITE_FN yaml_node_t *ynode(yaml_document_t *d, int i)
 {
     return yaml_document_get_node(d, i);
 }
 
 /* yscalar - the text of a scalar node, or NULL */
-static const char *yscalar(yaml_node_t *n)
+SUITE_FN const char *yscalar(yaml_node_t *n)
 {
     return n != NULL && n->type == YAML_SCALAR_NODE ? (const char *)n->data.scalar.value : NULL;
 }
 
 /* ymap_get - value node of key in a mapping, or NULL */
-static yaml_node_t *ymap_get(yaml_document_t *d, yaml_node_t *map, const char *key)
+SUITE_FN yaml_node_t *ymap_get(yaml_document_t *d, yaml_node_t *map, const char *key)
 {
     yaml_node_pair_t *p;
 
@@ -77,7 +80,7 @@ static const uint16_t suite_types[] = {INK_DNS_A,   INK_DNS_AAAA, INK_DNS_MX, IN
                                        INK_DNS_SPF, INK_DNS_PTR,  INK_DNS_CNAME};
 
 /* add_txt - one TXT/SPF RR from a scalar (one string) or a list of strings */
-static int add_txt(struct ink_memzone *z, const char *owner, uint16_t type, yaml_document_t *d,
+SUITE_FN int add_txt(struct ink_memzone *z, const char *owner, uint16_t type, yaml_document_t *d,
                    yaml_node_t *v)
 {
     const uint8_t *strs[64];
@@ -101,7 +104,7 @@ static int add_txt(struct ink_memzone *z, const char *owner, uint16_t type, yaml
 }
 
 /* load_name - the records of one zonedata name; returns 0 or -1 */
-static int load_name(struct ink_memzone *z, yaml_document_t *d, const char *owner,
+SUITE_FN int load_name(struct ink_memzone *z, yaml_document_t *d, const char *owner,
                      yaml_node_t *list)
 {
     yaml_node_item_t *it;
@@ -200,7 +203,7 @@ static int load_name(struct ink_memzone *z, yaml_document_t *d, const char *owne
 }
 
 /* load_scenario - tests and zone of one YAML document */
-static int load_scenario(yaml_document_t *d, struct suite_scenario *sc)
+SUITE_FN int load_scenario(yaml_document_t *d, struct suite_scenario *sc)
 {
     yaml_node_t *root = yaml_document_get_root_node(d), *tests, *zd;
     yaml_node_pair_t *p;
@@ -252,7 +255,7 @@ static int load_scenario(yaml_document_t *d, struct suite_scenario *sc)
 }
 
 /* suite_load - read a suite file; NULL (with a message) when it cannot */
-static struct suite *suite_load(const char *path)
+SUITE_FN struct suite *suite_load(const char *path)
 {
     FILE *f = fopen(path, "rb");
     yaml_parser_t parser;
@@ -303,7 +306,7 @@ static struct suite *suite_load(const char *path)
 }
 
 /* suite_free - release a loaded suite */
-static void suite_free(struct suite *s)
+SUITE_FN void suite_free(struct suite *s)
 {
     size_t i;
 
@@ -321,7 +324,7 @@ static void suite_free(struct suite *s)
 }
 
 /* suite_path - $INKAN_SHARED/testsuites/spf/NAME into buf */
-static const char *suite_path(char *buf, size_t size, const char *name)
+SUITE_FN const char *suite_path(char *buf, size_t size, const char *name)
 {
     const char *shared = getenv("INKAN_SHARED");
 
@@ -334,7 +337,7 @@ static const char *suite_path(char *buf, size_t size, const char *name)
  * (caller frees) or NULL when it asked more than SUITE_QUERY_MAX queries
  * (a hang) or the parameters are unusable.
  */
-static struct ink_spf *spf_run_zone(const struct ink_memzone *z, const char *host,
+SUITE_FN struct ink_spf *spf_run_zone(const struct ink_memzone *z, const char *host,
                                     const char *mailfrom, const char *helo, unsigned flags)
 {
     struct ink_spf_params p;

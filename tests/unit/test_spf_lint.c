@@ -225,6 +225,20 @@ static void test_clean_records(void **state)
     }
 }
 
+static void test_record_without_domain(void **state)
+{
+    struct ink_spf_lint *l = lint_record(NULL, "v=spf1 a mx a:%{d}.example -all");
+
+    (void)state;
+    expect(l, INK_SPF_LINT_LIMIT, INK_SPF_LINT_INFO);
+    expect(l, INK_SPF_LINT_MACRO_NOT_FOLLOWED, INK_SPF_LINT_INFO);
+    expect_clean(l);
+    ink_spf_lint_free(l);
+    l = lint_record("example.com", "v=spf1 a mx -all");
+    assert_null(find(l, INK_SPF_LINT_LIMIT));
+    ink_spf_lint_free(l);
+}
+
 /* ---- no record, duplicates, DNS trouble --------------------------------- */
 
 static void test_no_record(void **state)
@@ -696,6 +710,9 @@ static void test_zone_line(void **state)
     }
     assert_memory_equal(zl, "example.com. IN TXT \"v=spf1 ", 26);
     free(zl);
+    zl = ink_spf_lint_zone_line(NULL, "v=spf1 -all", 11);
+    assert_string_equal(zl, "@ IN TXT \"v=spf1 -all\"");
+    free(zl);
     zl = ink_spf_lint_zone_line("example.com", "a\"b\\c", 5);
     assert_string_equal(zl, "example.com. IN TXT \"a\\\"b\\\\c\"");
     free(zl);
@@ -839,11 +856,69 @@ static void test_async_order(void **state)
     ink_spf_lint_free(l);
 }
 
+/* eval_counts - run the evaluator (check_host) for an address that matches
+ * nothing, so every term is evaluated: its lookup and void counts are what
+ * the lint's worst case must equal */
+static void eval_counts(const char *domain, unsigned *lookups, unsigned *voids)
+{
+    struct ink_spf_params prm;
+    struct ink_spf *ev;
+    struct ink_spf_query q;
+    char from[128];
+    int steps = 0;
+
+    memset(&prm, 0, sizeof(prm));
+    prm.family = 4;
+    memcpy(prm.ip, "\xcb\x00\x71\xfa", 4); /* 203.0.113.250 */
+    snprintf(from, sizeof(from), "user@%s", domain);
+    prm.mail_from = from;
+    prm.helo = "helo.example";
+    ev = ink_spf_new(&prm);
+    assert_non_null(ev);
+    while (ink_spf_step(ev, &q) == INK_SPF_NEED_DNS) {
+        struct ink_dns_answer *a = ink_memzone_lookup(Z, q.name, q.type);
+
+        assert_true(++steps < TEST_STEPS_MAX);
+        ink_spf_feed(ev, a);
+        ink_dns_answer_free(a);
+    }
+    *lookups = ink_spf_dns_lookups(ev);
+    *voids = ink_spf_void_lookups(ev);
+    ink_spf_free(ev);
+}
+
+/* the lint's counts agree with the RFC 7208 evaluator on trees within the
+ * limits, where an unmatched address makes it evaluate every term */
+static void test_counts_match_evaluator(void **state)
+{
+    static const char *const doms[] = {"clean.example.com", "cmp1.example", "cmp2.example",
+                                       "cmp3.example"};
+    size_t i;
+
+    (void)state;
+    txt("cmp1.example", "v=spf1 mx:example.com a:host.example.com include:_spf2.provider.example "
+                        "exists:gone4.example -all");
+    txt("cmp2.example", "v=spf1 ip4:192.0.2.1 include:cmp1.example redirect=clean.example.com");
+    txt("cmp3.example", "v=spf1 a:gone1.example include:_spf.provider.example ~all");
+    for (i = 0; i < sizeof(doms) / sizeof(doms[0]); i++) {
+        struct ink_spf_lint *l = lint_domain(doms[i]);
+        unsigned lookups, voids;
+
+        eval_counts(doms[i], &lookups, &voids);
+        print_message("%s: lint %u/%u, evaluator %u/%u\n", doms[i], ink_spf_lint_lookups(l),
+                      ink_spf_lint_voids(l), lookups, voids);
+        assert_int_equal(ink_spf_lint_lookups(l), lookups);
+        assert_int_equal(ink_spf_lint_voids(l), voids);
+        ink_spf_lint_free(l);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_clean_domain),
         cmocka_unit_test(test_clean_records),
+        cmocka_unit_test(test_record_without_domain),
         cmocka_unit_test(test_no_record),
         cmocka_unit_test(test_duplicate_records),
         cmocka_unit_test(test_spf_rr_type),
@@ -866,6 +941,7 @@ int main(void)
         cmocka_unit_test(test_query_limit),
         cmocka_unit_test(test_hostile_bytes),
         cmocka_unit_test(test_async_order),
+        cmocka_unit_test(test_counts_match_evaluator),
     };
 
     return cmocka_run_group_tests(tests, setup, teardown);
