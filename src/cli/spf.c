@@ -20,6 +20,7 @@
 #include <jansson.h>
 
 #include "cli/cli.h"
+#include "inkan/dnscache.h"
 #include "inkan/spf.h"
 
 /* Evaluations in flight at once in --batch mode, by default and at most. */
@@ -116,6 +117,7 @@ struct spf_run {
     int json;
     int verbose;
     int tree;        /* keep the tree of records visited (not in text batches) */
+    int cached;      /* resolver is the cache layer (inkan/dnscache.h) */
     int64_t now;
     size_t active;   /* jobs whose result is not known yet */
     struct spf_job **done_list; /* jobs done but not yet collected */
@@ -436,7 +438,10 @@ static void print_text(FILE *fp, const struct spf_job *j, int verbose)
         fprintf(fp, "matched: %s", printable(&buf, ink_spf_matched_term(j->ev)));
         fprintf(fp, " in the record of %s\n", printable(&buf, ink_spf_matched_domain(j->ev)));
     }
-    fprintf(fp, "reason: %s\n", printable(&buf, ink_spf_reason(j->ev)));
+    /* When a term decided, the lines above say it all; otherwise (no
+     * record, default neutral, an error) the reason is the news. */
+    if (term == NULL || res == INK_SPF_PERMERROR || res == INK_SPF_TEMPERROR)
+        fprintf(fp, "reason: %s\n", printable(&buf, ink_spf_reason(j->ev)));
     fprintf(fp, "checked: %s identity", j->mail_from[0] ? "MAIL FROM" : "HELO");
     fprintf(fp, " %s", printable(&buf, ink_spf_sender(j->ev)));
     fprintf(fp, " (domain %s)", printable(&buf, ink_spf_domain(j->ev)));
@@ -773,6 +778,12 @@ static int spf_batch(struct spf_run *run, const char *path, size_t parallel, int
                         st.count[i]);
         if (st.bad_lines)
             fprintf(stderr, "  malformed lines: %zu\n", st.bad_lines);
+        if (run->cached) {
+            struct ink_dnscache_stats cs;
+            ink_resolver_cache_stats(run->resolver, &cs);
+            fprintf(stderr, "dns cache: %zu answered from memory, %zu joined a query in flight, "
+                            "%zu sent to the server\n", cs.hits, cs.joined, cs.misses);
+        }
     }
     if (rc == INK_EXIT_OK && st.bad_lines > 0)
         rc = INK_EXIT_OPERR;
@@ -931,6 +942,19 @@ int cmd_spf(int argc, char **argv)
     if (run.resolver == NULL) {
         free(run.done_list);
         return INK_EXIT_OPERR;
+    }
+    /* A DNS server's answers are kept in-process for their TTL, and one
+     * query serves every evaluation asking the same name at once (a zone
+     * file is in memory already).  --no-cache in the DNS options (where a
+     * command has it) means every question must reach the server. */
+    if (dns.zone_file == NULL && !dns.no_cache) {
+        run.resolver = ink_resolver_cache_new(run.resolver, 0);
+        run.cached = 1;
+        if (run.resolver == NULL) {
+            cli_error("spf: out of memory");
+            free(run.done_list);
+            return INK_EXIT_OPERR;
+        }
     }
     if (batch != NULL)
         rc = spf_batch(&run, batch, parallel, stats);
