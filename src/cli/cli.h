@@ -25,6 +25,7 @@ enum {
     CLI_OPT_TIMEOUT,
     CLI_OPT_ORIGIN,
     CLI_OPT_JSON,
+    CLI_OPT_TRUST_ANCHOR,
     CLI_OPT_FIRST_FREE /* subcommands number their own options from here */
 };
 
@@ -33,14 +34,17 @@ enum {
     {"zone", required_argument, NULL, CLI_OPT_ZONE},                      \
     {"dns", required_argument, NULL, CLI_OPT_DNS},                        \
     {"timeout", required_argument, NULL, CLI_OPT_TIMEOUT},                \
-    {"origin", required_argument, NULL, CLI_OPT_ORIGIN}
+    {"origin", required_argument, NULL, CLI_OPT_ORIGIN},                  \
+    {"trust-anchor", required_argument, NULL, CLI_OPT_TRUST_ANCHOR}
 
 /* Help text lines for the DNS source options. */
 #define CLI_DNS_HELP                                                          \
     "  --zone FILE          answer DNS queries from an RFC 1035 zone file\n"  \
     "  --origin NAME        $ORIGIN to read --zone FILE with\n"               \
     "  --dns HOST[:PORT]    send DNS queries to this server\n"               \
-    "  --timeout SECONDS    time one DNS query may take (default 5)\n"
+    "  --timeout SECONDS    time one DNS query may take (default 5)\n"           \
+    "  --trust-anchor FILE  validate DNSSEC with these root keys (--dns or\n"   \
+    "                       resolv.conf; e.g. /usr/share/dns/root.key)\n"
 
 /* cli_prog - the program name used in messages ("inkan") */
 extern const char *cli_prog;
@@ -74,6 +78,8 @@ struct cli_command {
 
 /* Subcommand entry points (one file each under src/cli/). */
 int cmd_version(int argc, char **argv);
+/* dns.c */
+int cmd_dns(int argc, char **argv);
 /* dkim.c */
 int cmd_dkim(int argc, char **argv);
 /* spf_lint.c: `inkan spf lint ...`; spf.c's cmd_spf hands over argv

@@ -14,6 +14,8 @@
 /* The subcommands.  Keep one entry per line, grouped by area. */
 static const struct cli_command commands[] = {
     {"version", cmd_version, "print the version"},
+    /* dns */
+    {"dns", cmd_dns, "look a name up as inkan sees it (--zone, --dns)"},
     /* spf */
     /* dkim */
     {"dkim", cmd_dkim, "DKIM: verify, sign, generate and test keys"},

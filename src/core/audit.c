@@ -222,22 +222,26 @@ int audit_query(struct ink_audit *a, const char *name, uint16_t type, enum audit
     return 0;
 }
 
-/* token_new - a token for job idx */
-static long token_new(struct ink_audit *a, size_t idx)
+/* token_new - a token for a query (name, type) of job idx */
+static long token_new(struct ink_audit *a, size_t idx, const char *name, uint16_t type)
 {
     size_t t;
+    char *copy = audit_strdup(a, name);
 
+    if (copy == NULL)
+        return -1;
     for (t = a->tok_hint; t < a->ntok; t++)
-        if (a->tok[t] == TOKEN_FREE)
+        if (a->tok[t].job == TOKEN_FREE)
             goto found;
     for (t = 0; t < a->tok_hint && t < a->ntok; t++)
-        if (a->tok[t] == TOKEN_FREE)
+        if (a->tok[t].job == TOKEN_FREE)
             goto found;
     if (a->ntok == a->captok) {
         size_t ncap = a->captok ? a->captok * 2 : 16;
-        size_t *n;
+        struct audit_tok *n;
 
         if (ncap > SIZE_MAX / sizeof(*n) || (n = realloc(a->tok, ncap * sizeof(*n))) == NULL) {
+            free(copy);
             a->nomem = 1;
             return -1;
         }
@@ -246,7 +250,9 @@ static long token_new(struct ink_audit *a, size_t idx)
     }
     t = a->ntok++;
 found:
-    a->tok[t] = idx;
+    a->tok[t].job = idx;
+    a->tok[t].name = copy;
+    a->tok[t].type = type;
     a->tok_hint = t + 1;
     return (long)t;
 }
@@ -372,6 +378,8 @@ void ink_audit_free(struct ink_audit *a)
         audit_job_release(&a->jobs[i]);
     }
     free(a->jobs);
+    for (i = 0; i < a->ntok; i++)
+        free(a->tok[i].name);
     free(a->tok);
     for (i = 0; i < a->nfind; i++) {
         free(a->find[i].subject);
@@ -461,7 +469,7 @@ int ink_audit_next(struct ink_audit *a, struct ink_audit_query *q)
         } else if (audit_machine_next(a, i, &name, &type) <= 0) {
             continue;
         }
-        t = token_new(a, i);
+        t = token_new(a, i, name, type);
         if (t < 0) {
             /* out of memory: give up on this job, as a temporary failure */
             audit_job_fail(a, i);
@@ -496,17 +504,22 @@ int ink_audit_feed(struct ink_audit *a, uint32_t token, struct ink_dns_answer *a
     struct audit_job *j;
     size_t idx;
 
-    if (token >= a->ntok || a->tok[token] == TOKEN_FREE) {
+    if (token >= a->ntok || a->tok[token].job == TOKEN_FREE) {
         ink_dns_answer_free(ans);
         return -1;
     }
-    idx = a->tok[token];
-    a->tok[token] = TOKEN_FREE;
+    idx = a->tok[token].job;
+    if (ans == NULL) {
+        /* the driver could not resolve: a temporary failure for what was asked */
+        ans = ink_dns_answer_new(a->tok[token].name, a->tok[token].type, INK_DNS_SERVFAIL);
+        if (ans != NULL)
+            ink_dns_answer_set_why(ans, "the query could not be sent");
+    }
+    a->tok[token].job = TOKEN_FREE;
+    free(a->tok[token].name);
+    a->tok[token].name = NULL;
     if (token < a->tok_hint)
         a->tok_hint = token;
-    if (ans == NULL)
-        ans = ink_dns_answer_new(a->jobs[idx].name ? a->jobs[idx].name : "", 0,
-                                 INK_DNS_SERVFAIL);
     j = &a->jobs[idx];
     j->inflight--;
     a->inflight--;

@@ -321,9 +321,13 @@ static void dmarc_done(struct ink_audit *a, const struct ink_dmarc_disc *d)
             free(hint);
             continue;
         }
-        audit_finding(a, sev, "dmarc", dg->code, owner,
-                      sev == INK_AUDIT_INFO ? NULL : fixline, "%s (byte %zu of %s)", dg->msg,
-                      dg->off, owner);
+        if (dg->off > 0)
+            audit_finding(a, sev, "dmarc", dg->code, owner,
+                          sev == INK_AUDIT_INFO ? NULL : fixline, "%s (byte %zu of the record)",
+                          dg->msg, dg->off);
+        else
+            audit_finding(a, sev, "dmarc", dg->code, owner,
+                          sev == INK_AUDIT_INFO ? NULL : fixline, "%s", dg->msg);
     }
     if (res->policy == INK_DMARC_P_REJECT && !a->dmarc_testing && r->nerrors == 0)
         audit_finding(a, INK_AUDIT_INFO, "dmarc", "policy-reject", owner, NULL,
@@ -907,8 +911,10 @@ int audit_start_checks(struct ink_audit *a)
 
         /* reverse DNS is checked for single addresses, not ranges */
         if (ip->prefix == (ip->family == 4 ? 32u : 128u))
+            /* the HELO name is the PTR to propose only when there is one
+             * client it can belong to */
             add_ptr_item(a, ip->family, ip->addr, "sending IP",
-                         a->nhelos > 0 ? a->helos[0].name : NULL, 1);
+                         a->nhelos == 1 && a->nips == 1 ? a->helos[0].name : NULL, 1);
     }
     for (i = 0; i < a->nhelos; i++)
         helo_start(a, i);

@@ -87,6 +87,14 @@ struct audit_cname {
     char *target;
 };
 
+/* A query in flight: its job, and what was asked (to make up an answer
+ * when the driver cannot deliver one). */
+struct audit_tok {
+    size_t job;        /* TOKEN_FREE when the slot is unused */
+    char *name;
+    uint16_t type;
+};
+
 struct audit_spf;  /* audit_spf.c */
 struct audit_dkim; /* audit_dkim.c */
 
@@ -108,7 +116,7 @@ struct ink_audit {
     struct audit_cname *cnames; size_t ncnames;
     /* jobs and tokens */
     struct audit_job *jobs; size_t njobs, capjobs, scan;
-    size_t *tok; size_t ntok, captok, tok_hint;
+    struct audit_tok *tok; size_t ntok, captok, tok_hint;
     size_t nqueries;
     size_t inflight;   /* queries handed out and not answered */
     /* results */

@@ -31,6 +31,9 @@
 #define LINT_QUOTE_MAX 80
 /* Terms named in the "where the lookups come from" breakdown. */
 #define LINT_BREAKDOWN_MAX 12
+/* SPF records at one name merged into a proposal; past this none is made
+ * (the merge compares terms pairwise). */
+#define LINT_MERGE_MAX 8
 /* Fix edits kept for the root record. */
 #define LINT_EDITS_MAX 64
 
@@ -1913,11 +1916,12 @@ static int run_pass(struct ink_spf_lint *l)
                 c.bounds = bounds;
                 if (nspf > 1) {
                     root->status = "permerror";
-                    merged = merge_records(txt);
+                    merged = nspf <= LINT_MERGE_MAX ? merge_records(txt) : NULL;
                     ink_str_printf(&m, "%s publishes %zu SPF records: receivers give permerror "
-                                       "for every message; publish one (a merge is proposed; "
-                                       "check its 'all'); the first is linted below",
-                                   label, nspf);
+                                       "for every message; publish one%s; the first is linted "
+                                       "below",
+                                   label, nspf,
+                                   merged != NULL ? " (a merge is proposed: check its 'all')" : "");
                     add_finding(&p, INK_SPF_LINT_ERROR, INK_SPF_LINT_DUPLICATE, label, -1, 0,
                                 merged, ink_str_cstr(&m));
                 }

@@ -816,6 +816,40 @@ static void test_hostile_bytes(void **state)
     ink_spf_lint_free(NULL);
 }
 
+/* hostile DNS data: a 64 KiB TXT record, fifty SPF records at one name */
+static void test_hostile_answers(void **state)
+{
+    static uint8_t chunk[255];
+    const uint8_t *strs[257];
+    size_t lens[257], i;
+    struct ink_spf_lint *l;
+    const struct ink_spf_lint_finding *f;
+    char rec[64];
+
+    (void)state;
+    memset(chunk, 'a', sizeof(chunk));
+    strs[0] = (const uint8_t *)"v=spf1 include:";
+    lens[0] = 15;
+    for (i = 1; i < 257; i++) {
+        strs[i] = chunk;
+        lens[i] = sizeof(chunk);
+    }
+    assert_int_equal(ink_memzone_add_txt(Z, "huge.example", INK_DNS_TXT, 300, 257, strs, lens), 0);
+    l = lint_domain("huge.example");
+    assert_true(count_sev(l, INK_SPF_LINT_ERROR) > 0);
+    expect(l, INK_SPF_LINT_ANSWER_LONG, INK_SPF_LINT_WARNING);
+    ink_spf_lint_free(l);
+
+    for (i = 0; i < 50; i++) {
+        snprintf(rec, sizeof(rec), "v=spf1 ip4:192.0.2.%zu -all", i);
+        txt("fifty.example", rec);
+    }
+    l = lint_domain("fifty.example");
+    f = expect(l, INK_SPF_LINT_DUPLICATE, INK_SPF_LINT_ERROR);
+    assert_null(f->fix);
+    ink_spf_lint_free(l);
+}
+
 /* answers may arrive in any order and the outcome is the same */
 static void test_async_order(void **state)
 {
@@ -940,6 +974,7 @@ int main(void)
         cmocka_unit_test(test_exp),
         cmocka_unit_test(test_query_limit),
         cmocka_unit_test(test_hostile_bytes),
+        cmocka_unit_test(test_hostile_answers),
         cmocka_unit_test(test_async_order),
         cmocka_unit_test(test_counts_match_evaluator),
     };
