@@ -569,7 +569,11 @@ static void mx_addr_answer(struct ink_audit *a, size_t i, const struct ink_dns_a
                       "MX host %s is an alias (CNAME); RFC 2181 10.3 requires MX targets to "
                       "be names with their own A/AAAA records",
                       m->name);
-    if (m->naddr == 0 && m->temp)
+    if (m->naddr > 0)
+        audit_finding(a, INK_AUDIT_INFO, "mx", "mx-ok", m->name, NULL,
+                      "MX %u %s has %d address%s", m->pref, m->name, m->naddr,
+                      m->naddr == 1 ? "" : "es");
+    else if (m->naddr == 0 && m->temp)
         audit_finding(a, INK_AUDIT_WARNING, "mx", "mx-temperror", m->name, NULL,
                       "could not resolve MX host %s (temporary DNS error)", m->name);
     else if (m->naddr == 0)
@@ -625,6 +629,14 @@ static void ptr_conclude(struct ink_audit *a, struct audit_ptr *p)
             audit_finding(a, INK_AUDIT_INFO, "ptr", "ptr-other-name", ip, NULL,
                           "the PTR of %s (%s) is %s, confirmed forward, though not %s", ip,
                           p->source, ink_str_cstr(&names), p->hint);
+        else
+            audit_finding(a, INK_AUDIT_INFO, "ptr", "ptr-confirmed", ip, NULL,
+                          "%s (%s) has PTR %s, which resolves back to it", ip, p->source,
+                          ink_str_cstr(&names));
+    } else {
+        audit_finding(a, INK_AUDIT_INFO, "ptr", "ptr-confirmed", ip, NULL,
+                      "%s (%s) has PTR %s, which resolves back to it", ip, p->source,
+                      ink_str_cstr(&names));
     }
     ink_str_free(&names);
     free(fix);
@@ -798,6 +810,10 @@ static void helo_answer(struct ink_audit *a, size_t i, const struct ink_dns_answ
                       "HELO name %s does not resolve to the sending address%s given with "
                       "--ip",
                       h->name, a->nips > 1 ? "es" : "");
+    else
+        audit_finding(a, INK_AUDIT_INFO, "helo", "helo-ok", h->name, NULL,
+                      "HELO name %s resolves%s", h->name,
+                      a->nips > 0 ? " to the sending address" : "");
     free(fix);
 }
 
@@ -838,6 +854,9 @@ static void cname_answer(struct ink_audit *a, size_t i, const struct ink_dns_ans
         else if (!ink_dns_name_eq(got, c->target))
             audit_finding(a, INK_AUDIT_ERROR, "cname", "cname-mismatch", c->name, fix,
                           "%s points to %s, not to %s as expected", c->name, got, c->target);
+        else
+            audit_finding(a, INK_AUDIT_INFO, "cname", "cname-ok", c->name, NULL,
+                          "%s points to %s as expected", c->name, got);
     }
     free(fix);
 }

@@ -328,8 +328,12 @@ void audit_spf_finish(struct ink_audit *a)
     if (s == NULL || !s->lint_done)
         return;
     for (i = 0; i < a->nincludes; i++) {
-        if (s->inc_ok[i])
+        if (s->inc_ok[i]) {
+            audit_finding(a, INK_AUDIT_INFO, "spf", "spf-include-present", a->domain, NULL,
+                          "the SPF record of %s reaches include:%s", a->domain,
+                          a->includes[i]);
             continue;
+        }
         ink_str_printf(&add, "%sinclude:%s", add.len ? " " : "", a->includes[i]);
         audit_finding(a, INK_AUDIT_ERROR, "spf", "spf-include-missing", a->domain, NULL,
                       "the SPF record of %s does not include %s: mail the platform sends for "
@@ -344,8 +348,16 @@ void audit_spf_finish(struct ink_audit *a)
         uint8_t net[16];
         int single;
 
-        if (s->ip_ok[i])
+        if (s->ip_ok[i]) {
+            char shown[64];
+
+            ink_ip_format(r->family, r->addr, shown, sizeof(shown));
+            audit_finding(a, INK_AUDIT_INFO, "spf", "spf-ip-authorized", shown, NULL,
+                          "%s%s passes SPF for %s", shown,
+                          r->prefix == (r->family == 4 ? 32u : 128u) ? "" : " (the range)",
+                          a->domain);
             continue;
+        }
         for (k = 0; k < s->nevals; k++)
             if (s->evals[k].ip == i && s->evals[k].done && s->evals[k].result != INK_SPF_PASS) {
                 why = s->evals[k].reason;

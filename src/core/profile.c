@@ -201,12 +201,40 @@ static void unknown_key(struct pctx *c, yaml_node_t *k, const char *section)
     ink_str_free(&shown);
 }
 
-/* expect_map - n must be a mapping */
+/* expect_map - n must be a mapping whose keys are plain and distinct (a
+ * key given twice would silently override the first) */
 static int expect_map(struct pctx *c, yaml_node_t *n, const char *what)
 {
+    yaml_node_pair_t *a, *b;
+
     if (n == NULL || n->type != YAML_MAPPING_NODE) {
         perr(c, n, "%s: expected a mapping (key: value lines)", what);
         return -1;
+    }
+    if (n->data.mapping.pairs.top - n->data.mapping.pairs.start > INK_PROFILE_LIST_MAX) {
+        perr(c, n, "%s: more than %u keys", what, INK_PROFILE_LIST_MAX);
+        return -1;
+    }
+    for (a = n->data.mapping.pairs.start; a < n->data.mapping.pairs.top; a++) {
+        yaml_node_t *ka = node_at(c, a->key);
+        if (ka == NULL || ka->type != YAML_SCALAR_NODE) {
+            perr(c, ka ? ka : n, "%s: keys must be plain words", what);
+            return -1;
+        }
+        for (b = n->data.mapping.pairs.start; b < a; b++) {
+            yaml_node_t *kb = node_at(c, b->key);
+            if (kb->data.scalar.length == ka->data.scalar.length &&
+                memcmp(kb->data.scalar.value, ka->data.scalar.value, ka->data.scalar.length) == 0) {
+                {
+                    struct ink_str shown = INK_STR_INIT;
+                    ink_str_put_printable(&shown, ka->data.scalar.value, ka->data.scalar.length, 64);
+                    perr(c, ka, "%s: key '%s' given twice (first at line %zu)", what,
+                         ink_str_cstr(&shown), kb->start_mark.line + 1);
+                    ink_str_free(&shown);
+                }
+                return -1;
+            }
+        }
     }
     return 0;
 }

@@ -8,10 +8,12 @@
   expect JSON CODE SEV    the report has a finding CODE of severity SEV
                           that carries a fix
   absent JSON CODE        the report has no finding CODE
-  apply JSON ZONE OUT     publish every error/warning fix of the report in
+  apply JSON ZONE OUT [SUFFIX]
+                          publish every error/warning fix of the report in
                           ZONE (a fix replaces the records of the same
                           owner and type; for TXT, those of the same kind,
-                          v=spf1 / v=DMARC1 / v=DKIM1), write OUT
+                          v=spf1 / v=DMARC1 / v=DKIM1), write OUT; with
+                          SUFFIX only fixes for names under it
 
 Documentation names only: everything lives under the reserved TLD
 "example" and 192.0.2.0/24.
@@ -155,7 +157,7 @@ def kind(rdata):
     return None
 
 
-def apply(path, zone, out):
+def apply(path, zone, out, suffix=None):
     rep = load(path)
     with open(zone) as f:
         lines = f.read().splitlines()
@@ -171,6 +173,8 @@ def apply(path, zone, out):
             print("# cannot read fix line: " + fl)
             return 1
         owner, typ, rdata = new
+        if suffix and not (owner == suffix or owner.endswith("." + suffix)):
+            continue
         keep = []
         for line in lines:
             old = split_line(line)
@@ -193,7 +197,7 @@ def main(argv):
     if argv[1] == "absent":
         return absent(argv[2], argv[3])
     if argv[1] == "apply":
-        return apply(argv[2], argv[3], argv[4])
+        return apply(argv[2], argv[3], argv[4], argv[5] if len(argv) > 5 else None)
     print("usage: check_zones.py gen|expect|absent|apply ...", file=sys.stderr)
     return 2
 

@@ -166,6 +166,10 @@ static void test_errors_with_position(void **state)
     expect_error("", "1:1:", "empty profile");
     expect_error("- a\n- b\n", "1:1:", "expected a mapping");
     expect_error("profile: 1\nname: x\ncnames:\n  - {name: u, cname: u.example.net}\n", "4:5:", "'role' is required");
+    expect_error("profile: 1\nname: x\ndkim:\n  - {selector: a, key: generate}\ndkim:\n  - {selector: b, key: generate}\n",
+                 "5:1:", "key 'dkim' given twice (first at line 3)");
+    expect_error("profile: 1\nname: x\nspf: {include: a.example.net, include: b.example.net}\n", "3:31:", "given twice");
+    expect_error("profile: 1\nname: x\n[a]: b\n", "3:1:", "plain words");
     assert_int_equal(mismatches, 0);
 }
 
