@@ -217,7 +217,7 @@ static void print_text(const struct ink_audit *a, const struct check_opts *o)
 
                     /* an informational finding's record is the next step, not a fix */
                     printf("          %s%s%s ", bold,
-                           f->severity == INK_AUDIT_INFO ? "next:" : "fix: ", reset);
+                           f->severity == INK_AUDIT_INFO ? "next:" : "fix:", reset);
                     while ((nl = strchr(p, '\n')) != NULL) {
                         printf("%.*s\n               ", (int)(nl - p), p);
                         p = nl + 1;

@@ -103,10 +103,11 @@ struct ink_spf {
     enum ink_spf_result result;
     struct ink_str reason, explanation, decided, decided_domain, matched, matched_domain;
     int has_explanation;
+    int err_term_set;             /* decided names the term at fault */
     struct ink_spf_node *tree;
 };
 
-static void frame_finish(struct ink_spf *ev, enum ink_spf_result r);
+static void frame_finish(struct ink_spf *ev, enum ink_spf_result r, int by_match);
 
 /* ---- small helpers ------------------------------------------------------ */
 
@@ -330,6 +331,16 @@ static void set_decided(struct ink_spf *ev, const struct ink_spf_term *t, const 
     set_str(&ev->decided_domain, domain, strlen(domain));
 }
 
+/* set_err_term - the term at fault in an error result: the first one named
+ * (an error inside an include is the inner term, not the include) */
+static void set_err_term(struct ink_spf *ev, const struct ink_spf_term *t)
+{
+    if (ev->err_term_set)
+        return;
+    set_decided(ev, t, top(ev)->domain);
+    ev->err_term_set = 1;
+}
+
 /* fail_eval - end the evaluation (from the current frame up) with an
  * error result, naming the term at fault when there is one */
 static void fail_eval(struct ink_spf *ev, enum ink_spf_result r, const struct ink_spf_term *t,
@@ -337,10 +348,10 @@ static void fail_eval(struct ink_spf *ev, enum ink_spf_result r, const struct in
 {
     struct spf_frame *f = top(ev);
 
-    if (t != NULL && ev->reason.len == 0)
-        set_decided(ev, t, f->domain);
+    if (t != NULL)
+        set_err_term(ev, t);
     set_reason(ev, fmt, a, alen, f->domain, strlen(f->domain));
-    frame_finish(ev, r);
+    frame_finish(ev, r, 0);
 }
 
 /* ---- tree ---------------------------------------------------------------- */
@@ -357,6 +368,10 @@ static struct ink_spf_node *node_new(struct ink_spf *ev, struct ink_spf_node *pa
     if (n == NULL)
         return NULL;
     n->domain = ink_memdup_cstr(domain, strlen(domain));
+    if (n->domain == NULL) {
+        free(n);
+        return NULL;
+    }
     n->via = via;
     n->result = INK_SPF_NONE;
     n->parent = parent;
@@ -444,13 +459,13 @@ static void frame_match(struct ink_spf *ev, const struct ink_spf_term *t)
         ink_spf_term_format(t, &ev->matched);
         set_str(&ev->matched_domain, f->domain, strlen(f->domain));
     }
-    frame_finish(ev, qres[t->qual]);
+    frame_finish(ev, qres[t->qual], 1);
 }
 
 /* frame_finish - the top frame's check_host() is over with result r:
  * finish the evaluation at the root, or hand the result to the include
  * that opened the frame (section 5.2) */
-static void frame_finish(struct ink_spf *ev, enum ink_spf_result r)
+static void frame_finish(struct ink_spf *ev, enum ink_spf_result r, int by_match)
 {
     struct spf_frame *f = top(ev);
     const struct ink_spf_term *inc;
@@ -465,6 +480,16 @@ static void frame_finish(struct ink_spf *ev, enum ink_spf_result r)
     node_finish(ev, f, r);
     ev->waiting = 0;
     if (ev->nframes == 1) {
+        /* Only a term that matched at this level, or the term at fault,
+         * decided; forget matches inside includes that did not count. */
+        if (!by_match && !ev->err_term_set) {
+            ink_str_truncate(&ev->decided, 0);
+            ink_str_truncate(&ev->decided_domain, 0);
+        }
+        if (!by_match) {
+            ink_str_truncate(&ev->matched, 0);
+            ink_str_truncate(&ev->matched_domain, 0);
+        }
         ev->result = r;
         ev->op = r == INK_SPF_FAIL ? OP_EXPLAIN : OP_DONE;
         return;
@@ -486,21 +511,19 @@ static void frame_finish(struct ink_spf *ev, enum ink_spf_result r)
         ev->op = OP_TERMS;
         break;
     case INK_SPF_TEMPERROR:
-        if (ev->reason.len == 0)
-            set_decided(ev, inc, f->domain);
-        frame_finish(ev, INK_SPF_TEMPERROR);
+        set_err_term(ev, inc);
+        frame_finish(ev, INK_SPF_TEMPERROR, 0);
         break;
     case INK_SPF_NONE:
-        set_decided(ev, inc, f->domain);
+        set_err_term(ev, inc);
         set_reason(ev, "included domain %s has no SPF record (include in %s)", child,
                    strlen(child), f->domain, strlen(f->domain));
-        frame_finish(ev, INK_SPF_PERMERROR);
+        frame_finish(ev, INK_SPF_PERMERROR, 0);
         break;
     case INK_SPF_PERMERROR:
     default:
-        if (ev->decided.len == 0)
-            set_decided(ev, inc, f->domain);
-        frame_finish(ev, INK_SPF_PERMERROR);
+        set_err_term(ev, inc);
+        frame_finish(ev, INK_SPF_PERMERROR, 0);
         break;
     }
 }
@@ -773,7 +796,7 @@ static void on_record(struct ink_spf *ev, const struct ink_dns_answer *a)
     if (is_temp(st)) {
         set_reason(ev, "DNS error looking up the SPF record of %s", f->domain,
                    strlen(f->domain), NULL, 0);
-        frame_finish(ev, INK_SPF_TEMPERROR);
+        frame_finish(ev, INK_SPF_TEMPERROR, 0);
         return;
     }
     n = ink_spf_record_select(a, &first);
@@ -782,12 +805,12 @@ static void on_record(struct ink_spf *ev, const struct ink_dns_answer *a)
             set_reason(ev, st == INK_DNS_NXDOMAIN ? "%s does not exist"
                                                   : "no SPF record at %s",
                        f->domain, strlen(f->domain), NULL, 0);
-        frame_finish(ev, INK_SPF_NONE);
+        frame_finish(ev, INK_SPF_NONE, 0);
         return;
     }
     if (n > 1) {
         set_reason(ev, "more than one SPF record at %s", f->domain, strlen(f->domain), NULL, 0);
-        frame_finish(ev, INK_SPF_PERMERROR);
+        frame_finish(ev, INK_SPF_PERMERROR, 0);
         return;
     }
     rr = &a->rr[first];
@@ -836,7 +859,7 @@ static void on_record(struct ink_spf *ev, const struct ink_dns_answer *a)
                 ink_str_puts(&ev->reason, "')");
             }
         }
-        frame_finish(ev, INK_SPF_PERMERROR);
+        frame_finish(ev, INK_SPF_PERMERROR, 0);
         return;
     }
     ev->op = OP_TERMS;
@@ -978,7 +1001,7 @@ static void after_terms(struct ink_spf *ev)
     size_t len;
 
     if (rd == NULL) {
-        frame_finish(ev, INK_SPF_NEUTRAL);
+        frame_finish(ev, INK_SPF_NEUTRAL, 0);
         return;
     }
     if ((rd->flags & INK_SPF_TF_MACRO_P) && ev->p_serial != f->serial) {

@@ -215,6 +215,37 @@ static void test_results_api(void **state)
     assert_string_equal(ink_spf_decided_term(ev), "-ip6:2001:db8::/32");
     ink_spf_free(ev);
 
+    /* no term decides a default neutral, even after a match inside an
+     * include that did not count */
+    txt(z, "def.example", "v=spf1 include:a.example.net");
+    ev = check(z, "192.0.2.1", "x@def.example", "h.example", INK_SPF_NEUTRAL);
+    assert_null(ink_spf_decided_term(ev));
+    assert_null(ink_spf_matched_term(ev));
+    assert_string_equal(ink_spf_reason(ev), "no mechanism matched (default result)");
+    ink_spf_free(ev);
+    /* an error inside an include names the inner term, or the include when
+     * the included record itself is at fault */
+    txt(z, "err.example", "v=spf1 include:a.example.net include:voids.example.net -all");
+    txt(z, "voids.example.net", "v=spf1 a:n1.example.net a:n2.example.net a:n3.example.net");
+    ev = check(z, "192.0.2.1", "x@err.example", "h.example", INK_SPF_PERMERROR);
+    assert_string_equal(ink_spf_decided_term(ev), "a:n3.example.net");
+    assert_string_equal(ink_spf_decided_domain(ev), "voids.example.net");
+    assert_null(ink_spf_matched_term(ev));
+    assert_non_null(strstr(ink_spf_reason(ev), "void"));
+    ink_spf_free(ev);
+    txt(z, "err2.example", "v=spf1 include:a.example.net include:bad.example.net -all");
+    txt(z, "bad.example.net", "v=spf1 a:1.2.3.4");
+    ev = check(z, "192.0.2.1", "x@err2.example", "h.example", INK_SPF_PERMERROR);
+    assert_string_equal(ink_spf_decided_term(ev), "include:bad.example.net");
+    assert_string_equal(ink_spf_decided_domain(ev), "err2.example");
+    assert_non_null(strstr(ink_spf_reason(ev), "column 10"));
+    ink_spf_free(ev);
+    txt(z, "err3.example", "v=spf1 include:nothing.example.net -all");
+    ev = check(z, "192.0.2.1", "x@err3.example", "h.example", INK_SPF_PERMERROR);
+    assert_string_equal(ink_spf_decided_term(ev), "include:nothing.example.net");
+    assert_non_null(strstr(ink_spf_reason(ev), "no SPF record"));
+    ink_spf_free(ev);
+
     /* without the tree flag there is no tree */
     ev = spf_run_zone(z, "192.0.2.1", "x@example.com", "h", 0);
     assert_non_null(ev);
