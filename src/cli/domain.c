@@ -701,6 +701,15 @@ static char *normalize_arg(const char *arg)
 
 /* ---- add ---- */
 
+/* printable_text - no control bytes (what is stored is printed later) */
+static int printable_text(const char *s)
+{
+    for (; *s != '\0'; s++)
+        if ((unsigned char)*s < 0x20 || (unsigned char)*s == 0x7f)
+            return 0;
+    return 1;
+}
+
 /* expect_from_json - expectations from a provision records.json */
 static int expect_from_json(const char *path, const char *domain, struct ink_vdomain *d,
                             char **profile_name)
@@ -747,6 +756,10 @@ static int expect_from_json(const char *path, const char *domain, struct ink_vdo
             continue;
         if (name == NULL || t == 0 || m < 0 || expect == NULL) {
             cli_error("%s: record %zu lacks name, type or verify.match/expect", path, i + 1);
+            goto done;
+        }
+        if (!printable_text(expect) || (purpose != NULL && !printable_text(purpose))) {
+            cli_error("%s: record %zu holds control characters", path, i + 1);
             goto done;
         }
         if (!ink_dns_name_is_subdomain(name, domain)) {
