@@ -650,6 +650,8 @@ static void print_domain(const struct ink_vdomain *d, const struct ink_store_eve
         printf(", next check %s", fmt_time(d->next_poll));
     if (d->state == INK_VSTATE_PENDING || d->state == INK_VSTATE_NOT_STARTED)
         printf(", window ends %s", d->deadline ? fmt_time(d->deadline) : "72 hours after the first check");
+    else if (d->state == INK_VSTATE_TEMPORARY_FAILURE)
+        printf(", FAILURE unless repaired by %s", fmt_time(d->state_since + INK_VERIFY_WINDOW));
     printf("\n");
     for (i = 0; i < d->nrec; i++) {
         const struct ink_vrecord *r = &d->rec[i];
@@ -1175,6 +1177,11 @@ static int domain_watch(struct dctx *c, int argc, char **argv)
         ink_store_names_free(names, n);
         ink_str_free(&err);
         auth_cache_clear(c);
+        if (c->dns.zone_file != NULL) {
+            /* a zone file is read again for the next round: edits show */
+            ink_resolver_free(c->rec);
+            c->rec = NULL;
+        }
         if (once)
             break;
         /* the checks above scheduled new polls: sleep until the soonest */

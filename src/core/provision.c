@@ -299,6 +299,17 @@ struct ink_provision *ink_provision_new(const struct ink_profile *profile, const
         ink_str_free(&d1);
         ink_str_free(&d2);
     }
+    for (i = 0; i < profile->n_rua; i++) {
+        /* an outside report address needs the receiver's authorization */
+        const char *host = strrchr(profile->rua[i], '@');
+        if (host != NULL && !ink_dns_name_is_subdomain(host + 1, p->domain)) {
+            struct ink_str q = INK_STR_INIT;
+            ink_str_printf(&q, "%s._report._dmarc.%s", p->domain, host + 1);
+            if (q.len <= INK_DNS_NAME_MAX)
+                add_query(p, ink_str_cstr(&q), INK_DNS_TXT);
+            ink_str_free(&q);
+        }
+    }
     for (i = 0; i < p->nkeys; i++)
         add_query(p, p->keys[i].owner, INK_DNS_TXT);
     for (i = 0; i < profile->n_dkim; i++) {
@@ -897,14 +908,33 @@ static void compute_dmarc(struct ink_provision *p)
         p->oom = 1;
     for (i = 0; i < rec->nrua; i++)
         if (rec->rua[i].host != NULL && !ink_dns_name_is_subdomain(rec->rua[i].host, p->domain)) {
-            struct ink_str fix = INK_STR_INIT;
-            ink_str_printf(&fix, "%s._report._dmarc.%s. IN TXT \"v=DMARC1\"", p->domain,
-                           rec->rua[i].host);
-            note(p, INK_PROV_INFO, "dmarc-external-rua", ink_str_cstr(&fix),
-                 "reports go to %s, outside %s: receivers send them only if %s publishes the "
-                 "authorization record %s._report._dmarc.%s (the platform's side)",
-                 rec->rua[i].host, p->domain, rec->rua[i].host, p->domain, rec->rua[i].host);
+            struct ink_str fix = INK_STR_INIT, q = INK_STR_INIT;
+            const struct ink_dns_answer *auth;
+            uint8_t *t;
+            size_t tl;
+            ink_str_printf(&q, "%s._report._dmarc.%s", p->domain, rec->rua[i].host);
+            auth = answer_for(p, ink_str_cstr(&q), INK_DNS_TXT);
+            ink_str_printf(&fix, "%s. IN TXT \"v=DMARC1\"", ink_str_cstr(&q));
+            t = auth != NULL ? dmarc_text(auth, &tl) : NULL;
+            free(t);
+            if (t != NULL)
+                note(p, INK_PROV_INFO, "dmarc-external-rua-authorized", NULL,
+                     "reports go to %s, outside %s; %s already authorizes them (%s)",
+                     rec->rua[i].host, p->domain, rec->rua[i].host, ink_str_cstr(&q));
+            else if (auth != NULL && (auth->status == INK_DNS_NXDOMAIN ||
+                                      auth->status == INK_DNS_NODATA || auth->status == INK_DNS_OK))
+                note(p, INK_PROV_WARNING, "dmarc-external-rua-unauthorized", ink_str_cstr(&fix),
+                     "reports go to %s, outside %s, but %s does not publish the authorization "
+                     "record %s yet: receivers send no reports there until it does (ask the "
+                     "platform)",
+                     rec->rua[i].host, p->domain, rec->rua[i].host, ink_str_cstr(&q));
+            else
+                note(p, INK_PROV_INFO, "dmarc-external-rua", ink_str_cstr(&fix),
+                     "reports go to %s, outside %s: receivers send them only if %s publishes "
+                     "the authorization record %s (the platform's side)",
+                     rec->rua[i].host, p->domain, rec->rua[i].host, ink_str_cstr(&q));
             ink_str_free(&fix);
+            ink_str_free(&q);
         }
     ink_dmarc_record_free(rec);
     add_record(p, ink_str_cstr(&owner_d), INK_DNS_TXT, ink_str_cstr(&v), "dmarc", INK_PROV_ADD,

@@ -268,6 +268,20 @@ static void test_dmarc_kept_or_proposed(void **state)
     assert_non_null(strstr(r->value, "rua=mailto:agg@reports.example.net"));
     assert_non_null(has_note(p, "dmarc-external-rua"));
     ink_provision_free(p);
+    /* the outside destination is looked up: not authorized yet, then authorized */
+    z = zone_with("example.com", NULL);
+    p = run(prof, "example.com", NULL, z);
+    assert_non_null(has_note(p, "dmarc-external-rua-unauthorized"));
+    assert_non_null(strstr(has_note(p, "dmarc-external-rua-unauthorized")->fix,
+                           "example.com._report._dmarc.reports.example.net."));
+    ink_provision_free(p);
+    assert_int_equal(ink_memzone_add_txt1(z, "example.com._report._dmarc.reports.example.net",
+                                          INK_DNS_TXT, 60, "v=DMARC1", 8), 0);
+    p = run(prof, "example.com", NULL, z);
+    assert_non_null(has_note(p, "dmarc-external-rua-authorized"));
+    assert_null(has_note(p, "dmarc-external-rua-unauthorized"));
+    ink_provision_free(p);
+    ink_memzone_free(z);
     ink_profile_free(prof);
 }
 
