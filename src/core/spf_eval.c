@@ -530,7 +530,10 @@ static void frame_finish(struct ink_spf *ev, enum ink_spf_result r, int by_match
 
 /* ---- %{p} (section 7.3, validated domain name as in 5.5) ----------------- */
 
-/* p_start - look up the validated name of the client, then resume at ret */
+/* p_start - look up the validated name of the client, then resume at ret.
+ * During term evaluation the caller has counted the PTR query against the
+ * lookup limit (section 4.6.4: "the ptr mechanism or the %{p} macro");
+ * for the explanation it is not counted, as exp= itself is not. */
 static void p_start(struct ink_spf *ev, enum spf_op ret)
 {
     char rev[80];
@@ -991,7 +994,8 @@ static void after_terms(struct ink_spf *ev)
         return;
     }
     if ((rd->flags & INK_SPF_TF_MACRO_P) && ev->p_serial != f->serial) {
-        p_start(ev, OP_TERMS);
+        if (count_lookup(ev, rd))
+            p_start(ev, OP_TERMS);
         return;
     }
     if (!count_lookup(ev, rd))
@@ -1055,7 +1059,9 @@ static void terms_run(struct ink_spf *ev)
         case INK_SPF_T_EXISTS:
         case INK_SPF_T_INCLUDE:
             if ((t->flags & INK_SPF_TF_MACRO_P) && ev->p_serial != f->serial) {
-                p_start(ev, OP_TERMS);
+                /* 4.6.4: the PTR query of %{p} counts against the limit */
+                if (count_lookup(ev, t))
+                    p_start(ev, OP_TERMS);
                 break;
             }
             if (!count_lookup(ev, t) || !expand_target(ev, t, OP_TERMS))
