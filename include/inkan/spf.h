@@ -54,7 +54,10 @@ extern "C" {
 /* Terms that cause DNS lookups (include a mx ptr exists redirect), plus
  * the PTR query of a %{p} expanded during evaluation (4.6.4). */
 #define INK_SPF_DNS_LOOKUP_MAX 10
-/* Lookups answering NODATA or NXDOMAIN before the evaluation is a permerror. */
+/* Void lookups (NODATA or NXDOMAIN) allowed before the evaluation is a
+ * permerror.  Counted on the query a term makes itself (a, mx, ptr,
+ * exists), not on the address lookups of MX or PTR names, nor on record,
+ * exp= or %{p} lookups. */
 #define INK_SPF_VOID_LOOKUP_MAX 2
 /* MX records one "mx" term may look at (more is a permerror). */
 #define INK_SPF_MX_NAMES_MAX 10
@@ -361,7 +364,7 @@ enum ink_spf_result ink_spf_result(const struct ink_spf *ev);
  * carry any byte of the sender (%{l}, %{s}): print it with
  * ink_str_put_printable(). */
 const char *ink_spf_explanation(const struct ink_spf *ev);
-/* Why the result is what it is, for people: "matched -all",
+/* Why the result is what it is (complete once ink_spf_step said DONE), for people: "matched -all",
  * "no SPF record at example.com", "example.com: unknown mechanism
  * 'foo' at column 12", "more than 10 DNS lookups", ... Never NULL. */
 const char *ink_spf_reason(const struct ink_spf *ev);

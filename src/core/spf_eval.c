@@ -104,6 +104,7 @@ struct ink_spf {
     struct ink_str reason, explanation, decided, decided_domain, matched, matched_domain;
     int has_explanation;
     int err_term_set;             /* decided names the term at fault */
+    int reason_done;              /* finish_reason ran */
     struct ink_spf_node *tree;
 };
 
@@ -1327,6 +1328,34 @@ static void start(struct ink_spf *ev)
         nomem(ev);
 }
 
+/* finish_reason - when no error named a reason, say which term decided
+ * (and, through an include, which inner term matched) */
+static void finish_reason(struct ink_spf *ev)
+{
+    struct ink_str *r = &ev->reason;
+
+    ev->reason_done = 1;
+    if (r->len > 0)
+        return;
+    if (ev->decided.len > 0) {
+        ink_str_puts(r, "matched '");
+        ink_str_append(r, ev->decided.buf, ev->decided.len);
+        ink_str_puts(r, "' in the record of ");
+        ink_str_put_printable(r, ev->decided_domain.buf, ev->decided_domain.len, 256);
+        if (ev->matched.len > 0 &&
+            (ev->matched.len != ev->decided.len ||
+             memcmp(ev->matched.buf, ev->decided.buf, ev->decided.len) != 0)) {
+            ink_str_puts(r, " (via '");
+            ink_str_append(r, ev->matched.buf, ev->matched.len);
+            ink_str_puts(r, "' in ");
+            ink_str_put_printable(r, ev->matched_domain.buf, ev->matched_domain.len, 256);
+            ink_str_putc(r, ')');
+        }
+    } else if (ev->result == INK_SPF_NEUTRAL) {
+        ink_str_puts(r, "no mechanism matched (default result)");
+    }
+}
+
 /* ink_spf_step - run until a query is needed or the result is known */
 enum ink_spf_step ink_spf_step(struct ink_spf *ev, struct ink_spf_query *q)
 {
@@ -1350,6 +1379,8 @@ enum ink_spf_step ink_spf_step(struct ink_spf *ev, struct ink_spf_query *q)
             explain_text(ev);
             break;
         case OP_DONE:
+            if (!ev->reason_done)
+                finish_reason(ev);
             q->name = NULL;
             q->type = 0;
             return INK_SPF_DONE;
@@ -1442,31 +1473,10 @@ const char *ink_spf_explanation(const struct ink_spf *ev)
                                                              : NULL;
 }
 
-/* ink_spf_reason - why; built from the deciding term when no error set it */
+/* ink_spf_reason - why (see finish_reason) */
 const char *ink_spf_reason(const struct ink_spf *ev)
 {
-    struct ink_spf *m = (struct ink_spf *)ev; /* the reason is built lazily */
-
-    if (m->reason.len == 0 && m->op == OP_DONE) {
-        if (m->decided.len > 0) {
-            ink_str_puts(&m->reason, "matched '");
-            ink_str_append(&m->reason, m->decided.buf, m->decided.len);
-            ink_str_puts(&m->reason, "' in the record of ");
-            ink_str_put_printable(&m->reason, m->decided_domain.buf, m->decided_domain.len, 256);
-            if (m->matched.len > 0 && (m->matched.len != m->decided.len ||
-                                       memcmp(m->matched.buf, m->decided.buf, m->decided.len) != 0)) {
-                ink_str_puts(&m->reason, " (via '");
-                ink_str_append(&m->reason, m->matched.buf, m->matched.len);
-                ink_str_puts(&m->reason, "' in ");
-                ink_str_put_printable(&m->reason, m->matched_domain.buf, m->matched_domain.len,
-                                      256);
-                ink_str_putc(&m->reason, ')');
-            }
-        } else if (m->result == INK_SPF_NEUTRAL) {
-            ink_str_puts(&m->reason, "no mechanism matched (default result)");
-        }
-    }
-    return m->reason.len > 0 ? ink_str_cstr(&m->reason) : ink_spf_result_name(m->result);
+    return ev->reason.len > 0 ? ink_str_cstr(&ev->reason) : ink_spf_result_name(ev->result);
 }
 
 const char *ink_spf_decided_term(const struct ink_spf *ev)
