@@ -197,6 +197,8 @@ struct ink_dmarc_lookup {
     size_t nother;            /* other TXT records there */
     struct ink_dmarc_record *record; /* the one record when nrecords == 1 (owned) */
     char *text;               /* its text (owned), or NULL */
+    char *other_text;         /* the first TXT there that is not DMARC (owned),
+                               * or NULL: shows typos such as v=dmarc1 */
 };
 
 /* Whether an external report destination accepts reports. */
@@ -271,9 +273,9 @@ int ink_dmarc_disc_feed(struct ink_dmarc_disc *d, const struct ink_dns_answer *a
 const struct ink_dmarc_result *ink_dmarc_disc_result(const struct ink_dmarc_disc *d);
 
 /* ink_dmarc_walk_targets - the names (without "_dmarc.") an RFC 9989 tree
- * walk starting at domain asks, in order: fills up to max pointers into
- * buf-owned storage... returns the count.  For tests and explanation:
- * out[i] points into domain itself (suffixes of it). */
+ * walk starting at domain (normalised) asks, in order.  Fills up to max
+ * pointers, each into domain itself (they are its suffixes); returns the
+ * count. */
 size_t ink_dmarc_walk_targets(const char *domain, const char **out, size_t max);
 
 /* ink_dmarc_disc_status_name - "found", "none", "temperror", "badname" */

@@ -24,6 +24,15 @@ struct ink_resolver *ink_resolver_zonefile_new(const char *path, const char *ori
 struct ink_resolver *ink_resolver_unbound_new(const char *server, int timeout_ms,
                                               int no_cache, struct ink_str *err);
 
+/* ink_resolver_unbound_new_ta - as ink_resolver_unbound_new, and when
+ * trust_anchor (a file of DS/DNSKEY records, e.g. /usr/share/dns/root.key)
+ * is given, validate DNSSEC: answers then carry secure, insecure or bogus
+ * (bogus answers are SERVFAIL with the reason in why).  Without it the
+ * state is unknown. */
+struct ink_resolver *ink_resolver_unbound_new_ta(const char *server, int timeout_ms,
+                                                 int no_cache, const char *trust_anchor,
+                                                 struct ink_str *err);
+
 /* ink_resolver_open - zone file if opts->zone_file, else unbound. */
 struct ink_resolver *ink_resolver_open(const struct ink_resolver_opts *opts,
                                        struct ink_str *err);

@@ -58,6 +58,7 @@ struct ink_resolver_opts {
     const char *server;    /* --dns HOST[:PORT], or NULL for resolv.conf */
     int timeout_ms;        /* per query; 0 means the default */
     int no_cache;          /* ask the server every time (verification polls) */
+    const char *trust_anchor; /* DNSSEC trust-anchor file to validate with, or NULL */
 };
 
 /* ink_resolver_submit/process/pending/free - call through the ops table.

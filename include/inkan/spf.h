@@ -202,7 +202,8 @@ struct ink_spf_record *ink_spf_record_parse(const uint8_t *buf, size_t len);
 /* ink_spf_record_free - release; NULL is a no-op */
 void ink_spf_record_free(struct ink_spf_record *r);
 
-/* The record's text (NUL-terminated copy; *len gets its length if non-NULL). */
+/* The record's text (NUL-terminated copy; *len gets its length if non-NULL).
+ * Empty for a record refused as too long (INK_SPF_E_TOO_LONG). */
 const char *ink_spf_record_text(const struct ink_spf_record *r, size_t *len);
 /* Terms in order (the version is not a term).  i < nterms. */
 size_t ink_spf_record_nterms(const struct ink_spf_record *r);
@@ -366,6 +367,11 @@ const char *ink_spf_reason(const struct ink_spf *ev);
  * default neutral, errors outside a term). */
 const char *ink_spf_decided_term(const struct ink_spf *ev);
 const char *ink_spf_decided_domain(const struct ink_spf *ev);
+/* The innermost mechanism that matched and its domain: differs from the
+ * decided term when an include decided (e.g. decided "include:_spf.x.net",
+ * matched "ip4:192.0.2.0/24" in _spf.x.net).  NULL when none matched. */
+const char *ink_spf_matched_term(const struct ink_spf *ev);
+const char *ink_spf_matched_domain(const struct ink_spf *ev);
 /* The <domain> and <sender> checked (after the HELO substitution). */
 const char *ink_spf_domain(const struct ink_spf *ev);
 const char *ink_spf_sender(const struct ink_spf *ev);
@@ -385,6 +391,7 @@ struct ink_spf_node {
     char *error;               /* why it is none/temperror/permerror, or NULL */
     struct ink_spf_node *child;/* first record reached from this one */
     struct ink_spf_node *next; /* next sibling */
+    struct ink_spf_node *parent; /* NULL for the root */
 };
 const struct ink_spf_node *ink_spf_tree(const struct ink_spf *ev);
 

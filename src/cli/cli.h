@@ -10,6 +10,7 @@
 
 #include <stdio.h>
 
+#include "inkan/profile.h"
 #include "inkan/resolver.h"
 
 /* Exit codes common to every subcommand (see man/inkan.1). */
@@ -24,6 +25,7 @@ enum {
     CLI_OPT_TIMEOUT,
     CLI_OPT_ORIGIN,
     CLI_OPT_JSON,
+    CLI_OPT_TRUST_ANCHOR,
     CLI_OPT_FIRST_FREE /* subcommands number their own options from here */
 };
 
@@ -32,14 +34,17 @@ enum {
     {"zone", required_argument, NULL, CLI_OPT_ZONE},                      \
     {"dns", required_argument, NULL, CLI_OPT_DNS},                        \
     {"timeout", required_argument, NULL, CLI_OPT_TIMEOUT},                \
-    {"origin", required_argument, NULL, CLI_OPT_ORIGIN}
+    {"origin", required_argument, NULL, CLI_OPT_ORIGIN},                  \
+    {"trust-anchor", required_argument, NULL, CLI_OPT_TRUST_ANCHOR}
 
 /* Help text lines for the DNS source options. */
 #define CLI_DNS_HELP                                                          \
     "  --zone FILE          answer DNS queries from an RFC 1035 zone file\n"  \
     "  --origin NAME        $ORIGIN to read --zone FILE with\n"               \
     "  --dns HOST[:PORT]    send DNS queries to this server\n"               \
-    "  --timeout SECONDS    time one DNS query may take (default 5)\n"
+    "  --timeout SECONDS    time one DNS query may take (default 5)\n"           \
+    "  --trust-anchor FILE  validate DNSSEC with these root keys (--dns or\n"   \
+    "                       resolv.conf; e.g. /usr/share/dns/root.key)\n"
 
 /* cli_prog - the program name used in messages ("inkan") */
 extern const char *cli_prog;
@@ -73,7 +78,30 @@ struct cli_command {
 
 /* Subcommand entry points (one file each under src/cli/). */
 int cmd_version(int argc, char **argv);
+/* dns.c */
+int cmd_dns(int argc, char **argv);
 /* dkim.c */
 int cmd_dkim(int argc, char **argv);
+/* spf_lint.c: `inkan spf lint ...`; spf.c's cmd_spf hands over argv
+ * starting at "lint" */
+int cmd_spf_lint(int argc, char **argv);
+/* provision.c, domain.c: sending-domain provisioning and verification */
+int cmd_provision(int argc, char **argv);
+int cmd_domain(int argc, char **argv);
+/* cli_parse_dkim_algs - "ed25519,rsa2048" into algs; count, or -1 after printing */
+int cli_parse_dkim_algs(const char *arg, enum ink_profile_keyalg *algs, size_t max);
+/* cli_read_file - whole file of at most max bytes (caller frees); 0 or -1 after printing */
+int cli_read_file(const char *path, size_t max, uint8_t **buf, size_t *len);
+/* cli_write_file - write a file with mode; excl refuses to replace one.  0 or -1 after printing */
+int cli_write_file(const char *path, const void *buf, size_t len, unsigned mode, int excl);
+/* cli_profile_load - read and parse a sender profile, or NULL after printing why */
+struct ink_profile *cli_profile_load(const char *path);
+
+/* spf: `inkan spf` (spf.c) dispatches `inkan spf lint` to cmd_spf_lint
+ * (spf_lint.c). */
+int cmd_spf(int argc, char **argv);
+
+/* check.c: `inkan check` */
+int cmd_check(int argc, char **argv);
 
 #endif

@@ -49,6 +49,9 @@ int cli_dns_option(struct ink_resolver_opts *opts, int opt, const char *arg)
     case CLI_OPT_ORIGIN:
         opts->origin = arg;
         return 1;
+    case CLI_OPT_TRUST_ANCHOR:
+        opts->trust_anchor = arg;
+        return 1;
     case CLI_OPT_TIMEOUT:
         errno = 0;
         secs = strtod(arg, &end);

@@ -14,10 +14,15 @@
 /* The subcommands.  Keep one entry per line, grouped by area. */
 static const struct cli_command commands[] = {
     {"version", cmd_version, "print the version"},
+    /* dns */
+    {"dns", cmd_dns, "look a name up as inkan sees it (--zone, --dns)"},
     /* spf */
     /* dkim */
     {"dkim", cmd_dkim, "DKIM: verify, sign, generate and test keys"},
     /* check / provision / domain */
+    {"check", cmd_check, "audit a sending domain's SPF, DKIM, DMARC, MX, PTR, HELO, CNAMEs"},
+    {"provision", cmd_provision, "compute and write the DNS records a sending platform needs"},
+    {"domain", cmd_domain, "follow publication: add, verify, status, list, watch, remove"},
 };
 
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))

@@ -138,6 +138,7 @@ void ink_dmarc_disc_free(struct ink_dmarc_disc *d)
         free(d->lookups[i].domain);
         ink_dmarc_record_free(d->lookups[i].record);
         free(d->lookups[i].text);
+        free(d->lookups[i].other_text);
     }
     for (i = 0; i < d->ndests; i++) {
         free(d->dests[i].host);
@@ -171,7 +172,7 @@ static int is_temp(enum ink_dns_status st)
 static int take_walk_answer(struct ink_dmarc_disc *d, const struct ink_dns_answer *a)
 {
     struct ink_dmarc_lookup *l = &d->lookups[d->nlookups];
-    size_t i, len;
+    size_t i, len, first_len = 0;
     uint8_t *text;
 
     memset(l, 0, sizeof(*l));
@@ -192,11 +193,15 @@ static int take_walk_answer(struct ink_dmarc_disc *d, const struct ink_dns_answe
             return -1;
         if (!ink_dmarc_is_record(text, len)) {
             l->nother++;
-            free(text);
+            if (l->other_text == NULL)
+                l->other_text = (char *)text;
+            else
+                free(text);
             continue;
         }
         if (++l->nrecords == 1) {
             l->text = (char *)text;
+            first_len = len;
         } else {
             free(text);
         }
@@ -207,7 +212,7 @@ static int take_walk_answer(struct ink_dmarc_disc *d, const struct ink_dns_answe
         l->text = NULL;
         return 0;
     }
-    l->record = ink_dmarc_record_parse((const uint8_t *)l->text, strlen(l->text));
+    l->record = ink_dmarc_record_parse((const uint8_t *)l->text, first_len);
     if (l->record == NULL)
         return -1;
     ink_dmarc_record_lint(l->record, l->domain);

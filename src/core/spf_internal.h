@@ -13,4 +13,8 @@
 int spf_macro_check_domain(const char *spec, size_t len, unsigned *flags, int *ends_macro,
                            struct ink_spf_diag *err);
 
+/* spf_toplabel_ok - RFC 7208 toplabel (alphanumerics with a letter, or
+ * alphanumerics and inner dashes) */
+int spf_toplabel_ok(const char *p, size_t len);
+
 #endif

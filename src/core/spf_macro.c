@@ -123,10 +123,13 @@ static int put_transformed(struct ink_str *out, const char *v, size_t vlen, unsi
     return 0;
 }
 
-/* ip_nibbles - IPv4 dotted quad or IPv6 dotted nibbles (the %{i} form) */
+/* ip_nibbles - IPv4 dotted quad or IPv6 dotted nibbles (the %{i} form).
+ * The nibbles are upper-case hex: RFC 7208 leaves the case open (its 7.4
+ * example is lower-case), DNS ignores it, and the conformance suite's
+ * explanation test (v-macro-ip6) expects upper case, as pyspf writes it. */
 static size_t ip_nibbles(const struct ink_spf_macro_ctx *ctx, char *buf, size_t bufsz)
 {
-    static const char hex[] = "0123456789abcdef";
+    static const char hex[] = "0123456789ABCDEF";
     size_t n = 0, i;
 
     if (ctx->family == 4) {
@@ -172,7 +175,7 @@ static enum ink_spf_macro_rc macro_walk(const char *spec, size_t len,
                                         struct ink_str *out, struct ink_spf_diag *err,
                                         unsigned *flags, int *ends_macro)
 {
-    size_t i = 0;
+    size_t i = 0, base = out != NULL ? out->len : 0;
     unsigned fl = 0;
     int last_macro = 0;
 
@@ -197,6 +200,10 @@ static enum ink_spf_macro_rc macro_walk(const char *spec, size_t len,
                     j++;
                 if (ink_str_append(out, spec + i, j - i) < 0)
                     return INK_SPF_MACRO_NOMEM;
+                if (out->len - base > INK_SPF_EXPAND_MAX) {
+                    set_err(err, i, j - i, "macro expansion too long");
+                    return INK_SPF_MACRO_ERROR;
+                }
                 i = j;
             } else {
                 i++;
@@ -334,7 +341,7 @@ static enum ink_spf_macro_rc macro_walk(const char *spec, size_t len,
             if (put_transformed(out, val, vlen, ndig, rev, spec + dstart, nd, upper) < 0)
                 return INK_SPF_MACRO_NOMEM;
         }
-        if (ctx != NULL && out->len > INK_SPF_EXPAND_MAX) {
+        if (ctx != NULL && out->len - base > INK_SPF_EXPAND_MAX) {
             set_err(err, start, i - start, "macro expansion too long");
             return INK_SPF_MACRO_ERROR;
         }

@@ -201,9 +201,9 @@ static int is_alnum(int c)
     return is_alpha(c) || is_digit(c);
 }
 
-/* toplabel_ok - RFC 7208 toplabel: alphanumerics with at least one letter,
- * or alphanumerics and dashes, not starting or ending with a dash */
-static int toplabel_ok(const char *p, size_t len)
+/* spf_toplabel_ok - RFC 7208 toplabel: alphanumerics with at least one
+ * letter, or alphanumerics and dashes, not starting or ending with a dash */
+int spf_toplabel_ok(const char *p, size_t len)
 {
     size_t i;
     int alpha = 0, dash = 0;
@@ -240,7 +240,10 @@ static int check_domain_spec(struct ink_spf_record *r, struct ink_spf_term *t, s
         add_diag(r, INK_SPF_E_DOMAIN, off, 0, "empty domain-spec");
         return -1;
     }
-    if (spf_macro_check_domain(p, len, &fl, &ends_macro, &err) < 0) {
+    /* Fast path: no '%' means no macro, and parse_term has already checked
+     * that every byte is visible ASCII (a macro-literal). */
+    if (memchr(p, '%', len) != NULL &&
+        spf_macro_check_domain(p, len, &fl, &ends_macro, &err) < 0) {
         add_diag(r, INK_SPF_E_MACRO, off + err.off, err.len, err.reason);
         return -1;
     }
@@ -253,7 +256,7 @@ static int check_domain_spec(struct ink_spf_record *r, struct ink_spf_term *t, s
     for (dot = end; dot > 0 && p[dot - 1] != '.' && p[dot - 1] != '%' && p[dot - 1] != '}';
          dot--)
         ;
-    if (dot == 0 || p[dot - 1] != '.' || !toplabel_ok(p + dot, end - dot)) {
+    if (dot == 0 || p[dot - 1] != '.' || !spf_toplabel_ok(p + dot, end - dot)) {
         add_diag(r, INK_SPF_E_DOMAIN, off, len,
                  "domain-spec must end with a dot and a valid top label, or a macro");
         return -1;
@@ -602,7 +605,7 @@ struct ink_spf_record *ink_spf_record_parse(const uint8_t *buf, size_t len)
     r->len = tlen;
     r->redirect = r->exp = -1;
     if (too_long) {
-        add_diag(r, INK_SPF_E_TOO_LONG, 0, len, "record too long or too many terms");
+        add_diag(r, INK_SPF_E_TOO_LONG, 0, 0, "record too long or too many terms");
         return r;
     }
     /* version */

@@ -18,5 +18,6 @@ struct ink_resolver *ink_resolver_open(const struct ink_resolver_opts *opts,
     }
     if (opts->zone_file != NULL)
         return ink_resolver_zonefile_new(opts->zone_file, opts->origin, err);
-    return ink_resolver_unbound_new(opts->server, timeout, opts->no_cache, err);
+    return ink_resolver_unbound_new_ta(opts->server, timeout, opts->no_cache,
+                                       opts->trust_anchor, err);
 }

@@ -1,0 +1,146 @@
+/*
+ * inkan/audit.h - the sending-domain audit behind `inkan check`: SPF
+ * (lint, plus whether given IPs and includes are authorized), DKIM
+ * selectors, DMARC (policy, alignment, reporting and its authorization,
+ * rollout hints), MX, PTR and forward-confirmed reverse DNS, HELO names,
+ * expected CNAMEs, and MTA-STS / TLS-RPT / BIMI presence.
+ *
+ * Sans-I/O: an audit is a set of small state machines behind one
+ * interface.  ink_audit_next() hands out DNS queries (any number may be in
+ * flight, each with a token), ink_audit_feed() takes their answers in any
+ * order.  One loop can drive thousands of audits over one async resolver.
+ *
+ * Each finding has a severity, an area, a stable code, a message for a
+ * person, and, where it can be computed, the zone-file line to publish.
+ */
+#ifndef INKAN_AUDIT_H
+#define INKAN_AUDIT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "inkan/dmarc.h"
+#include "inkan/dns.h"
+#include "inkan/str.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Limits on what one audit looks at. */
+#define INK_AUDIT_SELECTORS_MAX 32
+#define INK_AUDIT_IPS_MAX 64
+#define INK_AUDIT_INCLUDES_MAX 32
+#define INK_AUDIT_HELOS_MAX 16
+#define INK_AUDIT_CNAMES_MAX 64
+#define INK_AUDIT_MX_MAX 16        /* MX hosts followed */
+#define INK_AUDIT_ADDRS_MAX 16     /* addresses per host checked for PTR */
+#define INK_AUDIT_PTR_NAMES_MAX 8  /* PTR names per address confirmed */
+#define INK_AUDIT_QUERIES_MAX 2000 /* DNS queries one audit may ask */
+/* TTL written on the zone-file lines of fixes. */
+#define INK_AUDIT_FIX_TTL 3600
+
+enum ink_audit_severity { INK_AUDIT_INFO = 0, INK_AUDIT_WARNING, INK_AUDIT_ERROR };
+
+struct ink_audit_finding {
+    enum ink_audit_severity severity;
+    const char *area;  /* "spf", "dkim", "dmarc", "mx", "ptr", "helo", "cname",
+                        * "mta-sts", "tls-rpt", "bimi" (static) */
+    const char *code;  /* stable identifier (static) */
+    char *subject;     /* the DNS name or address it is about (owned), or NULL */
+    char *message;     /* for a person (owned) */
+    char *fix;         /* zone-file line(s) to publish, "\n"-separated (owned), or NULL */
+    char *key_pem;     /* with dkim_keygen: the private key (PEM) whose public
+                        * half the fix publishes (owned), or NULL */
+};
+
+/* A record the audit read, for the "records" part of the report. */
+struct ink_audit_record {
+    const char *area;
+    char *name;        /* owner (owned) */
+    const char *type;  /* "TXT", "MX", "A", ... */
+    char *data;        /* presentation of the data, printable (owned) */
+};
+
+/* An address range given with --ip. */
+struct ink_audit_ip {
+    int family;        /* 4 or 6 */
+    uint8_t addr[16];
+    unsigned prefix;   /* 32/128 for a single address */
+};
+
+/* An expected CNAME (NAME=TARGET). */
+struct ink_audit_cname {
+    const char *name;   /* relative names are taken below the domain */
+    const char *target;
+};
+
+struct ink_audit_opts {
+    const char *domain;
+    const char *const *selectors;   size_t nselectors;
+    const struct ink_audit_ip *ips; size_t nips;
+    const char *const *includes;    size_t nincludes;
+    const char *const *helos;       size_t nhelos;
+    const struct ink_audit_cname *cnames; size_t ncnames;
+    const char *rua;            /* report address for proposed DMARC records
+                                 * (a URI); NULL: mailto:dmarc-reports@DOMAIN */
+    enum ink_dmarc_org_mode org_mode;
+    const void *psl;            /* libpsl context for INK_DMARC_ORG_PSL, or NULL */
+    int dkim_keygen;            /* generate replacement DKIM keys for fixes */
+};
+
+/* One query handed out by ink_audit_next(). */
+struct ink_audit_query {
+    const char *name;  /* owned by the audit, valid until the next call */
+    uint16_t type;
+    uint32_t token;    /* give it back to ink_audit_feed() */
+};
+
+struct ink_audit;
+
+/* ink_audit_new - an audit for opts->domain (opts and the strings it
+ * points at are copied).  NULL on ENOMEM; an invalid domain gives an audit
+ * that is done at once with one error finding.  Caller owns. */
+struct ink_audit *ink_audit_new(const struct ink_audit_opts *opts);
+/* ink_audit_free - release; NULL is a no-op */
+void ink_audit_free(struct ink_audit *a);
+
+/* ink_audit_next - 1 with *q set when a query should be sent now; 0 when
+ * none is ready (answers are awaited, or the audit is done) */
+int ink_audit_next(struct ink_audit *a, struct ink_audit_query *q);
+/* ink_audit_feed - the answer for token; the audit takes ownership of ans
+ * (NULL counts as a temporary failure).  0, or -1 for an unknown token. */
+int ink_audit_feed(struct ink_audit *a, uint32_t token, struct ink_dns_answer *ans);
+/* ink_audit_done - 1 when every check has finished */
+int ink_audit_done(const struct ink_audit *a);
+
+/* Results (valid once done, until ink_audit_free). */
+const char *ink_audit_domain(const struct ink_audit *a);
+size_t ink_audit_nfindings(const struct ink_audit *a);
+const struct ink_audit_finding *ink_audit_finding(const struct ink_audit *a, size_t i);
+size_t ink_audit_nrecords(const struct ink_audit *a);
+const struct ink_audit_record *ink_audit_record(const struct ink_audit *a, size_t i);
+/* counts by severity */
+size_t ink_audit_count(const struct ink_audit *a, enum ink_audit_severity s);
+/* queries asked */
+size_t ink_audit_queries(const struct ink_audit *a);
+
+/* ink_audit_severity_name - "error", "warning", "info" */
+const char *ink_audit_severity_name(enum ink_audit_severity s);
+/* The areas in report order (NULL-terminated). */
+extern const char *const ink_audit_areas[];
+
+/*
+ * ink_audit_zone_line - append one RFC 1035 zone-file line:
+ *   OWNER. TTL IN TYPE DATA
+ * For TXT, data (len bytes) is written as quoted character-strings of at
+ * most 255 bytes with '"' and '\' escaped and other non-printable bytes as
+ * \DDD.  For other types data is written as given.  0 or -1 (ENOMEM).
+ */
+int ink_audit_zone_line(struct ink_str *out, const char *owner, uint16_t type,
+                        const char *data, size_t len);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,114 @@
+/*
+ * inkan/store.h - where verification state lives between runs: domains,
+ * their expected records with per-record state, and the history of state
+ * changes.  A backend is a struct of function pointers, one file each
+ * under src/store/ (SQLite today).
+ *
+ * Every save is one transaction, and saves carry the revision the domain
+ * was loaded at: a save over a newer revision (another process checked the
+ * domain meanwhile) is refused with INK_STORE_CONFLICT instead of undoing
+ * that process's work.
+ */
+#ifndef INKAN_STORE_H
+#define INKAN_STORE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "inkan/str.h"
+#include "inkan/verify.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Return codes besides 0 (done) and -1 (error, reason in err). */
+#define INK_STORE_NOT_FOUND 1
+#define INK_STORE_EXISTS 2
+#define INK_STORE_CONFLICT 3
+
+/* History rows one status query returns at most. */
+#define INK_STORE_HISTORY_MAX 1000
+
+/* One row of a domain's history. */
+struct ink_store_event {
+    int64_t at;
+    long record;            /* index of the record, -1 for the domain */
+    char *owner;            /* the record's owner, NULL for the domain */
+    char *type;             /* "CNAME", ... NULL for the domain */
+    enum ink_vstate from, to;
+    char *detail;           /* why (the record's detail at the time), or NULL */
+};
+
+struct ink_store;
+
+struct ink_store_ops {
+    const char *name;
+    /* add - store a new domain (with its records); INK_STORE_EXISTS when
+     * it is there already and replace is 0 (replace: drop the old one and
+     * its history first).  Sets d->rev. */
+    int (*add)(struct ink_store *s, struct ink_vdomain *d, int replace, struct ink_str *err);
+    /* get - load one domain; INK_STORE_NOT_FOUND if absent.  Caller frees *out. */
+    int (*get)(struct ink_store *s, const char *domain, struct ink_vdomain **out,
+               struct ink_str *err);
+    /* list - every domain, by name; caller frees each and the array */
+    int (*list)(struct ink_store *s, struct ink_vdomain ***out, size_t *n, struct ink_str *err);
+    /* save - write d's new state and records and append the changes, in
+     * one transaction; INK_STORE_CONFLICT if d->rev is stale.  Bumps d->rev. */
+    int (*save)(struct ink_store *s, struct ink_vdomain *d, const struct ink_vchange *changes,
+                size_t nchanges, struct ink_str *err);
+    /* remove - forget a domain and its history; INK_STORE_NOT_FOUND if absent */
+    int (*remove)(struct ink_store *s, const char *domain, struct ink_str *err);
+    /* due - names of domains whose next poll is at or before now, soonest
+     * first (caller frees each and the array), and in *next the earliest
+     * poll time after now (0 when none) */
+    int (*due)(struct ink_store *s, int64_t now, char ***names, size_t *n, int64_t *next,
+               struct ink_str *err);
+    /* history - the latest (at most limit) changes of a domain, oldest
+     * first; caller frees with ink_store_events_free */
+    int (*history)(struct ink_store *s, const char *domain, size_t limit,
+                   struct ink_store_event **out, size_t *n, struct ink_str *err);
+    /* free - close; NULL-safe through ink_store_free */
+    void (*free)(struct ink_store *s);
+};
+
+/* Every backend's own struct starts with this. */
+struct ink_store {
+    const struct ink_store_ops *ops;
+};
+
+/* Dispatch helpers (call through the ops table). */
+int ink_store_add(struct ink_store *s, struct ink_vdomain *d, int replace, struct ink_str *err);
+int ink_store_get(struct ink_store *s, const char *domain, struct ink_vdomain **out,
+                  struct ink_str *err);
+int ink_store_list(struct ink_store *s, struct ink_vdomain ***out, size_t *n,
+                   struct ink_str *err);
+int ink_store_save(struct ink_store *s, struct ink_vdomain *d, const struct ink_vchange *changes,
+                   size_t nchanges, struct ink_str *err);
+int ink_store_remove(struct ink_store *s, const char *domain, struct ink_str *err);
+int ink_store_due(struct ink_store *s, int64_t now, char ***names, size_t *n, int64_t *next,
+                  struct ink_str *err);
+int ink_store_history(struct ink_store *s, const char *domain, size_t limit,
+                      struct ink_store_event **out, size_t *n, struct ink_str *err);
+/* ink_store_free - close the store; NULL is a no-op */
+void ink_store_free(struct ink_store *s);
+
+/* ink_store_events_free - free n events and the array */
+void ink_store_events_free(struct ink_store_event *ev, size_t n);
+/* ink_store_names_free - free n strings and the array */
+void ink_store_names_free(char **names, size_t n);
+/* ink_store_domains_free - free n domains and the array */
+void ink_store_domains_free(struct ink_vdomain **d, size_t n);
+
+/*
+ * ink_store_sqlite_open - open (creating it and its parent directory if
+ * missing) the SQLite database at path.  The schema is versioned
+ * (PRAGMA user_version); a database written by a newer inkan is refused.
+ * NULL with the reason in err.
+ */
+struct ink_store *ink_store_sqlite_open(const char *path, struct ink_str *err);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

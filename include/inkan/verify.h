@@ -1,0 +1,169 @@
+/*
+ * inkan/verify.h - verification that follows publication: the records a
+ * domain is expected to publish, what was last seen of each, and the pure
+ * state machine that moves a domain through
+ *
+ *     NOT_STARTED -> PENDING -> VERIFIED <-> TEMPORARY_FAILURE
+ *                       |                          |
+ *                       +------> FAILURE <---------+   (72-hour window)
+ *
+ * Nothing here reads a clock or sends a query: the caller looks the
+ * records up (at the domain's authoritative servers), turns each answer
+ * into an observation with ink_verify_match(), and hands the observations
+ * and the current time to ink_verify_apply(), which computes the new
+ * states and when to poll next.  The store (inkan/store.h) keeps the
+ * result.
+ */
+#ifndef INKAN_VERIFY_H
+#define INKAN_VERIFY_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "inkan/dns.h"
+#include "inkan/str.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* How long a domain has to publish every record before it is FAILURE,
+ * and how long a verified domain may stay TEMPORARY_FAILURE before the
+ * same happens (seconds). */
+#define INK_VERIFY_WINDOW (72 * 3600)
+/* Polling while records are awaited: first interval, growth (x3/2 each
+ * poll) and the longest interval. */
+#define INK_VERIFY_POLL_FIRST 300
+#define INK_VERIFY_POLL_MAX 3600
+/* Interval after an inconclusive check (DNS timeout or server failure). */
+#define INK_VERIFY_POLL_RETRY 120
+/* How often a verified domain is checked again (to notice removals). */
+#define INK_VERIFY_RECHECK 21600
+/* Records one domain may expect. */
+#define INK_VERIFY_RECORDS_MAX 64
+/* Longest value kept as "last seen" (longer values are cut, marked "..."). */
+#define INK_VERIFY_SEEN_MAX 1024
+
+enum ink_vstate {
+    INK_VSTATE_NOT_STARTED = 0,
+    INK_VSTATE_PENDING,
+    INK_VSTATE_VERIFIED,
+    INK_VSTATE_TEMPORARY_FAILURE,
+    INK_VSTATE_FAILURE
+};
+
+/* How an expected record is recognised when it is seen. */
+enum ink_vmatch {
+    INK_VMATCH_CNAME = 0, /* a CNAME at owner pointing at expect */
+    INK_VMATCH_MX,        /* an MX at owner whose exchange is expect's host
+                           * ("10 mx.example.net" or just the host) */
+    INK_VMATCH_TXT,       /* a TXT at owner whose text is exactly expect */
+    INK_VMATCH_SPF,       /* one SPF record at owner holding every term of
+                           * expect (space-separated, e.g. "include:x ip4:y") */
+    INK_VMATCH_DKIM,      /* a DKIM key record at owner; when expect holds a
+                           * key ("p=..." or a whole record) the keys match */
+    INK_VMATCH_DMARC      /* one DMARC record at owner (any policy) */
+};
+
+/* One expected record and what verification knows about it. */
+struct ink_vrecord {
+    char *owner;         /* fully qualified, normalised */
+    uint16_t type;       /* the query type asked (CNAME, MX, TXT) */
+    enum ink_vmatch match;
+    char *expect;        /* see enum ink_vmatch */
+    char *purpose;       /* "spf", "dkim", "dmarc", "return-path", ... */
+    enum ink_vstate state;
+    char *seen;          /* last value seen at the authoritative servers, or NULL */
+    char *detail;        /* why it is not verified (or NULL) */
+    char *recursive;     /* what a recursive resolver saw last (information) */
+    int64_t last_check;  /* 0: never */
+    int64_t verified_at; /* last time it went VERIFIED, 0: never */
+    int64_t changed_at;  /* last state change */
+};
+
+struct ink_vdomain {
+    char *domain;         /* the customer's domain, normalised */
+    char *profile;        /* profile name (information) */
+    enum ink_vstate state;
+    int64_t added_at;
+    int64_t window_start; /* first check; 0 while NOT_STARTED */
+    int64_t deadline;     /* when FAILURE is decided (window_start + window) */
+    int64_t last_check;
+    int64_t next_poll;    /* 0: not polled any more (FAILURE) */
+    int64_t state_since;
+    int64_t verified_at;  /* last time the whole domain went VERIFIED */
+    unsigned polls;       /* checks since the last domain state change */
+    int64_t rev;          /* store revision (optimistic locking), store-owned */
+    size_t nrec;
+    struct ink_vrecord *rec;
+};
+
+/* What one check saw of one expected record. */
+enum ink_vobs_kind {
+    INK_VOBS_MATCH = 0, /* the record is there as expected */
+    INK_VOBS_ABSENT,    /* no such record (NXDOMAIN, NODATA, no matching TXT) */
+    INK_VOBS_DIFFERENT, /* a record is there but says something else */
+    INK_VOBS_ERROR      /* inconclusive: timeout, server failure */
+};
+
+struct ink_vobs {
+    enum ink_vobs_kind kind;
+    char *seen;   /* printable value seen (owned), or NULL */
+    char *detail; /* printable explanation (owned), or NULL */
+};
+
+/* A state change, for the store's history and for output. */
+struct ink_vchange {
+    long record;           /* index into rec, or -1 for the domain */
+    enum ink_vstate from, to;
+    int64_t at;
+};
+
+/* ink_vdomain_new - empty domain in NOT_STARTED; caller frees */
+struct ink_vdomain *ink_vdomain_new(const char *domain, const char *profile, int64_t now);
+/* ink_vdomain_free - release; NULL is a no-op */
+void ink_vdomain_free(struct ink_vdomain *d);
+/* ink_vdomain_add_record - append an expected record (strings copied,
+ * owner normalised).  0, or -1 on a bad owner, ENOMEM or the limit. */
+int ink_vdomain_add_record(struct ink_vdomain *d, const char *owner, uint16_t type,
+                           enum ink_vmatch match, const char *expect, const char *purpose);
+/* ink_vdomain_set_str - replace *slot with a copy of value (NULL clears); 0/-1 */
+int ink_vdomain_set_str(char **slot, const char *value);
+
+/*
+ * ink_verify_match - compare what answer (to owner/type of r; may be NULL
+ * for "could not resolve") shows with what r expects.  Fills *out (caller
+ * frees with ink_vobs_clear).  0, or -1 on ENOMEM.
+ */
+int ink_verify_match(const struct ink_vrecord *r, const struct ink_dns_answer *answer,
+                     struct ink_vobs *out);
+/* ink_vobs_clear - free what an observation owns */
+void ink_vobs_clear(struct ink_vobs *o);
+
+/*
+ * ink_verify_apply - one check of d at time now: obs[i] is what was seen of
+ * d->rec[i] (d->nrec of them).  Updates every record's state, last seen
+ * value and check time, the domain's state and next poll time.  State
+ * changes are appended to changes (capacity d->nrec + 1) and counted in
+ * *nchanges.  Returns the domain's new state, or -1 on ENOMEM (d is then
+ * unchanged except for partly copied strings).
+ */
+int ink_verify_apply(struct ink_vdomain *d, const struct ink_vobs *obs, int64_t now,
+                     struct ink_vchange *changes, size_t *nchanges);
+
+/* ink_verify_due - is d to be polled at now (not FAILURE, next_poll reached) */
+int ink_verify_due(const struct ink_vdomain *d, int64_t now);
+
+/* ink_vstate_name - "NOT_STARTED", "PENDING", "VERIFIED",
+ * "TEMPORARY_FAILURE", "FAILURE" */
+const char *ink_vstate_name(enum ink_vstate s);
+/* ink_vstate_from_name - inverse (case-insensitive); -1 if unknown */
+int ink_vstate_from_name(const char *s);
+/* ink_vmatch_name / ink_vmatch_from_name - "cname", "mx", "txt", "spf", "dkim", "dmarc" */
+const char *ink_vmatch_name(enum ink_vmatch m);
+int ink_vmatch_from_name(const char *s);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,814 @@
+/*
+ * check.c - the `inkan check` command: audit a sending domain's DNS (SPF,
+ * DKIM, DMARC, MX, PTR, HELO, CNAMEs, MTA-STS/TLS-RPT/BIMI) and say what
+ * to publish.  One domain (text grouped by area, or --json), or many with
+ * --file (JSON Lines, many audits in flight over one async resolver,
+ * progress on a terminal).
+ *
+ * The audit itself is the sans-I/O core (inkan/audit.h); this file reads
+ * options and files, drives the audits' queries through the resolver and
+ * prints.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <libpsl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <jansson.h>
+
+#include "cli/cli.h"
+#include "inkan/audit.h"
+#include "inkan/dns.h"
+
+/* Exit codes of `inkan check` beyond the common ones. */
+#define CHECK_EXIT_WARNINGS 3
+#define CHECK_EXIT_ERRORS 4
+/* Audits in flight with --file unless --concurrency says otherwise. */
+#define CHECK_CONCURRENCY_DEFAULT 200
+#define CHECK_CONCURRENCY_MAX 20000
+/* Longest line of a --file accepted. */
+#define CHECK_LINE_MAX 1024
+/* Progress bar: redraw at most this often (ms), this many cells wide. */
+#define CHECK_PROGRESS_MS 100
+#define CHECK_PROGRESS_WIDTH 30
+/* Where Debian's publicsuffix package puts the list. */
+#define CHECK_PSL_FILE "/usr/share/publicsuffix/public_suffix_list.dat"
+
+enum {
+    OPT_SELECTOR = CLI_OPT_FIRST_FREE,
+    OPT_IP,
+    OPT_INCLUDE,
+    OPT_HELO,
+    OPT_CNAME,
+    OPT_RUA,
+    OPT_ORG_DOMAIN,
+    OPT_PSL,
+    OPT_FILE,
+    OPT_CONCURRENCY,
+    OPT_DKIM_KEYGEN,
+    OPT_NO_INFO,
+    OPT_NO_PROGRESS,
+    OPT_HELP
+};
+
+static const char check_usage[] =
+    "usage: inkan check DOMAIN [OPTIONS]\n"
+    "       inkan check --file DOMAINS [--concurrency N] [OPTIONS]\n"
+    "\n"
+    "Audit a sending domain's DNS: SPF, DKIM, DMARC, MX, PTR, HELO, CNAMEs,\n"
+    "and MTA-STS / TLS-RPT / BIMI.  Each finding says how bad it is and, where\n"
+    "it can, the exact zone-file line to publish.\n"
+    "\n"
+    "  --selector SEL[,SEL]  DKIM selectors to check (repeatable)\n"
+    "  --ip ADDR[/LEN]       a sending IP or range: must be authorized by SPF and\n"
+    "                        (single addresses) have forward-confirmed PTR\n"
+    "  --include DOMAIN      an SPF include the domain must have (repeatable)\n"
+    "  --helo NAME           a HELO name the senders announce (repeatable)\n"
+    "  --cname NAME=TARGET   a CNAME that must exist (NAME relative to DOMAIN)\n"
+    "  --rua URI             report address for proposed DMARC records\n"
+    "                        (default mailto:dmarc-reports@DOMAIN)\n"
+    "  --org-domain MODE     treewalk (RFC 9989, default) or psl (RFC 7489)\n"
+    "  --psl FILE            public suffix list for psl mode\n"
+    "                        (default " CHECK_PSL_FILE ")\n"
+    "  --dkim-keygen DIR     for DKIM keys that must be replaced, generate a new\n"
+    "                        RSA-2048 pair: the fix publishes it and the private\n"
+    "                        key is written to DIR/SELECTOR.DOMAIN.pem\n"
+    "  --json                print JSON (with --file: one JSON object per line)\n"
+    "  --no-info             leave out informational findings\n"
+    "  --file FILE           check every domain listed in FILE (one per line, '#'\n"
+    "                        comments), '-' for stdin\n"
+    "  --concurrency N       audits in flight with --file (default 200)\n"
+    "  --no-progress         no progress bar with --file\n" CLI_DNS_HELP
+    "\n"
+    "Exit status: 0 no errors or warnings, 3 warnings only, 4 errors,\n"
+    "1 operational error, 2 usage error.\n";
+
+/* A growable list of C strings (pointers into argv or owned copies). */
+struct strlist {
+    const char **v;
+    size_t n, cap;
+};
+
+static int strlist_add(struct strlist *l, const char *s)
+{
+    if (l->n == l->cap) {
+        size_t ncap = l->cap ? l->cap * 2 : 8;
+        const char **nv = realloc(l->v, ncap * sizeof(*nv));
+
+        if (nv == NULL)
+            return -1;
+        l->v = nv;
+        l->cap = ncap;
+    }
+    l->v[l->n++] = s;
+    return 0;
+}
+
+struct check_opts {
+    struct ink_audit_opts audit;
+    struct strlist selectors, includes, helos;
+    struct ink_audit_ip *ips;
+    size_t nips;
+    struct ink_audit_cname *cnames;
+    size_t ncnames;
+    char *arena;            /* copies of split option values (freed at end) */
+    struct strlist owned;   /* strings to free */
+    const char *file;
+    const char *keygen_dir;
+    long concurrency;
+    int json;
+    int no_info;
+    int no_progress;
+    int colour;
+};
+
+/* split_add - add each comma-separated part of arg to l (copies kept in o->owned) */
+static int split_add(struct check_opts *o, struct strlist *l, const char *arg)
+{
+    const char *p = arg, *c;
+
+    while (*p) {
+        char *part;
+
+        c = strchr(p, ',');
+        if (c == NULL)
+            c = p + strlen(p);
+        if (c > p) {
+            part = ink_memdup_cstr(p, (size_t)(c - p));
+            if (part == NULL || strlist_add(&o->owned, part) < 0 || strlist_add(l, part) < 0)
+                return -1;
+        }
+        p = *c ? c + 1 : c;
+    }
+    return 0;
+}
+
+/* parse_ip - ADDR or ADDR/LEN into an audit range; 0 or -1 */
+static int parse_ip(const char *arg, struct ink_audit_ip *out)
+{
+    const char *slash = strchr(arg, '/');
+    size_t alen = slash ? (size_t)(slash - arg) : strlen(arg);
+    unsigned max;
+    char *end;
+    long len;
+
+    if (ink_ip_parse(arg, alen, &out->family, out->addr) < 0)
+        return -1;
+    max = out->family == 4 ? 32 : 128;
+    out->prefix = max;
+    if (slash != NULL) {
+        errno = 0;
+        len = strtol(slash + 1, &end, 10);
+        if (errno || end == slash + 1 || *end || len < 0 || len > (long)max)
+            return -1;
+        out->prefix = (unsigned)len;
+    }
+    return 0;
+}
+
+/* ---- output ---- */
+
+static const char *sev_colour(enum ink_audit_severity s)
+{
+    return s == INK_AUDIT_ERROR ? "\033[1;31m" : s == INK_AUDIT_WARNING ? "\033[1;33m" : "\033[36m";
+}
+
+/* print_text - findings grouped by area */
+static void print_text(const struct ink_audit *a, const struct check_opts *o)
+{
+    size_t i, k, n = ink_audit_nfindings(a);
+    const char *bold = o->colour ? "\033[1m" : "", *reset = o->colour ? "\033[0m" : "";
+
+    printf("%s%s%s: %zu error%s, %zu warning%s, %zu info\n", bold, ink_audit_domain(a), reset,
+           ink_audit_count(a, INK_AUDIT_ERROR), ink_audit_count(a, INK_AUDIT_ERROR) == 1 ? "" : "s",
+           ink_audit_count(a, INK_AUDIT_WARNING),
+           ink_audit_count(a, INK_AUDIT_WARNING) == 1 ? "" : "s",
+           ink_audit_count(a, INK_AUDIT_INFO));
+    for (k = 0; ink_audit_areas[k] != NULL; k++) {
+        int header = 0;
+        int sev;
+
+        /* within an area: errors first, then warnings, then info */
+        for (sev = INK_AUDIT_ERROR; sev >= INK_AUDIT_INFO; sev--) {
+            for (i = 0; i < n; i++) {
+                const struct ink_audit_finding *f = ink_audit_finding(a, i);
+
+                if (strcmp(f->area, ink_audit_areas[k]) != 0 || (int)f->severity != sev)
+                    continue;
+                if (o->no_info && f->severity == INK_AUDIT_INFO)
+                    continue;
+                if (!header) {
+                    printf("\n%s%s%s\n", bold, ink_audit_areas[k], reset);
+                    header = 1;
+                }
+                printf("  %s%-7s%s %s", o->colour ? sev_colour(f->severity) : "",
+                       ink_audit_severity_name(f->severity), reset, f->code);
+                if (f->subject != NULL)
+                    printf(" (%s)", f->subject);
+                printf("\n          %s\n", f->message);
+                if (f->fix != NULL) {
+                    const char *p = f->fix, *nl;
+
+                    /* an informational finding's record is the next step, not a fix */
+                    printf("          %s%s%s ", bold,
+                           f->severity == INK_AUDIT_INFO ? "next:" : "fix:", reset);
+                    while ((nl = strchr(p, '\n')) != NULL) {
+                        printf("%.*s\n               ", (int)(nl - p), p);
+                        p = nl + 1;
+                    }
+                    printf("%s\n", p);
+                }
+            }
+        }
+    }
+}
+
+/* audit_json - the report as a JSON object (caller decrefs) */
+static json_t *audit_json(const struct ink_audit *a, const struct check_opts *o)
+{
+    json_t *j = json_object(), *fa = json_array(), *recs = json_object(), *sum;
+    size_t i, n = ink_audit_nfindings(a);
+
+    json_object_set_new(j, "domain", json_string(ink_audit_domain(a)));
+    for (i = 0; i < n; i++) {
+        const struct ink_audit_finding *f = ink_audit_finding(a, i);
+        json_t *jf;
+
+        if (o->no_info && f->severity == INK_AUDIT_INFO)
+            continue;
+        jf = json_pack("{s:s, s:s, s:s, s:s}", "severity", ink_audit_severity_name(f->severity),
+                       "area", f->area, "code", f->code, "message", f->message);
+        if (jf == NULL)
+            continue;
+        json_object_set_new(jf, "subject", f->subject ? json_string(f->subject) : json_null());
+        json_object_set_new(jf, "fix", f->fix ? json_string(f->fix) : json_null());
+        if (f->key_pem != NULL)
+            json_object_set_new(jf, "key_generated", json_true());
+        json_array_append_new(fa, jf);
+    }
+    json_object_set_new(j, "findings", fa);
+    for (i = 0; i < ink_audit_nrecords(a); i++) {
+        const struct ink_audit_record *r = ink_audit_record(a, i);
+        json_t *arr = json_object_get(recs, r->area);
+
+        if (arr == NULL) {
+            arr = json_array();
+            json_object_set_new(recs, r->area, arr);
+        }
+        json_array_append_new(arr, json_pack("{s:s, s:s, s:s}", "name", r->name, "type",
+                                             r->type, "data", r->data));
+    }
+    json_object_set_new(j, "records", recs);
+    sum = json_pack("{s:I, s:I, s:I, s:I}", "errors",
+                    (json_int_t)ink_audit_count(a, INK_AUDIT_ERROR), "warnings",
+                    (json_int_t)ink_audit_count(a, INK_AUDIT_WARNING), "info",
+                    (json_int_t)ink_audit_count(a, INK_AUDIT_INFO), "queries",
+                    (json_int_t)ink_audit_queries(a));
+    json_object_set_new(j, "summary", sum);
+    return j;
+}
+
+/* write_keys - with --dkim-keygen: store each generated private key */
+static int write_keys(const struct ink_audit *a, const struct check_opts *o)
+{
+    size_t i;
+    int rc = 0;
+
+    if (o->keygen_dir == NULL)
+        return 0;
+    for (i = 0; i < ink_audit_nfindings(a); i++) {
+        const struct ink_audit_finding *f = ink_audit_finding(a, i);
+        struct ink_str path = INK_STR_INIT;
+        const char *dot;
+        int fd;
+        size_t len, off = 0;
+
+        if (f->key_pem == NULL || f->subject == NULL)
+            continue;
+        /* SELECTOR._domainkey.DOMAIN -> SELECTOR.DOMAIN.pem */
+        dot = strstr(f->subject, "._domainkey.");
+        if (dot == NULL)
+            continue;
+        ink_str_printf(&path, "%s/%.*s.%s.pem", o->keygen_dir, (int)(dot - f->subject),
+                       f->subject, dot + strlen("._domainkey."));
+        fd = open(ink_str_cstr(&path), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+        if (fd < 0) {
+            cli_error("%s: %s", ink_str_cstr(&path), strerror(errno));
+            rc = -1;
+        } else {
+            len = strlen(f->key_pem);
+            while (off < len) {
+                ssize_t w = write(fd, f->key_pem + off, len - off);
+
+                if (w < 0) {
+                    if (errno == EINTR)
+                        continue;
+                    cli_error("%s: %s", ink_str_cstr(&path), strerror(errno));
+                    rc = -1;
+                    break;
+                }
+                off += (size_t)w;
+            }
+            if (close(fd) < 0 && rc == 0) {
+                cli_error("%s: %s", ink_str_cstr(&path), strerror(errno));
+                rc = -1;
+            }
+            if (rc == 0 && !o->json)
+                fprintf(stderr, "%s: private key for %s written to %s\n", cli_prog, f->subject,
+                        ink_str_cstr(&path));
+        }
+        ink_str_free(&path);
+    }
+    return rc;
+}
+
+/* ---- driving many audits over one resolver ---- */
+
+struct slot {
+    struct ink_audit *a;
+    int busy;
+    int done;
+};
+
+struct driver {
+    struct ink_resolver *r;
+    struct slot *slots;
+    size_t nslots;
+    size_t active;
+    size_t outstanding; /* query callbacks not yet run */
+};
+
+struct qarg {
+    struct driver *d;
+    struct slot *s;
+    uint32_t token;
+};
+
+static void pump(struct driver *d, struct slot *s);
+
+/* answer_cb - one answer for an audit: feed it, ask what follows */
+static void answer_cb(void *arg, struct ink_dns_answer *answer)
+{
+    struct qarg *q = arg;
+    struct driver *d = q->d;
+    struct slot *s = q->s;
+
+    d->outstanding--;
+    ink_audit_feed(s->a, q->token, answer);
+    free(q);
+    pump(d, s);
+}
+
+/* pump - submit every query the audit has ready; mark it done when it is */
+static void pump(struct driver *d, struct slot *s)
+{
+    struct ink_audit_query q;
+
+    while (ink_audit_next(s->a, &q)) {
+        struct qarg *arg = malloc(sizeof(*arg));
+
+        if (arg == NULL) {
+            ink_audit_feed(s->a, q.token, NULL);
+            continue;
+        }
+        arg->d = d;
+        arg->s = s;
+        arg->token = q.token;
+        if (ink_resolver_submit(d->r, q.name, q.type, answer_cb, arg) < 0) {
+            free(arg);
+            ink_audit_feed(s->a, q.token, NULL); /* as a temporary failure */
+            continue;
+        }
+        d->outstanding++;
+    }
+    if (ink_audit_done(s->a))
+        s->done = 1;
+}
+
+/* now_ms - monotonic milliseconds */
+static double now_ms(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec * 1000.0 + (double)ts.tv_nsec / 1e6;
+}
+
+/* progress - redraw the bar on stderr */
+static void progress(size_t done, size_t total, double start, int final)
+{
+    double el = (now_ms() - start) / 1000.0, rate = el > 0 ? (double)done / el : 0;
+    size_t fill = total ? done * CHECK_PROGRESS_WIDTH / total : 0, i;
+    char bar[CHECK_PROGRESS_WIDTH + 1];
+
+    for (i = 0; i < CHECK_PROGRESS_WIDTH; i++)
+        bar[i] = i < fill ? '#' : '-';
+    bar[CHECK_PROGRESS_WIDTH] = '\0';
+    if (total > 0 && rate > 0 && done < total)
+        fprintf(stderr, "\r[%s] %zu/%zu  %.0f domains/s  ETA %.0fs   ", bar, done, total, rate,
+                (double)(total - done) / rate);
+    else
+        fprintf(stderr, "\r[%s] %zu/%zu  %.0f domains/s  %.1fs       ", bar, done, total, rate,
+                el);
+    if (final)
+        fputc('\n', stderr);
+}
+
+/* exit_for - the exit code an audit earns */
+static int exit_for(const struct ink_audit *a)
+{
+    if (ink_audit_count(a, INK_AUDIT_ERROR) > 0)
+        return CHECK_EXIT_ERRORS;
+    if (ink_audit_count(a, INK_AUDIT_WARNING) > 0)
+        return CHECK_EXIT_WARNINGS;
+    return INK_EXIT_OK;
+}
+
+/* emit - print one finished audit; returns its exit code */
+static int emit(const struct ink_audit *a, const struct check_opts *o, int bulk)
+{
+    int rc = exit_for(a);
+
+    if (write_keys(a, o) < 0)
+        rc = INK_EXIT_OPERR;
+    if (o->json) {
+        json_t *j = audit_json(a, o);
+        char *s = json_dumps(j, bulk ? JSON_COMPACT : JSON_INDENT(2));
+
+        if (s != NULL) {
+            fputs(s, stdout);
+            fputc('\n', stdout);
+            free(s);
+        }
+        json_decref(j);
+    } else {
+        if (bulk)
+            fputc('\n', stdout);
+        print_text(a, o);
+    }
+    return rc;
+}
+
+/* worse - combine exit codes: operational errors first, then 4, 3, 0 */
+static int worse(int a, int b)
+{
+    if (a == INK_EXIT_OPERR || b == INK_EXIT_OPERR)
+        return INK_EXIT_OPERR;
+    return a > b ? a : b;
+}
+
+/* read_domains - the lines of a --file; 0 or -1 after printing why */
+static int read_domains(const char *path, struct strlist *out, struct strlist *owned)
+{
+    FILE *fp = strcmp(path, "-") == 0 ? stdin : fopen(path, "r");
+    char line[CHECK_LINE_MAX + 2];
+    unsigned long lineno = 0;
+
+    if (fp == NULL) {
+        cli_error("%s: %s", path, strerror(errno));
+        return -1;
+    }
+    while (fgets(line, sizeof(line), fp) != NULL) {
+        char *p = line, *e, *c;
+
+        lineno++;
+        if (strchr(line, '\n') == NULL && !feof(fp)) {
+            cli_error("%s:%lu: line longer than %d bytes", path, lineno, CHECK_LINE_MAX);
+            if (fp != stdin)
+                fclose(fp);
+            return -1;
+        }
+        if ((c = strchr(p, '#')) != NULL)
+            *c = '\0';
+        while (*p == ' ' || *p == '\t')
+            p++;
+        e = p + strlen(p);
+        while (e > p && (e[-1] == '\n' || e[-1] == '\r' || e[-1] == ' ' || e[-1] == '\t'))
+            e--;
+        if (e == p)
+            continue;
+        c = ink_memdup_cstr(p, (size_t)(e - p));
+        if (c == NULL || strlist_add(owned, c) < 0 || strlist_add(out, c) < 0) {
+            free(c);
+            cli_error("%s: out of memory", path);
+            if (fp != stdin)
+                fclose(fp);
+            return -1;
+        }
+    }
+    if (ferror(fp)) {
+        cli_error("%s: read error", path);
+        if (fp != stdin)
+            fclose(fp);
+        return -1;
+    }
+    if (fp != stdin)
+        fclose(fp);
+    return 0;
+}
+
+/* run_audits - check every domain with up to concurrency audits in flight */
+static int run_audits(struct ink_resolver *r, const char *const *domains, size_t n,
+                      struct check_opts *o, int bulk)
+{
+    struct driver d;
+    size_t next = 0, finished = 0, i;
+    int rc = INK_EXIT_OK, show = 0;
+    double start = now_ms(), last = 0;
+
+    memset(&d, 0, sizeof(d));
+    d.r = r;
+    d.nslots = bulk ? (size_t)o->concurrency : 1;
+    if (d.nslots > n)
+        d.nslots = n ? n : 1;
+    d.slots = calloc(d.nslots, sizeof(*d.slots));
+    if (d.slots == NULL) {
+        cli_error("out of memory");
+        return INK_EXIT_OPERR;
+    }
+    show = bulk && !o->no_progress && isatty(STDERR_FILENO);
+    while (next < n || d.active > 0) {
+        /* start audits in free slots */
+        for (i = 0; i < d.nslots && next < n; i++) {
+            struct slot *s = &d.slots[i];
+
+            if (s->busy)
+                continue;
+            o->audit.domain = domains[next++];
+            s->a = ink_audit_new(&o->audit);
+            if (s->a == NULL) {
+                cli_error("out of memory");
+                rc = INK_EXIT_OPERR;
+                next = n;
+                break;
+            }
+            s->busy = 1;
+            s->done = 0;
+            d.active++;
+            pump(&d, s);
+        }
+        /* finished audits: print and free */
+        for (i = 0; i < d.nslots; i++) {
+            struct slot *s = &d.slots[i];
+
+            if (!s->busy || !s->done)
+                continue;
+            rc = worse(rc, emit(s->a, o, bulk));
+            ink_audit_free(s->a);
+            s->a = NULL;
+            s->busy = 0;
+            d.active--;
+            finished++;
+        }
+        if (show && (now_ms() - last >= CHECK_PROGRESS_MS)) {
+            progress(finished, n, start, 0);
+            last = now_ms();
+        }
+        if (d.active == 0)
+            continue;
+        if (d.outstanding == 0) {
+            /* every active audit should be done or have asked something */
+            continue;
+        }
+        if (ink_resolver_process(r, CHECK_PROGRESS_MS) < 0) {
+            cli_error("the DNS resolver failed");
+            rc = INK_EXIT_OPERR;
+            break;
+        }
+    }
+    if (show)
+        progress(finished, n, start, 1);
+    for (i = 0; i < d.nslots; i++)
+        ink_audit_free(d.slots[i].a);
+    free(d.slots);
+    return rc;
+}
+
+/* cmd_check - inkan check */
+int cmd_check(int argc, char **argv)
+{
+    static const struct option longopts[] = {
+        {"selector", required_argument, NULL, OPT_SELECTOR},
+        {"ip", required_argument, NULL, OPT_IP},
+        {"include", required_argument, NULL, OPT_INCLUDE},
+        {"helo", required_argument, NULL, OPT_HELO},
+        {"cname", required_argument, NULL, OPT_CNAME},
+        {"rua", required_argument, NULL, OPT_RUA},
+        {"org-domain", required_argument, NULL, OPT_ORG_DOMAIN},
+        {"psl", required_argument, NULL, OPT_PSL},
+        {"file", required_argument, NULL, OPT_FILE},
+        {"concurrency", required_argument, NULL, OPT_CONCURRENCY},
+        {"dkim-keygen", required_argument, NULL, OPT_DKIM_KEYGEN},
+        {"no-info", no_argument, NULL, OPT_NO_INFO},
+        {"no-progress", no_argument, NULL, OPT_NO_PROGRESS},
+        {"json", no_argument, NULL, CLI_OPT_JSON},
+        {"help", no_argument, NULL, OPT_HELP},
+        CLI_DNS_LONGOPTS,
+        {NULL, 0, NULL, 0},
+    };
+    struct ink_resolver_opts ropts;
+    struct check_opts o;
+    struct strlist domains = {NULL, 0, 0};
+    struct ink_resolver *r = NULL;
+    psl_ctx_t *psl = NULL;
+    const char *psl_file = NULL;
+    int opt, rc = INK_EXIT_USAGE, k;
+    size_t i;
+
+    memset(&ropts, 0, sizeof(ropts));
+    memset(&o, 0, sizeof(o));
+    o.concurrency = CHECK_CONCURRENCY_DEFAULT;
+    o.audit.org_mode = INK_DMARC_ORG_TREEWALK;
+    optind = 1;
+    opterr = 0;
+    while ((opt = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+        k = cli_dns_option(&ropts, opt, optarg);
+        if (k < 0)
+            goto out;
+        if (k > 0)
+            continue;
+        switch (opt) {
+        case OPT_SELECTOR:
+            if (split_add(&o, &o.selectors, optarg) < 0)
+                goto nomem;
+            break;
+        case OPT_INCLUDE:
+            if (split_add(&o, &o.includes, optarg) < 0)
+                goto nomem;
+            break;
+        case OPT_HELO:
+            if (strlist_add(&o.helos, optarg) < 0)
+                goto nomem;
+            break;
+        case OPT_IP: {
+            struct ink_audit_ip *n = realloc(o.ips, (o.nips + 1) * sizeof(*n));
+
+            if (n == NULL)
+                goto nomem;
+            o.ips = n;
+            if (parse_ip(optarg, &o.ips[o.nips]) < 0) {
+                cli_error("check: --ip '%s' is not an address or ADDR/LEN range", optarg);
+                goto out;
+            }
+            o.nips++;
+            break;
+        }
+        case OPT_CNAME: {
+            const char *eq = strchr(optarg, '=');
+            struct ink_audit_cname *n;
+            char *name;
+
+            if (eq == NULL || eq == optarg || eq[1] == '\0') {
+                cli_error("check: --cname wants NAME=TARGET, not '%s'", optarg);
+                goto out;
+            }
+            n = realloc(o.cnames, (o.ncnames + 1) * sizeof(*n));
+            if (n == NULL)
+                goto nomem;
+            o.cnames = n;
+            name = ink_memdup_cstr(optarg, (size_t)(eq - optarg));
+            if (name == NULL || strlist_add(&o.owned, name) < 0) {
+                free(name);
+                goto nomem;
+            }
+            o.cnames[o.ncnames].name = name;
+            o.cnames[o.ncnames].target = eq + 1;
+            o.ncnames++;
+            break;
+        }
+        case OPT_RUA:
+            if (strchr(optarg, ':') == NULL) {
+                cli_error("check: --rua wants a URI such as mailto:dmarc@example.com");
+                goto out;
+            }
+            o.audit.rua = optarg;
+            break;
+        case OPT_ORG_DOMAIN:
+            if (strcmp(optarg, "treewalk") == 0)
+                o.audit.org_mode = INK_DMARC_ORG_TREEWALK;
+            else if (strcmp(optarg, "psl") == 0)
+                o.audit.org_mode = INK_DMARC_ORG_PSL;
+            else {
+                cli_error("check: --org-domain is treewalk or psl, not '%s'", optarg);
+                goto out;
+            }
+            break;
+        case OPT_PSL:
+            psl_file = optarg;
+            break;
+        case OPT_FILE:
+            o.file = optarg;
+            break;
+        case OPT_CONCURRENCY: {
+            char *end;
+
+            errno = 0;
+            o.concurrency = strtol(optarg, &end, 10);
+            if (errno || *end || end == optarg || o.concurrency < 1 ||
+                o.concurrency > CHECK_CONCURRENCY_MAX) {
+                cli_error("check: --concurrency must be 1 to %d", CHECK_CONCURRENCY_MAX);
+                goto out;
+            }
+            break;
+        }
+        case OPT_DKIM_KEYGEN:
+            o.keygen_dir = optarg;
+            o.audit.dkim_keygen = 1;
+            break;
+        case OPT_NO_INFO:
+            o.no_info = 1;
+            break;
+        case OPT_NO_PROGRESS:
+            o.no_progress = 1;
+            break;
+        case CLI_OPT_JSON:
+            o.json = 1;
+            break;
+        case OPT_HELP:
+        case 'h':
+            fputs(check_usage, stdout);
+            rc = INK_EXIT_OK;
+            goto out;
+        default:
+            cli_error("check: unknown option '%s' (see 'inkan check --help')",
+                      argv[optind - 1]);
+            goto out;
+        }
+    }
+    if (o.file != NULL) {
+        if (optind != argc) {
+            cli_error("check: give either DOMAIN or --file, not both");
+            goto out;
+        }
+        if (read_domains(o.file, &domains, &o.owned) < 0) {
+            rc = INK_EXIT_OPERR;
+            goto out;
+        }
+    } else {
+        if (optind + 1 != argc) {
+            cli_error("check: expected one DOMAIN (see 'inkan check --help')");
+            goto out;
+        }
+        if (strlist_add(&domains, argv[optind]) < 0)
+            goto nomem;
+    }
+    if (o.keygen_dir != NULL) {
+        struct stat st;
+
+        if (stat(o.keygen_dir, &st) < 0 || !S_ISDIR(st.st_mode)) {
+            cli_error("check: --dkim-keygen %s: not a directory", o.keygen_dir);
+            rc = INK_EXIT_OPERR;
+            goto out;
+        }
+    }
+    if (o.audit.org_mode == INK_DMARC_ORG_PSL) {
+        psl = psl_load_file(psl_file ? psl_file : CHECK_PSL_FILE);
+        if (psl == NULL && psl_file != NULL) {
+            cli_error("check: --psl %s: cannot load the public suffix list", psl_file);
+            rc = INK_EXIT_OPERR;
+            goto out;
+        }
+        o.audit.psl = psl; /* NULL: libpsl's built-in list */
+    }
+    o.audit.selectors = o.selectors.v;
+    o.audit.nselectors = o.selectors.n;
+    o.audit.includes = o.includes.v;
+    o.audit.nincludes = o.includes.n;
+    o.audit.helos = o.helos.v;
+    o.audit.nhelos = o.helos.n;
+    o.audit.ips = o.ips;
+    o.audit.nips = o.nips;
+    o.audit.cnames = o.cnames;
+    o.audit.ncnames = o.ncnames;
+    o.colour = !o.json && cli_stdout_is_tty();
+    r = cli_resolver_open(&ropts);
+    if (r == NULL) {
+        rc = INK_EXIT_OPERR;
+        goto out;
+    }
+    rc = run_audits(r, domains.v, domains.n, &o, o.file != NULL);
+    goto out;
+nomem:
+    cli_error("check: out of memory");
+    rc = INK_EXIT_OPERR;
+out:
+    fflush(stdout);
+    ink_resolver_free(r);
+    psl_free(psl);
+    for (i = 0; i < o.owned.n; i++)
+        free((char *)o.owned.v[i]);
+    free(o.owned.v);
+    free(o.selectors.v);
+    free(o.includes.v);
+    free(o.helos.v);
+    free(o.ips);
+    free(o.cnames);
+    free(domains.v);
+    return rc;
+}

@@ -1,0 +1,1190 @@
+/*
+ * domain.c - `inkan domain add|verify|status|list|watch|remove`: follow a
+ * sending domain's records from provisioning until they are live, and keep
+ * checking them afterwards.
+ *
+ * The state machine is the core's (inkan/verify.h); the state lives in the
+ * store (inkan/store.h, SQLite).  This file does the I/O: it finds each
+ * record's authoritative name servers (NS, then their addresses) and asks
+ * them directly with an uncached resolver, so a negative answer cached by
+ * a recursive resolver cannot hide a record that was just published; it
+ * also asks the recursive resolver and reports what that one sees.
+ *
+ * Time comes from cli_clock_now(): the real clock, or for tests INKAN_NOW
+ * (a fixed epoch), or INKAN_CLOCK_SPEED with INKAN_CLOCK_REF (simulated
+ * time running SPEED times faster than real time since REF).
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <jansson.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cli/cli.h"
+#include "inkan/dnsio.h"
+#include "inkan/provision.h"
+#include "inkan/store.h"
+#include "inkan/verify.h"
+
+/* Exit codes of domain verify/status (beside 0, 1, 2). */
+#define DOMAIN_EXIT_PENDING 3 /* records still awaited */
+#define DOMAIN_EXIT_FAILED 4  /* FAILURE or TEMPORARY_FAILURE */
+
+/* Zones whose name servers one run remembers. */
+#define AUTH_CACHE_MAX 64
+/* Name servers (addresses) asked per zone at most. */
+#define AUTH_SERVERS_MAX 8
+/* Longest simulated pause of `watch` between looks at the store (s). */
+#define WATCH_SLEEP_MAX 60
+/* History rows `status DOMAIN` shows. */
+#define STATUS_HISTORY 20
+/* Largest records.json accepted. */
+#define RECORDS_JSON_MAX (4u * 1024u * 1024u)
+/* Largest --now / INKAN_NOW accepted (year 9999). */
+#define CLOCK_EPOCH_MAX 253402300799LL
+
+/* ---- clock ---- */
+
+static int64_t clock_fixed = -1; /* --now */
+
+/* parse_epoch - a non-negative decimal epoch, or -1 */
+static int64_t parse_epoch(const char *s)
+{
+    char *end;
+    long long v;
+
+    if (s == NULL || *s < '0' || *s > '9')
+        return -1;
+    errno = 0;
+    v = strtoll(s, &end, 10);
+    if (errno != 0 || *end != '\0' || v > CLOCK_EPOCH_MAX)
+        return -1;
+    return (int64_t)v;
+}
+
+/* clock_speed - INKAN_CLOCK_SPEED (1 when unset or bad) */
+static double clock_speed(void)
+{
+    const char *s = getenv("INKAN_CLOCK_SPEED");
+    double v;
+    char *end;
+
+    if (s == NULL || *s == '\0')
+        return 1.0;
+    v = strtod(s, &end);
+    return (*end == '\0' && v > 0 && v <= 1e7) ? v : 1.0;
+}
+
+/* cli_clock_now - the current time as commands see it (see file comment) */
+static int64_t cli_clock_now(void)
+{
+    const char *now_env = getenv("INKAN_NOW"), *ref_env = getenv("INKAN_CLOCK_REF");
+    int64_t base, ref, real = (int64_t)time(NULL);
+    double speed = clock_speed();
+
+    if (clock_fixed >= 0)
+        return clock_fixed;
+    base = parse_epoch(now_env);
+    ref = parse_epoch(ref_env);
+    if (speed != 1.0 || ref >= 0) {
+        if (ref < 0)
+            ref = real;
+        if (base < 0)
+            base = ref;
+        return base + (int64_t)((double)(real - ref) * speed);
+    }
+    return base >= 0 ? base : real;
+}
+
+/* fmt_time - epoch as "2026-11-22 08:40:00 UTC" (static buffer, one of 4) */
+static const char *fmt_time(int64_t t)
+{
+    static char bufs[4][40];
+    static unsigned k;
+    char *b = bufs[k++ % 4];
+    time_t tt = (time_t)t;
+    struct tm tm;
+
+    if (t <= 0)
+        return "-";
+    if (gmtime_r(&tt, &tm) == NULL || strftime(b, 40, "%Y-%m-%d %H:%M:%S UTC", &tm) == 0)
+        return "?";
+    return b;
+}
+
+/* ---- options shared by the subcommands ---- */
+
+struct dctx {
+    struct ink_resolver_opts dns;
+    const char *db_path;
+    char *db_default;
+    int auth_port;          /* port the authoritative servers are asked on */
+    int json;
+    struct ink_store *store;
+    /* checking */
+    struct ink_resolver *rec; /* recursive resolver, or the zone file */
+    struct auth_zone {
+        char *apex;           /* zone apex found for a name, "" when none */
+        char *name;           /* the name looked up */
+        char *why;            /* why no servers, or NULL */
+        size_t nserv;
+        char *serv[AUTH_SERVERS_MAX];
+    } zones[AUTH_CACHE_MAX];
+    size_t nzones;
+    struct auth_res {
+        char *server;
+        struct ink_resolver *r;
+    } res[AUTH_CACHE_MAX];
+    size_t nres;
+};
+
+/* default_db_path - $XDG_DATA_HOME/inkan/inkan.db or ~/.local/share/inkan/inkan.db */
+static char *default_db_path(void)
+{
+    const char *xdg = getenv("XDG_DATA_HOME"), *home = getenv("HOME");
+    struct ink_str s = INK_STR_INIT;
+
+    if (xdg != NULL && xdg[0] == '/')
+        ink_str_printf(&s, "%s/inkan/inkan.db", xdg);
+    else if (home != NULL && home[0] != '\0')
+        ink_str_printf(&s, "%s/.local/share/inkan/inkan.db", home);
+    else
+        return NULL;
+    return ink_str_steal(&s);
+}
+
+/* open_store - open the database the options name */
+static int open_store(struct dctx *c)
+{
+    struct ink_str err = INK_STR_INIT;
+
+    if (c->db_path == NULL) {
+        c->db_default = default_db_path();
+        if (c->db_default == NULL) {
+            cli_error("no --db FILE given and neither XDG_DATA_HOME nor HOME is set");
+            return -1;
+        }
+        c->db_path = c->db_default;
+    }
+    c->store = ink_store_sqlite_open(c->db_path, &err);
+    if (c->store == NULL)
+        cli_error("%s", ink_str_cstr(&err));
+    ink_str_free(&err);
+    return c->store ? 0 : -1;
+}
+
+/* dctx_free - release what the context holds */
+static void dctx_free(struct dctx *c)
+{
+    size_t i, j;
+
+    ink_store_free(c->store);
+    ink_resolver_free(c->rec);
+    for (i = 0; i < c->nzones; i++) {
+        free(c->zones[i].apex);
+        free(c->zones[i].name);
+        free(c->zones[i].why);
+        for (j = 0; j < c->zones[i].nserv; j++)
+            free(c->zones[i].serv[j]);
+    }
+    for (i = 0; i < c->nres; i++) {
+        free(c->res[i].server);
+        ink_resolver_free(c->res[i].r);
+    }
+    free(c->db_default);
+}
+
+enum {
+    OPT_DB = CLI_OPT_FIRST_FREE,
+    OPT_NOW,
+    OPT_AUTH_PORT,
+    OPT_PROFILE,
+    OPT_OUT,
+    OPT_SUBDOMAIN,
+    OPT_DKIM,
+    OPT_REPLACE,
+    OPT_ONCE,
+    OPT_HISTORY
+};
+
+#define DOMAIN_LONGOPTS                                            \
+    {"db", required_argument, NULL, OPT_DB},                      \
+    {"now", required_argument, NULL, OPT_NOW},                    \
+    {"auth-port", required_argument, NULL, OPT_AUTH_PORT},        \
+    {"json", no_argument, NULL, CLI_OPT_JSON},                    \
+    {"help", no_argument, NULL, 'h'},                             \
+    CLI_DNS_LONGOPTS
+
+/* common_option - take a shared option; 1 taken, 0 not, -1 bad value */
+static int common_option(struct dctx *c, int opt, const char *arg)
+{
+    int d = cli_dns_option(&c->dns, opt, arg);
+    char *end;
+    long v;
+
+    if (d != 0)
+        return d;
+    switch (opt) {
+    case OPT_DB:
+        c->db_path = arg;
+        return 1;
+    case OPT_NOW:
+        clock_fixed = parse_epoch(arg);
+        if (clock_fixed < 0) {
+            cli_error("--now: '%s' is not a time in seconds since 1970", arg);
+            return -1;
+        }
+        return 1;
+    case OPT_AUTH_PORT:
+        v = strtol(arg, &end, 10);
+        if (*arg == '\0' || *end != '\0' || v < 1 || v > 65535) {
+            cli_error("--auth-port: '%s' is not a port number", arg);
+            return -1;
+        }
+        c->auth_port = (int)v;
+        return 1;
+    case CLI_OPT_JSON:
+        c->json = 1;
+        return 1;
+    default:
+        return 0;
+    }
+}
+
+static const char domain_help[] =
+    "usage: inkan domain SUBCOMMAND [OPTIONS]\n\n"
+    "Follow a sending domain's DNS records until they are published, and after.\n\n"
+    "  add DOMAIN --profile FILE [--out DIR|records.json] [--subdomain NAME]\n"
+    "             [--dkim ALG,...] [--replace]     start following DOMAIN\n"
+    "  verify DOMAIN...                            check now and record the result\n"
+    "  status [DOMAIN] [--json] [--history N]      show states (no DNS queries)\n"
+    "  list                                        one line per domain\n"
+    "  watch [--once]                              poll every domain when due\n"
+    "  remove DOMAIN                               forget a domain\n\n"
+    "States: NOT_STARTED, PENDING (records awaited; polled every 5 minutes, backing\n"
+    "off to hourly), VERIFIED (every record seen), TEMPORARY_FAILURE (a verified\n"
+    "record went missing or changed), FAILURE (not verified within 72 hours).\n\n"
+    "Options:\n"
+    "  --db FILE            state database (default $XDG_DATA_HOME/inkan/inkan.db\n"
+    "                       or ~/.local/share/inkan/inkan.db)\n"
+    "  --json               machine-readable output (status, verify, list)\n"
+    "  --auth-port PORT     port of the authoritative servers (default 53)\n"
+    "  --now EPOCH          for testing: the current time (also INKAN_NOW; with\n"
+    "                       INKAN_CLOCK_SPEED=N and INKAN_CLOCK_REF=EPOCH time runs\n"
+    "                       N times faster than real time since REF)\n" CLI_DNS_HELP
+    "\nWith --zone FILE answers come from the zone file (before publication).\n"
+    "Exit status of verify and status: 0 all VERIFIED, 3 records still awaited,\n"
+    "4 FAILURE or TEMPORARY_FAILURE; 1 operational error, 2 usage error.\n";
+
+/* ---- authoritative lookups ---- */
+
+/* parent_name - the name one label up, or NULL at the top */
+static const char *parent_name(const char *name)
+{
+    const char *dot = strchr(name, '.');
+
+    return dot != NULL && dot[1] != '\0' ? dot + 1 : NULL;
+}
+
+/* server_string - "ADDR:PORT" / "[ADDR6]:PORT" for a resolver */
+static char *server_string(int family, const uint8_t *addr, int port)
+{
+    char ip[64];
+    struct ink_str s = INK_STR_INIT;
+
+    ink_ip_format(family, addr, ip, sizeof(ip));
+    if (family == 6)
+        ink_str_printf(&s, "[%s]:%d", ip, port);
+    else
+        ink_str_printf(&s, "%s:%d", ip, port);
+    return ink_str_steal(&s);
+}
+
+/* find_auth - the authoritative servers for name (cached per name) */
+static struct auth_zone *find_auth(struct dctx *c, const char *name)
+{
+    struct auth_zone *z;
+    const char *n;
+    size_t i, j;
+
+    for (i = 0; i < c->nzones; i++)
+        if (ink_dns_name_eq(c->zones[i].name, name))
+            return &c->zones[i];
+    if (c->nzones >= AUTH_CACHE_MAX) {
+        /* forget the oldest entry */
+        z = &c->zones[0];
+        free(z->apex);
+        free(z->name);
+        free(z->why);
+        for (j = 0; j < z->nserv; j++)
+            free(z->serv[j]);
+        memmove(&c->zones[0], &c->zones[1], (AUTH_CACHE_MAX - 1) * sizeof(c->zones[0]));
+        c->nzones--;
+    }
+    z = &c->zones[c->nzones++];
+    memset(z, 0, sizeof(*z));
+    z->name = ink_memdup_cstr(name, strlen(name));
+
+    for (n = name; n != NULL; n = parent_name(n)) {
+        struct ink_dns_answer *a = ink_resolve_sync(c->rec, n, INK_DNS_NS);
+        int found = 0;
+        if (a == NULL)
+            break;
+        if (a->status == INK_DNS_SERVFAIL || a->status == INK_DNS_TIMEOUT) {
+            struct ink_str why = INK_STR_INIT;
+            ink_str_printf(&why, "cannot find the name servers of %s: NS query for %s: %s", name,
+                           n, ink_dns_status_name(a->status));
+            z->why = ink_str_steal(&why);
+            ink_dns_answer_free(a);
+            return z;
+        }
+        for (i = 0; i < a->nrr && z->nserv < AUTH_SERVERS_MAX; i++) {
+            static const uint16_t types[] = {INK_DNS_A, INK_DNS_AAAA};
+            size_t t;
+            if (a->rr[i].type != INK_DNS_NS || a->rr[i].owner == NULL ||
+                !ink_dns_name_eq(a->rr[i].owner, n) || a->rr[i].name == NULL)
+                continue;
+            found = 1;
+            for (t = 0; t < 2; t++) {
+                struct ink_dns_answer *aa = ink_resolve_sync(c->rec, a->rr[i].name, types[t]);
+                for (j = 0; aa != NULL && j < aa->nrr && z->nserv < AUTH_SERVERS_MAX; j++) {
+                    size_t k;
+                    char *s;
+                    if (aa->rr[j].type != types[t])
+                        continue;
+                    s = server_string(types[t] == INK_DNS_A ? 4 : 6, aa->rr[j].addr, c->auth_port);
+                    for (k = 0; s != NULL && k < z->nserv; k++)
+                        if (strcmp(z->serv[k], s) == 0) {
+                            free(s);
+                            s = NULL;
+                        }
+                    if (s != NULL)
+                        z->serv[z->nserv++] = s;
+                }
+                ink_dns_answer_free(aa);
+            }
+        }
+        ink_dns_answer_free(a);
+        if (found) {
+            z->apex = ink_memdup_cstr(n, strlen(n));
+            if (z->nserv == 0) {
+                struct ink_str why = INK_STR_INIT;
+                ink_str_printf(&why, "the name servers of %s have no address", n);
+                z->why = ink_str_steal(&why);
+            }
+            return z;
+        }
+    }
+    {
+        struct ink_str why = INK_STR_INIT;
+        ink_str_printf(&why, "no name server found for %s (no NS record at or above it)", name);
+        z->why = ink_str_steal(&why);
+    }
+    return z;
+}
+
+/* auth_resolver - an uncached resolver forwarding to one server */
+static struct ink_resolver *auth_resolver(struct dctx *c, const char *server)
+{
+    struct ink_str err = INK_STR_INIT;
+    struct ink_resolver *r;
+    size_t i;
+
+    for (i = 0; i < c->nres; i++)
+        if (strcmp(c->res[i].server, server) == 0)
+            return c->res[i].r;
+    if (c->nres >= AUTH_CACHE_MAX)
+        return NULL;
+    r = ink_resolver_unbound_new(server, c->dns.timeout_ms ? c->dns.timeout_ms
+                                                           : INK_RESOLVER_TIMEOUT_MS_DEFAULT,
+                                 1, &err);
+    if (r == NULL) {
+        cli_error("cannot query %s: %s", server, ink_str_cstr(&err));
+        ink_str_free(&err);
+        return NULL;
+    }
+    ink_str_free(&err);
+    c->res[c->nres].server = ink_memdup_cstr(server, strlen(server));
+    c->res[c->nres].r = r;
+    c->nres++;
+    return r;
+}
+
+/* ask_auth - the authoritative answer to (owner, type), or an error answer */
+static struct ink_dns_answer *ask_auth(struct dctx *c, const char *owner, uint16_t type)
+{
+    struct auth_zone *z;
+    struct ink_dns_answer *a = NULL;
+    size_t i;
+
+    if (c->dns.zone_file != NULL)
+        return ink_resolve_sync(c->rec, owner, type);
+    z = find_auth(c, owner);
+    if (z->nserv == 0) {
+        a = ink_dns_answer_new(owner, type, INK_DNS_SERVFAIL);
+        if (a != NULL)
+            ink_dns_answer_set_why(a, z->why ? z->why : "no name server");
+        return a;
+    }
+    for (i = 0; i < z->nserv; i++) {
+        struct ink_resolver *r = auth_resolver(c, z->serv[i]);
+        if (r == NULL)
+            continue;
+        ink_dns_answer_free(a);
+        a = ink_resolve_sync(r, owner, type);
+        if (a != NULL && a->status != INK_DNS_SERVFAIL && a->status != INK_DNS_TIMEOUT)
+            return a;
+    }
+    if (a == NULL) {
+        a = ink_dns_answer_new(owner, type, INK_DNS_SERVFAIL);
+        if (a != NULL)
+            ink_dns_answer_set_why(a, "no authoritative server could be asked");
+    }
+    return a;
+}
+
+/* open_checker - the recursive resolver (or zone file) for checks */
+static int open_checker(struct dctx *c)
+{
+    if (c->rec != NULL)
+        return 0;
+    c->rec = cli_resolver_open(&c->dns);
+    return c->rec ? 0 : -1;
+}
+
+/* recursive_view - describe what the recursive resolver sees of r */
+static char *recursive_view(struct dctx *c, const struct ink_vrecord *r)
+{
+    struct ink_dns_answer *a;
+    struct ink_vobs o = {0};
+    struct ink_str s = INK_STR_INIT;
+
+    if (c->dns.zone_file != NULL)
+        return NULL;
+    a = ink_resolve_sync(c->rec, r->owner, r->type);
+    if (ink_verify_match(r, a, &o) == 0) {
+        switch (o.kind) {
+        case INK_VOBS_MATCH: ink_str_puts(&s, "seen"); break;
+        case INK_VOBS_ABSENT: ink_str_printf(&s, "not visible yet (%s", o.detail ? o.detail : "no record");
+            if (a != NULL && a->ttl > 0)
+                ink_str_printf(&s, "; cached up to %us", (unsigned)a->ttl);
+            ink_str_putc(&s, ')');
+            break;
+        case INK_VOBS_DIFFERENT: ink_str_printf(&s, "differs (%s)", o.detail ? o.detail : ""); break;
+        case INK_VOBS_ERROR: ink_str_printf(&s, "no answer (%s)", o.detail ? o.detail : ""); break;
+        }
+    }
+    ink_vobs_clear(&o);
+    ink_dns_answer_free(a);
+    return ink_str_steal(&s);
+}
+
+/* check_domain - look every record of d up, apply the state machine, save.
+ * Returns 0, INK_STORE_CONFLICT, or -1 after printing. */
+static int check_domain(struct dctx *c, struct ink_vdomain *d, int64_t now, int quiet)
+{
+    struct ink_vobs obs[INK_VERIFY_RECORDS_MAX];
+    struct ink_vchange ch[INK_VERIFY_RECORDS_MAX + 1];
+    char *recview[INK_VERIFY_RECORDS_MAX];
+    size_t i, nch = 0;
+    struct ink_str err = INK_STR_INIT;
+    int rc = 0;
+
+    if (open_checker(c) < 0)
+        return -1;
+    memset(obs, 0, sizeof(obs));
+    for (i = 0; i < d->nrec; i++) {
+        struct ink_dns_answer *a = ask_auth(c, d->rec[i].owner, d->rec[i].type);
+        if (ink_verify_match(&d->rec[i], a, &obs[i]) < 0)
+            rc = -1;
+        ink_dns_answer_free(a);
+        recview[i] = recursive_view(c, &d->rec[i]);
+    }
+    if (rc == 0 && ink_verify_apply(d, obs, now, ch, &nch) < 0)
+        rc = -1;
+    for (i = 0; i < d->nrec; i++) {
+        if (rc == 0) {
+            free(d->rec[i].recursive);
+            d->rec[i].recursive = recview[i];
+        } else
+            free(recview[i]);
+        ink_vobs_clear(&obs[i]);
+    }
+    if (rc < 0) {
+        cli_error("%s: out of memory", d->domain);
+        return -1;
+    }
+    rc = ink_store_save(c->store, d, ch, nch, &err);
+    if (rc == INK_STORE_CONFLICT) {
+        if (!quiet)
+            cli_error("%s", ink_str_cstr(&err));
+    } else if (rc < 0)
+        cli_error("%s", ink_str_cstr(&err));
+    else if (!quiet || nch > 0) {
+        for (i = 0; i < nch; i++) {
+            if (ch[i].record < 0)
+                printf("%s %s: %s -> %s\n", fmt_time(ch[i].at), d->domain,
+                       ink_vstate_name(ch[i].from), ink_vstate_name(ch[i].to));
+            else
+                printf("%s %s: %s %s (%s): %s -> %s\n", fmt_time(ch[i].at), d->domain,
+                       ink_dns_type_name(d->rec[ch[i].record].type), d->rec[ch[i].record].owner,
+                       d->rec[ch[i].record].purpose, ink_vstate_name(ch[i].from),
+                       ink_vstate_name(ch[i].to));
+        }
+        fflush(stdout);
+    }
+    ink_str_free(&err);
+    return rc;
+}
+
+/* ---- output ---- */
+
+/* domain_json - one domain as JSON */
+static json_t *domain_json(const struct ink_vdomain *d, const struct ink_store_event *ev,
+                           size_t nev)
+{
+    json_t *o = json_object(), *recs = json_array();
+    size_t i, nver = 0;
+
+    json_object_set_new(o, "domain", json_string(d->domain));
+    json_object_set_new(o, "profile", d->profile ? json_string(d->profile) : json_null());
+    json_object_set_new(o, "state", json_string(ink_vstate_name(d->state)));
+    json_object_set_new(o, "added_at", json_integer(d->added_at));
+    json_object_set_new(o, "window_start", json_integer(d->window_start));
+    json_object_set_new(o, "deadline", json_integer(d->deadline));
+    json_object_set_new(o, "last_check", json_integer(d->last_check));
+    json_object_set_new(o, "next_poll", json_integer(d->next_poll));
+    json_object_set_new(o, "state_since", json_integer(d->state_since));
+    json_object_set_new(o, "verified_at", json_integer(d->verified_at));
+    json_object_set_new(o, "polls", json_integer(d->polls));
+    for (i = 0; i < d->nrec; i++) {
+        const struct ink_vrecord *r = &d->rec[i];
+        json_t *x = json_object();
+        if (r->state == INK_VSTATE_VERIFIED)
+            nver++;
+        json_object_set_new(x, "name", json_string(r->owner));
+        json_object_set_new(x, "type", json_string(ink_dns_type_name(r->type)));
+        json_object_set_new(x, "purpose", json_string(r->purpose ? r->purpose : ""));
+        json_object_set_new(x, "match", json_string(ink_vmatch_name(r->match)));
+        json_object_set_new(x, "expect", json_string(r->expect ? r->expect : ""));
+        json_object_set_new(x, "state", json_string(ink_vstate_name(r->state)));
+        json_object_set_new(x, "seen", r->seen ? json_string(r->seen) : json_null());
+        json_object_set_new(x, "detail", r->detail ? json_string(r->detail) : json_null());
+        json_object_set_new(x, "recursive", r->recursive ? json_string(r->recursive) : json_null());
+        json_object_set_new(x, "last_check", json_integer(r->last_check));
+        json_object_set_new(x, "verified_at", json_integer(r->verified_at));
+        json_array_append_new(recs, x);
+    }
+    json_object_set_new(o, "records_verified", json_integer((json_int_t)nver));
+    json_object_set_new(o, "records", recs);
+    if (ev != NULL) {
+        json_t *h = json_array();
+        for (i = 0; i < nev; i++) {
+            json_t *x = json_object();
+            json_object_set_new(x, "at", json_integer(ev[i].at));
+            json_object_set_new(x, "name", ev[i].owner ? json_string(ev[i].owner) : json_null());
+            json_object_set_new(x, "type", ev[i].type ? json_string(ev[i].type) : json_null());
+            json_object_set_new(x, "from", json_string(ink_vstate_name(ev[i].from)));
+            json_object_set_new(x, "to", json_string(ink_vstate_name(ev[i].to)));
+            json_object_set_new(x, "detail", ev[i].detail ? json_string(ev[i].detail) : json_null());
+            json_array_append_new(h, x);
+        }
+        json_object_set_new(o, "history", h);
+    }
+    return o;
+}
+
+/* print_json - dump and free a JSON value on stdout */
+static void print_json(json_t *j)
+{
+    char *s = json_dumps(j, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+
+    if (s != NULL)
+        printf("%s\n", s);
+    free(s);
+    json_decref(j);
+}
+
+/* print_domain - the text form of one domain */
+static void print_domain(const struct ink_vdomain *d, const struct ink_store_event *ev,
+                         size_t nev)
+{
+    size_t i, nver = 0;
+
+    for (i = 0; i < d->nrec; i++)
+        nver += d->rec[i].state == INK_VSTATE_VERIFIED;
+    printf("%s: %s (%zu of %zu records verified)", d->domain, ink_vstate_name(d->state), nver,
+           d->nrec);
+    if (d->profile != NULL)
+        printf(", profile %s", d->profile);
+    printf("\n  last check %s", fmt_time(d->last_check));
+    if (d->next_poll > 0 && d->state != INK_VSTATE_FAILURE)
+        printf(", next check %s", fmt_time(d->next_poll));
+    if (d->state == INK_VSTATE_PENDING || d->state == INK_VSTATE_NOT_STARTED)
+        printf(", window ends %s", d->deadline ? fmt_time(d->deadline) : "72 hours after the first check");
+    printf("\n");
+    for (i = 0; i < d->nrec; i++) {
+        const struct ink_vrecord *r = &d->rec[i];
+        printf("  %-17s %-5s %s (%s)\n", ink_vstate_name(r->state), ink_dns_type_name(r->type),
+               r->owner, r->purpose ? r->purpose : "");
+        if (r->state != INK_VSTATE_VERIFIED) {
+            if (r->match == INK_VMATCH_CNAME || r->match == INK_VMATCH_MX || r->match == INK_VMATCH_SPF)
+                printf("      expected: %s\n", r->expect);
+            if (r->detail != NULL)
+                printf("      %s\n", r->detail);
+        }
+        if (r->seen != NULL)
+            printf("      seen: %s\n", r->seen);
+        if (r->recursive != NULL)
+            printf("      recursive resolver: %s\n", r->recursive);
+    }
+    if (nev > 0) {
+        printf("  history:\n");
+        for (i = 0; i < nev; i++)
+            printf("    %s %s%s%s: %s -> %s\n", fmt_time(ev[i].at), ev[i].type ? ev[i].type : "domain",
+                   ev[i].owner ? " " : "", ev[i].owner ? ev[i].owner : "",
+                   ink_vstate_name(ev[i].from), ink_vstate_name(ev[i].to));
+    }
+}
+
+/* state_exit - exit status for a set of states */
+static int state_exit(int any_pending, int any_failed)
+{
+    if (any_failed)
+        return DOMAIN_EXIT_FAILED;
+    return any_pending ? DOMAIN_EXIT_PENDING : INK_EXIT_OK;
+}
+
+/* normalize_arg - a domain argument in the store's form, or NULL after printing */
+static char *normalize_arg(const char *arg)
+{
+    char buf[INK_DNS_NAME_MAX + 2];
+    int len = ink_dns_name_normalize(arg, strlen(arg), buf, sizeof(buf));
+
+    if (len <= 0 || strchr(buf, '.') == NULL) {
+        struct ink_str s = INK_STR_INIT;
+        ink_str_put_printable(&s, arg, strlen(arg), 80);
+        cli_error("'%s' is not a domain name", ink_str_cstr(&s));
+        ink_str_free(&s);
+        return NULL;
+    }
+    return ink_memdup_cstr(buf, (size_t)len);
+}
+
+/* ---- add ---- */
+
+/* expect_from_json - expectations from a provision records.json */
+static int expect_from_json(const char *path, const char *domain, struct ink_vdomain *d,
+                            char **profile_name)
+{
+    uint8_t *buf;
+    size_t len, i;
+    json_error_t jerr;
+    json_t *root, *recs, *dom;
+    int rc = -1;
+
+    if (cli_read_file(path, RECORDS_JSON_MAX, &buf, &len) < 0)
+        return -1;
+    root = json_loadb((const char *)buf, len, 0, &jerr);
+    free(buf);
+    if (root == NULL) {
+        cli_error("%s:%d:%d: %s", path, jerr.line, jerr.column, jerr.text);
+        return -1;
+    }
+    dom = json_object_get(root, "domain");
+    recs = json_object_get(root, "records");
+    if (!json_is_string(dom) || !json_is_array(recs)) {
+        cli_error("%s: not a records.json written by inkan provision", path);
+        goto done;
+    }
+    if (!ink_dns_name_eq(json_string_value(dom), domain)) {
+        cli_error("%s: is for %s, not %s", path, json_string_value(dom), domain);
+        goto done;
+    }
+    if (json_is_string(json_object_get(root, "profile")))
+        *profile_name = ink_memdup_cstr(json_string_value(json_object_get(root, "profile")),
+                                        strlen(json_string_value(json_object_get(root, "profile"))));
+    for (i = 0; i < json_array_size(recs); i++) {
+        json_t *r = json_array_get(recs, i), *v = json_object_get(r, "verify");
+        const char *name = json_string_value(json_object_get(r, "name"));
+        const char *type = json_string_value(json_object_get(r, "type"));
+        const char *action = json_string_value(json_object_get(r, "action"));
+        const char *purpose = json_string_value(json_object_get(r, "purpose"));
+        const char *match = json_string_value(json_object_get(v, "match"));
+        const char *expect = json_string_value(json_object_get(v, "expect"));
+        uint16_t t = type ? ink_dns_type_from_name(type, strlen(type)) : 0;
+        int m = match ? ink_vmatch_from_name(match) : -1;
+
+        if (action != NULL && strcmp(action, "remove") == 0)
+            continue;
+        if (name == NULL || t == 0 || m < 0 || expect == NULL) {
+            cli_error("%s: record %zu lacks name, type or verify.match/expect", path, i + 1);
+            goto done;
+        }
+        if (!ink_dns_name_is_subdomain(name, domain)) {
+            cli_error("%s: record %zu (%s) is not under %s", path, i + 1, name, domain);
+            goto done;
+        }
+        if (ink_vdomain_add_record(d, name, t, (enum ink_vmatch)m, expect, purpose) < 0) {
+            cli_error("%s: record %zu (%s) cannot be followed (bad name or more than %d records)",
+                      path, i + 1, name, INK_VERIFY_RECORDS_MAX);
+            goto done;
+        }
+    }
+    rc = 0;
+done:
+    json_decref(root);
+    return rc;
+}
+
+/* domain_add - inkan domain add */
+static int domain_add(struct dctx *c, int argc, char **argv)
+{
+    static const struct option longopts[] = {
+        {"profile", required_argument, NULL, OPT_PROFILE},
+        {"out", required_argument, NULL, OPT_OUT},
+        {"subdomain", required_argument, NULL, OPT_SUBDOMAIN},
+        {"dkim", required_argument, NULL, OPT_DKIM},
+        {"replace", no_argument, NULL, OPT_REPLACE},
+        DOMAIN_LONGOPTS,
+        {NULL, 0, NULL, 0}};
+    const char *profile_path = NULL, *out = NULL, *sub = NULL;
+    enum ink_profile_keyalg algs[INK_PROV_ALGS_MAX];
+    int nalgs = 0, replace = 0, opt, rc = INK_EXIT_OPERR;
+    struct ink_profile *prof = NULL;
+    struct ink_provision *p = NULL;
+    struct ink_vdomain *d = NULL;
+    struct ink_str err = INK_STR_INIT, jpath = INK_STR_INIT;
+    char *domain = NULL, *pname = NULL;
+    int64_t now;
+
+    optind = 1;
+    while ((opt = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+        int k = common_option(c, opt, optarg);
+        if (k < 0)
+            return INK_EXIT_USAGE;
+        if (k > 0)
+            continue;
+        switch (opt) {
+        case OPT_PROFILE: profile_path = optarg; break;
+        case OPT_OUT: out = optarg; break;
+        case OPT_SUBDOMAIN: sub = optarg; break;
+        case OPT_REPLACE: replace = 1; break;
+        case OPT_DKIM:
+            nalgs = cli_parse_dkim_algs(optarg, algs, INK_PROV_ALGS_MAX);
+            if (nalgs < 0)
+                return INK_EXIT_USAGE;
+            break;
+        case 'h': fputs(domain_help, stdout); return INK_EXIT_OK;
+        default: fputs(domain_help, stderr); return INK_EXIT_USAGE;
+        }
+    }
+    if (optind != argc - 1 || (profile_path == NULL && out == NULL)) {
+        cli_error("domain add: give DOMAIN and --profile FILE (or --out DIR from inkan provision)");
+        return INK_EXIT_USAGE;
+    }
+    domain = normalize_arg(argv[optind]);
+    if (domain == NULL)
+        return INK_EXIT_USAGE;
+    now = cli_clock_now();
+    if (profile_path != NULL && (prof = cli_profile_load(profile_path)) == NULL)
+        goto done;
+    d = ink_vdomain_new(domain, prof ? prof->name : NULL, now);
+    if (d == NULL)
+        goto done;
+    if (out != NULL) {
+        size_t l = strlen(out);
+        if (l > 5 && strcmp(out + l - 5, ".json") == 0)
+            ink_str_puts(&jpath, out);
+        else
+            ink_str_printf(&jpath, "%s/records.json", out);
+        if (expect_from_json(ink_str_cstr(&jpath), domain, d, &pname) < 0)
+            goto done;
+        if (prof == NULL && pname != NULL)
+            ink_vdomain_set_str(&d->profile, pname);
+    } else {
+        /* from the profile alone: keys are expected by selector, any key */
+        p = ink_provision_new(prof, domain, sub, algs, (size_t)(nalgs > 0 ? nalgs : 0), &err);
+        if (p == NULL) {
+            cli_error("domain add: %s", ink_str_cstr(&err));
+            rc = INK_EXIT_USAGE;
+            goto done;
+        }
+        if (ink_provision_compute(p) < 0 || ink_provision_expect(p, d) < 0) {
+            cli_error("domain add: cannot compute the expected records");
+            goto done;
+        }
+    }
+    if (d->nrec == 0) {
+        cli_error("domain add: nothing to verify for %s", domain);
+        goto done;
+    }
+    if (open_store(c) < 0)
+        goto done;
+    ink_str_truncate(&err, 0);
+    switch (ink_store_add(c->store, d, replace, &err)) {
+    case 0:
+        printf("%s: following %zu records (%s); check with 'inkan domain verify %s' or "
+               "'inkan domain watch'\n",
+               domain, d->nrec, ink_vstate_name(d->state), domain);
+        rc = INK_EXIT_OK;
+        break;
+    case INK_STORE_EXISTS:
+        cli_error("%s is followed already (use --replace to start over)", domain);
+        break;
+    default:
+        cli_error("%s", ink_str_cstr(&err));
+        break;
+    }
+done:
+    ink_provision_free(p);
+    ink_profile_free(prof);
+    ink_vdomain_free(d);
+    ink_str_free(&err);
+    ink_str_free(&jpath);
+    free(domain);
+    free(pname);
+    return rc;
+}
+
+/* ---- verify, status, list, remove, watch ---- */
+
+/* simple_opts - parse options for subcommands without their own */
+static int simple_opts(struct dctx *c, int argc, char **argv, int *once, size_t *history)
+{
+    static const struct option longopts[] = {
+        {"once", no_argument, NULL, OPT_ONCE},
+        {"history", required_argument, NULL, OPT_HISTORY},
+        DOMAIN_LONGOPTS,
+        {NULL, 0, NULL, 0}};
+    int opt;
+
+    optind = 1;
+    while ((opt = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+        int k = common_option(c, opt, optarg);
+        if (k < 0)
+            return -1;
+        if (k > 0)
+            continue;
+        switch (opt) {
+        case OPT_ONCE:
+            if (once == NULL)
+                goto bad;
+            *once = 1;
+            break;
+        case OPT_HISTORY: {
+            char *end;
+            unsigned long v = strtoul(optarg, &end, 10);
+            if (history == NULL || *optarg == '\0' || *end != '\0' || v > INK_STORE_HISTORY_MAX) {
+                cli_error("--history: '%s' is not a count from 0 to %d", optarg,
+                          INK_STORE_HISTORY_MAX);
+                return -1;
+            }
+            *history = v;
+            break;
+        }
+        case 'h': fputs(domain_help, stdout); return 1;
+        default: goto bad;
+        }
+    }
+    return 0;
+bad:
+    fputs(domain_help, stderr);
+    return -1;
+}
+
+/* domain_verify - inkan domain verify DOMAIN... */
+static int domain_verify(struct dctx *c, int argc, char **argv)
+{
+    int k = simple_opts(c, argc, argv, NULL, NULL), any_pending = 0, any_failed = 0, i;
+    json_t *arr = NULL;
+
+    if (k != 0)
+        return k > 0 ? INK_EXIT_OK : INK_EXIT_USAGE;
+    if (optind >= argc) {
+        cli_error("domain verify: give one or more domains");
+        return INK_EXIT_USAGE;
+    }
+    if (open_store(c) < 0)
+        return INK_EXIT_OPERR;
+    if (c->json)
+        arr = json_array();
+    for (i = optind; i < argc; i++) {
+        struct ink_str err = INK_STR_INIT;
+        struct ink_vdomain *d = NULL;
+        char *name = normalize_arg(argv[i]);
+        int rc;
+
+        if (name == NULL) {
+            json_decref(arr);
+            return INK_EXIT_USAGE;
+        }
+        rc = ink_store_get(c->store, name, &d, &err);
+        if (rc == INK_STORE_NOT_FOUND)
+            cli_error("%s is not followed (add it with 'inkan domain add')", name);
+        else if (rc < 0)
+            cli_error("%s", ink_str_cstr(&err));
+        ink_str_free(&err);
+        free(name);
+        if (rc != 0) {
+            json_decref(arr);
+            return INK_EXIT_OPERR;
+        }
+        /* quiet in JSON mode: changes are in the document */
+        if (c->json) {
+            int saved = dup(STDOUT_FILENO);
+            fflush(stdout);
+            if (saved >= 0 && freopen("/dev/null", "w", stdout) != NULL) {
+                rc = check_domain(c, d, cli_clock_now(), 0);
+                fflush(stdout);
+                dup2(saved, STDOUT_FILENO);
+                close(saved);
+            } else
+                rc = check_domain(c, d, cli_clock_now(), 0);
+        } else
+            rc = check_domain(c, d, cli_clock_now(), 0);
+        if (rc != 0) {
+            ink_vdomain_free(d);
+            json_decref(arr);
+            return INK_EXIT_OPERR;
+        }
+        if (c->json)
+            json_array_append_new(arr, domain_json(d, NULL, 0));
+        else
+            print_domain(d, NULL, 0);
+        any_pending |= d->state == INK_VSTATE_PENDING || d->state == INK_VSTATE_NOT_STARTED;
+        any_failed |= d->state == INK_VSTATE_FAILURE || d->state == INK_VSTATE_TEMPORARY_FAILURE;
+        ink_vdomain_free(d);
+    }
+    if (arr != NULL)
+        print_json(arr);
+    return state_exit(any_pending, any_failed);
+}
+
+/* domain_status - inkan domain status [DOMAIN] */
+static int domain_status(struct dctx *c, int argc, char **argv, int list_only)
+{
+    size_t history = list_only ? 0 : STATUS_HISTORY, n = 0, i;
+    int k = simple_opts(c, argc, argv, NULL, list_only ? NULL : &history);
+    int any_pending = 0, any_failed = 0, rc;
+    struct ink_vdomain **all = NULL;
+    struct ink_str err = INK_STR_INIT;
+    json_t *arr = NULL;
+
+    if (k != 0)
+        return k > 0 ? INK_EXIT_OK : INK_EXIT_USAGE;
+    if (optind < argc - (list_only ? 0 : 1)) {
+        cli_error("domain %s: too many arguments", list_only ? "list" : "status");
+        return INK_EXIT_USAGE;
+    }
+    if (open_store(c) < 0)
+        return INK_EXIT_OPERR;
+    if (optind == argc - 1) {
+        char *name = normalize_arg(argv[optind]);
+        struct ink_vdomain *d = NULL;
+        if (name == NULL)
+            return INK_EXIT_USAGE;
+        rc = ink_store_get(c->store, name, &d, &err);
+        if (rc == 0) {
+            all = calloc(1, sizeof(*all));
+            if (all != NULL) {
+                all[0] = d;
+                n = 1;
+            } else
+                ink_vdomain_free(d);
+        } else if (rc == INK_STORE_NOT_FOUND)
+            cli_error("%s is not followed", name);
+        else
+            cli_error("%s", ink_str_cstr(&err));
+        free(name);
+        if (rc != 0) {
+            ink_str_free(&err);
+            return INK_EXIT_OPERR;
+        }
+    } else if (ink_store_list(c->store, &all, &n, &err) < 0) {
+        cli_error("%s", ink_str_cstr(&err));
+        ink_str_free(&err);
+        return INK_EXIT_OPERR;
+    }
+    if (c->json)
+        arr = json_array();
+    for (i = 0; i < n; i++) {
+        struct ink_vdomain *d = all[i];
+        struct ink_store_event *ev = NULL;
+        size_t nev = 0, j, nver = 0;
+
+        if (history > 0)
+            ink_store_history(c->store, d->domain, history, &ev, &nev, &err);
+        if (c->json)
+            json_array_append_new(arr, domain_json(d, history > 0 ? ev : NULL, nev));
+        else if (list_only) {
+            for (j = 0; j < d->nrec; j++)
+                nver += d->rec[j].state == INK_VSTATE_VERIFIED;
+            printf("%-40s %-17s %2zu/%-2zu next %s\n", d->domain, ink_vstate_name(d->state), nver,
+                   d->nrec, d->state == INK_VSTATE_FAILURE ? "-" : fmt_time(d->next_poll));
+        } else {
+            if (i > 0)
+                printf("\n");
+            print_domain(d, ev, nev);
+        }
+        any_pending |= d->state == INK_VSTATE_PENDING || d->state == INK_VSTATE_NOT_STARTED;
+        any_failed |= d->state == INK_VSTATE_FAILURE || d->state == INK_VSTATE_TEMPORARY_FAILURE;
+        ink_store_events_free(ev, nev);
+    }
+    if (arr != NULL)
+        print_json(arr);
+    else if (n == 0 && !c->json)
+        printf("no domains followed (add one with 'inkan domain add')\n");
+    ink_store_domains_free(all, n);
+    ink_str_free(&err);
+    return list_only ? INK_EXIT_OK : state_exit(any_pending, any_failed);
+}
+
+/* domain_remove - inkan domain remove DOMAIN */
+static int domain_remove(struct dctx *c, int argc, char **argv)
+{
+    int k = simple_opts(c, argc, argv, NULL, NULL), rc;
+    struct ink_str err = INK_STR_INIT;
+    char *name;
+
+    if (k != 0)
+        return k > 0 ? INK_EXIT_OK : INK_EXIT_USAGE;
+    if (optind != argc - 1) {
+        cli_error("domain remove: give one domain");
+        return INK_EXIT_USAGE;
+    }
+    name = normalize_arg(argv[optind]);
+    if (name == NULL)
+        return INK_EXIT_USAGE;
+    if (open_store(c) < 0) {
+        free(name);
+        return INK_EXIT_OPERR;
+    }
+    rc = ink_store_remove(c->store, name, &err);
+    if (rc == INK_STORE_NOT_FOUND)
+        cli_error("%s is not followed", name);
+    else if (rc < 0)
+        cli_error("%s", ink_str_cstr(&err));
+    else
+        printf("%s: no longer followed\n", name);
+    free(name);
+    ink_str_free(&err);
+    return rc == 0 ? INK_EXIT_OK : INK_EXIT_OPERR;
+}
+
+static volatile sig_atomic_t watch_stop;
+
+/* on_signal - ask the watch loop to stop after the current domain */
+static void on_signal(int sig)
+{
+    (void)sig;
+    watch_stop = 1;
+}
+
+/* sleep_real - sleep up to secs real seconds, waking early on a signal */
+static void sleep_real(double secs)
+{
+    struct timespec ts;
+
+    if (secs <= 0)
+        return;
+    ts.tv_sec = (time_t)secs;
+    ts.tv_nsec = (long)((secs - (double)ts.tv_sec) * 1e9);
+    while (!watch_stop && nanosleep(&ts, &ts) < 0 && errno == EINTR)
+        ;
+}
+
+/* domain_watch - inkan domain watch: poll every due domain, forever */
+static int domain_watch(struct dctx *c, int argc, char **argv)
+{
+    int once = 0, k = simple_opts(c, argc, argv, &once, NULL);
+    struct sigaction sa;
+    double speed = clock_speed();
+
+    if (k != 0)
+        return k > 0 ? INK_EXIT_OK : INK_EXIT_USAGE;
+    if (optind != argc) {
+        cli_error("domain watch: takes no domain (it follows them all)");
+        return INK_EXIT_USAGE;
+    }
+    if (open_store(c) < 0)
+        return INK_EXIT_OPERR;
+    memset(&sa, 0, sizeof(sa));
+    sa.sa_handler = on_signal;
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+    while (!watch_stop) {
+        struct ink_str err = INK_STR_INIT;
+        char **names = NULL;
+        size_t n = 0, i;
+        int64_t now = cli_clock_now(), next = 0, pause;
+
+        if (ink_store_due(c->store, now, &names, &n, &next, &err) < 0) {
+            cli_error("%s", ink_str_cstr(&err));
+            ink_str_free(&err);
+            return INK_EXIT_OPERR;
+        }
+        for (i = 0; i < n && !watch_stop; i++) {
+            struct ink_vdomain *d = NULL;
+            ink_str_truncate(&err, 0);
+            if (ink_store_get(c->store, names[i], &d, &err) != 0)
+                continue; /* removed meanwhile */
+            /* another process may have checked it since the due query */
+            if (ink_verify_due(d, cli_clock_now()))
+                check_domain(c, d, cli_clock_now(), 1);
+            ink_vdomain_free(d);
+        }
+        ink_store_names_free(names, n);
+        ink_str_free(&err);
+        if (once)
+            break;
+        now = cli_clock_now();
+        pause = next > now ? next - now : (next == 0 ? WATCH_SLEEP_MAX : 1);
+        if (pause > WATCH_SLEEP_MAX)
+            pause = WATCH_SLEEP_MAX;
+        sleep_real((double)pause / speed);
+    }
+    return INK_EXIT_OK;
+}
+
+/* cmd_domain - inkan domain SUBCOMMAND */
+int cmd_domain(int argc, char **argv)
+{
+    struct dctx c;
+    const char *sub;
+    int rc;
+
+    memset(&c, 0, sizeof(c));
+    c.auth_port = 53;
+    if (argc < 2) {
+        fputs(domain_help, stderr);
+        return INK_EXIT_USAGE;
+    }
+    sub = argv[1];
+    if (strcmp(sub, "--help") == 0 || strcmp(sub, "-h") == 0 || strcmp(sub, "help") == 0) {
+        fputs(domain_help, stdout);
+        return INK_EXIT_OK;
+    }
+    if (strcmp(sub, "add") == 0)
+        rc = domain_add(&c, argc - 1, argv + 1);
+    else if (strcmp(sub, "verify") == 0)
+        rc = domain_verify(&c, argc - 1, argv + 1);
+    else if (strcmp(sub, "status") == 0)
+        rc = domain_status(&c, argc - 1, argv + 1, 0);
+    else if (strcmp(sub, "list") == 0)
+        rc = domain_status(&c, argc - 1, argv + 1, 1);
+    else if (strcmp(sub, "watch") == 0)
+        rc = domain_watch(&c, argc - 1, argv + 1);
+    else if (strcmp(sub, "remove") == 0)
+        rc = domain_remove(&c, argc - 1, argv + 1);
+    else {
+        cli_error("domain: unknown subcommand '%s' (add, verify, status, list, watch, remove)",
+                  sub);
+        rc = INK_EXIT_USAGE;
+    }
+    dctx_free(&c);
+    return rc;
+}

@@ -1,0 +1,518 @@
+/*
+ * provision.c - `inkan provision DOMAIN --profile FILE --out DIR`: read a
+ * sender profile, generate the DKIM keys it asks for, read what the domain
+ * publishes now, compute the record set (src/core/provision.c) and write
+ * DIR/DOMAIN.zone, DIR/records.json, DIR/CHECKLIST.txt and the private
+ * keys (mode 0600).  Also the file helpers `inkan domain` shares.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <jansson.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "cli/cli.h"
+#include "inkan/dkim_key.h"
+#include "inkan/dnsio.h"
+#include "inkan/profile.h"
+#include "inkan/provision.h"
+#if __has_include("inkan/spf_lint.h")
+#include "inkan/spf_lint.h"
+#define HAVE_SPF_LINT 1
+#endif
+
+/* Largest records.json read back by `inkan domain add`. */
+#define PROV_JSON_MAX (4u * 1024u * 1024u)
+/* Longest path built under --out. */
+#define PROV_PATH_MAX 4096
+
+/* cli_read_file - read a whole file of at most max bytes (caller frees
+ * *buf); 0, or -1 after printing why */
+int cli_read_file(const char *path, size_t max, uint8_t **buf, size_t *len)
+{
+    FILE *fp = fopen(path, "rb");
+    struct ink_str s = INK_STR_INIT;
+    char chunk[8192];
+    size_t n;
+
+    *buf = NULL;
+    *len = 0;
+    if (fp == NULL) {
+        cli_error("%s: %s", path, strerror(errno));
+        return -1;
+    }
+    while ((n = fread(chunk, 1, sizeof(chunk), fp)) > 0) {
+        if (s.len + n > max) {
+            cli_error("%s: larger than %zu bytes", path, max);
+            fclose(fp);
+            ink_str_free(&s);
+            return -1;
+        }
+        if (ink_str_append(&s, chunk, n) < 0) {
+            cli_error("%s: out of memory", path);
+            fclose(fp);
+            ink_str_free(&s);
+            return -1;
+        }
+    }
+    if (ferror(fp)) {
+        cli_error("%s: %s", path, strerror(errno));
+        fclose(fp);
+        ink_str_free(&s);
+        return -1;
+    }
+    fclose(fp);
+    *len = s.len;
+    *buf = (uint8_t *)ink_str_steal(&s);
+    return *buf ? 0 : -1;
+}
+
+/* cli_profile_load - read and parse a sender profile; NULL after printing
+ * "FILE:LINE:COL: why" */
+struct ink_profile *cli_profile_load(const char *path)
+{
+    uint8_t *buf;
+    size_t len;
+    struct ink_str err = INK_STR_INIT;
+    struct ink_profile *p;
+
+    if (cli_read_file(path, INK_PROFILE_SIZE_MAX, &buf, &len) < 0)
+        return NULL;
+    p = ink_profile_parse(buf, len, &err);
+    if (p == NULL)
+        cli_error("%s:%s", path, err.len ? ink_str_cstr(&err) : " cannot parse profile");
+    free(buf);
+    ink_str_free(&err);
+    return p;
+}
+
+/* cli_parse_dkim_algs - "ed25519,rsa2048" into algs; count or -1 after printing */
+int cli_parse_dkim_algs(const char *arg, enum ink_profile_keyalg *algs, size_t max)
+{
+    size_t n = 0;
+    const char *p = arg;
+
+    while (*p != '\0') {
+        size_t l = strcspn(p, ",");
+        int a = ink_profile_keyalg_from_name(p, l);
+        size_t i;
+        if (a <= 0) {
+            cli_error("--dkim: '%.*s' is not one of ed25519, rsa1024, rsa2048, rsa3072, rsa4096",
+                      (int)(l > 32 ? 32 : l), p);
+            return -1;
+        }
+        for (i = 0; i < n; i++)
+            if (algs[i] == (enum ink_profile_keyalg)a) {
+                cli_error("--dkim: '%.*s' given twice", (int)l, p);
+                return -1;
+            }
+        if (n >= max) {
+            cli_error("--dkim: at most %zu algorithms", max);
+            return -1;
+        }
+        algs[n++] = (enum ink_profile_keyalg)a;
+        p += l;
+        if (*p == ',')
+            p++;
+    }
+    if (n == 0) {
+        cli_error("--dkim: empty list");
+        return -1;
+    }
+    return (int)n;
+}
+
+/* cli_write_file - write len bytes to path with mode (0600 for keys);
+ * excl: refuse to replace an existing file.  0, or -1 after printing. */
+int cli_write_file(const char *path, const void *buf, size_t len, unsigned mode, int excl)
+{
+    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | (excl ? O_EXCL : 0), (mode_t)mode);
+    const char *p = buf;
+
+    if (fd < 0) {
+        if (errno == EEXIST)
+            cli_error("%s exists already: not overwriting it (choose another --out)", path);
+        else
+            cli_error("%s: %s", path, strerror(errno));
+        return -1;
+    }
+    if (fchmod(fd, (mode_t)mode) < 0) {
+        cli_error("%s: %s", path, strerror(errno));
+        close(fd);
+        return -1;
+    }
+    while (len > 0) {
+        ssize_t w = write(fd, p, len);
+        if (w < 0) {
+            if (errno == EINTR)
+                continue;
+            cli_error("%s: %s", path, strerror(errno));
+            close(fd);
+            return -1;
+        }
+        p += w;
+        len -= (size_t)w;
+    }
+    if (close(fd) < 0) {
+        cli_error("%s: %s", path, strerror(errno));
+        return -1;
+    }
+    return 0;
+}
+
+struct resolve_slot {
+    struct ink_provision *p;
+    int failed;
+};
+
+/* feed_cb - hand one answer to the provisioning */
+static void feed_cb(void *arg, struct ink_dns_answer *a)
+{
+    struct resolve_slot *s = arg;
+
+    if (ink_provision_feed(s->p, a) < 0)
+        s->failed = 1;
+    ink_dns_answer_free(a);
+}
+
+/* resolve_all - ask every query the provisioning needs, all at once */
+static int resolve_all(struct ink_provision *p, struct ink_resolver *r)
+{
+    struct resolve_slot slot = {p, 0};
+    size_t i;
+
+    for (i = 0; i < ink_provision_nqueries(p); i++) {
+        const char *name;
+        uint16_t type;
+        ink_provision_query(p, i, &name, &type);
+        if (ink_resolver_submit(r, name, type, feed_cb, &slot) < 0) {
+            cli_error("cannot query %s", name);
+            return -1;
+        }
+    }
+    while (ink_resolver_pending(r) > 0)
+        if (ink_resolver_process(r, -1) < 0) {
+            cli_error("DNS resolver failed");
+            return -1;
+        }
+    return slot.failed ? -1 : 0;
+}
+
+#ifdef HAVE_SPF_LINT
+/* spf_budget - lint the merged SPF record over DNS and tell the
+ * provisioning what its lookups cost */
+static void spf_budget(struct ink_provision *p, struct ink_resolver *r)
+{
+    const char *rec = ink_provision_spf_record(p);
+    struct ink_spf_lint *l;
+    const struct ink_spf_lint_node *root;
+    struct ink_prov_spf_cost costs[INK_PROV_RECORDS_MAX];
+    size_t n = 0, i;
+    struct ink_str terms[INK_PROV_RECORDS_MAX];
+
+    if (rec == NULL)
+        return;
+    l = ink_spf_lint_new_record(ink_provision_sending_domain(p), (const uint8_t *)rec, strlen(rec));
+    if (l == NULL)
+        return;
+    for (;;) {
+        const char *name;
+        uint16_t type;
+        enum ink_spf_lint_status st = ink_spf_lint_step(l, &name, &type);
+        if (st == INK_SPF_LINT_NEED_DNS) {
+            struct ink_dns_answer *a = ink_resolve_sync(r, name, type);
+            if (a == NULL)
+                a = ink_dns_answer_new(name, type, INK_DNS_SERVFAIL);
+            if (a == NULL || ink_spf_lint_feed(l, a) < 0)
+                break;
+            continue;
+        }
+        if (st != INK_SPF_LINT_WAIT)
+            break;
+        break; /* synchronous driver: nothing outstanding */
+    }
+    root = ink_spf_lint_tree(l);
+    if (root == NULL) {
+        ink_spf_lint_free(l);
+        return;
+    }
+    /* one cost per include/redirect child (1 + its subtree); the root's
+     * own a/mx/ptr/exists terms cost one each and are not worth proposing */
+    for (i = 0; i < root->nchild && n < INK_PROV_RECORDS_MAX; i++) {
+        const struct ink_spf_lint_node *c = &root->child[i];
+        ink_str_init(&terms[n]);
+        ink_str_printf(&terms[n], "%s:%s", strcmp(c->via, "redirect") == 0 ? "redirect" : "include",
+                       c->domain);
+        costs[n].term = ink_str_cstr(&terms[n]);
+        costs[n].lookups = 1 + c->lookups_total;
+        n++;
+    }
+    ink_provision_spf_lookups(p, ink_spf_lint_lookups(l), costs, n);
+    for (i = 0; i < n; i++)
+        ink_str_free(&terms[i]);
+    ink_spf_lint_free(l);
+}
+#else
+/* spf_budget - without the SPF lint only the record's own terms are counted */
+static void spf_budget(struct ink_provision *p, struct ink_resolver *r)
+{
+    (void)p;
+    (void)r;
+}
+#endif
+
+/* records_json - the record set as JSON (caller json_decref's) */
+static json_t *records_json(const struct ink_provision *p, const struct ink_profile *prof,
+                            const char *zone_file)
+{
+    json_t *root = json_object(), *recs = json_array(), *notes = json_array(), *keys = json_array();
+    size_t i;
+
+    json_object_set_new(root, "domain", json_string(ink_provision_domain(p)));
+    json_object_set_new(root, "sending_domain", json_string(ink_provision_sending_domain(p)));
+    json_object_set_new(root, "profile", json_string(prof->name));
+    json_object_set_new(root, "zone_file", json_string(zone_file));
+    for (i = 0; i < ink_provision_nrecords(p); i++) {
+        const struct ink_prov_record *r = ink_provision_record(p, i);
+        json_t *o = json_object(), *v = json_object();
+        json_object_set_new(o, "name", json_string(r->owner));
+        json_object_set_new(o, "type", json_string(ink_dns_type_name(r->type)));
+        json_object_set_new(o, "ttl", json_integer(INK_PROV_TTL));
+        if (r->type == INK_DNS_MX)
+            json_object_set_new(o, "preference", json_integer(r->pref));
+        json_object_set_new(o, "value", json_string(r->value ? r->value : ""));
+        json_object_set_new(o, "purpose", json_string(r->purpose));
+        json_object_set_new(o, "action", json_string(ink_prov_action_name(r->action)));
+        json_object_set_new(o, "current", r->current ? json_string(r->current) : json_null());
+        if (r->key >= 0) {
+            struct ink_str f = INK_STR_INIT;
+            ink_str_printf(&f, "%s.private", ink_provision_key(p, (size_t)r->key)->selector);
+            json_object_set_new(o, "key_file", json_string(ink_str_cstr(&f)));
+            ink_str_free(&f);
+        }
+        json_object_set_new(v, "match", json_string(ink_vmatch_name(r->match)));
+        json_object_set_new(v, "expect", json_string(r->expect ? r->expect : ""));
+        json_object_set_new(o, "verify", v);
+        json_array_append_new(recs, o);
+    }
+    for (i = 0; i < ink_provision_nkeys(p); i++) {
+        const struct ink_prov_key *k = ink_provision_key(p, i);
+        json_t *o = json_object();
+        struct ink_str f = INK_STR_INIT;
+        ink_str_printf(&f, "%s.private", k->selector);
+        json_object_set_new(o, "selector", json_string(k->selector));
+        json_object_set_new(o, "name", json_string(k->owner));
+        json_object_set_new(o, "algorithm", json_string(ink_profile_keyalg_name(k->alg)));
+        json_object_set_new(o, "private_key_file", json_string(ink_str_cstr(&f)));
+        json_array_append_new(keys, o);
+        ink_str_free(&f);
+    }
+    for (i = 0; i < ink_provision_nnotes(p); i++) {
+        const struct ink_prov_note *n = ink_provision_note(p, i);
+        json_t *o = json_object();
+        json_object_set_new(o, "severity", json_string(ink_prov_severity_name(n->severity)));
+        json_object_set_new(o, "code", json_string(n->code));
+        json_object_set_new(o, "message", json_string(n->message));
+        json_object_set_new(o, "fix", n->fix ? json_string(n->fix) : json_null());
+        json_array_append_new(notes, o);
+    }
+    json_object_set_new(root, "records", recs);
+    json_object_set_new(root, "keys", keys);
+    json_object_set_new(root, "notes", notes);
+    return root;
+}
+
+/* keygen_one - generate key i and write its private half to dir */
+static int keygen_one(struct ink_provision *p, size_t i, const char *dir)
+{
+    const struct ink_prov_key *k = ink_provision_key(p, i);
+    struct ink_str pem = INK_STR_INIT, rec = INK_STR_INIT, err = INK_STR_INIT,
+                   path = INK_STR_INIT;
+    enum ink_dkim_keytype type = k->alg == INK_PROFILE_KEY_ED25519 ? INK_DKIM_KEY_ED25519
+                                                                  : INK_DKIM_KEY_RSA;
+    unsigned bits = k->alg == INK_PROFILE_KEY_RSA1024   ? 1024
+                    : k->alg == INK_PROFILE_KEY_RSA3072 ? 3072
+                    : k->alg == INK_PROFILE_KEY_RSA4096 ? 4096
+                                                        : 2048;
+    int rc = -1;
+
+    if (ink_dkim_keygen(type, bits, &pem, &rec, &err) < 0) {
+        cli_error("DKIM key generation for selector %s failed: %s", k->selector,
+                  ink_str_cstr(&err));
+        goto done;
+    }
+    ink_str_printf(&path, "%s/%s.private", dir, k->selector);
+    if (cli_write_file(ink_str_cstr(&path), pem.buf, pem.len, 0600, 1) < 0)
+        goto done;
+    if (ink_provision_set_key(p, i, ink_str_cstr(&rec)) < 0) {
+        cli_error("out of memory");
+        goto done;
+    }
+    rc = 0;
+done:
+    if (pem.buf != NULL)
+        memset(pem.buf, 0, pem.len); /* do not leave the private key in freed memory */
+    ink_str_free(&pem);
+    ink_str_free(&rec);
+    ink_str_free(&err);
+    ink_str_free(&path);
+    return rc;
+}
+
+/* provision_usage - the command's help */
+static void provision_usage(FILE *fp)
+{
+    fprintf(fp,
+            "usage: inkan provision DOMAIN --profile FILE --out DIR [OPTIONS]\n\n"
+            "Compute the DNS records a sending platform needs (from its sender profile)\n"
+            "against what DOMAIN publishes now, generate the DKIM keys, and write\n"
+            "DIR/DOMAIN.zone, DIR/records.json, DIR/CHECKLIST.txt and DIR/SELECTOR.private.\n\n"
+            "  --profile FILE       sender profile (YAML, see docs/profiles.md)\n"
+            "  --out DIR            where to write (created if missing)\n"
+            "  --subdomain NAME     sending subdomain under DOMAIN (default: the profile's)\n"
+            "  --dkim ALG[,ALG]     key types for 'key: generate' selectors\n"
+            "                       (ed25519, rsa1024, rsa2048, rsa3072, rsa4096; default rsa2048)\n"
+            "  --json               also print records.json to standard output\n" CLI_DNS_HELP
+            "\nExit status: 0 written, 4 written but a note is an error (read CHECKLIST.txt),\n"
+            "1 operational error, 2 usage error.\n");
+}
+
+enum { OPT_PROFILE = CLI_OPT_FIRST_FREE, OPT_OUT, OPT_SUBDOMAIN, OPT_DKIM };
+
+/* cmd_provision - inkan provision */
+int cmd_provision(int argc, char **argv)
+{
+    static const struct option longopts[] = {
+        {"profile", required_argument, NULL, OPT_PROFILE},
+        {"out", required_argument, NULL, OPT_OUT},
+        {"subdomain", required_argument, NULL, OPT_SUBDOMAIN},
+        {"dkim", required_argument, NULL, OPT_DKIM},
+        {"json", no_argument, NULL, CLI_OPT_JSON},
+        {"help", no_argument, NULL, 'h'},
+        CLI_DNS_LONGOPTS,
+        {NULL, 0, NULL, 0}};
+    struct ink_resolver_opts dns = {0};
+    const char *profile_path = NULL, *out = NULL, *sub = NULL;
+    enum ink_profile_keyalg algs[INK_PROV_ALGS_MAX];
+    int nalgs = 0, json = 0, opt, rc = INK_EXIT_OPERR, worst;
+    struct ink_profile *prof = NULL;
+    struct ink_provision *p = NULL;
+    struct ink_resolver *r = NULL;
+    struct ink_str err = INK_STR_INIT, zone = INK_STR_INIT, check = INK_STR_INIT,
+                   path = INK_STR_INIT, zname = INK_STR_INIT;
+    json_t *js = NULL;
+    char *jtext = NULL;
+    size_t i;
+
+    optind = 1;
+    while ((opt = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+        int d = cli_dns_option(&dns, opt, optarg);
+        if (d < 0)
+            return INK_EXIT_USAGE;
+        if (d > 0)
+            continue;
+        switch (opt) {
+        case OPT_PROFILE: profile_path = optarg; break;
+        case OPT_OUT: out = optarg; break;
+        case OPT_SUBDOMAIN: sub = optarg; break;
+        case OPT_DKIM:
+            nalgs = cli_parse_dkim_algs(optarg, algs, INK_PROV_ALGS_MAX);
+            if (nalgs < 0)
+                return INK_EXIT_USAGE;
+            break;
+        case CLI_OPT_JSON: json = 1; break;
+        case 'h': provision_usage(stdout); return INK_EXIT_OK;
+        default: provision_usage(stderr); return INK_EXIT_USAGE;
+        }
+    }
+    if (optind != argc - 1 || profile_path == NULL || out == NULL) {
+        cli_error("provision: give DOMAIN, --profile FILE and --out DIR (see --help)");
+        return INK_EXIT_USAGE;
+    }
+    if (dns.zone_file != NULL && dns.server != NULL) {
+        cli_error("--zone and --dns cannot be used together");
+        return INK_EXIT_USAGE;
+    }
+    prof = cli_profile_load(profile_path);
+    if (prof == NULL)
+        goto done;
+    p = ink_provision_new(prof, argv[optind], sub, algs, (size_t)(nalgs > 0 ? nalgs : 0), &err);
+    if (p == NULL) {
+        cli_error("provision: %s", ink_str_cstr(&err));
+        rc = INK_EXIT_USAGE;
+        goto done;
+    }
+    if (mkdir(out, 0700) < 0 && errno != EEXIST) {
+        cli_error("%s: %s", out, strerror(errno));
+        goto done;
+    }
+    r = cli_resolver_open(&dns);
+    if (r == NULL)
+        goto done;
+    for (i = 0; i < ink_provision_nkeys(p); i++)
+        if (keygen_one(p, i, out) < 0)
+            goto done;
+    if (resolve_all(p, r) < 0 || ink_provision_compute(p) < 0) {
+        cli_error("provision: cannot compute the record set");
+        goto done;
+    }
+    spf_budget(p, r);
+
+    ink_str_printf(&zname, "%s.zone", ink_provision_domain(p));
+    if (ink_provision_zone(p, &zone) < 0 || ink_provision_checklist(p, &check) < 0) {
+        cli_error("out of memory");
+        goto done;
+    }
+    ink_str_printf(&path, "%s/%s", out, ink_str_cstr(&zname));
+    if (cli_write_file(ink_str_cstr(&path), zone.buf, zone.len, 0644, 0) < 0)
+        goto done;
+    js = records_json(p, prof, ink_str_cstr(&zname));
+    jtext = json_dumps(js, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+    if (jtext == NULL) {
+        cli_error("out of memory");
+        goto done;
+    }
+    ink_str_truncate(&path, 0);
+    ink_str_printf(&path, "%s/records.json", out);
+    {
+        struct ink_str j = INK_STR_INIT;
+        ink_str_printf(&j, "%s\n", jtext);
+        if (cli_write_file(ink_str_cstr(&path), j.buf, j.len, 0644, 0) < 0) {
+            ink_str_free(&j);
+            goto done;
+        }
+        ink_str_free(&j);
+    }
+    ink_str_truncate(&path, 0);
+    ink_str_printf(&path, "%s/CHECKLIST.txt", out);
+    if (cli_write_file(ink_str_cstr(&path), check.buf, check.len, 0644, 0) < 0)
+        goto done;
+
+    if (json)
+        printf("%s\n", jtext);
+    else {
+        fputs(ink_str_cstr(&check), stdout);
+        printf("\nWrote %s/%s, %s/records.json, %s/CHECKLIST.txt", out, ink_str_cstr(&zname), out,
+               out);
+        for (i = 0; i < ink_provision_nkeys(p); i++)
+            printf(", %s/%s.private", out, ink_provision_key(p, i)->selector);
+        printf("\n");
+    }
+    worst = ink_provision_worst(p);
+    rc = worst == INK_PROV_ERROR ? 4 : INK_EXIT_OK;
+done:
+    free(jtext);
+    json_decref(js);
+    ink_resolver_free(r);
+    ink_provision_free(p);
+    ink_profile_free(prof);
+    ink_str_free(&err);
+    ink_str_free(&zone);
+    ink_str_free(&check);
+    ink_str_free(&path);
+    ink_str_free(&zname);
+    return rc;
+}

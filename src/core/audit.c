@@ -1,0 +1,587 @@
+/*
+ * audit.c - the sending-domain audit behind `inkan check`, as a set of
+ * small sans-I/O machines multiplexed behind ink_audit_next/feed:
+ *
+ *   - DMARC: the policy discovery machine (dmarc_discover.c), then the
+ *     record's diagnostics, rollout hints and report authorization;
+ *   - MX: the MX set, each host's addresses, null MX;
+ *   - PTR: reverse names of MX host addresses and of --ip senders, each
+ *     confirmed forward (FCrDNS);
+ *   - HELO: names that a sending host announces;
+ *   - CNAME: names a sending platform expects to point at it;
+ *   - MTA-STS, TLS-RPT, BIMI: presence, as information;
+ *   - SPF and DKIM: see audit_spf.c and audit_dkim.c.
+ *
+ * Work is a list of jobs.  A plain job is one DNS query with a handler
+ * that may add more jobs (MX -> addresses -> PTR -> forward lookups).
+ * A machine job wraps another module's state machine.  Each query sent
+ * carries a token naming its job; answers may come back in any order.
+ */
+#include "inkan/audit.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/audit_int.h"
+#include "inkan/dkim_key.h"
+
+const char *const ink_audit_areas[] = {
+    "spf", "dkim", "dmarc", "mx", "ptr", "helo", "cname", "mta-sts", "tls-rpt", "bimi", NULL,
+};
+
+/* ---- small helpers ---- */
+
+/* audit_strdup - copy a C string (NULL stays NULL); NULL on ENOMEM sets a->nomem */
+char *audit_strdup(struct ink_audit *a, const char *s)
+{
+    char *c;
+
+    if (s == NULL)
+        return NULL;
+    c = ink_memdup_cstr(s, strlen(s));
+    if (c == NULL)
+        a->nomem = 1;
+    return c;
+}
+
+/* audit_finding - add a finding; fix may be NULL.  The message is
+ * formatted; subject and fix are copied. */
+struct ink_audit_finding *audit_finding(struct ink_audit *a, enum ink_audit_severity sev,
+                                        const char *area, const char *code,
+                                        const char *subject, const char *fix,
+                                        const char *fmt, ...)
+{
+    struct ink_audit_finding *f;
+    struct ink_str s = INK_STR_INIT;
+    va_list ap;
+
+    if (a->nfind == a->capfind) {
+        size_t ncap = a->capfind ? a->capfind * 2 : 16;
+        struct ink_audit_finding *n;
+
+        if (ncap > SIZE_MAX / sizeof(*n) || (n = realloc(a->find, ncap * sizeof(*n))) == NULL) {
+            a->nomem = 1;
+            return NULL;
+        }
+        a->find = n;
+        a->capfind = ncap;
+    }
+    va_start(ap, fmt);
+    if (ink_str_vprintf(&s, fmt, ap) < 0) {
+        va_end(ap);
+        ink_str_free(&s);
+        a->nomem = 1;
+        return NULL;
+    }
+    va_end(ap);
+    f = &a->find[a->nfind];
+    memset(f, 0, sizeof(*f));
+    f->severity = sev;
+    f->area = area;
+    f->code = code;
+    f->message = ink_str_steal(&s);
+    f->subject = audit_strdup(a, subject);
+    f->fix = audit_strdup(a, fix);
+    if (f->message == NULL) {
+        a->nomem = 1;
+        free(f->subject);
+        free(f->fix);
+        return NULL;
+    }
+    a->nfind++;
+    return f;
+}
+
+/* audit_set_fix - replace a finding's fix with a copy of fix */
+void audit_set_fix(struct ink_audit *a, struct ink_audit_finding *f, const char *fix)
+{
+    free(f->fix);
+    f->fix = audit_strdup(a, fix);
+}
+
+/* audit_record - note a record read (data made printable here) */
+void audit_record(struct ink_audit *a, const char *area, const char *name, const char *type,
+                  const void *data, size_t len)
+{
+    struct ink_audit_record *r;
+    struct ink_str s = INK_STR_INIT;
+
+    if (a->nrec == a->caprec) {
+        size_t ncap = a->caprec ? a->caprec * 2 : 16;
+        struct ink_audit_record *n;
+
+        if (ncap > SIZE_MAX / sizeof(*n) || (n = realloc(a->rec, ncap * sizeof(*n))) == NULL) {
+            a->nomem = 1;
+            return;
+        }
+        a->rec = n;
+        a->caprec = ncap;
+    }
+    if (ink_str_put_printable(&s, data, len, AUDIT_RECORD_SHOW_MAX) < 0) {
+        ink_str_free(&s);
+        a->nomem = 1;
+        return;
+    }
+    r = &a->rec[a->nrec];
+    r->area = area;
+    r->type = type;
+    r->name = audit_strdup(a, name);
+    r->data = ink_str_steal(&s);
+    if (r->data == NULL || r->name == NULL) {
+        free(r->name);
+        free(r->data);
+        a->nomem = 1;
+        return;
+    }
+    a->nrec++;
+}
+
+/* ink_audit_zone_line - one zone-file line */
+int ink_audit_zone_line(struct ink_str *out, const char *owner, uint16_t type,
+                        const char *data, size_t len)
+{
+    int rc = 0;
+
+    if (type == INK_DNS_TXT) {
+        /* the DKIM module's writer: 255-byte strings, escapes, a newline */
+        if (ink_dkim_txt_zone_line(owner, INK_AUDIT_FIX_TTL, (const uint8_t *)data, len,
+                                   out) < 0)
+            return -1;
+        if (out->len > 0 && out->buf[out->len - 1] == '\n')
+            ink_str_truncate(out, out->len - 1);
+        return 0;
+    }
+    rc |= ink_str_printf(out, "%s. %d IN %s ", owner, INK_AUDIT_FIX_TTL,
+                         ink_dns_type_name(type));
+    rc |= ink_str_append(out, data, len);
+    return rc < 0 ? -1 : 0;
+}
+
+/* audit_fix_line - a zone-file line as a fresh string (NULL on ENOMEM) */
+char *audit_fix_line(struct ink_audit *a, const char *owner, uint16_t type, const char *data)
+{
+    struct ink_str s = INK_STR_INIT;
+
+    if (ink_audit_zone_line(&s, owner, type, data, strlen(data)) < 0) {
+        ink_str_free(&s);
+        a->nomem = 1;
+        return NULL;
+    }
+    return ink_str_steal(&s);
+}
+
+/* ---- jobs and tokens ---- */
+
+/* audit_job_new - append a job; returns its index or -1 */
+long audit_job_new(struct ink_audit *a, enum audit_job_kind kind)
+{
+    struct audit_job *j;
+
+    if (a->njobs == a->capjobs) {
+        size_t ncap = a->capjobs ? a->capjobs * 2 : 32;
+        struct audit_job *n;
+
+        if (ncap > SIZE_MAX / sizeof(*n) || (n = realloc(a->jobs, ncap * sizeof(*n))) == NULL) {
+            a->nomem = 1;
+            return -1;
+        }
+        a->jobs = n;
+        a->capjobs = ncap;
+    }
+    j = &a->jobs[a->njobs];
+    memset(j, 0, sizeof(*j));
+    j->kind = kind;
+    return (long)a->njobs++;
+}
+
+/* audit_query - add a plain job: ask (name, type) and run handler h with
+ * i and k when the answer comes.  Returns 0 or -1. */
+int audit_query(struct ink_audit *a, const char *name, uint16_t type, enum audit_handler h,
+                size_t i, size_t k)
+{
+    long idx;
+    struct audit_job *j;
+
+    if (a->nqueries + a->njobs >= INK_AUDIT_QUERIES_MAX) {
+        a->over_budget = 1;
+        return -1;
+    }
+    idx = audit_job_new(a, JOB_QUERY);
+    if (idx < 0)
+        return -1;
+    j = &a->jobs[idx];
+    j->name = audit_strdup(a, name);
+    if (j->name == NULL) {
+        j->done = 1;
+        return -1;
+    }
+    j->type = type;
+    j->handler = h;
+    j->i = i;
+    j->k = k;
+    return 0;
+}
+
+/* token_new - a token for a query (name, type) of job idx */
+static long token_new(struct ink_audit *a, size_t idx, const char *name, uint16_t type)
+{
+    size_t t;
+    char *copy = audit_strdup(a, name);
+
+    if (copy == NULL)
+        return -1;
+    for (t = a->tok_hint; t < a->ntok; t++)
+        if (a->tok[t].job == TOKEN_FREE)
+            goto found;
+    for (t = 0; t < a->tok_hint && t < a->ntok; t++)
+        if (a->tok[t].job == TOKEN_FREE)
+            goto found;
+    if (a->ntok == a->captok) {
+        size_t ncap = a->captok ? a->captok * 2 : 16;
+        struct audit_tok *n;
+
+        if (ncap > SIZE_MAX / sizeof(*n) || (n = realloc(a->tok, ncap * sizeof(*n))) == NULL) {
+            free(copy);
+            a->nomem = 1;
+            return -1;
+        }
+        a->tok = n;
+        a->captok = ncap;
+    }
+    t = a->ntok++;
+found:
+    a->tok[t].job = idx;
+    a->tok[t].name = copy;
+    a->tok[t].type = type;
+    a->tok_hint = t + 1;
+    return (long)t;
+}
+
+/* ---- construction ---- */
+
+static int copy_strv(struct ink_audit *a, char ***dst, const char *const *src, size_t n)
+{
+    size_t i;
+
+    if (n == 0)
+        return 0;
+    *dst = calloc(n, sizeof(char *));
+    if (*dst == NULL)
+        return -1;
+    for (i = 0; i < n; i++) {
+        (*dst)[i] = audit_strdup(a, src[i]);
+        if ((*dst)[i] == NULL)
+            return -1;
+    }
+    return 0;
+}
+
+static void free_strv(char **v, size_t n)
+{
+    size_t i;
+
+    if (v == NULL)
+        return;
+    for (i = 0; i < n; i++)
+        free(v[i]);
+    free(v);
+}
+
+/* ink_audit_new - set up every check for opts->domain */
+struct ink_audit *ink_audit_new(const struct ink_audit_opts *opts)
+{
+    struct ink_audit *a = calloc(1, sizeof(*a));
+    size_t i, n;
+    int len;
+
+    if (a == NULL)
+        return NULL;
+    a->org_mode = opts->org_mode;
+    a->psl = opts->psl;
+    len = ink_dns_name_normalize(opts->domain, strlen(opts->domain), a->domain,
+                                 sizeof(a->domain));
+    if (len <= 0 || strchr(a->domain, '.') == NULL) {
+        struct ink_str s = INK_STR_INIT;
+
+        ink_str_put_printable(&s, opts->domain, strlen(opts->domain), 80);
+        a->domain[0] = '\0';
+        a->shown_domain = ink_str_steal(&s);
+        audit_finding(a, INK_AUDIT_ERROR, "dmarc", "bad-domain", a->shown_domain, NULL,
+                      "'%s' is not a domain name that can send mail",
+                      a->shown_domain ? a->shown_domain : "");
+        a->finished = 1;
+        return a;
+    }
+    a->shown_domain = audit_strdup(a, a->domain);
+    a->rua = audit_strdup(a, opts->rua);
+    a->dkim_keygen = opts->dkim_keygen;
+    n = opts->nselectors < INK_AUDIT_SELECTORS_MAX ? opts->nselectors : INK_AUDIT_SELECTORS_MAX;
+    if (copy_strv(a, &a->selectors, opts->selectors, n) < 0)
+        goto nomem;
+    a->nselectors = n;
+    n = opts->nincludes < INK_AUDIT_INCLUDES_MAX ? opts->nincludes : INK_AUDIT_INCLUDES_MAX;
+    if (copy_strv(a, &a->includes, opts->includes, n) < 0)
+        goto nomem;
+    a->nincludes = n;
+    n = opts->nhelos < INK_AUDIT_HELOS_MAX ? opts->nhelos : INK_AUDIT_HELOS_MAX;
+    if (n > 0 && (a->helos = calloc(n, sizeof(*a->helos))) == NULL)
+        goto nomem;
+    for (i = 0; i < n; i++) {
+        a->helos[i].name = audit_strdup(a, opts->helos[i]);
+        if (a->helos[i].name == NULL)
+            goto nomem;
+    }
+    a->nhelos = n;
+    n = opts->nips < INK_AUDIT_IPS_MAX ? opts->nips : INK_AUDIT_IPS_MAX;
+    if (n > 0 && (a->ips = calloc(n, sizeof(*a->ips))) == NULL)
+        goto nomem;
+    if (n > 0)
+        memcpy(a->ips, opts->ips, n * sizeof(*a->ips));
+    a->nips = n;
+    n = opts->ncnames < INK_AUDIT_CNAMES_MAX ? opts->ncnames : INK_AUDIT_CNAMES_MAX;
+    if (n > 0 && (a->cnames = calloc(n, sizeof(*a->cnames))) == NULL)
+        goto nomem;
+    for (i = 0; i < n; i++) {
+        char tmp[INK_DNS_NAME_MAX + 1];
+        struct ink_str s = INK_STR_INIT;
+        const char *nm = opts->cnames[i].name;
+
+        /* relative names are below the domain */
+        if (ink_dns_name_normalize(nm, strlen(nm), tmp, sizeof(tmp)) >= 0 &&
+            ink_dns_name_is_subdomain(tmp, a->domain))
+            ink_str_puts(&s, tmp);
+        else
+            ink_str_printf(&s, "%s.%s", nm, a->domain);
+        a->cnames[i].name = ink_str_steal(&s);
+        a->cnames[i].target = audit_strdup(a, opts->cnames[i].target);
+        if (a->cnames[i].name == NULL || a->cnames[i].target == NULL)
+            goto nomem;
+    }
+    a->ncnames = n;
+    if (audit_start_checks(a) < 0 && a->nomem)
+        goto nomem;
+    return a;
+nomem:
+    ink_audit_free(a);
+    return NULL;
+}
+
+/* ink_audit_free - release everything */
+void ink_audit_free(struct ink_audit *a)
+{
+    size_t i, k;
+
+    if (a == NULL)
+        return;
+    for (i = 0; i < a->njobs; i++) {
+        free(a->jobs[i].name);
+        audit_job_release(&a->jobs[i]);
+    }
+    free(a->jobs);
+    for (i = 0; i < a->ntok; i++)
+        free(a->tok[i].name);
+    free(a->tok);
+    for (i = 0; i < a->nfind; i++) {
+        free(a->find[i].subject);
+        free(a->find[i].message);
+        free(a->find[i].fix);
+        free(a->find[i].key_pem);
+    }
+    free(a->find);
+    for (i = 0; i < a->nrec; i++) {
+        free(a->rec[i].name);
+        free(a->rec[i].data);
+    }
+    free(a->rec);
+    free_strv(a->selectors, a->nselectors);
+    free_strv(a->includes, a->nincludes);
+    for (i = 0; i < a->nhelos; i++)
+        free(a->helos[i].name);
+    free(a->helos);
+    free(a->ips);
+    for (i = 0; i < a->ncnames; i++) {
+        free(a->cnames[i].name);
+        free(a->cnames[i].target);
+    }
+    free(a->cnames);
+    for (i = 0; i < a->nmx; i++)
+        free(a->mx[i].name);
+    for (i = 0; i < a->nptr; i++) {
+        free(a->ptr[i].source);
+        free(a->ptr[i].hint);
+        for (k = 0; k < a->ptr[i].nnames; k++)
+            free(a->ptr[i].names[k]);
+    }
+    free(a->ptr);
+    audit_spf_free(a);
+    audit_dkim_free(a);
+    free(a->rua);
+    free(a->shown_domain);
+    free(a);
+}
+
+/* ---- driving ---- */
+
+/* all_jobs_done - whether nothing is left to ask or await */
+static int all_jobs_done(const struct ink_audit *a)
+{
+    size_t i;
+
+    for (i = 0; i < a->njobs; i++)
+        if (!a->jobs[i].done)
+            return 0;
+    return 1;
+}
+
+/* finish - cross-area conclusions once every job is done */
+static void finish(struct ink_audit *a)
+{
+    audit_finish_checks(a);
+    if (a->over_budget)
+        audit_finding(a, INK_AUDIT_WARNING, "dmarc", "query-budget", a->domain, NULL,
+                      "the audit stopped asking after %d DNS queries; some checks are "
+                      "incomplete",
+                      INK_AUDIT_QUERIES_MAX);
+    a->finished = 1;
+}
+
+/* ink_audit_next - hand out the next query that is ready */
+int ink_audit_next(struct ink_audit *a, struct ink_audit_query *q)
+{
+    size_t i;
+
+    if (a->finished)
+        return 0;
+    for (i = a->scan; i < a->njobs; i++) {
+        struct audit_job *j = &a->jobs[i];
+        const char *name = NULL;
+        uint16_t type = 0;
+        long t;
+
+        if (j->done)
+            continue;
+        if (j->kind == JOB_QUERY) {
+            if (j->sent)
+                continue;
+            name = j->name;
+            type = j->type;
+            j->sent = 1;
+        } else if (audit_machine_next(a, i, &name, &type) <= 0) {
+            continue;
+        }
+        t = token_new(a, i, name, type);
+        if (t < 0) {
+            /* out of memory: give up on this job, as a temporary failure */
+            audit_job_fail(a, i);
+            continue;
+        }
+        j->inflight++;
+        a->inflight++;
+        a->nqueries++;
+        q->name = name;
+        q->type = type;
+        q->token = (uint32_t)t;
+        return 1;
+    }
+    /* the scan can restart from the first job not done */
+    while (a->scan < a->njobs && a->jobs[a->scan].done)
+        a->scan++;
+    if (!all_jobs_done(a) && a->inflight == 0) {
+        /* nothing in flight and nothing to ask: a machine is stuck (or
+         * memory ran out); end its job rather than wait forever */
+        for (i = 0; i < a->njobs; i++)
+            if (!a->jobs[i].done)
+                audit_job_fail(a, i);
+    }
+    if (all_jobs_done(a))
+        finish(a);
+    return 0;
+}
+
+/* ink_audit_feed - an answer came back */
+int ink_audit_feed(struct ink_audit *a, uint32_t token, struct ink_dns_answer *ans)
+{
+    struct audit_job *j;
+    size_t idx;
+
+    if (token >= a->ntok || a->tok[token].job == TOKEN_FREE) {
+        ink_dns_answer_free(ans);
+        return -1;
+    }
+    idx = a->tok[token].job;
+    if (ans == NULL) {
+        /* the driver could not resolve: a temporary failure for what was asked */
+        ans = ink_dns_answer_new(a->tok[token].name, a->tok[token].type, INK_DNS_SERVFAIL);
+        if (ans != NULL)
+            ink_dns_answer_set_why(ans, "the query could not be sent");
+    }
+    a->tok[token].job = TOKEN_FREE;
+    free(a->tok[token].name);
+    a->tok[token].name = NULL;
+    if (token < a->tok_hint)
+        a->tok_hint = token;
+    j = &a->jobs[idx];
+    j->inflight--;
+    a->inflight--;
+    if (j->kind == JOB_QUERY) {
+        j->done = 1;
+        if (ans != NULL)
+            audit_handle(a, idx, ans);
+        ink_dns_answer_free(ans);
+    } else {
+        audit_machine_feed(a, idx, ans); /* takes ans */
+    }
+    /* new jobs may now be ready; restart the scan at the earliest */
+    a->scan = 0;
+    return 0;
+}
+
+int ink_audit_done(const struct ink_audit *a)
+{
+    return a->finished;
+}
+
+const char *ink_audit_domain(const struct ink_audit *a)
+{
+    return a->shown_domain != NULL ? a->shown_domain : "";
+}
+
+size_t ink_audit_nfindings(const struct ink_audit *a)
+{
+    return a->nfind;
+}
+
+const struct ink_audit_finding *ink_audit_finding(const struct ink_audit *a, size_t i)
+{
+    return i < a->nfind ? &a->find[i] : NULL;
+}
+
+size_t ink_audit_nrecords(const struct ink_audit *a)
+{
+    return a->nrec;
+}
+
+const struct ink_audit_record *ink_audit_record(const struct ink_audit *a, size_t i)
+{
+    return i < a->nrec ? &a->rec[i] : NULL;
+}
+
+size_t ink_audit_count(const struct ink_audit *a, enum ink_audit_severity s)
+{
+    size_t i, n = 0;
+
+    for (i = 0; i < a->nfind; i++)
+        if (a->find[i].severity == s)
+            n++;
+    return n;
+}
+
+size_t ink_audit_queries(const struct ink_audit *a)
+{
+    return a->nqueries;
+}
+
+const char *ink_audit_severity_name(enum ink_audit_severity s)
+{
+    return s == INK_AUDIT_ERROR ? "error" : s == INK_AUDIT_WARNING ? "warning" : "info";
+}

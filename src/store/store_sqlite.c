@@ -1,0 +1,722 @@
+/*
+ * store_sqlite.c - the SQLite backend of the verification store.
+ *
+ * Schema version 1 (PRAGMA user_version): domains, records (one row per
+ * expected record, keyed by domain and position) and events (the history
+ * of state changes).  Every statement binds its parameters; every save is
+ * one IMMEDIATE transaction guarded by the domain's revision, so a killed
+ * process leaves either the old state or the new one, never half of each,
+ * and two processes checking the same domain cannot undo each other.
+ */
+#include "inkan/store.h"
+
+#include <errno.h>
+#include <sqlite3.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "inkan/dns.h"
+
+/* The schema this file writes; databases with a higher version are refused. */
+#define STORE_SCHEMA_VERSION 1
+/* How long a statement waits for another process's transaction (ms). */
+#define STORE_BUSY_TIMEOUT_MS 10000
+/* Longest database path accepted. */
+#define STORE_PATH_MAX 4096
+
+struct sqlite_store {
+    struct ink_store base;
+    sqlite3 *db;
+};
+
+static const char schema_v1[] =
+    "CREATE TABLE domains ("
+    "  name TEXT PRIMARY KEY,"
+    "  profile TEXT,"
+    "  state TEXT NOT NULL,"
+    "  added_at INTEGER NOT NULL,"
+    "  window_start INTEGER NOT NULL DEFAULT 0,"
+    "  deadline INTEGER NOT NULL DEFAULT 0,"
+    "  last_check INTEGER NOT NULL DEFAULT 0,"
+    "  next_poll INTEGER NOT NULL DEFAULT 0,"
+    "  state_since INTEGER NOT NULL DEFAULT 0,"
+    "  verified_at INTEGER NOT NULL DEFAULT 0,"
+    "  polls INTEGER NOT NULL DEFAULT 0,"
+    "  rev INTEGER NOT NULL DEFAULT 1);"
+    "CREATE INDEX domains_next_poll ON domains(next_poll);"
+    "CREATE TABLE records ("
+    "  domain TEXT NOT NULL REFERENCES domains(name) ON DELETE CASCADE,"
+    "  idx INTEGER NOT NULL,"
+    "  owner TEXT NOT NULL,"
+    "  type TEXT NOT NULL,"
+    "  match TEXT NOT NULL,"
+    "  expect TEXT NOT NULL,"
+    "  purpose TEXT,"
+    "  state TEXT NOT NULL,"
+    "  seen TEXT,"
+    "  detail TEXT,"
+    "  recursive TEXT,"
+    "  last_check INTEGER NOT NULL DEFAULT 0,"
+    "  verified_at INTEGER NOT NULL DEFAULT 0,"
+    "  changed_at INTEGER NOT NULL DEFAULT 0,"
+    "  PRIMARY KEY (domain, idx));"
+    "CREATE TABLE events ("
+    "  id INTEGER PRIMARY KEY AUTOINCREMENT,"
+    "  domain TEXT NOT NULL,"
+    "  at INTEGER NOT NULL,"
+    "  record INTEGER NOT NULL,"
+    "  owner TEXT,"
+    "  type TEXT,"
+    "  from_state TEXT NOT NULL,"
+    "  to_state TEXT NOT NULL,"
+    "  detail TEXT);"
+    "CREATE INDEX events_domain ON events(domain, id);";
+
+/* db_err - "what: sqlite's message" into err; returns -1 */
+static int db_err(struct sqlite_store *s, struct ink_str *err, const char *what)
+{
+    ink_str_printf(err, "database: %s: %s", what, sqlite3_errmsg(s->db));
+    return -1;
+}
+
+/* exec - run SQL without parameters (schema, pragmas, transaction control) */
+static int exec(struct sqlite_store *s, const char *sql, struct ink_str *err)
+{
+    char *msg = NULL;
+
+    if (sqlite3_exec(s->db, sql, NULL, NULL, &msg) != SQLITE_OK) {
+        ink_str_printf(err, "database: %s", msg ? msg : sqlite3_errmsg(s->db));
+        sqlite3_free(msg);
+        return -1;
+    }
+    return 0;
+}
+
+/* prepare - compile one statement or say why not */
+static sqlite3_stmt *prepare(struct sqlite_store *s, const char *sql, struct ink_str *err)
+{
+    sqlite3_stmt *st = NULL;
+
+    if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK) {
+        db_err(s, err, "prepare");
+        return NULL;
+    }
+    return st;
+}
+
+/* bind_text - bind a C string or NULL */
+static int bind_text(sqlite3_stmt *st, int i, const char *v)
+{
+    if (v == NULL)
+        return sqlite3_bind_null(st, i);
+    return sqlite3_bind_text(st, i, v, -1, SQLITE_TRANSIENT);
+}
+
+/* col_dup - a column's text as a fresh string, NULL for SQL NULL */
+static char *col_dup(sqlite3_stmt *st, int i)
+{
+    const unsigned char *t = sqlite3_column_text(st, i);
+
+    if (t == NULL)
+        return NULL;
+    return ink_memdup_cstr(t, (size_t)sqlite3_column_bytes(st, i));
+}
+
+/* col_state - a state column */
+static enum ink_vstate col_state(sqlite3_stmt *st, int i)
+{
+    const unsigned char *t = sqlite3_column_text(st, i);
+    int v = t ? ink_vstate_from_name((const char *)t) : -1;
+
+    return v < 0 ? INK_VSTATE_NOT_STARTED : (enum ink_vstate)v;
+}
+
+/* type_name - the record type's name for the database */
+static const char *type_name(uint16_t type)
+{
+    return ink_dns_type_name(type);
+}
+
+/* insert_records - (re)write every record row of d */
+static int write_records(struct sqlite_store *s, const struct ink_vdomain *d, int insert,
+                         struct ink_str *err)
+{
+    static const char ins[] =
+        "INSERT INTO records (domain, idx, owner, type, match, expect, purpose, state,"
+        " seen, detail, recursive, last_check, verified_at, changed_at)"
+        " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)";
+    static const char upd[] =
+        "UPDATE records SET owner = ?3, type = ?4, match = ?5, expect = ?6, purpose = ?7,"
+        " state = ?8, seen = ?9, detail = ?10, recursive = ?11, last_check = ?12,"
+        " verified_at = ?13, changed_at = ?14 WHERE domain = ?1 AND idx = ?2";
+    sqlite3_stmt *st = prepare(s, insert ? ins : upd, err);
+    size_t i;
+
+    if (st == NULL)
+        return -1;
+    for (i = 0; i < d->nrec; i++) {
+        const struct ink_vrecord *r = &d->rec[i];
+        sqlite3_reset(st);
+        sqlite3_clear_bindings(st);
+        bind_text(st, 1, d->domain);
+        sqlite3_bind_int64(st, 2, (sqlite3_int64)i);
+        bind_text(st, 3, r->owner);
+        bind_text(st, 4, type_name(r->type));
+        bind_text(st, 5, ink_vmatch_name(r->match));
+        bind_text(st, 6, r->expect);
+        bind_text(st, 7, r->purpose);
+        bind_text(st, 8, ink_vstate_name(r->state));
+        bind_text(st, 9, r->seen);
+        bind_text(st, 10, r->detail);
+        bind_text(st, 11, r->recursive);
+        sqlite3_bind_int64(st, 12, r->last_check);
+        sqlite3_bind_int64(st, 13, r->verified_at);
+        sqlite3_bind_int64(st, 14, r->changed_at);
+        if (sqlite3_step(st) != SQLITE_DONE) {
+            db_err(s, err, "write record");
+            sqlite3_finalize(st);
+            return -1;
+        }
+    }
+    sqlite3_finalize(st);
+    return 0;
+}
+
+/* delete_domain_rows - remove a domain, its records and its history */
+static int delete_domain_rows(struct sqlite_store *s, const char *domain, int *found,
+                              struct ink_str *err)
+{
+    static const char *const sql[] = {"DELETE FROM records WHERE domain = ?1",
+                                      "DELETE FROM events WHERE domain = ?1",
+                                      "DELETE FROM domains WHERE name = ?1"};
+    size_t i;
+
+    *found = 0;
+    for (i = 0; i < sizeof(sql) / sizeof(sql[0]); i++) {
+        sqlite3_stmt *st = prepare(s, sql[i], err);
+        if (st == NULL)
+            return -1;
+        bind_text(st, 1, domain);
+        if (sqlite3_step(st) != SQLITE_DONE) {
+            db_err(s, err, "delete");
+            sqlite3_finalize(st);
+            return -1;
+        }
+        if (i == 2)
+            *found = sqlite3_changes(s->db) > 0;
+        sqlite3_finalize(st);
+    }
+    return 0;
+}
+
+/* s_add - insert a new domain with its records in one transaction */
+static int s_add(struct ink_store *base, struct ink_vdomain *d, int replace, struct ink_str *err)
+{
+    struct sqlite_store *s = (struct sqlite_store *)base;
+    static const char ins[] =
+        "INSERT INTO domains (name, profile, state, added_at, window_start, deadline,"
+        " last_check, next_poll, state_since, verified_at, polls, rev)"
+        " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, 1)";
+    sqlite3_stmt *st;
+    int found, rc;
+
+    if (exec(s, "BEGIN IMMEDIATE", err) < 0)
+        return -1;
+    if (replace && delete_domain_rows(s, d->domain, &found, err) < 0)
+        goto fail;
+    st = prepare(s, ins, err);
+    if (st == NULL)
+        goto fail;
+    bind_text(st, 1, d->domain);
+    bind_text(st, 2, d->profile);
+    bind_text(st, 3, ink_vstate_name(d->state));
+    sqlite3_bind_int64(st, 4, d->added_at);
+    sqlite3_bind_int64(st, 5, d->window_start);
+    sqlite3_bind_int64(st, 6, d->deadline);
+    sqlite3_bind_int64(st, 7, d->last_check);
+    sqlite3_bind_int64(st, 8, d->next_poll);
+    sqlite3_bind_int64(st, 9, d->state_since);
+    sqlite3_bind_int64(st, 10, d->verified_at);
+    sqlite3_bind_int64(st, 11, d->polls);
+    rc = sqlite3_step(st);
+    sqlite3_finalize(st);
+    if (rc == SQLITE_CONSTRAINT) {
+        exec(s, "ROLLBACK", err);
+        return INK_STORE_EXISTS;
+    }
+    if (rc != SQLITE_DONE) {
+        db_err(s, err, "add domain");
+        goto fail;
+    }
+    if (write_records(s, d, 1, err) < 0)
+        goto fail;
+    if (exec(s, "COMMIT", err) < 0)
+        goto fail;
+    d->rev = 1;
+    return 0;
+fail:
+    sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+    return -1;
+}
+
+/* load_records - read a domain's record rows into d */
+static int load_records(struct sqlite_store *s, struct ink_vdomain *d, struct ink_str *err)
+{
+    static const char sql[] =
+        "SELECT owner, type, match, expect, purpose, state, seen, detail, recursive,"
+        " last_check, verified_at, changed_at FROM records WHERE domain = ?1 ORDER BY idx";
+    sqlite3_stmt *st = prepare(s, sql, err);
+    int rc;
+
+    if (st == NULL)
+        return -1;
+    bind_text(st, 1, d->domain);
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        const char *owner = (const char *)sqlite3_column_text(st, 0);
+        const char *type = (const char *)sqlite3_column_text(st, 1);
+        const char *match = (const char *)sqlite3_column_text(st, 2);
+        const char *expect = (const char *)sqlite3_column_text(st, 3);
+        const char *purpose = (const char *)sqlite3_column_text(st, 4);
+        int m = match ? ink_vmatch_from_name(match) : -1;
+        uint16_t t = type ? ink_dns_type_from_name(type, strlen(type)) : 0;
+        struct ink_vrecord *r;
+
+        if (owner == NULL || m < 0 || t == 0 ||
+            ink_vdomain_add_record(d, owner, t, (enum ink_vmatch)m, expect, purpose) < 0) {
+            ink_str_printf(err, "database: a record of %s is unreadable", d->domain);
+            sqlite3_finalize(st);
+            return -1;
+        }
+        r = &d->rec[d->nrec - 1];
+        r->state = col_state(st, 5);
+        r->seen = col_dup(st, 6);
+        r->detail = col_dup(st, 7);
+        r->recursive = col_dup(st, 8);
+        r->last_check = sqlite3_column_int64(st, 9);
+        r->verified_at = sqlite3_column_int64(st, 10);
+        r->changed_at = sqlite3_column_int64(st, 11);
+    }
+    sqlite3_finalize(st);
+    if (rc != SQLITE_DONE)
+        return db_err(s, err, "read records");
+    return 0;
+}
+
+#define DOMAIN_COLUMNS                                                                   \
+    "name, profile, state, added_at, window_start, deadline, last_check, next_poll,"    \
+    " state_since, verified_at, polls, rev"
+
+/* domain_from_row - build a domain from a DOMAIN_COLUMNS row and its records */
+static struct ink_vdomain *domain_from_row(struct sqlite_store *s, sqlite3_stmt *st,
+                                           struct ink_str *err)
+{
+    const char *name = (const char *)sqlite3_column_text(st, 0);
+    const char *profile = (const char *)sqlite3_column_text(st, 1);
+    struct ink_vdomain *d;
+
+    if (name == NULL) {
+        ink_str_puts(err, "database: a domain row has no name");
+        return NULL;
+    }
+    d = ink_vdomain_new(name, profile, sqlite3_column_int64(st, 3));
+    if (d == NULL) {
+        ink_str_puts(err, "database: a domain row is unreadable");
+        return NULL;
+    }
+    d->state = col_state(st, 2);
+    d->window_start = sqlite3_column_int64(st, 4);
+    d->deadline = sqlite3_column_int64(st, 5);
+    d->last_check = sqlite3_column_int64(st, 6);
+    d->next_poll = sqlite3_column_int64(st, 7);
+    d->state_since = sqlite3_column_int64(st, 8);
+    d->verified_at = sqlite3_column_int64(st, 9);
+    d->polls = (unsigned)sqlite3_column_int64(st, 10);
+    d->rev = sqlite3_column_int64(st, 11);
+    if (load_records(s, d, err) < 0) {
+        ink_vdomain_free(d);
+        return NULL;
+    }
+    return d;
+}
+
+/* s_get - load one domain (a read transaction, so rows are consistent) */
+static int s_get(struct ink_store *base, const char *domain, struct ink_vdomain **out,
+                 struct ink_str *err)
+{
+    struct sqlite_store *s = (struct sqlite_store *)base;
+    sqlite3_stmt *st;
+    int rc, ret = INK_STORE_NOT_FOUND;
+
+    *out = NULL;
+    if (exec(s, "BEGIN", err) < 0)
+        return -1;
+    st = prepare(s, "SELECT " DOMAIN_COLUMNS " FROM domains WHERE name = ?1", err);
+    if (st == NULL) {
+        exec(s, "ROLLBACK", err);
+        return -1;
+    }
+    bind_text(st, 1, domain);
+    rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW) {
+        *out = domain_from_row(s, st, err);
+        ret = *out ? 0 : -1;
+    } else if (rc != SQLITE_DONE)
+        ret = db_err(s, err, "read domain");
+    sqlite3_finalize(st);
+    sqlite3_exec(s->db, "COMMIT", NULL, NULL, NULL);
+    return ret;
+}
+
+/* s_list - every domain by name */
+static int s_list(struct ink_store *base, struct ink_vdomain ***out, size_t *n,
+                  struct ink_str *err)
+{
+    struct sqlite_store *s = (struct sqlite_store *)base;
+    sqlite3_stmt *st;
+    int rc;
+    size_t cap = 0;
+
+    *out = NULL;
+    *n = 0;
+    if (exec(s, "BEGIN", err) < 0)
+        return -1;
+    st = prepare(s, "SELECT " DOMAIN_COLUMNS " FROM domains ORDER BY name", err);
+    if (st == NULL) {
+        exec(s, "ROLLBACK", err);
+        return -1;
+    }
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        struct ink_vdomain *d;
+        if (*n == cap) {
+            size_t ncap = cap ? cap * 2 : 16;
+            struct ink_vdomain **grown = realloc(*out, ncap * sizeof(**out));
+            if (grown == NULL) {
+                ink_str_puts(err, "out of memory");
+                goto fail;
+            }
+            *out = grown;
+            cap = ncap;
+        }
+        d = domain_from_row(s, st, err);
+        if (d == NULL)
+            goto fail;
+        (*out)[(*n)++] = d;
+    }
+    if (rc != SQLITE_DONE) {
+        db_err(s, err, "list domains");
+        goto fail;
+    }
+    sqlite3_finalize(st);
+    sqlite3_exec(s->db, "COMMIT", NULL, NULL, NULL);
+    return 0;
+fail:
+    sqlite3_finalize(st);
+    sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+    ink_store_domains_free(*out, *n);
+    *out = NULL;
+    *n = 0;
+    return -1;
+}
+
+/* s_save - one check's result: domain row, record rows and history rows */
+static int s_save(struct ink_store *base, struct ink_vdomain *d, const struct ink_vchange *ch,
+                  size_t nch, struct ink_str *err)
+{
+    struct sqlite_store *s = (struct sqlite_store *)base;
+    static const char upd[] =
+        "UPDATE domains SET state = ?2, window_start = ?3, deadline = ?4, last_check = ?5,"
+        " next_poll = ?6, state_since = ?7, verified_at = ?8, polls = ?9, rev = rev + 1"
+        " WHERE name = ?1 AND rev = ?10";
+    static const char ev[] =
+        "INSERT INTO events (domain, at, record, owner, type, from_state, to_state, detail)"
+        " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)";
+    sqlite3_stmt *st;
+    size_t i;
+    int changed;
+
+    if (exec(s, "BEGIN IMMEDIATE", err) < 0)
+        return -1;
+    st = prepare(s, upd, err);
+    if (st == NULL)
+        goto fail;
+    bind_text(st, 1, d->domain);
+    bind_text(st, 2, ink_vstate_name(d->state));
+    sqlite3_bind_int64(st, 3, d->window_start);
+    sqlite3_bind_int64(st, 4, d->deadline);
+    sqlite3_bind_int64(st, 5, d->last_check);
+    sqlite3_bind_int64(st, 6, d->next_poll);
+    sqlite3_bind_int64(st, 7, d->state_since);
+    sqlite3_bind_int64(st, 8, d->verified_at);
+    sqlite3_bind_int64(st, 9, d->polls);
+    sqlite3_bind_int64(st, 10, d->rev);
+    if (sqlite3_step(st) != SQLITE_DONE) {
+        db_err(s, err, "save domain");
+        sqlite3_finalize(st);
+        goto fail;
+    }
+    sqlite3_finalize(st);
+    changed = sqlite3_changes(s->db);
+    if (changed == 0) {
+        sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+        ink_str_printf(err, "%s was changed by another inkan process meanwhile", d->domain);
+        return INK_STORE_CONFLICT;
+    }
+    if (write_records(s, d, 0, err) < 0)
+        goto fail;
+    st = prepare(s, ev, err);
+    if (st == NULL)
+        goto fail;
+    for (i = 0; i < nch; i++) {
+        const struct ink_vrecord *r = ch[i].record >= 0 && (size_t)ch[i].record < d->nrec
+                                          ? &d->rec[ch[i].record] : NULL;
+        sqlite3_reset(st);
+        sqlite3_clear_bindings(st);
+        bind_text(st, 1, d->domain);
+        sqlite3_bind_int64(st, 2, ch[i].at);
+        sqlite3_bind_int64(st, 3, r ? ch[i].record : -1);
+        bind_text(st, 4, r ? r->owner : NULL);
+        bind_text(st, 5, r ? type_name(r->type) : NULL);
+        bind_text(st, 6, ink_vstate_name(ch[i].from));
+        bind_text(st, 7, ink_vstate_name(ch[i].to));
+        bind_text(st, 8, r ? r->detail : NULL);
+        if (sqlite3_step(st) != SQLITE_DONE) {
+            db_err(s, err, "save history");
+            sqlite3_finalize(st);
+            goto fail;
+        }
+    }
+    sqlite3_finalize(st);
+    if (exec(s, "COMMIT", err) < 0)
+        goto fail;
+    d->rev++;
+    return 0;
+fail:
+    sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+    return -1;
+}
+
+/* s_remove - forget a domain */
+static int s_remove(struct ink_store *base, const char *domain, struct ink_str *err)
+{
+    struct sqlite_store *s = (struct sqlite_store *)base;
+    int found;
+
+    if (exec(s, "BEGIN IMMEDIATE", err) < 0)
+        return -1;
+    if (delete_domain_rows(s, domain, &found, err) < 0 || exec(s, "COMMIT", err) < 0) {
+        sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+        return -1;
+    }
+    return found ? 0 : INK_STORE_NOT_FOUND;
+}
+
+/* s_due - domains to poll now, and the next poll time after now */
+static int s_due(struct ink_store *base, int64_t now, char ***names, size_t *n, int64_t *next,
+                 struct ink_str *err)
+{
+    struct sqlite_store *s = (struct sqlite_store *)base;
+    sqlite3_stmt *st;
+    size_t cap = 0;
+    int rc;
+
+    *names = NULL;
+    *n = 0;
+    *next = 0;
+    st = prepare(s, "SELECT name FROM domains WHERE next_poll > 0 AND next_poll <= ?1"
+                    " AND state <> 'FAILURE' ORDER BY next_poll, name", err);
+    if (st == NULL)
+        return -1;
+    sqlite3_bind_int64(st, 1, now);
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        char *name = col_dup(st, 0);
+        if (*n == cap) {
+            size_t ncap = cap ? cap * 2 : 16;
+            char **grown = realloc(*names, ncap * sizeof(**names));
+            if (grown == NULL) {
+                free(name);
+                name = NULL;
+            } else {
+                *names = grown;
+                cap = ncap;
+            }
+        }
+        if (name == NULL) {
+            ink_str_puts(err, "out of memory");
+            sqlite3_finalize(st);
+            ink_store_names_free(*names, *n);
+            *names = NULL;
+            *n = 0;
+            return -1;
+        }
+        (*names)[(*n)++] = name;
+    }
+    sqlite3_finalize(st);
+    if (rc != SQLITE_DONE) {
+        ink_store_names_free(*names, *n);
+        *names = NULL;
+        *n = 0;
+        return db_err(s, err, "due domains");
+    }
+    st = prepare(s, "SELECT MIN(next_poll) FROM domains WHERE next_poll > ?1"
+                    " AND state <> 'FAILURE'", err);
+    if (st == NULL)
+        return -1;
+    sqlite3_bind_int64(st, 1, now);
+    if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL)
+        *next = sqlite3_column_int64(st, 0);
+    sqlite3_finalize(st);
+    return 0;
+}
+
+/* s_history - the latest changes of a domain, oldest first */
+static int s_history(struct ink_store *base, const char *domain, size_t limit,
+                     struct ink_store_event **out, size_t *n, struct ink_str *err)
+{
+    struct sqlite_store *s = (struct sqlite_store *)base;
+    sqlite3_stmt *st;
+    int rc;
+
+    *out = NULL;
+    *n = 0;
+    if (limit > INK_STORE_HISTORY_MAX)
+        limit = INK_STORE_HISTORY_MAX;
+    if (limit == 0)
+        return 0;
+    st = prepare(s, "SELECT at, record, owner, type, from_state, to_state, detail FROM"
+                    " (SELECT * FROM events WHERE domain = ?1 ORDER BY id DESC LIMIT ?2)"
+                    " ORDER BY id", err);
+    if (st == NULL)
+        return -1;
+    bind_text(st, 1, domain);
+    sqlite3_bind_int64(st, 2, (sqlite3_int64)limit);
+    *out = calloc(limit, sizeof(**out));
+    if (*out == NULL) {
+        sqlite3_finalize(st);
+        ink_str_puts(err, "out of memory");
+        return -1;
+    }
+    while (*n < limit && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+        struct ink_store_event *e = &(*out)[(*n)++];
+        e->at = sqlite3_column_int64(st, 0);
+        e->record = (long)sqlite3_column_int64(st, 1);
+        e->owner = col_dup(st, 2);
+        e->type = col_dup(st, 3);
+        e->from = col_state(st, 4);
+        e->to = col_state(st, 5);
+        e->detail = col_dup(st, 6);
+    }
+    sqlite3_finalize(st);
+    return 0;
+}
+
+/* s_free - close the database */
+static void s_free(struct ink_store *base)
+{
+    struct sqlite_store *s = (struct sqlite_store *)base;
+
+    sqlite3_close(s->db);
+    free(s);
+}
+
+static const struct ink_store_ops sqlite_ops = {
+    "sqlite", s_add, s_get, s_list, s_save, s_remove, s_due, s_history, s_free,
+};
+
+/* make_parent_dirs - create the directories above path (mode 0700) */
+static int make_parent_dirs(const char *path, struct ink_str *err)
+{
+    char buf[STORE_PATH_MAX];
+    size_t len = strlen(path), i;
+
+    if (len >= sizeof(buf)) {
+        ink_str_puts(err, "database path too long");
+        return -1;
+    }
+    memcpy(buf, path, len + 1);
+    for (i = 1; i < len; i++) {
+        if (buf[i] != '/')
+            continue;
+        buf[i] = '\0';
+        if (mkdir(buf, 0700) < 0 && errno != EEXIST) {
+            ink_str_printf(err, "%s: cannot create directory: %s", buf, strerror(errno));
+            return -1;
+        }
+        buf[i] = '/';
+    }
+    return 0;
+}
+
+/* migrate - create or check the schema */
+static int migrate(struct sqlite_store *s, const char *path, struct ink_str *err)
+{
+    sqlite3_stmt *st = prepare(s, "PRAGMA user_version", err);
+    int version = 0;
+
+    if (st == NULL)
+        return -1;
+    if (sqlite3_step(st) == SQLITE_ROW)
+        version = sqlite3_column_int(st, 0);
+    sqlite3_finalize(st);
+    if (version == STORE_SCHEMA_VERSION)
+        return 0;
+    if (version > STORE_SCHEMA_VERSION) {
+        ink_str_printf(err, "%s: database schema version %d is newer than this inkan reads (%d)",
+                       path, version, STORE_SCHEMA_VERSION);
+        return -1;
+    }
+    /* version 0: a new database (a schema of another program is refused by
+     * the CREATE failing on an existing table) */
+    if (exec(s, "BEGIN IMMEDIATE", err) < 0)
+        return -1;
+    st = prepare(s, "PRAGMA user_version", err);
+    if (st == NULL)
+        goto fail;
+    version = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int(st, 0) : 0;
+    sqlite3_finalize(st);
+    if (version == 0) { /* nobody created it while we waited for the lock */
+        if (exec(s, schema_v1, err) < 0 || exec(s, "PRAGMA user_version = 1", err) < 0)
+            goto fail;
+    }
+    return exec(s, "COMMIT", err) < 0 ? -1 : 0;
+fail:
+    sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+    return -1;
+}
+
+/* ink_store_sqlite_open - open or create the database at path */
+struct ink_store *ink_store_sqlite_open(const char *path, struct ink_str *err)
+{
+    struct sqlite_store *s;
+
+    if (make_parent_dirs(path, err) < 0)
+        return NULL;
+    s = calloc(1, sizeof(*s));
+    if (s == NULL) {
+        ink_str_puts(err, "out of memory");
+        return NULL;
+    }
+    s->base.ops = &sqlite_ops;
+    if (sqlite3_open_v2(path, &s->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL) !=
+        SQLITE_OK) {
+        ink_str_printf(err, "%s: cannot open database: %s", path,
+                       s->db ? sqlite3_errmsg(s->db) : "out of memory");
+        sqlite3_close(s->db);
+        free(s);
+        return NULL;
+    }
+    sqlite3_busy_timeout(s->db, STORE_BUSY_TIMEOUT_MS);
+    if (exec(s, "PRAGMA journal_mode = WAL", err) < 0 ||
+        exec(s, "PRAGMA synchronous = NORMAL", err) < 0 ||
+        exec(s, "PRAGMA foreign_keys = ON", err) < 0 || migrate(s, path, err) < 0) {
+        struct ink_str msg = INK_STR_INIT;
+        ink_str_printf(&msg, "%s: ", path);
+        ink_str_append(&msg, err->buf ? err->buf : "", err->len);
+        ink_str_truncate(err, 0);
+        ink_str_append(err, msg.buf, msg.len);
+        ink_str_free(&msg);
+        s_free(&s->base);
+        return NULL;
+    }
+    return &s->base;
+}

@@ -1,0 +1,567 @@
+/*
+ * test_spf_eval.c - check_host() beyond the conformance suite: the state
+ * machine's contract (repeatable step, feed without a query, NULL
+ * answers, many evaluations in flight), the results API (deciding and
+ * matched term, counters, tree), and bad input: include/redirect loops,
+ * CNAME loops, a 64 KiB TXT answer, names over 253 bytes or labels over 63
+ * after macro expansion, non-ASCII and control bytes in records, macros
+ * and identities.  Each gets its RFC result, never a crash or a hang
+ * (spf_run_zone gives up after SUITE_QUERY_MAX queries).
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include "spf_suite.h"
+
+/* txt - add one TXT string */
+static void txt(struct ink_memzone *z, const char *owner, const char *text)
+{
+    assert_int_equal(ink_memzone_add_txt1(z, owner, INK_DNS_TXT, 300, text, strlen(text)), 0);
+}
+
+/* addr - add an A/AAAA record */
+static void addr(struct ink_memzone *z, const char *owner, const char *ip)
+{
+    assert_int_equal(ink_memzone_add_addr_text(z, owner, 300, ip), 0);
+}
+
+/* check - evaluate and compare the result; returns the evaluation */
+static struct ink_spf *check(const struct ink_memzone *z, const char *ip, const char *from,
+                             const char *helo, enum ink_spf_result want)
+{
+    struct ink_spf *ev = spf_run_zone(z, ip, from, helo, INK_SPF_EF_TREE);
+
+    if (ev == NULL)
+        fail_msg("%s from %s: evaluation hung", from, ip);
+    if (ink_spf_result(ev) != want)
+        fail_msg("%s from %s: got %s (%s), want %s", from, ip,
+                 ink_spf_result_name(ink_spf_result(ev)), ink_spf_reason(ev),
+                 ink_spf_result_name(want));
+    return ev;
+}
+
+/* expect - check and free */
+static void expect(const struct ink_memzone *z, const char *ip, const char *from,
+                   enum ink_spf_result want)
+{
+    ink_spf_free(check(z, ip, from, "helo.example.org", want));
+}
+
+static void test_result_names(void **state)
+{
+    static const char *names[] = {"none", "neutral", "pass", "fail",
+                                  "softfail", "temperror", "permerror"};
+    int i;
+
+    (void)state;
+    for (i = 0; i < 7; i++) {
+        assert_string_equal(ink_spf_result_name((enum ink_spf_result)i), names[i]);
+        assert_int_equal(ink_spf_result_from_name(names[i], strlen(names[i])), i);
+    }
+    assert_int_equal(ink_spf_result_from_name("PASS", 4), INK_SPF_PASS);
+    assert_int_equal(ink_spf_result_from_name("passx", 5), -1);
+    ink_spf_free(NULL);
+}
+
+static void test_state_machine(void **state)
+{
+    struct ink_memzone *z = ink_memzone_new();
+    struct ink_spf_params p;
+    struct ink_spf_query q, q2;
+    struct ink_spf *ev;
+    struct ink_dns_answer *a;
+
+    (void)state;
+    txt(z, "example.com", "v=spf1 a -all");
+    addr(z, "example.com", "192.0.2.1");
+    memset(&p, 0, sizeof(p));
+    p.family = 4;
+    memcpy(p.ip, "\xc0\x00\x02\x01", 4);
+    p.mail_from = "user@example.com";
+    p.helo = "mx.example.com";
+    ev = ink_spf_new(&p);
+    assert_non_null(ev);
+    assert_int_equal(ink_spf_feed(ev, NULL), -1); /* nothing asked yet */
+    assert_int_equal(ink_spf_step(ev, &q), INK_SPF_NEED_DNS);
+    assert_string_equal(q.name, "example.com");
+    assert_int_equal(q.type, INK_DNS_TXT);
+    assert_int_equal(ink_spf_step(ev, &q2), INK_SPF_NEED_DNS); /* repeats */
+    assert_string_equal(q2.name, "example.com");
+    a = ink_memzone_lookup(z, q.name, q.type);
+    assert_int_equal(ink_spf_feed(ev, a), 0);
+    ink_dns_answer_free(a);
+    assert_int_equal(ink_spf_feed(ev, NULL), -1); /* answered already */
+    assert_int_equal(ink_spf_step(ev, &q), INK_SPF_NEED_DNS);
+    assert_string_equal(q.name, "example.com");
+    assert_int_equal(q.type, INK_DNS_A);
+    /* the driver could not resolve: a temporary error */
+    assert_int_equal(ink_spf_feed(ev, NULL), 0);
+    assert_int_equal(ink_spf_step(ev, &q), INK_SPF_DONE);
+    assert_int_equal(ink_spf_result(ev), INK_SPF_TEMPERROR);
+    assert_string_equal(ink_spf_decided_term(ev), "a");
+    assert_non_null(strstr(ink_spf_reason(ev), "DNS error"));
+    assert_int_equal(ink_spf_step(ev, &q), INK_SPF_DONE); /* stays done */
+    ink_spf_free(ev);
+    ink_memzone_free(z);
+}
+
+/* many evaluations in flight, stepped round-robin on one thread */
+static void test_interleaved(void **state)
+{
+    enum { N = 64 };
+    struct ink_memzone *z = ink_memzone_new();
+    struct ink_spf *ev[N];
+    struct ink_spf_params p;
+    char from[64];
+    int i, active = N, rounds = 0;
+
+    (void)state;
+    txt(z, "example.com", "v=spf1 include:_spf.example.net mx -all");
+    txt(z, "_spf.example.net", "v=spf1 ip4:198.51.100.0/24 ~all");
+    assert_int_equal(ink_memzone_add_mx(z, "example.com", 300, 10, "mx.example.com"), 0);
+    addr(z, "mx.example.com", "192.0.2.10");
+    memset(&p, 0, sizeof(p));
+    p.family = 4;
+    p.helo = "h.example.org";
+    for (i = 0; i < N; i++) {
+        snprintf(from, sizeof(from), "u%d@example.com", i);
+        p.mail_from = from;
+        /* thirds: 198.51.100.x (pass via include), 192.0.2.10 (pass via mx), other (fail) */
+        memcpy(p.ip, i % 3 == 0 ? "\xc6\x33\x64\x07" : i % 3 == 1 ? "\xc0\x00\x02\x0a"
+                                                                  : "\xcb\x00\x71\x01", 4);
+        ev[i] = ink_spf_new(&p);
+        assert_non_null(ev[i]);
+    }
+    while (active > 0 && rounds++ < 100) {
+        for (i = 0; i < N; i++) {
+            struct ink_spf_query q;
+            struct ink_dns_answer *a;
+            if (ev[i] == NULL || ink_spf_step(ev[i], &q) == INK_SPF_DONE)
+                continue;
+            a = ink_memzone_lookup(z, q.name, q.type);
+            ink_spf_feed(ev[i], a);
+            ink_dns_answer_free(a);
+            if (ink_spf_step(ev[i], &q) == INK_SPF_DONE)
+                active--;
+        }
+    }
+    assert_int_equal(active, 0);
+    for (i = 0; i < N; i++) {
+        enum ink_spf_result want = i % 3 == 2 ? INK_SPF_FAIL : INK_SPF_PASS;
+        assert_int_equal(ink_spf_result(ev[i]), want);
+        if (i % 3 == 0) {
+            assert_string_equal(ink_spf_decided_term(ev[i]), "include:_spf.example.net");
+            assert_string_equal(ink_spf_matched_term(ev[i]), "ip4:198.51.100.0/24");
+            assert_string_equal(ink_spf_matched_domain(ev[i]), "_spf.example.net");
+        }
+        ink_spf_free(ev[i]);
+    }
+    ink_memzone_free(z);
+}
+
+static void test_results_api(void **state)
+{
+    struct ink_memzone *z = ink_memzone_new();
+    struct ink_spf *ev;
+    const struct ink_spf_node *root, *n;
+
+    (void)state;
+    txt(z, "example.com", "v=spf1 include:a.example.net include:b.example.net redirect=c.example.org");
+    txt(z, "a.example.net", "v=spf1 ip4:10.0.0.0/8 -all");
+    txt(z, "b.example.net", "v=spf1 a:nothing.example.net ?all");
+    txt(z, "c.example.org", "v=spf1 -ip6:2001:db8::/32 exp=why.example.org ~all");
+    txt(z, "why.example.org", "%{i} is not allowed to send for %{d} (%{o}) at %{t}");
+
+    ev = check(z, "192.0.2.1", "x@example.com", "h.example", INK_SPF_SOFTFAIL);
+    assert_null(ink_spf_explanation(ev)); /* only fail has one */
+    assert_string_equal(ink_spf_decided_term(ev), "~all");
+    assert_string_equal(ink_spf_decided_domain(ev), "c.example.org");
+    assert_string_equal(ink_spf_domain(ev), "example.com");
+    assert_string_equal(ink_spf_sender(ev), "x@example.com");
+    assert_int_equal(ink_spf_dns_lookups(ev), 4); /* include, include, a, redirect */
+    assert_int_equal(ink_spf_void_lookups(ev), 1); /* nothing.example.net */
+    assert_true(ink_spf_queries(ev) >= 5);
+    root = ink_spf_tree(ev);
+    assert_non_null(root);
+    assert_string_equal(root->domain, "example.com");
+    assert_string_equal(root->via, "check_host");
+    assert_int_equal(root->result, INK_SPF_SOFTFAIL);
+    assert_null(root->parent);
+    n = root->child;
+    assert_string_equal(n->domain, "a.example.net");
+    assert_string_equal(n->via, "include");
+    assert_int_equal(n->result, INK_SPF_FAIL);
+    assert_string_equal(n->record, "v=spf1 ip4:10.0.0.0/8 -all");
+    assert_ptr_equal(n->parent, root);
+    n = n->next;
+    assert_string_equal(n->domain, "b.example.net");
+    assert_int_equal(n->result, INK_SPF_NEUTRAL);
+    n = n->next;
+    assert_string_equal(n->domain, "c.example.org");
+    assert_string_equal(n->via, "redirect");
+    assert_int_equal(n->result, INK_SPF_SOFTFAIL);
+    assert_null(n->next);
+    ink_spf_free(ev);
+
+    /* fail through the redirect: the redirected record's exp=, %{t} from the
+     * injected clock, %{d} the redirected domain, %{o} the sender's */
+    ev = check(z, "2001:db8::1", "x@example.com", "h.example", INK_SPF_FAIL);
+    assert_string_equal(ink_spf_explanation(ev),
+                        "2.0.0.1.0.D.B.8.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.1 is not "
+                        "allowed to send for c.example.org (example.com) at 1700000000");
+    assert_string_equal(ink_spf_decided_term(ev), "-ip6:2001:db8::/32");
+    ink_spf_free(ev);
+
+    /* no term decides a default neutral, even after a match inside an
+     * include that did not count */
+    txt(z, "def.example", "v=spf1 include:a.example.net");
+    ev = check(z, "192.0.2.1", "x@def.example", "h.example", INK_SPF_NEUTRAL);
+    assert_null(ink_spf_decided_term(ev));
+    assert_null(ink_spf_matched_term(ev));
+    assert_string_equal(ink_spf_reason(ev), "no mechanism matched (default result)");
+    ink_spf_free(ev);
+    /* an error inside an include names the inner term, or the include when
+     * the included record itself is at fault */
+    txt(z, "err.example", "v=spf1 include:a.example.net include:voids.example.net -all");
+    txt(z, "voids.example.net", "v=spf1 a:n1.example.net a:n2.example.net a:n3.example.net");
+    ev = check(z, "192.0.2.1", "x@err.example", "h.example", INK_SPF_PERMERROR);
+    assert_string_equal(ink_spf_decided_term(ev), "a:n3.example.net");
+    assert_string_equal(ink_spf_decided_domain(ev), "voids.example.net");
+    assert_null(ink_spf_matched_term(ev));
+    assert_non_null(strstr(ink_spf_reason(ev), "void"));
+    ink_spf_free(ev);
+    txt(z, "err2.example", "v=spf1 include:a.example.net include:bad.example.net -all");
+    txt(z, "bad.example.net", "v=spf1 a:1.2.3.4");
+    ev = check(z, "192.0.2.1", "x@err2.example", "h.example", INK_SPF_PERMERROR);
+    assert_string_equal(ink_spf_decided_term(ev), "include:bad.example.net");
+    assert_string_equal(ink_spf_decided_domain(ev), "err2.example");
+    assert_non_null(strstr(ink_spf_reason(ev), "column 10"));
+    ink_spf_free(ev);
+    txt(z, "err3.example", "v=spf1 include:nothing.example.net -all");
+    ev = check(z, "192.0.2.1", "x@err3.example", "h.example", INK_SPF_PERMERROR);
+    assert_string_equal(ink_spf_decided_term(ev), "include:nothing.example.net");
+    assert_non_null(strstr(ink_spf_reason(ev), "no SPF record"));
+    ink_spf_free(ev);
+
+    /* without the tree flag there is no tree */
+    ev = spf_run_zone(z, "192.0.2.1", "x@example.com", "h", 0);
+    assert_non_null(ev);
+    assert_null(ink_spf_tree(ev));
+    ink_spf_free(ev);
+    ink_memzone_free(z);
+}
+
+static void test_identity(void **state)
+{
+    struct ink_memzone *z = ink_memzone_new();
+    struct ink_spf_params p;
+    struct ink_spf *ev;
+
+    (void)state;
+    txt(z, "helo.example.org", "v=spf1 ip4:192.0.2.7 -all");
+    txt(z, "example.com", "v=spf1 ip4:192.0.2.8 exp=e.example.com -all");
+    txt(z, "e.example.com", "%{l} at %{o} via %{h} from %{c} to %{r}");
+    /* empty MAIL FROM: postmaster@HELO */
+    ev = check(z, "192.0.2.7", "", "helo.example.org", INK_SPF_PASS);
+    assert_string_equal(ink_spf_sender(ev), "postmaster@helo.example.org");
+    assert_string_equal(ink_spf_domain(ev), "helo.example.org");
+    ink_spf_free(ev);
+    /* empty local-part: postmaster */
+    ev = check(z, "192.0.2.9", "@example.com", "helo.example.org", INK_SPF_FAIL);
+    assert_string_equal(ink_spf_explanation(ev),
+                        "postmaster at example.com via helo.example.org from 192.0.2.9 to unknown");
+    ink_spf_free(ev);
+    /* IPv4-mapped IPv6 client is IPv4 */
+    expect(z, "::ffff:192.0.2.8", "a@example.com", INK_SPF_PASS);
+    /* the receiver name for %{r} */
+    memset(&p, 0, sizeof(p));
+    p.family = 4;
+    memcpy(p.ip, "\xc0\x00\x02\x09", 4);
+    p.mail_from = "a@example.com";
+    p.helo = "h.example";
+    p.receiver = "mx.receiver.example";
+    {
+        struct ink_spf_query q;
+        ev = ink_spf_new(&p);
+        while (ink_spf_step(ev, &q) == INK_SPF_NEED_DNS) {
+            struct ink_dns_answer *a = ink_memzone_lookup(z, q.name, q.type);
+            ink_spf_feed(ev, a);
+            ink_dns_answer_free(a);
+        }
+        assert_non_null(strstr(ink_spf_explanation(ev), "to mx.receiver.example"));
+        ink_spf_free(ev);
+    }
+    /* malformed identities: none, without a single query */
+    {
+        static const char *bad[] = {"x@localhost", "x@[192.0.2.1]", "x@192.0.2.1",
+                                    "x@a..example.com", "x@.example.com", "x@exa\x01mple.com",
+                                    "x@ex ample.com", "x@example.\xc3\xa9"};
+        size_t i;
+        for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+            ev = check(z, "192.0.2.1", bad[i], "h.example", INK_SPF_NONE);
+            assert_int_equal(ink_spf_queries(ev), 0);
+            ink_spf_free(ev);
+        }
+    }
+    ink_memzone_free(z);
+}
+
+static void test_loops(void **state)
+{
+    struct ink_memzone *z = ink_memzone_new();
+    struct ink_spf_params p;
+    struct ink_spf_query q;
+    struct ink_spf *ev;
+    int n = 0;
+
+    (void)state;
+    txt(z, "inc.example", "v=spf1 include:inc2.example -all");
+    txt(z, "inc2.example", "v=spf1 include:inc.example");
+    txt(z, "self.example", "v=spf1 include:self.example");
+    txt(z, "redir.example", "v=spf1 redirect=redir.example");
+    txt(z, "redir1.example", "v=spf1 redirect=redir2.example");
+    txt(z, "redir2.example", "v=spf1 ip4:203.0.113.1 redirect=redir1.example");
+    assert_int_equal(ink_memzone_add_name(z, "cn1.example", INK_DNS_CNAME, 300, "cn2.example"), 0);
+    assert_int_equal(ink_memzone_add_name(z, "cn2.example", INK_DNS_CNAME, 300, "cn1.example"), 0);
+    txt(z, "cnloop.example", "v=spf1 a:cn1.example -all");
+    txt(z, "cnmx.example", "v=spf1 mx:cnmx.example -all");
+    assert_int_equal(ink_memzone_add_mx(z, "cnmx.example", 300, 10, "cn1.example"), 0);
+    txt(z, "cnptr.example", "v=spf1 ptr:cn1.example -all");
+    assert_int_equal(ink_memzone_add_name(z, "1.2.0.192.in-addr.arpa", INK_DNS_PTR, 300,
+                                          "cn1.example"), 0);
+
+    expect(z, "192.0.2.1", "x@inc.example", INK_SPF_PERMERROR);
+    expect(z, "192.0.2.1", "x@self.example", INK_SPF_PERMERROR);
+    expect(z, "192.0.2.1", "x@redir.example", INK_SPF_PERMERROR);
+    expect(z, "192.0.2.1", "x@redir1.example", INK_SPF_PERMERROR);
+    expect(z, "203.0.113.1", "x@redir1.example", INK_SPF_PASS);
+    /* a CNAME loop is a DNS error: temperror for a and mx ... */
+    expect(z, "192.0.2.1", "x@cnloop.example", INK_SPF_TEMPERROR);
+    expect(z, "192.0.2.1", "x@cnmx.example", INK_SPF_TEMPERROR);
+    /* ... the name in a PTR is skipped (5.5) */
+    expect(z, "192.0.2.1", "x@cnptr.example", INK_SPF_FAIL);
+    /* the record itself behind a CNAME loop */
+    expect(z, "192.0.2.1", "x@cn1.example", INK_SPF_TEMPERROR);
+
+    /* with the lookup limit raised out of the way, the depth guard ends a loop */
+    memset(&p, 0, sizeof(p));
+    p.family = 4;
+    memcpy(p.ip, "\xc0\x00\x02\x01", 4);
+    p.mail_from = "x@self.example";
+    p.helo = "h.example";
+    p.limits.dns_lookups = 100000;
+    ev = ink_spf_new(&p);
+    while (ink_spf_step(ev, &q) == INK_SPF_NEED_DNS && n++ < SUITE_QUERY_MAX) {
+        struct ink_dns_answer *a = ink_memzone_lookup(z, q.name, q.type);
+        ink_spf_feed(ev, a);
+        ink_dns_answer_free(a);
+    }
+    assert_true(n < SUITE_QUERY_MAX);
+    assert_int_equal(ink_spf_result(ev), INK_SPF_PERMERROR);
+    assert_true(ink_spf_queries(ev) <= INK_SPF_DEPTH_MAX + 1);
+    ink_spf_free(ev);
+    ink_memzone_free(z);
+}
+
+static void test_big_answers(void **state)
+{
+    struct ink_memzone *z = ink_memzone_new();
+    enum { NS = 258 };
+    uint8_t *strs[NS];
+    const uint8_t *cstrs[NS];
+    size_t lens[NS], i;
+    struct ink_spf *ev;
+
+    (void)state;
+    /* one TXT record of 258 strings of 255 bytes (65,790 bytes, over 64 KiB
+     * when joined): an SPF record too long to parse */
+    for (i = 0; i < NS; i++) {
+        strs[i] = malloc(255);
+        assert_non_null(strs[i]);
+        memset(strs[i], ' ', 255);
+        memcpy(strs[i], "ip4:192.0.2.1", 13);
+        cstrs[i] = strs[i];
+        lens[i] = 255;
+    }
+    memcpy(strs[0], "v=spf1 ip4:192.0.2.1", 20);
+    assert_int_equal(ink_memzone_add_txt(z, "huge.example", INK_DNS_TXT, 300, NS, cstrs, lens), 0);
+    ev = check(z, "192.0.2.1", "x@huge.example", "h.example", INK_SPF_PERMERROR);
+    assert_non_null(strstr(ink_spf_reason(ev), "too long"));
+    ink_spf_free(ev);
+    /* 64 KiB of other TXT records beside one SPF record: still found */
+    for (i = 0; i < NS; i++)
+        memset(strs[i], 'x', 255);
+    for (i = 0; i < NS; i++)
+        assert_int_equal(ink_memzone_add_txt(z, "busy.example", INK_DNS_TXT, 300, 1, &cstrs[i],
+                                             &lens[i]), 0);
+    txt(z, "busy.example", "v=spf1 ip4:192.0.2.1 exp=huge-exp.example -all");
+    expect(z, "192.0.2.1", "x@busy.example", INK_SPF_PASS);
+    /* a 64 KiB explanation: not used, the default is */
+    assert_int_equal(ink_memzone_add_txt(z, "huge-exp.example", INK_DNS_TXT, 300, NS, cstrs, lens),
+                     0);
+    ev = check(z, "192.0.2.2", "x@busy.example", "h.example", INK_SPF_FAIL);
+    assert_string_equal(ink_spf_explanation(ev), "DEFAULT");
+    ink_spf_free(ev);
+    for (i = 0; i < NS; i++)
+        free(strs[i]);
+    ink_memzone_free(z);
+}
+
+static void test_long_names(void **state)
+{
+    struct ink_memzone *z = ink_memzone_new();
+    char local[80], from[160], name[300];
+    struct ink_spf *ev;
+
+    (void)state;
+    /* a local-part of 70 bytes makes a label over 63: not a name, no match */
+    memset(local, 'l', 70);
+    local[70] = '\0';
+    snprintf(from, sizeof(from), "%s@lbl.example", local);
+    txt(z, "lbl.example", "v=spf1 exists:%{l}.x.lbl.example ?all");
+    ev = check(z, "192.0.2.1", from, "h.example", INK_SPF_NEUTRAL);
+    assert_int_equal(ink_spf_queries(ev), 1); /* only the record */
+    ink_spf_free(ev);
+    /* an include target that is not a name is a permerror */
+    txt(z, "lblinc.example", "v=spf1 include:%{l}.x.lbl.example ?all");
+    snprintf(from, sizeof(from), "%s@lblinc.example", local);
+    expect(z, "192.0.2.1", from, INK_SPF_PERMERROR);
+    /* over 253 bytes: labels are dropped from the left (7.3), and the
+     * truncated name is queried */
+    txt(z, "long.example", "v=spf1 exists:%{d}.%{d}.%{d}.%{d}.%{d}.%{d}.%{d}.%{d}.%{d}.%{d}."
+                           "%{d}.%{d}.%{d}.%{d}.%{d}.%{d}.%{d}.%{d}.%{d}.%{d}.%{d}.%{d}.%{d}."
+                           "%{d}.%{d}.%{d}.%{d}.%{d}.%{d}.%{d}.%{d}.%{d}.%{d}.%{d}.%{d}.%{d}."
+                           "%{d}.%{d}.%{d}.%{d}.%{d}.%{d}.%{d}.%{d}.%{d}.%{d}.%{d}.%{d}.%{d}."
+                           "%{d}.end.example -all");
+    name[0] = '\0';
+    {
+        /* the expected query: as many "long.example." as fit before end.example */
+        size_t len = strlen("end.example");
+        char tail[300] = "end.example";
+        while (len + 13 <= INK_DNS_NAME_MAX) {
+            memmove(tail + 13, tail, len + 1);
+            memcpy(tail, "long.example.", 13);
+            len += 13;
+        }
+        /* the left-most label "example." may still fit */
+        if (len + 8 <= INK_DNS_NAME_MAX) {
+            memmove(tail + 8, tail, len + 1);
+            memcpy(tail, "example.", 8);
+        }
+        snprintf(name, sizeof(name), "%s", tail);
+    }
+    expect(z, "192.0.2.1", "x@long.example", INK_SPF_FAIL);
+    addr(z, name, "127.0.0.2");
+    expect(z, "192.0.2.1", "x@long.example", INK_SPF_PASS);
+    /* a domain over 253 bytes as the identity: none */
+    memset(name, 'a', 260);
+    for (size_t i = 50; i < 260; i += 50)
+        name[i] = '.';
+    memcpy(name + 255, ".com", 5);
+    ev = spf_run_zone(z, "192.0.2.1", "", name, 0);
+    assert_non_null(ev);
+    assert_int_equal(ink_spf_result(ev), INK_SPF_NONE);
+    ink_spf_free(ev);
+    ink_memzone_free(z);
+}
+
+static void test_hostile_bytes(void **state)
+{
+    struct ink_memzone *z = ink_memzone_new();
+    static const char nul_rec[] = "v=spf1 a:foo\0.example.com -all";
+    struct ink_spf *ev;
+    int c;
+
+    (void)state;
+    txt(z, "utf8.example", "v=spf1 a:caf\xc3\xa9.example -all");
+    txt(z, "ctrl.example", "v=spf1 ip4:192.0.2.1\r\n -all");
+    assert_int_equal(ink_memzone_add_txt1(z, "nul.example", INK_DNS_TXT, 300, nul_rec,
+                                          sizeof(nul_rec) - 1), 0);
+    txt(z, "badmacro.example", "v=spf1 exists:%{\x80}.example -all");
+    txt(z, "expbytes.example", "v=spf1 exp=e.expbytes.example -all");
+    txt(z, "e.expbytes.example", "bad \x01 byte %{l}");
+    txt(z, "echo.example", "v=spf1 exists:%{l}.q.echo.example exp=e.echo.example -all");
+    txt(z, "e.echo.example", "%{L} %{l}");
+    expect(z, "192.0.2.1", "x@utf8.example", INK_SPF_PERMERROR);
+    expect(z, "192.0.2.1", "x@ctrl.example", INK_SPF_PERMERROR);
+    expect(z, "192.0.2.1", "x@nul.example", INK_SPF_PERMERROR);
+    expect(z, "192.0.2.1", "x@badmacro.example", INK_SPF_PERMERROR);
+    ev = check(z, "192.0.2.1", "x@expbytes.example", "h.example", INK_SPF_FAIL);
+    assert_string_equal(ink_spf_explanation(ev), "DEFAULT");
+    ink_spf_free(ev);
+    /* any byte in the local-part reaches a query name or the explanation
+     * safely: upper-case macros URL-escape it, lower-case ones copy it */
+    for (c = 1; c < 256; c++) {
+        char from[32];
+        if (c == '@')
+            continue;
+        snprintf(from, sizeof(from), "a%cb@echo.example", c);
+        ev = check(z, "192.0.2.1", from, "h.example", INK_SPF_FAIL);
+        assert_non_null(ink_spf_explanation(ev));
+        if (c == '&')
+            assert_string_equal(ink_spf_explanation(ev), "a%26b a&b");
+        ink_spf_free(ev);
+    }
+    /* hostile HELO for the HELO identity and for %{h} */
+    txt(z, "h.example", "v=spf1 a:%{h}.x.h.example -all");
+    for (c = 1; c < 256; c++) {
+        char helo[32];
+        snprintf(helo, sizeof(helo), "he%clo.h.example", c);
+        ev = spf_run_zone(z, "192.0.2.1", "", helo, 0);
+        assert_non_null(ev);
+        ink_spf_free(ev);
+        ev = spf_run_zone(z, "192.0.2.1", "x@h.example", helo, 0);
+        assert_non_null(ev);
+        assert_int_equal(ink_spf_result(ev), INK_SPF_FAIL);
+        ink_spf_free(ev);
+    }
+    ink_memzone_free(z);
+}
+
+/* limits are named constants and can be set per evaluation */
+static void test_limits(void **state)
+{
+    struct ink_memzone *z = ink_memzone_new();
+    struct ink_spf_params p;
+    struct ink_spf_query q;
+    struct ink_spf *ev;
+
+    (void)state;
+    assert_int_equal(INK_SPF_DNS_LOOKUP_MAX, 10);
+    assert_int_equal(INK_SPF_VOID_LOOKUP_MAX, 2);
+    assert_int_equal(INK_SPF_MX_NAMES_MAX, 10);
+    assert_int_equal(INK_SPF_PTR_NAMES_MAX, 10);
+    txt(z, "v.example", "v=spf1 a:n1.v.example a:n2.v.example a:n3.v.example +all");
+    expect(z, "192.0.2.1", "x@v.example", INK_SPF_PERMERROR);
+    memset(&p, 0, sizeof(p));
+    p.family = 4;
+    p.mail_from = "x@v.example";
+    p.helo = "h";
+    p.limits.void_lookups = 3;
+    ev = ink_spf_new(&p);
+    while (ink_spf_step(ev, &q) == INK_SPF_NEED_DNS) {
+        struct ink_dns_answer *a = ink_memzone_lookup(z, q.name, q.type);
+        ink_spf_feed(ev, a);
+        ink_dns_answer_free(a);
+    }
+    assert_int_equal(ink_spf_result(ev), INK_SPF_PASS);
+    assert_int_equal(ink_spf_void_lookups(ev), 3);
+    ink_spf_free(ev);
+    ink_memzone_free(z);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_result_names),  cmocka_unit_test(test_state_machine),
+        cmocka_unit_test(test_interleaved),   cmocka_unit_test(test_results_api),
+        cmocka_unit_test(test_identity),      cmocka_unit_test(test_loops),
+        cmocka_unit_test(test_big_answers),   cmocka_unit_test(test_long_names),
+        cmocka_unit_test(test_hostile_bytes), cmocka_unit_test(test_limits),
+    };
+
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
