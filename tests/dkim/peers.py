@@ -237,31 +237,52 @@ def opendkim_verify_batch(keys, workdir, items):
             f.write(msg)
         files[fn] = ident
     res = {ident: [] for ident, _ in items}
-    if not items:
-        return res
-    p = run([OPENDKIM, "-x", cpath, "-vv", "-t", ",".join(files)], check=False)
-    # the verdict lines go to stdout between the inserted header fields
-    for line in (p.stdout + b"\n" + p.stderr).decode(errors="replace").splitlines():
-        m = RE_ODK_VERIFY.match(line)
-        if not m or m.group("file") not in files:
-            continue
-        ident = files[m.group("file")]
-        if m.group("res") == "succeeded":
-            res[ident].append(("pass", m.group("info")))
-        elif m.group("res") == "failed":
-            res[ident].append(("fail", (m.group("why") or "") + " (" + m.group("info") + ")"))
-        elif m.group("none"):
-            res[ident].append(("none", "message not signed"))
+    order = list(files)
+    # opendkim -t stops at a message it cannot process (exit 70 after
+    # "message not signed" on some syntax errors): note an error for the
+    # first file without a verdict and go on with the ones after it
+    while order:
+        p = run([OPENDKIM, "-x", cpath, "-vv", "-t", ",".join(order)], check=False)
+        seen = set()
+        # the verdict lines go to stdout between the inserted header fields
+        for line in (p.stdout + b"\n" + p.stderr).decode(errors="replace").splitlines():
+            m = RE_ODK_VERIFY.match(line)
+            if not m or m.group("file") not in files:
+                continue
+            ident = files[m.group("file")]
+            if m.group("res") == "succeeded":
+                res[ident].append(("pass", m.group("info")))
+            elif m.group("res") == "failed":
+                res[ident].append(("fail", (m.group("why") or "") + " (" + m.group("info") + ")"))
+            elif m.group("none"):
+                res[ident].append(("none", "message not signed"))
+            else:
+                continue
+            seen.add(m.group("file"))
+        if p.returncode == 0:
+            break
+        last = max((order.index(f) for f in seen), default=-1)
+        if last + 1 >= len(order):
+            break
+        stuck = order[last + 1]
+        if stuck not in seen:
+            res[files[stuck]].append(("error", "opendkim exited %d on it" % p.returncode))
+        order = order[last + 2:]
     return res
 
 
 # ----------------------------------------------------------------- inkan
 
-def inkan_sign(inkan, keys, msg, alg, canon, opts, extra=None):
-    """inkan_sign - msg signed by `inkan dkim sign`; returns the output."""
-    sel = ALG_SELECTOR[alg]
-    args = [inkan, "dkim", "sign", "--domain", keys.domain, "--selector", sel,
-            "--key", keys.pem[sel], "--algorithm", alg, "--canon", canon]
+def inkan_sign(inkan, keys, msg, algs, canon, opts, extra=None):
+    """inkan_sign - msg signed by `inkan dkim sign`, one signature per
+    algorithm in algs (a list: several keys sign in one pass, RSA and
+    Ed25519 side by side); returns the output."""
+    args = [inkan, "dkim", "sign"]
+    for alg in algs:
+        sel = ALG_SELECTOR[alg]
+        args += ["--domain", keys.domain, "--selector", sel, "--key", keys.pem[sel],
+                 "--algorithm", alg]
+    args += ["--canon", canon]
     if opts.get("headers"):
         args += ["--headers", ":".join(opts["headers"])]
     if opts.get("oversign"):
