@@ -299,6 +299,17 @@ struct ink_provision *ink_provision_new(const struct ink_profile *profile, const
         ink_str_free(&d1);
         ink_str_free(&d2);
     }
+    for (i = 0; i < profile->n_rua; i++) {
+        /* an outside report address needs the receiver's authorization */
+        const char *host = strrchr(profile->rua[i], '@');
+        if (host != NULL && !ink_dns_name_is_subdomain(host + 1, p->domain)) {
+            struct ink_str q = INK_STR_INIT;
+            ink_str_printf(&q, "%s._report._dmarc.%s", p->domain, host + 1);
+            if (q.len <= INK_DNS_NAME_MAX)
+                add_query(p, ink_str_cstr(&q), INK_DNS_TXT);
+            ink_str_free(&q);
+        }
+    }
     for (i = 0; i < p->nkeys; i++)
         add_query(p, p->keys[i].owner, INK_DNS_TXT);
     for (i = 0; i < profile->n_dkim; i++) {
@@ -897,14 +908,33 @@ static void compute_dmarc(struct ink_provision *p)
         p->oom = 1;
     for (i = 0; i < rec->nrua; i++)
         if (rec->rua[i].host != NULL && !ink_dns_name_is_subdomain(rec->rua[i].host, p->domain)) {
-            struct ink_str fix = INK_STR_INIT;
-            ink_str_printf(&fix, "%s._report._dmarc.%s. IN TXT \"v=DMARC1\"", p->domain,
-                           rec->rua[i].host);
-            note(p, INK_PROV_INFO, "dmarc-external-rua", ink_str_cstr(&fix),
-                 "reports go to %s, outside %s: receivers send them only if %s publishes the "
-                 "authorization record %s._report._dmarc.%s (the platform's side)",
-                 rec->rua[i].host, p->domain, rec->rua[i].host, p->domain, rec->rua[i].host);
+            struct ink_str fix = INK_STR_INIT, q = INK_STR_INIT;
+            const struct ink_dns_answer *auth;
+            uint8_t *t;
+            size_t tl;
+            ink_str_printf(&q, "%s._report._dmarc.%s", p->domain, rec->rua[i].host);
+            auth = answer_for(p, ink_str_cstr(&q), INK_DNS_TXT);
+            ink_str_printf(&fix, "%s. IN TXT \"v=DMARC1\"", ink_str_cstr(&q));
+            t = auth != NULL ? dmarc_text(auth, &tl) : NULL;
+            free(t);
+            if (t != NULL)
+                note(p, INK_PROV_INFO, "dmarc-external-rua-authorized", NULL,
+                     "reports go to %s, outside %s; %s already authorizes them (%s)",
+                     rec->rua[i].host, p->domain, rec->rua[i].host, ink_str_cstr(&q));
+            else if (auth != NULL && (auth->status == INK_DNS_NXDOMAIN ||
+                                      auth->status == INK_DNS_NODATA || auth->status == INK_DNS_OK))
+                note(p, INK_PROV_WARNING, "dmarc-external-rua-unauthorized", ink_str_cstr(&fix),
+                     "reports go to %s, outside %s, but %s does not publish the authorization "
+                     "record %s yet: receivers send no reports there until it does (ask the "
+                     "platform)",
+                     rec->rua[i].host, p->domain, rec->rua[i].host, ink_str_cstr(&q));
+            else
+                note(p, INK_PROV_INFO, "dmarc-external-rua", ink_str_cstr(&fix),
+                     "reports go to %s, outside %s: receivers send them only if %s publishes "
+                     "the authorization record %s (the platform's side)",
+                     rec->rua[i].host, p->domain, rec->rua[i].host, ink_str_cstr(&q));
             ink_str_free(&fix);
+            ink_str_free(&q);
         }
     ink_dmarc_record_free(rec);
     add_record(p, ink_str_cstr(&owner_d), INK_DNS_TXT, ink_str_cstr(&v), "dmarc", INK_PROV_ADD,
@@ -1061,6 +1091,47 @@ int ink_provision_spf_lookups(struct ink_provision *p, unsigned total,
          p->spf_owner, total, INK_SPF_DNS_LOOKUP_MAX);
     ink_str_free(&fix);
     return p->oom ? -1 : 0;
+}
+
+/* ink_provision_spf_flattened - offer the lint's flattened record as a fix */
+int ink_provision_spf_flattened(struct ink_provision *p, const char *record)
+{
+    struct ink_spf_record *r;
+    const char *t;
+    size_t i;
+    struct ink_str fix = INK_STR_INIT;
+    int keeps_all = 1;
+
+    for (i = 0; i < p->nnotes; i++)
+        if (strcmp(p->notes[i].code, "spf-too-many-lookups") == 0 && p->notes[i].fix != NULL)
+            break;
+    if (i == p->nnotes || record == NULL || p->spf_terms == NULL)
+        return 0;
+    r = ink_spf_record_parse((const uint8_t *)record, strlen(record));
+    if (r == NULL)
+        return -1;
+    for (t = p->spf_terms; *t != '\0';) {
+        size_t l = strcspn(t, " ");
+        char *one = ink_memdup_cstr(t, l);
+        if (one == NULL || !spf_term_present(r, one))
+            keeps_all = 0;
+        free(one);
+        t += l;
+        while (*t == ' ')
+            t++;
+    }
+    ink_spf_record_free(r);
+    if (!keeps_all)
+        return 0;
+    if (ink_str_printf(&fix, "%s; or publish this flattened record (today's networks of the "
+                             "flattened includes: re-check when those providers change them): %s",
+                       p->notes[i].fix, record) < 0) {
+        ink_str_free(&fix);
+        return -1;
+    }
+    free(p->notes[i].fix);
+    p->notes[i].fix = ink_str_steal(&fix);
+    return p->notes[i].fix ? 0 : -1;
 }
 
 /* ---- output ---- */

@@ -78,6 +78,41 @@ EOF
 expect_exit 4 "$INKAN" provision example.com --profile "$T/mx.yaml" --zone "$T/example.com.zone" --out "$T/d"
 expect_out_contains "--subdomain" "$INKAN" provision example.com --profile "$T/mx.yaml" --zone "$T/example.com.zone" --out "$T/d"
 
+# a merge that passes 10 lookups: said, with the smallest fix (SPF lint
+# walks the include tree: mx 1 + a 1 + big 6 + small 2 + platform 3 = 13)
+cat >"$T/deep.zone" <<'EOF'
+$ORIGIN example.com.
+$TTL 300
+@ IN SOA ns1 hostmaster 1 3600 600 86400 60
+@ IN NS ns1
+ns1 IN A 192.0.2.53
+@ IN TXT "v=spf1 mx a include:big.example.org include:small.example.org ~all"
+@ IN MX 10 mail
+mail IN A 192.0.2.25
+$ORIGIN example.org.
+big IN TXT "v=spf1 include:b1.example.org include:b2.example.org include:b3.example.org include:b4.example.org -all"
+b1 IN TXT "v=spf1 ip4:192.0.2.1 -all"
+b2 IN TXT "v=spf1 ip4:192.0.2.2 -all"
+b3 IN TXT "v=spf1 ip4:192.0.2.3 -all"
+b4 IN TXT "v=spf1 a:x.example.org -all"
+x IN A 192.0.2.9
+small IN TXT "v=spf1 include:s1.example.org -all"
+s1 IN TXT "v=spf1 ip4:198.51.100.1 -all"
+$ORIGIN example.net.
+_spf.mail IN TXT "v=spf1 include:p1.example.net include:p2.example.net -all"
+p1 IN TXT "v=spf1 ip4:203.0.113.1 -all"
+p2 IN TXT "v=spf1 ip4:203.0.113.2 -all"
+EOF
+expect_exit 4 "$INKAN" provision example.com --profile "$P/include-bounce.yaml" --zone "$T/deep.zone" --out "$T/deep1"
+expect_out_contains "needs 13 DNS lookups, over the limit of 10" "$INKAN" provision example.com \
+    --profile "$P/include-bounce.yaml" --zone "$T/deep.zone" --out "$T/deep2"
+expect_out_contains "--subdomain NAME" cat "$T/deep2/CHECKLIST.txt"
+expect_out_contains "replace include:big.example.org (6 lookups)" cat "$T/deep2/CHECKLIST.txt"
+expect_out_contains '"code": "spf-too-many-lookups"' cat "$T/deep2/records.json"
+# on a sending subdomain the platform's record stands alone: within the limit
+expect_exit 0 "$INKAN" provision example.com --profile "$P/include-bounce.yaml" --subdomain mail \
+    --zone "$T/deep.zone" --out "$T/deep3"
+
 # --- bad input -------------------------------------------------------------
 printf 'profile: 1\nname: x\nspf:\n  inclde: a.example.net\n' >"$T/bad.yaml"
 expect_exit 1 "$INKAN" provision example.com --profile "$T/bad.yaml" --zone "$T/example.com.zone" --out "$T/e"
@@ -119,6 +154,27 @@ expect_exit 0 "$INKAN" domain watch --once --db "$DB" --zone "$T/example.com.zon
 expect_out_contains "FAILURE" "$INKAN" domain list --db "$DB"
 expect_exit 0 "$INKAN" domain remove example.org --db "$DB"
 expect_exit 1 "$INKAN" domain remove example.org --db "$DB"
+
+# --- watch over a zone file re-reads it: edits made while it runs show -----
+printf '$ORIGIN example.net.\n@ 300 IN SOA ns1 h 1 3600 600 86400 60\n@ 300 IN NS ns1\nns1 300 IN A 192.0.2.53\n' >"$T/watch.zone"
+expect_exit 0 "$INKAN" domain add example.net --profile "$P/include-bounce.yaml" --db "$DB" --now $T0
+(
+    export INKAN_CLOCK_REF=$(date +%s) INKAN_CLOCK_SPEED=600 INKAN_NOW=$T0
+    exec "$INKAN" domain watch --db "$DB" --zone "$T/watch.zone" >"$T/watch.log" 2>&1
+) &
+WPID=$!
+for i in $(seq 1 50); do grep -q 'example.net: NOT_STARTED -> PENDING' "$T/watch.log" && break; sleep 0.2; done
+check "watch over a zone file: PENDING" grep -q 'example.net: NOT_STARTED -> PENDING' "$T/watch.log"
+cat >>"$T/watch.zone" <<'EOF'
+@ 300 IN TXT "v=spf1 include:_spf.mail.example.net -all"
+bounce 300 IN CNAME bounces.mail.example.net.
+_dmarc 300 IN TXT "v=DMARC1; p=none"
+EOF
+for i in $(seq 1 100); do grep -q 'example.net: PENDING -> VERIFIED' "$T/watch.log" && break; sleep 0.2; done
+check "watch over a zone file: the edit is seen (VERIFIED)" grep -q 'example.net: PENDING -> VERIFIED' "$T/watch.log"
+kill -TERM $WPID
+wait $WPID
+check "watch exits 0 on SIGTERM" test $? = 0
 
 # --- the database: schema versioned, a newer one refused --------------------
 check "schema version 1" test "$(/usr/bin/python3 -c 'import sqlite3,sys; print(sqlite3.connect(sys.argv[1]).execute("PRAGMA user_version").fetchone()[0])' "$DB")" = 1
