@@ -184,17 +184,20 @@ static void set_current(struct ink_provision *p, struct ink_prov_record *r, cons
     r->current = ink_str_steal(&s);
 }
 
-/* dns_unreadable - note (once per name) that a query could not be answered */
+/* dns_unreadable - note that a query could not be answered.  For SPF and
+ * DMARC that is an error: the record proposed as new might then be a
+ * second one, which breaks the first. */
 static int dns_unreadable(struct ink_provision *p, const struct ink_dns_answer *a,
-                          const char *name, const char *what)
+                          const char *name, const char *what, enum ink_prov_severity sev)
 {
     if (a != NULL && (a->status == INK_DNS_OK || a->status == INK_DNS_NODATA ||
                       a->status == INK_DNS_NXDOMAIN))
         return 0;
-    note(p, INK_PROV_WARNING, "dns-unreadable", NULL,
+    note(p, sev, "dns-unreadable", NULL,
          "could not read the %s at %s (%s): the records below assume there is none; check "
-         "before publishing",
-         what, name, a ? ink_dns_status_name(a->status) : "not looked up");
+         "before publishing%s",
+         what, name, a ? ink_dns_status_name(a->status) : "not looked up",
+         sev == INK_PROV_ERROR ? " (a second record of this kind would break the first)" : "");
     return 1;
 }
 
@@ -506,7 +509,7 @@ static void compute_spf(struct ink_provision *p)
     p->spf_terms = xdup(p, ink_str_cstr(&terms));
 
     a = answer_for(p, p->spf_owner, INK_DNS_TXT);
-    dns_unreadable(p, a, p->spf_owner, "SPF record");
+    dns_unreadable(p, a, p->spf_owner, "SPF record", INK_PROV_ERROR);
     for (i = 0; a != NULL && i < a->nrr && nspf < INK_PROV_RECORDS_MAX; i++) {
         size_t len;
         uint8_t *text;
@@ -688,7 +691,7 @@ static void compute_cname(struct ink_provision *p, const char *owner, const char
              purpose, owner);
         return;
     }
-    dns_unreadable(p, a, owner, "CNAME");
+    dns_unreadable(p, a, owner, "CNAME", INK_PROV_WARNING);
     for (i = 0; a != NULL && i < a->nrr; i++)
         if (a->rr[i].type == INK_DNS_CNAME && a->rr[i].owner &&
             ink_dns_name_eq(a->rr[i].owner, owner))
@@ -727,7 +730,7 @@ static void compute_dkim(struct ink_provision *p)
         uint8_t *cur = NULL;
         size_t curlen = 0;
 
-        dns_unreadable(p, a, k->owner, "DKIM key");
+        dns_unreadable(p, a, k->owner, "DKIM key", INK_PROV_WARNING);
         for (j = 0; a != NULL && j < a->nrr && cur == NULL; j++)
             if (a->rr[j].type == INK_DNS_TXT)
                 cur = ink_dns_rr_txt_join(&a->rr[j], &curlen);
@@ -770,7 +773,7 @@ static void compute_mx(struct ink_provision *p)
     if (owner == NULL)
         return;
     a = answer_for(p, owner, INK_DNS_MX);
-    dns_unreadable(p, a, owner, "MX records");
+    dns_unreadable(p, a, owner, "MX records", INK_PROV_WARNING);
     for (j = 0; a != NULL && j < a->nrr; j++) {
         int ours = 0;
         if (a->rr[j].type != INK_DNS_MX || a->rr[j].name == NULL)
@@ -849,7 +852,7 @@ static void compute_dmarc(struct ink_provision *p)
     ink_str_printf(&owner_d, "_dmarc.%s", p->domain);
     as = answer_for(p, ink_str_cstr(&owner_s), INK_DNS_TXT);
     ad = answer_for(p, ink_str_cstr(&owner_d), INK_DNS_TXT);
-    dns_unreadable(p, ad, ink_str_cstr(&owner_d), "DMARC record");
+    dns_unreadable(p, ad, ink_str_cstr(&owner_d), "DMARC record", INK_PROV_ERROR);
     if ((text = dmarc_text(as, &len)) != NULL)
         where = ink_str_cstr(&owner_s);
     else if ((text = dmarc_text(ad, &len)) != NULL)
