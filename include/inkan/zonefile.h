@@ -20,8 +20,8 @@ extern "C" {
 /* Default TTL when neither $TTL nor an explicit TTL is given. */
 #define INK_ZONEFILE_TTL_DEFAULT 3600
 /* Longest logical line (after joining parentheses) accepted: room for a
- * full 65535-byte TXT RDATA written with \DDD escapes. */
-#define INK_ZONEFILE_LINE_MAX 262144
+ * full 65535-byte TXT RDATA written with \DDD escapes, with room to spare. */
+#define INK_ZONEFILE_LINE_MAX 524288
 /* Largest zone file the zone-file backend reads. */
 #define INK_ZONEFILE_FILE_MAX ((size_t)256 << 20)
 

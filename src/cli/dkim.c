@@ -17,11 +17,17 @@
 #include <jansson.h>
 
 #include "cli/cli.h"
+#include "inkan/dkim.h"
 #include "inkan/dkim_key.h"
+#include "inkan/mailhdr.h"
 #include "inkan/dns.h"
 
 /* Largest private-key file read. */
 #define DKIM_CLI_KEYFILE_MAX (1u << 20)
+/* Bytes read from a message per read(2). */
+#define DKIM_CLI_READ_CHUNK (256u * 1024u)
+/* Longest untrusted value (d=, s=, a=) printed on a result line. */
+#define DKIM_CLI_SHOW_MAX 128
 
 /* read_file_all - read a whole (small) file into out; 0, or -1 after
  * printing why */
@@ -330,6 +336,579 @@ done:
     return rc;
 }
 
+/* ---- verify ---- */
+
+static void verify_usage(FILE *fp)
+{
+    fprintf(fp,
+            "usage: inkan dkim verify [--zone FILE | --dns HOST[:PORT]] [--json] [--now TIME]\n"
+            "                         [FILE...]\n\n"
+            "Verify every DKIM-Signature of a message (stdin, or each FILE in turn).\n\n"
+            "  --json            print everything known as JSON: header and body hash\n"
+            "                    results, key type and size, DNSSEC state of the key\n"
+            "  --now TIME        Unix time to check t= and x= against (default: now;\n"
+            "                    0 skips the check)\n" CLI_DNS_HELP
+            "\nOne line per signature: the result (pass, fail, neutral, policy, temperror,\n"
+            "permerror), d=, s=, a= and the reason in parentheses; 'none' for a message\n"
+            "without signatures.  With several FILEs each line starts with 'FILE: '.\n"
+            "Exit 0 when verification ran (whatever the results), 1 operational error,\n"
+            "2 usage.\n");
+}
+
+/* put_show - append an untrusted value for a result line */
+static void put_show(struct ink_str *o, const char *v)
+{
+    ink_str_put_printable(o, v, strlen(v), DKIM_CLI_SHOW_MAX);
+}
+
+/* verify_cb - a key answer arrived: hand it to the verifier */
+static void verify_cb(void *arg, struct ink_dns_answer *a)
+{
+    struct ink_dkim_verify *v = arg;
+
+    ink_dkim_verify_answer(v, a);
+    ink_dns_answer_free(a);
+}
+
+/* verify_submit - send the verifier's new queries to the resolver */
+static int verify_submit(struct ink_resolver *r, struct ink_dkim_verify *v)
+{
+    const char *q;
+
+    while ((q = ink_dkim_verify_next_query(v)) != NULL)
+        if (ink_resolver_submit(r, q, INK_DNS_TXT, verify_cb, v) < 0) {
+            cli_error("dkim verify: cannot send the query for %s", q);
+            return -1;
+        }
+    return 0;
+}
+
+/* result_json - one signature's result as JSON */
+static json_t *result_json(const struct ink_dkim_result *r)
+{
+    const struct ink_dkim_sig *sg = r->sig;
+    json_t *j = json_object(), *h = json_array();
+    struct ink_str c = INK_STR_INIT;
+    size_t i;
+
+    json_object_set_new(j, "result", json_string(ink_dkim_result_name(r->code)));
+    json_object_set_new(j, "reason", json_string(r->reason));
+    json_object_set_new(j, "d", json_string(r->d));
+    json_object_set_new(j, "s", json_string(r->s));
+    json_object_set_new(j, "a", json_string(r->alg));
+    json_object_set_new(j, "field_index", json_integer((json_int_t)r->field_index));
+    json_object_set_new(j, "field_offset", json_integer((json_int_t)r->field_off));
+    if (sg != NULL && sg->ok) {
+        json_object_set_new(j, "i", json_string(sg->i ? sg->i : ""));
+        ink_str_printf(&c, "%s/%s", ink_dkim_canon_name(sg->hcanon), ink_dkim_canon_name(sg->bcanon));
+        json_object_set_new(j, "c", json_string(ink_str_cstr(&c)));
+        for (i = 0; i < sg->nh; i++)
+            json_array_append_new(h, json_string(sg->h[i]));
+        if (sg->has_t)
+            json_object_set_new(j, "t", json_integer((json_int_t)sg->t));
+        if (sg->has_x)
+            json_object_set_new(j, "x", json_integer((json_int_t)sg->x));
+        if (sg->has_l)
+            json_object_set_new(j, "l", json_integer(sg->l > INT64_MAX ? INT64_MAX : (json_int_t)sg->l));
+    }
+    json_object_set_new(j, "h", h);
+    json_object_set_new(j, "header_signature",
+                        json_string(r->header_sig_ok < 0 ? "not-checked"
+                                                         : r->header_sig_ok ? "pass" : "fail"));
+    {
+        json_t *b = json_object();
+        struct ink_str exp = INK_STR_INIT;
+        json_object_set_new(b, "result", json_string(r->body_hash_ok < 0 ? "not-computed"
+                                                     : r->body_hash_ok ? "pass" : "fail"));
+        if (r->body_hash[0])
+            json_object_set_new(b, "computed", json_string(r->body_hash));
+        if (sg != NULL && sg->bh != NULL) {
+            static const char tbl[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+            size_t k;
+            for (k = 0; k < sg->bhlen; k += 3) {
+                uint32_t v = (uint32_t)sg->bh[k] << 16;
+                if (k + 1 < sg->bhlen)
+                    v |= (uint32_t)sg->bh[k + 1] << 8;
+                if (k + 2 < sg->bhlen)
+                    v |= sg->bh[k + 2];
+                ink_str_putc(&exp, tbl[(v >> 18) & 63]);
+                ink_str_putc(&exp, tbl[(v >> 12) & 63]);
+                ink_str_putc(&exp, k + 1 < sg->bhlen ? tbl[(v >> 6) & 63] : '=');
+                ink_str_putc(&exp, k + 2 < sg->bhlen ? tbl[v & 63] : '=');
+            }
+            json_object_set_new(b, "expected", json_string(ink_str_cstr(&exp)));
+        }
+        if (r->body_hash_ok >= 0) {
+            json_object_set_new(b, "hashed_bytes", json_integer((json_int_t)r->body_len));
+            json_object_set_new(b, "body_bytes", json_integer((json_int_t)r->body_total));
+        }
+        json_object_set_new(j, "body_hash", b);
+        ink_str_free(&exp);
+    }
+    json_object_set_new(j, "l_risk", json_boolean(r->l_risk));
+    if (r->key_name[0]) {
+        json_t *k = json_object();
+        json_object_set_new(k, "name", json_string(r->key_name));
+        json_object_set_new(k, "dns_status", json_string(ink_dns_status_name(r->dns_status)));
+        json_object_set_new(k, "dnssec", json_string(ink_dnssec_name(r->dnssec)));
+        if (r->key_type != INK_DKIM_KEY_UNKNOWN || r->key_bits) {
+            json_object_set_new(k, "type", json_string(ink_dkim_keytype_name(r->key_type)));
+            json_object_set_new(k, "bits", json_integer(r->key_bits));
+            json_object_set_new(k, "testing", json_boolean(r->key_flags & INK_DKIM_FLAG_TESTING));
+            json_object_set_new(k, "strict", json_boolean(r->key_flags & INK_DKIM_FLAG_STRICT));
+        }
+        json_object_set_new(j, "key", k);
+    }
+    ink_str_free(&c);
+    return j;
+}
+
+/*
+ * verify_one - verify the message on fd; print its results (prefix
+ * before each line when not NULL) or add them to jout.  0, or -1 after
+ * printing why.
+ */
+static int verify_one(int fd, const char *label, const char *prefix, struct ink_resolver *r,
+                      const struct ink_dkim_verify_opts *vo, json_t *jout, int json)
+{
+    struct ink_dkim_verify *v = ink_dkim_verify_new(vo);
+    uint8_t *buf = malloc(DKIM_CLI_READ_CHUNK);
+    struct ink_str line = INK_STR_INIT;
+    int rc = -1;
+    size_t i;
+
+    if (v == NULL || buf == NULL) {
+        cli_error("dkim verify: out of memory");
+        goto done;
+    }
+    for (;;) {
+        ssize_t n = read(fd, buf, DKIM_CLI_READ_CHUNK);
+        if (n < 0) {
+            if (errno == EINTR)
+                continue;
+            cli_error("dkim verify: %s: %s", label, strerror(errno));
+            goto done;
+        }
+        if (n == 0)
+            break;
+        if (ink_dkim_verify_push(v, buf, (size_t)n) < 0) {
+            cli_error("dkim verify: %s: %s", label, ink_dkim_verify_error(v));
+            goto done;
+        }
+        /* start key lookups as soon as the header is in; poll answers */
+        if (verify_submit(r, v) < 0)
+            goto done;
+        if (ink_resolver_pending(r) > 0)
+            ink_resolver_process(r, 0);
+    }
+    if (ink_dkim_verify_end(v) < 0) {
+        cli_error("dkim verify: %s: %s", label, ink_dkim_verify_error(v));
+        goto done;
+    }
+    if (verify_submit(r, v) < 0)
+        goto done;
+    while (ink_resolver_pending(r) > 0)
+        if (ink_resolver_process(r, -1) < 0) {
+            cli_error("dkim verify: the resolver failed");
+            goto done;
+        }
+    if (!ink_dkim_verify_done(v)) {
+        cli_error("dkim verify: %s: key answers are missing", label);
+        goto done;
+    }
+    if (json) {
+        json_t *m = json_object(), *sigs = json_array();
+        for (i = 0; i < ink_dkim_verify_count(v); i++)
+            json_array_append_new(sigs, result_json(ink_dkim_verify_result(v, i)));
+        if (prefix != NULL)
+            json_object_set_new(m, "file", json_string(label));
+        json_object_set_new(m, "result", json_string(ink_dkim_verify_count(v) ? "signed" : "none"));
+        json_object_set_new(m, "signatures", sigs);
+        json_array_append_new(jout, m);
+    } else if (ink_dkim_verify_count(v) == 0) {
+        printf("%s%snone\n", prefix ? prefix : "", prefix ? ": " : "");
+    } else {
+        for (i = 0; i < ink_dkim_verify_count(v); i++) {
+            const struct ink_dkim_result *res = ink_dkim_verify_result(v, i);
+            ink_str_truncate(&line, 0);
+            if (prefix != NULL)
+                ink_str_printf(&line, "%s: ", prefix);
+            ink_str_printf(&line, "%s d=", ink_dkim_result_name(res->code));
+            put_show(&line, res->d);
+            ink_str_puts(&line, " s=");
+            put_show(&line, res->s);
+            ink_str_puts(&line, " a=");
+            put_show(&line, res->alg);
+            if (res->reason[0]) {
+                ink_str_puts(&line, " (");
+                put_show(&line, res->reason);
+                ink_str_putc(&line, ')');
+            }
+            printf("%s\n", ink_str_cstr(&line));
+        }
+    }
+    rc = 0;
+done:
+    ink_str_free(&line);
+    free(buf);
+    ink_dkim_verify_free(v);
+    return rc;
+}
+
+/* cmd_dkim_verify - inkan dkim verify */
+static int cmd_dkim_verify(int argc, char **argv)
+{
+    static const struct option longopts[] = {
+        {"json", no_argument, NULL, CLI_OPT_JSON},
+        {"now", required_argument, NULL, OPT_TIME},
+        {"help", no_argument, NULL, 'h'},
+        CLI_DNS_LONGOPTS,
+        {NULL, 0, NULL, 0},
+    };
+    struct ink_resolver_opts ropts = {0};
+    struct ink_dkim_verify_opts vo = {0};
+    struct ink_resolver *r = NULL;
+    json_t *jout = NULL;
+    int json = 0, opt, m, rc = INK_EXIT_OK, nfiles, fi;
+    char *end;
+
+    vo.now = (uint64_t)time(NULL);
+    vo.flags = INK_DKIM_VERIFY_LF_TO_CRLF;
+    optind = 1;
+    while ((opt = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+        switch (opt) {
+        case CLI_OPT_JSON:
+            json = 1;
+            break;
+        case OPT_TIME:
+            errno = 0;
+            vo.now = strtoull(optarg, &end, 10);
+            if (errno || end == optarg || *end) {
+                cli_error("dkim verify: --now '%s' is not a Unix time", optarg);
+                return INK_EXIT_USAGE;
+            }
+            break;
+        case 'h':
+            verify_usage(stdout);
+            return INK_EXIT_OK;
+        default:
+            m = cli_dns_option(&ropts, opt, optarg);
+            if (m == 1)
+                break;
+            if (m == 0)
+                verify_usage(stderr);
+            return INK_EXIT_USAGE;
+        }
+    }
+    r = cli_resolver_open(&ropts);
+    if (r == NULL)
+        return INK_EXIT_OPERR;
+    vo.cache = ink_dkim_keycache_new();
+    jout = json_array();
+    nfiles = argc - optind;
+    if (nfiles == 0) {
+        if (verify_one(STDIN_FILENO, "stdin", NULL, r, &vo, jout, json) < 0)
+            rc = INK_EXIT_OPERR;
+    }
+    for (fi = optind; fi < argc; fi++) {
+        int fd = open(argv[fi], O_RDONLY | O_CLOEXEC);
+        if (fd < 0) {
+            cli_error("dkim verify: %s: %s", argv[fi], strerror(errno));
+            rc = INK_EXIT_OPERR;
+            continue;
+        }
+        if (verify_one(fd, argv[fi], nfiles > 1 ? argv[fi] : NULL, r, &vo, jout, json) < 0)
+            rc = INK_EXIT_OPERR;
+        close(fd);
+    }
+    if (json) {
+        char *js = json_dumps(nfiles > 1 ? jout : json_array_get(jout, 0),
+                              JSON_INDENT(2) | JSON_SORT_KEYS);
+        if (js != NULL)
+            printf("%s\n", js);
+        free(js);
+    }
+    json_decref(jout);
+    ink_dkim_keycache_free(vo.cache);
+    ink_resolver_free(r);
+    return rc;
+}
+
+/* ---- sign ---- */
+
+static void sign_usage(FILE *fp)
+{
+    fprintf(fp,
+            "usage: inkan dkim sign --domain D --selector S --key FILE\n"
+            "                       [--algorithm rsa-sha256|ed25519-sha256] [--canon H/B]\n"
+            "                       [--identity I] [--headers LIST] [--oversign LIST]\n"
+            "                       [--expire SECONDS] [--no-timestamp] [--body-length]\n"
+            "                       [--domain D --selector S --key FILE ...] < message\n\n"
+            "Sign the message on stdin and write it, signed, on stdout.  Give\n"
+            "--domain/--selector/--key (and --algorithm, --canon, --identity) once per\n"
+            "signature to sign with several keys in one pass (RSA and Ed25519 side by\n"
+            "side); an option given once applies to every signature.\n\n"
+            "  --algorithm A     rsa-sha256 or ed25519-sha256 (default: from the key)\n"
+            "  --canon H/B       header/body canonicalization (default relaxed/relaxed)\n"
+            "  --identity I      i= (an address in D or a subdomain)\n"
+            "  --headers LIST    fields to sign, colon-separated (default: RFC 6376 5.4.1's\n"
+            "                    list plus Message-ID, MIME fields, List-Unsubscribe-Post)\n"
+            "  --oversign LIST   fields signed once more than present, so none can be\n"
+            "                    added (default From; '' for none)\n"
+            "  --expire SECONDS  add x= that many seconds after t=\n"
+            "  --no-timestamp    leave out t=\n"
+            "  --body-length     add l= (lets anyone append to the body: not advised)\n\n"
+            "Exit 0 signed, 1 error (unreadable key, malformed message), 2 usage.\n");
+}
+
+/* sign_set_opt - record the Nth occurrence of a per-signature option */
+static int sign_set_opt(const char **slot, size_t *count, const char *val, const char *name)
+{
+    if (*count >= INK_DKIM_SIGN_KEYS_MAX) {
+        cli_error("dkim sign: at most %d signatures (too many %s)", INK_DKIM_SIGN_KEYS_MAX, name);
+        return -1;
+    }
+    slot[(*count)++] = val;
+    return 0;
+}
+
+/* parse_canon_opt - "relaxed/simple" style; -1 if bad */
+static int parse_canon_opt(const char *v, enum ink_dkim_canon *h, enum ink_dkim_canon *b)
+{
+    const char *slash = strchr(v, '/');
+    size_t hl = slash ? (size_t)(slash - v) : strlen(v);
+
+    if (hl == 6 && strncmp(v, "simple", 6) == 0)
+        *h = INK_DKIM_CANON_SIMPLE;
+    else if (hl == 7 && strncmp(v, "relaxed", 7) == 0)
+        *h = INK_DKIM_CANON_RELAXED;
+    else
+        return -1;
+    if (slash == NULL) {
+        *b = INK_DKIM_CANON_SIMPLE;
+        return 0;
+    }
+    if (strcmp(slash + 1, "simple") == 0)
+        *b = INK_DKIM_CANON_SIMPLE;
+    else if (strcmp(slash + 1, "relaxed") == 0)
+        *b = INK_DKIM_CANON_RELAXED;
+    else
+        return -1;
+    return 0;
+}
+
+/* cmd_dkim_sign - inkan dkim sign */
+static int cmd_dkim_sign(int argc, char **argv)
+{
+    static const struct option longopts[] = {
+        {"domain", required_argument, NULL, OPT_DOMAIN},
+        {"selector", required_argument, NULL, OPT_SELECTOR},
+        {"key", required_argument, NULL, OPT_KEY},
+        {"algorithm", required_argument, NULL, OPT_ALGORITHM},
+        {"canon", required_argument, NULL, OPT_CANON},
+        {"identity", required_argument, NULL, OPT_IDENTITY},
+        {"headers", required_argument, NULL, OPT_HEADERS},
+        {"oversign", required_argument, NULL, OPT_OVERSIGN},
+        {"expire", required_argument, NULL, OPT_EXPIRE},
+        {"no-timestamp", no_argument, NULL, OPT_NO_LF},
+        {"body-length", no_argument, NULL, OPT_BODY_LENGTH},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
+    };
+    const char *domains[INK_DKIM_SIGN_KEYS_MAX], *sels[INK_DKIM_SIGN_KEYS_MAX];
+    const char *keyfiles[INK_DKIM_SIGN_KEYS_MAX], *algs[INK_DKIM_SIGN_KEYS_MAX];
+    const char *canons[INK_DKIM_SIGN_KEYS_MAX], *idents[INK_DKIM_SIGN_KEYS_MAX];
+    size_t nd = 0, ns = 0, nk = 0, na = 0, nc = 0, ni = 0, nsig, i;
+    const char *headers = NULL, *oversign = NULL;
+    unsigned long long expire = 0;
+    int timestamp = 1, body_length = 0, opt, rc = INK_EXIT_OPERR;
+    struct ink_dkim_privkey *pkeys[INK_DKIM_SIGN_KEYS_MAX] = {0};
+    struct ink_dkim_sign_key sk[INK_DKIM_SIGN_KEYS_MAX];
+    struct ink_dkim_sign *signer = NULL;
+    struct ink_str msg = INK_STR_INIT, out = INK_STR_INIT, err = INK_STR_INIT;
+    uint8_t *buf = NULL;
+    char *end;
+    uint64_t now = (uint64_t)time(NULL);
+
+    optind = 1;
+    while ((opt = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+        int bad = 0;
+        switch (opt) {
+        case OPT_DOMAIN:
+            bad = sign_set_opt(domains, &nd, optarg, "--domain");
+            break;
+        case OPT_SELECTOR:
+            bad = sign_set_opt(sels, &ns, optarg, "--selector");
+            break;
+        case OPT_KEY:
+            bad = sign_set_opt(keyfiles, &nk, optarg, "--key");
+            break;
+        case OPT_ALGORITHM:
+            if (strcmp(optarg, "rsa-sha256") && strcmp(optarg, "ed25519-sha256")) {
+                cli_error("dkim sign: --algorithm must be rsa-sha256 or ed25519-sha256%s",
+                          strcmp(optarg, "rsa-sha1") == 0 ? " (rsa-sha1 is obsolete, RFC 8301)" : "");
+                return INK_EXIT_USAGE;
+            }
+            bad = sign_set_opt(algs, &na, optarg, "--algorithm");
+            break;
+        case OPT_CANON: {
+            enum ink_dkim_canon h, b;
+            if (parse_canon_opt(optarg, &h, &b) < 0) {
+                cli_error("dkim sign: --canon '%s' is not simple|relaxed[/simple|relaxed]", optarg);
+                return INK_EXIT_USAGE;
+            }
+            bad = sign_set_opt(canons, &nc, optarg, "--canon");
+            break;
+        }
+        case OPT_IDENTITY:
+            bad = sign_set_opt(idents, &ni, optarg, "--identity");
+            break;
+        case OPT_HEADERS:
+            headers = optarg;
+            break;
+        case OPT_OVERSIGN:
+            oversign = optarg;
+            break;
+        case OPT_EXPIRE:
+            errno = 0;
+            expire = strtoull(optarg, &end, 10);
+            if (errno || end == optarg || *end || expire == 0 || expire > 100ull * 365 * 86400) {
+                cli_error("dkim sign: --expire '%s' is not a number of seconds", optarg);
+                return INK_EXIT_USAGE;
+            }
+            break;
+        case OPT_NO_LF:
+            timestamp = 0;
+            break;
+        case OPT_BODY_LENGTH:
+            body_length = 1;
+            break;
+        case 'h':
+            sign_usage(stdout);
+            return INK_EXIT_OK;
+        default:
+            sign_usage(stderr);
+            return INK_EXIT_USAGE;
+        }
+        if (bad)
+            return INK_EXIT_USAGE;
+    }
+    if (optind < argc) {
+        cli_error("dkim sign: unexpected argument '%s' (the message is read from stdin)", argv[optind]);
+        return INK_EXIT_USAGE;
+    }
+    nsig = nd > ns ? nd : ns;
+    nsig = nk > nsig ? nk : nsig;
+    if (nd == 0 || ns == 0 || nk == 0) {
+        cli_error("dkim sign: --domain, --selector and --key are required");
+        sign_usage(stderr);
+        return INK_EXIT_USAGE;
+    }
+#define ONE_OR_ALL(n, name)                                                                   \
+    if ((n) > 1 && (n) != nsig) {                                                             \
+        cli_error("dkim sign: %s given %zu times for %zu signatures (give it once or once each)", \
+                  name, (size_t)(n), nsig);                                                    \
+        return INK_EXIT_USAGE;                                                                \
+    }
+    ONE_OR_ALL(nd, "--domain")
+    ONE_OR_ALL(ns, "--selector")
+    ONE_OR_ALL(nk, "--key")
+    ONE_OR_ALL(na, "--algorithm")
+    ONE_OR_ALL(nc, "--canon")
+    ONE_OR_ALL(ni, "--identity")
+#undef ONE_OR_ALL
+    memset(sk, 0, sizeof(sk));
+    for (i = 0; i < nsig; i++) {
+        struct ink_str pem = INK_STR_INIT;
+        const char *kf = keyfiles[nk > 1 ? i : 0];
+        if (i > 0 && nk == 1) {
+            pkeys[i] = NULL;
+        } else {
+            if (read_file_all(kf, DKIM_CLI_KEYFILE_MAX, &pem) < 0)
+                goto done;
+            pkeys[i] = ink_dkim_privkey_parse((const uint8_t *)pem.buf, pem.len, &err);
+            ink_str_free(&pem);
+            if (pkeys[i] == NULL) {
+                cli_error("dkim sign: %s: %s", kf, ink_str_cstr(&err));
+                goto done;
+            }
+        }
+        sk[i].key = pkeys[nk > 1 ? i : 0];
+        sk[i].domain = domains[nd > 1 ? i : 0];
+        sk[i].selector = sels[ns > 1 ? i : 0];
+        sk[i].identity = ni ? idents[ni > 1 ? i : 0] : NULL;
+        sk[i].alg = INK_DKIM_ALG_UNKNOWN;
+        if (na) {
+            const char *a = algs[na > 1 ? i : 0];
+            sk[i].alg = strcmp(a, "ed25519-sha256") == 0 ? INK_DKIM_ALG_ED25519_SHA256
+                                                          : INK_DKIM_ALG_RSA_SHA256;
+        }
+        sk[i].hcanon = sk[i].bcanon = INK_DKIM_CANON_RELAXED;
+        if (nc)
+            parse_canon_opt(canons[nc > 1 ? i : 0], &sk[i].hcanon, &sk[i].bcanon);
+        sk[i].headers = headers;
+        sk[i].oversign = oversign;
+        sk[i].timestamp = timestamp ? now : 0;
+        sk[i].expire = expire ? now + expire : 0;
+        sk[i].body_length = body_length;
+    }
+    signer = ink_dkim_sign_new(sk, nsig, INK_DKIM_SIGN_LF_TO_CRLF, &err);
+    if (signer == NULL) {
+        cli_error("dkim sign: %s", ink_str_cstr(&err));
+        rc = INK_EXIT_USAGE;
+        goto done;
+    }
+    buf = malloc(DKIM_CLI_READ_CHUNK);
+    if (buf == NULL) {
+        cli_error("dkim sign: out of memory");
+        goto done;
+    }
+    /* the message is kept to be written after the signatures */
+    for (;;) {
+        ssize_t n = read(STDIN_FILENO, buf, DKIM_CLI_READ_CHUNK);
+        if (n < 0) {
+            if (errno == EINTR)
+                continue;
+            cli_error("dkim sign: stdin: %s", strerror(errno));
+            goto done;
+        }
+        if (n == 0)
+            break;
+        if (ink_str_append(&msg, buf, (size_t)n) < 0) {
+            cli_error("dkim sign: the message is too large to keep in memory");
+            goto done;
+        }
+        if (ink_dkim_sign_push(signer, buf, (size_t)n) < 0) {
+            cli_error("dkim sign: %s", ink_dkim_sign_error(signer));
+            goto done;
+        }
+    }
+    {
+        /* write the signatures with the message's own line ending */
+        const uint8_t *lf = memchr(msg.buf ? msg.buf : "", '\n', msg.len);
+        const char *eol = (lf != NULL && lf > (const uint8_t *)msg.buf && lf[-1] != '\r') ? "\n" : "\r\n";
+        if (ink_dkim_sign_end(signer, eol, &out) < 0) {
+            cli_error("dkim sign: %s", ink_dkim_sign_error(signer));
+            goto done;
+        }
+    }
+    if (fwrite(out.buf, 1, out.len, stdout) != out.len ||
+        (msg.len && fwrite(msg.buf, 1, msg.len, stdout) != msg.len) || fflush(stdout) != 0) {
+        cli_error("dkim sign: writing stdout: %s", strerror(errno));
+        goto done;
+    }
+    rc = INK_EXIT_OK;
+done:
+    for (i = 0; i < INK_DKIM_SIGN_KEYS_MAX; i++)
+        ink_dkim_privkey_free(pkeys[i]);
+    ink_dkim_sign_free(signer);
+    ink_str_free(&msg);
+    ink_str_free(&out);
+    ink_str_free(&err);
+    free(buf);
+    return rc;
+}
+
 /* ---- testkey ---- */
 
 /* Exit code of testkey when the published key is missing or wrong. */
@@ -578,6 +1157,10 @@ int cmd_dkim(int argc, char **argv)
     }
     if (strcmp(argv[1], "keygen") == 0)
         return cmd_dkim_keygen(argc - 1, argv + 1);
+    if (strcmp(argv[1], "verify") == 0)
+        return cmd_dkim_verify(argc - 1, argv + 1);
+    if (strcmp(argv[1], "sign") == 0)
+        return cmd_dkim_sign(argc - 1, argv + 1);
     if (strcmp(argv[1], "testkey") == 0)
         return cmd_dkim_testkey(argc - 1, argv + 1);
     cli_error("dkim: unknown subcommand '%s' (see 'inkan dkim --help')", argv[1]);

@@ -176,13 +176,11 @@ static int open_store(struct dctx *c)
     return c->store ? 0 : -1;
 }
 
-/* dctx_free - release what the context holds */
-static void dctx_free(struct dctx *c)
+/* auth_cache_clear - forget the name servers found (they may change) */
+static void auth_cache_clear(struct dctx *c)
 {
     size_t i, j;
 
-    ink_store_free(c->store);
-    ink_resolver_free(c->rec);
     for (i = 0; i < c->nzones; i++) {
         free(c->zones[i].apex);
         free(c->zones[i].name);
@@ -190,6 +188,17 @@ static void dctx_free(struct dctx *c)
         for (j = 0; j < c->zones[i].nserv; j++)
             free(c->zones[i].serv[j]);
     }
+    c->nzones = 0;
+}
+
+/* dctx_free - release what the context holds */
+static void dctx_free(struct dctx *c)
+{
+    size_t i;
+
+    ink_store_free(c->store);
+    ink_resolver_free(c->rec);
+    auth_cache_clear(c);
     for (i = 0; i < c->nres; i++) {
         free(c->res[i].server);
         ink_resolver_free(c->res[i].r);
@@ -334,12 +343,17 @@ static struct auth_zone *find_auth(struct dctx *c, const char *name)
         if (a == NULL)
             break;
         if (a->status == INK_DNS_SERVFAIL || a->status == INK_DNS_TIMEOUT) {
-            struct ink_str why = INK_STR_INIT;
-            ink_str_printf(&why, "cannot find the name servers of %s: NS query for %s: %s", name,
-                           n, ink_dns_status_name(a->status));
-            z->why = ink_str_steal(&why);
+            /* a name that is a CNAME into a zone that fails answers NS
+             * with the target's failure: it is not an apex, look higher,
+             * but keep the first failure as the reason if nothing is found */
+            if (z->why == NULL) {
+                struct ink_str why = INK_STR_INIT;
+                ink_str_printf(&why, "cannot find the name servers of %s: NS query for %s: %s",
+                               name, n, ink_dns_status_name(a->status));
+                z->why = ink_str_steal(&why);
+            }
             ink_dns_answer_free(a);
-            return z;
+            continue;
         }
         for (i = 0; i < a->nrr && z->nserv < AUTH_SERVERS_MAX; i++) {
             static const uint16_t types[] = {INK_DNS_A, INK_DNS_AAAA};
@@ -370,6 +384,8 @@ static struct auth_zone *find_auth(struct dctx *c, const char *name)
         ink_dns_answer_free(a);
         if (found) {
             z->apex = ink_memdup_cstr(n, strlen(n));
+            free(z->why);
+            z->why = NULL;
             if (z->nserv == 0) {
                 struct ink_str why = INK_STR_INIT;
                 ink_str_printf(&why, "the name servers of %s have no address", n);
@@ -378,7 +394,7 @@ static struct auth_zone *find_auth(struct dctx *c, const char *name)
             return z;
         }
     }
-    {
+    if (z->why == NULL) {
         struct ink_str why = INK_STR_INIT;
         ink_str_printf(&why, "no name server found for %s (no NS record at or above it)", name);
         z->why = ink_str_steal(&why);
@@ -422,7 +438,8 @@ static struct ink_dns_answer *ask_auth(struct dctx *c, const char *owner, uint16
 
     if (c->dns.zone_file != NULL)
         return ink_resolve_sync(c->rec, owner, type);
-    z = find_auth(c, owner);
+    /* a name meant to hold a CNAME cannot be a zone apex: start above it */
+    z = find_auth(c, type == INK_DNS_CNAME && parent_name(owner) ? parent_name(owner) : owner);
     if (z->nserv == 0) {
         a = ink_dns_answer_new(owner, type, INK_DNS_SERVFAIL);
         if (a != NULL)
@@ -1139,6 +1156,7 @@ static int domain_watch(struct dctx *c, int argc, char **argv)
         }
         ink_store_names_free(names, n);
         ink_str_free(&err);
+        auth_cache_clear(c);
         if (once)
             break;
         now = cli_clock_now();

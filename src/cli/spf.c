@@ -20,6 +20,7 @@
 #include <jansson.h>
 
 #include "cli/cli.h"
+#include "inkan/dnscache.h"
 #include "inkan/spf.h"
 
 /* Evaluations in flight at once in --batch mode, by default and at most. */
@@ -115,6 +116,8 @@ struct spf_run {
     const char *receiver;
     int json;
     int verbose;
+    int tree;        /* keep the tree of records visited (not in text batches) */
+    int cached;      /* resolver is the cache layer (inkan/dnscache.h) */
     int64_t now;
     size_t active;   /* jobs whose result is not known yet */
     struct spf_job **done_list; /* jobs done but not yet collected */
@@ -250,7 +253,7 @@ static struct spf_job *job_new(struct spf_run *run, const char *ip, const char *
     p.helo = helo;
     p.receiver = run->receiver;
     p.now = run->now;
-    p.flags = run->json || run->verbose ? INK_SPF_EF_TREE : 0;
+    p.flags = run->tree ? INK_SPF_EF_TREE : 0;
     j->ev = ink_spf_new(&p);
     if (j->ev == NULL) {
         job_free(j);
@@ -358,6 +361,14 @@ static json_t *job_json(const struct spf_job *j)
     } else {
         json_object_set_new(o, "decided_by", json_null());
     }
+    if (ink_spf_matched_term(j->ev) != NULL) {
+        json_t *d = json_object();
+        json_object_set_new(d, "term", jstr(ink_spf_matched_term(j->ev)));
+        json_object_set_new(d, "domain", jstr(ink_spf_matched_domain(j->ev)));
+        json_object_set_new(o, "matched", d);
+    } else {
+        json_object_set_new(o, "matched", json_null());
+    }
     json_object_set_new(o, "identity", json_string(j->mail_from[0] ? "mailfrom" : "helo"));
     json_object_set_new(o, "domain", jstr(ink_spf_domain(j->ev)));
     json_object_set_new(o, "sender", jstr(ink_spf_sender(j->ev)));
@@ -422,7 +433,15 @@ static void print_text(FILE *fp, const struct spf_job *j, int verbose)
     } else {
         fprintf(fp, "decided by: no term\n");
     }
-    fprintf(fp, "reason: %s\n", printable(&buf, ink_spf_reason(j->ev)));
+    if (ink_spf_matched_term(j->ev) != NULL &&
+        (term == NULL || strcmp(ink_spf_matched_term(j->ev), term) != 0)) {
+        fprintf(fp, "matched: %s", printable(&buf, ink_spf_matched_term(j->ev)));
+        fprintf(fp, " in the record of %s\n", printable(&buf, ink_spf_matched_domain(j->ev)));
+    }
+    /* When a term decided, the lines above say it all; otherwise (no
+     * record, default neutral, an error) the reason is the news. */
+    if (term == NULL || res == INK_SPF_PERMERROR || res == INK_SPF_TEMPERROR)
+        fprintf(fp, "reason: %s\n", printable(&buf, ink_spf_reason(j->ev)));
     fprintf(fp, "checked: %s identity", j->mail_from[0] ? "MAIL FROM" : "HELO");
     fprintf(fp, " %s", printable(&buf, ink_spf_sender(j->ev)));
     fprintf(fp, " (domain %s)", printable(&buf, ink_spf_domain(j->ev)));
@@ -759,6 +778,12 @@ static int spf_batch(struct spf_run *run, const char *path, size_t parallel, int
                         st.count[i]);
         if (st.bad_lines)
             fprintf(stderr, "  malformed lines: %zu\n", st.bad_lines);
+        if (run->cached) {
+            struct ink_dnscache_stats cs;
+            ink_resolver_cache_stats(run->resolver, &cs);
+            fprintf(stderr, "dns cache: %zu answered from memory, %zu joined a query in flight, "
+                            "%zu sent to the server\n", cs.hits, cs.joined, cs.misses);
+        }
     }
     if (rc == INK_EXIT_OK && st.bad_lines > 0)
         rc = INK_EXIT_OPERR;
@@ -905,6 +930,7 @@ int cmd_spf(int argc, char **argv)
             return INK_EXIT_USAGE;
     }
     run.now = (int64_t)time(NULL);
+    run.tree = run.json || batch == NULL;
     /* Room to list every job that can finish between two collections. */
     run.done_cap = batch != NULL ? parallel : 1;
     run.done_list = calloc(run.done_cap, sizeof(*run.done_list));
@@ -916,6 +942,19 @@ int cmd_spf(int argc, char **argv)
     if (run.resolver == NULL) {
         free(run.done_list);
         return INK_EXIT_OPERR;
+    }
+    /* A DNS server's answers are kept in-process for their TTL, and one
+     * query serves every evaluation asking the same name at once (a zone
+     * file is in memory already).  --no-cache in the DNS options (where a
+     * command has it) means every question must reach the server. */
+    if (dns.zone_file == NULL && !dns.no_cache) {
+        run.resolver = ink_resolver_cache_new(run.resolver, 0);
+        run.cached = 1;
+        if (run.resolver == NULL) {
+            cli_error("spf: out of memory");
+            free(run.done_list);
+            return INK_EXIT_OPERR;
+        }
     }
     if (batch != NULL)
         rc = spf_batch(&run, batch, parallel, stats);

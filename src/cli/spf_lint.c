@@ -18,8 +18,8 @@
 #include "inkan/spf_lint.h"
 #include "inkan/str.h"
 
-/* Longest record text printed in full in the text output's tree. */
-#define LINT_TREE_RECORD_MAX 120
+/* Longest record shown with a caret under the term a finding is about. */
+#define LINT_CARET_RECORD_MAX 160
 /* Exit status with --fail-on when a finding at that severity exists. */
 #define LINT_EXIT_FINDINGS 3
 
@@ -213,6 +213,33 @@ static void print_tree(const struct ink_spf_lint_node *n, int depth)
         print_tree(&n->child[i], depth + 1);
 }
 
+/* show_caret - point at the term under the record: only for the root's
+ * own record, when it is short and printed byte for byte */
+static int show_caret(const struct ink_spf_lint *l, const char *printed,
+                      const struct ink_spf_lint_finding *f)
+{
+    const char *raw = ink_spf_lint_record(l), *dom = ink_spf_lint_domain(l);
+
+    if (raw == NULL || printed == NULL || strcmp(raw, printed) != 0 ||
+        strlen(raw) > LINT_CARET_RECORD_MAX || (size_t)f->offset > strlen(raw))
+        return 0;
+    return dom != NULL ? strcmp(f->domain, dom) == 0 : strcmp(f->domain, "(record)") == 0;
+}
+
+/* print_caret - the record, and ^~~ under [off, off+len) */
+static void print_caret(const char *rec, size_t off, size_t len)
+{
+    size_t i;
+
+    printf("        %s\n        ", rec);
+    for (i = 0; i < off; i++)
+        putchar(' ');
+    putchar('^');
+    for (i = 1; i < len && off + i < strlen(rec); i++)
+        putchar('~');
+    putchar('\n');
+}
+
 /* print_text - findings, counts, tree and the record to publish */
 static void print_text(const struct ink_spf_lint *l)
 {
@@ -230,6 +257,8 @@ static void print_text(const struct ink_spf_lint *l)
         printf("%-7s %s: %s\n", ink_spf_lint_severity_name(f->severity), f->code, f->message);
         if (f->offset >= 0)
             printf("        at column %ld of %s's record\n", f->offset + 1, f->domain);
+        if (f->offset >= 0 && show_caret(l, rec, f))
+            print_caret(rec, (size_t)f->offset, f->length);
         if (fix != NULL)
             printf("        fix: %s\n", fix);
         if (f->zone != NULL)

@@ -739,18 +739,14 @@ static int expand_target(struct ink_spf *ev, const struct ink_spf_term *t, enum 
  * limit is passed (the evaluation is then a permerror) */
 static int count_lookup(struct ink_spf *ev, const struct ink_spf_term *t)
 {
-    char n[16];
-    size_t len = 0;
-    unsigned v = ev->lim.dns_lookups;
+    struct ink_str n = INK_STR_INIT;
 
     if (++ev->lookups <= ev->lim.dns_lookups)
         return 1;
-    do {
-        memmove(n + 1, n, len++);
-        n[0] = (char)('0' + v % 10);
-        v /= 10;
-    } while (v != 0 && len < sizeof(n) - 1);
-    fail_eval(ev, INK_SPF_PERMERROR, t, "more than %s DNS-querying terms (in %s)", n, len);
+    ink_str_printf(&n, "%u", ev->lim.dns_lookups);
+    fail_eval(ev, INK_SPF_PERMERROR, t, "more than %s DNS-querying terms (in %s)",
+              ink_str_cstr(&n), n.len);
+    ink_str_free(&n);
     return 0;
 }
 
@@ -838,20 +834,10 @@ static void on_record(struct ink_spf *ev, const struct ink_dns_answer *a)
     }
     if (ink_spf_record_nerrors(rec) > 0) {
         const struct ink_spf_diag *d = ink_spf_record_error(rec, 0);
-        char col[24];
-        size_t cl = 0;
-        size_t v = d->off + 1;
-        char tmp[24];
-        do {
-            tmp[cl++] = (char)('0' + v % 10);
-            v /= 10;
-        } while (v != 0);
-        for (size_t i = 0; i < cl; i++)
-            col[i] = tmp[cl - 1 - i];
         if (ev->reason.len == 0) {
-            set_reason(ev, "syntax error in the SPF record of %s at column %s: ", f->domain,
-                       strlen(f->domain), col, cl);
-            ink_str_puts(&ev->reason, d->reason);
+            ink_str_puts(&ev->reason, "syntax error in the SPF record of ");
+            ink_str_put_printable(&ev->reason, f->domain, strlen(f->domain), 256);
+            ink_str_printf(&ev->reason, " at column %zu: %s", d->off + 1, d->reason);
             if (d->len > 0) {
                 ink_str_puts(&ev->reason, " ('");
                 ink_str_put_printable(&ev->reason, ink_spf_record_text(rec, NULL) + d->off,

@@ -240,7 +240,10 @@ static int check_domain_spec(struct ink_spf_record *r, struct ink_spf_term *t, s
         add_diag(r, INK_SPF_E_DOMAIN, off, 0, "empty domain-spec");
         return -1;
     }
-    if (spf_macro_check_domain(p, len, &fl, &ends_macro, &err) < 0) {
+    /* Fast path: no '%' means no macro, and parse_term has already checked
+     * that every byte is visible ASCII (a macro-literal). */
+    if (memchr(p, '%', len) != NULL &&
+        spf_macro_check_domain(p, len, &fl, &ends_macro, &err) < 0) {
         add_diag(r, INK_SPF_E_MACRO, off + err.off, err.len, err.reason);
         return -1;
     }

@@ -77,12 +77,14 @@ void dnswire_name(struct dnswire *c, char out[INK_DNS_NAME_MAX + 1])
         uint8_t l;
         if (pos >= c->len) {
             fail(c, "name runs past the end of the packet");
+            out[0] = '\0';
             return;
         }
         l = c->buf[pos];
         if ((l & DNSWIRE_POINTER_BITS) == DNSWIRE_POINTER_BITS) {
             if (pos + 1 >= c->len) {
                 fail(c, "compression pointer runs past the end of the packet");
+                out[0] = '\0';
                 return;
             }
             if (!jumped)
@@ -90,6 +92,7 @@ void dnswire_name(struct dnswire *c, char out[INK_DNS_NAME_MAX + 1])
             jumped = 1;
             if (++jumps > DNSWIRE_POINTER_MAX) {
                 fail(c, "compression pointer loop");
+                out[0] = '\0';
                 return;
             }
             pos = ((size_t)(l & ~DNSWIRE_POINTER_BITS) << 8) | c->buf[pos + 1];
@@ -97,6 +100,7 @@ void dnswire_name(struct dnswire *c, char out[INK_DNS_NAME_MAX + 1])
         }
         if ((l & DNSWIRE_POINTER_BITS) != 0) {
             fail(c, "unknown label type");
+            out[0] = '\0';
             return;
         }
         pos++;
@@ -104,10 +108,12 @@ void dnswire_name(struct dnswire *c, char out[INK_DNS_NAME_MAX + 1])
             break;
         if (c->len - pos < l) {
             fail(c, "label runs past the end of the packet");
+            out[0] = '\0';
             return;
         }
         if (o + (o > 0) + l > INK_DNS_NAME_MAX) {
             fail(c, "name longer than 253 bytes");
+            out[0] = '\0';
             return;
         }
         if (o > 0)
@@ -116,6 +122,7 @@ void dnswire_name(struct dnswire *c, char out[INK_DNS_NAME_MAX + 1])
             uint8_t ch = c->buf[pos + i];
             if (ch == '.' || ch == '\0') {
                 fail(c, "name with a dot or NUL inside a label");
+                out[0] = '\0';
                 return;
             }
             out[o++] = (char)(ch >= 'A' && ch <= 'Z' ? ch + ('a' - 'A') : ch);
@@ -196,7 +203,7 @@ static void read_rr(struct dnswire *c, int section, struct ink_dns_answer *a,
     klass = get_u16(c);
     ttl = get_u32(c);
     rdlen = get_u16(c);
-    if (!need(c, rdlen))
+    if (c->err != NULL || !need(c, rdlen))
         return;
     end = c->off + rdlen;
     if (klass != DNSWIRE_CLASS_IN) {
@@ -240,7 +247,9 @@ static void read_rr(struct dnswire *c, int section, struct ink_dns_answer *a,
             dnswire_name(c, rname);
             c->off += 20; /* five 32-bit numbers */
         }
-        if (c->err == NULL && c->off != end) {
+        if (c->err != NULL)
+            return;
+        if (c->off != end) {
             fail(c, "record data of the wrong length");
             return;
         }
@@ -249,7 +258,9 @@ static void read_rr(struct dnswire *c, int section, struct ink_dns_answer *a,
     case INK_DNS_MX:
         pref = get_u16(c);
         dnswire_name(c, target);
-        if (c->err == NULL && c->off != end) {
+        if (c->err != NULL)
+            return;
+        if (c->off != end) {
             fail(c, "MX record data of the wrong length");
             return;
         }

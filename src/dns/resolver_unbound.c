@@ -25,6 +25,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <time.h>
+#include <unistd.h>
 #include <unbound.h>
 
 #include "dns/dnswire.h"
@@ -627,6 +628,11 @@ struct ink_resolver *ink_resolver_unbound_new_ta(const char *server, int timeout
         goto fail;
     }
     if (trust_anchor != NULL) {
+        /* libunbound only reads the file at the first query: check now */
+        if (access(trust_anchor, R_OK) != 0) {
+            ink_str_printf(err, "%s: %s", trust_anchor, strerror(errno));
+            goto fail;
+        }
         if ((rc = ub_ctx_add_ta_file(u->ctx, trust_anchor)) != 0) {
             ink_str_printf(err, "%s: %s", trust_anchor, ub_strerror(rc));
             goto fail;

@@ -78,6 +78,41 @@ EOF
 expect_exit 4 "$INKAN" provision example.com --profile "$T/mx.yaml" --zone "$T/example.com.zone" --out "$T/d"
 expect_out_contains "--subdomain" "$INKAN" provision example.com --profile "$T/mx.yaml" --zone "$T/example.com.zone" --out "$T/d"
 
+# a merge that passes 10 lookups: said, with the smallest fix (SPF lint
+# walks the include tree: mx 1 + a 1 + big 6 + small 2 + platform 3 = 13)
+cat >"$T/deep.zone" <<'EOF'
+$ORIGIN example.com.
+$TTL 300
+@ IN SOA ns1 hostmaster 1 3600 600 86400 60
+@ IN NS ns1
+ns1 IN A 192.0.2.53
+@ IN TXT "v=spf1 mx a include:big.example.org include:small.example.org ~all"
+@ IN MX 10 mail
+mail IN A 192.0.2.25
+$ORIGIN example.org.
+big IN TXT "v=spf1 include:b1.example.org include:b2.example.org include:b3.example.org include:b4.example.org -all"
+b1 IN TXT "v=spf1 ip4:192.0.2.1 -all"
+b2 IN TXT "v=spf1 ip4:192.0.2.2 -all"
+b3 IN TXT "v=spf1 ip4:192.0.2.3 -all"
+b4 IN TXT "v=spf1 a:x.example.org -all"
+x IN A 192.0.2.9
+small IN TXT "v=spf1 include:s1.example.org -all"
+s1 IN TXT "v=spf1 ip4:198.51.100.1 -all"
+$ORIGIN example.net.
+_spf.mail IN TXT "v=spf1 include:p1.example.net include:p2.example.net -all"
+p1 IN TXT "v=spf1 ip4:203.0.113.1 -all"
+p2 IN TXT "v=spf1 ip4:203.0.113.2 -all"
+EOF
+expect_exit 4 "$INKAN" provision example.com --profile "$P/include-bounce.yaml" --zone "$T/deep.zone" --out "$T/deep1"
+expect_out_contains "needs 13 DNS lookups, over the limit of 10" "$INKAN" provision example.com \
+    --profile "$P/include-bounce.yaml" --zone "$T/deep.zone" --out "$T/deep2"
+expect_out_contains "--subdomain NAME" cat "$T/deep2/CHECKLIST.txt"
+expect_out_contains "replace include:big.example.org (6 lookups)" cat "$T/deep2/CHECKLIST.txt"
+expect_out_contains '"code": "spf-too-many-lookups"' cat "$T/deep2/records.json"
+# on a sending subdomain the platform's record stands alone: within the limit
+expect_exit 0 "$INKAN" provision example.com --profile "$P/include-bounce.yaml" --subdomain mail \
+    --zone "$T/deep.zone" --out "$T/deep3"
+
 # --- bad input -------------------------------------------------------------
 printf 'profile: 1\nname: x\nspf:\n  inclde: a.example.net\n' >"$T/bad.yaml"
 expect_exit 1 "$INKAN" provision example.com --profile "$T/bad.yaml" --zone "$T/example.com.zone" --out "$T/e"

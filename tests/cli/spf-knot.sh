@@ -5,12 +5,15 @@
 # deciding term and lookup counts as `inkan spf --zone` on the same zone
 # file, for every test of the suite.
 #
-# tests/tools/suite2zone.py writes one root zone per scenario.  What a zone
-# file cannot hold is skipped, and listed in the output as "# skip": the
-# suite's TIMEOUT entries (a query that never gets an answer) and a TXT
-# record of zero strings (null.example.com).  A test is skipped only if its
-# --zone evaluation actually asked such a (name, type); every other test of
-# the scenario is compared.
+# tests/tools/suite2zone.py writes one root zone per scenario.  What a real
+# server cannot reproduce is skipped, and listed in the output as "# skip"
+# with the reason: the suite's TIMEOUT entries (a query that never gets an
+# answer), a TXT record of zero strings (null.example.com), an RRset with
+# the same record twice (multispf1: a server merges them, as the suite's
+# comment says) and more PTR records than SPF's 10-name limit (ptr-limit:
+# the server's order decides, as the suite's comment says).  A test is
+# skipped only if its --zone evaluation actually asked such a (name, type);
+# every other test of the scenario is compared.
 set -u
 . "$INKAN_SRC/tests/cli/lib.sh"
 . "$INKAN_SRC/tests/lib/knot.sh"
@@ -36,6 +39,7 @@ FIELDS='[.result, .explanation, .decided_by, .dns_lookups, .void_lookups] | tojs
 
 compared=0
 skipped=0
+suite_ok=0
 cur=-1
 while IFS=$'\t' read -r scen id host mailfrom helo want; do
     if [ "$scen" != "$cur" ]; then
@@ -55,15 +59,14 @@ while IFS=$'\t' read -r scen id host mailfrom helo want; do
     fi
     # Did this evaluation ask a query the zone file cannot serve as the suite means?
     hit=$(printf '%s' "$zone_json" | jq -r '.queries[] | "\(.name) \(.type)"' |
-        while read -r qn qt; do
-            if grep -qixF -e "$qn $qt" -e "$qn *" "$T/suite/s$scen.unservable"; then
-                echo "$qn $qt"
-                break
-            fi
-        done)
+        awk 'NR == FNR { why[tolower($1) " " $2] = substr($0, length($1 $2) + 3); next }
+             { k = tolower($1) " " $2; s = tolower($1) " *"
+               if (k in why) { print $1 " " $2 ": " why[k]; exit }
+               if (s in why) { print $1 " " $2 ": " why[s]; exit } }' \
+            "$T/suite/s$scen.unservable" -)
     if [ -n "$hit" ]; then
         skipped=$((skipped + 1))
-        echo "# skip $id: it queries $hit, a TIMEOUT (or zero-string TXT) entry a zone file cannot hold"
+        echo "# skip $id: it queries $hit"
         continue
     fi
     dns_json=$(timeout 120 "$INKAN" spf --dns "127.0.0.1:$KNOT_PORT" --timeout 3 --json --ip "$host" \
@@ -76,6 +79,8 @@ while IFS=$'\t' read -r scen id host mailfrom helo want; do
     a=$(printf '%s' "$zone_json" | jq -c "$FIELDS")
     b=$(printf '%s' "$dns_json" | jq -c "$FIELDS")
     compared=$((compared + 1))
+    r=$(printf '%s' "$dns_json" | jq -r .result)
+    case ",$want," in *",$r,"*) suite_ok=$((suite_ok + 1)) ;; esac
     if [ "$a" = "$b" ]; then
         _ok "$id: --dns = --zone: $a (suite: $want)"
     else
@@ -84,8 +89,10 @@ while IFS=$'\t' read -r scen id host mailfrom helo want; do
 done <"$T/suite/tests.tsv"
 
 total=$(wc -l <"$T/suite/tests.tsv")
-echo "# $compared of $total tests compared, $skipped skipped (TIMEOUT / zero-string TXT)"
+# Information only (conformance is tests/unit's job, on the in-memory zone):
+echo "# $suite_ok of $compared compared tests give a result the suite accepts"
+echo "# $compared of $total tests compared, $skipped skipped (see the '# skip' lines)"
 check "every test was compared or skipped for a stated reason" test $((compared + skipped)) = "$total"
-check "most tests were compared (skips are only the TIMEOUT ones)" test "$skipped" -le 15
+check "at most 15 tests skipped (TIMEOUT and the two live-DNS cases)" test "$skipped" -le 15
 knot_stop
 finish

@@ -8,6 +8,8 @@ set -u
 EX=$INKAN_SRC/examples/example.zone
 T=$TMPDIR_TEST
 spf() { "$INKAN" spf "$@"; }
+# jqc FILTER FILE - the JSON in FILE satisfies FILTER
+jqc() { jq -e "$@" >/dev/null; }
 
 # A crafted zone with one domain per result word.
 cat >"$T/results.zone" <<'Z'
@@ -99,20 +101,20 @@ expect_first_line fail spf --zone "$EX" --ip 192.0.2.7 --mail-from '' --helo mta
 # ---- --json ----
 J=$T/out.json
 spf --zone "$EX" --json --ip 203.0.113.200 --mail-from alice@example.com --helo unknown.example.org >"$J"
-check "json: valid, result fail" jq -e '.result == "fail"' "$J"
-check "json: explanation" jq -e '.explanation | startswith("203.0.113.200 is not one of example.com")' "$J"
-check "json: deciding term and its domain" jq -e '.decided_by.term == "-all" and .decided_by.domain == "example.com"' "$J"
-check "json: domain and sender" jq -e '.domain == "example.com" and .sender == "alice@example.com" and .identity == "mailfrom"' "$J"
-check "json: lookups counted (mx + include + include)" jq -e '.dns_lookups == 3 and .dns_lookup_limit == 10' "$J"
-check "json: void lookups" jq -e '.void_lookups == 0 and .void_lookup_limit == 2' "$J"
-check "json: tree root is example.com's record" jq -e '.tree.domain == "example.com" and (.tree.record | startswith("v=spf1 mx"))' "$J"
+check "json: valid, result fail" jqc '.result == "fail"' "$J"
+check "json: explanation" jqc '.explanation | startswith("203.0.113.200 is not one of example.com")' "$J"
+check "json: deciding term and its domain" jqc '.decided_by.term == "-all" and .decided_by.domain == "example.com"' "$J"
+check "json: domain and sender" jqc '.domain == "example.com" and .sender == "alice@example.com" and .identity == "mailfrom"' "$J"
+check "json: lookups counted (mx + include + include)" jqc '.dns_lookups == 3 and .dns_lookup_limit == 10' "$J"
+check "json: void lookups" jqc '.void_lookups == 0 and .void_lookup_limit == 2' "$J"
+check "json: tree root is example.com's record" jqc '.tree.domain == "example.com" and (.tree.record | startswith("v=spf1 mx"))' "$J"
 check "json: tree has the include and the nested include" \
-    jq -e '.tree.children[0].domain == "_spf.example.net" and .tree.children[0].via == "include" and .tree.children[0].children[0].domain == "_spf-eu.example.net"' "$J"
-check "json: queries listed" jq -e '[.queries[] | select(.name == "example.com" and .type == "TXT")] | length == 1' "$J"
+    jqc '.tree.children[0].domain == "_spf.example.net" and .tree.children[0].via == "include" and .tree.children[0].children[0].domain == "_spf-eu.example.net"' "$J"
+check "json: queries listed" jqc '[.queries[] | select(.name == "example.com" and .type == "TXT")] | length == 1' "$J"
 spf --zone "$T/results.zone" --json --ip 192.0.2.7 --mail-from someone@voids.test.example --helo h.example.org >"$J"
-check "json: void lookups over the limit" jq -e '.result == "permerror" and .void_lookups >= 2' "$J"
+check "json: void lookups over the limit" jqc '.result == "permerror" and .void_lookups >= 2' "$J"
 spf --zone "$EX" --json --ip 192.0.2.130 --mail-from '' --helo gw1.example.com >"$J"
-check "json: HELO identity" jq -e '.identity == "helo" and .sender == "postmaster@gw1.example.com" and .result == "pass"' "$J"
+check "json: HELO identity" jqc '.identity == "helo" and .sender == "postmaster@gw1.example.com" and .result == "pass"' "$J"
 
 # ---- --batch ----
 cat >"$T/batch.txt" <<'B'

@@ -8,10 +8,15 @@ Usage: suite2zone.py SUITE.yml OUTDIR
 Writes, for scenario N (0-based, in file order):
   OUTDIR/sN.zone        a root zone (".") holding every name of the scenario,
                         so one authoritative server answers all its queries
-  OUTDIR/sN.unservable  "NAME TYPE" lines (TYPE "*" = every type) for the
-                        scenario's TIMEOUT entries and records a zone file
-                        cannot hold (a TXT record of zero strings); a test
-                        that queries one of them is skipped by the caller
+  OUTDIR/sN.unservable  "NAME TYPE REASON" lines (TYPE "*" = every type)
+                        for what a zone file on a real server cannot
+                        reproduce: the scenario's TIMEOUT entries, a TXT
+                        record of zero strings, an RRset holding the same
+                        record twice (a server merges them into one), and a
+                        PTR RRset longer than SPF's 10-name limit (which 10
+                        are used depends on the order a server returns them
+                        in); a test that queries one of them is skipped by
+                        the caller
 and OUTDIR/tests.tsv with one line per test:
   scenario<TAB>id<TAB>host<TAB>mailfrom<TAB>helo<TAB>results
 where results is the expected result words joined by ",".
@@ -27,6 +32,8 @@ import sys
 import yaml
 
 ROOT_NS = "ns.inkan-suite-root."
+# RFC 7208 4.6.4: PTR names looked at; past this, the answer's order matters.
+PTR_NAMES_MAX = 10
 TXT_CHUNK = 255  # RFC 1035 character-string limit
 
 
@@ -116,9 +123,9 @@ def scenario_zone(zonedata):
             if answered:
                 for t in ("A", "AAAA", "MX", "TXT", "SPF", "PTR", "CNAME"):
                     if t not in answered:
-                        unservable.append((plain(name), t))
+                        unservable.append((plain(name), t, "TIMEOUT"))
             else:
-                unservable.append((plain(name), "*"))
+                unservable.append((plain(name), "*", "TIMEOUT"))
         recs = [e for e in before_timeout if isinstance(e, dict)]
         has_txt = any("TXT" in e for e in recs)
         for e in recs:
@@ -130,14 +137,23 @@ def scenario_zone(zonedata):
                     types = [rtype] + (["TXT"] if rtype == "SPF" and not has_txt else [])
                     for t in types:
                         if rd is None:
-                            unservable.append((plain(name), t))
+                            unservable.append((plain(name), t, "a TXT record of zero strings"))
                         else:
-                            lines.append("%s IN %s %s" % (owner, t, rd))
+                            rr = "%s IN %s %s" % (owner, t, rd)
+                            if rr in lines:
+                                unservable.append((plain(name), t,
+                                                   "the same record twice (a server keeps one)"))
+                            lines.append(rr)
                 elif rtype == "MX":
                     pref, exch = value
                     lines.append("%s IN MX %d %s" % (owner, int(pref), absname(exch)))
                 elif rtype in ("PTR", "CNAME"):
                     lines.append("%s IN %s %s" % (owner, rtype, absname(value)))
+                    nptr = sum(1 for r in recs if "PTR" in r)
+                    if rtype == "PTR" and nptr > PTR_NAMES_MAX:
+                        unservable.append((plain(name), "PTR",
+                                           "%d PTR records: which %d are used depends on the "
+                                           "order a server returns them in" % (nptr, PTR_NAMES_MAX)))
                 elif rtype in ("A", "AAAA"):
                     lines.append("%s IN %s %s" % (owner, rtype, value))
                 else:
@@ -167,8 +183,11 @@ def main():
                 z.write("; scenario %d: %s\n" % (n, doc.get("description", "")))
                 z.write("\n".join(lines) + "\n")
             with open(os.path.join(outdir, "s%d.unservable" % n), "w") as u:
-                for name, t in unservable:
-                    u.write("%s %s\n" % (name, t))
+                seen = set()
+                for name, t, why in unservable:
+                    if (name, t) not in seen:
+                        seen.add((name, t))
+                        u.write("%s %s %s\n" % (name, t, why))
             for tid, t in doc["tests"].items():
                 res = t["result"]
                 res = res if isinstance(res, list) else [res]

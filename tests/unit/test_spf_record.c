@@ -176,6 +176,34 @@ static void test_valid_edge_cases(void **state)
     assert_false(ink_spf_record_is_spf((const uint8_t *)" v=spf1", 7));
 }
 
+/* record selection among TXT records: the version may straddle strings,
+ * CNAMEs and other text are skipped, more than one is counted */
+static void test_select(void **state)
+{
+    struct ink_dns_answer *a = ink_dns_answer_new("example.com", INK_DNS_TXT, INK_DNS_OK);
+    const uint8_t *parts[3] = {(const uint8_t *)"v=sp", (const uint8_t *)"f1", (const uint8_t *)" -all"};
+    const uint8_t *other[1] = {(const uint8_t *)"v=spf10 nope"};
+    const uint8_t *again[2] = {(const uint8_t *)"v=spf1", (const uint8_t *)""};
+    size_t lens[3] = {4, 2, 5}, olen[1] = {12}, alen[2] = {6, 0}, first = 99;
+
+    (void)state;
+    assert_non_null(a);
+    assert_int_equal(ink_spf_record_select(a, &first), 0);
+    assert_int_equal(ink_dns_answer_add_name(a, "example.com", INK_DNS_CNAME, 60, "x.example"), 0);
+    assert_int_equal(ink_dns_answer_add_txt(a, "x.example", INK_DNS_TXT, 60, 1, other, olen), 0);
+    assert_int_equal(ink_dns_answer_add_txt(a, "x.example", INK_DNS_TXT, 60, 0, NULL, NULL), 0);
+    assert_int_equal(ink_dns_answer_add_txt(a, "x.example", INK_DNS_TXT, 60, 3, parts, lens), 0);
+    assert_int_equal(ink_spf_record_select(a, &first), 1);
+    assert_int_equal(first, 3);
+    assert_int_equal(ink_dns_answer_add_txt(a, "x.example", INK_DNS_TXT, 60, 2, again, alen), 0);
+    assert_int_equal(ink_spf_record_select(a, &first), 2);
+    assert_int_equal(first, 3);
+    a->status = INK_DNS_SERVFAIL;
+    assert_int_equal(ink_spf_record_select(a, NULL), 0);
+    assert_int_equal(ink_spf_record_select(NULL, NULL), 0);
+    ink_dns_answer_free(a);
+}
+
 /* format_of - canonical text of a record */
 static void format_is(const char *txt, const char *want)
 {
@@ -391,6 +419,7 @@ int main(void)
         cmocka_unit_test(test_terms_and_offsets),
         cmocka_unit_test(test_errors),
         cmocka_unit_test(test_valid_edge_cases),
+        cmocka_unit_test(test_select),
         cmocka_unit_test(test_format),
         cmocka_unit_test(test_any_bytes),
         cmocka_unit_test(test_macro_rfc_examples),

@@ -1,0 +1,361 @@
+/*
+ * dkim_sig.c - the DKIM-Signature tag list (RFC 6376 section 3.5) parsed
+ * into a struct ink_dkim_sig with a reason and byte offset for anything
+ * that makes the signature unusable (a PERMFAIL in the RFC's words).
+ */
+#include "inkan/dkim.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "core/dkim_int.h"
+
+/* Digits RFC 6376 allows in l= (76) are more than uint64 holds; t= and
+ * x= allow 12.  Longer t=/x= values are refused. */
+#define SIG_TIME_DIGITS_MAX 12
+#define SIG_L_DIGITS_MAX 76
+
+/* ink_dkim_alg_name - algorithm as a word */
+const char *ink_dkim_alg_name(enum ink_dkim_alg a)
+{
+    switch (a) {
+    case INK_DKIM_ALG_RSA_SHA256:
+        return "rsa-sha256";
+    case INK_DKIM_ALG_RSA_SHA1:
+        return "rsa-sha1";
+    case INK_DKIM_ALG_ED25519_SHA256:
+        return "ed25519-sha256";
+    case INK_DKIM_ALG_UNKNOWN:
+        break;
+    }
+    return "unknown";
+}
+
+/* sig_fail - mark s unusable (the first reason wins) */
+static void sig_fail(struct ink_dkim_sig *s, size_t off, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static void sig_fail(struct ink_dkim_sig *s, size_t off, const char *fmt, ...)
+{
+    va_list ap;
+
+    if (!s->ok)
+        return;
+    s->ok = 0;
+    s->why_off = off;
+    va_start(ap, fmt);
+    vsnprintf(s->why, sizeof(s->why), fmt, ap);
+    va_end(ap);
+}
+
+/* strip_ws_dup - copy v/len without any whitespace, NUL-terminated */
+static char *strip_ws_dup(const uint8_t *v, size_t len)
+{
+    char *out = malloc(len + 1);
+    size_t i, n = 0;
+
+    if (out == NULL)
+        return NULL;
+    for (i = 0; i < len; i++)
+        if (!dkim_is_ws(v[i]))
+            out[n++] = (char)v[i];
+    out[n] = '\0';
+    return out;
+}
+
+/* parse_number - decimal digits only, at most maxdigits; saturates at
+ * UINT64_MAX.  0, or -1 when not a number. */
+static int parse_number(const uint8_t *v, size_t len, size_t maxdigits, uint64_t *out)
+{
+    uint64_t n = 0;
+    size_t i;
+
+    if (len == 0 || len > maxdigits)
+        return -1;
+    for (i = 0; i < len; i++) {
+        if (v[i] < '0' || v[i] > '9')
+            return -1;
+        if (n > (UINT64_MAX - 9) / 10)
+            n = UINT64_MAX;
+        else
+            n = n * 10 + (uint64_t)(v[i] - '0');
+    }
+    *out = n;
+    return 0;
+}
+
+/* domain_dup - a domain name from v/len: valid name syntax, lower-cased,
+ * no trailing dot.  NULL when it is not a domain name. */
+static char *domain_dup(const uint8_t *v, size_t len)
+{
+    char buf[INK_DNS_NAME_MAX + 2];
+    int n;
+    size_t i;
+
+    for (i = 0; i < len; i++)
+        if (dkim_is_ws(v[i]) || v[i] == '@' || v[i] < 0x21)
+            return NULL;
+    n = ink_dns_name_normalize((const char *)v, len, buf, sizeof(buf));
+    if (n <= 0)
+        return NULL;
+    return ink_memdup_cstr(buf, (size_t)n);
+}
+
+/* parse_canon - c= value into s */
+static int parse_canon(struct ink_dkim_sig *s, const uint8_t *v, size_t len)
+{
+    const uint8_t *slash = memchr(v, '/', len);
+    size_t hl = slash ? (size_t)(slash - v) : len;
+
+#define IS_WORD(p, n, w) ((n) == sizeof(w) - 1 && memcmp((p), (w), (n)) == 0)
+    if (IS_WORD(v, hl, "simple"))
+        s->hcanon = INK_DKIM_CANON_SIMPLE;
+    else if (IS_WORD(v, hl, "relaxed"))
+        s->hcanon = INK_DKIM_CANON_RELAXED;
+    else
+        return -1;
+    if (slash == NULL) {
+        s->bcanon = INK_DKIM_CANON_SIMPLE;
+        return 0;
+    }
+    v = slash + 1;
+    len -= hl + 1;
+    if (IS_WORD(v, len, "simple"))
+        s->bcanon = INK_DKIM_CANON_SIMPLE;
+    else if (IS_WORD(v, len, "relaxed"))
+        s->bcanon = INK_DKIM_CANON_RELAXED;
+    else
+        return -1;
+#undef IS_WORD
+    return 0;
+}
+
+/* parse_h - h= names: colon-separated, whitespace around them allowed */
+static int parse_h(struct ink_dkim_sig *s, const struct dkim_tag *t)
+{
+    const uint8_t *v = t->val;
+    size_t len = t->val_len, pos = 0, has_from = 0;
+    char shown[64];
+
+    s->h = calloc(INK_DKIM_H_NAMES_MAX, sizeof(char *));
+    if (s->h == NULL)
+        return -1;
+    while (pos <= len) {
+        size_t a = pos, e, k;
+        while (a < len && v[a] != ':')
+            a++;
+        e = a;
+        k = pos;
+        while (k < e && dkim_is_ws(v[k]))
+            k++;
+        while (e > k && dkim_is_ws(v[e - 1]))
+            e--;
+        if (k == e) {
+            sig_fail(s, t->val_off + k, "empty header name in h=");
+            return 0;
+        }
+        {
+            size_t q;
+            for (q = k; q < e; q++)
+                if (v[q] < 33 || v[q] > 126) {
+                    sig_fail(s, t->val_off + q, "h= name '%s' has a byte not allowed in a field name",
+                             dkim_printable(shown, sizeof(shown), v + k, e - k, 32));
+                    return 0;
+                }
+        }
+        if (s->nh >= INK_DKIM_H_NAMES_MAX) {
+            sig_fail(s, t->val_off + k, "more than %d names in h=", INK_DKIM_H_NAMES_MAX);
+            return 0;
+        }
+        s->h[s->nh] = ink_memdup_cstr(v + k, e - k);
+        if (s->h[s->nh] == NULL)
+            return -1;
+        if (strcasecmp(s->h[s->nh], "from") == 0)
+            has_from = 1;
+        s->nh++;
+        pos = a + 1;
+    }
+    if (!has_from)
+        sig_fail(s, t->val_off, "h= does not include From (RFC 6376 5.4)");
+    return 0;
+}
+
+/* ink_dkim_sig_parse - parse a DKIM-Signature value */
+struct ink_dkim_sig *ink_dkim_sig_parse(const uint8_t *value, size_t len)
+{
+    static const char *const required[] = {"v", "a", "b", "bh", "d", "h", "s"};
+    struct ink_dkim_sig *s = calloc(1, sizeof(*s));
+    struct dkim_tag tags[DKIM_TAGS_MAX];
+    struct ink_str dec = INK_STR_INIT;
+    const struct dkim_tag *t;
+    size_t ntags = 0, erroff, i;
+    char why[INK_DKIM_REASON_MAX], shown[64];
+
+    if (s == NULL)
+        return NULL;
+    s->ok = 1;
+    if (len > INK_DKIM_SIG_FIELD_MAX) {
+        sig_fail(s, 0, "DKIM-Signature of %zu bytes is over the %d-byte limit", len,
+                 INK_DKIM_SIG_FIELD_MAX);
+        return s;
+    }
+    if (dkim_taglist_parse(value, len, tags, DKIM_TAGS_MAX, &ntags, why, sizeof(why), &erroff) <
+        0) {
+        sig_fail(s, erroff, "%s", why);
+        return s;
+    }
+    /* keep what can be shown about a broken signature: d=, s=, a= */
+    if ((t = dkim_tag_find(tags, ntags, "d")) != NULL) {
+        s->d = domain_dup(t->val, t->val_len);
+        if (s->d == NULL) {
+            s->d = ink_memdup_cstr(t->val, t->val_len);
+            sig_fail(s, t->val_off, "d=%s is not a domain name",
+                     dkim_printable(shown, sizeof(shown), t->val, t->val_len, 48));
+        }
+    }
+    if ((t = dkim_tag_find(tags, ntags, "s")) != NULL)
+        s->s = ink_memdup_cstr(t->val, t->val_len);
+    if ((t = dkim_tag_find(tags, ntags, "a")) != NULL) {
+        dkim_printable(s->alg_name, sizeof(s->alg_name), t->val, t->val_len, 24);
+        if (t->val_len == 10 && memcmp(t->val, "rsa-sha256", 10) == 0)
+            s->alg = INK_DKIM_ALG_RSA_SHA256;
+        else if (t->val_len == 8 && memcmp(t->val, "rsa-sha1", 8) == 0)
+            s->alg = INK_DKIM_ALG_RSA_SHA1;
+        else if (t->val_len == 14 && memcmp(t->val, "ed25519-sha256", 14) == 0)
+            s->alg = INK_DKIM_ALG_ED25519_SHA256;
+        else
+            sig_fail(s, t->val_off, "unknown algorithm a=%s", s->alg_name);
+    }
+    for (i = 0; i < sizeof(required) / sizeof(required[0]); i++)
+        if (dkim_tag_find(tags, ntags, required[i]) == NULL)
+            sig_fail(s, len, "required tag %s= is missing", required[i]);
+
+    if ((t = dkim_tag_find(tags, ntags, "v")) != NULL && !(t->val_len == 1 && t->val[0] == '1'))
+        sig_fail(s, t->val_off, "v=%s is not v=1",
+                 dkim_printable(shown, sizeof(shown), t->val, t->val_len, 16));
+    if (s->s != NULL) {
+        char nbuf[INK_DNS_NAME_MAX + 2];
+        t = dkim_tag_find(tags, ntags, "s");
+        if (t->val_len == 0 || memchr(t->val, '@', t->val_len) != NULL ||
+            ink_dns_name_normalize((const char *)t->val, t->val_len, nbuf, sizeof(nbuf)) <= 0)
+            sig_fail(s, t->val_off, "s=%s is not a valid selector",
+                     dkim_printable(shown, sizeof(shown), t->val, t->val_len, 48));
+    }
+    if ((t = dkim_tag_find(tags, ntags, "b")) != NULL) {
+        s->b_val_start = t->raw_val_off;
+        s->b_val_end = t->raw_val_end;
+        s->b_text = strip_ws_dup(t->val, t->val_len);
+        ink_str_truncate(&dec, 0);
+        if (dkim_b64_decode(t->val, t->val_len, &dec, &erroff) < 0 || dec.len == 0) {
+            sig_fail(s, t->val_off + erroff, "b= is not valid base64");
+        } else {
+            s->blen = dec.len;
+            s->b = (uint8_t *)ink_str_steal(&dec);
+        }
+    }
+    if ((t = dkim_tag_find(tags, ntags, "bh")) != NULL) {
+        ink_str_truncate(&dec, 0);
+        if (dkim_b64_decode(t->val, t->val_len, &dec, &erroff) < 0 || dec.len == 0) {
+            sig_fail(s, t->val_off + erroff, "bh= is not valid base64");
+        } else {
+            s->bhlen = dec.len;
+            s->bh = (uint8_t *)ink_str_steal(&dec);
+        }
+    }
+    ink_str_free(&dec);
+    if ((t = dkim_tag_find(tags, ntags, "c")) != NULL && parse_canon(s, t->val, t->val_len) < 0)
+        sig_fail(s, t->val_off, "unknown canonicalization c=%s",
+                 dkim_printable(shown, sizeof(shown), t->val, t->val_len, 32));
+    if ((t = dkim_tag_find(tags, ntags, "h")) != NULL && parse_h(s, t) < 0)
+        goto enomem;
+    if ((t = dkim_tag_find(tags, ntags, "i")) != NULL) {
+        const uint8_t *at = memchr(t->val, '@', t->val_len);
+        s->i = ink_memdup_cstr(t->val, t->val_len);
+        if (at == NULL) {
+            sig_fail(s, t->val_off, "i= has no '@'");
+        } else {
+            size_t dl = t->val_len - (size_t)(at + 1 - t->val);
+            s->i_domain = domain_dup(at + 1, dl);
+            if (s->i_domain == NULL)
+                sig_fail(s, t->val_off, "the domain of i= is not a domain name");
+            else if (s->d != NULL && !ink_dns_name_is_subdomain(s->i_domain, s->d))
+                sig_fail(s, t->val_off, "i= domain %s is not d=%s or a subdomain of it",
+                         s->i_domain, s->d);
+        }
+    } else if (s->d != NULL) {
+        size_t dl = strlen(s->d);
+        s->i = malloc(dl + 2);
+        s->i_domain = ink_memdup_cstr(s->d, dl);
+        if (s->i == NULL || s->i_domain == NULL)
+            goto enomem;
+        s->i[0] = '@';
+        memcpy(s->i + 1, s->d, dl + 1);
+    }
+    if ((t = dkim_tag_find(tags, ntags, "l")) != NULL) {
+        s->has_l = 1;
+        if (parse_number(t->val, t->val_len, SIG_L_DIGITS_MAX, &s->l) < 0)
+            sig_fail(s, t->val_off, "l= is not a decimal number");
+    }
+    if ((t = dkim_tag_find(tags, ntags, "t")) != NULL) {
+        s->has_t = 1;
+        if (parse_number(t->val, t->val_len, SIG_TIME_DIGITS_MAX, &s->t) < 0)
+            sig_fail(s, t->val_off, "t= is not a timestamp (up to 12 digits)");
+    }
+    if ((t = dkim_tag_find(tags, ntags, "x")) != NULL) {
+        s->has_x = 1;
+        if (parse_number(t->val, t->val_len, SIG_TIME_DIGITS_MAX, &s->x) < 0)
+            sig_fail(s, t->val_off, "x= is not a timestamp (up to 12 digits)");
+        else if (s->has_t && s->x < s->t)
+            sig_fail(s, t->val_off, "x= (%llu) is before t= (%llu)", (unsigned long long)s->x,
+                     (unsigned long long)s->t);
+    }
+    if ((t = dkim_tag_find(tags, ntags, "q")) != NULL) {
+        /* colon-separated methods; dns/txt must be one of them */
+        size_t pos = 0, found = 0;
+        while (pos <= t->val_len) {
+            size_t a = pos, k, e;
+            while (a < t->val_len && t->val[a] != ':')
+                a++;
+            k = pos;
+            e = a;
+            while (k < e && dkim_is_ws(t->val[k]))
+                k++;
+            while (e > k && dkim_is_ws(t->val[e - 1]))
+                e--;
+            if (e - k == 7 && memcmp(t->val + k, "dns/txt", 7) == 0)
+                found = 1;
+            pos = a + 1;
+        }
+        if (!found)
+            sig_fail(s, t->val_off, "q=%s does not offer dns/txt",
+                     dkim_printable(shown, sizeof(shown), t->val, t->val_len, 32));
+    }
+    if ((t = dkim_tag_find(tags, ntags, "z")) != NULL)
+        s->z = ink_memdup_cstr(t->val, t->val_len);
+    return s;
+enomem:
+    ink_str_free(&dec);
+    ink_dkim_sig_free(s);
+    return NULL;
+}
+
+/* ink_dkim_sig_free - release a parsed signature */
+void ink_dkim_sig_free(struct ink_dkim_sig *s)
+{
+    size_t i;
+
+    if (s == NULL)
+        return;
+    for (i = 0; i < s->nh; i++)
+        free(s->h[i]);
+    free(s->h);
+    free(s->d);
+    free(s->s);
+    free(s->i);
+    free(s->i_domain);
+    free(s->b);
+    free(s->bh);
+    free(s->b_text);
+    free(s->z);
+    free(s);
+}

@@ -1,0 +1,255 @@
+/*
+ * test_dkim_canon.c - DKIM canonicalization (RFC 6376 3.4): the RFC's own
+ * example (3.4.6), header fields, and the streaming body canonicalizers
+ * checked against a plain whole-buffer reference on many random bodies
+ * cut into chunks at every size, so that no chunk boundary changes the
+ * output.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "inkan/dkim.h"
+
+static void collect(void *arg, const uint8_t *p, size_t n)
+{
+    assert_int_equal(ink_str_append(arg, p, n), 0);
+}
+
+/* body - canonicalize in chunks of step bytes (0: one chunk) */
+static void body(enum ink_dkim_canon c, unsigned flags, const char *in, size_t len, size_t step,
+                 struct ink_str *out)
+{
+    struct ink_dkim_bodycanon *bc = ink_dkim_bodycanon_new(c, flags, collect, out);
+    size_t off = 0;
+
+    assert_non_null(bc);
+    if (step == 0)
+        step = len ? len : 1;
+    while (off < len) {
+        size_t n = len - off < step ? len - off : step;
+        ink_dkim_bodycanon_push(bc, (const uint8_t *)in + off, n);
+        off += n;
+    }
+    ink_dkim_bodycanon_end(bc);
+    ink_dkim_bodycanon_free(bc);
+}
+
+static void expect_body(enum ink_dkim_canon c, unsigned flags, const char *in, const char *want)
+{
+    struct ink_str out = INK_STR_INIT;
+    size_t step, len = strlen(in);
+
+    for (step = 0; step <= len; step++) {
+        ink_str_truncate(&out, 0);
+        body(c, flags, in, len, step, &out);
+        if (out.len != strlen(want) || memcmp(ink_str_cstr(&out), want, out.len) != 0)
+            fail_msg("canon %d step %zu: input '%s' gave '%s', wanted '%s'", c, step, in,
+                     ink_str_cstr(&out), want);
+    }
+    ink_str_free(&out);
+}
+
+/* RFC 6376 section 3.4.6 */
+static void test_rfc_example(void **state)
+{
+    struct ink_str h = INK_STR_INIT;
+    const char *a = "A: X\r\n", *b = "B : Y\t\r\n\tZ  \r\n";
+
+    (void)state;
+    assert_int_equal(ink_dkim_canon_header(INK_DKIM_CANON_RELAXED, (const uint8_t *)a, strlen(a), &h), 0);
+    assert_int_equal(ink_dkim_canon_header(INK_DKIM_CANON_RELAXED, (const uint8_t *)b, strlen(b), &h), 0);
+    assert_string_equal(ink_str_cstr(&h), "a:X\r\nb:Y Z\r\n");
+    ink_str_truncate(&h, 0);
+    assert_int_equal(ink_dkim_canon_header(INK_DKIM_CANON_SIMPLE, (const uint8_t *)a, strlen(a), &h), 0);
+    assert_int_equal(ink_dkim_canon_header(INK_DKIM_CANON_SIMPLE, (const uint8_t *)b, strlen(b), &h), 0);
+    assert_string_equal(ink_str_cstr(&h), "A: X\r\nB : Y\t\r\n\tZ  \r\n");
+    ink_str_free(&h);
+    expect_body(INK_DKIM_CANON_RELAXED, 0, " C \r\nD \t E\r\n\r\n\r\n", " C\r\nD E\r\n");
+    expect_body(INK_DKIM_CANON_SIMPLE, 0, " C \r\nD \t E\r\n\r\n\r\n", " C \r\nD \t E\r\n");
+}
+
+static void test_body_edges(void **state)
+{
+    (void)state;
+    /* empty body: simple gives one CRLF, relaxed nothing (RFC 6376 3.4.3/3.4.4) */
+    expect_body(INK_DKIM_CANON_SIMPLE, 0, "", "\r\n");
+    expect_body(INK_DKIM_CANON_RELAXED, 0, "", "");
+    expect_body(INK_DKIM_CANON_SIMPLE, 0, "\r\n\r\n", "\r\n");
+    expect_body(INK_DKIM_CANON_RELAXED, 0, "\r\n \r\n\t\r\n", "");
+    /* no final CRLF: one is added */
+    expect_body(INK_DKIM_CANON_SIMPLE, 0, "abc", "abc\r\n");
+    expect_body(INK_DKIM_CANON_RELAXED, 0, "abc  ", "abc\r\n");
+    /* a lone CR is content; WSP before it is kept (as one SP) */
+    expect_body(INK_DKIM_CANON_RELAXED, 0, "a \t\rb\r\n", "a \rb\r\n");
+    expect_body(INK_DKIM_CANON_RELAXED, 0, "a  \r", "a \r\r\n");
+    expect_body(INK_DKIM_CANON_SIMPLE, 0, "a\r", "a\r\r\n");
+    /* bare LF ends lines when asked */
+    expect_body(INK_DKIM_CANON_SIMPLE, INK_DKIM_BODY_LF_TO_CRLF, "a\nb \n\n\n", "a\r\nb \r\n");
+    expect_body(INK_DKIM_CANON_RELAXED, INK_DKIM_BODY_LF_TO_CRLF, "a\nb \n \n\n", "a\r\nb\r\n");
+    /* without the flag a bare LF is a byte of the line */
+    expect_body(INK_DKIM_CANON_SIMPLE, 0, "a\nb\r\n", "a\nb\r\n");
+    /* leading WSP becomes one SP; empty lines in the middle are kept */
+    expect_body(INK_DKIM_CANON_RELAXED, 0, "\t\tx\r\n\r\n  \r\ny\r\n", " x\r\n\r\n\r\ny\r\n");
+    /* 8-bit bytes pass unchanged */
+    expect_body(INK_DKIM_CANON_RELAXED, 0, "caf\xc3\xa9  \xff\r\n", "caf\xc3\xa9 \xff\r\n");
+}
+
+/* ref_body - whole-buffer reference canonicalization */
+static void ref_body(enum ink_dkim_canon c, int lfmode, const char *in, size_t len, struct ink_str *out)
+{
+    struct ink_str line = INK_STR_INIT;
+    size_t i = 0, keep;
+
+    while (i < len) {
+        int term = 0;
+        size_t adv = 1;
+        if (in[i] == '\r' && i + 1 < len && in[i + 1] == '\n') {
+            term = 1;
+            adv = 2;
+        } else if (lfmode && in[i] == '\n') {
+            term = 1;
+        }
+        if (!term) {
+            ink_str_putc(&line, in[i]);
+            i++;
+            if (i < len)
+                continue;
+        } else {
+            i += adv;
+        }
+        /* a line is complete (or the body ended without a terminator) */
+        if (c == INK_DKIM_CANON_RELAXED) {
+            struct ink_str r = INK_STR_INIT;
+            size_t k;
+            int sp = 0;
+            for (k = 0; k < line.len; k++) {
+                if (line.buf[k] == ' ' || line.buf[k] == '\t') {
+                    sp = 1;
+                    continue;
+                }
+                if (sp)
+                    ink_str_putc(&r, ' ');
+                sp = 0;
+                ink_str_putc(&r, line.buf[k]);
+            }
+            ink_str_append(out, r.buf ? r.buf : "", r.len);
+            ink_str_free(&r);
+        } else {
+            ink_str_append(out, line.buf ? line.buf : "", line.len);
+        }
+        ink_str_puts(out, "\r\n");
+        ink_str_truncate(&line, 0);
+    }
+    ink_str_free(&line);
+    /* drop empty lines at the end */
+    keep = out->len;
+    while (keep >= 2 && out->buf[keep - 1] == '\n' && out->buf[keep - 2] == '\r' &&
+           (keep == 2 || (out->buf[keep - 3] == '\n' && keep >= 4 && out->buf[keep - 4] == '\r')))
+        keep -= 2;
+    ink_str_truncate(out, keep);
+    if (c == INK_DKIM_CANON_SIMPLE && out->len == 0)
+        ink_str_puts(out, "\r\n");
+}
+
+static void test_random_bodies_every_chunking(void **state)
+{
+    static const char *const tok_lf[] = {"a", "b", " ", "\t", "\r", "\r\n", "\n", "\xe9"};
+    static const char *const tok_crlf[] = {"a", "b", " ", "\t", "\r", "\r\n", "\xe9"};
+    struct ink_str in = INK_STR_INIT, want = INK_STR_INIT, got = INK_STR_INIT;
+    unsigned seed = 12345;
+    int iter, lfmode, c;
+
+    (void)state;
+    for (iter = 0; iter < 3000; iter++) {
+        size_t n, k, step;
+        lfmode = iter & 1;
+        c = (iter >> 1) & 1;
+        ink_str_truncate(&in, 0);
+        seed = seed * 1103515245u + 12345u;
+        n = (seed >> 16) % 24;
+        for (k = 0; k < n; k++) {
+            seed = seed * 1103515245u + 12345u;
+            if (lfmode)
+                ink_str_puts(&in, tok_lf[(seed >> 16) % 8]);
+            else
+                ink_str_puts(&in, tok_crlf[(seed >> 16) % 7]);
+        }
+        ink_str_truncate(&want, 0);
+        ref_body((enum ink_dkim_canon)c, lfmode, in.buf ? in.buf : "", in.len, &want);
+        for (step = 0; step <= in.len; step++) {
+            ink_str_truncate(&got, 0);
+            body((enum ink_dkim_canon)c, lfmode ? INK_DKIM_BODY_LF_TO_CRLF : 0, in.buf ? in.buf : "",
+                 in.len, step, &got);
+            if (got.len != want.len || memcmp(got.buf ? got.buf : "", want.buf ? want.buf : "", got.len)) {
+                struct ink_str a = INK_STR_INIT, b = INK_STR_INIT, i2 = INK_STR_INIT;
+                ink_str_put_printable(&i2, in.buf, in.len, 200);
+                ink_str_put_printable(&a, got.buf, got.len, 200);
+                ink_str_put_printable(&b, want.buf, want.len, 200);
+                fail_msg("%s lf=%d step %zu: '%s' gave '%s', reference '%s'",
+                         c ? "relaxed" : "simple", lfmode, step, ink_str_cstr(&i2),
+                         ink_str_cstr(&a), ink_str_cstr(&b));
+            }
+        }
+    }
+    ink_str_free(&in);
+    ink_str_free(&want);
+    ink_str_free(&got);
+}
+
+static void test_long_runs(void **state)
+{
+    /* runs far longer than the stage, split at odd places */
+    struct ink_str in = INK_STR_INIT, want = INK_STR_INIT, got = INK_STR_INIT;
+    size_t i, steps[] = {0, 1, 7, 4095, 4097, 65536};
+
+    (void)state;
+    for (i = 0; i < 20000; i++)
+        ink_str_puts(&in, (i % 97) == 0 ? "  \t\r\n" : (i % 13) == 0 ? " x" : "word");
+    ink_str_puts(&in, "\r\n\r\n\r\n");
+    for (int c = 0; c < 2; c++) {
+        ink_str_truncate(&want, 0);
+        ref_body((enum ink_dkim_canon)c, 0, in.buf, in.len, &want);
+        for (i = 0; i < sizeof(steps) / sizeof(steps[0]); i++) {
+            ink_str_truncate(&got, 0);
+            body((enum ink_dkim_canon)c, 0, in.buf, in.len, steps[i], &got);
+            assert_int_equal(got.len, want.len);
+            assert_memory_equal(got.buf, want.buf, got.len);
+        }
+    }
+    ink_str_free(&in);
+    ink_str_free(&want);
+    ink_str_free(&got);
+}
+
+static void test_header_relaxed(void **state)
+{
+    struct ink_str h = INK_STR_INIT;
+    const char *f = "SUBJECT:\t  hello \r\n   world\t \r\n";
+
+    (void)state;
+    assert_int_equal(ink_dkim_canon_header(INK_DKIM_CANON_RELAXED, (const uint8_t *)f, strlen(f), &h), 0);
+    assert_string_equal(ink_str_cstr(&h), "subject:hello world\r\n");
+    ink_str_truncate(&h, 0);
+    f = "X-Empty:   \r\n";
+    assert_int_equal(ink_dkim_canon_header(INK_DKIM_CANON_RELAXED, (const uint8_t *)f, strlen(f), &h), 0);
+    assert_string_equal(ink_str_cstr(&h), "x-empty:\r\n");
+    ink_str_free(&h);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_rfc_example),
+        cmocka_unit_test(test_body_edges),
+        cmocka_unit_test(test_random_bodies_every_chunking),
+        cmocka_unit_test(test_long_runs),
+        cmocka_unit_test(test_header_relaxed),
+    };
+
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
