@@ -39,6 +39,8 @@
 #define AUTH_SERVERS_MAX 8
 /* Longest simulated pause of `watch` between looks at the store (s). */
 #define WATCH_SLEEP_MAX 60
+/* Shortest real pause of `watch` between looks at the store (s). */
+#define WATCH_SLEEP_MIN_REAL 0.01
 /* History rows `status DOMAIN` shows. */
 #define STATUS_HISTORY 20
 /* Largest records.json accepted. */
@@ -1127,7 +1129,7 @@ static int domain_watch(struct dctx *c, int argc, char **argv)
         cli_error("domain watch: takes no domain (it follows them all)");
         return INK_EXIT_USAGE;
     }
-    if (open_store(c) < 0)
+    if (open_store(c) < 0 || open_checker(c) < 0)
         return INK_EXIT_OPERR;
     memset(&sa, 0, sizeof(sa));
     sa.sa_handler = on_signal;
@@ -1159,11 +1161,19 @@ static int domain_watch(struct dctx *c, int argc, char **argv)
         auth_cache_clear(c);
         if (once)
             break;
+        /* the checks above scheduled new polls: sleep until the soonest */
         now = cli_clock_now();
-        pause = next > now ? next - now : (next == 0 ? WATCH_SLEEP_MAX : 1);
+        names = NULL;
+        n = 0;
+        if (ink_store_due(c->store, now, &names, &n, &next, &err) < 0)
+            next = 0;
+        ink_store_names_free(names, n);
+        ink_str_free(&err);
+        pause = n > 0 ? 1 : next > now ? next - now : WATCH_SLEEP_MAX;
         if (pause > WATCH_SLEEP_MAX)
             pause = WATCH_SLEEP_MAX;
-        sleep_real((double)pause / speed);
+        sleep_real((double)pause / speed > WATCH_SLEEP_MIN_REAL ? (double)pause / speed
+                                                                : WATCH_SLEEP_MIN_REAL);
     }
     return INK_EXIT_OK;
 }
