@@ -51,9 +51,13 @@ extern "C" {
 
 /* ---- limits (RFC 7208 section 4.6.4 and local guards) ---------------- */
 
-/* Terms that cause DNS lookups (include a mx ptr exists redirect). */
+/* Terms that cause DNS lookups (include a mx ptr exists redirect), plus
+ * the PTR query of a %{p} expanded during evaluation (4.6.4). */
 #define INK_SPF_DNS_LOOKUP_MAX 10
-/* Lookups answering NODATA or NXDOMAIN before the evaluation is a permerror. */
+/* Void lookups (NODATA or NXDOMAIN) allowed before the evaluation is a
+ * permerror.  Counted on the query a term makes itself (a, mx, ptr,
+ * exists), not on the address lookups of MX or PTR names, nor on record,
+ * exp= or %{p} lookups. */
 #define INK_SPF_VOID_LOOKUP_MAX 2
 /* MX records one "mx" term may look at (more is a permerror). */
 #define INK_SPF_MX_NAMES_MAX 10
@@ -356,9 +360,11 @@ int ink_spf_feed(struct ink_spf *ev, const struct ink_dns_answer *answer);
 /* ---- results of a finished evaluation ---------------------------------- */
 
 enum ink_spf_result ink_spf_result(const struct ink_spf *ev);
-/* Explanation for a fail (exp= text, or the default), else NULL. */
+/* Explanation for a fail (exp= text, or the default), else NULL.  It may
+ * carry any byte of the sender (%{l}, %{s}): print it with
+ * ink_str_put_printable(). */
 const char *ink_spf_explanation(const struct ink_spf *ev);
-/* Why the result is what it is, for people: "matched -all",
+/* Why the result is what it is (complete once ink_spf_step said DONE), for people: "matched -all",
  * "no SPF record at example.com", "example.com: unknown mechanism
  * 'foo' at column 12", "more than 10 DNS lookups", ... Never NULL. */
 const char *ink_spf_reason(const struct ink_spf *ev);
