@@ -41,6 +41,8 @@
 #define WATCH_SLEEP_MAX 60
 /* Shortest real pause of `watch` between looks at the store (s). */
 #define WATCH_SLEEP_MIN_REAL 0.01
+/* Times `verify` checks again when another process saved meanwhile. */
+#define VERIFY_ATTEMPTS 3
 /* History rows `status DOMAIN` shows. */
 #define STATUS_HISTORY 20
 /* Largest records.json accepted. */
@@ -501,9 +503,13 @@ static char *recursive_view(struct dctx *c, const struct ink_vrecord *r)
     return ink_str_steal(&s);
 }
 
+/* Flags of check_domain. */
+#define CHECK_LOG_CHANGES 0x1 /* print each state change on stdout */
+#define CHECK_QUIET_CONFLICT 0x2 /* say nothing when another process won */
+
 /* check_domain - look every record of d up, apply the state machine, save.
  * Returns 0, INK_STORE_CONFLICT, or -1 after printing. */
-static int check_domain(struct dctx *c, struct ink_vdomain *d, int64_t now, int quiet)
+static int check_domain(struct dctx *c, struct ink_vdomain *d, int64_t now, unsigned flags)
 {
     struct ink_vobs obs[INK_VERIFY_RECORDS_MAX];
     struct ink_vchange ch[INK_VERIFY_RECORDS_MAX + 1];
@@ -538,11 +544,11 @@ static int check_domain(struct dctx *c, struct ink_vdomain *d, int64_t now, int 
     }
     rc = ink_store_save(c->store, d, ch, nch, &err);
     if (rc == INK_STORE_CONFLICT) {
-        if (!quiet)
+        if (!(flags & CHECK_QUIET_CONFLICT))
             cli_error("%s", ink_str_cstr(&err));
     } else if (rc < 0)
         cli_error("%s", ink_str_cstr(&err));
-    else if (!quiet || nch > 0) {
+    else if (flags & CHECK_LOG_CHANGES) {
         for (i = 0; i < nch; i++) {
             if (ch[i].record < 0)
                 printf("%s %s: %s -> %s\n", fmt_time(ch[i].at), d->domain,
@@ -918,7 +924,7 @@ bad:
 /* domain_verify - inkan domain verify DOMAIN... */
 static int domain_verify(struct dctx *c, int argc, char **argv)
 {
-    int k = simple_opts(c, argc, argv, NULL, NULL), any_pending = 0, any_failed = 0, i;
+    int k = simple_opts(c, argc, argv, NULL, NULL), any_pending = 0, any_failed = 0, i, attempt;
     json_t *arr = NULL;
 
     if (k != 0)
@@ -941,30 +947,27 @@ static int domain_verify(struct dctx *c, int argc, char **argv)
             json_decref(arr);
             return INK_EXIT_USAGE;
         }
-        rc = ink_store_get(c->store, name, &d, &err);
-        if (rc == INK_STORE_NOT_FOUND)
-            cli_error("%s is not followed (add it with 'inkan domain add')", name);
-        else if (rc < 0)
-            cli_error("%s", ink_str_cstr(&err));
+        for (attempt = 0;; attempt++) {
+            rc = ink_store_get(c->store, name, &d, &err);
+            if (rc == INK_STORE_NOT_FOUND)
+                cli_error("%s is not followed (add it with 'inkan domain add')", name);
+            else if (rc < 0)
+                cli_error("%s", ink_str_cstr(&err));
+            if (rc != 0)
+                break;
+            /* in JSON mode the changes are in the document, not logged;
+             * when a watch saved a check meanwhile, check again over its
+             * result rather than undo it */
+            rc = check_domain(c, d, cli_clock_now(),
+                              (c->json ? 0 : CHECK_LOG_CHANGES) |
+                                  (attempt + 1 < VERIFY_ATTEMPTS ? CHECK_QUIET_CONFLICT : 0));
+            if (rc != INK_STORE_CONFLICT || attempt + 1 >= VERIFY_ATTEMPTS)
+                break;
+            ink_vdomain_free(d);
+            d = NULL;
+        }
         ink_str_free(&err);
         free(name);
-        if (rc != 0) {
-            json_decref(arr);
-            return INK_EXIT_OPERR;
-        }
-        /* quiet in JSON mode: changes are in the document */
-        if (c->json) {
-            int saved = dup(STDOUT_FILENO);
-            fflush(stdout);
-            if (saved >= 0 && freopen("/dev/null", "w", stdout) != NULL) {
-                rc = check_domain(c, d, cli_clock_now(), 0);
-                fflush(stdout);
-                dup2(saved, STDOUT_FILENO);
-                close(saved);
-            } else
-                rc = check_domain(c, d, cli_clock_now(), 0);
-        } else
-            rc = check_domain(c, d, cli_clock_now(), 0);
         if (rc != 0) {
             ink_vdomain_free(d);
             json_decref(arr);
@@ -1153,7 +1156,7 @@ static int domain_watch(struct dctx *c, int argc, char **argv)
                 continue; /* removed meanwhile */
             /* another process may have checked it since the due query */
             if (ink_verify_due(d, cli_clock_now()))
-                check_domain(c, d, cli_clock_now(), 1);
+                check_domain(c, d, cli_clock_now(), CHECK_LOG_CHANGES | CHECK_QUIET_CONFLICT);
             ink_vdomain_free(d);
         }
         ink_store_names_free(names, n);

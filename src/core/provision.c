@@ -1063,6 +1063,47 @@ int ink_provision_spf_lookups(struct ink_provision *p, unsigned total,
     return p->oom ? -1 : 0;
 }
 
+/* ink_provision_spf_flattened - offer the lint's flattened record as a fix */
+int ink_provision_spf_flattened(struct ink_provision *p, const char *record)
+{
+    struct ink_spf_record *r;
+    const char *t;
+    size_t i;
+    struct ink_str fix = INK_STR_INIT;
+    int keeps_all = 1;
+
+    for (i = 0; i < p->nnotes; i++)
+        if (strcmp(p->notes[i].code, "spf-too-many-lookups") == 0 && p->notes[i].fix != NULL)
+            break;
+    if (i == p->nnotes || record == NULL || p->spf_terms == NULL)
+        return 0;
+    r = ink_spf_record_parse((const uint8_t *)record, strlen(record));
+    if (r == NULL)
+        return -1;
+    for (t = p->spf_terms; *t != '\0';) {
+        size_t l = strcspn(t, " ");
+        char *one = ink_memdup_cstr(t, l);
+        if (one == NULL || !spf_term_present(r, one))
+            keeps_all = 0;
+        free(one);
+        t += l;
+        while (*t == ' ')
+            t++;
+    }
+    ink_spf_record_free(r);
+    if (!keeps_all)
+        return 0;
+    if (ink_str_printf(&fix, "%s; or publish this flattened record (today's networks of the "
+                             "flattened includes: re-check when those providers change them): %s",
+                       p->notes[i].fix, record) < 0) {
+        ink_str_free(&fix);
+        return -1;
+    }
+    free(p->notes[i].fix);
+    p->notes[i].fix = ink_str_steal(&fix);
+    return p->notes[i].fix ? 0 : -1;
+}
+
 /* ---- output ---- */
 
 /* zone_line - one record as a zone-file line */
