@@ -650,6 +650,8 @@ static void print_domain(const struct ink_vdomain *d, const struct ink_store_eve
         printf(", next check %s", fmt_time(d->next_poll));
     if (d->state == INK_VSTATE_PENDING || d->state == INK_VSTATE_NOT_STARTED)
         printf(", window ends %s", d->deadline ? fmt_time(d->deadline) : "72 hours after the first check");
+    else if (d->state == INK_VSTATE_TEMPORARY_FAILURE)
+        printf(", FAILURE unless repaired by %s", fmt_time(d->state_since + INK_VERIFY_WINDOW));
     printf("\n");
     for (i = 0; i < d->nrec; i++) {
         const struct ink_vrecord *r = &d->rec[i];
@@ -701,6 +703,15 @@ static char *normalize_arg(const char *arg)
 
 /* ---- add ---- */
 
+/* printable_text - no control bytes (what is stored is printed later) */
+static int printable_text(const char *s)
+{
+    for (; *s != '\0'; s++)
+        if ((unsigned char)*s < 0x20 || (unsigned char)*s == 0x7f)
+            return 0;
+    return 1;
+}
+
 /* expect_from_json - expectations from a provision records.json */
 static int expect_from_json(const char *path, const char *domain, struct ink_vdomain *d,
                             char **profile_name)
@@ -747,6 +758,10 @@ static int expect_from_json(const char *path, const char *domain, struct ink_vdo
             continue;
         if (name == NULL || t == 0 || m < 0 || expect == NULL) {
             cli_error("%s: record %zu lacks name, type or verify.match/expect", path, i + 1);
+            goto done;
+        }
+        if (!printable_text(expect) || (purpose != NULL && !printable_text(purpose))) {
+            cli_error("%s: record %zu holds control characters", path, i + 1);
             goto done;
         }
         if (!ink_dns_name_is_subdomain(name, domain)) {
@@ -1162,6 +1177,11 @@ static int domain_watch(struct dctx *c, int argc, char **argv)
         ink_store_names_free(names, n);
         ink_str_free(&err);
         auth_cache_clear(c);
+        if (c->dns.zone_file != NULL) {
+            /* a zone file is read again for the next round: edits show */
+            ink_resolver_free(c->rec);
+            c->rec = NULL;
+        }
         if (once)
             break;
         /* the checks above scheduled new polls: sleep until the soonest */
