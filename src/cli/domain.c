@@ -141,6 +141,7 @@ struct dctx {
     struct auth_res {
         char *server;
         struct ink_resolver *r;
+        int dead; /* timed out during the current check: skip it */
     } res[AUTH_CACHE_MAX];
     size_t nres;
 };
@@ -406,16 +407,19 @@ static struct auth_zone *find_auth(struct dctx *c, const char *name)
     return z;
 }
 
-/* auth_resolver - an uncached resolver forwarding to one server */
-static struct ink_resolver *auth_resolver(struct dctx *c, const char *server)
+/* auth_resolver - an uncached resolver forwarding to one server (NULL
+ * when it cannot be made or timed out earlier in this check) */
+static struct ink_resolver *auth_resolver(struct dctx *c, const char *server, size_t *slot)
 {
     struct ink_str err = INK_STR_INIT;
     struct ink_resolver *r;
     size_t i;
 
     for (i = 0; i < c->nres; i++)
-        if (strcmp(c->res[i].server, server) == 0)
-            return c->res[i].r;
+        if (strcmp(c->res[i].server, server) == 0) {
+            *slot = i;
+            return c->res[i].dead ? NULL : c->res[i].r;
+        }
     if (c->nres >= AUTH_CACHE_MAX)
         return NULL;
     r = ink_resolver_unbound_new(server, c->dns.timeout_ms ? c->dns.timeout_ms
@@ -429,7 +433,8 @@ static struct ink_resolver *auth_resolver(struct dctx *c, const char *server)
     ink_str_free(&err);
     c->res[c->nres].server = ink_memdup_cstr(server, strlen(server));
     c->res[c->nres].r = r;
-    c->nres++;
+    c->res[c->nres].dead = 0;
+    *slot = c->nres++;
     return r;
 }
 
@@ -451,13 +456,16 @@ static struct ink_dns_answer *ask_auth(struct dctx *c, const char *owner, uint16
         return a;
     }
     for (i = 0; i < z->nserv; i++) {
-        struct ink_resolver *r = auth_resolver(c, z->serv[i]);
+        size_t slot = 0;
+        struct ink_resolver *r = auth_resolver(c, z->serv[i], &slot);
         if (r == NULL)
             continue;
         ink_dns_answer_free(a);
         a = ink_resolve_sync(r, owner, type);
         if (a != NULL && a->status != INK_DNS_SERVFAIL && a->status != INK_DNS_TIMEOUT)
             return a;
+        if (a == NULL || a->status == INK_DNS_TIMEOUT)
+            c->res[slot].dead = 1; /* do not wait for it again in this check */
     }
     if (a == NULL) {
         a = ink_dns_answer_new(owner, type, INK_DNS_SERVFAIL);
@@ -520,6 +528,8 @@ static int check_domain(struct dctx *c, struct ink_vdomain *d, int64_t now, unsi
 
     if (open_checker(c) < 0)
         return -1;
+    for (i = 0; i < c->nres; i++)
+        c->res[i].dead = 0;
     memset(obs, 0, sizeof(obs));
     for (i = 0; i < d->nrec; i++) {
         struct ink_dns_answer *a = ask_auth(c, d->rec[i].owner, d->rec[i].type);

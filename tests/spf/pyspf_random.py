@@ -10,7 +10,8 @@ Where pyspf departs from a literal reading of RFC 7208, the difference is
 kept out of the comparison on purpose (the limits themselves are covered by
 the conformance suites and tests/unit/test_spf_eval.c):
   - pyspf refuses "include:<own domain>" when parsing a record, even when
-    the term is never reached; the generator never writes such a term;
+    the term is never reached (also when the record was reached through the
+    alias c.example); the generator never writes such a term;
   - pyspf counts void lookups on every query (also the address lookups of
     MX and PTR names), inkan on the query a term makes itself: both void
     limits are lifted;
@@ -42,10 +43,10 @@ def qual():
     return rng.choice(["", "", "", "-", "~", "?", "+"])
 
 
-def term(owner):
+def term(owner, alias_of):
     k = rng.choice(["ip4", "ip4", "ip6", "a", "a", "mx", "ptr", "exists",
                     "include", "include", "all"])
-    d = rng.choice([x for x in DOMS if x != owner])
+    d = rng.choice([x for x in DOMS if x != owner] + ["c.example", "t.example"])
     if k == "ip4":
         return qual() + "ip4:" + rng.choice(IPS4) + rng.choice(["", "/24", "/32", "/16", "/0"])
     if k == "ip6":
@@ -59,12 +60,14 @@ def term(owner):
         return qual() + "exists:" + rng.choice(["%{i}.x.example", "%{l}.u.example", d,
                                                  "%{ir}.%{v}.x.example", "%{p}.p.example"])
     if k == "include":
+        if d == "c.example" and owner == alias_of:
+            d = "t.example"  # pyspf would see include:<own domain> (see above)
         return qual() + "include:" + d
     return qual() + "all"
 
 
-def record(owner):
-    ts = [term(owner) for _ in range(rng.randint(0, 6))]
+def record(owner, alias_of):
+    ts = [term(owner, alias_of) for _ in range(rng.randint(0, 6))]
     if rng.random() < 0.2:
         ts.append("redirect=" + rng.choice(DOMS))
     if rng.random() < 0.3:
@@ -78,9 +81,10 @@ def scenario(n):
     def add(name, typ, val):
         zone.setdefault(name, []).append({typ: val})
 
+    alias_of = rng.choice(DOMS)
     for d in DOMS:
         if rng.random() < 0.85:
-            add(d, "TXT", record(d))
+            add(d, "TXT", record(d, alias_of))
         if rng.random() < 0.5:
             add(d, "A", rng.choice(IPS4))
         if rng.random() < 0.3:
@@ -89,6 +93,9 @@ def scenario(n):
             add(d, "MX", [10, rng.choice(DOMS + ["mx.example"])])
         add("e." + d, "TXT", rng.choice(["denied %{i} for %{d} (%{l})", "see %{S}",
                                          "%{c} bad", "from %{p}"]))
+    # an alias (CNAME) to one of the domains, and a name whose queries time out
+    add("c.example", "CNAME", alias_of)
+    zone["t.example"] = ["TIMEOUT"]
     add("mx.example", "A", rng.choice(IPS4))
     add("mx.d0.example", "A", "192.0.2.1")
     for ip in IPS4:
@@ -112,7 +119,12 @@ def evaluate(sc):
     def lookup(name, qtype, strict=True, timeout=None):
         name = name.lower().rstrip(".")
         out = []
+        if "TIMEOUT" in zone.get(name, []):
+            raise spf.TempError("DNS timeout (test zone)")
         for e in zone.get(name, []):
+            if "CNAME" in e and qtype != "CNAME":
+                # as a server answers: the alias, then the target's records
+                return [((name, "CNAME"), e["CNAME"])] + lookup(e["CNAME"], qtype)
             for typ, v in e.items():
                 if typ != qtype:
                     continue
