@@ -541,7 +541,7 @@ static void compute_spf(struct ink_provision *p)
     /* merge into the first record; the others must go */
     {
         const struct ink_spf_record *rec = recs[0];
-        size_t tlen, nterms = ink_spf_record_nterms(rec), off = 6, lead = 0;
+        size_t tlen, nterms = ink_spf_record_nterms(rec), off = 6;
         const char *text = ink_spf_record_text(rec, &tlen);
         const char *tp = ink_str_cstr(&terms);
         int before_all = 0, has_redirect = ink_spf_record_redirect(rec) != NULL, allq = -1;
@@ -599,7 +599,6 @@ static void compute_spf(struct ink_provision *p)
                 ink_str_append(&out, text, off);
                 ink_str_printf(&out, " %s", ink_str_cstr(&add));
                 ink_str_append(&out, text + off, tlen - off);
-                lead = 1;
             }
             p->spf = xdup(p, ink_str_cstr(&out));
             r = add_record(p, p->spf_owner, INK_DNS_TXT, p->spf, "spf", INK_PROV_CHANGE,
@@ -616,7 +615,6 @@ static void compute_spf(struct ink_provision *p)
                      "neutral result; consider ending it with ~all",
                      p->spf_owner);
         }
-        (void)lead;
         for (i = 1; i < nspf; i++) {
             size_t l;
             const char *t2 = ink_spf_record_text(recs[i], &l);

@@ -304,7 +304,7 @@ static int match_txt(const struct ink_vrecord *r, const struct ink_dns_answer *a
 {
     struct ink_str seen = INK_STR_INIT, why = INK_STR_INIT, want = INK_STR_INIT,
                    have = INK_STR_INIT;
-    size_t i, nsel = 0, ntxt = 0, sel_i = 0;
+    size_t i, nsel = 0, ntxt = 0;
     uint8_t *sel_text = NULL, *text;
     size_t sel_len = 0, len;
     enum ink_vobs_kind kind = INK_VOBS_ABSENT;
@@ -342,13 +342,11 @@ static int match_txt(const struct ink_vrecord *r, const struct ink_dns_answer *a
             if (nsel++ == 0) {
                 sel_text = text;
                 sel_len = len;
-                sel_i = i;
                 continue;
             }
         }
         free(text);
     }
-    (void)sel_i;
     if (nsel == 0) {
         static const char *const none[] = {"no CNAME record", "no MX record", "no such TXT record",
                                            "no SPF record", "no DKIM key record",
