@@ -1236,12 +1236,18 @@ static int copy_cstr(char **dst, const char *src)
 /* ink_spf_new - set up check_host() for the parameters */
 struct ink_spf *ink_spf_new(const struct ink_spf_params *p)
 {
-    struct ink_spf *ev = calloc(1, sizeof(*ev));
-    const char *mf = p->mail_from, *at, *helo = p->helo != NULL ? p->helo : "";
-    size_t hl = strlen(helo);
+    struct ink_spf *ev;
+    const char *mf, *at, *helo;
+    size_t hl;
 
+    if (p == NULL)
+        return NULL;
+    ev = calloc(1, sizeof(*ev));
     if (ev == NULL)
         return NULL;
+    mf = p->mail_from;
+    helo = p->helo != NULL ? p->helo : "";
+    hl = strlen(helo);
     ev->family = p->family == 6 ? 6 : 4;
     memcpy(ev->ip, p->ip, ev->family == 4 ? 4 : 16);
     if (ev->family == 6 && memcmp(ev->ip, "\0\0\0\0\0\0\0\0\0\0\xff\xff", 12) == 0) {
