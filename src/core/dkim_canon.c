@@ -423,7 +423,8 @@ static void relaxed_push(struct ink_dkim_bodycanon *bc, const uint8_t *p, size_t
                 run = n;
                 bc->wsp_pend = 1;
                 i = n;
-            } else if (p[k] == '\n' || (p[k] == '\r' && (k + 1 == n || p[k + 1] == '\n'))) {
+            } else if ((p[k] == '\n' && lf_ok) ||
+                       (p[k] == '\r' && (k + 1 == n || p[k + 1] == '\n'))) {
                 /* trailing WSP (or WSP then a CR that may end the line): drop
                  * it now; a CR that turns out to be content brings it back */
                 emit(bc, p + run, j - run);

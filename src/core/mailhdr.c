@@ -89,11 +89,13 @@ static int close_field(struct ink_mailhdr *h, size_t end)
 {
     struct ink_mailhdr_field *f;
     struct field_rec *rec;
-    const uint8_t *p = (const uint8_t *)h->buf.buf + h->field_start;
+    const uint8_t *p;
     size_t len = end - h->field_start, i = 0;
 
     if (!h->have_field)
         return 0;
+    /* only now: with no field open the buffer may still be NULL */
+    p = (const uint8_t *)h->buf.buf + h->field_start;
     h->have_field = 0;
     if (h->nfields >= INK_MAILHDR_FIELDS_MAX) {
         fail(h, "too many header fields");
