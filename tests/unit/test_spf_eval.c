@@ -63,6 +63,8 @@ static void test_result_names(void **state)
     }
     assert_int_equal(ink_spf_result_from_name("PASS", 4), INK_SPF_PASS);
     assert_int_equal(ink_spf_result_from_name("passx", 5), -1);
+    assert_string_equal(ink_spf_result_name((enum ink_spf_result)99), "permerror");
+    assert_null(ink_spf_new(NULL));
     ink_spf_free(NULL);
 }
 
