@@ -19,9 +19,9 @@ run_one() {
     local seeds=fuzz/corpus/$name
     [ -d "$seeds" ] || seeds=
     if "$exe" -max_total_time="$secs" -timeout=10 -rss_limit_mb=2048 -max_len=65536 \
-        -artifact_prefix="$work/$name-" -print_final_stats=0 \
+        -artifact_prefix="$work/$name-" -print_final_stats=1 \
         "$work/$name" $seeds >"$work/$name.log" 2>&1; then
-        echo "fuzz ok $name ($(grep -o 'stat::number_of_executed_units: [0-9]*' "$work/$name.log" | awk '{print $2}')${secs:+ in ${secs}s})"
+        echo "fuzz ok $name ($(awk '/stat::number_of_executed_units:/ {print $2}' "$work/$name.log") runs in ${secs}s)"
     else
         echo "fuzz FAILED $name"
         tail -40 "$work/$name.log"

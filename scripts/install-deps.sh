@@ -7,7 +7,7 @@ PKGS="meson ninja-build pkg-config gcc clang make
 libssl-dev libunbound-dev libpsl-dev publicsuffix libyaml-dev libcmocka-dev
 libsqlite3-dev libjansson-dev libevent-dev openssl
 knot knot-dnsutils python3 python3-spf python3-dkim python3-dnspython
-opendkim-tools opendkim spfquery"
+opendkim-tools opendkim python3-nacl spfquery"
 
 missing=""
 for p in $PKGS; do

@@ -22,6 +22,12 @@ that process start-up is not what is measured):
             dkimpy's RSA is pure Python, so it gets a subset of the corpus
             (--dkimpy-max per size); its rate is per message all the same.
 
+Times are CPU seconds of the process doing the work (user + system), the
+way `openssl speed` counts (user time): the machine is shared, and wall-
+clock time under load would measure the other processes.  OpenDKIM's CPU
+time is its process's (getrusage of the child), which includes its
+start-up and reading the files; dkimpy's is this process's CPU time.
+
 The corpus: --per-size messages (default 700) for each body size 2 KB,
 20 KB and 200 KB, signed rsa-sha256 and ed25519-sha256 with relaxed/relaxed
 by OpenDKIM (Ed25519 with relaxed header canonicalization, which OpenDKIM
@@ -33,6 +39,7 @@ import json
 import os
 import platform
 import re
+import resource
 import shutil
 import subprocess
 import sys
@@ -93,9 +100,8 @@ def build_corpus(work, keys, per_size):
         for size, _ in SIZES:
             items = corpus[size]
             d = os.path.join(work, "s-%s-%d" % (alg[:3], size // 1024))
-            t0 = time.perf_counter()
             res = peers.opendkim_sign_batch(keys, d, items, alg, CANON, {})
-            dt = time.perf_counter() - t0
+            dt = peers.last_cpu
             bad = [k for k, v in res.items() if isinstance(v, Exception)]
             if bad:
                 raise SystemExit("OpenDKIM failed to sign %d messages: %s" % (len(bad), res[bad[0]]))
@@ -127,41 +133,48 @@ def bench_opendkim_verify(keys, work, items):
     d, paths = write_set(work, "ov", items)
     conf = peers.opendkim_conf(os.path.join(d, "v.conf"),
                                ["TestPublicKeys " + keys.opendkim_keys])
-    t0 = time.perf_counter()
-    p = subprocess.run([peers.OPENDKIM, "-x", conf, "-vv", "-t", ",".join(paths)],
-                       capture_output=True)
-    dt = time.perf_counter() - t0
+    p, dt = run_cpu([peers.OPENDKIM, "-x", conf, "-vv", "-t", ",".join(paths)])
     npass = len(re.findall(rb"verification \([^)]*\) succeeded", p.stdout + p.stderr))
     shutil.rmtree(d, ignore_errors=True)
     return dt, npass
 
 
+def run_cpu(args):
+    """run_cpu - run a command; returns (CompletedProcess, CPU seconds it
+    used, user + system)."""
+    r0 = resource.getrusage(resource.RUSAGE_CHILDREN)
+    p = subprocess.run(args, capture_output=True)
+    r1 = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return p, (r1.ru_utime - r0.ru_utime) + (r1.ru_stime - r0.ru_stime)
+
+
 def bench_dkimpy_verify(keys, items):
-    t0 = time.perf_counter()
+    t0 = time.process_time()
     npass = 0
     for _, m in items:
         if peers.dkim.DKIM(m, minkey=1024).verify(dnsfunc=keys.dnsfunc):
             npass += 1
-    return time.perf_counter() - t0, npass
+    return time.process_time() - t0, npass
 
 
 def bench_dkimpy_sign(keys, items, alg):
-    t0 = time.perf_counter()
+    t0 = time.process_time()
     for _, m in items:
         peers.dkimpy_sign(keys, m, alg, CANON, {})
-    return time.perf_counter() - t0
+    return time.process_time() - t0
 
 
 # ---------------------------------------------------------------- inkan
 
-def find_driver(build):
-    for p in (os.path.join(build, "bench", "dkim_bench"),):
+def find_driver(build, given=None):
+    """find_driver - the libinkan driver (meson builds it as bench/dkim_bench)"""
+    for p in ([given] if given else []) + [os.path.join(build, "bench", "dkim_bench")]:
         if os.access(p, os.X_OK):
             return p
     return None
 
 
-def bench_inkan(driver, keys, work, mode, alg, items):
+def bench_inkan(driver, keys, work, mode, alg, items, extra=()):
     """bench_inkan - run the libinkan driver over items: returns (seconds
     as the driver measured them in-process, passes)."""
     d, paths = write_set(work, "iv", items)
@@ -173,6 +186,7 @@ def bench_inkan(driver, keys, work, mode, alg, items):
     if mode == "sign":
         args += ["--domain", keys.domain, "--selector", sel, "--key", keys.pem[sel],
                  "--algorithm", alg]
+    args += list(extra)
     p = subprocess.run(args, capture_output=True, text=True)
     shutil.rmtree(d, ignore_errors=True)
     if p.returncode != 0:
@@ -220,10 +234,11 @@ def main():
     ap.add_argument("--speed-seconds", type=int, default=3)
     ap.add_argument("--big-mb", type=int, default=100)
     ap.add_argument("--json", help="write the numbers here too")
+    ap.add_argument("--driver", help="dkim_bench binary (default BUILD/bench/dkim_bench)")
     args = ap.parse_args()
 
     inkan = os.path.join(args.build, "inkan")
-    driver = find_driver(args.build)
+    driver = find_driver(args.build, args.driver)
     work = tempfile.mkdtemp(prefix="inkan-bench-dkim-")
     rows = []
     res = {"machine": {}, "rows": rows}
@@ -278,6 +293,20 @@ def main():
                 dt = bench_dkimpy_sign(keys, subu, alg)
                 add("dkimpy", "sign", alg, size, len(subu), sum(len(m) for _, m in subu), dt)
 
+        # the body path alone (canonicalizer into SHA-256), 200 KB bodies
+        hash_rows = {}
+        if driver:
+            items = corpus[204800]
+            for canon in ("relaxed", "simple"):
+                dt, _ = bench_inkan(driver, keys, work, "hash", "rsa-sha256", items,
+                                    ["--canon", canon, "--repeat", "3"])
+                nbody = 3 * sum(len(m) - m.find(b"\r\n\r\n") - 4 for _, m in items)
+                mbs = nbody / dt / 1e6 if dt > 0 else 0
+                hash_rows[canon] = mbs
+                print("  inkan    body hash (%s canonicalization + SHA-256), 200 KB bodies: "
+                      "%.0f MB/s" % (canon, mbs))
+            res["body_hash_MBs"] = hash_rows
+
         # memory: inkan dkim verify (the CLI, streaming stdin) on a 100 MB
         # message against a 2 KB one
         if os.access(inkan, os.X_OK):
@@ -325,6 +354,11 @@ def main():
         if iv2 and ov2:
             ratio = iv2["msgs_per_s"] / ov2["msgs_per_s"]
             targets.append(("2 KB verify >= 5x OpenDKIM", "%.1fx" % ratio, ratio >= 5))
+        for canon, mbs in hash_rows.items():
+            if "sha256_MBs" in limits:
+                ratio = mbs / limits["sha256_MBs"]
+                targets.append(("200 KB bodies hash (%s) >= 80%% of openssl SHA-256" % canon,
+                                "%.0f MB/s = %.0f%%" % (mbs, 100 * ratio), ratio >= 0.80))
         if iv200 and "sha256_MBs" in limits:
             # hashing rate: the bytes over the time left after the per-
             # message cost seen on 2 KB messages (RSA verify, parsing, key)
@@ -332,7 +366,7 @@ def main():
             hash_time = iv200["seconds"] - per_msg * iv200["messages"]
             mbs = iv200["MB_per_s"] * iv200["seconds"] / hash_time if hash_time > 0 else 0
             ratio = mbs / limits["sha256_MBs"]
-            targets.append(("200 KB bodies hash >= 80% of openssl SHA-256",
+            targets.append(("  same, estimated from whole 200 KB verifies",
                             "%.0f MB/s = %.0f%%" % (mbs, 100 * ratio), ratio >= 0.80))
         if "rss" in res and res["rss"]["small_kib"] and res["rss"]["big_kib"]:
             diff = res["rss"]["big_kib"] - res["rss"]["small_kib"]

@@ -85,6 +85,8 @@ struct ink_dkim_key {
     unsigned bits;                    /* RSA modulus size; 256 for Ed25519; 0 unknown */
     char *notes;                      /* n= as written (owned), or NULL */
     struct evp_pkey_st *pkey;         /* the public key when status is OK (owned) */
+    struct evp_pkey_ctx_st *vctx;     /* internal: an RSA verification context made
+                                       * on first use and kept for the next (owned) */
     size_t nwarn;                     /* warnings: unknown flags/tags, RSA < 1024 ... */
     struct ink_dkim_key_warn warn[INK_DKIM_KEY_WARN_MAX];
 };

@@ -151,6 +151,15 @@ int ink_provision_worst(const struct ink_provision *p);
 int ink_provision_spf_lookups(struct ink_provision *p, unsigned total,
                               const struct ink_prov_spf_cost *costs, size_t ncosts);
 
+/*
+ * ink_provision_spf_flattened - after ink_provision_spf_lookups reported
+ * the record over the limit: a flattened record the SPF lint computed
+ * (includes replaced by today's networks).  Offered as an alternative fix
+ * when it keeps every term the profile adds (the platform's own ranges
+ * must stay an include, as the platform changes them).  0 or -1 (ENOMEM).
+ */
+int ink_provision_spf_flattened(struct ink_provision *p, const char *record);
+
 /* ink_provision_zone - append the zone-file fragment (absolute names,
  * comments saying what each record is for; records to keep commented
  * out; records to remove listed as comments).  0/-1. */

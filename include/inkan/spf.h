@@ -51,9 +51,13 @@ extern "C" {
 
 /* ---- limits (RFC 7208 section 4.6.4 and local guards) ---------------- */
 
-/* Terms that cause DNS lookups (include a mx ptr exists redirect). */
+/* Terms that cause DNS lookups (include a mx ptr exists redirect), plus
+ * the PTR query of a %{p} expanded during evaluation (4.6.4). */
 #define INK_SPF_DNS_LOOKUP_MAX 10
-/* Lookups answering NODATA or NXDOMAIN before the evaluation is a permerror. */
+/* Void lookups (NODATA or NXDOMAIN) allowed before the evaluation is a
+ * permerror.  Counted on the query a term makes itself (a, mx, ptr,
+ * exists), not on the address lookups of MX or PTR names, nor on record,
+ * exp= or %{p} lookups. */
 #define INK_SPF_VOID_LOOKUP_MAX 2
 /* MX records one "mx" term may look at (more is a permerror). */
 #define INK_SPF_MX_NAMES_MAX 10
@@ -338,7 +342,19 @@ struct ink_spf; /* opaque: one check_host() evaluation */
  * and <domain> come from mail_from (or postmaster@helo).  The strings in p
  * are copied.  Never NULL except on ENOMEM; a malformed identity still gives
  * an evaluation whose result is decided at the first step (none, as
- * section 4.3 says).  Caller owns it (ink_spf_free).
+ * section 4.3 says).  NULL p gives NULL.  Caller owns it (ink_spf_free).
+ *
+ * Choices where RFC 7208 leaves room (each covered by tests):
+ *   - %{i} of an IPv6 client writes its nibbles in upper-case hex (DNS
+ *     ignores case; explanations then read as the conformance suite and
+ *     pyspf have them);
+ *   - a target name that cannot be queried after macro expansion (empty
+ *     label, label over 63, over 253 bytes when no label can be dropped)
+ *     does not match; an include of one is a permerror;
+ *   - "ptr" validates only the PTR names at or under its target (the
+ *     result is the same; fewer queries);
+ *   - a CNAME loop or chain too long is a DNS error (temperror), except in
+ *     ptr and %{p}, where section 5.5 says to skip the name.
  */
 struct ink_spf *ink_spf_new(const struct ink_spf_params *p);
 /* ink_spf_free - release; NULL is a no-op */
@@ -356,13 +372,16 @@ int ink_spf_feed(struct ink_spf *ev, const struct ink_dns_answer *answer);
 /* ---- results of a finished evaluation ---------------------------------- */
 
 enum ink_spf_result ink_spf_result(const struct ink_spf *ev);
-/* Explanation for a fail (exp= text, or the default), else NULL. */
+/* Explanation for a fail (exp= text, or the default), else NULL.  It may
+ * carry any byte of the sender (%{l}, %{s}): print it with
+ * ink_str_put_printable(). */
 const char *ink_spf_explanation(const struct ink_spf *ev);
-/* Why the result is what it is, for people: "matched -all",
+/* Why the result is what it is (complete once ink_spf_step said DONE), for people: "matched -all",
  * "no SPF record at example.com", "example.com: unknown mechanism
  * 'foo' at column 12", "more than 10 DNS lookups", ... Never NULL. */
 const char *ink_spf_reason(const struct ink_spf *ev);
-/* The term that decided (e.g. "-all", "include:_spf.example.net"), and the
+/* The term that decided, as written in its record (e.g. "-all",
+ * "include:_spf.example.net"), and the
  * domain whose record holds it; NULL when no term decided (no record,
  * default neutral, errors outside a term). */
 const char *ink_spf_decided_term(const struct ink_spf *ev);

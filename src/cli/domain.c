@@ -39,6 +39,10 @@
 #define AUTH_SERVERS_MAX 8
 /* Longest simulated pause of `watch` between looks at the store (s). */
 #define WATCH_SLEEP_MAX 60
+/* Shortest real pause of `watch` between looks at the store (s). */
+#define WATCH_SLEEP_MIN_REAL 0.01
+/* Times `verify` checks again when another process saved meanwhile. */
+#define VERIFY_ATTEMPTS 3
 /* History rows `status DOMAIN` shows. */
 #define STATUS_HISTORY 20
 /* Largest records.json accepted. */
@@ -137,6 +141,7 @@ struct dctx {
     struct auth_res {
         char *server;
         struct ink_resolver *r;
+        int dead; /* timed out during the current check: skip it */
     } res[AUTH_CACHE_MAX];
     size_t nres;
 };
@@ -402,16 +407,19 @@ static struct auth_zone *find_auth(struct dctx *c, const char *name)
     return z;
 }
 
-/* auth_resolver - an uncached resolver forwarding to one server */
-static struct ink_resolver *auth_resolver(struct dctx *c, const char *server)
+/* auth_resolver - an uncached resolver forwarding to one server (NULL
+ * when it cannot be made or timed out earlier in this check) */
+static struct ink_resolver *auth_resolver(struct dctx *c, const char *server, size_t *slot)
 {
     struct ink_str err = INK_STR_INIT;
     struct ink_resolver *r;
     size_t i;
 
     for (i = 0; i < c->nres; i++)
-        if (strcmp(c->res[i].server, server) == 0)
-            return c->res[i].r;
+        if (strcmp(c->res[i].server, server) == 0) {
+            *slot = i;
+            return c->res[i].dead ? NULL : c->res[i].r;
+        }
     if (c->nres >= AUTH_CACHE_MAX)
         return NULL;
     r = ink_resolver_unbound_new(server, c->dns.timeout_ms ? c->dns.timeout_ms
@@ -425,7 +433,8 @@ static struct ink_resolver *auth_resolver(struct dctx *c, const char *server)
     ink_str_free(&err);
     c->res[c->nres].server = ink_memdup_cstr(server, strlen(server));
     c->res[c->nres].r = r;
-    c->nres++;
+    c->res[c->nres].dead = 0;
+    *slot = c->nres++;
     return r;
 }
 
@@ -447,13 +456,16 @@ static struct ink_dns_answer *ask_auth(struct dctx *c, const char *owner, uint16
         return a;
     }
     for (i = 0; i < z->nserv; i++) {
-        struct ink_resolver *r = auth_resolver(c, z->serv[i]);
+        size_t slot = 0;
+        struct ink_resolver *r = auth_resolver(c, z->serv[i], &slot);
         if (r == NULL)
             continue;
         ink_dns_answer_free(a);
         a = ink_resolve_sync(r, owner, type);
         if (a != NULL && a->status != INK_DNS_SERVFAIL && a->status != INK_DNS_TIMEOUT)
             return a;
+        if (a == NULL || a->status == INK_DNS_TIMEOUT)
+            c->res[slot].dead = 1; /* do not wait for it again in this check */
     }
     if (a == NULL) {
         a = ink_dns_answer_new(owner, type, INK_DNS_SERVFAIL);
@@ -499,9 +511,13 @@ static char *recursive_view(struct dctx *c, const struct ink_vrecord *r)
     return ink_str_steal(&s);
 }
 
+/* Flags of check_domain. */
+#define CHECK_LOG_CHANGES 0x1 /* print each state change on stdout */
+#define CHECK_QUIET_CONFLICT 0x2 /* say nothing when another process won */
+
 /* check_domain - look every record of d up, apply the state machine, save.
  * Returns 0, INK_STORE_CONFLICT, or -1 after printing. */
-static int check_domain(struct dctx *c, struct ink_vdomain *d, int64_t now, int quiet)
+static int check_domain(struct dctx *c, struct ink_vdomain *d, int64_t now, unsigned flags)
 {
     struct ink_vobs obs[INK_VERIFY_RECORDS_MAX];
     struct ink_vchange ch[INK_VERIFY_RECORDS_MAX + 1];
@@ -512,6 +528,8 @@ static int check_domain(struct dctx *c, struct ink_vdomain *d, int64_t now, int 
 
     if (open_checker(c) < 0)
         return -1;
+    for (i = 0; i < c->nres; i++)
+        c->res[i].dead = 0;
     memset(obs, 0, sizeof(obs));
     for (i = 0; i < d->nrec; i++) {
         struct ink_dns_answer *a = ask_auth(c, d->rec[i].owner, d->rec[i].type);
@@ -536,11 +554,11 @@ static int check_domain(struct dctx *c, struct ink_vdomain *d, int64_t now, int 
     }
     rc = ink_store_save(c->store, d, ch, nch, &err);
     if (rc == INK_STORE_CONFLICT) {
-        if (!quiet)
+        if (!(flags & CHECK_QUIET_CONFLICT))
             cli_error("%s", ink_str_cstr(&err));
     } else if (rc < 0)
         cli_error("%s", ink_str_cstr(&err));
-    else if (!quiet || nch > 0) {
+    else if (flags & CHECK_LOG_CHANGES) {
         for (i = 0; i < nch; i++) {
             if (ch[i].record < 0)
                 printf("%s %s: %s -> %s\n", fmt_time(ch[i].at), d->domain,
@@ -642,6 +660,8 @@ static void print_domain(const struct ink_vdomain *d, const struct ink_store_eve
         printf(", next check %s", fmt_time(d->next_poll));
     if (d->state == INK_VSTATE_PENDING || d->state == INK_VSTATE_NOT_STARTED)
         printf(", window ends %s", d->deadline ? fmt_time(d->deadline) : "72 hours after the first check");
+    else if (d->state == INK_VSTATE_TEMPORARY_FAILURE)
+        printf(", FAILURE unless repaired by %s", fmt_time(d->state_since + INK_VERIFY_WINDOW));
     printf("\n");
     for (i = 0; i < d->nrec; i++) {
         const struct ink_vrecord *r = &d->rec[i];
@@ -693,6 +713,15 @@ static char *normalize_arg(const char *arg)
 
 /* ---- add ---- */
 
+/* printable_text - no control bytes (what is stored is printed later) */
+static int printable_text(const char *s)
+{
+    for (; *s != '\0'; s++)
+        if ((unsigned char)*s < 0x20 || (unsigned char)*s == 0x7f)
+            return 0;
+    return 1;
+}
+
 /* expect_from_json - expectations from a provision records.json */
 static int expect_from_json(const char *path, const char *domain, struct ink_vdomain *d,
                             char **profile_name)
@@ -739,6 +768,10 @@ static int expect_from_json(const char *path, const char *domain, struct ink_vdo
             continue;
         if (name == NULL || t == 0 || m < 0 || expect == NULL) {
             cli_error("%s: record %zu lacks name, type or verify.match/expect", path, i + 1);
+            goto done;
+        }
+        if (!printable_text(expect) || (purpose != NULL && !printable_text(purpose))) {
+            cli_error("%s: record %zu holds control characters", path, i + 1);
             goto done;
         }
         if (!ink_dns_name_is_subdomain(name, domain)) {
@@ -916,7 +949,7 @@ bad:
 /* domain_verify - inkan domain verify DOMAIN... */
 static int domain_verify(struct dctx *c, int argc, char **argv)
 {
-    int k = simple_opts(c, argc, argv, NULL, NULL), any_pending = 0, any_failed = 0, i;
+    int k = simple_opts(c, argc, argv, NULL, NULL), any_pending = 0, any_failed = 0, i, attempt;
     json_t *arr = NULL;
 
     if (k != 0)
@@ -939,30 +972,27 @@ static int domain_verify(struct dctx *c, int argc, char **argv)
             json_decref(arr);
             return INK_EXIT_USAGE;
         }
-        rc = ink_store_get(c->store, name, &d, &err);
-        if (rc == INK_STORE_NOT_FOUND)
-            cli_error("%s is not followed (add it with 'inkan domain add')", name);
-        else if (rc < 0)
-            cli_error("%s", ink_str_cstr(&err));
+        for (attempt = 0;; attempt++) {
+            rc = ink_store_get(c->store, name, &d, &err);
+            if (rc == INK_STORE_NOT_FOUND)
+                cli_error("%s is not followed (add it with 'inkan domain add')", name);
+            else if (rc < 0)
+                cli_error("%s", ink_str_cstr(&err));
+            if (rc != 0)
+                break;
+            /* in JSON mode the changes are in the document, not logged;
+             * when a watch saved a check meanwhile, check again over its
+             * result rather than undo it */
+            rc = check_domain(c, d, cli_clock_now(),
+                              (c->json ? 0 : CHECK_LOG_CHANGES) |
+                                  (attempt + 1 < VERIFY_ATTEMPTS ? CHECK_QUIET_CONFLICT : 0));
+            if (rc != INK_STORE_CONFLICT || attempt + 1 >= VERIFY_ATTEMPTS)
+                break;
+            ink_vdomain_free(d);
+            d = NULL;
+        }
         ink_str_free(&err);
         free(name);
-        if (rc != 0) {
-            json_decref(arr);
-            return INK_EXIT_OPERR;
-        }
-        /* quiet in JSON mode: changes are in the document */
-        if (c->json) {
-            int saved = dup(STDOUT_FILENO);
-            fflush(stdout);
-            if (saved >= 0 && freopen("/dev/null", "w", stdout) != NULL) {
-                rc = check_domain(c, d, cli_clock_now(), 0);
-                fflush(stdout);
-                dup2(saved, STDOUT_FILENO);
-                close(saved);
-            } else
-                rc = check_domain(c, d, cli_clock_now(), 0);
-        } else
-            rc = check_domain(c, d, cli_clock_now(), 0);
         if (rc != 0) {
             ink_vdomain_free(d);
             json_decref(arr);
@@ -1127,7 +1157,7 @@ static int domain_watch(struct dctx *c, int argc, char **argv)
         cli_error("domain watch: takes no domain (it follows them all)");
         return INK_EXIT_USAGE;
     }
-    if (open_store(c) < 0)
+    if (open_store(c) < 0 || open_checker(c) < 0)
         return INK_EXIT_OPERR;
     memset(&sa, 0, sizeof(sa));
     sa.sa_handler = on_signal;
@@ -1151,19 +1181,32 @@ static int domain_watch(struct dctx *c, int argc, char **argv)
                 continue; /* removed meanwhile */
             /* another process may have checked it since the due query */
             if (ink_verify_due(d, cli_clock_now()))
-                check_domain(c, d, cli_clock_now(), 1);
+                check_domain(c, d, cli_clock_now(), CHECK_LOG_CHANGES | CHECK_QUIET_CONFLICT);
             ink_vdomain_free(d);
         }
         ink_store_names_free(names, n);
         ink_str_free(&err);
         auth_cache_clear(c);
+        if (c->dns.zone_file != NULL) {
+            /* a zone file is read again for the next round: edits show */
+            ink_resolver_free(c->rec);
+            c->rec = NULL;
+        }
         if (once)
             break;
+        /* the checks above scheduled new polls: sleep until the soonest */
         now = cli_clock_now();
-        pause = next > now ? next - now : (next == 0 ? WATCH_SLEEP_MAX : 1);
+        names = NULL;
+        n = 0;
+        if (ink_store_due(c->store, now, &names, &n, &next, &err) < 0)
+            next = 0;
+        ink_store_names_free(names, n);
+        ink_str_free(&err);
+        pause = n > 0 ? 1 : next > now ? next - now : WATCH_SLEEP_MAX;
         if (pause > WATCH_SLEEP_MAX)
             pause = WATCH_SLEEP_MAX;
-        sleep_real((double)pause / speed);
+        sleep_real((double)pause / speed > WATCH_SLEEP_MIN_REAL ? (double)pause / speed
+                                                                : WATCH_SLEEP_MIN_REAL);
     }
     return INK_EXIT_OK;
 }

@@ -251,6 +251,12 @@ static void spf_budget(struct ink_provision *p, struct ink_resolver *r)
         n++;
     }
     ink_provision_spf_lookups(p, ink_spf_lint_lookups(l), costs, n);
+    for (i = 0; i < ink_spf_lint_nfindings(l); i++) {
+        const struct ink_spf_lint_finding *f = ink_spf_lint_finding(l, i);
+        if (strcmp(f->code, INK_SPF_LINT_FLATTEN) == 0 && f->fix != NULL &&
+            strcmp(f->domain, ink_provision_sending_domain(p)) == 0)
+            ink_provision_spf_flattened(p, f->fix);
+    }
     for (i = 0; i < n; i++)
         ink_str_free(&terms[i]);
     ink_spf_lint_free(l);

@@ -113,15 +113,80 @@ void ink_dkim_bodycanon_free(struct ink_dkim_bodycanon *bc)
     free(bc);
 }
 
+/* is_wsp - SP or HTAB */
+static inline int is_wsp(uint8_t c)
+{
+    return c == ' ' || c == '\t';
+}
+
+/*
+ * bare_lf_scan - index of the first LF at or after i not preceded by CR
+ * (the byte before p[0] is taken as not CR: a CR ending the previous
+ * chunk is always held back and dealt with first).  n if none.
+ */
+static size_t bare_lf_scan(const uint8_t *p, size_t i, size_t n)
+{
+    if (i == 0 && n > 0) {
+        if (p[0] == '\n')
+            return 0;
+        i = 1;
+    }
+#if defined(__SSE2__)
+    {
+        const __m128i cr = _mm_set1_epi8('\r'), lf = _mm_set1_epi8('\n');
+        while (i + 16 <= n) {
+            __m128i v = _mm_loadu_si128((const __m128i *)(const void *)(p + i));
+            __m128i pv = _mm_loadu_si128((const __m128i *)(const void *)(p + i - 1));
+            __m128i m = _mm_andnot_si128(_mm_cmpeq_epi8(pv, cr), _mm_cmpeq_epi8(v, lf));
+            int mask = _mm_movemask_epi8(m);
+            if (mask != 0)
+                return i + (size_t)__builtin_ctz((unsigned)mask);
+            i += 16;
+        }
+    }
+#endif
+    for (; i < n; i++)
+        if (p[i] == '\n' && p[i - 1] != '\r')
+            return i;
+    return n;
+}
+
+/* emit_lf_normalised - pass [a, b) on with bare LFs turned into CRLF */
+static void emit_lf_normalised(struct ink_dkim_bodycanon *bc, const uint8_t *p, size_t a, size_t b)
+{
+    size_t run = a;
+
+    while (a < b) {
+        size_t j = bare_lf_scan(p, a, b);
+        if (j >= b)
+            break;
+        emit(bc, p + run, j - run);
+        emit(bc, crlf_block, 2);
+        run = a = j + 1;
+    }
+    emit(bc, p + run, b - run);
+}
+
+/* at_line_start - whether position x of the chunk starts a line: after
+ * a LF, or at the chunk start when the last chunk ended a line */
+static inline int at_line_start(const struct ink_dkim_bodycanon *bc, const uint8_t *p, size_t i,
+                                size_t x)
+{
+    return x > i ? p[x - 1] == '\n' : !bc->line_has_content;
+}
+
 /*
  * simple_push - RFC 6376 3.4.3: the body as it is, except that empty
- * lines at the end are dropped.  Lines are found with memchr; runs of
- * input are passed on whole, split only around held-back empty lines.
+ * lines at the end are dropped.  Only the end of a chunk matters: the
+ * complete empty lines there (and a CR that may be half a CRLF) are held
+ * back; everything before goes on as one run (bare LFs normalised when
+ * asked, found 16 bytes at a time).
  */
 static void simple_push(struct ink_dkim_bodycanon *bc, const uint8_t *p, size_t n)
 {
-    size_t i = 0, run = 0, ls = 0; /* scan position, start of pending run, line start */
-    int lf_ok = (bc->flags & INK_DKIM_BODY_LF_TO_CRLF) != 0;
+    size_t i = 0, end = n, t, ls;
+    uint64_t k = 0;
+    int lf_ok = (bc->flags & INK_DKIM_BODY_LF_TO_CRLF) != 0, hold_cr = 0, last_has;
 
     if (bc->cr_pend) {
         bc->cr_pend = 0;
@@ -131,116 +196,128 @@ static void simple_push(struct ink_dkim_bodycanon *bc, const uint8_t *p, size_t 
             else
                 bc->empty_pend++;
             bc->line_has_content = 0;
-            i = run = ls = 1;
+            i = 1;
         } else { /* the CR was content */
-            if (!bc->line_has_content)
-                flush_empties(bc);
+            flush_empties(bc);
             emit(bc, (const uint8_t *)"\r", 1);
             bc->line_has_content = 1;
         }
     }
-    while (i < n) {
-        const uint8_t *lf = memchr(p + i, '\n', n - i);
-        size_t j, e;
-        int has_cr;
-
-        if (lf == NULL)
-            break;
-        j = (size_t)(lf - p);
-        has_cr = j > ls && p[j - 1] == '\r';
-        if (!has_cr && !lf_ok) { /* a bare LF is just a byte of the line */
-            if (!bc->line_has_content) {
-                if (bc->empty_pend) {
-                    emit(bc, p + run, ls - run);
-                    flush_empties(bc);
-                    run = ls;
-                }
-                bc->line_has_content = 1;
+    if (i >= n)
+        return;
+    if (p[n - 1] == '\r') { /* may be the first half of a CRLF */
+        hold_cr = 1;
+        end = n - 1;
+    }
+    /* the last (partial) line: [ls, end) */
+    ls = end;
+    while (ls > i && p[ls - 1] != '\n')
+        ls--;
+    last_has = end > ls || (ls == i && bc->line_has_content && end == i);
+    t = end;
+    if (!last_has) {
+        /* count the complete empty lines ending at t */
+        for (;;) {
+            if (t >= i + 2 && p[t - 1] == '\n' && p[t - 2] == '\r' && at_line_start(bc, p, i, t - 2)) {
+                t -= 2;
+                k++;
+            } else if (lf_ok && t >= i + 1 && p[t - 1] == '\n' && !(t >= i + 2 && p[t - 2] == '\r') &&
+                       at_line_start(bc, p, i, t - 1)) {
+                t -= 1;
+                k++;
+            } else {
+                break;
             }
-            i = j + 1;
-            continue;
         }
-        e = has_cr ? j - 1 : j; /* end of the line's content */
-        if (e > ls && !bc->line_has_content && bc->empty_pend) {
-            /* content after held empty lines: they were not empty at the end */
-            emit(bc, p + run, ls - run);
-            flush_empties(bc);
-            run = ls;
-        }
-        if (e > ls || bc->line_has_content) {
-            if (!has_cr) { /* bare LF: normalise */
-                emit(bc, p + run, j - run);
-                emit(bc, crlf_block, 2);
-                run = j + 1;
-            }
-        } else { /* an empty line: hold it back */
-            emit(bc, p + run, ls - run);
-            bc->empty_pend++;
-            run = j + 1;
-        }
+    }
+    if (t > i) {
+        /* content (and empty lines inside it) goes on whole */
+        flush_empties(bc);
+        if (lf_ok)
+            emit_lf_normalised(bc, p, i, t);
+        else
+            emit(bc, p + i, t - i);
+        bc->line_has_content = last_has;
+    }
+    bc->empty_pend += k;
+    if (last_has && t == i)
+        bc->line_has_content = 1;
+    if (!last_has)
         bc->line_has_content = 0;
-        i = ls = j + 1;
-    }
-    /* a partial line at the end of the chunk */
-    if (ls < n) {
-        size_t end = n;
-        if (p[n - 1] == '\r') { /* may be the first half of a CRLF */
-            bc->cr_pend = 1;
-            end = n - 1;
-        }
-        if (end > ls) {
-            if (!bc->line_has_content && bc->empty_pend) {
-                emit(bc, p + run, ls - run);
-                flush_empties(bc);
-                run = ls;
-            }
-            bc->line_has_content = 1;
-        }
-        emit(bc, p + run, end - run);
-    } else {
-        emit(bc, p + run, ls - run);
-    }
-}
-
-/* is_wsp - SP or HTAB */
-static inline int is_wsp(uint8_t c)
-{
-    return c == ' ' || c == '\t';
+    bc->cr_pend = hold_cr;
 }
 
 /*
  * relaxed_scan - index of the first byte at or after i that needs
- * attention in relaxed body canonicalization: TAB, CR, LF, or a SP that
- * is followed by WSP, CR, LF or the end of the chunk.  n if none.
+ * attention in relaxed body canonicalization, or n: a TAB; a SP followed
+ * by WSP, CR, LF or the chunk end; a CR not followed by LF, or at the
+ * chunk end, or starting an empty line, or after WSP; a LF not after a
+ * CR.  A CRLF after line content is not special, so lines of ordinary
+ * text are passed over 16 bytes at a time.  The first byte of a chunk is
+ * special if it is WSP, CR or LF (what is before it is not in view).
  */
 static size_t relaxed_scan(const uint8_t *p, size_t i, size_t n)
 {
+    if (i == 0) {
+        if (n > 0 && (is_wsp(p[0]) || p[0] == '\r' || p[0] == '\n'))
+            return 0;
+        i = 1;
+    }
 #if defined(__SSE2__)
-    const __m128i sp = _mm_set1_epi8(' '), tab = _mm_set1_epi8('\t');
-    const __m128i cr = _mm_set1_epi8('\r'), lf = _mm_set1_epi8('\n');
-
-    while (i + 17 <= n) {
-        __m128i v = _mm_loadu_si128((const __m128i *)(const void *)(p + i));
-        __m128i w = _mm_loadu_si128((const __m128i *)(const void *)(p + i + 1));
-        __m128i vsp = _mm_cmpeq_epi8(v, sp);
-        __m128i hard = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, tab), _mm_cmpeq_epi8(v, cr)),
-                                    _mm_cmpeq_epi8(v, lf));
-        __m128i wnext = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(w, sp), _mm_cmpeq_epi8(w, tab)),
-                                     _mm_or_si128(_mm_cmpeq_epi8(w, cr), _mm_cmpeq_epi8(w, lf)));
-        int mask = _mm_movemask_epi8(_mm_or_si128(hard, _mm_and_si128(vsp, wnext)));
-        if (mask != 0)
-            return i + (size_t)__builtin_ctz((unsigned)mask);
-        i += 16;
+    {
+        const __m128i sp = _mm_set1_epi8(' '), tab = _mm_set1_epi8('\t');
+        const __m128i cr = _mm_set1_epi8('\r'), lf = _mm_set1_epi8('\n');
+        while (i + 17 <= n) {
+            __m128i v = _mm_loadu_si128((const __m128i *)(const void *)(p + i));
+            __m128i nx = _mm_loadu_si128((const __m128i *)(const void *)(p + i + 1));
+            __m128i pv = _mm_loadu_si128((const __m128i *)(const void *)(p + i - 1));
+            __m128i nx_wsp_eol = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(nx, sp), _mm_cmpeq_epi8(nx, tab)),
+                                              _mm_or_si128(_mm_cmpeq_epi8(nx, cr), _mm_cmpeq_epi8(nx, lf)));
+            __m128i pv_lf_wsp = _mm_or_si128(_mm_cmpeq_epi8(pv, lf),
+                                             _mm_or_si128(_mm_cmpeq_epi8(pv, sp), _mm_cmpeq_epi8(pv, tab)));
+            __m128i is_cr = _mm_cmpeq_epi8(v, cr);
+            __m128i m = _mm_cmpeq_epi8(v, tab);
+            m = _mm_or_si128(m, _mm_and_si128(_mm_cmpeq_epi8(v, sp), nx_wsp_eol));
+            m = _mm_or_si128(m, _mm_and_si128(is_cr, _mm_or_si128(pv_lf_wsp,
+                                                                  _mm_andnot_si128(_mm_cmpeq_epi8(nx, lf),
+                                                                                   _mm_set1_epi8(-1)))));
+            m = _mm_or_si128(m, _mm_andnot_si128(_mm_cmpeq_epi8(pv, cr), _mm_cmpeq_epi8(v, lf)));
+            {
+                int mask = _mm_movemask_epi8(m);
+                if (mask != 0)
+                    return i + (size_t)__builtin_ctz((unsigned)mask);
+            }
+            i += 16;
+        }
     }
 #endif
     for (; i < n; i++) {
-        uint8_t c = p[i];
-        if (c == '\t' || c == '\r' || c == '\n')
+        uint8_t c = p[i], pv = p[i - 1];
+        if (c == '\t')
             return i;
         if (c == ' ' && (i + 1 == n || is_wsp(p[i + 1]) || p[i + 1] == '\r' || p[i + 1] == '\n'))
             return i;
+        if (c == '\r' && (i + 1 == n || p[i + 1] != '\n' || pv == '\n' || is_wsp(pv)))
+            return i;
+        if (c == '\n' && pv != '\r')
+            return i;
     }
     return n;
+}
+
+/* segment_state - bytes [a, b) passed over (no special among them):
+ * set whether the line holding b has content so far */
+static void segment_state(struct ink_dkim_bodycanon *bc, const uint8_t *p, size_t a, size_t b)
+{
+    const uint8_t *lf;
+
+    if (b <= a)
+        return;
+    lf = memrchr(p + a, '\n', b - a);
+    if (lf == NULL)
+        bc->line_has_content = 1;
+    else
+        bc->line_has_content = (size_t)(lf + 1 - p) < b;
 }
 
 /*
@@ -311,17 +388,18 @@ static void relaxed_push(struct ink_dkim_bodycanon *bc, const uint8_t *p, size_t
         size_t j = bc->wsp_pend && is_wsp(p[i]) ? i : relaxed_scan(p, i, n);
         uint8_t c;
 
-        if (j > i) /* plain content between i and j */
+        if (j > i) { /* ordinary bytes between i and j */
             relaxed_content(bc, p, &run, i);
+            segment_state(bc, p, i, j);
+        }
         if (j >= n)
             break;
         c = p[j];
         if (c == '\n') { /* a bare LF (a CRLF is handled at the CR) */
-            if (lf_ok) {
+            if (lf_ok)
                 relaxed_line_end(bc, p, &run, j, j + 1, 0);
-            } else {
+            else
                 relaxed_content(bc, p, &run, j);
-            }
             i = j + 1;
         } else if (c == '\r') {
             if (j + 1 == n) { /* maybe half a CRLF: hold it */
@@ -345,7 +423,8 @@ static void relaxed_push(struct ink_dkim_bodycanon *bc, const uint8_t *p, size_t
                 run = n;
                 bc->wsp_pend = 1;
                 i = n;
-            } else if (p[k] == '\n' || (p[k] == '\r' && (k + 1 == n || p[k + 1] == '\n'))) {
+            } else if ((p[k] == '\n' && lf_ok) ||
+                       (p[k] == '\r' && (k + 1 == n || p[k + 1] == '\n'))) {
                 /* trailing WSP (or WSP then a CR that may end the line): drop
                  * it now; a CR that turns out to be content brings it back */
                 emit(bc, p + run, j - run);
@@ -353,6 +432,11 @@ static void relaxed_push(struct ink_dkim_bodycanon *bc, const uint8_t *p, size_t
                 if (p[k] == '\r' && k + 1 == n)
                     bc->wsp_pend = 1;
                 i = k;
+                if (p[k] == '\n' && !lf_ok) {
+                    /* a bare LF that is not a line end: the WSP was not trailing */
+                    bc->wsp_pend = 1;
+                    relaxed_content(bc, p, &run, k);
+                }
             } else if (k - j == 1 && p[j] == ' ' && !bc->wsp_pend) {
                 /* one SP followed by content: unchanged */
                 relaxed_content(bc, p, &run, j);

@@ -282,6 +282,7 @@ void ink_dkim_key_free(struct ink_dkim_key *k)
 {
     if (k == NULL)
         return;
+    EVP_PKEY_CTX_free(k->vctx);
     EVP_PKEY_free(k->pkey);
     free(k->data);
     free(k->notes);
@@ -321,18 +322,15 @@ const char *ink_dkim_keytype_name(enum ink_dkim_keytype t)
 /* ink_dkim_key_name - SELECTOR._domainkey.DOMAIN */
 int ink_dkim_key_name(const char *selector, const char *domain, char *out, size_t outsz)
 {
-    struct ink_str s = INK_STR_INIT;
-    int n;
+    char tmp[2 * INK_DNS_NAME_MAX + 16];
+    size_t sl = strlen(selector), dl = strlen(domain);
 
-    if (selector[0] == '\0' || domain[0] == '\0')
+    if (sl == 0 || dl == 0 || sl + dl + 13 > sizeof(tmp))
         return -1;
-    if (ink_str_printf(&s, "%s._domainkey.%s", selector, domain) < 0) {
-        ink_str_free(&s);
-        return -1;
-    }
-    n = ink_dns_name_normalize(s.buf, s.len, out, outsz);
-    ink_str_free(&s);
-    return n;
+    memcpy(tmp, selector, sl);
+    memcpy(tmp + sl, "._domainkey.", 12);
+    memcpy(tmp + sl + 12, domain, dl);
+    return ink_dns_name_normalize(tmp, sl + 12 + dl, out, outsz);
 }
 
 /* ssl_why - append OpenSSL's last error (or what) to err */

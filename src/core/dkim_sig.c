@@ -137,9 +137,8 @@ static int parse_h(struct ink_dkim_sig *s, const struct dkim_tag *t)
     size_t len = t->val_len, pos = 0, has_from = 0;
     char shown[64];
 
-    s->h = calloc(INK_DKIM_H_NAMES_MAX, sizeof(char *));
-    if (s->h == NULL)
-        return -1;
+    size_t cap = 0;
+
     while (pos <= len) {
         size_t a = pos, e, k;
         while (a < len && v[a] != ':')
@@ -167,6 +166,14 @@ static int parse_h(struct ink_dkim_sig *s, const struct dkim_tag *t)
             sig_fail(s, t->val_off + k, "more than %d names in h=", INK_DKIM_H_NAMES_MAX);
             return 0;
         }
+        if (s->nh == cap) {
+            size_t ncap = cap ? cap * 2 : 16;
+            char **nh = realloc(s->h, ncap * sizeof(char *));
+            if (nh == NULL)
+                return -1;
+            s->h = nh;
+            cap = ncap;
+        }
         s->h[s->nh] = ink_memdup_cstr(v + k, e - k);
         if (s->h[s->nh] == NULL)
             return -1;
@@ -188,6 +195,9 @@ struct ink_dkim_sig *ink_dkim_sig_parse(const uint8_t *value, size_t len)
     struct dkim_tag tags[DKIM_TAGS_MAX];
     struct ink_str dec = INK_STR_INIT;
     const struct dkim_tag *t;
+    const struct dkim_tag *T_V = NULL, *T_A = NULL, *T_B = NULL, *T_BH = NULL, *T_C = NULL;
+    const struct dkim_tag *T_D = NULL, *T_H = NULL, *T_I = NULL, *T_L = NULL, *T_Q = NULL;
+    const struct dkim_tag *T_S = NULL, *T_T = NULL, *T_X = NULL, *T_Z = NULL;
     size_t ntags = 0, erroff, i;
     char why[INK_DKIM_REASON_MAX], shown[64];
 
@@ -204,8 +214,33 @@ struct ink_dkim_sig *ink_dkim_sig_parse(const uint8_t *value, size_t len)
         sig_fail(s, erroff, "%s", why);
         return s;
     }
+    /* one pass to find the known tags (each at most once: duplicates
+     * were refused by the tag-list parser) */
+    for (i = 0; i < ntags; i++) {
+        const struct dkim_tag *g = &tags[i];
+        if (g->name_len == 1) {
+            switch (g->name[0]) {
+            case 'v': T_V = g; break;
+            case 'a': T_A = g; break;
+            case 'b': T_B = g; break;
+            case 'c': T_C = g; break;
+            case 'd': T_D = g; break;
+            case 'h': T_H = g; break;
+            case 'i': T_I = g; break;
+            case 'l': T_L = g; break;
+            case 'q': T_Q = g; break;
+            case 's': T_S = g; break;
+            case 't': T_T = g; break;
+            case 'x': T_X = g; break;
+            case 'z': T_Z = g; break;
+            default: break;
+            }
+        } else if (g->name_len == 2 && g->name[0] == 'b' && g->name[1] == 'h') {
+            T_BH = g;
+        }
+    }
     /* keep what can be shown about a broken signature: d=, s=, a= */
-    if ((t = dkim_tag_find(tags, ntags, "d")) != NULL) {
+    if ((t = T_D) != NULL) {
         s->d = domain_dup(t->val, t->val_len);
         if (s->d == NULL) {
             s->d = ink_memdup_cstr(t->val, t->val_len);
@@ -213,9 +248,9 @@ struct ink_dkim_sig *ink_dkim_sig_parse(const uint8_t *value, size_t len)
                      dkim_printable(shown, sizeof(shown), t->val, t->val_len, 48));
         }
     }
-    if ((t = dkim_tag_find(tags, ntags, "s")) != NULL)
+    if ((t = T_S) != NULL)
         s->s = ink_memdup_cstr(t->val, t->val_len);
-    if ((t = dkim_tag_find(tags, ntags, "a")) != NULL) {
+    if ((t = T_A) != NULL) {
         dkim_printable(s->alg_name, sizeof(s->alg_name), t->val, t->val_len, 24);
         if (t->val_len == 10 && memcmp(t->val, "rsa-sha256", 10) == 0)
             s->alg = INK_DKIM_ALG_RSA_SHA256;
@@ -226,22 +261,25 @@ struct ink_dkim_sig *ink_dkim_sig_parse(const uint8_t *value, size_t len)
         else
             sig_fail(s, t->val_off, "unknown algorithm a=%s", s->alg_name);
     }
-    for (i = 0; i < sizeof(required) / sizeof(required[0]); i++)
-        if (dkim_tag_find(tags, ntags, required[i]) == NULL)
-            sig_fail(s, len, "required tag %s= is missing", required[i]);
+    {
+        const struct dkim_tag *req[] = {T_V, T_A, T_B, T_BH, T_D, T_H, T_S};
+        for (i = 0; i < sizeof(required) / sizeof(required[0]); i++)
+            if (req[i] == NULL)
+                sig_fail(s, len, "required tag %s= is missing", required[i]);
+    }
 
-    if ((t = dkim_tag_find(tags, ntags, "v")) != NULL && !(t->val_len == 1 && t->val[0] == '1'))
+    if ((t = T_V) != NULL && !(t->val_len == 1 && t->val[0] == '1'))
         sig_fail(s, t->val_off, "v=%s is not v=1",
                  dkim_printable(shown, sizeof(shown), t->val, t->val_len, 16));
     if (s->s != NULL) {
         char nbuf[INK_DNS_NAME_MAX + 2];
-        t = dkim_tag_find(tags, ntags, "s");
+        t = T_S;
         if (t->val_len == 0 || memchr(t->val, '@', t->val_len) != NULL ||
             ink_dns_name_normalize((const char *)t->val, t->val_len, nbuf, sizeof(nbuf)) <= 0)
             sig_fail(s, t->val_off, "s=%s is not a valid selector",
                      dkim_printable(shown, sizeof(shown), t->val, t->val_len, 48));
     }
-    if ((t = dkim_tag_find(tags, ntags, "b")) != NULL) {
+    if ((t = T_B) != NULL) {
         s->b_val_start = t->raw_val_off;
         s->b_val_end = t->raw_val_end;
         s->b_text = strip_ws_dup(t->val, t->val_len);
@@ -253,7 +291,7 @@ struct ink_dkim_sig *ink_dkim_sig_parse(const uint8_t *value, size_t len)
             s->b = (uint8_t *)ink_str_steal(&dec);
         }
     }
-    if ((t = dkim_tag_find(tags, ntags, "bh")) != NULL) {
+    if ((t = T_BH) != NULL) {
         ink_str_truncate(&dec, 0);
         if (dkim_b64_decode(t->val, t->val_len, &dec, &erroff) < 0 || dec.len == 0) {
             sig_fail(s, t->val_off + erroff, "bh= is not valid base64");
@@ -263,12 +301,12 @@ struct ink_dkim_sig *ink_dkim_sig_parse(const uint8_t *value, size_t len)
         }
     }
     ink_str_free(&dec);
-    if ((t = dkim_tag_find(tags, ntags, "c")) != NULL && parse_canon(s, t->val, t->val_len) < 0)
+    if ((t = T_C) != NULL && parse_canon(s, t->val, t->val_len) < 0)
         sig_fail(s, t->val_off, "unknown canonicalization c=%s",
                  dkim_printable(shown, sizeof(shown), t->val, t->val_len, 32));
-    if ((t = dkim_tag_find(tags, ntags, "h")) != NULL && parse_h(s, t) < 0)
+    if ((t = T_H) != NULL && parse_h(s, t) < 0)
         goto enomem;
-    if ((t = dkim_tag_find(tags, ntags, "i")) != NULL) {
+    if ((t = T_I) != NULL) {
         const uint8_t *at = memchr(t->val, '@', t->val_len);
         s->i = ink_memdup_cstr(t->val, t->val_len);
         if (at == NULL) {
@@ -291,17 +329,17 @@ struct ink_dkim_sig *ink_dkim_sig_parse(const uint8_t *value, size_t len)
         s->i[0] = '@';
         memcpy(s->i + 1, s->d, dl + 1);
     }
-    if ((t = dkim_tag_find(tags, ntags, "l")) != NULL) {
+    if ((t = T_L) != NULL) {
         s->has_l = 1;
         if (parse_number(t->val, t->val_len, SIG_L_DIGITS_MAX, &s->l) < 0)
             sig_fail(s, t->val_off, "l= is not a decimal number");
     }
-    if ((t = dkim_tag_find(tags, ntags, "t")) != NULL) {
+    if ((t = T_T) != NULL) {
         s->has_t = 1;
         if (parse_number(t->val, t->val_len, SIG_TIME_DIGITS_MAX, &s->t) < 0)
             sig_fail(s, t->val_off, "t= is not a timestamp (up to 12 digits)");
     }
-    if ((t = dkim_tag_find(tags, ntags, "x")) != NULL) {
+    if ((t = T_X) != NULL) {
         s->has_x = 1;
         if (parse_number(t->val, t->val_len, SIG_TIME_DIGITS_MAX, &s->x) < 0)
             sig_fail(s, t->val_off, "x= is not a timestamp (up to 12 digits)");
@@ -309,7 +347,7 @@ struct ink_dkim_sig *ink_dkim_sig_parse(const uint8_t *value, size_t len)
             sig_fail(s, t->val_off, "x= (%llu) is before t= (%llu)", (unsigned long long)s->x,
                      (unsigned long long)s->t);
     }
-    if ((t = dkim_tag_find(tags, ntags, "q")) != NULL) {
+    if ((t = T_Q) != NULL) {
         /* colon-separated methods; dns/txt must be one of them */
         size_t pos = 0, found = 0;
         while (pos <= t->val_len) {
@@ -330,7 +368,7 @@ struct ink_dkim_sig *ink_dkim_sig_parse(const uint8_t *value, size_t len)
             sig_fail(s, t->val_off, "q=%s does not offer dns/txt",
                      dkim_printable(shown, sizeof(shown), t->val, t->val_len, 32));
     }
-    if ((t = dkim_tag_find(tags, ntags, "z")) != NULL)
+    if ((t = T_Z) != NULL)
         s->z = ink_memdup_cstr(t->val, t->val_len);
     return s;
 enomem:

@@ -30,6 +30,15 @@ char *dkim_printable(char *buf, size_t sz, const uint8_t *p, size_t len, size_t 
     if (sz == 0)
         return buf;
     buf[0] = '\0';
+    if (len < sz && len <= max) { /* the usual case: printable already */
+        for (n = 0; n < len && p[n] >= 0x20 && p[n] < 0x7f && p[n] != '\\'; n++)
+            ;
+        if (n == len) {
+            memcpy(buf, p, len);
+            buf[len] = '\0';
+            return buf;
+        }
+    }
     if (ink_str_put_printable(&s, p, len, max) == 0) {
         n = s.len < sz - 1 ? s.len : sz - 1;
         memcpy(buf, ink_str_cstr(&s), n);
@@ -83,8 +92,10 @@ int dkim_taglist_parse(const uint8_t *buf, size_t len, struct dkim_tag *tags, si
         size_t seg_end, ns, ne, vs, ve;
 
         /* one segment: up to the next ';' or the end */
-        for (seg_end = i; seg_end < len && buf[seg_end] != ';'; seg_end++)
-            ;
+        {
+            const uint8_t *semi = i < len ? memchr(buf + i, ';', len - i) : NULL;
+            seg_end = semi ? (size_t)(semi - buf) : len;
+        }
         ns = i;
         while (ns < seg_end && dkim_is_ws(buf[ns]))
             ns++;
@@ -125,7 +136,8 @@ int dkim_taglist_parse(const uint8_t *buf, size_t len, struct dkim_tag *tags, si
             }
         }
         for (k = 0; k < n; k++) {
-            if (tags[k].name_len == ne - ns && memcmp(tags[k].name, buf + ns, ne - ns) == 0) {
+            if (tags[k].name_len == ne - ns && tags[k].name[0] == buf[ns] &&
+                memcmp(tags[k].name, buf + ns, ne - ns) == 0) {
                 *erroff = ns;
                 dkim_set_why(why, whysz, "tag '%s' appears twice (first at offset %zu)",
                              dkim_printable(shown, sizeof(shown), buf + ns, ne - ns, 32),
@@ -153,29 +165,25 @@ int dkim_taglist_parse(const uint8_t *buf, size_t len, struct dkim_tag *tags, si
     return 0;
 }
 
-/* b64 value of an ASCII byte: 0..63, 64 for '=', 255 for anything else */
-static const uint8_t b64_val[256] = {
-    ['A'] = 0,  ['B'] = 1,  ['C'] = 2,  ['D'] = 3,  ['E'] = 4,  ['F'] = 5,  ['G'] = 6,
-    ['H'] = 7,  ['I'] = 8,  ['J'] = 9,  ['K'] = 10, ['L'] = 11, ['M'] = 12, ['N'] = 13,
-    ['O'] = 14, ['P'] = 15, ['Q'] = 16, ['R'] = 17, ['S'] = 18, ['T'] = 19, ['U'] = 20,
-    ['V'] = 21, ['W'] = 22, ['X'] = 23, ['Y'] = 24, ['Z'] = 25, ['a'] = 26, ['b'] = 27,
-    ['c'] = 28, ['d'] = 29, ['e'] = 30, ['f'] = 31, ['g'] = 32, ['h'] = 33, ['i'] = 34,
-    ['j'] = 35, ['k'] = 36, ['l'] = 37, ['m'] = 38, ['n'] = 39, ['o'] = 40, ['p'] = 41,
-    ['q'] = 42, ['r'] = 43, ['s'] = 44, ['t'] = 45, ['u'] = 46, ['v'] = 47, ['w'] = 48,
-    ['x'] = 49, ['y'] = 50, ['z'] = 51, ['0'] = 52, ['1'] = 53, ['2'] = 54, ['3'] = 55,
-    ['4'] = 56, ['5'] = 57, ['6'] = 58, ['7'] = 59, ['8'] = 60, ['9'] = 61, ['+'] = 62,
-    ['/'] = 63, ['='] = 64,
+/* base64 value + 1 of an ASCII byte (65 for '='); 0 for anything else,
+ * so that the table needs no entry for the bytes outside the alphabet */
+static const uint8_t b64_val1[256] = {
+    ['A'] = 1, ['B'] = 2, ['C'] = 3, ['D'] = 4, ['E'] = 5, ['F'] = 6, ['G'] = 7, ['H'] = 8,
+    ['I'] = 9, ['J'] = 10, ['K'] = 11, ['L'] = 12, ['M'] = 13, ['N'] = 14, ['O'] = 15,
+    ['P'] = 16, ['Q'] = 17, ['R'] = 18, ['S'] = 19, ['T'] = 20, ['U'] = 21, ['V'] = 22,
+    ['W'] = 23, ['X'] = 24, ['Y'] = 25, ['Z'] = 26, ['a'] = 27, ['b'] = 28, ['c'] = 29,
+    ['d'] = 30, ['e'] = 31, ['f'] = 32, ['g'] = 33, ['h'] = 34, ['i'] = 35, ['j'] = 36,
+    ['k'] = 37, ['l'] = 38, ['m'] = 39, ['n'] = 40, ['o'] = 41, ['p'] = 42, ['q'] = 43,
+    ['r'] = 44, ['s'] = 45, ['t'] = 46, ['u'] = 47, ['v'] = 48, ['w'] = 49, ['x'] = 50,
+    ['y'] = 51, ['z'] = 52, ['0'] = 53, ['1'] = 54, ['2'] = 55, ['3'] = 56, ['4'] = 57,
+    ['5'] = 58, ['6'] = 59, ['7'] = 60, ['8'] = 61, ['9'] = 62, ['+'] = 63, ['/'] = 64,
+    ['='] = 65,
 };
 
-/* b64_class - value of c, or 255 when c is not in the alphabet ('A' maps
- * to 0 in the table, so it is told apart from unset entries here) */
-static uint8_t b64_class(uint8_t c)
+/* b64_class - value of c (0..63), 64 for '=', 255 when not in the alphabet */
+static inline uint8_t b64_class(uint8_t c)
 {
-    if (c == 'A')
-        return 0;
-    if (b64_val[c] == 0)
-        return 255;
-    return b64_val[c];
+    return (uint8_t)(b64_val1[c] - 1);
 }
 
 /* dkim_b64_decode - base64 with whitespace anywhere */
@@ -183,49 +191,48 @@ int dkim_b64_decode(const uint8_t *buf, size_t len, struct ink_str *out, size_t 
 {
     uint32_t acc = 0;
     size_t i, nq = 0, npad = 0, last = 0;
-    uint8_t b3[3];
+    uint8_t *o;
 
     *erroff = 0;
     if (ink_str_reserve(out, len / 4 * 3 + 3) < 0)
         return -1;
+    /* room is reserved: write straight into the buffer */
+    o = (uint8_t *)out->buf + out->len;
     for (i = 0; i < len; i++) {
-        uint8_t c = buf[i], v;
+        uint8_t c = buf[i], v = b64_class(c);
 
-        if (dkim_is_ws(c))
-            continue;
-        v = b64_class(c);
-        if (v == 255) {
-            *erroff = i;
-            return -1;
-        }
-        if (v == 64) {
-            /* padding: only in the last two places of a quantum */
-            if (nq < 2) {
+        if (v < 64) {
+            if (npad) { /* data after '=' */
                 *erroff = i;
                 return -1;
             }
-            npad++;
-            nq++;
+            acc = acc << 6 | v;
             last = i;
-            if (nq == 4)
-                break;
+            if (++nq == 4) {
+                *o++ = (uint8_t)(acc >> 16);
+                *o++ = (uint8_t)(acc >> 8);
+                *o++ = (uint8_t)acc;
+                acc = 0;
+                nq = 0;
+            }
             continue;
         }
-        if (npad) { /* data after '=' */
+        if (dkim_is_ws(c))
+            continue;
+        if (v != 64) {
             *erroff = i;
             return -1;
         }
-        acc = acc << 6 | v;
+        /* padding: only in the last two places of a quantum */
+        if (nq < 2) {
+            *erroff = i;
+            return -1;
+        }
+        npad++;
         nq++;
         last = i;
-        if (nq == 4) {
-            b3[0] = (uint8_t)(acc >> 16);
-            b3[1] = (uint8_t)(acc >> 8);
-            b3[2] = (uint8_t)acc;
-            ink_str_append(out, b3, 3);
-            acc = 0;
-            nq = 0;
-        }
+        if (nq == 4)
+            break;
     }
     if (npad) {
         /* finish the padded quantum; only whitespace may follow */
@@ -240,33 +247,25 @@ int dkim_b64_decode(const uint8_t *buf, size_t len, struct ink_str *out, size_t 
         }
         if (npad == 1) {
             acc <<= 6;
-            b3[0] = (uint8_t)(acc >> 16);
-            b3[1] = (uint8_t)(acc >> 8);
-            ink_str_append(out, b3, 2);
+            *o++ = (uint8_t)(acc >> 16);
+            *o++ = (uint8_t)(acc >> 8);
         } else {
             acc <<= 12;
-            b3[0] = (uint8_t)(acc >> 16);
-            ink_str_append(out, b3, 1);
+            *o++ = (uint8_t)(acc >> 16);
         }
-        return 0;
-    }
-    if (nq == 0)
-        return 0;
-    /* unpadded tail (tolerated: some signers drop the padding) */
-    if (nq == 1) {
+    } else if (nq == 1) {
         *erroff = last;
         return -1;
-    }
-    if (nq == 2) {
+    } else if (nq == 2) { /* unpadded tail (tolerated: some signers drop the padding) */
         acc <<= 12;
-        b3[0] = (uint8_t)(acc >> 16);
-        ink_str_append(out, b3, 1);
-    } else {
+        *o++ = (uint8_t)(acc >> 16);
+    } else if (nq == 3) {
         acc <<= 6;
-        b3[0] = (uint8_t)(acc >> 16);
-        b3[1] = (uint8_t)(acc >> 8);
-        ink_str_append(out, b3, 2);
+        *o++ = (uint8_t)(acc >> 16);
+        *o++ = (uint8_t)(acc >> 8);
     }
+    out->len = (size_t)(o - (uint8_t *)out->buf);
+    out->buf[out->len] = '\0';
     return 0;
 }
 

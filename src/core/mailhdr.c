@@ -16,6 +16,9 @@
 
 /* Fields the array starts with. */
 #define MAILHDR_FIELDS_INITIAL 32
+/* Bytes the buffer starts with (a typical header fits, so it is not
+ * regrown line by line). */
+#define MAILHDR_BUF_INITIAL 4096
 
 /* A field as kept: its offset in the buffer (which may move while it
  * grows) and the public view, whose raw pointer is set when handed out. */
@@ -50,6 +53,10 @@ struct ink_mailhdr *ink_mailhdr_new(unsigned flags)
     h->flags = flags;
     h->saw_crlf = -1;
     ink_str_init(&h->buf);
+    if (ink_str_reserve(&h->buf, MAILHDR_BUF_INITIAL) < 0) {
+        free(h);
+        return NULL;
+    }
     return h;
 }
 
@@ -82,11 +89,13 @@ static int close_field(struct ink_mailhdr *h, size_t end)
 {
     struct ink_mailhdr_field *f;
     struct field_rec *rec;
-    const uint8_t *p = (const uint8_t *)h->buf.buf + h->field_start;
+    const uint8_t *p;
     size_t len = end - h->field_start, i = 0;
 
     if (!h->have_field)
         return 0;
+    /* only now: with no field open the buffer may still be NULL */
+    p = (const uint8_t *)h->buf.buf + h->field_start;
     h->have_field = 0;
     if (h->nfields >= INK_MAILHDR_FIELDS_MAX) {
         fail(h, "too many header fields");

@@ -184,17 +184,20 @@ static void set_current(struct ink_provision *p, struct ink_prov_record *r, cons
     r->current = ink_str_steal(&s);
 }
 
-/* dns_unreadable - note (once per name) that a query could not be answered */
+/* dns_unreadable - note that a query could not be answered.  For SPF and
+ * DMARC that is an error: the record proposed as new might then be a
+ * second one, which breaks the first. */
 static int dns_unreadable(struct ink_provision *p, const struct ink_dns_answer *a,
-                          const char *name, const char *what)
+                          const char *name, const char *what, enum ink_prov_severity sev)
 {
     if (a != NULL && (a->status == INK_DNS_OK || a->status == INK_DNS_NODATA ||
                       a->status == INK_DNS_NXDOMAIN))
         return 0;
-    note(p, INK_PROV_WARNING, "dns-unreadable", NULL,
+    note(p, sev, "dns-unreadable", NULL,
          "could not read the %s at %s (%s): the records below assume there is none; check "
-         "before publishing",
-         what, name, a ? ink_dns_status_name(a->status) : "not looked up");
+         "before publishing%s",
+         what, name, a ? ink_dns_status_name(a->status) : "not looked up",
+         sev == INK_PROV_ERROR ? " (a second record of this kind would break the first)" : "");
     return 1;
 }
 
@@ -298,6 +301,17 @@ struct ink_provision *ink_provision_new(const struct ink_profile *profile, const
         add_query(p, ink_str_cstr(&d2), INK_DNS_TXT);
         ink_str_free(&d1);
         ink_str_free(&d2);
+    }
+    for (i = 0; i < profile->n_rua; i++) {
+        /* an outside report address needs the receiver's authorization */
+        const char *host = strrchr(profile->rua[i], '@');
+        if (host != NULL && !ink_dns_name_is_subdomain(host + 1, p->domain)) {
+            struct ink_str q = INK_STR_INIT;
+            ink_str_printf(&q, "%s._report._dmarc.%s", p->domain, host + 1);
+            if (q.len <= INK_DNS_NAME_MAX)
+                add_query(p, ink_str_cstr(&q), INK_DNS_TXT);
+            ink_str_free(&q);
+        }
     }
     for (i = 0; i < p->nkeys; i++)
         add_query(p, p->keys[i].owner, INK_DNS_TXT);
@@ -495,7 +509,7 @@ static void compute_spf(struct ink_provision *p)
     p->spf_terms = xdup(p, ink_str_cstr(&terms));
 
     a = answer_for(p, p->spf_owner, INK_DNS_TXT);
-    dns_unreadable(p, a, p->spf_owner, "SPF record");
+    dns_unreadable(p, a, p->spf_owner, "SPF record", INK_PROV_ERROR);
     for (i = 0; a != NULL && i < a->nrr && nspf < INK_PROV_RECORDS_MAX; i++) {
         size_t len;
         uint8_t *text;
@@ -527,7 +541,7 @@ static void compute_spf(struct ink_provision *p)
     /* merge into the first record; the others must go */
     {
         const struct ink_spf_record *rec = recs[0];
-        size_t tlen, nterms = ink_spf_record_nterms(rec), off = 6, lead = 0;
+        size_t tlen, nterms = ink_spf_record_nterms(rec), off = 6;
         const char *text = ink_spf_record_text(rec, &tlen);
         const char *tp = ink_str_cstr(&terms);
         int before_all = 0, has_redirect = ink_spf_record_redirect(rec) != NULL, allq = -1;
@@ -585,7 +599,6 @@ static void compute_spf(struct ink_provision *p)
                 ink_str_append(&out, text, off);
                 ink_str_printf(&out, " %s", ink_str_cstr(&add));
                 ink_str_append(&out, text + off, tlen - off);
-                lead = 1;
             }
             p->spf = xdup(p, ink_str_cstr(&out));
             r = add_record(p, p->spf_owner, INK_DNS_TXT, p->spf, "spf", INK_PROV_CHANGE,
@@ -602,7 +615,6 @@ static void compute_spf(struct ink_provision *p)
                      "neutral result; consider ending it with ~all",
                      p->spf_owner);
         }
-        (void)lead;
         for (i = 1; i < nspf; i++) {
             size_t l;
             const char *t2 = ink_spf_record_text(recs[i], &l);
@@ -677,7 +689,7 @@ static void compute_cname(struct ink_provision *p, const char *owner, const char
              purpose, owner);
         return;
     }
-    dns_unreadable(p, a, owner, "CNAME");
+    dns_unreadable(p, a, owner, "CNAME", INK_PROV_WARNING);
     for (i = 0; a != NULL && i < a->nrr; i++)
         if (a->rr[i].type == INK_DNS_CNAME && a->rr[i].owner &&
             ink_dns_name_eq(a->rr[i].owner, owner))
@@ -716,7 +728,7 @@ static void compute_dkim(struct ink_provision *p)
         uint8_t *cur = NULL;
         size_t curlen = 0;
 
-        dns_unreadable(p, a, k->owner, "DKIM key");
+        dns_unreadable(p, a, k->owner, "DKIM key", INK_PROV_WARNING);
         for (j = 0; a != NULL && j < a->nrr && cur == NULL; j++)
             if (a->rr[j].type == INK_DNS_TXT)
                 cur = ink_dns_rr_txt_join(&a->rr[j], &curlen);
@@ -759,7 +771,7 @@ static void compute_mx(struct ink_provision *p)
     if (owner == NULL)
         return;
     a = answer_for(p, owner, INK_DNS_MX);
-    dns_unreadable(p, a, owner, "MX records");
+    dns_unreadable(p, a, owner, "MX records", INK_PROV_WARNING);
     for (j = 0; a != NULL && j < a->nrr; j++) {
         int ours = 0;
         if (a->rr[j].type != INK_DNS_MX || a->rr[j].name == NULL)
@@ -838,7 +850,7 @@ static void compute_dmarc(struct ink_provision *p)
     ink_str_printf(&owner_d, "_dmarc.%s", p->domain);
     as = answer_for(p, ink_str_cstr(&owner_s), INK_DNS_TXT);
     ad = answer_for(p, ink_str_cstr(&owner_d), INK_DNS_TXT);
-    dns_unreadable(p, ad, ink_str_cstr(&owner_d), "DMARC record");
+    dns_unreadable(p, ad, ink_str_cstr(&owner_d), "DMARC record", INK_PROV_ERROR);
     if ((text = dmarc_text(as, &len)) != NULL)
         where = ink_str_cstr(&owner_s);
     else if ((text = dmarc_text(ad, &len)) != NULL)
@@ -897,14 +909,33 @@ static void compute_dmarc(struct ink_provision *p)
         p->oom = 1;
     for (i = 0; i < rec->nrua; i++)
         if (rec->rua[i].host != NULL && !ink_dns_name_is_subdomain(rec->rua[i].host, p->domain)) {
-            struct ink_str fix = INK_STR_INIT;
-            ink_str_printf(&fix, "%s._report._dmarc.%s. IN TXT \"v=DMARC1\"", p->domain,
-                           rec->rua[i].host);
-            note(p, INK_PROV_INFO, "dmarc-external-rua", ink_str_cstr(&fix),
-                 "reports go to %s, outside %s: receivers send them only if %s publishes the "
-                 "authorization record %s._report._dmarc.%s (the platform's side)",
-                 rec->rua[i].host, p->domain, rec->rua[i].host, p->domain, rec->rua[i].host);
+            struct ink_str fix = INK_STR_INIT, q = INK_STR_INIT;
+            const struct ink_dns_answer *auth;
+            uint8_t *t;
+            size_t tl;
+            ink_str_printf(&q, "%s._report._dmarc.%s", p->domain, rec->rua[i].host);
+            auth = answer_for(p, ink_str_cstr(&q), INK_DNS_TXT);
+            ink_str_printf(&fix, "%s. IN TXT \"v=DMARC1\"", ink_str_cstr(&q));
+            t = auth != NULL ? dmarc_text(auth, &tl) : NULL;
+            free(t);
+            if (t != NULL)
+                note(p, INK_PROV_INFO, "dmarc-external-rua-authorized", NULL,
+                     "reports go to %s, outside %s; %s already authorizes them (%s)",
+                     rec->rua[i].host, p->domain, rec->rua[i].host, ink_str_cstr(&q));
+            else if (auth != NULL && (auth->status == INK_DNS_NXDOMAIN ||
+                                      auth->status == INK_DNS_NODATA || auth->status == INK_DNS_OK))
+                note(p, INK_PROV_WARNING, "dmarc-external-rua-unauthorized", ink_str_cstr(&fix),
+                     "reports go to %s, outside %s, but %s does not publish the authorization "
+                     "record %s yet: receivers send no reports there until it does (ask the "
+                     "platform)",
+                     rec->rua[i].host, p->domain, rec->rua[i].host, ink_str_cstr(&q));
+            else
+                note(p, INK_PROV_INFO, "dmarc-external-rua", ink_str_cstr(&fix),
+                     "reports go to %s, outside %s: receivers send them only if %s publishes "
+                     "the authorization record %s (the platform's side)",
+                     rec->rua[i].host, p->domain, rec->rua[i].host, ink_str_cstr(&q));
             ink_str_free(&fix);
+            ink_str_free(&q);
         }
     ink_dmarc_record_free(rec);
     add_record(p, ink_str_cstr(&owner_d), INK_DNS_TXT, ink_str_cstr(&v), "dmarc", INK_PROV_ADD,
@@ -1061,6 +1092,47 @@ int ink_provision_spf_lookups(struct ink_provision *p, unsigned total,
          p->spf_owner, total, INK_SPF_DNS_LOOKUP_MAX);
     ink_str_free(&fix);
     return p->oom ? -1 : 0;
+}
+
+/* ink_provision_spf_flattened - offer the lint's flattened record as a fix */
+int ink_provision_spf_flattened(struct ink_provision *p, const char *record)
+{
+    struct ink_spf_record *r;
+    const char *t;
+    size_t i;
+    struct ink_str fix = INK_STR_INIT;
+    int keeps_all = 1;
+
+    for (i = 0; i < p->nnotes; i++)
+        if (strcmp(p->notes[i].code, "spf-too-many-lookups") == 0 && p->notes[i].fix != NULL)
+            break;
+    if (i == p->nnotes || record == NULL || p->spf_terms == NULL)
+        return 0;
+    r = ink_spf_record_parse((const uint8_t *)record, strlen(record));
+    if (r == NULL)
+        return -1;
+    for (t = p->spf_terms; *t != '\0';) {
+        size_t l = strcspn(t, " ");
+        char *one = ink_memdup_cstr(t, l);
+        if (one == NULL || !spf_term_present(r, one))
+            keeps_all = 0;
+        free(one);
+        t += l;
+        while (*t == ' ')
+            t++;
+    }
+    ink_spf_record_free(r);
+    if (!keeps_all)
+        return 0;
+    if (ink_str_printf(&fix, "%s; or publish this flattened record (today's networks of the "
+                             "flattened includes: re-check when those providers change them): %s",
+                       p->notes[i].fix, record) < 0) {
+        ink_str_free(&fix);
+        return -1;
+    }
+    free(p->notes[i].fix);
+    p->notes[i].fix = ink_str_steal(&fix);
+    return p->notes[i].fix ? 0 : -1;
 }
 
 /* ---- output ---- */

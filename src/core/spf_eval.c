@@ -104,6 +104,7 @@ struct ink_spf {
     struct ink_str reason, explanation, decided, decided_domain, matched, matched_domain;
     int has_explanation;
     int err_term_set;             /* decided names the term at fault */
+    int reason_done;              /* finish_reason ran */
     struct ink_spf_node *tree;
 };
 
@@ -326,8 +327,7 @@ static void set_reason(struct ink_spf *ev, const char *fmt, const char *a, size_
 /* set_decided - remember the term that decided and its domain */
 static void set_decided(struct ink_spf *ev, const struct ink_spf_term *t, const char *domain)
 {
-    ink_str_truncate(&ev->decided, 0);
-    ink_spf_term_format(t, &ev->decided);
+    set_str(&ev->decided, t->text.p, t->text.len); /* as written in the record */
     set_str(&ev->decided_domain, domain, strlen(domain));
 }
 
@@ -455,8 +455,7 @@ static void frame_match(struct ink_spf *ev, const struct ink_spf_term *t)
 
     set_decided(ev, t, f->domain);
     if (t->kind != INK_SPF_T_INCLUDE) {
-        ink_str_truncate(&ev->matched, 0);
-        ink_spf_term_format(t, &ev->matched);
+        set_str(&ev->matched, t->text.p, t->text.len);
         set_str(&ev->matched_domain, f->domain, strlen(f->domain));
     }
     frame_finish(ev, qres[t->qual], 1);
@@ -530,7 +529,10 @@ static void frame_finish(struct ink_spf *ev, enum ink_spf_result r, int by_match
 
 /* ---- %{p} (section 7.3, validated domain name as in 5.5) ----------------- */
 
-/* p_start - look up the validated name of the client, then resume at ret */
+/* p_start - look up the validated name of the client, then resume at ret.
+ * During term evaluation the caller has counted the PTR query against the
+ * lookup limit (section 4.6.4: "the ptr mechanism or the %{p} macro");
+ * for the explanation it is not counted, as exp= itself is not. */
 static void p_start(struct ink_spf *ev, enum spf_op ret)
 {
     char rev[80];
@@ -991,7 +993,8 @@ static void after_terms(struct ink_spf *ev)
         return;
     }
     if ((rd->flags & INK_SPF_TF_MACRO_P) && ev->p_serial != f->serial) {
-        p_start(ev, OP_TERMS);
+        if (count_lookup(ev, rd))
+            p_start(ev, OP_TERMS);
         return;
     }
     if (!count_lookup(ev, rd))
@@ -1055,7 +1058,9 @@ static void terms_run(struct ink_spf *ev)
         case INK_SPF_T_EXISTS:
         case INK_SPF_T_INCLUDE:
             if ((t->flags & INK_SPF_TF_MACRO_P) && ev->p_serial != f->serial) {
-                p_start(ev, OP_TERMS);
+                /* 4.6.4: the PTR query of %{p} counts against the limit */
+                if (count_lookup(ev, t))
+                    p_start(ev, OP_TERMS);
                 break;
             }
             if (!count_lookup(ev, t) || !expand_target(ev, t, OP_TERMS))
@@ -1229,12 +1234,18 @@ static int copy_cstr(char **dst, const char *src)
 /* ink_spf_new - set up check_host() for the parameters */
 struct ink_spf *ink_spf_new(const struct ink_spf_params *p)
 {
-    struct ink_spf *ev = calloc(1, sizeof(*ev));
-    const char *mf = p->mail_from, *at, *helo = p->helo != NULL ? p->helo : "";
-    size_t hl = strlen(helo);
+    struct ink_spf *ev;
+    const char *mf, *at, *helo;
+    size_t hl;
 
+    if (p == NULL)
+        return NULL;
+    ev = calloc(1, sizeof(*ev));
     if (ev == NULL)
         return NULL;
+    mf = p->mail_from;
+    helo = p->helo != NULL ? p->helo : "";
+    hl = strlen(helo);
     ev->family = p->family == 6 ? 6 : 4;
     memcpy(ev->ip, p->ip, ev->family == 4 ? 4 : 16);
     if (ev->family == 6 && memcmp(ev->ip, "\0\0\0\0\0\0\0\0\0\0\xff\xff", 12) == 0) {
@@ -1321,6 +1332,34 @@ static void start(struct ink_spf *ev)
         nomem(ev);
 }
 
+/* finish_reason - when no error named a reason, say which term decided
+ * (and, through an include, which inner term matched) */
+static void finish_reason(struct ink_spf *ev)
+{
+    struct ink_str *r = &ev->reason;
+
+    ev->reason_done = 1;
+    if (r->len > 0)
+        return;
+    if (ev->decided.len > 0) {
+        ink_str_puts(r, "matched '");
+        ink_str_append(r, ev->decided.buf, ev->decided.len);
+        ink_str_puts(r, "' in the record of ");
+        ink_str_put_printable(r, ev->decided_domain.buf, ev->decided_domain.len, 256);
+        if (ev->matched.len > 0 &&
+            (ev->matched.len != ev->decided.len ||
+             memcmp(ev->matched.buf, ev->decided.buf, ev->decided.len) != 0)) {
+            ink_str_puts(r, " (via '");
+            ink_str_append(r, ev->matched.buf, ev->matched.len);
+            ink_str_puts(r, "' in ");
+            ink_str_put_printable(r, ev->matched_domain.buf, ev->matched_domain.len, 256);
+            ink_str_putc(r, ')');
+        }
+    } else if (ev->result == INK_SPF_NEUTRAL) {
+        ink_str_puts(r, "no mechanism matched (default result)");
+    }
+}
+
 /* ink_spf_step - run until a query is needed or the result is known */
 enum ink_spf_step ink_spf_step(struct ink_spf *ev, struct ink_spf_query *q)
 {
@@ -1344,6 +1383,8 @@ enum ink_spf_step ink_spf_step(struct ink_spf *ev, struct ink_spf_query *q)
             explain_text(ev);
             break;
         case OP_DONE:
+            if (!ev->reason_done)
+                finish_reason(ev);
             q->name = NULL;
             q->type = 0;
             return INK_SPF_DONE;
@@ -1436,31 +1477,10 @@ const char *ink_spf_explanation(const struct ink_spf *ev)
                                                              : NULL;
 }
 
-/* ink_spf_reason - why; built from the deciding term when no error set it */
+/* ink_spf_reason - why (see finish_reason) */
 const char *ink_spf_reason(const struct ink_spf *ev)
 {
-    struct ink_spf *m = (struct ink_spf *)ev; /* the reason is built lazily */
-
-    if (m->reason.len == 0 && m->op == OP_DONE) {
-        if (m->decided.len > 0) {
-            ink_str_puts(&m->reason, "matched '");
-            ink_str_append(&m->reason, m->decided.buf, m->decided.len);
-            ink_str_puts(&m->reason, "' in the record of ");
-            ink_str_put_printable(&m->reason, m->decided_domain.buf, m->decided_domain.len, 256);
-            if (m->matched.len > 0 && (m->matched.len != m->decided.len ||
-                                       memcmp(m->matched.buf, m->decided.buf, m->decided.len) != 0)) {
-                ink_str_puts(&m->reason, " (via '");
-                ink_str_append(&m->reason, m->matched.buf, m->matched.len);
-                ink_str_puts(&m->reason, "' in ");
-                ink_str_put_printable(&m->reason, m->matched_domain.buf, m->matched_domain.len,
-                                      256);
-                ink_str_putc(&m->reason, ')');
-            }
-        } else if (m->result == INK_SPF_NEUTRAL) {
-            ink_str_puts(&m->reason, "no mechanism matched (default result)");
-        }
-    }
-    return m->reason.len > 0 ? ink_str_cstr(&m->reason) : ink_spf_result_name(m->result);
+    return ev->reason.len > 0 ? ink_str_cstr(&ev->reason) : ink_spf_result_name(ev->result);
 }
 
 const char *ink_spf_decided_term(const struct ink_spf *ev)

@@ -34,6 +34,10 @@
 /* SPF records at one name merged into a proposal; past this none is made
  * (the merge compares terms pairwise). */
 #define LINT_MERGE_MAX 8
+/* Slots of the (name, type) -> query index: a power of two, at least twice
+ * INK_SPF_LINT_QUERIES_MAX so that linear probing stays short. */
+#define LINT_INDEX_SLOTS 1024
+_Static_assert(LINT_INDEX_SLOTS >= 2 * INK_SPF_LINT_QUERIES_MAX, "index too small");
 /* Fix edits kept for the root record. */
 #define LINT_EDITS_MAX 64
 
@@ -94,6 +98,7 @@ struct ink_spf_lint {
     int record_mode;
     struct lint_query *q;
     size_t nq, capq;
+    int32_t index[LINT_INDEX_SLOTS]; /* query number + 1, 0 = empty */
     size_t next_ask;     /* queries before this index have been handed out */
     int done, failed;
     /* results of the final pass */
@@ -290,15 +295,40 @@ static void put_quoted(struct ink_str *s, const char *p, size_t len)
 
 /* ---- the answer cache ---------------------------------------------------- */
 
+/* query_hash - FNV-1a over the name, mixed with the type */
+static size_t query_hash(const char *name, uint16_t type)
+{
+    uint64_t h = 1469598103934665603ULL ^ type;
+
+    while (*name != '\0') {
+        h ^= (unsigned char)*name++;
+        h *= 1099511628211ULL;
+    }
+    return (size_t)(h ^ (h >> 29));
+}
+
+/* cache_slot - the index slot holding (name, type), or the empty slot
+ * where it would go */
+static size_t cache_slot(const struct ink_spf_lint *l, const char *name, uint16_t type)
+{
+    size_t i = query_hash(name, type) & (LINT_INDEX_SLOTS - 1);
+
+    while (l->index[i] != 0) {
+        const struct lint_query *q = &l->q[l->index[i] - 1];
+
+        if (q->type == type && strcmp(q->name, name) == 0)
+            break;
+        i = (i + 1) & (LINT_INDEX_SLOTS - 1);
+    }
+    return i;
+}
+
 /* cache_find - the query entry for (name, type), or NULL */
 static struct lint_query *cache_find(struct ink_spf_lint *l, const char *name, uint16_t type)
 {
-    size_t i;
+    size_t i = cache_slot(l, name, type);
 
-    for (i = 0; i < l->nq; i++)
-        if (l->q[i].type == type && strcmp(l->q[i].name, name) == 0)
-            return &l->q[i];
-    return NULL;
+    return l->index[i] != 0 ? &l->q[l->index[i] - 1] : NULL;
 }
 
 /*
@@ -351,6 +381,7 @@ static const struct ink_dns_answer *pass_lookup(struct lint_pass *p, const char 
         return NULL;
     }
     q->type = type;
+    l->index[cache_slot(l, q->name, type)] = (int32_t)(l->nq + 1);
     l->nq++;
     p->incomplete = 1;
     return NULL;

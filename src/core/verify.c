@@ -6,6 +6,8 @@
  */
 #include "inkan/verify.h"
 
+#include "inkan/dkim_key.h"
+
 #include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
@@ -302,7 +304,7 @@ static int match_txt(const struct ink_vrecord *r, const struct ink_dns_answer *a
 {
     struct ink_str seen = INK_STR_INIT, why = INK_STR_INIT, want = INK_STR_INIT,
                    have = INK_STR_INIT;
-    size_t i, nsel = 0, ntxt = 0, sel_i = 0;
+    size_t i, nsel = 0, ntxt = 0;
     uint8_t *sel_text = NULL, *text;
     size_t sel_len = 0, len;
     enum ink_vobs_kind kind = INK_VOBS_ABSENT;
@@ -340,13 +342,11 @@ static int match_txt(const struct ink_vrecord *r, const struct ink_dns_answer *a
             if (nsel++ == 0) {
                 sel_text = text;
                 sel_len = len;
-                sel_i = i;
                 continue;
             }
         }
         free(text);
     }
-    (void)sel_i;
     if (nsel == 0) {
         static const char *const none[] = {"no CNAME record", "no MX record", "no such TXT record",
                                            "no SPF record", "no DKIM key record",
@@ -384,21 +384,41 @@ static int match_txt(const struct ink_vrecord *r, const struct ink_dns_answer *a
             p += tl;
         }
     } else if (r->match == INK_VMATCH_DKIM) {
-        if (!tag_value(sel_text, sel_len, "p", &have) || have.len == 0) {
+        /* the DKIM key-record parser decides what the record is worth;
+         * keys are compared decoded, so formatting does not matter */
+        struct ink_dkim_key *pub = ink_dkim_key_parse(sel_text, sel_len), *exp = NULL;
+        if (pub == NULL)
+            goto done;
+        if (r->expect[0] != '\0')
+            exp = ink_dkim_key_parse((const uint8_t *)r->expect, strlen(r->expect));
+        if (pub->status == INK_DKIM_KEY_REVOKED) {
             kind = INK_VOBS_DIFFERENT;
             ink_str_puts(&why, "the key is revoked (empty p=)");
-        } else if (r->expect[0] == '\0') {
+        } else if (pub->status != INK_DKIM_KEY_OK) {
+            kind = INK_VOBS_DIFFERENT;
+            ink_str_puts(&why, "the key record is not usable: ");
+            printable(&why, pub->reason, strlen(pub->reason));
+        } else if (exp == NULL || exp->data == NULL) {
+            /* any usable key will do (or the expectation is no key record:
+             * compare the p= text) */
             kind = INK_VOBS_MATCH;
-        } else {
-            if (!tag_value((const uint8_t *)r->expect, strlen(r->expect), "p", &want))
-                ink_str_puts(&want, r->expect);
-            if (want.len == have.len && memcmp(want.buf, have.buf, want.len) == 0)
-                kind = INK_VOBS_MATCH;
-            else {
+            if (exp != NULL && tag_value((const uint8_t *)r->expect, strlen(r->expect), "p", &want) &&
+                tag_value(sel_text, sel_len, "p", &have) &&
+                (want.len != have.len || memcmp(want.buf, have.buf, want.len) != 0)) {
                 kind = INK_VOBS_DIFFERENT;
                 ink_str_puts(&why, "a different public key is published at this selector");
             }
+        } else if (exp->data_len == pub->data_len &&
+                   memcmp(exp->data, pub->data, pub->data_len) == 0) {
+            kind = INK_VOBS_MATCH;
+        } else {
+            kind = INK_VOBS_DIFFERENT;
+            ink_str_puts(&why, "a different public key is published at this selector");
         }
+        if (kind == INK_VOBS_MATCH && (pub->flags & INK_DKIM_FLAG_TESTING))
+            ink_str_puts(&why, "published with t=y (testing): receivers may ignore failures");
+        ink_dkim_key_free(pub);
+        ink_dkim_key_free(exp);
     } else if (r->match == INK_VMATCH_DMARC) {
         if (tag_value(sel_text, sel_len, "p", &have) && have.len > 0)
             kind = INK_VOBS_MATCH;

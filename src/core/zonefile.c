@@ -36,6 +36,11 @@
 #define ZF_TOKENS_INITIAL 16
 /* Fields of SOA RDATA after the two names. */
 #define ZF_SOA_NUMBERS 5
+/* First size of the owner table (a power of two; doubled at half full). */
+#define ZF_OWNERS_INITIAL 64
+/* Types that may share a name with a CNAME (RFC 4035 section 2.5). */
+#define ZF_TYPE_RRSIG 46
+#define ZF_TYPE_NSEC 47
 
 /* One token of a logical line: a slice of the input, escapes undecoded. */
 struct zf_tok {
@@ -43,6 +48,14 @@ struct zf_tok {
     size_t len;
     size_t line;      /* physical line the token is on */
     int quoted;
+};
+
+/* What the parser knows of one owner name, to enforce RFC 1034 3.6.2 /
+ * RFC 2181 10.1: a CNAME is alone at its name. */
+struct zf_owner {
+    char *name;          /* NULL: free slot */
+    size_t cname_line;   /* line of its CNAME, or 0 */
+    size_t other_line;   /* line of its first other record, or 0 */
 };
 
 /* Parser state for one buffer. */
@@ -71,6 +84,8 @@ struct zf {
     uint32_t last_ttl;    /* last TTL written on a record (RFC 1035) */
     int have_last_ttl;
     long added;
+    struct zf_owner *owners; /* open-addressing table of owner names */
+    size_t nowners, capowners;
 };
 
 /* zf_error - start "FILE:LINE: " and append the formatted message */
@@ -525,11 +540,97 @@ static int no_more(struct zf *zf, size_t i, const struct zf_tok *type_tok)
     return -1;
 }
 
+/* owner_hash - FNV-1a of a name */
+static size_t owner_hash(const char *s)
+{
+    uint64_t h = 1469598103934665603ULL;
+
+    while (*s != '\0') {
+        h ^= (unsigned char)*s++;
+        h *= 1099511628211ULL;
+    }
+    return (size_t)h;
+}
+
+/* owner_slot - the table slot of name (found or free); table not full */
+static struct zf_owner *owner_slot(struct zf_owner *tab, size_t cap, const char *name)
+{
+    size_t i = owner_hash(name) & (cap - 1);
+
+    while (tab[i].name != NULL && strcmp(tab[i].name, name) != 0)
+        i = (i + 1) & (cap - 1);
+    return &tab[i];
+}
+
+/* owner_grow - double the owner table; 0 or -1 on ENOMEM */
+static int owner_grow(struct zf *zf)
+{
+    size_t ncap = zf->capowners ? zf->capowners * 2 : ZF_OWNERS_INITIAL, i;
+    struct zf_owner *nt;
+
+    if (ncap < zf->capowners || ncap > SIZE_MAX / sizeof(*nt))
+        return -1;
+    nt = calloc(ncap, sizeof(*nt));
+    if (nt == NULL)
+        return -1;
+    for (i = 0; i < zf->capowners; i++)
+        if (zf->owners[i].name != NULL)
+            *owner_slot(nt, ncap, zf->owners[i].name) = zf->owners[i];
+    free(zf->owners);
+    zf->owners = nt;
+    zf->capowners = ncap;
+    return 0;
+}
+
+/* owner_error - "FILE:LINE: 'NAME' what (line N)..." */
+static int owner_error(struct zf *zf, size_t line, const char *name, const char *what,
+                       size_t other)
+{
+    ink_str_printf(zf->err, "%s:%zu: '", zf->file, line);
+    ink_str_put_printable(zf->err, name, strlen(name), ZF_SHOW_MAX);
+    ink_str_printf(zf->err, "' %s (line %zu): a CNAME must be alone at its name", what, other);
+    return -1;
+}
+
+/* note_owner - record that the current owner gets a record (a CNAME when
+ * cname, one that may sit beside a CNAME when cname_ok) and refuse a
+ * CNAME sharing its name */
+static int note_owner(struct zf *zf, int cname, int cname_ok, size_t line)
+{
+    struct zf_owner *o;
+
+    if (2 * (zf->nowners + 1) > zf->capowners && owner_grow(zf) < 0)
+        return zf_error(zf, line, "out of memory");
+    o = owner_slot(zf->owners, zf->capowners, zf->owner);
+    if (o->name == NULL) {
+        o->name = strdup(zf->owner);
+        if (o->name == NULL)
+            return zf_error(zf, line, "out of memory");
+        zf->nowners++;
+    }
+    if (cname) {
+        if (o->cname_line != 0)
+            return owner_error(zf, line, o->name, "already has a CNAME", o->cname_line);
+        if (o->other_line != 0)
+            return owner_error(zf, line, o->name, "gets a CNAME but has other records",
+                               o->other_line);
+        o->cname_line = line;
+    } else if (!cname_ok) {
+        if (o->cname_line != 0)
+            return owner_error(zf, line, o->name, "has a CNAME", o->cname_line);
+        if (o->other_line == 0)
+            o->other_line = line;
+    }
+    return 0;
+}
+
 /* store - add rr to the zone */
 static int store(struct zf *zf, struct ink_dns_rr *rr, size_t line)
 {
     if (ink_memzone_count(zf->z) >= INK_MEMZONE_RR_MAX)
         return zf_error(zf, line, "too many records (over %d)", INK_MEMZONE_RR_MAX);
+    if (note_owner(zf, rr->type == INK_DNS_CNAME, 0, line) < 0)
+        return -1;
     if (ink_memzone_add(zf->z, rr) < 0)
         return zf_error(zf, line, "cannot store record (out of memory)");
     zf->added++;
@@ -777,6 +878,10 @@ static int record(struct zf *zf)
     }
     if (skip) {
         /* the name exists all the same: queries for it get NODATA */
+        int beside_cname = tok_is(type_tok, "RRSIG") || tok_is(type_tok, "NSEC") ||
+                           type == ZF_TYPE_RRSIG || type == ZF_TYPE_NSEC;
+        if (note_owner(zf, 0, beside_cname, type_tok->line) < 0)
+            return -1;
         if (ink_memzone_touch(zf->z, zf->owner) < 0)
             return zf_error(zf, type_tok->line, "out of memory");
         add_note(zf, type_tok, "type not used by inkan");
@@ -795,6 +900,7 @@ long ink_zonefile_parse_notes(const uint8_t *buf, size_t len, const char *filena
 {
     struct zf zf;
     long rc = 0;
+    size_t i;
     int r;
 
     memset(&zf, 0, sizeof(zf));
@@ -837,6 +943,9 @@ long ink_zonefile_parse_notes(const uint8_t *buf, size_t len, const char *filena
         ink_str_printf(notes, "%s: and %zu more skipped records\n", zf.file,
                        zf.nnotes - ZF_NOTES_MAX);
     free(zf.tok);
+    for (i = 0; i < zf.capowners; i++)
+        free(zf.owners[i].name);
+    free(zf.owners);
     return rc;
 }
 

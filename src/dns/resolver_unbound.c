@@ -200,7 +200,9 @@ static struct ink_dns_answer *answer_from_result(struct ub_resolver *u, struct u
         goto fail_with_why;
     }
     if (res->rcode != UB_RCODE_NOERROR && res->rcode != UB_RCODE_NXDOMAIN) {
-        ink_str_printf(&why, "server %s answered %s", u->server, rcode_text(res->rcode));
+        /* libunbound says SERVFAIL also when the server refused or
+         * answered nothing usable */
+        ink_str_printf(&why, "%s from %s", rcode_text(res->rcode), u->server);
         goto fail_with_why;
     }
     if (res->answer_packet == NULL || res->answer_len <= 0) {

@@ -155,6 +155,27 @@ expect_out_contains "FAILURE" "$INKAN" domain list --db "$DB"
 expect_exit 0 "$INKAN" domain remove example.org --db "$DB"
 expect_exit 1 "$INKAN" domain remove example.org --db "$DB"
 
+# --- watch over a zone file re-reads it: edits made while it runs show -----
+printf '$ORIGIN example.net.\n@ 300 IN SOA ns1 h 1 3600 600 86400 60\n@ 300 IN NS ns1\nns1 300 IN A 192.0.2.53\n' >"$T/watch.zone"
+expect_exit 0 "$INKAN" domain add example.net --profile "$P/include-bounce.yaml" --db "$DB" --now $T0
+(
+    export INKAN_CLOCK_REF=$(date +%s) INKAN_CLOCK_SPEED=600 INKAN_NOW=$T0
+    exec "$INKAN" domain watch --db "$DB" --zone "$T/watch.zone" >"$T/watch.log" 2>&1
+) &
+WPID=$!
+for i in $(seq 1 50); do grep -q 'example.net: NOT_STARTED -> PENDING' "$T/watch.log" && break; sleep 0.2; done
+check "watch over a zone file: PENDING" grep -q 'example.net: NOT_STARTED -> PENDING' "$T/watch.log"
+cat >>"$T/watch.zone" <<'EOF'
+@ 300 IN TXT "v=spf1 include:_spf.mail.example.net -all"
+bounce 300 IN CNAME bounces.mail.example.net.
+_dmarc 300 IN TXT "v=DMARC1; p=none"
+EOF
+for i in $(seq 1 100); do grep -q 'example.net: PENDING -> VERIFIED' "$T/watch.log" && break; sleep 0.2; done
+check "watch over a zone file: the edit is seen (VERIFIED)" grep -q 'example.net: PENDING -> VERIFIED' "$T/watch.log"
+kill -TERM $WPID
+wait $WPID
+check "watch exits 0 on SIGTERM" test $? = 0
+
 # --- the database: schema versioned, a newer one refused --------------------
 check "schema version 1" test "$(/usr/bin/python3 -c 'import sqlite3,sys; print(sqlite3.connect(sys.argv[1]).execute("PRAGMA user_version").fetchone()[0])' "$DB")" = 1
 cp "$DB" "$T/newer.db"

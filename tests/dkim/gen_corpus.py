@@ -49,6 +49,13 @@ ODK_NO_CRLF = ("libopendkim 2.11 refuses relaxed body canonicalization of a "
                "OpenDKIM disagree)")
 
 
+DKIMPY_LAST_WSP = ("dkimpy 1.1.4 strips WSP only before a CRLF, so WSP ending a "
+                   "body without final CRLF leaves one SP ('x \\r\\n'); inkan "
+                   "treats that last line as a line and strips it ('x\\r\\n'); "
+                   "RFC 6376 3.4.4 is ambiguous here and OpenDKIM does a third "
+                   "thing (see the report)")
+
+
 def words(rng, n):
     """words - n random ASCII words joined by single spaces (bytes)."""
     return b" ".join(rng.choice(WORDS) for _ in range(n))
@@ -166,7 +173,7 @@ def case_list(seed=1):
     i += 1
     add("no-final-crlf-wsp", assemble(base_headers(rng, i),
                                       lines_body(body_lines(rng, 2), False) + b" \t "),
-        limits={"opendkim@*/relaxed": ODK_NO_CRLF})
+        limits={"opendkim@*/relaxed": ODK_NO_CRLF, "dkimpy@*/relaxed": DKIMPY_LAST_WSP})
 
     # 11. 8-bit body (UTF-8 text, raw, Content-Transfer-Encoding: 8bit)
     i += 1

@@ -18,6 +18,9 @@
 #     served copy, so test zones can stay minimal; serving a copy also lets
 #     knot_reload force a fresh load whatever the SOA serial says.
 #     Returns non-zero (after printing knotd's log) if it cannot start.
+#     Zones whose origin is listed in KNOT_SIGNED_ZONES (space-separated)
+#     are DNSSEC-signed by Knot (default policy, keys made on the fly);
+#     knot_dnskey ORIGIN prints a zone's DNSKEY records for a trust anchor.
 # knot_reload  re-copy every zone file and make Knot load them again.
 # knot_stop    kill the server by its PID and wait for it.
 #
@@ -115,6 +118,9 @@ _knot_write_conf() {
             origin=${z%%$'\t'*}
             echo "  - domain: \"$origin.\""
             echo "    file: \"$KNOT_DIR/zones/$origin.zone\""
+            case " ${KNOT_SIGNED_ZONES:-} " in
+            *" $origin "*) echo "    dnssec-signing: on" ;;
+            esac
         done
     } >"$KNOT_CONF"
 }
@@ -128,8 +134,10 @@ _knot_wait_soa() {
         if [ -n "$KNOT_PID" ] && ! kill -0 "$KNOT_PID" 2>/dev/null; then
             return 1
         fi
-        out=$("$KDIG" -p "$KNOT_PORT" @127.0.0.1 +time=1 +tries=1 +short "$origin." SOA 2>/dev/null)
-        serial=$(echo "$out" | awk 'NF >= 7 {print $3; exit}')
+        out=$("$KDIG" -p "$KNOT_PORT" @127.0.0.1 +time=1 +retry=0 +short "$origin." SOA 2>/dev/null) ||
+            out=
+        # an SOA's third field is the serial: digits only
+        serial=$(echo "$out" | awk 'NF == 7 && $3 ~ /^[0-9]+$/ {print $3; exit}')
         if [ -n "$serial" ] && { [ -z "$old" ] || [ "$serial" != "$old" ]; }; then
             return 0
         fi
@@ -229,6 +237,24 @@ knot_reload() {
         fi
     done
     return 0
+}
+
+# knot_dnskey ORIGIN - the zone's DNSKEY records in zone-file form (for a
+# trust-anchor file); waits until the signed zone serves them
+knot_dnskey() {
+    local origin=${1%.} deadline out
+    deadline=$(($(date +%s) + KNOT_WAIT_SECONDS))
+    while [ "$(date +%s)" -le "$deadline" ]; do
+        out=$("$KDIG" -p "$KNOT_PORT" @127.0.0.1 +time=1 +retry=0 +noall +answer \
+            "$origin." DNSKEY 2>/dev/null | awk '$4 == "DNSKEY"')
+        if [ -n "$out" ]; then
+            echo "$out"
+            return 0
+        fi
+        sleep 0.1
+    done
+    echo "knot.sh: $origin serves no DNSKEY" >&2
+    return 1
 }
 
 # knot_stop - stop the server started by knot_start (no-op if none)

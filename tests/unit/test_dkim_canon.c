@@ -165,13 +165,13 @@ static void test_random_bodies_every_chunking(void **state)
     int iter, lfmode, c;
 
     (void)state;
-    for (iter = 0; iter < 3000; iter++) {
+    for (iter = 0; iter < 10000; iter++) {
         size_t n, k, step;
         lfmode = iter & 1;
         c = (iter >> 1) & 1;
         ink_str_truncate(&in, 0);
         seed = seed * 1103515245u + 12345u;
-        n = (seed >> 16) % 24;
+        n = (seed >> 16) % 32;
         for (k = 0; k < n; k++) {
             seed = seed * 1103515245u + 12345u;
             if (lfmode)

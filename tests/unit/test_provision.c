@@ -229,6 +229,12 @@ static void test_spf_over_ten_lookups(void **state)
      * the cheapest existing include covering the excess is named */
     assert_non_null(strstr(n->fix, "--subdomain"));
     assert_non_null(strstr(n->fix, "include:b.example.org (2 lookups)"));
+    /* a flattened record that flattens the platform's own include is not
+     * offered (its ranges change); one that keeps it is */
+    assert_int_equal(ink_provision_spf_flattened(p, "v=spf1 ip4:192.0.2.1 include:b.example.org mx ip4:203.0.113.9 ~all"), 0);
+    assert_null(strstr(has_note(p, "spf-too-many-lookups")->fix, "flattened record"));
+    assert_int_equal(ink_provision_spf_flattened(p, "v=spf1 ip4:192.0.2.1 include:b.example.org mx include:_spf.platform.example.net ~all"), 0);
+    assert_non_null(strstr(has_note(p, "spf-too-many-lookups")->fix, "flattened record"));
     ink_provision_free(p);
     /* within the limit: no note */
     p = run(prof, "example.com", NULL, z);
@@ -262,6 +268,20 @@ static void test_dmarc_kept_or_proposed(void **state)
     assert_non_null(strstr(r->value, "rua=mailto:agg@reports.example.net"));
     assert_non_null(has_note(p, "dmarc-external-rua"));
     ink_provision_free(p);
+    /* the outside destination is looked up: not authorized yet, then authorized */
+    z = zone_with("example.com", NULL);
+    p = run(prof, "example.com", NULL, z);
+    assert_non_null(has_note(p, "dmarc-external-rua-unauthorized"));
+    assert_non_null(strstr(has_note(p, "dmarc-external-rua-unauthorized")->fix,
+                           "example.com._report._dmarc.reports.example.net."));
+    ink_provision_free(p);
+    assert_int_equal(ink_memzone_add_txt1(z, "example.com._report._dmarc.reports.example.net",
+                                          INK_DNS_TXT, 60, "v=DMARC1", 8), 0);
+    p = run(prof, "example.com", NULL, z);
+    assert_non_null(has_note(p, "dmarc-external-rua-authorized"));
+    assert_null(has_note(p, "dmarc-external-rua-unauthorized"));
+    ink_provision_free(p);
+    ink_memzone_free(z);
     ink_profile_free(prof);
 }
 
@@ -397,6 +417,26 @@ static void test_zone_round_trip(void **state)
     ink_profile_free(prof);
 }
 
+static void test_dns_failure_is_said(void **state)
+{
+    struct ink_profile *prof = load(profile_include);
+    struct ink_memzone *z = zone_with("example.com", NULL);
+    struct ink_provision *p;
+    const struct ink_prov_note *n;
+
+    (void)state;
+    assert_int_equal(ink_memzone_set_fault(z, "example.com", INK_DNS_TXT, INK_DNS_TIMEOUT), 0);
+    p = run(prof, "example.com", NULL, z);
+    n = has_note(p, "dns-unreadable");
+    assert_non_null(n);
+    /* a new SPF record proposed blind might be a second one: an error */
+    assert_int_equal(n->severity, INK_PROV_ERROR);
+    assert_non_null(strstr(n->message, "TIMEOUT"));
+    ink_provision_free(p);
+    ink_memzone_free(z);
+    ink_profile_free(prof);
+}
+
 static void test_bad_input(void **state)
 {
     struct ink_profile *prof = load(profile_include);
@@ -426,6 +466,7 @@ int main(void)
         cmocka_unit_test(test_mx_placement),
         cmocka_unit_test(test_dkim_selectors),
         cmocka_unit_test(test_zone_round_trip),
+        cmocka_unit_test(test_dns_failure_is_said),
         cmocka_unit_test(test_bad_input),
     };
 

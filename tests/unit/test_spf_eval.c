@@ -63,6 +63,8 @@ static void test_result_names(void **state)
     }
     assert_int_equal(ink_spf_result_from_name("PASS", 4), INK_SPF_PASS);
     assert_int_equal(ink_spf_result_from_name("passx", 5), -1);
+    assert_string_equal(ink_spf_result_name((enum ink_spf_result)99), "permerror");
+    assert_null(ink_spf_new(NULL));
     ink_spf_free(NULL);
 }
 
@@ -549,6 +551,18 @@ static void test_limits(void **state)
     }
     assert_int_equal(ink_spf_result(ev), INK_SPF_PASS);
     assert_int_equal(ink_spf_void_lookups(ev), 3);
+    ink_spf_free(ev);
+
+    /* the PTR query of %{p} counts against the 10-lookup limit (4.6.4) */
+    txt(z, "p9.example", "v=spf1 a a a a a a a a a exists:%{p}.x.example -all");
+    txt(z, "p8.example", "v=spf1 a a a a a a a a exists:%{p}.x.example -all");
+    addr(z, "p9.example", "192.0.2.200");
+    addr(z, "p8.example", "192.0.2.200");
+    ev = check(z, "192.0.2.1", "x@p9.example", "h", INK_SPF_PERMERROR);
+    assert_string_equal(ink_spf_decided_term(ev), "exists:%{p}.x.example");
+    ink_spf_free(ev);
+    ev = check(z, "192.0.2.1", "x@p8.example", "h", INK_SPF_FAIL);
+    assert_int_equal(ink_spf_dns_lookups(ev), 10);
     ink_spf_free(ev);
     ink_memzone_free(z);
 }

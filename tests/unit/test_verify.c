@@ -60,7 +60,7 @@ static struct ink_vdomain *domain(void)
     assert_int_equal(ink_vdomain_add_record(d, "em.example.com", INK_DNS_MX, INK_VMATCH_MX,
                                             "10 mx1.example.net", "mx"), 0);
     assert_int_equal(ink_vdomain_add_record(d, "s1._domainkey.example.com", INK_DNS_TXT,
-                                            INK_VMATCH_DKIM, "v=DKIM1; k=ed25519; p=AAAA", "dkim"), 0);
+                                            INK_VMATCH_DKIM, "v=DKIM1; k=ed25519; p=11qYAYKxCrfVS/7TyWQHOg7hcvPapiMlrwIaaPcHURo=", "dkim"), 0);
     assert_int_equal(ink_vdomain_add_record(d, "_dmarc.example.com", INK_DNS_TXT,
                                             INK_VMATCH_DMARC, "", "dmarc"), 0);
     assert_string_equal(d->domain, "example.com");
@@ -72,7 +72,7 @@ static struct ink_vdomain *domain(void)
 static void publish(struct ink_memzone *z)
 {
     static const char spf[] = "v=spf1 mx +include:_spf.example.net IP4:192.0.2.0/24 ~all";
-    static const char dkim[] = "v=DKIM1; k=ed25519; p=AA AA";
+    static const char dkim[] = "v=DKIM1; k=ed25519; p=11qYAYKxCrfVS/7TyWQH Og7hcvPapiMlrwIaaPcHURo=";
     static const char dmarc[] = "v=DMARC1; p=none";
 
     assert_int_equal(ink_memzone_add_txt1(z, "example.com", INK_DNS_TXT, 60, spf, strlen(spf)), 0);
@@ -106,7 +106,7 @@ static void test_match_kinds(void **state)
     assert_int_equal(ink_memzone_add_name(z, "bounce.example.com", INK_DNS_CNAME, 60, "old.example.org"), 0);
     assert_int_equal(ink_memzone_add_mx(z, "em.example.com", 60, 10, "mx.example.org"), 0);
     assert_int_equal(ink_memzone_add_txt1(z, "s1._domainkey.example.com", INK_DNS_TXT, 60,
-                                          "v=DKIM1; k=ed25519; p=BBBB", 27), 0);
+                                          "v=DKIM1; k=ed25519; p=21qYAYKxCrfVS/7TyWQHOg7hcvPapiMlrwIaaPcHURo=", 66), 0);
     assert_int_equal(ink_memzone_add_txt1(z, "_dmarc.example.com", INK_DNS_TXT, 60, "v=DMARC1; rua=mailto:a@example.com", 34), 0);
     observe(z, d, obs);
     for (i = 0; i < d->nrec; i++)
@@ -139,6 +139,25 @@ static void test_match_kinds(void **state)
     assert_non_null(strstr(obs[0].detail, "TIMEOUT"));
     assert_int_equal(obs[3].kind, INK_VOBS_DIFFERENT);
     assert_non_null(strstr(obs[3].detail, "revoked"));
+    for (i = 0; i < d->nrec; i++)
+        ink_vobs_clear(&obs[i]);
+    ink_memzone_free(z);
+    /* a malformed key record is not a key; testing mode is said */
+    z = ink_memzone_new();
+    assert_int_equal(ink_memzone_add_txt1(z, "s1._domainkey.example.com", INK_DNS_TXT, 60,
+                                          "v=DKIM1; k=ed25519; p=!!!", 25), 0);
+    observe(z, d, obs);
+    assert_int_equal(obs[3].kind, INK_VOBS_DIFFERENT);
+    assert_non_null(strstr(obs[3].detail, "not usable"));
+    for (i = 0; i < d->nrec; i++)
+        ink_vobs_clear(&obs[i]);
+    ink_memzone_free(z);
+    z = ink_memzone_new();
+    assert_int_equal(ink_memzone_add_txt1(z, "s1._domainkey.example.com", INK_DNS_TXT, 60,
+                                          "v=DKIM1; k=ed25519; t=y; p=11qYAYKxCrfVS/7TyWQHOg7hcvPapiMlrwIaaPcHURo=", 71), 0);
+    observe(z, d, obs);
+    assert_int_equal(obs[3].kind, INK_VOBS_MATCH);
+    assert_non_null(strstr(obs[3].detail, "t=y"));
     for (i = 0; i < d->nrec; i++)
         ink_vobs_clear(&obs[i]);
     assert_int_equal(ink_verify_match(&d->rec[0], NULL, &obs[0]), 0);

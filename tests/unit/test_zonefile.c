@@ -467,6 +467,29 @@ static void test_errors(void **state)
     expect_error("a.example. A\x01 192.0.2.1\n", NULL, "t.zone:1: unknown record type 'A\\x01'");
 }
 
+/* A CNAME is alone at its name (RFC 1034 3.6.2, RFC 2181 10.1) */
+static void test_cname_alone(void **state)
+{
+    struct ink_memzone *z;
+
+    (void)state;
+    expect_error("$ORIGIN example.\nwww CNAME a\nwww A 192.0.2.1\n", NULL,
+                 "t.zone:3: 'www.example' has a CNAME (line 2): a CNAME must be alone at its name");
+    expect_error("$ORIGIN example.\nwww TXT \"x\"\n\nWWW CNAME a\n", NULL,
+                 "t.zone:4: 'www.example' gets a CNAME but has other records (line 2): a CNAME "
+                 "must be alone at its name");
+    expect_error("$ORIGIN example.\nwww CNAME a\n  CNAME b\n", NULL,
+                 "t.zone:3: 'www.example' already has a CNAME (line 2): a CNAME must be alone at "
+                 "its name");
+    expect_error("$ORIGIN example.\nwww CNAME a\nwww CAA 0 issue \"ca\"\n", NULL,
+                 "t.zone:3: 'www.example' has a CNAME (line 2): a CNAME must be alone at its name");
+    /* RRSIG and NSEC may sit beside it; other names are unaffected */
+    z = load("$ORIGIN example.\nwww CNAME a\nwww RRSIG CNAME 13 2 60 1 2 3 example. x\n"
+             "www NSEC a.example. CNAME RRSIG NSEC\nwww2 CNAME a\na A 192.0.2.1\n",
+             NULL, 3);
+    ink_memzone_free(z);
+}
+
 static void test_truncated(void **state)
 {
     static const char ok[] = "$ORIGIN example.\na TXT \"hello\" ( \"x\" )\n";
@@ -657,6 +680,7 @@ int main(void)
         cmocka_unit_test(test_origin_argument), cmocka_unit_test(test_escapes),
         cmocka_unit_test(test_txt_limits),     cmocka_unit_test(test_name_limits),
         cmocka_unit_test(test_errors),         cmocka_unit_test(test_truncated),
+        cmocka_unit_test(test_cname_alone),
         cmocka_unit_test(test_skipped_types),  cmocka_unit_test(test_nul_and_crlf),
         cmocka_unit_test(test_backend),
     };

@@ -1,0 +1,182 @@
+/*
+ * test_store.c - the SQLite verification store: add/get round trip of a
+ * domain and its records, saves with history, a stale save refused
+ * (another process won), due domains in order, remove, and reopening.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "inkan/store.h"
+#include "inkan/verify.h"
+
+static char tmpdir[] = "/tmp/inkan-store-XXXXXX";
+
+/* db_path - a fresh database path under a temporary directory (its parent
+ * directories do not exist yet: the store creates them) */
+static char *db_path(void)
+{
+    char *path = malloc(256);
+
+    assert_non_null(mkdtemp(tmpdir));
+    snprintf(path, 256, "%s/sub/dir/test.db", tmpdir);
+    return path;
+}
+
+/* cleanup - remove the temporary directory */
+static int cleanup(void **state)
+{
+    char cmd[300];
+
+    (void)state;
+    snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmpdir);
+    return system(cmd) == 0 ? 0 : -1;
+}
+
+/* domain - a domain with two records */
+static struct ink_vdomain *domain(const char *name, int64_t now)
+{
+    struct ink_vdomain *d = ink_vdomain_new(name, "profile", now);
+
+    assert_non_null(d);
+    assert_int_equal(ink_vdomain_add_record(d, name, 16, INK_VMATCH_SPF, "include:x.example.net", "spf"), 0);
+    assert_int_equal(ink_vdomain_add_record(d, "_dmarc.example.com", 16, INK_VMATCH_DMARC, "", "dmarc"), 0);
+    return d;
+}
+
+static void test_round_trip(void **state)
+{
+    char *path = db_path();
+    struct ink_str err = INK_STR_INIT;
+    struct ink_store *s = ink_store_sqlite_open(path, &err);
+    struct ink_vdomain *d = domain("example.com", 100), *e = NULL, *stale = NULL;
+    struct ink_vchange ch[3];
+    struct ink_store_event *ev = NULL;
+    size_t nev = 0, n;
+    char **names = NULL;
+    int64_t next;
+
+    (void)state;
+    if (s == NULL)
+        fail_msg("%s", ink_str_cstr(&err));
+    assert_int_equal(ink_store_add(s, d, 0, &err), 0);
+    assert_int_equal(ink_store_add(s, d, 0, &err), INK_STORE_EXISTS);
+    assert_int_equal(ink_store_get(s, "example.org", &e, &err), INK_STORE_NOT_FOUND);
+    assert_int_equal(ink_store_get(s, "example.com", &e, &err), 0);
+    assert_int_equal(e->nrec, 2);
+    assert_string_equal(e->rec[0].expect, "include:x.example.net");
+    assert_int_equal(e->rec[1].match, INK_VMATCH_DMARC);
+    assert_int_equal(e->state, INK_VSTATE_NOT_STARTED);
+    /* a second copy, loaded now, will be stale after e is saved */
+    assert_int_equal(ink_store_get(s, "example.com", &stale, &err), 0);
+
+    /* one check: states, seen values and the history rows */
+    e->state = INK_VSTATE_PENDING;
+    e->window_start = 200;
+    e->deadline = 200 + INK_VERIFY_WINDOW;
+    e->next_poll = 500;
+    e->rec[0].state = INK_VSTATE_VERIFIED;
+    assert_int_equal(ink_vdomain_set_str(&e->rec[0].seen, "v=spf1 include:x.example.net -all"), 0);
+    assert_int_equal(ink_vdomain_set_str(&e->rec[1].detail, "no DMARC record"), 0);
+    e->rec[0].last_check = e->rec[1].last_check = 200;
+    ch[0] = (struct ink_vchange){0, INK_VSTATE_NOT_STARTED, INK_VSTATE_VERIFIED, 200};
+    ch[1] = (struct ink_vchange){1, INK_VSTATE_NOT_STARTED, INK_VSTATE_PENDING, 200};
+    ch[2] = (struct ink_vchange){-1, INK_VSTATE_NOT_STARTED, INK_VSTATE_PENDING, 200};
+    assert_int_equal(ink_store_save(s, e, ch, 3, &err), 0);
+    /* the stale copy may not overwrite that */
+    stale->state = INK_VSTATE_FAILURE;
+    assert_int_equal(ink_store_save(s, stale, NULL, 0, &err), INK_STORE_CONFLICT);
+    ink_vdomain_free(e);
+    assert_int_equal(ink_store_get(s, "example.com", &e, &err), 0);
+    assert_int_equal(e->state, INK_VSTATE_PENDING);
+    assert_int_equal(e->deadline, 200 + INK_VERIFY_WINDOW);
+    assert_string_equal(e->rec[0].seen, "v=spf1 include:x.example.net -all");
+    assert_string_equal(e->rec[1].detail, "no DMARC record");
+    assert_int_equal(e->rec[0].state, INK_VSTATE_VERIFIED);
+    assert_int_equal(ink_store_history(s, "example.com", 10, &ev, &nev, &err), 0);
+    assert_int_equal(nev, 3);
+    assert_string_equal(ev[0].owner, "example.com");
+    assert_string_equal(ev[0].type, "TXT");
+    assert_int_equal(ev[2].record, -1);
+    assert_null(ev[2].owner);
+    assert_string_equal(ev[1].detail, "no DMARC record");
+    ink_store_events_free(ev, nev);
+    /* history limit keeps the latest */
+    assert_int_equal(ink_store_history(s, "example.com", 1, &ev, &nev, &err), 0);
+    assert_int_equal(nev, 1);
+    assert_int_equal(ev[0].record, -1);
+    ink_store_events_free(ev, nev);
+
+    /* due: a second domain polled sooner comes first; FAILURE never */
+    ink_vdomain_free(d);
+    d = domain("example.net", 100);
+    d->next_poll = 300;
+    assert_int_equal(ink_store_add(s, d, 0, &err), 0);
+    assert_int_equal(ink_store_due(s, 250, &names, &n, &next, &err), 0);
+    assert_int_equal(n, 0);
+    assert_int_equal(next, 300);
+    ink_store_names_free(names, n);
+    assert_int_equal(ink_store_due(s, 1000, &names, &n, &next, &err), 0);
+    assert_int_equal(n, 2);
+    assert_string_equal(names[0], "example.net");
+    assert_string_equal(names[1], "example.com");
+    ink_store_names_free(names, n);
+    d->state = INK_VSTATE_FAILURE;
+    assert_int_equal(ink_store_save(s, d, NULL, 0, &err), 0);
+    assert_int_equal(ink_store_due(s, 1000, &names, &n, &next, &err), 0);
+    assert_int_equal(n, 1);
+    ink_store_names_free(names, n);
+
+    /* reopen: everything is still there; remove */
+    ink_store_free(s);
+    s = ink_store_sqlite_open(path, &err);
+    assert_non_null(s);
+    {
+        struct ink_vdomain **all = NULL;
+        assert_int_equal(ink_store_list(s, &all, &n, &err), 0);
+        assert_int_equal(n, 2);
+        assert_string_equal(all[0]->domain, "example.com");
+        assert_int_equal(all[1]->state, INK_VSTATE_FAILURE);
+        ink_store_domains_free(all, n);
+    }
+    assert_int_equal(ink_store_remove(s, "example.com", &err), 0);
+    assert_int_equal(ink_store_remove(s, "example.com", &err), INK_STORE_NOT_FOUND);
+    assert_int_equal(ink_store_history(s, "example.com", 10, &ev, &nev, &err), 0);
+    assert_int_equal(nev, 0);
+    ink_store_events_free(ev, nev);
+    /* replace starts over */
+    assert_int_equal(ink_store_add(s, d, 1, &err), 0);
+
+    ink_vdomain_free(d);
+    ink_vdomain_free(e);
+    ink_vdomain_free(stale);
+    ink_store_free(s);
+    ink_store_free(NULL);
+    free(path);
+    ink_str_free(&err);
+}
+
+static void test_unopenable(void **state)
+{
+    struct ink_str err = INK_STR_INIT;
+
+    (void)state;
+    assert_null(ink_store_sqlite_open("/proc/nonexistent/dir/x.db", &err));
+    assert_true(err.len > 0);
+    ink_str_free(&err);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_round_trip),
+        cmocka_unit_test(test_unopenable),
+    };
+
+    return cmocka_run_group_tests(tests, NULL, cleanup);
+}
