@@ -19,10 +19,7 @@
 #include "inkan/dnsio.h"
 #include "inkan/profile.h"
 #include "inkan/provision.h"
-#if __has_include("inkan/spf_lint.h")
 #include "inkan/spf_lint.h"
-#define HAVE_SPF_LINT 1
-#endif
 
 /* Largest records.json read back by `inkan domain add`. */
 #define PROV_JSON_MAX (4u * 1024u * 1024u)
@@ -201,7 +198,6 @@ static int resolve_all(struct ink_provision *p, struct ink_resolver *r)
     return slot.failed ? -1 : 0;
 }
 
-#ifdef HAVE_SPF_LINT
 /* spf_budget - lint the merged SPF record over DNS and tell the
  * provisioning what its lookups cost */
 static void spf_budget(struct ink_provision *p, struct ink_resolver *r)
@@ -261,14 +257,6 @@ static void spf_budget(struct ink_provision *p, struct ink_resolver *r)
         ink_str_free(&terms[i]);
     ink_spf_lint_free(l);
 }
-#else
-/* spf_budget - without the SPF lint only the record's own terms are counted */
-static void spf_budget(struct ink_provision *p, struct ink_resolver *r)
-{
-    (void)p;
-    (void)r;
-}
-#endif
 
 /* records_json - the record set as JSON (caller json_decref's) */
 static json_t *records_json(const struct ink_provision *p, const struct ink_profile *prof,
@@ -458,6 +446,16 @@ int cmd_provision(int argc, char **argv)
     r = cli_resolver_open(&dns);
     if (r == NULL)
         goto done;
+    /* refuse before writing anything when a key file is there already */
+    for (i = 0; i < ink_provision_nkeys(p); i++) {
+        ink_str_truncate(&path, 0);
+        ink_str_printf(&path, "%s/%s.private", out, ink_provision_key(p, i)->selector);
+        if (access(ink_str_cstr(&path), F_OK) == 0) {
+            cli_error("%s exists already: not overwriting it (choose another --out)",
+                      ink_str_cstr(&path));
+            goto done;
+        }
+    }
     for (i = 0; i < ink_provision_nkeys(p); i++)
         if (keygen_one(p, i, out) < 0)
             goto done;
@@ -472,6 +470,7 @@ int cmd_provision(int argc, char **argv)
         cli_error("out of memory");
         goto done;
     }
+    ink_str_truncate(&path, 0);
     ink_str_printf(&path, "%s/%s", out, ink_str_cstr(&zname));
     if (cli_write_file(ink_str_cstr(&path), zone.buf, zone.len, 0644, 0) < 0)
         goto done;
