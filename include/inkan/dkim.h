@@ -27,7 +27,8 @@
 extern "C" {
 #endif
 
-/* Signatures evaluated per message; later ones get permerror. */
+/* Signatures evaluated per message (from the top); later ones are not
+ * evaluated and not listed. */
 #define INK_DKIM_SIGNATURES_MAX 16
 /* Header names one h= may list. */
 #define INK_DKIM_H_NAMES_MAX 256
