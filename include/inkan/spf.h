@@ -380,7 +380,8 @@ const char *ink_spf_explanation(const struct ink_spf *ev);
  * "no SPF record at example.com", "example.com: unknown mechanism
  * 'foo' at column 12", "more than 10 DNS lookups", ... Never NULL. */
 const char *ink_spf_reason(const struct ink_spf *ev);
-/* The term that decided (e.g. "-all", "include:_spf.example.net"), and the
+/* The term that decided, as written in its record (e.g. "-all",
+ * "include:_spf.example.net"), and the
  * domain whose record holds it; NULL when no term decided (no record,
  * default neutral, errors outside a term). */
 const char *ink_spf_decided_term(const struct ink_spf *ev);

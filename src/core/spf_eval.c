@@ -327,8 +327,7 @@ static void set_reason(struct ink_spf *ev, const char *fmt, const char *a, size_
 /* set_decided - remember the term that decided and its domain */
 static void set_decided(struct ink_spf *ev, const struct ink_spf_term *t, const char *domain)
 {
-    ink_str_truncate(&ev->decided, 0);
-    ink_spf_term_format(t, &ev->decided);
+    set_str(&ev->decided, t->text.p, t->text.len); /* as written in the record */
     set_str(&ev->decided_domain, domain, strlen(domain));
 }
 
@@ -456,8 +455,7 @@ static void frame_match(struct ink_spf *ev, const struct ink_spf_term *t)
 
     set_decided(ev, t, f->domain);
     if (t->kind != INK_SPF_T_INCLUDE) {
-        ink_str_truncate(&ev->matched, 0);
-        ink_spf_term_format(t, &ev->matched);
+        set_str(&ev->matched, t->text.p, t->text.len);
         set_str(&ev->matched_domain, f->domain, strlen(f->domain));
     }
     frame_finish(ev, qres[t->qual], 1);
