@@ -19,10 +19,7 @@
 #include "inkan/dnsio.h"
 #include "inkan/profile.h"
 #include "inkan/provision.h"
-#if __has_include("inkan/spf_lint.h")
 #include "inkan/spf_lint.h"
-#define HAVE_SPF_LINT 1
-#endif
 
 /* Largest records.json read back by `inkan domain add`. */
 #define PROV_JSON_MAX (4u * 1024u * 1024u)
@@ -201,7 +198,6 @@ static int resolve_all(struct ink_provision *p, struct ink_resolver *r)
     return slot.failed ? -1 : 0;
 }
 
-#ifdef HAVE_SPF_LINT
 /* spf_budget - lint the merged SPF record over DNS and tell the
  * provisioning what its lookups cost */
 static void spf_budget(struct ink_provision *p, struct ink_resolver *r)
@@ -261,14 +257,6 @@ static void spf_budget(struct ink_provision *p, struct ink_resolver *r)
         ink_str_free(&terms[i]);
     ink_spf_lint_free(l);
 }
-#else
-/* spf_budget - without the SPF lint only the record's own terms are counted */
-static void spf_budget(struct ink_provision *p, struct ink_resolver *r)
-{
-    (void)p;
-    (void)r;
-}
-#endif
 
 /* records_json - the record set as JSON (caller json_decref's) */
 static json_t *records_json(const struct ink_provision *p, const struct ink_profile *prof,

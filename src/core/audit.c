@@ -253,6 +253,8 @@ found:
     a->tok[t].job = idx;
     a->tok[t].name = copy;
     a->tok[t].type = type;
+    a->tok[t].waiters = NULL;
+    a->tok[t].nwait = 0;
     a->tok_hint = t + 1;
     return (long)t;
 }
@@ -378,9 +380,16 @@ void ink_audit_free(struct ink_audit *a)
         audit_job_release(&a->jobs[i]);
     }
     free(a->jobs);
-    for (i = 0; i < a->ntok; i++)
+    for (i = 0; i < a->ntok; i++) {
         free(a->tok[i].name);
+        free(a->tok[i].waiters);
+    }
     free(a->tok);
+    for (i = 0; i < a->ncache; i++) {
+        free(a->cache[i].name);
+        ink_dns_answer_free(a->cache[i].ans);
+    }
+    free(a->cache);
     for (i = 0; i < a->nfind; i++) {
         free(a->find[i].subject);
         free(a->find[i].message);
@@ -445,34 +454,136 @@ static void finish(struct ink_audit *a)
     a->finished = 1;
 }
 
-/* ink_audit_next - hand out the next query that is ready */
-int ink_audit_next(struct ink_audit *a, struct ink_audit_query *q)
+/* cache_find - an answer already received for (name, type), or NULL */
+static const struct ink_dns_answer *cache_find(const struct ink_audit *a, const char *name,
+                                               uint16_t type)
 {
     size_t i;
 
+    for (i = 0; i < a->ncache; i++)
+        if (a->cache[i].type == type && ink_dns_name_eq(a->cache[i].name, name))
+            return a->cache[i].ans;
+    return NULL;
+}
+
+/* cache_add - keep a copy of an answer (nothing happens on ENOMEM: the
+ * question is then simply asked again) */
+static void cache_add(struct ink_audit *a, const char *name, uint16_t type,
+                      const struct ink_dns_answer *ans)
+{
+    struct audit_cached *c;
+
+    if (a->ncache == a->capcache) {
+        size_t ncap = a->capcache ? a->capcache * 2 : 16;
+        struct audit_cached *n;
+
+        if (ncap > SIZE_MAX / sizeof(*n) || (n = realloc(a->cache, ncap * sizeof(*n))) == NULL)
+            return;
+        a->cache = n;
+        a->capcache = ncap;
+    }
+    c = &a->cache[a->ncache];
+    c->name = ink_memdup_cstr(name, strlen(name));
+    c->ans = ink_dns_answer_dup(ans);
+    c->type = type;
+    if (c->name == NULL || c->ans == NULL) {
+        free(c->name);
+        ink_dns_answer_free(c->ans);
+        return;
+    }
+    a->ncache++;
+}
+
+/* tok_find - the token of a question in flight, or -1 */
+static long tok_find(const struct ink_audit *a, const char *name, uint16_t type)
+{
+    size_t t;
+
+    for (t = 0; t < a->ntok; t++)
+        if (a->tok[t].job != TOKEN_FREE && a->tok[t].type == type &&
+            ink_dns_name_eq(a->tok[t].name, name))
+            return (long)t;
+    return -1;
+}
+
+/* deliver - hand job idx its answer (taken) */
+static void deliver(struct ink_audit *a, size_t idx, struct ink_dns_answer *ans)
+{
+    struct audit_job *j = &a->jobs[idx];
+
+    j->inflight--;
+    a->inflight--;
+    if (j->kind == JOB_QUERY) {
+        j->done = 1;
+        if (ans != NULL)
+            audit_handle(a, idx, ans);
+        ink_dns_answer_free(ans);
+    } else {
+        audit_machine_feed(a, idx, ans); /* takes ans */
+    }
+}
+
+/* ink_audit_next - hand out the next query that is ready */
+int ink_audit_next(struct ink_audit *a, struct ink_audit_query *q)
+{
+    size_t i = a->scan;
+
     if (a->finished)
         return 0;
-    for (i = a->scan; i < a->njobs; i++) {
+    while (i < a->njobs) {
         struct audit_job *j = &a->jobs[i];
+        const struct ink_dns_answer *cached;
         const char *name = NULL;
         uint16_t type = 0;
         long t;
 
-        if (j->done)
+        if (j->done) {
+            i++;
             continue;
+        }
         if (j->kind == JOB_QUERY) {
-            if (j->sent)
+            if (j->sent) {
+                i++;
                 continue;
+            }
             name = j->name;
             type = j->type;
             j->sent = 1;
         } else if (audit_machine_next(a, i, &name, &type) <= 0) {
+            i++;
             continue;
+        }
+        /* asked before by another check: its answer serves this one too */
+        cached = cache_find(a, name, type);
+        if (cached != NULL) {
+            struct ink_dns_answer *dup = ink_dns_answer_dup(cached);
+
+            j->inflight++;
+            a->inflight++;
+            a->nshared++;
+            deliver(a, i, dup);
+            i = a->scan; /* the handler may have made new work anywhere */
+            continue;
+        }
+        t = tok_find(a, name, type);
+        if (t >= 0) {
+            size_t *w = realloc(a->tok[t].waiters, (a->tok[t].nwait + 1) * sizeof(*w));
+
+            if (w != NULL) {
+                a->tok[t].waiters = w;
+                w[a->tok[t].nwait++] = i;
+                j->inflight++;
+                a->inflight++;
+                a->nshared++;
+                i++;
+                continue;
+            }
         }
         t = token_new(a, i, name, type);
         if (t < 0) {
             /* out of memory: give up on this job, as a temporary failure */
             audit_job_fail(a, i);
+            i++;
             continue;
         }
         j->inflight++;
@@ -501,36 +612,33 @@ int ink_audit_next(struct ink_audit *a, struct ink_audit_query *q)
 /* ink_audit_feed - an answer came back */
 int ink_audit_feed(struct ink_audit *a, uint32_t token, struct ink_dns_answer *ans)
 {
-    struct audit_job *j;
-    size_t idx;
+    struct audit_tok tk;
+    size_t k;
 
     if (token >= a->ntok || a->tok[token].job == TOKEN_FREE) {
         ink_dns_answer_free(ans);
         return -1;
     }
-    idx = a->tok[token].job;
+    tk = a->tok[token];
     if (ans == NULL) {
         /* the driver could not resolve: a temporary failure for what was asked */
-        ans = ink_dns_answer_new(a->tok[token].name, a->tok[token].type, INK_DNS_SERVFAIL);
+        ans = ink_dns_answer_new(tk.name, tk.type, INK_DNS_SERVFAIL);
         if (ans != NULL)
             ink_dns_answer_set_why(ans, "the query could not be sent");
     }
     a->tok[token].job = TOKEN_FREE;
-    free(a->tok[token].name);
     a->tok[token].name = NULL;
+    a->tok[token].waiters = NULL;
+    a->tok[token].nwait = 0;
     if (token < a->tok_hint)
         a->tok_hint = token;
-    j = &a->jobs[idx];
-    j->inflight--;
-    a->inflight--;
-    if (j->kind == JOB_QUERY) {
-        j->done = 1;
-        if (ans != NULL)
-            audit_handle(a, idx, ans);
-        ink_dns_answer_free(ans);
-    } else {
-        audit_machine_feed(a, idx, ans); /* takes ans */
-    }
+    if (ans != NULL)
+        cache_add(a, tk.name, tk.type, ans);
+    for (k = 0; k < tk.nwait; k++)
+        deliver(a, tk.waiters[k], ans != NULL ? ink_dns_answer_dup(ans) : NULL);
+    deliver(a, tk.job, ans);
+    free(tk.waiters);
+    free(tk.name);
     /* new jobs may now be ready; restart the scan at the earliest */
     a->scan = 0;
     return 0;

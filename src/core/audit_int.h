@@ -93,6 +93,16 @@ struct audit_tok {
     size_t job;        /* TOKEN_FREE when the slot is unused */
     char *name;
     uint16_t type;
+    size_t *waiters;   /* other jobs that asked the same question meanwhile */
+    size_t nwait;
+};
+
+/* An answer already received: the same question from another check of
+ * this audit is answered from here (each question goes out once). */
+struct audit_cached {
+    char *name;
+    uint16_t type;
+    struct ink_dns_answer *ans;
 };
 
 struct audit_spf;  /* audit_spf.c */
@@ -118,6 +128,8 @@ struct ink_audit {
     struct audit_job *jobs; size_t njobs, capjobs, scan;
     struct audit_tok *tok; size_t ntok, captok, tok_hint;
     size_t nqueries;
+    size_t nshared;    /* questions answered from another check's query */
+    struct audit_cached *cache; size_t ncache, capcache;
     size_t inflight;   /* queries handed out and not answered */
     /* results */
     struct ink_audit_finding *find; size_t nfind, capfind;

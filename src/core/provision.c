@@ -1262,8 +1262,9 @@ int ink_provision_checklist(const struct ink_provision *p, struct ink_str *out)
                 rc |= ink_str_printf(out, "      Fix: %s\n", p->notes[i].fix);
         }
     }
-    rc |= ink_str_printf(out, "\nAfter publishing, follow it with:\n"
-                              "  inkan domain add %s --profile PROFILE --out DIR\n"
+    rc |= ink_str_printf(out, "\nAfter publishing, follow it with (DIR: the directory holding "
+                              "this checklist):\n"
+                              "  inkan domain add %s --out DIR\n"
                               "  inkan domain watch\n"
                               "DNS caches may keep the old answers for up to their TTL; inkan "
                               "asks the domain's own name servers, so it sees new records at "
