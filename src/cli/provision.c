@@ -446,6 +446,16 @@ int cmd_provision(int argc, char **argv)
     r = cli_resolver_open(&dns);
     if (r == NULL)
         goto done;
+    /* refuse before writing anything when a key file is there already */
+    for (i = 0; i < ink_provision_nkeys(p); i++) {
+        ink_str_truncate(&path, 0);
+        ink_str_printf(&path, "%s/%s.private", out, ink_provision_key(p, i)->selector);
+        if (access(ink_str_cstr(&path), F_OK) == 0) {
+            cli_error("%s exists already: not overwriting it (choose another --out)",
+                      ink_str_cstr(&path));
+            goto done;
+        }
+    }
     for (i = 0; i < ink_provision_nkeys(p); i++)
         if (keygen_one(p, i, out) < 0)
             goto done;
@@ -460,6 +470,7 @@ int cmd_provision(int argc, char **argv)
         cli_error("out of memory");
         goto done;
     }
+    ink_str_truncate(&path, 0);
     ink_str_printf(&path, "%s/%s", out, ink_str_cstr(&zname));
     if (cli_write_file(ink_str_cstr(&path), zone.buf, zone.len, 0644, 0) < 0)
         goto done;

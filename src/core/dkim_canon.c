@@ -168,11 +168,17 @@ static void emit_lf_normalised(struct ink_dkim_bodycanon *bc, const uint8_t *p, 
 }
 
 /* at_line_start - whether position x of the chunk starts a line: after
- * a LF, or at the chunk start when the last chunk ended a line */
+ * a line end (a CRLF, or a bare LF when those are normalised; without
+ * normalisation a bare LF is line content), or at the chunk start when
+ * the last chunk ended a line */
 static inline int at_line_start(const struct ink_dkim_bodycanon *bc, const uint8_t *p, size_t i,
                                 size_t x)
 {
-    return x > i ? p[x - 1] == '\n' : !bc->line_has_content;
+    if (x <= i)
+        return !bc->line_has_content;
+    if (p[x - 1] != '\n')
+        return 0;
+    return (bc->flags & INK_DKIM_BODY_LF_TO_CRLF) || (x >= i + 2 && p[x - 2] == '\r');
 }
 
 /*
@@ -211,7 +217,7 @@ static void simple_push(struct ink_dkim_bodycanon *bc, const uint8_t *p, size_t 
     }
     /* the last (partial) line: [ls, end) */
     ls = end;
-    while (ls > i && p[ls - 1] != '\n')
+    while (ls > i && !at_line_start(bc, p, i, ls))
         ls--;
     last_has = end > ls || (ls == i && bc->line_has_content && end == i);
     t = end;

@@ -56,6 +56,11 @@ expect_exit 1 "$INKAN" provision example.com --profile "$P/keys-tracking-ips.yam
     --dkim ed25519,rsa2048 --zone "$T/example.com.zone" --out "$T/b"
 expect_err_contains "not overwriting" "$INKAN" provision example.com --profile "$P/keys-tracking-ips.yaml" \
     --dkim ed25519,rsa2048 --zone "$T/example.com.zone" --out "$T/b"
+# ... and nothing is written when one of them is there
+mkdir -p "$T/b2" && : >"$T/b2/helpdesk2-rsa2048.private"
+expect_exit 1 "$INKAN" provision example.com --profile "$P/keys-tracking-ips.yaml" \
+    --dkim ed25519,rsa2048 --zone "$T/example.com.zone" --out "$T/b2"
+check "no key written beside an existing one" test ! -e "$T/b2/helpdesk1-ed25519.private"
 
 expect_exit 0 "$INKAN" provision example.com --profile "$P/engagement-subdomain.yaml" \
     --zone "$T/example.com.zone" --out "$T/c"
