@@ -25,6 +25,7 @@
 #include "cli/cli.h"
 #include "inkan/audit.h"
 #include "inkan/dns.h"
+#include "inkan/profile.h"
 
 /* Exit codes of `inkan check` beyond the common ones. */
 #define CHECK_EXIT_WARNINGS 3
@@ -54,6 +55,8 @@ enum {
     OPT_DKIM_KEYGEN,
     OPT_NO_INFO,
     OPT_NO_PROGRESS,
+    OPT_SUBDOMAIN,
+    OPT_PROFILE,
     OPT_HELP
 };
 
@@ -71,6 +74,12 @@ static const char check_usage[] =
     "  --include DOMAIN      an SPF include the domain must have (repeatable)\n"
     "  --helo NAME           a HELO name the senders announce (repeatable)\n"
     "  --cname NAME=TARGET   a CNAME that must exist (NAME relative to DOMAIN)\n"
+    "  --subdomain NAME      the sending subdomain (NAME.DOMAIN): it gets the\n"
+    "                        checks the options above (or the profile) ask for,\n"
+    "                        DOMAIN its own audit beside it\n"
+    "  --profile FILE        a sender profile (see inkan provision): its SPF\n"
+    "                        includes and ranges, DKIM selectors and CNAMEs are\n"
+    "                        checked where the profile puts them\n"
     "  --rua URI             report address for proposed DMARC records\n"
     "                        (default mailto:dmarc-reports@DOMAIN)\n"
     "  --org-domain MODE     treewalk (RFC 9989, default) or psl (RFC 7489)\n"
@@ -119,6 +128,15 @@ struct check_opts {
     size_t ncnames;
     char *arena;            /* copies of split option values (freed at end) */
     struct strlist owned;   /* strings to free */
+    /* the parent domain's audit when a sending subdomain is given */
+    struct ink_audit_opts base;
+    struct strlist bselectors, bincludes;
+    struct ink_audit_ip *bips;
+    size_t nbips;
+    struct ink_audit_cname *bcnames;
+    size_t nbcnames;
+    const char *subdomain;
+    const char *profile;
     const char *file;
     const char *keygen_dir;
     long concurrency;
@@ -170,6 +188,126 @@ static int parse_ip(const char *arg, struct ink_audit_ip *out)
         out->prefix = (unsigned)len;
     }
     return 0;
+}
+
+/* add_range - append ADDR[/LEN] text to a range list; 0, -1 bad, -2 ENOMEM */
+static int add_range(struct ink_audit_ip **v, size_t *n, const char *text)
+{
+    struct ink_audit_ip *nv = realloc(*v, (*n + 1) * sizeof(*nv));
+
+    if (nv == NULL)
+        return -2;
+    *v = nv;
+    if (parse_ip(text, &nv[*n]) < 0)
+        return -1;
+    (*n)++;
+    return 0;
+}
+
+/* add_cname - append NAME=TARGET (copies kept in o->owned); 0 or -1 */
+static int add_cname(struct check_opts *o, struct ink_audit_cname **v, size_t *n,
+                     const char *name, size_t namelen, const char *target)
+{
+    struct ink_audit_cname *nv = realloc(*v, (*n + 1) * sizeof(*nv));
+    char *nm, *tg;
+
+    if (nv == NULL)
+        return -1;
+    *v = nv;
+    nm = ink_memdup_cstr(name, namelen);
+    tg = ink_memdup_cstr(target, strlen(target));
+    if (nm == NULL || tg == NULL || strlist_add(&o->owned, nm) < 0) {
+        free(nm);
+        free(tg);
+        return -1;
+    }
+    if (strlist_add(&o->owned, tg) < 0) {
+        free(tg);
+        return -1;
+    }
+    nv[*n].name = nm;
+    nv[*n].target = tg;
+    (*n)++;
+    return 0;
+}
+
+/*
+ * apply_profile - what a sender profile expects, split between the
+ * sending domain (o->audit lists) and the domain itself (o->base lists)
+ * by each item's "at".  0, or -1 after printing why.
+ */
+static int apply_profile(struct check_opts *o, const struct ink_profile *p)
+{
+    size_t i;
+    int snd, rc;
+
+    snd = p->spf_at == INK_PROFILE_AT_SENDING;
+    for (i = 0; i < p->n_include; i++)
+        if (strlist_add(snd ? &o->includes : &o->bincludes, p->include[i]) < 0)
+            goto nomem;
+    for (i = 0; i < p->n_ip4 + p->n_ip6; i++) {
+        const char *t = i < p->n_ip4 ? p->ip4[i] : p->ip6[i - p->n_ip4];
+
+        rc = snd ? add_range(&o->ips, &o->nips, t) : add_range(&o->bips, &o->nbips, t);
+        if (rc == -2)
+            goto nomem;
+        if (rc < 0) {
+            cli_error("check: --profile %s: '%s' is not an address range", o->profile, t);
+            return -1;
+        }
+    }
+    for (i = 0; i < p->n_dkim; i++) {
+        const struct ink_profile_dkim *k = &p->dkim[i];
+
+        snd = k->at == INK_PROFILE_AT_SENDING;
+        if (strlist_add(snd ? &o->selectors : &o->bselectors, k->selector) < 0)
+            goto nomem;
+        if (k->cname != NULL) {
+            struct ink_str nm = INK_STR_INIT;
+
+            /* a key the platform hosts: the selector must point at it */
+            ink_str_printf(&nm, "%s._domainkey", k->selector);
+            rc = snd ? add_cname(o, &o->cnames, &o->ncnames, nm.buf, nm.len, k->cname)
+                     : add_cname(o, &o->bcnames, &o->nbcnames, nm.buf, nm.len, k->cname);
+            ink_str_free(&nm);
+            if (rc < 0)
+                goto nomem;
+        }
+    }
+    for (i = 0; i < p->n_cname; i++) {
+        const struct ink_profile_cname *c = &p->cname[i];
+
+        if (strcmp(c->name, "@") == 0)
+            continue; /* a CNAME cannot sit at a zone's apex; nothing to check */
+        snd = c->at == INK_PROFILE_AT_SENDING;
+        rc = snd ? add_cname(o, &o->cnames, &o->ncnames, c->name, strlen(c->name), c->target)
+                 : add_cname(o, &o->bcnames, &o->nbcnames, c->name, strlen(c->name),
+                             c->target);
+        if (rc < 0)
+            goto nomem;
+    }
+    if (o->audit.rua == NULL && p->n_rua > 0) {
+        char *r = ink_memdup_cstr(p->rua[0], strlen(p->rua[0]));
+
+        if (r == NULL || strlist_add(&o->owned, r) < 0) {
+            free(r);
+            goto nomem;
+        }
+        o->audit.rua = r;
+    }
+    if (o->subdomain == NULL && p->subdomain != NULL) {
+        char *sd = ink_memdup_cstr(p->subdomain, strlen(p->subdomain));
+
+        if (sd == NULL || strlist_add(&o->owned, sd) < 0) {
+            free(sd);
+            goto nomem;
+        }
+        o->subdomain = sd;
+    }
+    return 0;
+nomem:
+    cli_error("check: out of memory");
+    return -1;
 }
 
 /* ---- output ---- */
@@ -514,8 +652,8 @@ static int read_domains(const char *path, struct strlist *out, struct strlist *o
 }
 
 /* run_audits - check every domain with up to concurrency audits in flight */
-static int run_audits(struct ink_resolver *r, const char *const *domains, size_t n,
-                      struct check_opts *o, int bulk)
+static int run_audits(struct ink_resolver *r, const char *const *domains,
+                      struct ink_audit_opts *const *optv, size_t n, struct check_opts *o, int bulk)
 {
     struct driver d;
     size_t next = 0, finished = 0, i;
@@ -540,8 +678,9 @@ static int run_audits(struct ink_resolver *r, const char *const *domains, size_t
 
             if (s->busy)
                 continue;
-            o->audit.domain = domains[next++];
-            s->a = ink_audit_new(&o->audit);
+            optv[next]->domain = domains[next];
+            s->a = ink_audit_new(optv[next]);
+            next++;
             if (s->a == NULL) {
                 cli_error("out of memory");
                 rc = INK_EXIT_OPERR;
@@ -607,6 +746,8 @@ int cmd_check(int argc, char **argv)
         {"dkim-keygen", required_argument, NULL, OPT_DKIM_KEYGEN},
         {"no-info", no_argument, NULL, OPT_NO_INFO},
         {"no-progress", no_argument, NULL, OPT_NO_PROGRESS},
+        {"subdomain", required_argument, NULL, OPT_SUBDOMAIN},
+        {"profile", required_argument, NULL, OPT_PROFILE},
         {"json", no_argument, NULL, CLI_OPT_JSON},
         {"help", no_argument, NULL, OPT_HELP},
         CLI_DNS_LONGOPTS,
@@ -617,6 +758,10 @@ int cmd_check(int argc, char **argv)
     struct strlist domains = {NULL, 0, 0};
     struct ink_resolver *r = NULL;
     psl_ctx_t *psl = NULL;
+    struct ink_profile *prof = NULL;
+    const char **names = NULL;
+    struct ink_audit_opts **optv = NULL;
+    size_t nnames = 0;
     const char *psl_file = NULL;
     int opt, rc = INK_EXIT_USAGE, k;
     size_t i;
@@ -727,6 +872,12 @@ int cmd_check(int argc, char **argv)
         case OPT_NO_PROGRESS:
             o.no_progress = 1;
             break;
+        case OPT_SUBDOMAIN:
+            o.subdomain = optarg;
+            break;
+        case OPT_PROFILE:
+            o.profile = optarg;
+            break;
         case CLI_OPT_JSON:
             o.json = 1;
             break;
@@ -776,6 +927,25 @@ int cmd_check(int argc, char **argv)
         }
         o.audit.psl = psl; /* NULL: libpsl's built-in list */
     }
+    if (o.profile != NULL) {
+        prof = cli_profile_load(o.profile);
+        if (prof == NULL) {
+            rc = INK_EXIT_OPERR;
+            goto out;
+        }
+        if (apply_profile(&o, prof) < 0) {
+            rc = INK_EXIT_OPERR;
+            goto out;
+        }
+    }
+    if (o.subdomain != NULL) {
+        char tmp[INK_DNS_NAME_MAX + 1];
+
+        if (ink_dns_name_normalize(o.subdomain, strlen(o.subdomain), tmp, sizeof(tmp)) <= 0) {
+            cli_error("check: --subdomain '%s' is not a name", o.subdomain);
+            goto out;
+        }
+    }
     o.audit.selectors = o.selectors.v;
     o.audit.nselectors = o.selectors.n;
     o.audit.includes = o.includes.v;
@@ -786,13 +956,58 @@ int cmd_check(int argc, char **argv)
     o.audit.nips = o.nips;
     o.audit.cnames = o.cnames;
     o.audit.ncnames = o.ncnames;
+    /* the domain itself, beside its sending subdomain */
+    o.base.org_mode = o.audit.org_mode;
+    o.base.psl = o.audit.psl;
+    o.base.rua = o.audit.rua;
+    o.base.dkim_keygen = o.audit.dkim_keygen;
+    o.base.selectors = o.bselectors.v;
+    o.base.nselectors = o.bselectors.n;
+    o.base.includes = o.bincludes.v;
+    o.base.nincludes = o.bincludes.n;
+    o.base.ips = o.bips;
+    o.base.nips = o.nbips;
+    o.base.cnames = o.bcnames;
+    o.base.ncnames = o.nbcnames;
+    /* each domain: with a sending subdomain, two audits (domain, sending) */
+    {
+        size_t per = o.subdomain != NULL ? 2 : 1, nk = 0;
+
+        names = calloc(domains.n * per + 1, sizeof(*names));
+        optv = calloc(domains.n * per + 1, sizeof(*optv));
+        if (names == NULL || optv == NULL)
+            goto nomem;
+        for (i = 0; i < domains.n; i++) {
+            if (o.subdomain == NULL) {
+                names[nk] = domains.v[i];
+                optv[nk++] = &o.audit;
+                continue;
+            }
+            {
+                struct ink_str sd = INK_STR_INIT;
+                char *c;
+
+                ink_str_printf(&sd, "%s.%s", o.subdomain, domains.v[i]);
+                c = ink_str_steal(&sd);
+                if (c == NULL || strlist_add(&o.owned, c) < 0) {
+                    free(c);
+                    goto nomem;
+                }
+                names[nk] = domains.v[i];
+                optv[nk++] = &o.base;
+                names[nk] = c;
+                optv[nk++] = &o.audit;
+            }
+        }
+        nnames = nk;
+    }
     o.colour = !o.json && cli_stdout_is_tty();
     r = cli_resolver_open(&ropts);
     if (r == NULL) {
         rc = INK_EXIT_OPERR;
         goto out;
     }
-    rc = run_audits(r, domains.v, domains.n, &o, o.file != NULL);
+    rc = run_audits(r, names, optv, nnames, &o, o.file != NULL || o.subdomain != NULL);
     goto out;
 nomem:
     cli_error("check: out of memory");
@@ -809,6 +1024,13 @@ out:
     free(o.helos.v);
     free(o.ips);
     free(o.cnames);
+    free(o.bselectors.v);
+    free(o.bincludes.v);
+    free(o.bips);
+    free(o.bcnames);
+    ink_profile_free(prof);
+    free(names);
+    free(optv);
     free(domains.v);
     return rc;
 }

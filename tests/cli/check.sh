@@ -91,6 +91,27 @@ expect_out_contains "dmarc-inherited" "$INKAN" check --zone "$Z/all.zone" sub.go
 expect_exit 2 "$INKAN" check --zone "$Z/all.zone" good.example --org-domain nonsense
 expect_exit 1 "$INKAN" check --zone "$Z/all.zone" good.example --org-domain psl --psl /no/such/list
 
+# a sending subdomain and a sender profile: two reports, the profile's
+# expectations checked on the sending subdomain
+EX=$INKAN_SRC/examples/example.zone
+PROF=$INKAN_SRC/examples/profiles/engagement-subdomain.yaml
+expect_exit 4 "$INKAN" check --zone "$EX" example.com --profile "$PROF"
+"$INKAN" check --zone "$EX" example.com --profile "$PROF" --json >"$TMPDIR_TEST/p.jsonl"
+check "profile: a report for the domain and one for em.example.com" $PY -c "
+import json
+r=[json.loads(l) for l in open('$TMPDIR_TEST/p.jsonl')]
+assert [x['domain'] for x in r]==['example.com','em.example.com'], [x['domain'] for x in r]
+codes={(f['code'],f['subject']) for f in r[1]['findings']}
+assert ('cname-missing','click.em.example.com') in codes, codes
+assert ('cname-missing','eng1._domainkey.em.example.com') in codes, codes
+assert ('spf-include-missing','em.example.com') in codes, codes
+assert r[0]['summary']['errors']==0, r[0]['summary']
+"
+expect_out_contains "cname-missing (bounce.www.example.com)" "$INKAN" check --zone "$EX" example.com \
+    --profile "$INKAN_SRC/examples/profiles/include-bounce.yaml" --subdomain www
+expect_exit 1 "$INKAN" check --zone "$EX" example.com --profile /no/such/profile.yaml
+expect_exit 2 "$INKAN" check --zone "$EX" example.com --subdomain "bad..name"
+
 # usage
 expect_exit 2 "$INKAN" check
 expect_exit 2 "$INKAN" check a.example b.example
