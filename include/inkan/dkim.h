@@ -89,6 +89,17 @@ struct ink_dkim_bodycanon *ink_dkim_bodycanon_new(enum ink_dkim_canon c, unsigne
 void ink_dkim_bodycanon_push(struct ink_dkim_bodycanon *bc, const uint8_t *buf, size_t len);
 /* ink_dkim_bodycanon_end - the body ended: pass on what is held back */
 void ink_dkim_bodycanon_end(struct ink_dkim_bodycanon *bc);
+/* ink_dkim_bodycanon_flush - pass on the small pieces gathered so far
+ * (the sink has then seen all output except what is held back to decide
+ * on: empty lines, a CR, trailing WSP) */
+void ink_dkim_bodycanon_flush(struct ink_dkim_bodycanon *bc);
+/*
+ * ink_dkim_bodycanon_wsp_at_end - 1 when the body so far ends in a line
+ * without CRLF whose content ends in WSP that relaxed canonicalization
+ * drops at the end (RFC 6376 3.4.4 as written).  Some signers (dkimpy)
+ * keep one SP there instead; a verifier can check that reading too.
+ */
+int ink_dkim_bodycanon_wsp_at_end(const struct ink_dkim_bodycanon *bc);
 /* ink_dkim_bodycanon_free - release; NULL is a no-op */
 void ink_dkim_bodycanon_free(struct ink_dkim_bodycanon *bc);
 
@@ -170,6 +181,9 @@ struct ink_dkim_result {
     unsigned key_bits;
     unsigned key_flags;                /* INK_DKIM_FLAG_* of the key record */
     int l_risk;                        /* l= leaves body bytes unsigned */
+    int body_wsp_kept;                 /* the body hash matched only with the
+                                        * WSP ending an unterminated last line
+                                        * kept as one SP (dkimpy's reading) */
 };
 
 /* Verifier flags. */

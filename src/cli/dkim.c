@@ -446,6 +446,8 @@ static json_t *result_json(const struct ink_dkim_result *r)
         ink_str_free(&exp);
     }
     json_object_set_new(j, "l_risk", json_boolean(r->l_risk));
+    if (r->body_wsp_kept)
+        json_object_set_new(j, "body_wsp_kept", json_true());
     if (r->key_name[0]) {
         json_t *k = json_object();
         json_object_set_new(k, "name", json_string(r->key_name));
@@ -887,6 +889,16 @@ static int cmd_dkim_sign(int argc, char **argv)
         /* write the signatures with the message's own line ending */
         const uint8_t *lf = memchr(msg.buf ? msg.buf : "", '\n', msg.len);
         const char *eol = (lf != NULL && lf > (const uint8_t *)msg.buf && lf[-1] != '\r') ? "\n" : "\r\n";
+        if (msg.len > 0 && msg.buf[msg.len - 1] != '\n') {
+            /* a message ends with a line ending (SMTP adds one anyway):
+             * add it before signing, so that no verifier has to guess how
+             * an unterminated last line is canonicalized */
+            if (ink_str_puts(&msg, eol) < 0 ||
+                ink_dkim_sign_push(signer, (const uint8_t *)eol, strlen(eol)) < 0) {
+                cli_error("dkim sign: out of memory");
+                goto done;
+            }
+        }
         if (ink_dkim_sign_end(signer, eol, &out) < 0) {
             cli_error("dkim sign: %s", ink_dkim_sign_error(signer));
             goto done;

@@ -472,6 +472,19 @@ void ink_dkim_bodycanon_push(struct ink_dkim_bodycanon *bc, const uint8_t *buf, 
         simple_push(bc, buf, len);
 }
 
+/* ink_dkim_bodycanon_flush - pass staged output on */
+void ink_dkim_bodycanon_flush(struct ink_dkim_bodycanon *bc)
+{
+    stage_flush(bc);
+}
+
+/* ink_dkim_bodycanon_wsp_at_end - an unterminated last line ends in WSP */
+int ink_dkim_bodycanon_wsp_at_end(const struct ink_dkim_bodycanon *bc)
+{
+    return bc->canon == INK_DKIM_CANON_RELAXED && bc->wsp_pend && bc->line_has_content &&
+           !bc->cr_pend;
+}
+
 /* ink_dkim_bodycanon_end - finish the body */
 void ink_dkim_bodycanon_end(struct ink_dkim_bodycanon *bc)
 {

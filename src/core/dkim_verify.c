@@ -41,6 +41,9 @@ struct bodyhash {
     uint64_t total;  /* canonical bytes seen */
     uint8_t digest[DIGEST_LEN];
     int done;
+    int has_alt;                 /* alt_digest: the body with the WSP ending an
+                                  * unterminated last line kept as one SP */
+    uint8_t alt_digest[DIGEST_LEN];
 };
 
 /* One canonicalizer stream and the hashers it feeds. */
@@ -531,6 +534,11 @@ static void finish_sig(struct ink_dkim_verify *v, struct vsig *s)
     }
     s->res.body_hash_ok = s->sig->bhlen == DIGEST_LEN &&
                           CRYPTO_memcmp(s->sig->bh, bh->digest, DIGEST_LEN) == 0;
+    if (!s->res.body_hash_ok && bh->has_alt && s->sig->bhlen == DIGEST_LEN &&
+        CRYPTO_memcmp(s->sig->bh, bh->alt_digest, DIGEST_LEN) == 0) {
+        s->res.body_hash_ok = 1;
+        s->res.body_wsp_kept = 1;
+    }
     if (s->has_key_problem) {
         settle(s, s->key_code, "%s", s->key_problem);
         return;
@@ -560,6 +568,11 @@ static void finish_sig(struct ink_dkim_verify *v, struct vsig *s)
                "l=%llu signs only part of the body: %llu canonicalized bytes after it are unsigned",
                (unsigned long long)s->sig->l,
                (unsigned long long)(bh->total - s->sig->l));
+    } else if (s->res.body_wsp_kept) {
+        settle(s, INK_DKIM_PASS,
+               "the body hash counts the whitespace ending the last line, which has no CRLF, "
+               "as one SP (as dkimpy does; RFC 6376 3.4.4 drops it)%s",
+               testing ? "; key in testing mode (t=y)" : "");
     } else {
         settle(s, INK_DKIM_PASS, "%s", testing ? "key in testing mode (t=y)" : "");
     }
@@ -589,9 +602,31 @@ int ink_dkim_verify_end(struct ink_dkim_verify *v)
         if (header_complete(v) < 0)
             return verify_fail(v, "out of memory");
     }
-    for (i = 0; i < 2; i++)
-        if (v->streams[i].bc != NULL)
-            ink_dkim_bodycanon_end(v->streams[i].bc);
+    for (i = 0; i < 2; i++) {
+        struct canon_stream *cs = &v->streams[i];
+        size_t k;
+        if (cs->bc == NULL)
+            continue;
+        if (ink_dkim_bodycanon_wsp_at_end(cs->bc)) {
+            /* RFC 6376 3.4.4 drops that WSP; dkimpy keeps one SP: hash
+             * both readings so either signer's body hash is recognised */
+            ink_dkim_bodycanon_flush(cs->bc);
+            for (k = 0; k < cs->nbh; k++) {
+                struct bodyhash *bh = cs->bh[k];
+                EVP_MD_CTX *alt;
+                unsigned dl = 0;
+                if (bh->has_l)
+                    continue;
+                alt = EVP_MD_CTX_new();
+                if (alt != NULL && EVP_MD_CTX_copy_ex(alt, bh->ctx) == 1 &&
+                    EVP_DigestUpdate(alt, " \r\n", 3) == 1 &&
+                    EVP_DigestFinal_ex(alt, bh->alt_digest, &dl) == 1)
+                    bh->has_alt = 1;
+                EVP_MD_CTX_free(alt);
+            }
+        }
+        ink_dkim_bodycanon_end(cs->bc);
+    }
     for (i = 0; i < v->nbh; i++) {
         unsigned dlen = 0;
         EVP_DigestFinal_ex(v->bhs[i].ctx, v->bhs[i].digest, &dlen);
