@@ -309,8 +309,11 @@ struct ink_spf_params {
     int family;            /* 4 or 6 */
     uint8_t ip[16];        /* client address; an IPv4-mapped IPv6 address
                             * (::ffff:a.b.c.d) is evaluated as IPv4 */
-    const char *mail_from; /* MAIL FROM address; NULL or "" checks the HELO
-                            * identity: <sender> = postmaster@HELO */
+    const char *mail_from; /* MAIL FROM address (bare or as "<a@b>"); NULL,
+                            * "" or "<>" checks the HELO identity:
+                            * <sender> = postmaster@HELO.  The domain is
+                            * what follows the last '@'; an empty local-part
+                            * becomes "postmaster" */
     const char *helo;      /* HELO/EHLO name (required when mail_from is empty) */
     const char *receiver;  /* %{r}; NULL gives "unknown" */
     int64_t now;           /* %{t}: seconds since the epoch (injected clock) */

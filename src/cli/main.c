@@ -17,6 +17,7 @@ static const struct cli_command commands[] = {
     /* dns */
     {"dns", cmd_dns, "look a name up as inkan sees it (--zone, --dns)"},
     /* spf */
+    {"spf", cmd_spf, "evaluate SPF for a client; 'spf lint' checks a domain's SPF"},
     /* dkim */
     {"dkim", cmd_dkim, "DKIM: verify, sign, generate and test keys"},
     /* check / provision / domain */

@@ -84,10 +84,6 @@ static const char spf_usage_text[] =
     "(unreadable zone file or batch file, no resolver, a malformed batch line),\n"
     "2 usage error.\n";
 
-/* Lint is its own file (spf_lint.c, the spflint engineer's).  Weak so that
- * this dispatcher links even in a tree that does not have it yet. */
-int cmd_spf_lint(int argc, char **argv) __attribute__((weak));
-
 /* One DNS query an evaluation asked, for --json and --verbose. */
 struct spf_trace {
     char *name;
@@ -814,13 +810,9 @@ int cmd_spf(int argc, char **argv)
     size_t parallel = SPF_PARALLEL_DEFAULT;
     int stats = 0, opt, rc;
 
-    if (argc >= 2 && strcmp(argv[1], "lint") == 0) {
-        if (cmd_spf_lint == NULL) {
-            cli_error("spf lint: not built into this inkan");
-            return INK_EXIT_OPERR;
-        }
+    /* `inkan spf lint ...` is spf_lint.c's */
+    if (argc >= 2 && strcmp(argv[1], "lint") == 0)
         return cmd_spf_lint(argc - 1, argv + 1);
-    }
     memset(&dns, 0, sizeof(dns));
     memset(&run, 0, sizeof(run));
     optind = 1;

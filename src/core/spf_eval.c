@@ -1278,19 +1278,25 @@ struct ink_spf *ink_spf_new(const struct ink_spf_params *p)
     ev->op = OP_START;
     /* <sender>: MAIL FROM, or postmaster@HELO when it is empty (2.4);
      * an empty local-part becomes "postmaster" (4.3) */
-    if (mf == NULL || mf[0] == '\0')
-        mf = NULL;
     {
         const char *local = "postmaster", *dom = helo;
-        size_t ll = 10, dl = hl;
-        if (mf != NULL) {
-            at = strrchr(mf, '@');
+        size_t ll = 10, dl = hl, ml = mf != NULL ? strlen(mf) : 0;
+        /* a reverse-path as SMTP writes it, "<a@b>" or "<>", is accepted */
+        if (ml >= 2 && mf[0] == '<' && mf[ml - 1] == '>') {
+            mf++;
+            ml -= 2;
+        }
+        if (ml > 0) {
+            at = NULL;
+            for (size_t i = 0; i < ml; i++)
+                if (mf[i] == '@')
+                    at = mf + i;
             if (at == NULL) {
                 dom = mf;
-                dl = strlen(mf);
+                dl = ml;
             } else {
                 dom = at + 1;
-                dl = strlen(dom);
+                dl = ml - (size_t)(at - mf) - 1;
                 if (at > mf) {
                     local = mf;
                     ll = (size_t)(at - mf);

@@ -3,9 +3,10 @@
  * and 12): parse a record into terms with byte offsets, keep every
  * diagnostic with its column, and write terms back as text.
  *
- * A record is one allocation: the header, the term array, the diagnostic
- * array and a copy of the text, so that parsing costs one malloc and the
- * evaluator can keep a record for the life of a frame without re-parsing.
+ * A record is one allocation: the header, the term array and a copy of the
+ * text, so that parsing a valid record costs one malloc and the evaluator
+ * can keep a record for the life of a frame without re-parsing.  Only a
+ * record with more than one error allocates again, for its diagnostics.
  */
 #include "inkan/spf.h"
 #include "core/spf_internal.h"
@@ -22,9 +23,13 @@ struct ink_spf_record {
     struct ink_spf_term *terms;
     size_t nterms;
     size_t maxterms;
-    struct ink_spf_diag *diags;
+    struct ink_spf_diag *diags; /* &diag0, or a heap array once there is more than one */
     size_t ndiags;
-    size_t maxdiags;
+    size_t maxdiags;            /* room in diags */
+    size_t capdiags;            /* most diagnostics the record can produce */
+    struct ink_spf_diag diag0;  /* the first diagnostic: a valid record (the
+                                 * hot path) allocates nothing for them, and a
+                                 * broken one always keeps its first error */
     long redirect; /* index of redirect=, or -1 */
     long exp;      /* index of exp=, or -1 */
 };
@@ -172,14 +177,30 @@ size_t ink_spf_record_select(const struct ink_dns_answer *answer, size_t *first)
     return n;
 }
 
-/* add_diag - record a diagnostic (the array is sized for the worst case) */
+/* add_diag - record a diagnostic.  The first lives in the record; more
+ * grow a heap array (on ENOMEM the extra ones are dropped: the record
+ * still carries its first error, so it is never taken as valid). */
 static void add_diag(struct ink_spf_record *r, enum ink_spf_error code, size_t off, size_t len,
                      const char *reason)
 {
     struct ink_spf_diag *d;
 
-    if (r->ndiags >= r->maxdiags)
-        return;
+    if (r->ndiags >= r->maxdiags) {
+        size_t n = r->maxdiags * 4;
+        struct ink_spf_diag *nd;
+        if (r->maxdiags >= r->capdiags)
+            return;
+        if (n > r->capdiags)
+            n = r->capdiags;
+        nd = malloc(n * sizeof(*nd));
+        if (nd == NULL)
+            return;
+        memcpy(nd, r->diags, r->ndiags * sizeof(*nd));
+        if (r->diags != &r->diag0)
+            free(r->diags);
+        r->diags = nd;
+        r->maxdiags = n;
+    }
     d = &r->diags[r->ndiags++];
     d->code = code;
     d->off = off;
@@ -587,19 +608,19 @@ struct ink_spf_record *ink_spf_record_parse(const uint8_t *buf, size_t len)
         tlen = 0;
         ntok = 0;
     }
-    /* ntok - 1 terms (the version is not one); one diagnostic per term
-     * plus the version's, plus the "too long" one. */
-    size = sizeof(*r) + ntok * sizeof(struct ink_spf_term) +
-           (ntok + 2) * sizeof(struct ink_spf_diag) + tlen + 1;
+    /* ntok - 1 terms (the version is not one) and the text, in one block;
+     * at most one diagnostic per term plus the version's, plus "too long" */
+    size = sizeof(*r) + ntok * sizeof(struct ink_spf_term) + tlen + 1;
     r = malloc(size);
     if (r == NULL)
         return NULL;
     memset(r, 0, sizeof(*r));
     r->terms = (struct ink_spf_term *)(r + 1);
     r->maxterms = ntok;
-    r->diags = (struct ink_spf_diag *)(r->terms + ntok);
-    r->maxdiags = ntok + 2;
-    r->text = (char *)(r->diags + ntok + 2);
+    r->diags = &r->diag0;
+    r->maxdiags = 1;
+    r->capdiags = ntok + 2;
+    r->text = (char *)(r->terms + ntok);
     memcpy(r->text, buf, tlen);
     r->text[tlen] = '\0';
     r->len = tlen;
@@ -629,6 +650,10 @@ struct ink_spf_record *ink_spf_record_parse(const uint8_t *buf, size_t len)
 /* ink_spf_record_free - release a record */
 void ink_spf_record_free(struct ink_spf_record *r)
 {
+    if (r == NULL)
+        return;
+    if (r->diags != &r->diag0)
+        free(r->diags);
     free(r);
 }
 

@@ -276,6 +276,21 @@ static void test_identity(void **state)
     assert_string_equal(ink_spf_explanation(ev),
                         "postmaster at example.com via helo.example.org from 192.0.2.9 to unknown");
     ink_spf_free(ev);
+    /* reverse-paths as SMTP writes them */
+    ev = check(z, "192.0.2.7", "<>", "helo.example.org", INK_SPF_PASS);
+    assert_string_equal(ink_spf_sender(ev), "postmaster@helo.example.org");
+    ink_spf_free(ev);
+    ev = check(z, "192.0.2.8", "<a@example.com>", "helo.example.org", INK_SPF_PASS);
+    assert_string_equal(ink_spf_sender(ev), "a@example.com");
+    ink_spf_free(ev);
+    /* a quoted local-part holding '@': the domain follows the last one */
+    ev = check(z, "192.0.2.8", "\"a@b\"@example.com", "helo.example.org", INK_SPF_PASS);
+    assert_string_equal(ink_spf_domain(ev), "example.com");
+    ink_spf_free(ev);
+    /* no '@' at all: the whole is the domain, local-part postmaster */
+    ev = check(z, "192.0.2.8", "example.com", "helo.example.org", INK_SPF_PASS);
+    assert_string_equal(ink_spf_sender(ev), "postmaster@example.com");
+    ink_spf_free(ev);
     /* IPv4-mapped IPv6 client is IPv4 */
     expect(z, "::ffff:192.0.2.8", "a@example.com", INK_SPF_PASS);
     /* the receiver name for %{r} */

@@ -149,6 +149,24 @@ static void test_errors(void **state)
     diag_is("v=spf1 a:foo.%{d}.", INK_SPF_E_DOMAIN, 9);
     diag_is("v=spf1 =foo", INK_SPF_E_UNKNOWN, 7);
     diag_is("v=spf1 moo=%", INK_SPF_E_MACRO, 11);
+    {
+        /* every error is kept, in order, with its own column */
+        char rec[1024] = "x=spf1";
+        struct ink_spf_record *r;
+        size_t i;
+        for (i = 0; i < 60; i++)
+            strcat(rec, " bad");
+        r = parse(rec);
+        assert_int_equal(ink_spf_record_nerrors(r), 61);
+        assert_int_equal(ink_spf_record_error(r, 0)->code, INK_SPF_E_VERSION);
+        for (i = 1; i <= 60; i++) {
+            assert_int_equal(ink_spf_record_error(r, i)->code, INK_SPF_E_UNKNOWN);
+            assert_int_equal(ink_spf_record_error(r, i)->off, 7 + (i - 1) * 4);
+        }
+        assert_null(ink_spf_record_error(r, 61));
+        ink_spf_record_free(r);
+    }
+    ink_spf_record_free(NULL);
 }
 
 static void test_valid_edge_cases(void **state)
