@@ -3,11 +3,14 @@
 # Idempotent: asks dpkg what is missing and installs only that (apt-get, as root).
 set -eu
 
+# libspf2-dev: bench/spf drives libspf2 (the library behind spfquery) in-process
+# from its own in-memory zone, the peer of the CPU-cost benchmark.
 PKGS="meson ninja-build pkg-config gcc clang make
 libssl-dev libunbound-dev libpsl-dev publicsuffix libyaml-dev libcmocka-dev
 libsqlite3-dev libjansson-dev libevent-dev openssl
 knot knot-dnsutils python3 python3-spf python3-dkim python3-dnspython
-opendkim-tools opendkim python3-nacl spfquery"
+opendkim-tools opendkim python3-nacl spfquery
+libspf2-dev"
 
 missing=""
 for p in $PKGS; do
