@@ -233,7 +233,11 @@ struct ink_dmarc_result {
     int from_psd;                /* the record is a public suffix domain's */
     enum ink_dmarc_policy policy;    /* policy for the domain if it exists */
     enum ink_dmarc_policy np_policy; /* policy if the domain does not exist */
-    const char *temperror_name;  /* the _dmarc name that failed, or NULL */
+    const char *temperror_name;  /* the _dmarc name that failed, or NULL; set
+                                  * with status FOUND when the domain's own
+                                  * record was found but the walk above it
+                                  * failed (org_domain is then from the names
+                                  * asked before the failure) */
     size_t nlookups;
     const struct ink_dmarc_lookup *lookups; /* every name asked, in order */
     size_t ndests;

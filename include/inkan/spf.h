@@ -379,9 +379,12 @@ enum ink_spf_result ink_spf_result(const struct ink_spf *ev);
  * carry any byte of the sender (%{l}, %{s}): print it with
  * ink_str_put_printable(). */
 const char *ink_spf_explanation(const struct ink_spf *ev);
-/* Why the result is what it is (complete once ink_spf_step said DONE), for people: "matched -all",
- * "no SPF record at example.com", "example.com: unknown mechanism
- * 'foo' at column 12", "more than 10 DNS lookups", ... Never NULL. */
+/* Why the result is what it is, for people (complete once ink_spf_step
+ * said DONE; untrusted names in it are made printable), e.g.
+ * "matched '-all' in the record of example.com", "no SPF record at
+ * example.com", "syntax error in the SPF record of example.com at column
+ * 12: unknown mechanism ('foo')", "more than 10 DNS-querying terms (in
+ * example.com)".  Never NULL. */
 const char *ink_spf_reason(const struct ink_spf *ev);
 /* The term that decided, as written in its record (e.g. "-all",
  * "include:_spf.example.net"), and the
@@ -397,8 +400,9 @@ const char *ink_spf_matched_domain(const struct ink_spf *ev);
 /* The <domain> and <sender> checked (after the HELO substitution). */
 const char *ink_spf_domain(const struct ink_spf *ev);
 const char *ink_spf_sender(const struct ink_spf *ev);
-/* Counters: terms counted against the lookup limit, void lookups, and
- * every DNS query asked (including record, exp and %{p} lookups). */
+/* Counters: lookups counted against INK_SPF_DNS_LOOKUP_MAX (one more than
+ * the limit when the limit ended the evaluation), void lookups, and every
+ * DNS query asked (including record, address, exp= and %{p} lookups). */
 unsigned ink_spf_dns_lookups(const struct ink_spf *ev);
 unsigned ink_spf_void_lookups(const struct ink_spf *ev);
 unsigned ink_spf_queries(const struct ink_spf *ev);

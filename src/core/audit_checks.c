@@ -269,6 +269,13 @@ static void dmarc_done(struct ink_audit *a, const struct ink_dmarc_disc *d)
     }
     a->dmarc_policy = res->policy;
     a->dmarc_testing = r->t == INK_DMARC_FLAG_YES;
+    if (res->temperror_name != NULL)
+        audit_finding(a, INK_AUDIT_WARNING, "dmarc", "dmarc-temperror", res->temperror_name,
+                      NULL,
+                      "looking up %s failed (temporary DNS error): the policy of %s is known, "
+                      "but its organizational domain (and so which report addresses are "
+                      "outside it) may be wrong",
+                      res->temperror_name, a->domain);
     owner = dmarc_owner(a, res->policy_domain);
     if (owner == NULL)
         goto out;

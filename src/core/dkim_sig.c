@@ -130,15 +130,25 @@ static int parse_canon(struct ink_dkim_sig *s, const uint8_t *v, size_t len)
     return 0;
 }
 
-/* parse_h - h= names: colon-separated, whitespace around them allowed */
+/* parse_h - h= names: colon-separated, whitespace around them allowed.
+ * The pointer array and the names live in one allocation (s->h). */
 static int parse_h(struct ink_dkim_sig *s, const struct dkim_tag *t)
 {
     const uint8_t *v = t->val;
-    size_t len = t->val_len, pos = 0, has_from = 0;
-    char shown[64];
+    size_t len = t->val_len, pos = 0, has_from = 0, cap = 1, q;
+    char shown[64], *names;
 
-    size_t cap = 0;
-
+    for (q = 0; q < len; q++)
+        if (v[q] == ':')
+            cap++;
+    if (cap > INK_DKIM_H_NAMES_MAX) {
+        sig_fail(s, t->val_off, "more than %d names in h=", INK_DKIM_H_NAMES_MAX);
+        return 0;
+    }
+    s->h = malloc(cap * sizeof(char *) + len + cap);
+    if (s->h == NULL)
+        return -1;
+    names = (char *)(s->h + cap);
     while (pos <= len) {
         size_t a = pos, e, k;
         while (a < len && v[a] != ':')
@@ -153,33 +163,18 @@ static int parse_h(struct ink_dkim_sig *s, const struct dkim_tag *t)
             sig_fail(s, t->val_off + k, "empty header name in h=");
             return 0;
         }
-        {
-            size_t q;
-            for (q = k; q < e; q++)
-                if (v[q] < 33 || v[q] > 126) {
-                    sig_fail(s, t->val_off + q, "h= name '%s' has a byte not allowed in a field name",
-                             dkim_printable(shown, sizeof(shown), v + k, e - k, 32));
-                    return 0;
-                }
-        }
-        if (s->nh >= INK_DKIM_H_NAMES_MAX) {
-            sig_fail(s, t->val_off + k, "more than %d names in h=", INK_DKIM_H_NAMES_MAX);
-            return 0;
-        }
-        if (s->nh == cap) {
-            size_t ncap = cap ? cap * 2 : 16;
-            char **nh = realloc(s->h, ncap * sizeof(char *));
-            if (nh == NULL)
-                return -1;
-            s->h = nh;
-            cap = ncap;
-        }
-        s->h[s->nh] = ink_memdup_cstr(v + k, e - k);
-        if (s->h[s->nh] == NULL)
-            return -1;
-        if (strcasecmp(s->h[s->nh], "from") == 0)
+        for (q = k; q < e; q++)
+            if (v[q] < 33 || v[q] > 126) {
+                sig_fail(s, t->val_off + q, "h= name '%s' has a byte not allowed in a field name",
+                         dkim_printable(shown, sizeof(shown), v + k, e - k, 32));
+                return 0;
+            }
+        memcpy(names, v + k, e - k);
+        names[e - k] = '\0';
+        s->h[s->nh++] = names;
+        if (e - k == 4 && strncasecmp(names, "from", 4) == 0)
             has_from = 1;
-        s->nh++;
+        names += e - k + 1;
         pos = a + 1;
     }
     if (!has_from)
@@ -380,13 +375,9 @@ enomem:
 /* ink_dkim_sig_free - release a parsed signature */
 void ink_dkim_sig_free(struct ink_dkim_sig *s)
 {
-    size_t i;
-
     if (s == NULL)
         return;
-    for (i = 0; i < s->nh; i++)
-        free(s->h[i]);
-    free(s->h);
+    free(s->h); /* the names live in the same block */
     free(s->d);
     free(s->s);
     free(s->i);

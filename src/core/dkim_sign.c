@@ -386,6 +386,14 @@ static int make_one(struct ink_dkim_sign *s, const struct ink_dkim_sign_key *k, 
         sign_fail(s, "the message has no From field: DKIM signs From (RFC 6376 5.4)");
         goto done;
     }
+    if (nf > 0 && ink_mailhdr_field(s->hdr, 0)->len > 0 &&
+        (ink_mailhdr_field(s->hdr, 0)->raw[0] == ' ' || ink_mailhdr_field(s->hdr, 0)->raw[0] == '\t')) {
+        /* a DKIM-Signature put on top would take that line as its own
+         * continuation and no longer verify (found by fuzzing) */
+        sign_fail(s, "the message starts with a line beginning with whitespace (a folded "
+                     "continuation with no field before it): malformed header, not signed");
+        goto done;
+    }
     if (k->headers != NULL) {
         n = split_names(k->headers, &store1, names, SIGN_NAMES_MAX);
         nnames = n > 0 ? (size_t)n : 0;

@@ -204,6 +204,21 @@ static void settle(struct vsig *s, enum ink_dkim_result_code code, const char *f
     va_end(ap);
 }
 
+/* settle_text - settle with a fixed reason (no formatting on the hot path) */
+static void settle_text(struct vsig *s, enum ink_dkim_result_code code, const char *text)
+{
+    size_t n = strlen(text);
+
+    if (s->settled)
+        return;
+    s->settled = 1;
+    s->res.code = code;
+    if (n >= sizeof(s->res.reason))
+        n = sizeof(s->res.reason) - 1;
+    memcpy(s->res.reason, text, n);
+    s->res.reason[n] = '\0';
+}
+
 /* ---- body hashing ---- */
 
 /* body_sink - canonical body bytes for the hashers of one stream */
@@ -333,14 +348,14 @@ static int query_for(struct ink_dkim_verify *v, struct vsig *s)
                s->sig->d);
         return -1;
     }
-    snprintf(s->res.key_name, sizeof(s->res.key_name), "%s", name);
+    memcpy(s->res.key_name, name, strlen(name) + 1); /* both INK_DNS_NAME_MAX + 1 */
     for (i = 0; i < v->nq; i++)
         if (strcmp(v->qs[i].name, name) == 0)
             return (int)i;
     if (v->nq >= INK_DKIM_SIGNATURES_MAX)
         return -1;
     memset(&v->qs[v->nq], 0, sizeof(v->qs[v->nq]));
-    snprintf(v->qs[v->nq].name, sizeof(v->qs[v->nq].name), "%s", name);
+    memcpy(v->qs[v->nq].name, name, strlen(name) + 1);
     return (int)v->nq++;
 }
 
@@ -526,12 +541,8 @@ static void finish_sig(struct ink_dkim_verify *v, struct vsig *s)
     s->res.body_total = bh->total;
     if (s->sig->has_l && bh->total > s->sig->l)
         s->res.l_risk = 1;
-    {
-        struct ink_str b64 = INK_STR_INIT;
-        if (dkim_b64_encode(bh->digest, DIGEST_LEN, &b64) == 0)
-            snprintf(s->res.body_hash, sizeof(s->res.body_hash), "%s", ink_str_cstr(&b64));
-        ink_str_free(&b64);
-    }
+    /* 32 bytes are 44 base64 characters: they fit body_hash */
+    EVP_EncodeBlock((unsigned char *)s->res.body_hash, bh->digest, DIGEST_LEN);
     s->res.body_hash_ok = s->sig->bhlen == DIGEST_LEN &&
                           CRYPTO_memcmp(s->sig->bh, bh->digest, DIGEST_LEN) == 0;
     if (!s->res.body_hash_ok && bh->has_alt && s->sig->bhlen == DIGEST_LEN &&
@@ -540,7 +551,7 @@ static void finish_sig(struct ink_dkim_verify *v, struct vsig *s)
         s->res.body_wsp_kept = 1;
     }
     if (s->has_key_problem) {
-        settle(s, s->key_code, "%s", s->key_problem);
+        settle_text(s, s->key_code, s->key_problem);
         return;
     }
     testing = (s->res.key_flags & INK_DKIM_FLAG_TESTING) != 0;
@@ -574,7 +585,7 @@ static void finish_sig(struct ink_dkim_verify *v, struct vsig *s)
                "as one SP (as dkimpy does; RFC 6376 3.4.4 drops it)%s",
                testing ? "; key in testing mode (t=y)" : "");
     } else {
-        settle(s, INK_DKIM_PASS, "%s", testing ? "key in testing mode (t=y)" : "");
+        settle_text(s, INK_DKIM_PASS, testing ? "key in testing mode (t=y)" : "");
     }
 }
 

@@ -330,10 +330,14 @@ static int finish_walk(struct ink_dmarc_disc *d)
     size_t i;
 
     if (d->temperror_name != NULL) {
-        d->res.status = INK_DMARC_DISC_TEMPERROR;
         d->res.temperror_name = d->temperror_name;
-        d->phase = PH_DONE;
-        return 0;
+        if (d->nlookups == 0 || d->lookups[0].record == NULL) {
+            d->res.status = INK_DMARC_DISC_TEMPERROR;
+            d->phase = PH_DONE;
+            return 0;
+        }
+        /* the domain's own record is known and applies; the failure only
+         * leaves the organizational domain to what the walk saw before it */
     }
     org = select_org(d);
     d->org = ink_memdup_cstr(org, strlen(org));

@@ -271,5 +271,7 @@ int ink_mailhdr_saw_crlf(const struct ink_mailhdr *h)
 /* ink_mailhdr_name_is - case-insensitive name comparison */
 int ink_mailhdr_name_is(const struct ink_mailhdr_field *f, const char *name, size_t len)
 {
-    return f->name_len == len && strncasecmp((const char *)f->raw, name, len) == 0;
+    /* length and first letter first: most fields differ there */
+    return f->name_len == len && len > 0 && ((f->raw[0] ^ (uint8_t)name[0]) & 0xdf) == 0 &&
+           strncasecmp((const char *)f->raw, name, len) == 0;
 }

@@ -410,6 +410,16 @@ static void test_discovery_temperror_badname(void **state)
     assert_string_equal(res->temperror_name, "_dmarc.example.com");
     ink_dmarc_disc_free(d);
 
+    /* the domain's own record is found: it applies despite the failure above */
+    txt(z, "_dmarc.mail.example.com", "v=DMARC1; p=reject");
+    d = run(z, "mail.example.com", INK_DMARC_ORG_TREEWALK, NULL, NULL);
+    res = ink_dmarc_disc_result(d);
+    assert_int_equal(res->status, INK_DMARC_DISC_FOUND);
+    assert_int_equal(res->policy, INK_DMARC_P_REJECT);
+    assert_string_equal(res->temperror_name, "_dmarc.example.com");
+    assert_string_equal(res->org_domain, "mail.example.com");
+    ink_dmarc_disc_free(d);
+
     d = run(z, "bad..name", INK_DMARC_ORG_TREEWALK, NULL, NULL);
     assert_int_equal(ink_dmarc_disc_result(d)->status, INK_DMARC_DISC_BADNAME);
     ink_dmarc_disc_free(d);
