@@ -201,6 +201,51 @@ static void test_random_bodies_every_chunking(void **state)
     ink_str_free(&got);
 }
 
+/* longer random bodies, so that the 16-byte scanning paths meet every
+ * byte class at every position of a block, cut at block-sized steps */
+static void test_random_long_bodies(void **state)
+{
+    static const char *const tok[] = {"word", "x", " ", " ", "\t", "\r", "\r\n", "\r\n", "\n", "  "};
+    struct ink_str in = INK_STR_INIT, want = INK_STR_INIT, got = INK_STR_INIT;
+    size_t steps[] = {0, 1, 5, 15, 16, 17, 31, 33, 64};
+    unsigned seed = 777;
+    int iter;
+
+    (void)state;
+    for (iter = 0; iter < 3000; iter++) {
+        int lfmode = iter & 1, c = (iter >> 1) & 1;
+        size_t n, k, si;
+        ink_str_truncate(&in, 0);
+        seed = seed * 1103515245u + 12345u;
+        n = 20 + (seed >> 16) % 120;
+        for (k = 0; k < n; k++) {
+            size_t t;
+            seed = seed * 1103515245u + 12345u;
+            t = (seed >> 16) % 10;
+            if (!lfmode && t == 8)
+                t = 0;
+            ink_str_puts(&in, tok[t]);
+        }
+        ink_str_truncate(&want, 0);
+        ref_body((enum ink_dkim_canon)c, lfmode, in.buf, in.len, &want);
+        for (si = 0; si < sizeof(steps) / sizeof(steps[0]); si++) {
+            ink_str_truncate(&got, 0);
+            body((enum ink_dkim_canon)c, lfmode ? INK_DKIM_BODY_LF_TO_CRLF : 0, in.buf, in.len, steps[si], &got);
+            if (got.len != want.len || memcmp(got.buf ? got.buf : "", want.buf ? want.buf : "", got.len)) {
+                struct ink_str a = INK_STR_INIT, b = INK_STR_INIT, i2 = INK_STR_INIT;
+                ink_str_put_printable(&i2, in.buf, in.len, 400);
+                ink_str_put_printable(&a, got.buf, got.len, 400);
+                ink_str_put_printable(&b, want.buf, want.len, 400);
+                fail_msg("%s lf=%d step %zu: '%s' gave '%s', reference '%s'", c ? "relaxed" : "simple",
+                         lfmode, steps[si], ink_str_cstr(&i2), ink_str_cstr(&a), ink_str_cstr(&b));
+            }
+        }
+    }
+    ink_str_free(&in);
+    ink_str_free(&want);
+    ink_str_free(&got);
+}
+
 static void test_long_runs(void **state)
 {
     /* runs far longer than the stage, split at odd places */
@@ -247,6 +292,7 @@ int main(void)
         cmocka_unit_test(test_rfc_example),
         cmocka_unit_test(test_body_edges),
         cmocka_unit_test(test_random_bodies_every_chunking),
+        cmocka_unit_test(test_random_long_bodies),
         cmocka_unit_test(test_long_runs),
         cmocka_unit_test(test_header_relaxed),
     };
