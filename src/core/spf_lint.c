@@ -411,6 +411,75 @@ static size_t count_data(const struct ink_dns_answer *a)
     return n;
 }
 
+/* One SPF record of an answer, for ordering. */
+struct spf_rec {
+    size_t rr;     /* index in the answer */
+    uint8_t *text; /* joined strings (owned) */
+    size_t len;
+};
+
+/* spf_rec_cmp - byte order of the record texts */
+static int spf_rec_cmp(const void *x, const void *y)
+{
+    const struct spf_rec *a = x, *b = y;
+    size_t n = a->len < b->len ? a->len : b->len;
+    int c = memcmp(a->text, b->text, n);
+
+    if (c != 0)
+        return c;
+    return a->len < b->len ? -1 : a->len > b->len;
+}
+
+/* spf_records - the TXT records of a that select as SPF (RFC 7208 4.5),
+ * sorted by their text: DNS servers return an RRset in any order, and the
+ * lint's output must not depend on it.  *n gets the count; caller frees
+ * with spf_records_free.  NULL with *n 0 when there are none or on ENOMEM
+ * (*nomem set). */
+static struct spf_rec *spf_records(const struct ink_dns_answer *a, size_t *n, int *nomem)
+{
+    struct spf_rec *v;
+    size_t i;
+
+    *n = 0;
+    if (a == NULL || a->status != INK_DNS_OK || a->nrr == 0)
+        return NULL;
+    v = calloc(a->nrr, sizeof(*v));
+    if (v == NULL) {
+        *nomem = 1;
+        return NULL;
+    }
+    for (i = 0; i < a->nrr; i++) {
+        uint8_t *t;
+        size_t tl;
+
+        if (a->rr[i].type != INK_DNS_TXT)
+            continue;
+        if ((t = ink_dns_rr_txt_join(&a->rr[i], &tl)) == NULL) {
+            *nomem = 1;
+            continue;
+        }
+        if (!ink_spf_record_is_spf(t, tl)) {
+            free(t);
+            continue;
+        }
+        v[*n].rr = i;
+        v[*n].text = t;
+        v[*n].len = tl;
+        (*n)++;
+    }
+    qsort(v, *n, sizeof(*v), spf_rec_cmp);
+    return v;
+}
+
+static void spf_records_free(struct spf_rec *v, size_t n)
+{
+    size_t i;
+
+    for (i = 0; i < n; i++)
+        free(v[i].text);
+    free(v);
+}
+
 /* ---- the root record's fixes --------------------------------------------- */
 
 /* edit_apply - the record text with the given edits applied (sorted by
@@ -510,30 +579,15 @@ struct spf_at {
 static struct spf_at spf_lookup(struct lint_pass *p, const char *name)
 {
     struct spf_at s = {NULL, 0, 0};
-    size_t i;
+    struct spf_rec *v;
 
     s.a = pass_lookup(p, name, INK_DNS_TXT);
     if (s.a == NULL || s.a->status != INK_DNS_OK)
         return s;
-    for (i = 0; i < s.a->nrr; i++) {
-        const struct ink_dns_rr *rr = &s.a->rr[i];
-        uint8_t *t;
-        size_t tl;
-
-        if (rr->type != INK_DNS_TXT)
-            continue;
-        t = ink_dns_rr_txt_join(rr, &tl);
-        if (t == NULL) {
-            p->nomem = 1;
-            continue;
-        }
-        if (ink_spf_record_is_spf(t, tl)) {
-            if (s.nspf == 0)
-                s.first = i;
-            s.nspf++;
-        }
-        free(t);
-    }
+    v = spf_records(s.a, &s.nspf, &p->nomem);
+    if (s.nspf > 0)
+        s.first = v[0].rr;
+    spf_records_free(v, s.nspf);
     return s;
 }
 
@@ -970,6 +1024,20 @@ static void check_a(struct lint_pass *p, const struct lint_ctx *c, const struct 
     flat_add_answer(p, fl, a6, t->cidr6);
 }
 
+/* mx_name_cmp - order MX records by exchange name */
+static int mx_name_cmp(const void *x, const void *y)
+{
+    const struct ink_dns_rr *const *a = x, *const *b = y;
+
+    return strcmp((*a)->name, (*b)->name);
+}
+
+/* str_cmp - qsort comparator over C strings */
+static int str_cmp(const void *x, const void *y)
+{
+    return strcmp(*(char *const *)x, *(char *const *)y);
+}
+
 /* check_mx - an "mx" term: at most 10 MX hosts, each with addresses */
 static void check_mx(struct lint_pass *p, const struct lint_ctx *c,
                      const struct ink_spf_term *t, struct ink_spf_lint_node *node,
@@ -977,6 +1045,7 @@ static void check_mx(struct lint_pass *p, const struct lint_ctx *c,
 {
     char name[INK_DNS_NAME_MAX + 2];
     const struct ink_dns_answer *mx;
+    const struct ink_dns_rr *order[INK_SPF_LINT_MX_LIMIT];
     struct ink_str m = INK_STR_INIT;
     size_t i, nmx;
 
@@ -1014,8 +1083,14 @@ static void check_mx(struct lint_pass *p, const struct lint_ctx *c,
     }
     if (t->qual != INK_SPF_QUAL_PASS)
         fl->ok = 0;
-    for (i = 0; i < mx->nrr; i++) {
-        const struct ink_dns_rr *rr = &mx->rr[i];
+    /* hosts in name order: the RRset's order is the server's whim */
+    nmx = 0;
+    for (i = 0; i < mx->nrr && nmx < INK_SPF_LINT_MX_LIMIT; i++)
+        if (mx->rr[i].type == INK_DNS_MX && mx->rr[i].name != NULL)
+            order[nmx++] = &mx->rr[i];
+    qsort(order, nmx, sizeof(order[0]), mx_name_cmp);
+    for (i = 0; i < nmx; i++) {
+        const struct ink_dns_rr *rr = order[i];
         const struct ink_dns_answer *a4, *a6;
         char host[INK_DNS_NAME_MAX + 2];
 
@@ -1676,6 +1751,8 @@ static void propose_flattening(struct lint_pass *p, const struct lint_ctx *c,
             const struct ink_spf_term *t = ink_spf_record_term(r, best);
             struct ink_str rep = INK_STR_INIT;
 
+            /* networks in a stable order, whatever order DNS gave them in */
+            qsort(best_memo->flat.terms, best_memo->flat.n, sizeof(char *), str_cmp);
             for (k = 0; k < best_memo->flat.n; k++) {
                 if (k)
                     ink_str_putc(&rep, ' ');
@@ -1733,26 +1810,14 @@ static char *merge_records(const struct ink_dns_answer *a)
 {
     struct ink_str out = INK_STR_INIT, allt = INK_STR_INIT, mods = INK_STR_INIT;
     struct ink_str seen = INK_STR_INIT; /* "\n"-joined term texts already taken */
-    size_t i, k;
-    int have_redirect = 0, have_exp = 0;
+    size_t i, k, nv;
+    int have_redirect = 0, have_exp = 0, nomem = 0;
+    struct spf_rec *v = spf_records(a, &nv, &nomem);
 
     ink_str_puts(&out, "v=spf1");
-    for (i = 0; i < a->nrr; i++) {
-        size_t tl;
-        uint8_t *text;
-        struct ink_spf_record *r;
+    for (i = 0; i < nv; i++) {
+        struct ink_spf_record *r = ink_spf_record_parse(v[i].text, v[i].len);
 
-        if (a->rr[i].type != INK_DNS_TXT)
-            continue;
-        text = ink_dns_rr_txt_join(&a->rr[i], &tl);
-        if (text == NULL)
-            goto fail;
-        if (!ink_spf_record_is_spf(text, tl)) {
-            free(text);
-            continue;
-        }
-        r = ink_spf_record_parse(text, tl);
-        free(text);
         if (r == NULL)
             goto fail;
         for (k = 0; k < ink_spf_record_nterms(r); k++) {
@@ -1790,8 +1855,14 @@ static char *merge_records(const struct ink_dns_answer *a)
     ink_str_free(&allt);
     ink_str_free(&mods);
     ink_str_free(&seen);
+    spf_records_free(v, nv);
+    if (nomem) {
+        ink_str_free(&out);
+        return NULL;
+    }
     return ink_str_steal(&out);
 fail:
+    spf_records_free(v, nv);
     ink_str_free(&out);
     ink_str_free(&allt);
     ink_str_free(&mods);
@@ -1899,7 +1970,7 @@ static int run_pass(struct ink_spf_lint *l)
         c.text = l->given;
         c.len = l->given_len;
     } else if (txt != NULL) {
-        size_t i, nspf = 0, first = 0;
+        size_t nspf = 0, first = 0;
 
         if (txt->status == INK_DNS_NXDOMAIN) {
             root->status = "nxdomain";
@@ -1915,20 +1986,11 @@ static int run_pass(struct ink_spf_lint *l)
             add_finding(&p, INK_SPF_LINT_WARNING, INK_SPF_LINT_DNS_TEMP, label, -1, 0, NULL,
                         ink_str_cstr(&m));
         } else {
-            for (i = 0; i < txt->nrr; i++) {
-                size_t tl;
-                uint8_t *t;
+            struct spf_rec *v = spf_records(txt, &nspf, &p.nomem);
 
-                if (txt->rr[i].type != INK_DNS_TXT)
-                    continue;
-                if ((t = ink_dns_rr_txt_join(&txt->rr[i], &tl)) == NULL) {
-                    p.nomem = 1;
-                    continue;
-                }
-                if (ink_spf_record_is_spf(t, tl) && nspf++ == 0)
-                    first = i;
-                free(t);
-            }
+            if (nspf > 0)
+                first = v[0].rr;
+            spf_records_free(v, nspf);
             if (nspf == 0) {
                 root->status = "none";
                 ink_str_printf(&m, "%s publishes no SPF record (no TXT record starting with "
@@ -1949,8 +2011,8 @@ static int run_pass(struct ink_spf_lint *l)
                     root->status = "permerror";
                     merged = nspf <= LINT_MERGE_MAX ? merge_records(txt) : NULL;
                     ink_str_printf(&m, "%s publishes %zu SPF records: receivers give permerror "
-                                       "for every message; publish one%s; the first is linted "
-                                       "below",
+                                       "for every message; publish one%s; the first in byte "
+                                       "order is linted below",
                                    label, nspf,
                                    merged != NULL ? " (a merge is proposed: check its 'all')" : "");
                     add_finding(&p, INK_SPF_LINT_ERROR, INK_SPF_LINT_DUPLICATE, label, -1, 0,

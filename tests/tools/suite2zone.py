@@ -117,8 +117,11 @@ def scenario_zone(zonedata):
                 break
             before_timeout.append(e)
         if timeout:
-            answered = {t for e in before_timeout if isinstance(e, dict) for t in e}
-            if "SPF" in answered and "TXT" not in answered:
+            # "TXT: NONE" lists no record: that type still times out
+            answered = {t for e in before_timeout if isinstance(e, dict)
+                        for t, v in e.items() if not (t == "TXT" and v == "NONE")}
+            lists_txt = any(isinstance(e, dict) and "TXT" in e for e in entries)
+            if "SPF" in answered and not lists_txt:
                 answered.add("TXT")  # synthesised below
             if answered:
                 for t in ("A", "AAAA", "MX", "TXT", "SPF", "PTR", "CNAME"):

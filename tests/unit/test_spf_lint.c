@@ -272,6 +272,21 @@ static void test_duplicate_records(void **state)
     assert_string_equal(f->fix, "v=spf1 include:_spf.provider.example ip4:192.0.2.7 -all");
     assert_string_equal(ink_spf_lint_fixed_record(l), f->fix);
     relint_without("dup.example.com", f->fix, INK_SPF_LINT_DUPLICATE);
+
+    /* the same RRset in the other order gives the same lint: servers
+     * return RRsets in any order */
+    {
+        struct ink_spf_lint *l2;
+
+        txt("dup2.example.com", "google-site-verification=abc");
+        txt("dup2.example.com", "v=spf1 ip4:192.0.2.7 include:_spf.provider.example ~all");
+        txt("dup2.example.com", "v=spf1 include:_spf.provider.example -all");
+        l2 = lint_domain("dup2.example.com");
+        assert_string_equal(ink_spf_lint_record(l2), ink_spf_lint_record(l));
+        assert_string_equal(ink_spf_lint_fixed_record(l2), ink_spf_lint_fixed_record(l));
+        assert_int_equal(ink_spf_lint_lookups(l2), ink_spf_lint_lookups(l));
+        ink_spf_lint_free(l2);
+    }
     ink_spf_lint_free(l);
 }
 
