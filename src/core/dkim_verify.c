@@ -524,10 +524,30 @@ int ink_dkim_verify_push(struct ink_dkim_verify *v, const uint8_t *buf, size_t l
     return 0;
 }
 
+/* unsigned_from_count - From fields of the message that signature sig
+ * does not cover: more From fields than h= names "from" (RFC 6376 8.15).
+ * A verifier that passes such a message lets an added, unsigned From be
+ * the one a reader sees and DMARC aligns with. */
+static size_t unsigned_from_count(const struct ink_dkim_verify *v, const struct ink_dkim_sig *sig)
+{
+    size_t nf = ink_mailhdr_count(v->hdr), present = 0, signed_n = 0, i;
+
+    for (i = 0; i < nf; i++) {
+        const struct ink_mailhdr_field *f = ink_mailhdr_field(v->hdr, i);
+        if (!f->malformed && ink_mailhdr_name_is(f, "from", 4))
+            present++;
+    }
+    for (i = 0; i < sig->nh; i++)
+        if (strlen(sig->h[i]) == 4 && strncasecmp(sig->h[i], "from", 4) == 0)
+            signed_n++;
+    return present > signed_n ? present - signed_n : 0;
+}
+
 /* finish_sig - combine key check and body hash into the final result */
 static void finish_sig(struct ink_dkim_verify *v, struct vsig *s)
 {
     struct bodyhash *bh;
+    size_t extra_from;
     int testing;
 
     if (s->settled)
@@ -573,6 +593,12 @@ static void finish_sig(struct ink_dkim_verify *v, struct vsig *s)
     } else if (s->res.header_sig_ok != 1) {
         settle(s, testing ? INK_DKIM_NEUTRAL : INK_DKIM_FAIL,
                "signature did not verify: a signed header field was changed, or the key does not match%s",
+               testing ? " (key in testing mode, t=y)" : "");
+    } else if ((extra_from = unsigned_from_count(v, s->sig)) > 0) {
+        settle(s, testing ? INK_DKIM_NEUTRAL : INK_DKIM_FAIL,
+               "the message has %zu From field%s more than the signature covers: an unsigned "
+               "From was added (RFC 6376 8.15; sign From one more time than it occurs)%s",
+               extra_from, extra_from == 1 ? "" : "s",
                testing ? " (key in testing mode, t=y)" : "");
     } else if (s->res.l_risk) {
         settle(s, INK_DKIM_PASS,

@@ -591,6 +591,23 @@ static void test_sign_oversign_and_l(void **state)
     ink_dkim_verify_free(v);
     free(m);
     free(signed_msg);
+    /* From signed once (no over-signing): the signature still verifies
+     * over the bottom-most From, but an added From on top must not pass
+     * (RFC 6376 8.15) - the reader and DMARC would see the unsigned one */
+    key.oversign = "";
+    key.body_length = 0;
+    signed_msg = sign(&key, 1, plain_msg, 0);
+    assert_non_null(strstr(signed_msg, "h=from:to:subject;"));
+    v = verify(signed_msg, strlen(signed_msg), 0, 0, NULL);
+    expect(v, 0, INK_DKIM_PASS, NULL);
+    ink_dkim_verify_free(v);
+    m = replace(signed_msg, "From: Alice", "From: Mallory <ceo@example.org>\r\nFrom: Alice");
+    v = verify(m, strlen(m), 0, 0, NULL);
+    expect(v, 0, INK_DKIM_FAIL, "unsigned From was added");
+    assert_int_equal(ink_dkim_verify_result(v, 0)->header_sig_ok, 1);
+    ink_dkim_verify_free(v);
+    free(m);
+    free(signed_msg);
     ink_dkim_privkey_free(k);
     free(rec);
 }
