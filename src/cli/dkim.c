@@ -277,6 +277,11 @@ static int cmd_dkim_keygen(int argc, char **argv)
         cli_error("dkim keygen: out of memory");
         goto done;
     }
+    /* the key directory is made private to the user when it is new */
+    if (mkdir(outdir, 0700) < 0 && errno != EEXIST) {
+        cli_error("dkim keygen: --out %s: %s", outdir, strerror(errno));
+        goto done;
+    }
     ink_str_printf(&base, "%s/%s.%s", outdir, selector, domain);
     ink_str_printf(&path, "%s.private", ink_str_cstr(&base));
     json_object_set_new(j, "private_key_file", json_string(ink_str_cstr(&path)));

@@ -1525,7 +1525,7 @@ static void walk_record(struct lint_pass *p, const struct lint_ctx *c,
             fl->ok = 0;
             ink_str_truncate(&m, 0);
             ink_str_puts(&m, "'ptr' is deprecated (RFC 7208 5.5): it is slow, unreliable and "
-                             "some receivers ignore it; list the sending hosts with ip4/ip6 or a");
+                             "some receivers ignore it; list the sending hosts with ip4/ip6 or 'a' terms");
             if (c->is_root)
                 fix = add_edit(p, c->text, c->len, t->text.off, t->text.len, NULL);
             add_finding(p, INK_SPF_LINT_WARNING, INK_SPF_LINT_PTR, c->label, (long)t->text.off,
@@ -1805,7 +1805,7 @@ static void propose_flattening(struct lint_pass *p, const struct lint_ctx *c,
 
 /* merge_records - one record from several SPF records at a name: their
  * mechanisms in order (duplicates dropped, every 'all' but the first
- * dropped and put last), the first redirect= and exp= kept.  Caller frees. */
+ * dropped and put last, +all and ?all made ~all), the first redirect= and exp= kept.  Caller frees. */
 static char *merge_records(const struct ink_dns_answer *a)
 {
     struct ink_str out = INK_STR_INIT, allt = INK_STR_INIT, mods = INK_STR_INIT;
@@ -1828,7 +1828,12 @@ static char *merge_records(const struct ink_dns_answer *a)
             ink_str_append(&key, t->text.p, t->text.len);
             ink_str_putc(&key, '\n');
             if (t->kind == INK_SPF_T_ALL) {
-                if (allt.len == 0)
+                /* the first 'all' decides, but a merge never proposes one
+                 * that lets every host pass or stay neutral (pass-all,
+                 * neutral-all): those become ~all */
+                if (allt.len == 0 && (t->qual == INK_SPF_QUAL_PASS || t->qual == INK_SPF_QUAL_NEUTRAL))
+                    ink_str_puts(&allt, "~all");
+                else if (allt.len == 0)
                     ink_str_append(&allt, t->text.p, t->text.len);
             } else if (t->kind == INK_SPF_T_REDIRECT || t->kind == INK_SPF_T_EXP) {
                 int *have = t->kind == INK_SPF_T_REDIRECT ? &have_redirect : &have_exp;

@@ -124,4 +124,14 @@ if "$INKAN" check --dns 127.0.0.1:9 --timeout 0.5 good.example 2>&1 | grep -q "n
 else
     expect_exit 3 "$INKAN" check --dns 127.0.0.1:9 --timeout 0.5 good.example --no-info
 fi
+
+# --- the README's example of a broken domain (examples/broken.zone) ---
+BZ=$INKAN_SRC/examples/broken.zone
+expect_exit 4 "$INKAN" check --zone "$BZ" example.org --selector s1
+expect_out_contains 'error   duplicate-records (example.org)' "$INKAN" check --zone "$BZ" example.org --selector s1
+expect_out_contains 'warning dkim-testing' "$INKAN" check --zone "$BZ" example.org --selector s1
+expect_out_contains 'error   mx-missing (example.org)' "$INKAN" check --zone "$BZ" example.org --selector s1
+# a merge of duplicate records never proposes the +all one of them had
+expect_out_contains 'fix: example.org. 3600 IN TXT "v=spf1 include:_spf.example.net ip4:203.0.113.0/24 ~all"' \
+    "$INKAN" check --zone "$BZ" example.org --selector s1
 finish

@@ -35,6 +35,12 @@ expect_first_line_prefix 's1._domainkey.example.com. 3600 IN TXT "v=DKIM1; k=rsa
 check "private key is mode 0600" test "$(stat -c %a "$K/s1.example.com.private")" = 600
 check "private key is PEM" grep -q -- '-----BEGIN PRIVATE KEY-----' "$K/s1.example.com.private"
 check "zone file written" test -s "$K/s1.example.com.zone"
+# --out names a directory that does not exist yet: it is made, private
+expect_exit 0 "$INKAN" dkim keygen --domain example.com --selector n1 --type ed25519 --out "$T/new-keys"
+check "new key directory is mode 0700" test "$(stat -c %a "$T/new-keys")" = 700
+check "key written into the new directory" test -s "$T/new-keys/n1.example.com.private"
+expect_exit 1 "$INKAN" dkim keygen --domain example.com --selector n2 --out "$T/no/such/parent"
+expect_err_contains "no/such/parent" "$INKAN" dkim keygen --domain example.com --selector n2 --out "$T/no/such/parent"
 # a 2048-bit key does not fit one 255-byte string: two strings
 check "TXT split into 255-byte strings" \
     awk -F'"' '{ if (NF != 5 || length($2) != 255) exit 1 }' "$K/s1.example.com.zone"
