@@ -108,6 +108,9 @@ int ink_dns_answer_add_txt(struct ink_dns_answer *a, const char *owner, uint16_t
                            const size_t *lens);
 /* ink_dns_answer_add_rr - add a deep copy of rr; 0/-1 */
 int ink_dns_answer_add_rr(struct ink_dns_answer *a, const struct ink_dns_rr *rr);
+/* ink_dns_rr_clear - release what one record owns and zero it (the
+ * record itself belongs to whoever holds the array) */
+void ink_dns_rr_clear(struct ink_dns_rr *rr);
 /* ink_dns_answer_dup - deep copy; caller owns; NULL on ENOMEM */
 struct ink_dns_answer *ink_dns_answer_dup(const struct ink_dns_answer *a);
 

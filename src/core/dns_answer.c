@@ -32,8 +32,8 @@ struct ink_dns_answer *ink_dns_answer_new(const char *qname, uint16_t qtype,
     return a;
 }
 
-/* rr_clear - release what one record owns */
-static void rr_clear(struct ink_dns_rr *rr)
+/* ink_dns_rr_clear - release what one record owns */
+void ink_dns_rr_clear(struct ink_dns_rr *rr)
 {
     size_t i;
 
@@ -54,7 +54,7 @@ void ink_dns_answer_free(struct ink_dns_answer *a)
     if (a == NULL)
         return;
     for (i = 0; i < a->nrr; i++)
-        rr_clear(&a->rr[i]);
+        ink_dns_rr_clear(&a->rr[i]);
     free(a->rr);
     free(a->qname);
     free(a->why);

@@ -63,19 +63,6 @@ struct ink_memzone *ink_memzone_new(void)
     return z;
 }
 
-/* rr_release - free what a stored record owns */
-static void rr_release(struct ink_dns_rr *rr)
-{
-    size_t i;
-
-    free(rr->name);
-    free(rr->owner);
-    for (i = 0; i < rr->ntxt; i++)
-        free(rr->txt[i]);
-    free(rr->txt);
-    free(rr->txtlen);
-}
-
 /* ink_memzone_free - release the zone */
 void ink_memzone_free(struct ink_memzone *z)
 {
@@ -88,7 +75,7 @@ void ink_memzone_free(struct ink_memzone *z)
         for (; n != NULL; n = next) {
             next = n->next;
             for (i = 0; i < n->nrr; i++)
-                rr_release(&n->rr[i]);
+                ink_dns_rr_clear(&n->rr[i]);
             free(n->rr);
             free(n->fault);
             free(n->name);
@@ -199,7 +186,7 @@ int ink_memzone_add(struct ink_memzone *z, const struct ink_dns_rr *rr)
     tmp->nrr = 0; /* record moved out */
     ink_dns_answer_free(tmp);
     if (n->rr[n->nrr].owner == NULL) {
-        rr_release(&n->rr[n->nrr]);
+        ink_dns_rr_clear(&n->rr[n->nrr]);
         return -1;
     }
     n->nrr++;
@@ -325,7 +312,7 @@ size_t ink_memzone_remove(struct ink_memzone *z, const char *owner, uint16_t typ
         return 0;
     for (i = 0; i < n->nrr; i++) {
         if (type == 0 || n->rr[i].type == type) {
-            rr_release(&n->rr[i]);
+            ink_dns_rr_clear(&n->rr[i]);
             removed++;
         } else {
             n->rr[kept++] = n->rr[i];
