@@ -315,6 +315,8 @@ int ink_dns_name_normalize(const char *name, size_t len, char *out, size_t outsz
         }
         out[i] = (char)(c >= 'A' && c <= 'Z' ? c + ('a' - 'A') : c);
     }
+    if (label == 0)
+        return -1; /* "name.." : an empty last label (only one root dot is allowed) */
     out[len] = '\0';
     return (int)len;
 }

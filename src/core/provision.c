@@ -253,6 +253,36 @@ struct ink_provision *ink_provision_new(const struct ink_profile *profile, const
         }
     } else
         p->sending = xdup(p, buf);
+    /* every owner name the profile places under the domain must fit in a
+     * domain name (RFC 1035 2.3.4): say which does not, before computing */
+    if (p->sending != NULL) {
+        const char *toolong = NULL;
+        size_t k;
+
+        for (k = 0; toolong == NULL && k < profile->n_dkim; k++)
+            if (strlen(profile->dkim[k].selector) + strlen("._domainkey.") +
+                    strlen(base_of(p, profile->dkim[k].at)) > INK_DNS_NAME_MAX)
+                toolong = profile->dkim[k].selector;
+        for (k = 0; toolong == NULL && k < profile->n_cname; k++)
+            if (strcmp(profile->cname[k].name, "@") != 0 &&
+                strlen(profile->cname[k].name) + 1 + strlen(base_of(p, profile->cname[k].at)) >
+                    INK_DNS_NAME_MAX)
+                toolong = profile->cname[k].name;
+        if (toolong == NULL && profile->mx_name != NULL && strcmp(profile->mx_name, "@") != 0 &&
+            strlen(profile->mx_name) + 1 + strlen(base_of(p, profile->mx_at)) > INK_DNS_NAME_MAX)
+            toolong = profile->mx_name;
+        if (toolong != NULL) {
+            struct ink_str shown = INK_STR_INIT;
+
+            ink_str_put_printable(&shown, toolong, strlen(toolong), 64);
+            ink_str_printf(err, "'%s' under %s makes a name longer than %d bytes",
+                           ink_str_cstr(&shown), p->domain ? p->domain : "the domain",
+                           INK_DNS_NAME_MAX);
+            ink_str_free(&shown);
+            ink_provision_free(p);
+            return NULL;
+        }
+    }
     for (i = 0; i < nalgs; i++)
         p->algs[i] = algs[i];
     p->nalgs = nalgs;
