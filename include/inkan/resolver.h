@@ -44,6 +44,15 @@ struct ink_resolver_ops {
     size_t (*pending)(const struct ink_resolver *r);
     /* free - release the backend; pending callbacks are dropped unrun */
     void (*free)(struct ink_resolver *r);
+    /* fd - a descriptor that becomes readable when process() has work, for
+     * programs with their own event loop (libunbound's ub_fd, libasr's
+     * ar_fd); -1 when there is none.  May be NULL in the table: -1. */
+    int (*fd)(const struct ink_resolver *r);
+    /* timeout - milliseconds until process() must be called even if fd()
+     * stays quiet (retransmissions, deadlines); 0 when answers are ready
+     * now; -1 when nothing is pending.  May be NULL in the table: 0 when
+     * queries are pending, else -1. */
+    int (*timeout)(const struct ink_resolver *r);
 };
 
 /* Every backend's own struct starts with this. */
@@ -68,6 +77,10 @@ int ink_resolver_submit(struct ink_resolver *r, const char *name, uint16_t type,
 int ink_resolver_process(struct ink_resolver *r, int timeout_ms);
 size_t ink_resolver_pending(const struct ink_resolver *r);
 void ink_resolver_free(struct ink_resolver *r);
+/* ink_resolver_fd / ink_resolver_timeout - as the ops above, with their
+ * defaults when the backend has none */
+int ink_resolver_fd(const struct ink_resolver *r);
+int ink_resolver_timeout(const struct ink_resolver *r);
 
 /* ink_resolve_sync - submit one query and process until it is answered.
  * Caller owns the answer; NULL only on ENOMEM or a broken backend. */

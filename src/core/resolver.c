@@ -35,6 +35,20 @@ void ink_resolver_free(struct ink_resolver *r)
         r->ops->free(r);
 }
 
+/* ink_resolver_fd - the backend's descriptor, or -1 */
+int ink_resolver_fd(const struct ink_resolver *r)
+{
+    return r->ops->fd != NULL ? r->ops->fd(r) : -1;
+}
+
+/* ink_resolver_timeout - ms until process() is due; -1 when idle */
+int ink_resolver_timeout(const struct ink_resolver *r)
+{
+    if (r->ops->timeout != NULL)
+        return r->ops->timeout(r);
+    return r->ops->pending(r) > 0 ? 0 : -1;
+}
+
 struct sync_slot {
     int done;
     struct ink_dns_answer *answer;
@@ -152,7 +166,7 @@ static void mz_free(struct ink_resolver *r)
 }
 
 static const struct ink_resolver_ops mz_ops = {
-    "memzone", mz_submit, mz_process, mz_pending_count, mz_free,
+    "memzone", mz_submit, mz_process, mz_pending_count, mz_free, NULL, NULL,
 };
 
 /* ink_resolver_memzone_new - in-memory backend over z; caller owns it */

@@ -439,7 +439,7 @@ static void cache_free(struct ink_resolver *r)
 }
 
 static const struct ink_resolver_ops cache_ops = {
-    "cache", cache_submit, cache_process, cache_pending, cache_free,
+    "cache", cache_submit, cache_process, cache_pending, cache_free, NULL, NULL,
 };
 
 /* ink_resolver_cache_new - wrap below in a cache; below is owned */

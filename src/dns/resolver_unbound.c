@@ -469,7 +469,7 @@ static void ub_free_resolver(struct ink_resolver *r)
 }
 
 static const struct ink_resolver_ops ub_ops = {
-    "unbound", ub_submit, ub_process_answers, ub_pending, ub_free_resolver,
+    "unbound", ub_submit, ub_process_answers, ub_pending, ub_free_resolver, NULL, NULL,
 };
 
 /*
