@@ -18,7 +18,7 @@
  * only built when asked for (INK_SPF_EF_TREE).
  */
 #include "inkan/spf.h"
-#include "core/spf_internal.h"
+#include "spf_int.h"
 
 #include <assert.h>
 #include <stddef.h>
