@@ -23,9 +23,13 @@
 #include "inkan/dns.h"
 #include "inkan/str.h"
 
+#include "inkan/export.h"
+
 #ifdef __cplusplus
 extern "C" {
 #endif
+
+INK_API_BEGIN
 
 /* Limits on what one audit looks at. */
 #define INK_AUDIT_SELECTORS_MAX 32
@@ -139,6 +143,8 @@ extern const char *const ink_audit_areas[];
  */
 int ink_audit_zone_line(struct ink_str *out, const char *owner, uint16_t type,
                         const char *data, size_t len);
+
+INK_API_END
 
 #ifdef __cplusplus
 }

@@ -13,9 +13,13 @@
 #include "inkan/memzone.h"
 #include "inkan/str.h"
 
+#include "inkan/export.h"
+
 #ifdef __cplusplus
 extern "C" {
 #endif
+
+INK_API_BEGIN
 
 /* Default TTL when neither $TTL nor an explicit TTL is given. */
 #define INK_ZONEFILE_TTL_DEFAULT 3600
@@ -42,6 +46,8 @@ long ink_zonefile_parse(const uint8_t *buf, size_t len, const char *filename,
 long ink_zonefile_parse_notes(const uint8_t *buf, size_t len, const char *filename,
                               const char *origin, struct ink_memzone *z, struct ink_str *err,
                               struct ink_str *notes);
+
+INK_API_END
 
 #ifdef __cplusplus
 }
