@@ -12,7 +12,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "cli/cli.h"
+#include "cli.h"
 #include "inkan/str.h"
 
 /* Temporary names tried before giving up (each taken by another process). */
