@@ -404,25 +404,22 @@ static void put_show(struct ink_str *o, const char *v)
     ink_str_put_printable(o, v, strlen(v), DKIM_CLI_SHOW_MAX);
 }
 
-/* verify_cb - a key answer arrived: hand it to the verifier */
-static void verify_cb(void *arg, struct ink_dns_answer *a)
+/* verify_keys - look up the verifier's keys until it is done; 0, or -1
+ * after printing why */
+static int verify_keys(struct ink_resolver *r, struct ink_dkim_verify *v, const char *label)
 {
-    struct ink_dkim_verify *v = arg;
+    struct ink_query q;
+    enum ink_next st;
 
-    ink_dkim_verify_answer(v, a);
-    ink_dns_answer_free(a);
-}
-
-/* verify_submit - send the verifier's new queries to the resolver */
-static int verify_submit(struct ink_resolver *r, struct ink_dkim_verify *v)
-{
-    const char *q;
-
-    while ((q = ink_dkim_verify_next_query(v)) != NULL)
-        if (ink_resolver_submit(r, q, INK_DNS_TXT, verify_cb, v) < 0) {
-            cli_error("dkim verify: cannot send the query for %s", q);
-            return -1;
-        }
+    while ((st = ink_dkim_verify_next(v, &q)) == INK_NEXT_READY) {
+        struct ink_dns_answer *a = ink_resolve_sync(r, q.name, q.type);
+        ink_dkim_verify_feed(v, q.token, a); /* NULL (ENOMEM): temperror */
+        ink_dns_answer_free(a);
+    }
+    if (st != INK_NEXT_DONE) {
+        cli_error("dkim verify: %s: key answers are missing", label);
+        return -1;
+    }
     return 0;
 }
 
@@ -540,27 +537,13 @@ static int verify_one(int fd, const char *label, const char *prefix, struct ink_
             cli_error("dkim verify: %s: %s", label, ink_dkim_verify_error(v));
             goto done;
         }
-        /* start key lookups as soon as the header is in; poll answers */
-        if (verify_submit(r, v) < 0)
-            goto done;
-        if (ink_resolver_pending(r) > 0)
-            ink_resolver_process(r, 0);
     }
     if (ink_dkim_verify_end(v) < 0) {
         cli_error("dkim verify: %s: %s", label, ink_dkim_verify_error(v));
         goto done;
     }
-    if (verify_submit(r, v) < 0)
+    if (verify_keys(r, v, label) < 0)
         goto done;
-    while (ink_resolver_pending(r) > 0)
-        if (ink_resolver_process(r, -1) < 0) {
-            cli_error("dkim verify: the resolver failed");
-            goto done;
-        }
-    if (!ink_dkim_verify_done(v)) {
-        cli_error("dkim verify: %s: key answers are missing", label);
-        goto done;
-    }
     if (json) {
         json_t *m = json_object(), *sigs = json_array();
         for (i = 0; i < ink_dkim_verify_count(v); i++)
