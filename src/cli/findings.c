@@ -7,7 +7,7 @@
  */
 #include <string.h>
 
-#include "cli/cli.h"
+#include "cli.h"
 
 #define CLI_COLOUR_BOLD "\033[1m"
 #define CLI_COLOUR_RESET "\033[0m"

@@ -28,7 +28,7 @@
 #include <unistd.h>
 #include <unbound.h>
 
-#include "dns/dnswire.h"
+#include "dnswire.h"
 
 /* DNS class IN, the only one asked for. */
 #define UB_CLASS_IN 1

@@ -23,7 +23,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/audit_int.h"
+#include "audit_int.h"
 #include "inkan/zonefile.h"
 
 const char *const ink_audit_areas[] = {
