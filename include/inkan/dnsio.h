@@ -9,9 +9,13 @@
 #include "inkan/resolver.h"
 #include "inkan/str.h"
 
+#include "inkan/export.h"
+
 #ifdef __cplusplus
 extern "C" {
 #endif
+
+INK_API_BEGIN
 
 /* ink_resolver_zonefile_new - read and parse path; caller owns the
  * resolver.  NULL with "FILE:LINE: reason" (or the OS error) in err. */
@@ -36,6 +40,8 @@ struct ink_resolver *ink_resolver_unbound_new_ta(const char *server, int timeout
 /* ink_resolver_open - zone file if opts->zone_file, else unbound. */
 struct ink_resolver *ink_resolver_open(const struct ink_resolver_opts *opts,
                                        struct ink_str *err);
+
+INK_API_END
 
 #ifdef __cplusplus
 }
