@@ -22,7 +22,7 @@
 
 #include <jansson.h>
 
-#include "cli/cli.h"
+#include "cli.h"
 #include "inkan/audit.h"
 #include "inkan/dns.h"
 #include "inkan/profile.h"

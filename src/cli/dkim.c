@@ -16,7 +16,7 @@
 
 #include <jansson.h>
 
-#include "cli/cli.h"
+#include "cli.h"
 #include "inkan/dkim.h"
 #include "inkan/dkim_key.h"
 #include "inkan/mailhdr.h"

@@ -23,7 +23,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "cli/cli.h"
+#include "cli.h"
 #include "inkan/dnsio.h"
 #include "inkan/provision.h"
 #include "inkan/store.h"

@@ -1,7 +1,7 @@
 /*
  * provision.c - `inkan provision DOMAIN --profile FILE --out DIR`: read a
  * sender profile, generate the DKIM keys it asks for, read what the domain
- * publishes now, compute the record set (src/core/provision.c) and write
+ * publishes now, compute the record set (src/core/provision/provision.c) and write
  * DIR/DOMAIN.zone, DIR/records.json, DIR/CHECKLIST.txt and the private
  * keys (mode 0600).  Also the file helpers `inkan domain` shares.
  */
@@ -14,7 +14,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "cli/cli.h"
+#include "cli.h"
 #include "inkan/dkim_key.h"
 #include "inkan/dnsio.h"
 #include "inkan/profile.h"

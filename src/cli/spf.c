@@ -19,7 +19,7 @@
 
 #include <jansson.h>
 
-#include "cli/cli.h"
+#include "cli.h"
 #include "inkan/dnscache.h"
 #include "inkan/spf.h"
 

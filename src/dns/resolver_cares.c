@@ -39,8 +39,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "dns/dnswire.h"
-#include "dns/resolver_server.h"
+#include "dnswire.h"
+#include "resolver_server.h"
 
 /* DNS class IN, the only one asked for. */
 #define CARES_CLASS_IN 1

@@ -2,7 +2,7 @@
  * resolver_server.c - the one parser of --dns HOST[:PORT] values (see
  * resolver_server.h), used by every backend that talks to a server.
  */
-#include "dns/resolver_server.h"
+#include "resolver_server.h"
 
 #include <arpa/inet.h>
 #include <errno.h>

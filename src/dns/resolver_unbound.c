@@ -27,8 +27,8 @@
 #include <unistd.h>
 #include <unbound.h>
 
-#include "dns/dnswire.h"
-#include "dns/resolver_server.h"
+#include "dnswire.h"
+#include "resolver_server.h"
 
 /* DNS class IN, the only one asked for. */
 #define UB_CLASS_IN 1

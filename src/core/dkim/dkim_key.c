@@ -14,7 +14,7 @@
 #include <openssl/pem.h>
 #include <openssl/x509.h>
 
-#include "core/dkim_int.h"
+#include "dkim_int.h"
 #include "inkan/dns.h"
 
 struct ink_dkim_privkey {

@@ -3,7 +3,7 @@
  * RFC 6376 section 3.2 tag-list splitter, base64 with folding
  * whitespace, and digests fetched once per process.
  */
-#include "core/dkim_int.h"
+#include "dkim_int.h"
 
 #include <pthread.h>
 #include <stdio.h>

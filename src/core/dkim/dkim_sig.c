@@ -9,7 +9,7 @@
 #include <string.h>
 #include <strings.h>
 
-#include "core/dkim_int.h"
+#include "dkim_int.h"
 
 /* Digits RFC 6376 allows in l= (76) are more than uint64 holds; t= and
  * x= allow 12.  Longer t=/x= values are refused. */

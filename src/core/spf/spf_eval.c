@@ -16,7 +16,7 @@
  * only built when asked for (INK_SPF_EF_TREE).
  */
 #include "inkan/spf.h"
-#include "core/spf_internal.h"
+#include "spf_int.h"
 
 #include <stddef.h>
 #include <stdlib.h>

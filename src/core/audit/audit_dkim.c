@@ -12,7 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/audit_int.h"
+#include "audit_int.h"
 #include "inkan/dkim_key.h"
 
 /* RSA key size below which the audit suggests an upgrade (RFC 8301 asks

@@ -22,7 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/audit_int.h"
+#include "audit_int.h"
 #include "inkan/dkim_key.h"
 
 const char *const ink_audit_areas[] = {

@@ -1,9 +1,9 @@
 /*
- * spf_internal.h - pieces shared between the SPF core files (record
+ * spf_int.h - pieces shared between the SPF core files (record
  * parser, macro expander, evaluator); not part of the public API.
  */
-#ifndef INKAN_SPF_INTERNAL_H
-#define INKAN_SPF_INTERNAL_H
+#ifndef INKAN_SPF_INT_H
+#define INKAN_SPF_INT_H
 
 #include "inkan/spf.h"
 

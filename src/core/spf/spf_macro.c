@@ -7,7 +7,7 @@
  * record parser accepts is exactly what the expander can expand.
  */
 #include "inkan/spf.h"
-#include "core/spf_internal.h"
+#include "spf_int.h"
 
 #include <string.h>
 
@@ -362,7 +362,7 @@ int ink_spf_macro_check(const char *spec, size_t len, unsigned *flags, struct in
                : -1;
 }
 
-/* spf_macro_check_domain - check in domain mode (see spf_internal.h) */
+/* spf_macro_check_domain - check in domain mode (see spf_int.h) */
 int spf_macro_check_domain(const char *spec, size_t len, unsigned *flags, int *ends_macro,
                            struct ink_spf_diag *err)
 {

@@ -15,7 +15,7 @@
 #include <openssl/evp.h>
 #include <openssl/rsa.h>
 
-#include "core/dkim_int.h"
+#include "dkim_int.h"
 #include "inkan/mailhdr.h"
 
 #define DIGEST_LEN 32

@@ -12,7 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/audit_int.h"
+#include "audit_int.h"
 #include "inkan/spf.h"
 #include "inkan/spf_lint.h"
 

@@ -9,7 +9,7 @@
  * record with more than one error allocates again, for its diagnostics.
  */
 #include "inkan/spf.h"
-#include "core/spf_internal.h"
+#include "spf_int.h"
 
 #include <stdlib.h>
 #include <string.h>

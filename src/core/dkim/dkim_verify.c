@@ -21,7 +21,7 @@
 #include <openssl/evp.h>
 #include <openssl/rsa.h>
 
-#include "core/dkim_int.h"
+#include "dkim_int.h"
 #include "inkan/mailhdr.h"
 
 /* SHA-256 digest size. */

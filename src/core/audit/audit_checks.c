@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/audit_int.h"
+#include "audit_int.h"
 
 /* The informational records looked up, by index (H_INFO's i). */
 static const struct {
