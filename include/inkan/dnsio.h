@@ -49,8 +49,8 @@ struct ink_resolver *ink_resolver_cares_new(const char *server, int timeout_ms,
  *   --dns HOST[:PORT]                the c-ares stub to that server
  *   neither, resolv.conf names a nameserver   the c-ares stub to those
  *   neither, resolv.conf names none  libunbound, recursing from the root
- * Answers are not cached unless the backend is libunbound (whose cache
- * no_cache turns off): the driver keeps the answer cache. */
+ * Answers are cached (libunbound's cache, or a small ink_resolver_cache
+ * in front of the stub) unless no_cache. */
 struct ink_resolver *ink_resolver_open(const struct ink_resolver_opts *opts,
                                        struct ink_str *err);
 

@@ -6,11 +6,13 @@
  * resolv.conf (ub_ctx_resolvconf), does not recurse either; it forwards
  * every query to those same servers and returns what they say.  The stub
  * sends the same questions to the same servers, without a worker thread
- * or a socket per query, and the driver keeps the answer cache that
- * libunbound's context kept.  What libunbound alone can do, validating
+ * or a socket per query; a small answer cache in front of it (unless
+ * no_cache) keeps what libunbound's context kept, and the driver's cache
+ * sits in front of that.  What libunbound alone can do, validating
  * DNSSEC and recursing from the root, is what --trust-anchor and an
  * empty resolv.conf ask for, so those keep libunbound.
  */
+#include "inkan/dnscache.h"
 #include "inkan/dnsio.h"
 
 #include <stdio.h>
@@ -18,6 +20,11 @@
 
 /* The system's resolver configuration. */
 #define OPEN_RESOLV_CONF "/etc/resolv.conf"
+/* Answers the stub's own cache keeps: about what libunbound's default
+ * 4 MB message cache held, so that a long-lived resolver (inkan dns -, a
+ * daemon) answers repeated questions from memory as it did with
+ * libunbound; the driver's cache in front is the main one. */
+#define OPEN_STUB_CACHE_ENTRIES 8192
 /* Longest resolv.conf line looked at (longer lines are read in pieces). */
 #define OPEN_LINE_MAX 1024
 
@@ -60,7 +67,14 @@ struct ink_resolver *ink_resolver_open(const struct ink_resolver_opts *opts,
     if (opts->trust_anchor != NULL)
         return ink_resolver_unbound_new_ta(opts->server, timeout, opts->no_cache,
                                            opts->trust_anchor, err);
-    if (opts->server != NULL || resolv_conf_has_nameserver(OPEN_RESOLV_CONF))
-        return ink_resolver_cares_new(opts->server, timeout, err);
+    if (opts->server != NULL || resolv_conf_has_nameserver(OPEN_RESOLV_CONF)) {
+        struct ink_resolver *r = ink_resolver_cares_new(opts->server, timeout, err);
+        if (r == NULL || opts->no_cache)
+            return r;
+        r = ink_resolver_cache_new(r, OPEN_STUB_CACHE_ENTRIES);
+        if (r == NULL)
+            ink_str_puts(err, "out of memory");
+        return r;
+    }
     return ink_resolver_unbound_new_ta(NULL, timeout, opts->no_cache, NULL, err);
 }
