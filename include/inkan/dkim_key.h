@@ -115,6 +115,24 @@ const char *ink_dkim_keytype_name(enum ink_dkim_keytype t);
  */
 int ink_dkim_key_name(const char *selector, const char *domain, char *out, size_t outsz);
 
+/*
+ * ink_dkim_domain_check - 0 when v (len bytes, no trailing dot) is an RFC
+ * 6376 domain-name: at least two RFC 5321 sub-domain labels (letters,
+ * digits, hyphens not at either end of a label; at most INK_DNS_LABEL_MAX
+ * bytes each, INK_DNS_NAME_MAX in all).  Else -1 with *erroff the offset
+ * of the first byte that breaks the syntax and *why a static reason.
+ * Underscores, quotes, parentheses, UTF-8 and the like are refused: such
+ * a d= would end up in Authentication-Results.
+ */
+int ink_dkim_domain_check(const char *v, size_t len, size_t *erroff, const char **why);
+/*
+ * ink_dkim_selector_check - the same for a selector (RFC 6376 3.1:
+ * sub-domain *("." sub-domain)): one label is enough.  RFC 6376's ABNF
+ * allows no underscore in a selector (the "_domainkey" label is added
+ * by the verifier), so none is accepted.
+ */
+int ink_dkim_selector_check(const char *v, size_t len, size_t *erroff, const char **why);
+
 /* ---- private keys, generation, publication ---- */
 
 /* A private key for signing (opaque OpenSSL key). */

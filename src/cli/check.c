@@ -24,6 +24,7 @@
 
 #include "cli.h"
 #include "inkan/audit.h"
+#include "inkan/dkim_key.h"
 #include "inkan/dns.h"
 #include "inkan/profile.h"
 
@@ -53,6 +54,7 @@ enum {
     OPT_FILE,
     OPT_CONCURRENCY,
     OPT_DKIM_KEYGEN,
+    OPT_FORCE,
     OPT_NO_INFO,
     OPT_NO_PROGRESS,
     OPT_SUBDOMAIN,
@@ -87,7 +89,9 @@ static const char check_usage[] =
     "                        (default " CHECK_PSL_FILE ")\n"
     "  --dkim-keygen DIR     for DKIM keys that must be replaced, generate a new\n"
     "                        RSA-2048 pair: the fix publishes it and the private\n"
-    "                        key is written to DIR/SELECTOR.DOMAIN.pem\n"
+    "                        key is written to DIR/SELECTOR.DOMAIN.pem (mode\n"
+    "                        0600; an existing key is never replaced)\n"
+    "  --force               with --dkim-keygen: replace existing key files\n"
     "  --json                print JSON (with --file: one JSON object per line)\n"
     "  --no-info             leave out informational findings\n"
     "  --file FILE           check every domain listed in FILE (one per line, '#'\n"
@@ -139,6 +143,7 @@ struct check_opts {
     const char *profile;
     const char *file;
     const char *keygen_dir;
+    int force;              /* --force: --dkim-keygen may replace a key */
     long concurrency;
     int json;
     int no_info;
@@ -412,7 +417,8 @@ static json_t *audit_json(const struct ink_audit *a, const struct check_opts *o)
     return j;
 }
 
-/* write_keys - with --dkim-keygen: store each generated private key */
+/* write_keys - with --dkim-keygen: store each generated private key
+ * (cli_secret_write: never over an existing key without --force) */
 static int write_keys(const struct ink_audit *a, const struct check_opts *o)
 {
     size_t i;
@@ -423,9 +429,8 @@ static int write_keys(const struct ink_audit *a, const struct check_opts *o)
     for (i = 0; i < ink_audit_nfindings(a); i++) {
         const struct ink_audit_finding *f = ink_audit_finding(a, i);
         struct ink_str path = INK_STR_INIT;
-        const char *dot;
-        int fd;
-        size_t len, off = 0;
+        const char *dot, *why, *dom;
+        size_t sl, erroff;
 
         if (f->key_pem == NULL || f->subject == NULL)
             continue;
@@ -433,34 +438,22 @@ static int write_keys(const struct ink_audit *a, const struct check_opts *o)
         dot = strstr(f->subject, "._domainkey.");
         if (dot == NULL)
             continue;
-        ink_str_printf(&path, "%s/%.*s.%s.pem", o->keygen_dir, (int)(dot - f->subject),
-                       f->subject, dot + strlen("._domainkey."));
-        fd = open(ink_str_cstr(&path), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-        if (fd < 0) {
-            cli_error("%s: %s", ink_str_cstr(&path), strerror(errno));
+        sl = (size_t)(dot - f->subject);
+        dom = dot + strlen("._domainkey.");
+        /* the parts become a file name: only RFC 6376 syntax (no '/') */
+        if (ink_dkim_selector_check(f->subject, sl, &erroff, &why) < 0 ||
+            ink_dkim_domain_check(dom, strlen(dom), &erroff, &why) < 0) {
+            cli_error("check: not writing a key for %s: the name is not a selector and a "
+                      "domain name (%s)", f->subject, why);
             rc = -1;
-        } else {
-            len = strlen(f->key_pem);
-            while (off < len) {
-                ssize_t w = write(fd, f->key_pem + off, len - off);
-
-                if (w < 0) {
-                    if (errno == EINTR)
-                        continue;
-                    cli_error("%s: %s", ink_str_cstr(&path), strerror(errno));
-                    rc = -1;
-                    break;
-                }
-                off += (size_t)w;
-            }
-            if (close(fd) < 0 && rc == 0) {
-                cli_error("%s: %s", ink_str_cstr(&path), strerror(errno));
-                rc = -1;
-            }
-            if (rc == 0 && !o->json)
-                fprintf(stderr, "%s: private key for %s written to %s\n", cli_prog, f->subject,
-                        ink_str_cstr(&path));
+            continue;
         }
+        ink_str_printf(&path, "%s/%.*s.%s.pem", o->keygen_dir, (int)sl, f->subject, dom);
+        if (cli_secret_write(ink_str_cstr(&path), f->key_pem, strlen(f->key_pem), o->force) < 0)
+            rc = -1;
+        else if (!o->json)
+            fprintf(stderr, "%s: private key for %s written to %s\n", cli_prog, f->subject,
+                    ink_str_cstr(&path));
         ink_str_free(&path);
     }
     return rc;
@@ -744,6 +737,7 @@ int cmd_check(int argc, char **argv)
         {"file", required_argument, NULL, OPT_FILE},
         {"concurrency", required_argument, NULL, OPT_CONCURRENCY},
         {"dkim-keygen", required_argument, NULL, OPT_DKIM_KEYGEN},
+        {"force", no_argument, NULL, OPT_FORCE},
         {"no-info", no_argument, NULL, OPT_NO_INFO},
         {"no-progress", no_argument, NULL, OPT_NO_PROGRESS},
         {"subdomain", required_argument, NULL, OPT_SUBDOMAIN},
@@ -865,6 +859,9 @@ int cmd_check(int argc, char **argv)
         case OPT_DKIM_KEYGEN:
             o.keygen_dir = optarg;
             o.audit.dkim_keygen = 1;
+            break;
+        case OPT_FORCE:
+            o.force = 1;
             break;
         case OPT_NO_INFO:
             o.no_info = 1;

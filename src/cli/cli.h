@@ -94,6 +94,14 @@ int cli_parse_dkim_algs(const char *arg, enum ink_profile_keyalg *algs, size_t m
 int cli_read_file(const char *path, size_t max, uint8_t **buf, size_t *len);
 /* cli_write_file - write a file with mode; excl refuses to replace one.  0 or -1 after printing */
 int cli_write_file(const char *path, const void *buf, size_t len, unsigned mode, int excl);
+/*
+ * cli_secret_write - write a secret file (a private key) at path: created
+ * under a temporary name next to it with O_CREAT|O_EXCL|O_NOFOLLOW and
+ * mode 0600, then moved into place.  An existing path (file or symlink)
+ * is refused unless force, which replaces the name (never what a symlink
+ * points to).  0, or -1 after printing why (nothing left behind).
+ */
+int cli_secret_write(const char *path, const void *buf, size_t len, int force);
 /* cli_profile_load - read and parse a sender profile, or NULL after printing why */
 struct ink_profile *cli_profile_load(const char *path);
 

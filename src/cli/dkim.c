@@ -30,7 +30,7 @@
 #define DKIM_CLI_SHOW_MAX 128
 
 /* read_file_all - read a whole (small) file into out; 0, or -1 after
- * printing why */
+ * printing why (out is then freed: nothing read is kept) */
 static int read_file_all(const char *path, size_t max, struct ink_str *out)
 {
     FILE *fp = fopen(path, "rb");
@@ -45,17 +45,20 @@ static int read_file_all(const char *path, size_t max, struct ink_str *out)
         if (out->len + n > max) {
             cli_error("%s: larger than %zu bytes", path, max);
             fclose(fp);
+            ink_str_free(out);
             return -1;
         }
         if (ink_str_append(out, buf, n) < 0) {
             cli_error("%s: out of memory", path);
             fclose(fp);
+            ink_str_free(out);
             return -1;
         }
     }
     if (ferror(fp)) {
         cli_error("%s: read error: %s", path, strerror(errno));
         fclose(fp);
+        ink_str_free(out);
         return -1;
     }
     fclose(fp);
@@ -66,7 +69,7 @@ static int read_file_all(const char *path, size_t max, struct ink_str *out)
  * replace an existing file.  0, or -1 after printing why. */
 static int write_file(const char *path, const void *buf, size_t len, mode_t mode, int excl)
 {
-    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | (excl ? O_EXCL : 0) | O_CLOEXEC, mode);
+    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | (excl ? O_EXCL : 0) | O_CLOEXEC, mode);
     const char *p = buf;
 
     if (fd < 0) {
@@ -98,6 +101,39 @@ static int write_file(const char *path, const void *buf, size_t len, mode_t mode
         cli_error("%s: %s", path, strerror(errno));
         return -1;
     }
+    return 0;
+}
+
+/*
+ * check_dkim_names - refuse a --domain or --selector that is not RFC 6376
+ * syntax (it would be written into d=/s=, file names and zone lines).
+ * One trailing dot of the domain is dropped: dom (size INK_DNS_NAME_MAX
+ * + 2) receives the domain to use.  0, or -1 after printing why.
+ */
+static int check_dkim_names(const char *cmd, const char *selector, const char *domain, char *dom)
+{
+    size_t dl = strlen(domain), erroff = 0;
+    const char *why = NULL;
+    struct ink_str m = INK_STR_INIT;
+
+    if (dl > 1 && domain[dl - 1] == '.')
+        dl--;
+    if (ink_dkim_domain_check(domain, dl, &erroff, &why) < 0) {
+        ink_str_put_printable(&m, domain, strlen(domain), DKIM_CLI_SHOW_MAX);
+        cli_error("%s: --domain '%s' is not a domain name: %s at offset %zu", cmd,
+                  ink_str_cstr(&m), why, erroff);
+        ink_str_free(&m);
+        return -1;
+    }
+    if (ink_dkim_selector_check(selector, strlen(selector), &erroff, &why) < 0) {
+        ink_str_put_printable(&m, selector, strlen(selector), DKIM_CLI_SHOW_MAX);
+        cli_error("%s: --selector '%s' is not a selector: %s at offset %zu", cmd,
+                  ink_str_cstr(&m), why, erroff);
+        ink_str_free(&m);
+        return -1;
+    }
+    memcpy(dom, domain, dl);
+    dom[dl] = '\0';
     return 0;
 }
 
@@ -178,7 +214,7 @@ static int cmd_dkim_keygen(int argc, char **argv)
     enum ink_dkim_keytype type = INK_DKIM_KEY_RSA;
     unsigned long bits = 0, ttl = INK_DKIM_TXT_TTL_DEFAULT;
     int testing = 0, force = 0, json = 0, opt, rc = INK_EXIT_OPERR, bits_given = 0;
-    char owner[INK_DNS_NAME_MAX + 1], *end;
+    char owner[INK_DNS_NAME_MAX + 1], dombuf[INK_DNS_NAME_MAX + 2], *end;
     struct ink_str pem = INK_STR_INIT, rec = INK_STR_INIT, err = INK_STR_INIT;
     struct ink_str zone = INK_STR_INIT, path = INK_STR_INIT, base = INK_STR_INIT;
     struct ink_dkim_privkey *pk = NULL;
@@ -253,8 +289,10 @@ static int cmd_dkim_keygen(int argc, char **argv)
         cli_error("dkim keygen: --bits applies to RSA keys only");
         return INK_EXIT_USAGE;
     }
-    if (strchr(selector, '/') || strchr(domain, '/') ||
-        ink_dkim_key_name(selector, domain, owner, sizeof(owner)) < 0) {
+    if (check_dkim_names("dkim keygen", selector, domain, dombuf) < 0)
+        return INK_EXIT_USAGE;
+    domain = dombuf;
+    if (ink_dkim_key_name(selector, domain, owner, sizeof(owner)) < 0) {
         cli_error("dkim keygen: '%s._domainkey.%s' is not a valid DNS name", selector, domain);
         return INK_EXIT_USAGE;
     }
@@ -306,7 +344,7 @@ static int cmd_dkim_keygen(int argc, char **argv)
             ink_str_free(&p);
         }
     }
-    if (write_file(ink_str_cstr(&path), pem.buf, pem.len, 0600, !force) < 0)
+    if (cli_secret_write(ink_str_cstr(&path), pem.buf, pem.len, force) < 0)
         goto done;
     ink_str_truncate(&path, 0);
     ink_str_printf(&path, "%s.zone", ink_str_cstr(&base));
@@ -366,25 +404,22 @@ static void put_show(struct ink_str *o, const char *v)
     ink_str_put_printable(o, v, strlen(v), DKIM_CLI_SHOW_MAX);
 }
 
-/* verify_cb - a key answer arrived: hand it to the verifier */
-static void verify_cb(void *arg, struct ink_dns_answer *a)
+/* verify_keys - look up the verifier's keys until it is done; 0, or -1
+ * after printing why */
+static int verify_keys(struct ink_resolver *r, struct ink_dkim_verify *v, const char *label)
 {
-    struct ink_dkim_verify *v = arg;
+    struct ink_query q;
+    enum ink_next st;
 
-    ink_dkim_verify_answer(v, a);
-    ink_dns_answer_free(a);
-}
-
-/* verify_submit - send the verifier's new queries to the resolver */
-static int verify_submit(struct ink_resolver *r, struct ink_dkim_verify *v)
-{
-    const char *q;
-
-    while ((q = ink_dkim_verify_next_query(v)) != NULL)
-        if (ink_resolver_submit(r, q, INK_DNS_TXT, verify_cb, v) < 0) {
-            cli_error("dkim verify: cannot send the query for %s", q);
-            return -1;
-        }
+    while ((st = ink_dkim_verify_next(v, &q)) == INK_NEXT_READY) {
+        struct ink_dns_answer *a = ink_resolve_sync(r, q.name, q.type);
+        ink_dkim_verify_feed(v, q.token, a); /* NULL (ENOMEM): temperror */
+        ink_dns_answer_free(a);
+    }
+    if (st != INK_NEXT_DONE) {
+        cli_error("dkim verify: %s: key answers are missing", label);
+        return -1;
+    }
     return 0;
 }
 
@@ -502,27 +537,13 @@ static int verify_one(int fd, const char *label, const char *prefix, struct ink_
             cli_error("dkim verify: %s: %s", label, ink_dkim_verify_error(v));
             goto done;
         }
-        /* start key lookups as soon as the header is in; poll answers */
-        if (verify_submit(r, v) < 0)
-            goto done;
-        if (ink_resolver_pending(r) > 0)
-            ink_resolver_process(r, 0);
     }
     if (ink_dkim_verify_end(v) < 0) {
         cli_error("dkim verify: %s: %s", label, ink_dkim_verify_error(v));
         goto done;
     }
-    if (verify_submit(r, v) < 0)
+    if (verify_keys(r, v, label) < 0)
         goto done;
-    while (ink_resolver_pending(r) > 0)
-        if (ink_resolver_process(r, -1) < 0) {
-            cli_error("dkim verify: the resolver failed");
-            goto done;
-        }
-    if (!ink_dkim_verify_done(v)) {
-        cli_error("dkim verify: %s: key answers are missing", label);
-        goto done;
-    }
     if (json) {
         json_t *m = json_object(), *sigs = json_array();
         for (i = 0; i < ink_dkim_verify_count(v); i++)
@@ -962,7 +983,7 @@ static int cmd_dkim_testkey(int argc, char **argv)
     struct ink_resolver_opts ropts = {0};
     const char *domain = NULL, *selector = NULL, *keyfile = NULL, *verdict = NULL;
     int json = 0, opt, rc = INK_EXIT_OPERR, m;
-    char owner[INK_DNS_NAME_MAX + 1];
+    char owner[INK_DNS_NAME_MAX + 1], dombuf[INK_DNS_NAME_MAX + 2];
     struct ink_str pem = INK_STR_INIT, err = INK_STR_INIT, why = INK_STR_INIT;
     struct ink_str expect = INK_STR_INIT;
     struct ink_dkim_privkey *pk = NULL;
@@ -1004,6 +1025,9 @@ static int cmd_dkim_testkey(int argc, char **argv)
         testkey_usage(stderr);
         return INK_EXIT_USAGE;
     }
+    if (check_dkim_names("dkim testkey", selector, domain, dombuf) < 0)
+        return INK_EXIT_USAGE;
+    domain = dombuf;
     if (ink_dkim_key_name(selector, domain, owner, sizeof(owner)) < 0) {
         cli_error("dkim testkey: '%s._domainkey.%s' is not a valid DNS name", selector, domain);
         return INK_EXIT_USAGE;

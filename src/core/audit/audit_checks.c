@@ -1016,14 +1016,20 @@ int audit_machine_next(struct ink_audit *a, size_t job, const char **name, uint1
     struct audit_job *j = &a->jobs[job];
 
     switch (j->kind) {
-    case JOB_DMARC:
+    case JOB_DMARC: {
+        struct ink_query q;
         if (j->inflight > 0)
             return 0;
-        if (ink_dmarc_disc_next(j->machine, name, type))
+        if (ink_dmarc_disc_next(j->machine, &q) == INK_NEXT_READY) {
+            *name = q.name;
+            *type = q.type;
+            j->token = q.token;
             return 1;
+        }
         dmarc_done(a, j->machine);
         j->done = 1;
         return 0;
+    }
     case JOB_SPF_LINT:
     case JOB_SPF_EVAL:
         return audit_spf_next(a, job, name, type);
@@ -1040,7 +1046,7 @@ void audit_machine_feed(struct ink_audit *a, size_t job, struct ink_dns_answer *
 
     switch (j->kind) {
     case JOB_DMARC:
-        if (ans == NULL || ink_dmarc_disc_feed(j->machine, ans) < 0)
+        if (ans == NULL || ink_dmarc_disc_feed(j->machine, j->token, ans) < 0)
             audit_job_fail(a, job);
         ink_dns_answer_free(ans);
         break;

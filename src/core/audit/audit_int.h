@@ -46,6 +46,7 @@ struct audit_job {
     enum audit_handler handler;
     size_t i, k;       /* handler arguments */
     void *machine;     /* the wrapped state machine (owned) */
+    uint32_t token;    /* JOB_DMARC: token of the query out */
 };
 
 /* An MX host. */

@@ -333,6 +333,82 @@ int ink_dkim_key_name(const char *selector, const char *domain, char *out, size_
     return ink_dns_name_normalize(tmp, sl + 12 + dl, out, outsz);
 }
 
+/* is_let_dig - RFC 5321 Let-dig: an ASCII letter or digit */
+static int is_let_dig(unsigned char c)
+{
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+}
+
+/* labels_check - v/len as dot-separated RFC 5321 sub-domain labels, at
+ * least minlabels of them.  0, or -1 with the offset and reason. */
+static int labels_check(const char *v, size_t len, size_t minlabels, size_t *erroff,
+                        const char **why)
+{
+    size_t i, start = 0, nlabels = 0;
+
+    if (len == 0) {
+        *erroff = 0;
+        *why = "empty";
+        return -1;
+    }
+    if (len > INK_DNS_NAME_MAX) {
+        *erroff = INK_DNS_NAME_MAX;
+        *why = "longer than 253 bytes";
+        return -1;
+    }
+    for (i = 0; i <= len; i++) {
+        unsigned char c = i < len ? (unsigned char)v[i] : '.';
+        if (c == '.') {
+            if (i == start) {
+                *erroff = i;
+                *why = i == len ? "ends with a dot" : "empty label";
+                return -1;
+            }
+            if (v[i - 1] == '-') {
+                *erroff = i - 1;
+                *why = "a label ends with '-'";
+                return -1;
+            }
+            if (i - start > INK_DNS_LABEL_MAX) {
+                *erroff = start + INK_DNS_LABEL_MAX;
+                *why = "label longer than 63 bytes";
+                return -1;
+            }
+            nlabels++;
+            start = i + 1;
+        } else if (c == '-') {
+            if (i == start) {
+                *erroff = i;
+                *why = "a label starts with '-'";
+                return -1;
+            }
+        } else if (!is_let_dig(c)) {
+            *erroff = i;
+            *why = c >= 0x80 ? "a byte that is not ASCII (use the A-label, xn--)"
+                             : "a character other than a letter, digit, '-' or '.'";
+            return -1;
+        }
+    }
+    if (nlabels < minlabels) {
+        *erroff = 0;
+        *why = "a single label (a domain name has at least two)";
+        return -1;
+    }
+    return 0;
+}
+
+/* ink_dkim_domain_check - RFC 6376 domain-name syntax */
+int ink_dkim_domain_check(const char *v, size_t len, size_t *erroff, const char **why)
+{
+    return labels_check(v, len, 2, erroff, why);
+}
+
+/* ink_dkim_selector_check - RFC 6376 selector syntax */
+int ink_dkim_selector_check(const char *v, size_t len, size_t *erroff, const char **why)
+{
+    return labels_check(v, len, 1, erroff, why);
+}
+
 /* ssl_why - append OpenSSL's last error (or what) to err */
 static void ssl_why(struct ink_str *err, const char *what)
 {
