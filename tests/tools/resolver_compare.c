@@ -17,6 +17,7 @@
  *       slack for a loaded machine), driven from a poll() loop.
  */
 #include <arpa/inet.h>
+#include <assert.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <stdarg.h>
@@ -126,10 +127,11 @@ static int drive(struct ink_resolver *r, const char *what)
     return 0;
 }
 
-/* answer_text - status and records of a without TTLs, one per line */
-static void answer_text(const struct ink_dns_answer *a, char *out, size_t outsz)
+/* rr_text - one record without its TTL */
+static void rr_text(const struct ink_dns_rr *rr, char *out, size_t outsz)
 {
-    size_t len = 0, i, j;
+    size_t len = 0, j;
+    char ip[64];
 
 #define PUT(...)                                                                             \
     do {                                                                                     \
@@ -137,35 +139,66 @@ static void answer_text(const struct ink_dns_answer *a, char *out, size_t outsz)
         if (n_ > 0)                                                                          \
             len = len + (size_t)n_ < outsz ? len + (size_t)n_ : outsz - 1;                   \
     } while (0)
-    PUT("%s", ink_dns_status_name(a->status));
-    for (i = 0; i < a->nrr; i++) {
-        const struct ink_dns_rr *rr = &a->rr[i];
-        char ip[64];
-        PUT("\n  %s %s", rr->owner ? rr->owner : "?", ink_dns_type_name(rr->type));
-        switch (rr->type) {
-        case INK_DNS_A:
-        case INK_DNS_AAAA:
-            PUT(" %s", ink_ip_format(rr->type == INK_DNS_A ? 4 : 6, rr->addr, ip, sizeof(ip)));
-            break;
-        case INK_DNS_MX:
-            PUT(" %u %s", rr->pref, rr->name);
-            break;
-        case INK_DNS_TXT:
-        case INK_DNS_SPF:
-            for (j = 0; j < rr->ntxt; j++) {
-                size_t k;
-                PUT(" \"");
-                for (k = 0; k < rr->txtlen[j]; k++)
-                    PUT(rr->txt[j][k] >= 0x20 && rr->txt[j][k] < 0x7f ? "%c" : "\\%03u",
-                        rr->txt[j][k]);
-                PUT("\"");
-            }
-            break;
-        default:
-            PUT(" %s", rr->name ? rr->name : "");
+    out[0] = '\0';
+    PUT("%s %s", rr->owner ? rr->owner : "?", ink_dns_type_name(rr->type));
+    switch (rr->type) {
+    case INK_DNS_A:
+    case INK_DNS_AAAA:
+        PUT(" %s", ink_ip_format(rr->type == INK_DNS_A ? 4 : 6, rr->addr, ip, sizeof(ip)));
+        break;
+    case INK_DNS_MX:
+        PUT(" %u %s", rr->pref, rr->name);
+        break;
+    case INK_DNS_TXT:
+    case INK_DNS_SPF:
+        for (j = 0; j < rr->ntxt; j++) {
+            size_t k;
+            PUT(" \"");
+            for (k = 0; k < rr->txtlen[j]; k++)
+                PUT(rr->txt[j][k] >= 0x20 && rr->txt[j][k] < 0x7f ? "%c" : "\\%03u",
+                    rr->txt[j][k]);
+            PUT("\"");
         }
+        break;
+    default:
+        PUT(" %s", rr->name ? rr->name : "");
     }
 #undef PUT
+}
+
+/* cmp_str - qsort order of C strings */
+static int cmp_str(const void *a, const void *b)
+{
+    return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* answer_text - status, the CNAME chain in order, then the data records
+ * sorted (an RRset has no order: Knot rotates it), without TTLs */
+static void answer_text(const struct ink_dns_answer *a, char *out, size_t outsz)
+{
+    char **lines = calloc(a->nrr + 1, sizeof(*lines));
+    size_t i, n = 0, len;
+
+    assert(lines != NULL);
+    len = (size_t)snprintf(out, outsz, "%s", ink_dns_status_name(a->status));
+    for (i = 0; i < a->nrr; i++) {
+        char buf[CMP_TEXT_MAX / 2];
+        rr_text(&a->rr[i], buf, sizeof(buf));
+        if (a->rr[i].type == INK_DNS_CNAME && a->rr[i].type != a->qtype) {
+            len += (size_t)snprintf(out + len, len < outsz ? outsz - len : 0, "\n  %s", buf);
+            continue;
+        }
+        lines[n] = strdup(buf);
+        assert(lines[n] != NULL);
+        n++;
+    }
+    qsort(lines, n, sizeof(*lines), cmp_str);
+    for (i = 0; i < n; i++) {
+        if (len < outsz)
+            len += (size_t)snprintf(out + len, outsz - len, "\n  %s", lines[i]);
+        free(lines[i]);
+    }
+    free(lines);
 }
 
 /* ttls_agree - same number of records, each TTL within the slack, and
@@ -252,9 +285,10 @@ static int compare(const char *server, const char *path)
         answer_text(ca[i].answer, tb, sizeof(tb));
         if (strcmp(ta, tb) == 0)
             same++;
-        else
+        else {
             printf("# %s %s differs:\n# libunbound: %s\n# c-ares:     %s\n", ub[i].name,
                    ink_dns_type_name(ub[i].type), ta, tb);
+        }
         if (ttls_agree(ub[i].answer, ca[i].answer))
             ttl_same++;
         else
