@@ -11,9 +11,13 @@
 #include "inkan/resolver.h"
 #include "inkan/str.h"
 
+#include "inkan/export.h"
+
 #ifdef __cplusplus
 extern "C" {
 #endif
+
+INK_API_BEGIN
 
 /* ink_resolver_zonefile_new - read and parse path; caller owns the
  * resolver.  NULL with "FILE:LINE: reason" (or the OS error) in err. */
@@ -53,6 +57,8 @@ struct ink_resolver *ink_resolver_cares_new(const char *server, int timeout_ms,
  * in front of the stub) unless no_cache. */
 struct ink_resolver *ink_resolver_open(const struct ink_resolver_opts *opts,
                                        struct ink_str *err);
+
+INK_API_END
 
 #ifdef __cplusplus
 }
