@@ -126,7 +126,7 @@ int cli_parse_dkim_algs(const char *arg, enum ink_profile_keyalg *algs, size_t m
  * excl: refuse to replace an existing file.  0, or -1 after printing. */
 int cli_write_file(const char *path, const void *buf, size_t len, unsigned mode, int excl)
 {
-    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | (excl ? O_EXCL : 0), (mode_t)mode);
+    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW | (excl ? O_EXCL : 0), (mode_t)mode);
     const char *p = buf;
 
     if (fd < 0) {
@@ -337,7 +337,7 @@ static int keygen_one(struct ink_provision *p, size_t i, const char *dir)
         goto done;
     }
     ink_str_printf(&path, "%s/%s.private", dir, k->selector);
-    if (cli_write_file(ink_str_cstr(&path), pem.buf, pem.len, 0600, 1) < 0)
+    if (cli_secret_write(ink_str_cstr(&path), pem.buf, pem.len, 0) < 0)
         goto done;
     if (ink_provision_set_key(p, i, ink_str_cstr(&rec)) < 0) {
         cli_error("out of memory");

@@ -16,6 +16,7 @@
 
 #include "dkim_int.h"
 #include "inkan/dns.h"
+#include "inkan/zonefile.h"
 
 struct ink_dkim_privkey {
     EVP_PKEY *pkey;
@@ -333,6 +334,82 @@ int ink_dkim_key_name(const char *selector, const char *domain, char *out, size_
     return ink_dns_name_normalize(tmp, sl + 12 + dl, out, outsz);
 }
 
+/* is_let_dig - RFC 5321 Let-dig: an ASCII letter or digit */
+static int is_let_dig(unsigned char c)
+{
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+}
+
+/* labels_check - v/len as dot-separated RFC 5321 sub-domain labels, at
+ * least minlabels of them.  0, or -1 with the offset and reason. */
+static int labels_check(const char *v, size_t len, size_t minlabels, size_t *erroff,
+                        const char **why)
+{
+    size_t i, start = 0, nlabels = 0;
+
+    if (len == 0) {
+        *erroff = 0;
+        *why = "empty";
+        return -1;
+    }
+    if (len > INK_DNS_NAME_MAX) {
+        *erroff = INK_DNS_NAME_MAX;
+        *why = "longer than 253 bytes";
+        return -1;
+    }
+    for (i = 0; i <= len; i++) {
+        unsigned char c = i < len ? (unsigned char)v[i] : '.';
+        if (c == '.') {
+            if (i == start) {
+                *erroff = i;
+                *why = i == len ? "ends with a dot" : "empty label";
+                return -1;
+            }
+            if (v[i - 1] == '-') {
+                *erroff = i - 1;
+                *why = "a label ends with '-'";
+                return -1;
+            }
+            if (i - start > INK_DNS_LABEL_MAX) {
+                *erroff = start + INK_DNS_LABEL_MAX;
+                *why = "label longer than 63 bytes";
+                return -1;
+            }
+            nlabels++;
+            start = i + 1;
+        } else if (c == '-') {
+            if (i == start) {
+                *erroff = i;
+                *why = "a label starts with '-'";
+                return -1;
+            }
+        } else if (!is_let_dig(c)) {
+            *erroff = i;
+            *why = c >= 0x80 ? "a byte that is not ASCII (use the A-label, xn--)"
+                             : "a character other than a letter, digit, '-' or '.'";
+            return -1;
+        }
+    }
+    if (nlabels < minlabels) {
+        *erroff = 0;
+        *why = "a single label (a domain name has at least two)";
+        return -1;
+    }
+    return 0;
+}
+
+/* ink_dkim_domain_check - RFC 6376 domain-name syntax */
+int ink_dkim_domain_check(const char *v, size_t len, size_t *erroff, const char **why)
+{
+    return labels_check(v, len, 2, erroff, why);
+}
+
+/* ink_dkim_selector_check - RFC 6376 selector syntax */
+int ink_dkim_selector_check(const char *v, size_t len, size_t *erroff, const char **why)
+{
+    return labels_check(v, len, 1, erroff, why);
+}
+
 /* ssl_why - append OpenSSL's last error (or what) to err */
 static void ssl_why(struct ink_str *err, const char *what)
 {
@@ -422,7 +499,8 @@ unsigned ink_dkim_privkey_bits(const struct ink_dkim_privkey *k)
     return k->bits;
 }
 
-struct evp_pkey_st *ink_dkim_privkey_pkey(const struct ink_dkim_privkey *k)
+/* ink_dkim_privkey_pkey - the OpenSSL key (owned by k) */
+EVP_PKEY *ink_dkim_privkey_pkey(const struct ink_dkim_privkey *k)
 {
     return k->pkey;
 }
@@ -557,33 +635,12 @@ done:
     return rc;
 }
 
-/* ink_dkim_txt_zone_line - OWNER. TTL IN TXT "..." "..." */
+/* ink_dkim_txt_zone_line - OWNER. TTL IN TXT "..." "..." and a newline
+ * (the DNS module's one TXT line writer, with DKIM's default TTL) */
 int ink_dkim_txt_zone_line(const char *owner, uint32_t ttl, const uint8_t *text, size_t len,
                            struct ink_str *out)
 {
-    size_t i, start;
-    int rc;
-
-    if (ttl == 0)
-        ttl = INK_DKIM_TXT_TTL_DEFAULT;
-    rc = ink_str_printf(out, "%s%s %u IN TXT", owner,
-                        owner[0] != '\0' && owner[strlen(owner) - 1] == '.' ? "" : ".", ttl);
-    if (len == 0)
-        rc |= ink_str_puts(out, " \"\"");
-    for (start = 0; start < len; start += INK_DNS_TXT_STRING_MAX) {
-        size_t end = start + INK_DNS_TXT_STRING_MAX < len ? start + INK_DNS_TXT_STRING_MAX : len;
-        rc |= ink_str_puts(out, " \"");
-        for (i = start; i < end; i++) {
-            uint8_t c = text[i];
-            if (c == '"' || c == '\\')
-                rc |= ink_str_printf(out, "\\%c", c);
-            else if (c < 0x20 || c > 0x7e)
-                rc |= ink_str_printf(out, "\\%03u", c);
-            else
-                rc |= ink_str_putc(out, c);
-        }
-        rc |= ink_str_putc(out, '"');
-    }
-    rc |= ink_str_putc(out, '\n');
-    return rc < 0 ? -1 : 0;
+    if (ink_zone_txt_line(out, owner, ttl != 0 ? ttl : INK_DKIM_TXT_TTL_DEFAULT, text, len) < 0)
+        return -1;
+    return ink_str_putc(out, '\n');
 }

@@ -84,21 +84,76 @@ static int parse_number(const uint8_t *v, size_t len, size_t maxdigits, uint64_t
     return 0;
 }
 
-/* domain_dup - a domain name from v/len: valid name syntax, lower-cased,
- * no trailing dot.  NULL when it is not a domain name. */
-static char *domain_dup(const uint8_t *v, size_t len)
+/* domain_dup - a d= (or i= domain) value: RFC 6376 domain-name syntax,
+ * lower-cased, without a trailing dot.  NULL with *erroff and *why set when it is not one (or on
+ * ENOMEM, *why then NULL). */
+static char *domain_dup(const uint8_t *v, size_t len, size_t *erroff, const char **why)
 {
-    char buf[INK_DNS_NAME_MAX + 2];
-    int n;
+    char *out;
     size_t i;
 
-    for (i = 0; i < len; i++)
-        if (dkim_is_ws(v[i]) || v[i] == '@' || v[i] < 0x21)
-            return NULL;
-    n = ink_dns_name_normalize((const char *)v, len, buf, sizeof(buf));
-    if (n <= 0)
+    /* one trailing dot (the absolute form) is taken as the same name */
+    if (len > 1 && v[len - 1] == '.')
+        len--;
+    if (ink_dkim_domain_check((const char *)v, len, erroff, why) < 0)
         return NULL;
-    return ink_memdup_cstr(buf, (size_t)n);
+    *why = NULL;
+    out = ink_memdup_cstr(v, len);
+    for (i = 0; out != NULL && i < len; i++)
+        if (out[i] >= 'A' && out[i] <= 'Z')
+            out[i] = (char)(out[i] + 32);
+    return out;
+}
+
+/* hexval - value of a hex digit, or -1 */
+static int hexval(uint8_t c)
+{
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    if (c >= 'A' && c <= 'F')
+        return c - 'A' + 10;
+    if (c >= 'a' && c <= 'f')
+        return c - 'a' + 10;
+    return -1;
+}
+
+/*
+ * qp_decode - decode a dkim-quoted-printable value (RFC 6376 2.11): FWS
+ * is dropped, "=XX" is the byte XX.  Appends to out; keeps in offs[] the
+ * offset in v of each decoded byte (for error offsets).  0, -1 with
+ * *erroff on a bad escape or a decoded control byte, -2 on ENOMEM.
+ */
+static int qp_decode(const uint8_t *v, size_t len, struct ink_str *out, size_t *offs,
+                     size_t *erroff)
+{
+    size_t i;
+
+    for (i = 0; i < len; i++) {
+        uint8_t c = v[i];
+        size_t at = i;
+        if (dkim_is_ws(c))
+            continue;
+        if (c == '=') {
+            int hi = i + 2 < len ? hexval(v[i + 1]) : -1;
+            int lo = i + 2 < len ? hexval(v[i + 2]) : -1;
+            if (hi < 0 || lo < 0) {
+                *erroff = i;
+                return -1;
+            }
+            c = (uint8_t)(hi * 16 + lo);
+            i += 2;
+        }
+        if (c < 0x21 || c >= 0x7f) {
+            /* whitespace, controls and 8-bit bytes have no place in an
+             * identity that will be shown and compared */
+            *erroff = at;
+            return -1;
+        }
+        offs[out->len] = at;
+        if (ink_str_putc(out, (char)c) < 0)
+            return -2;
+    }
+    return 0;
 }
 
 /* parse_canon - c= value into s */
@@ -182,6 +237,66 @@ static int parse_h(struct ink_dkim_sig *s, const struct dkim_tag *t)
     return 0;
 }
 
+/* parse_i - i= (RFC 6376 3.5): dkim-quoted-printable, decoded, then
+ * [Local-part] "@" domain-name with the domain d= or below it.  The
+ * decoded text goes to s->i.  0, or -1 on ENOMEM. */
+static int parse_i(struct ink_dkim_sig *s, const struct dkim_tag *t)
+{
+    struct ink_str dec = INK_STR_INIT;
+    size_t *offs = malloc((t->val_len + 1) * sizeof(size_t));
+    size_t erroff = 0, k;
+    const char *at, *bad;
+    char shown[64];
+    int r;
+
+    if (offs == NULL)
+        return -1;
+    r = qp_decode(t->val, t->val_len, &dec, offs, &erroff);
+    if (r == -2 || (r == 0 && ink_str_putc(&dec, '\0') < 0)) {
+        ink_str_free(&dec);
+        free(offs);
+        return -1;
+    }
+    if (r < 0) {
+        sig_fail(s, t->val_off + erroff,
+                 "i= is not dkim-quoted-printable text at offset %zu (a bad '=XX' escape, "
+                 "or a space, control or 8-bit byte)",
+                 t->val_off + erroff);
+        s->i = ink_memdup_cstr(t->val, t->val_len);
+        goto done;
+    }
+    dec.len--; /* the NUL added above stays as the terminator */
+    offs[dec.len] = t->val_len;
+    s->i = ink_memdup_cstr(dec.buf, dec.len);
+    if (s->i == NULL)
+        goto enomem;
+    at = memrchr(dec.buf, '@', dec.len);
+    if (at == NULL) {
+        sig_fail(s, t->val_off, "i= has no '@'");
+        goto done;
+    }
+    k = (size_t)(at + 1 - dec.buf);
+    s->i_domain = domain_dup((const uint8_t *)at + 1, dec.len - k, &erroff, &bad);
+    if (s->i_domain == NULL) {
+        if (bad == NULL)
+            goto enomem;
+        sig_fail(s, t->val_off + offs[k + erroff < dec.len ? k + erroff : dec.len],
+                 "the domain of i=%s is not a domain name: %s",
+                 dkim_printable(shown, sizeof(shown), (const uint8_t *)dec.buf, dec.len, 48), bad);
+    } else if (s->d != NULL && s->ok && !ink_dns_name_is_subdomain(s->i_domain, s->d)) {
+        sig_fail(s, t->val_off, "i= domain %s is not d=%s or a subdomain of it", s->i_domain,
+                 s->d);
+    }
+done:
+    ink_str_free(&dec);
+    free(offs);
+    return 0;
+enomem:
+    ink_str_free(&dec);
+    free(offs);
+    return -1;
+}
+
 /* ink_dkim_sig_parse - parse a DKIM-Signature value */
 struct ink_dkim_sig *ink_dkim_sig_parse(const uint8_t *value, size_t len)
 {
@@ -236,11 +351,17 @@ struct ink_dkim_sig *ink_dkim_sig_parse(const uint8_t *value, size_t len)
     }
     /* keep what can be shown about a broken signature: d=, s=, a= */
     if ((t = T_D) != NULL) {
-        s->d = domain_dup(t->val, t->val_len);
+        const char *bad;
+        s->d = domain_dup(t->val, t->val_len, &erroff, &bad);
         if (s->d == NULL) {
+            if (bad == NULL)
+                goto enomem;
+            /* kept as written (printable) so that the result can say
+             * what was signed; never used as a name */
             s->d = ink_memdup_cstr(t->val, t->val_len);
-            sig_fail(s, t->val_off, "d=%s is not a domain name",
-                     dkim_printable(shown, sizeof(shown), t->val, t->val_len, 48));
+            sig_fail(s, t->val_off + erroff, "d=%s is not a domain name: %s at offset %zu",
+                     dkim_printable(shown, sizeof(shown), t->val, t->val_len, 48), bad,
+                     t->val_off + erroff);
         }
     }
     if ((t = T_S) != NULL)
@@ -267,12 +388,12 @@ struct ink_dkim_sig *ink_dkim_sig_parse(const uint8_t *value, size_t len)
         sig_fail(s, t->val_off, "v=%s is not v=1",
                  dkim_printable(shown, sizeof(shown), t->val, t->val_len, 16));
     if (s->s != NULL) {
-        char nbuf[INK_DNS_NAME_MAX + 2];
+        const char *bad;
         t = T_S;
-        if (t->val_len == 0 || memchr(t->val, '@', t->val_len) != NULL ||
-            ink_dns_name_normalize((const char *)t->val, t->val_len, nbuf, sizeof(nbuf)) <= 0)
-            sig_fail(s, t->val_off, "s=%s is not a valid selector",
-                     dkim_printable(shown, sizeof(shown), t->val, t->val_len, 48));
+        if (ink_dkim_selector_check((const char *)t->val, t->val_len, &erroff, &bad) < 0)
+            sig_fail(s, t->val_off + erroff, "s=%s is not a valid selector: %s at offset %zu",
+                     dkim_printable(shown, sizeof(shown), t->val, t->val_len, 48), bad,
+                     t->val_off + erroff);
     }
     if ((t = T_B) != NULL) {
         s->b_val_start = t->raw_val_off;
@@ -301,21 +422,9 @@ struct ink_dkim_sig *ink_dkim_sig_parse(const uint8_t *value, size_t len)
                  dkim_printable(shown, sizeof(shown), t->val, t->val_len, 32));
     if ((t = T_H) != NULL && parse_h(s, t) < 0)
         goto enomem;
-    if ((t = T_I) != NULL) {
-        const uint8_t *at = memchr(t->val, '@', t->val_len);
-        s->i = ink_memdup_cstr(t->val, t->val_len);
-        if (at == NULL) {
-            sig_fail(s, t->val_off, "i= has no '@'");
-        } else {
-            size_t dl = t->val_len - (size_t)(at + 1 - t->val);
-            s->i_domain = domain_dup(at + 1, dl);
-            if (s->i_domain == NULL)
-                sig_fail(s, t->val_off, "the domain of i= is not a domain name");
-            else if (s->d != NULL && !ink_dns_name_is_subdomain(s->i_domain, s->d))
-                sig_fail(s, t->val_off, "i= domain %s is not d=%s or a subdomain of it",
-                         s->i_domain, s->d);
-        }
-    } else if (s->d != NULL) {
+    if ((t = T_I) != NULL && parse_i(s, t) < 0)
+        goto enomem;
+    if (T_I == NULL && s->d != NULL) {
         size_t dl = strlen(s->d);
         s->i = malloc(dl + 2);
         s->i_domain = ink_memdup_cstr(s->d, dl);

@@ -34,6 +34,8 @@ static const char *const default_headers[] = {
     "Content-Transfer-Encoding", "Content-ID", "Content-Description",
 };
 
+/* Longest untrusted value (domain, selector, identity) an error shows. */
+#define SIGN_SHOW_MAX 64
 /* Names one --headers or --oversign list may give. */
 #define SIGN_NAMES_MAX 64
 
@@ -146,19 +148,47 @@ struct ink_dkim_sign *ink_dkim_sign_new(const struct ink_dkim_sign_key *keys, si
                            ink_dkim_keytype_name(kt));
             goto fail;
         }
-        if (ink_dkim_key_name(k->selector, k->domain, name, sizeof(name)) < 0 ||
-            strchr(k->domain, ';') || strchr(k->selector, ';') || strchr(k->domain, '@')) {
-            ink_str_printf(err, "signature %zu: '%s._domainkey.%s' is not a valid DNS name", i + 1,
-                           k->selector, k->domain);
-            goto fail;
-        }
-        if (k->identity != NULL) {
-            const char *at = strchr(k->identity, '@');
-            if (at == NULL || strchr(k->identity, ';') || strpbrk(k->identity, " \t\r\n") ||
-                !ink_dns_name_is_subdomain(at + 1, k->domain)) {
-                ink_str_printf(err, "signature %zu: i=%s must be an address in %s or a subdomain",
-                               i + 1, k->identity, k->domain);
+        {
+            /* the same syntax a verifier demands (RFC 6376 3.5); one
+             * trailing dot is the absolute form of the same name */
+            size_t dl = strlen(k->domain), erroff = 0;
+            const char *bad = NULL;
+            if (dl > 1 && k->domain[dl - 1] == '.')
+                dl--;
+            if (ink_dkim_domain_check(k->domain, dl, &erroff, &bad) < 0) {
+                ink_str_printf(err, "signature %zu: the domain '", i + 1);
+                ink_str_put_printable(err, k->domain, strlen(k->domain), SIGN_SHOW_MAX);
+                ink_str_printf(err, "' is not a domain name: %s at offset %zu", bad, erroff);
                 goto fail;
+            }
+            if (ink_dkim_selector_check(k->selector, strlen(k->selector), &erroff, &bad) < 0) {
+                ink_str_printf(err, "signature %zu: the selector '", i + 1);
+                ink_str_put_printable(err, k->selector, strlen(k->selector), SIGN_SHOW_MAX);
+                ink_str_printf(err, "' is not a selector: %s at offset %zu", bad, erroff);
+                goto fail;
+            }
+            if (ink_dkim_key_name(k->selector, k->domain, name, sizeof(name)) < 0) {
+                ink_str_printf(err, "signature %zu: the key name %s._domainkey.%s is too long",
+                               i + 1, k->selector, k->domain);
+                goto fail;
+            }
+            if (k->identity != NULL) {
+                /* i= is written as it is: no byte that would need
+                 * dkim-quoted-printable, and a domain in d= */
+                const char *at = strrchr(k->identity, '@'), *q;
+                int plain = 1;
+                for (q = k->identity; *q; q++)
+                    if ((unsigned char)*q < 0x21 || (unsigned char)*q >= 0x7f || *q == ';' ||
+                        *q == '=')
+                        plain = 0;
+                if (at == NULL || !plain ||
+                    ink_dkim_domain_check(at + 1, strlen(at + 1), &erroff, &bad) < 0 ||
+                    !ink_dns_name_is_subdomain(at + 1, k->domain)) {
+                    ink_str_printf(err, "signature %zu: i=", i + 1);
+                    ink_str_put_printable(err, k->identity, strlen(k->identity), SIGN_SHOW_MAX);
+                    ink_str_printf(err, " must be an address in %s or a subdomain", k->domain);
+                    goto fail;
+                }
             }
         }
         {

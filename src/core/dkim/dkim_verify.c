@@ -9,6 +9,10 @@
  * l=) pair, fed by one streaming canonicalizer per canonicalization.
  * Key answers may arrive before the body is over: the header signature
  * is checked as soon as the key is in; the body hash at the end.
+ *
+ * Key lookups follow inkan/query.h: each key name is one query whose
+ * token is its index in qs plus one (0 is never a token), so a token is
+ * checked in constant time and a stale or made-up one is refused.
  */
 #include "inkan/dkim.h"
 
@@ -23,6 +27,7 @@
 
 #include "dkim_int.h"
 #include "inkan/mailhdr.h"
+#include "inkan/query.h"
 
 /* SHA-256 digest size. */
 #define DIGEST_LEN 32
@@ -679,19 +684,48 @@ const char *ink_dkim_verify_error(const struct ink_dkim_verify *v)
     return v->failed ? v->err : "";
 }
 
-/* ink_dkim_verify_next_query - the next key name to look up */
-const char *ink_dkim_verify_next_query(struct ink_dkim_verify *v)
+/* pending - key queries handed out and not yet answered */
+static size_t pending(const struct ink_dkim_verify *v)
+{
+    size_t i, n = 0;
+
+    for (i = 0; i < v->nq; i++)
+        if (v->qs[i].handed_out && !v->qs[i].answered)
+            n++;
+    return n;
+}
+
+/* all_settled - every signature has its final result */
+static int all_settled(const struct ink_dkim_verify *v)
 {
     size_t i;
 
-    if (!v->header_done || v->failed)
-        return NULL;
+    for (i = 0; i < v->nsigs; i++)
+        if (!v->sigs[i].settled)
+            return 0;
+    return 1;
+}
+
+/* ink_dkim_verify_next - the next key query, or where the verifier stands */
+enum ink_next ink_dkim_verify_next(struct ink_dkim_verify *v, struct ink_query *q)
+{
+    size_t i;
+
+    if (v->failed)
+        return INK_NEXT_FAILED;
+    if (!v->header_done)
+        return INK_NEXT_WAIT; /* the key names are in the header */
     for (i = 0; i < v->nq; i++)
         if (!v->qs[i].handed_out) {
             v->qs[i].handed_out = 1;
-            return v->qs[i].name;
+            q->name = v->qs[i].name;
+            q->type = INK_DNS_TXT;
+            q->token = (uint32_t)i + 1;
+            return INK_NEXT_READY;
         }
-    return NULL;
+    if (v->ended && pending(v) == 0 && all_settled(v))
+        return INK_NEXT_DONE;
+    return INK_NEXT_WAIT;
 }
 
 /* crypto_verify - check signature sig over digest with key; 1 good, 0 bad */
@@ -819,43 +853,62 @@ static void apply_key(struct vsig *s, const struct keyq *q)
     }
 }
 
-/* ink_dkim_verify_answer - a key answer */
-int ink_dkim_verify_answer(struct ink_dkim_verify *v, const struct ink_dns_answer *a)
+/* take_keys - parse the TXT records of a fitting NOERROR answer into q */
+static void take_keys(struct ink_dkim_verify *v, struct keyq *q, const struct ink_dns_answer *a)
 {
-    struct keyq *q = NULL;
     size_t i;
 
-    for (i = 0; i < v->nq; i++)
-        if (v->qs[i].handed_out && !v->qs[i].answered && ink_dns_name_eq(v->qs[i].name, a->qname)) {
-            q = &v->qs[i];
-            break;
-        }
-    if (q == NULL)
+    for (i = 0; i < a->nrr && q->nkeys < KEYS_PER_NAME_MAX; i++) {
+        size_t tlen;
+        uint8_t *txt;
+        struct ink_dkim_key *k;
+        int owned;
+        if (a->rr[i].type != INK_DNS_TXT)
+            continue;
+        txt = ink_dns_rr_txt_join(&a->rr[i], &tlen);
+        if (txt == NULL)
+            continue;
+        k = key_get(v->opts.cache, txt, tlen, &owned);
+        free(txt);
+        if (k == NULL)
+            continue;
+        q->keys[q->nkeys] = k;
+        q->owned[q->nkeys] = owned;
+        q->nkeys++;
+    }
+}
+
+/* ink_dkim_verify_feed - the answer to the key query token */
+int ink_dkim_verify_feed(struct ink_dkim_verify *v, uint32_t token,
+                         const struct ink_dns_answer *a)
+{
+    struct keyq *q;
+    size_t i;
+
+    if (token == 0 || token > v->nq)
+        return -1;
+    q = &v->qs[token - 1];
+    if (!q->handed_out || q->answered)
         return -1;
     q->answered = 1;
-    q->status = a->status;
-    q->dnssec = a->dnssec;
-    if (a->why)
-        snprintf(q->why, sizeof(q->why), "%s", a->why);
-    if (a->status == INK_DNS_OK) {
-        for (i = 0; i < a->nrr && q->nkeys < KEYS_PER_NAME_MAX; i++) {
-            size_t tlen;
-            uint8_t *txt;
-            struct ink_dkim_key *k;
-            int owned;
-            if (a->rr[i].type != INK_DNS_TXT)
-                continue;
-            txt = ink_dns_rr_txt_join(&a->rr[i], &tlen);
-            if (txt == NULL)
-                continue;
-            k = key_get(v->opts.cache, txt, tlen, &owned);
-            free(txt);
-            if (k == NULL)
-                continue;
-            q->keys[q->nkeys] = k;
-            q->owned[q->nkeys] = owned;
-            q->nkeys++;
-        }
+    if (a == NULL) {
+        /* no answer at all: as a timeout (RFC 6376 6.1.2: temperror) */
+        q->status = INK_DNS_TIMEOUT;
+        q->dnssec = INK_DNSSEC_UNKNOWN;
+        snprintf(q->why, sizeof(q->why), "no answer");
+    } else if (!ink_query_answer_fits(a, q->name, INK_DNS_TXT)) {
+        /* an answer to another question says nothing about this one */
+        q->status = INK_DNS_SERVFAIL;
+        q->dnssec = INK_DNSSEC_UNKNOWN;
+        snprintf(q->why, sizeof(q->why), "the answer is for %s %s, not the question asked",
+                 a->qname != NULL ? a->qname : "(no name)", ink_dns_type_name(a->qtype));
+    } else {
+        q->status = a->status;
+        q->dnssec = a->dnssec;
+        if (a->why)
+            snprintf(q->why, sizeof(q->why), "%s", a->why);
+        if (a->status == INK_DNS_OK)
+            take_keys(v, q, a);
     }
     for (i = 0; i < v->nsigs; i++)
         if (v->sigs[i].key_index == (int)(q - v->qs) && !v->sigs[i].settled)
@@ -864,30 +917,25 @@ int ink_dkim_verify_answer(struct ink_dkim_verify *v, const struct ink_dns_answe
     return 0;
 }
 
-/* ink_dkim_verify_pending - queries out and not answered */
-size_t ink_dkim_verify_pending(const struct ink_dkim_verify *v)
+/* machine_next / machine_feed - the verifier behind struct ink_machine */
+static enum ink_next machine_next(void *self, struct ink_query *q)
 {
-    size_t i, n = 0;
-
-    for (i = 0; i < v->nq; i++)
-        if (v->qs[i].handed_out && !v->qs[i].answered)
-            n++;
-    return n;
+    return ink_dkim_verify_next(self, q);
 }
 
-/* ink_dkim_verify_done - results final */
-int ink_dkim_verify_done(const struct ink_dkim_verify *v)
+static int machine_feed(void *self, uint32_t token, const struct ink_dns_answer *answer)
 {
-    size_t i;
+    return ink_dkim_verify_feed(self, token, answer);
+}
 
-    if (v->failed)
-        return 1;
-    if (!v->ended)
-        return 0;
-    for (i = 0; i < v->nsigs; i++)
-        if (!v->sigs[i].settled)
-            return 0;
-    return 1;
+static const struct ink_machine_ops verify_machine_ops = {"dkim", machine_next, machine_feed};
+
+/* ink_dkim_verify_machine - v for a driver; v stays the caller's */
+struct ink_machine ink_dkim_verify_machine(struct ink_dkim_verify *v)
+{
+    struct ink_machine m = {&verify_machine_ops, v};
+
+    return m;
 }
 
 size_t ink_dkim_verify_count(const struct ink_dkim_verify *v)

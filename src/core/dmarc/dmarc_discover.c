@@ -7,10 +7,13 @@
  * (draft-ietf-dmarc-aggregate-reporting "Verifying External
  * Destinations": <policy-domain>._report._dmarc.<host>).
  *
- * The machine asks one TXT query at a time (next) and is fed the answer
- * (feed); it never blocks and holds no resolver.
+ * The machine speaks inkan/query.h: it asks one TXT query at a time
+ * (next) and is fed the answer (feed); it never blocks and holds no
+ * resolver.  Each query gets a fresh token, so an answer to an earlier
+ * query (a stale token) is refused.
  */
 #include "inkan/dmarc.h"
+#include "inkan/query.h"
 
 #include <libpsl.h>
 #include <stdlib.h>
@@ -30,6 +33,7 @@ struct ink_dmarc_disc {
     unsigned flags;
     enum phase phase;
     int asked;                   /* a query is outstanding */
+    uint32_t token;              /* of the query outstanding, or the last */
     char qname[QNAME_MAX];
     /* the names to ask (suffixes of domain), in order */
     size_t ntargets, cur;
@@ -167,9 +171,11 @@ static int is_temp(enum ink_dns_status st)
     return st == INK_DNS_SERVFAIL || st == INK_DNS_TIMEOUT;
 }
 
-/* take_walk_answer - record what one _dmarc name held; returns 1 to stop
- * the walk (psd=y/n, temporary error), 0 to go on, -1 on ENOMEM */
-static int take_walk_answer(struct ink_dmarc_disc *d, const struct ink_dns_answer *a)
+/* take_walk_answer - record what one _dmarc name held (status st; a is
+ * the answer, NULL when none fits the question); returns 1 to stop the
+ * walk (psd=y/n, temporary error), 0 to go on, -1 on ENOMEM */
+static int take_walk_answer(struct ink_dmarc_disc *d, enum ink_dns_status st,
+                            const struct ink_dns_answer *a)
 {
     struct ink_dmarc_lookup *l = &d->lookups[d->nlookups];
     size_t i, len, first_len = 0;
@@ -179,9 +185,9 @@ static int take_walk_answer(struct ink_dmarc_disc *d, const struct ink_dns_answe
     l->domain = ink_memdup_cstr(d->targets[d->cur], strlen(d->targets[d->cur]));
     if (l->domain == NULL)
         return -1;
-    l->status = a->status;
+    l->status = st;
     d->nlookups++;
-    if (is_temp(a->status)) {
+    if (is_temp(st) || a == NULL) {
         d->temperror_name = ink_memdup_cstr(d->qname, strlen(d->qname));
         return 1;
     }
@@ -391,14 +397,16 @@ static int finish_walk(struct ink_dmarc_disc *d)
     return 0;
 }
 
-/* take_dest_answer - the authorization record for the current destination */
-static int take_dest_answer(struct ink_dmarc_disc *d, const struct ink_dns_answer *a)
+/* take_dest_answer - the authorization record for the current destination
+ * (status st; a NULL when no answer fits the question) */
+static int take_dest_answer(struct ink_dmarc_disc *d, enum ink_dns_status st,
+                            const struct ink_dns_answer *a)
 {
     struct ink_dmarc_dest *t = &d->dests[d->dest_cur];
     size_t i, len;
     uint8_t *text;
 
-    if (is_temp(a->status)) {
+    if (is_temp(st) || a == NULL) {
         t->status = INK_DMARC_DEST_TEMPERROR;
         return 0;
     }
@@ -438,55 +446,93 @@ static size_t next_dest(const struct ink_dmarc_disc *d, size_t from)
     return from;
 }
 
-/* ink_dmarc_disc_next - the next TXT name to ask, or 0 when done */
-int ink_dmarc_disc_next(struct ink_dmarc_disc *d, const char **qname, uint16_t *qtype)
+/* publish - point the result at the lookups and destinations */
+static void publish(struct ink_dmarc_disc *d)
 {
-    if (d->phase == PH_WALK) {
-        if (d->cur >= d->ntargets) {
-            if (finish_walk(d) < 0) {
-                /* out of memory: report a temporary failure, never a wrong answer */
-                d->res.status = INK_DMARC_DISC_TEMPERROR;
-                d->phase = PH_DONE;
-            }
-        } else {
-            copy_name(d->qname, sizeof(d->qname), "_dmarc.", d->targets[d->cur]);
-            d->asked = 1;
-            *qname = d->qname;
-            *qtype = INK_DNS_TXT;
-            return 1;
-        }
-    }
-    if (d->phase == PH_DESTS) {
-        d->dest_cur = next_dest(d, d->dest_cur);
-        if (d->dest_cur >= d->ndests) {
-            d->phase = PH_DONE;
-        } else {
-            copy_name(d->qname, sizeof(d->qname), "", d->dests[d->dest_cur].qname);
-            d->asked = 1;
-            *qname = d->qname;
-            *qtype = INK_DNS_TXT;
-            return 1;
-        }
-    }
     d->res.nlookups = d->nlookups;
     d->res.lookups = d->lookups;
     d->res.ndests = d->ndests;
     d->res.dests = d->dests;
-    return 0;
+}
+
+/* fail_temp - out of memory: end with a temporary failure, never a wrong answer */
+static void fail_temp(struct ink_dmarc_disc *d)
+{
+    d->res.status = INK_DMARC_DISC_TEMPERROR;
+    d->res.policy_domain = NULL;
+    d->res.record = NULL;
+    d->res.record_text = NULL;
+    d->phase = PH_DONE;
+    d->asked = 0;
+}
+
+/* ask - hand out the query for name (already normalised or to be) */
+static enum ink_next ask(struct ink_dmarc_disc *d, const char *prefix, const char *name,
+                         struct ink_query *q)
+{
+    char raw[QNAME_MAX];
+
+    copy_name(raw, sizeof(raw), prefix, name);
+    /* the protocol hands out normalised names; a report host is as written */
+    if (ink_dns_name_normalize(raw, strlen(raw), d->qname, sizeof(d->qname)) < 0)
+        copy_name(d->qname, sizeof(d->qname), "", raw);
+    d->asked = 1;
+    d->token++;
+    if (d->token == 0)
+        d->token = 1; /* 0 is never a token */
+    q->name = d->qname;
+    q->type = INK_DNS_TXT;
+    q->token = d->token;
+    return INK_NEXT_READY;
+}
+
+/* ink_dmarc_disc_next - the next TXT query, WAIT while one is out, or DONE */
+enum ink_next ink_dmarc_disc_next(struct ink_dmarc_disc *d, struct ink_query *q)
+{
+    if (d->asked)
+        return INK_NEXT_WAIT;
+    if (d->phase == PH_WALK) {
+        if (d->cur >= d->ntargets) {
+            if (finish_walk(d) < 0)
+                fail_temp(d);
+        } else {
+            return ask(d, "_dmarc.", d->targets[d->cur], q);
+        }
+    }
+    if (d->phase == PH_DESTS) {
+        d->dest_cur = next_dest(d, d->dest_cur);
+        if (d->dest_cur >= d->ndests)
+            d->phase = PH_DONE;
+        else
+            return ask(d, "", d->dests[d->dest_cur].qname, q);
+    }
+    publish(d);
+    return INK_NEXT_DONE;
 }
 
 /* ink_dmarc_disc_feed - the answer to the outstanding query */
-int ink_dmarc_disc_feed(struct ink_dmarc_disc *d, const struct ink_dns_answer *a)
+int ink_dmarc_disc_feed(struct ink_dmarc_disc *d, uint32_t token, const struct ink_dns_answer *a)
 {
+    enum ink_dns_status st;
     int rc;
 
-    if (!d->asked)
+    if (!d->asked || token != d->token)
         return -1;
     d->asked = 0;
+    if (a == NULL) {
+        st = INK_DNS_TIMEOUT;
+    } else if (!ink_query_answer_fits(a, d->qname, INK_DNS_TXT)) {
+        st = INK_DNS_SERVFAIL; /* an answer to another question: a broken answer */
+        a = NULL;
+    } else {
+        st = a->status;
+    }
     if (d->phase == PH_WALK) {
-        rc = take_walk_answer(d, a);
-        if (rc < 0)
-            return -1;
+        rc = take_walk_answer(d, st, a);
+        if (rc < 0) {
+            fail_temp(d);
+            return 0;
+        }
         d->cur++;
         /* PSL mode stops at the first record found (the domain's own) */
         if (d->mode == INK_DMARC_ORG_PSL && d->lookups[d->nlookups - 1].record != NULL)
@@ -498,11 +544,34 @@ int ink_dmarc_disc_feed(struct ink_dmarc_disc *d, const struct ink_dns_answer *a
         return 0;
     }
     if (d->phase == PH_DESTS) {
-        rc = take_dest_answer(d, a);
+        /* out of memory reading the authorization: say it is unknown */
+        if (take_dest_answer(d, st, a) < 0)
+            d->dests[d->dest_cur].status = INK_DMARC_DEST_TEMPERROR;
         d->dest_cur++;
-        return rc;
+        return 0;
     }
-    return -1;
+    return 0;
+}
+
+/* machine_next / machine_feed - discovery behind struct ink_machine */
+static enum ink_next machine_next(void *self, struct ink_query *q)
+{
+    return ink_dmarc_disc_next(self, q);
+}
+
+static int machine_feed(void *self, uint32_t token, const struct ink_dns_answer *answer)
+{
+    return ink_dmarc_disc_feed(self, token, answer);
+}
+
+static const struct ink_machine_ops disc_machine_ops = {"dmarc", machine_next, machine_feed};
+
+/* ink_dmarc_disc_machine - d for a driver; d stays the caller's */
+struct ink_machine ink_dmarc_disc_machine(struct ink_dmarc_disc *d)
+{
+    struct ink_machine m = {&disc_machine_ops, d};
+
+    return m;
 }
 
 /* ink_dmarc_disc_result - the outcome */
