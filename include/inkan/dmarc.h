@@ -17,12 +17,17 @@
 #include <stdint.h>
 
 #include "inkan/dns.h"
+#include "inkan/finding.h"
 #include "inkan/query.h"
 #include "inkan/str.h"
+
+#include "inkan/export.h"
 
 #ifdef __cplusplus
 extern "C" {
 #endif
+
+INK_API_BEGIN
 
 /* Longest record text parsed (a TXT RRset joined); longer is malformed. */
 #define INK_DMARC_RECORD_MAX 8192
@@ -63,19 +68,16 @@ enum ink_dmarc_flag { INK_DMARC_FLAG_UNSET = 0, INK_DMARC_FLAG_YES, INK_DMARC_FL
 #define INK_DMARC_FO_D 0x4u
 #define INK_DMARC_FO_S 0x8u
 
-enum ink_dmarc_severity { INK_DMARC_ERROR = 0, INK_DMARC_WARNING, INK_DMARC_INFO };
-
 /*
- * One diagnostic.  code is a stable identifier (static string, e.g.
- * "bad-policy", "unknown-tag"); off is the byte offset in the record text
- * it is about; msg is a sentence for a person (owned by the record).
+ * A record's diagnostics are findings (inkan/finding.h): area "dmarc", a
+ * stable code (see ink_dmarc_codes), a message owned by the record, and
+ * offset = the byte offset in the record text it is about (-1 for advice
+ * about the record as a whole, from ink_dmarc_record_lint).  subject and
+ * fix are left NULL: the record does not know its owner name.
  */
-struct ink_dmarc_diag {
-    enum ink_dmarc_severity severity;
-    const char *code;
-    size_t off;
-    char *msg;
-};
+
+/* Every code a DMARC record's diagnostics can carry (NULL-terminated). */
+extern const char *const ink_dmarc_codes[];
 
 /* One reporting URI of rua or ruf. */
 struct ink_dmarc_uri {
@@ -112,7 +114,7 @@ struct ink_dmarc_record {
     char *rf;       /* owned, or NULL */
     /* diagnostics in the order found */
     size_t ndiag;
-    struct ink_dmarc_diag diag[INK_DMARC_DIAGS_MAX];
+    struct ink_finding diag[INK_DMARC_DIAGS_MAX];
     size_t nerrors, nwarnings; /* counts among diag */
 };
 
@@ -171,8 +173,6 @@ int ink_dmarc_record_add_uri(struct ink_dmarc_record *r, int ruf, const char *ur
 const char *ink_dmarc_policy_name(enum ink_dmarc_policy p);
 /* "r" / "s" (NULL when unset) */
 const char *ink_dmarc_align_name(enum ink_dmarc_align a);
-/* "error", "warning", "info" */
-const char *ink_dmarc_severity_name(enum ink_dmarc_severity s);
 
 /* ---- policy discovery ---- */
 
@@ -301,6 +301,8 @@ size_t ink_dmarc_walk_targets(const char *domain, const char **out, size_t max);
 const char *ink_dmarc_disc_status_name(enum ink_dmarc_disc_status s);
 /* ink_dmarc_dest_status_name - "internal", "authorized", "unauthorized", ... */
 const char *ink_dmarc_dest_status_name(enum ink_dmarc_dest_status s);
+
+INK_API_END
 
 #ifdef __cplusplus
 }

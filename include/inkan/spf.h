@@ -45,9 +45,13 @@
 #include "inkan/dns.h"
 #include "inkan/str.h"
 
+#include "inkan/export.h"
+
 #ifdef __cplusplus
 extern "C" {
 #endif
+
+INK_API_BEGIN
 
 /* ---- limits (RFC 7208 section 4.6.4 and local guards) ---------------- */
 
@@ -420,6 +424,8 @@ struct ink_spf_node {
     struct ink_spf_node *parent; /* NULL for the root */
 };
 const struct ink_spf_node *ink_spf_tree(const struct ink_spf *ev);
+
+INK_API_END
 
 #ifdef __cplusplus
 }

@@ -38,9 +38,13 @@
 
 #include "inkan/dns.h"
 
+#include "inkan/export.h"
+
 #ifdef __cplusplus
 extern "C" {
 #endif
+
+INK_API_BEGIN
 
 /* RFC 7208 4.6.4: DNS-querying terms one evaluation may use. */
 #define INK_SPF_LINT_LOOKUP_LIMIT 10
@@ -210,6 +214,8 @@ char *ink_spf_lint_zone_line(const char *owner, const char *rec, size_t len);
 
 /* ink_spf_lint_free - release l; NULL is a no-op */
 void ink_spf_lint_free(struct ink_spf_lint *l);
+
+INK_API_END
 
 #ifdef __cplusplus
 }

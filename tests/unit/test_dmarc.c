@@ -26,7 +26,7 @@ static struct ink_dmarc_record *parse(const char *s)
 }
 
 /* find_diag - the first diagnostic with code, or NULL */
-static const struct ink_dmarc_diag *find_diag(const struct ink_dmarc_record *r, const char *code)
+static const struct ink_finding *find_diag(const struct ink_dmarc_record *r, const char *code)
 {
     size_t i;
 
@@ -95,7 +95,7 @@ static void test_bad_values_offsets(void **state)
      *                      0123456789012345678901234567890123456 */
     const char *text = "v=DMARC1; p=rejectt; adkim=x; fo=0:1; x-y; pct=150";
     struct ink_dmarc_record *r = parse(text);
-    const struct ink_dmarc_diag *dg;
+    const struct ink_finding *dg;
 
     (void)state;
     assert_true(r->is_dmarc);
@@ -103,16 +103,16 @@ static void test_bad_values_offsets(void **state)
     assert_true(r->p_invalid);
     dg = find_diag(r, "bad-policy");
     assert_non_null(dg);
-    assert_int_equal(dg->off, 12);
+    assert_int_equal(dg->offset, 12);
     dg = find_diag(r, "bad-value");
     assert_non_null(dg);
-    assert_int_equal(dg->off, 27);
+    assert_int_equal(dg->offset, 27);
     dg = find_diag(r, "bad-fo");
     assert_non_null(dg);
     assert_int_equal(r->fo, 0);
     dg = find_diag(r, "syntax");
     assert_non_null(dg);
-    assert_int_equal(dg->off, 39);
+    assert_int_equal(dg->offset, 39);
     assert_non_null(find_diag(r, "obsolete-tag"));
     assert_int_equal(r->pct, -1);
     /* no valid p, no rua: no DMARC processing at all */
@@ -133,7 +133,7 @@ static void test_obsolete_unknown_duplicate(void **state)
     assert_string_equal(r->rf, "afrf");
     assert_non_null(find_diag(r, "unknown-tag"));
     assert_non_null(find_diag(r, "duplicate-tag"));
-    assert_int_equal(find_diag(r, "unknown-tag")->off, 39);
+    assert_int_equal(find_diag(r, "unknown-tag")->offset, 39);
     ink_dmarc_record_lint(r, "example.com");
     assert_non_null(find_diag(r, "pct-partial"));
     assert_non_null(find_diag(r, "policy-none"));
@@ -170,13 +170,13 @@ static void test_uris(void **state)
         parse("v=DMARC1; p=none; rua=dmarc@example.com, mailto:x@example.com!big, "
               "https://user@Reports.Example.org:8443/in?x=1, mailto:nodomain, "
               "mailto:a@example.com,mailto:a@example.com,");
-    const struct ink_dmarc_diag *dg;
+    const struct ink_finding *dg;
 
     (void)state;
     dg = find_diag(r, "uri-no-scheme");
     assert_non_null(dg);
-    assert_int_equal(dg->off, 22);
-    assert_non_null(strstr(dg->msg, "mailto:dmarc@example.com"));
+    assert_int_equal(dg->offset, 22);
+    assert_non_null(strstr(dg->message, "mailto:dmarc@example.com"));
     assert_non_null(find_diag(r, "bad-uri"));
     assert_non_null(find_diag(r, "bad-mailto"));
     assert_non_null(find_diag(r, "uri-scheme"));

@@ -19,14 +19,90 @@
  */
 #include "inkan/audit.h"
 
+#include <assert.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "audit_int.h"
-#include "inkan/dkim_key.h"
+#include "inkan/zonefile.h"
 
 const char *const ink_audit_areas[] = {
     "spf", "dkim", "dmarc", "mx", "ptr", "helo", "cname", "mta-sts", "tls-rpt", "bimi", NULL,
+};
+
+/* Every code the audit's own findings carry: the list is the contract
+ * (audit_finding() refuses others; a unit test makes each appear). */
+const struct ink_audit_code ink_audit_codes[] = {
+    {"spf-include-missing", "spf"},
+    {"spf-include-present", "spf"},
+    {"spf-ip-authorized", "spf"},
+    {"spf-ip-not-authorized", "spf"},
+    {"spf-ip-temperror", "spf"},
+    {"dkim-bad-selector", "dkim"},
+    {"dkim-cname", "dkim"},
+    {"dkim-cname-dangling", "dkim"},
+    {"dkim-ed25519-only", "dkim"},
+    {"dkim-key-note", "dkim"},
+    {"dkim-malformed", "dkim"},
+    {"dkim-missing", "dkim"},
+    {"dkim-multiple", "dkim"},
+    {"dkim-ok", "dkim"},
+    {"dkim-revoked", "dkim"},
+    {"dkim-short-key", "dkim"},
+    {"dkim-temperror", "dkim"},
+    {"dkim-testing", "dkim"},
+    {"dkim-unusable", "dkim"},
+    {"dkim-weak-key", "dkim"},
+    {"bad-domain", "dmarc"},
+    {"check-incomplete", NULL}, /* any area whose check could not finish */
+    {"dmarc-inherited", "dmarc"},
+    {"dmarc-missing", "dmarc"},
+    {"dmarc-multiple", "dmarc"},
+    {"dmarc-not-dmarc", "dmarc"},
+    {"dmarc-psd-only", "dmarc"},
+    {"dmarc-temperror", "dmarc"},
+    {"policy-reject", "dmarc"},
+    {"query-budget", "dmarc"},
+    {"report-dest-authorized", "dmarc"},
+    {"report-dest-name-too-long", "dmarc"},
+    {"report-dest-temperror", "dmarc"},
+    {"report-dest-unauthorized", "dmarc"},
+    {"domain-not-found", "mx"},
+    {"mx-cname", "mx"},
+    {"mx-ip-literal", "mx"},
+    {"mx-missing", "mx"},
+    {"mx-null", "mx"},
+    {"mx-null-mixed", "mx"},
+    {"mx-ok", "mx"},
+    {"mx-temperror", "mx"},
+    {"mx-unresolvable", "mx"},
+    {"ptr-confirmed", "ptr"},
+    {"ptr-mismatch", "ptr"},
+    {"ptr-missing", "ptr"},
+    {"ptr-other-name", "ptr"},
+    {"ptr-temperror", "ptr"},
+    {"helo-invalid", "helo"},
+    {"helo-ip-literal", "helo"},
+    {"helo-localhost", "helo"},
+    {"helo-mismatch", "helo"},
+    {"helo-not-fqdn", "helo"},
+    {"helo-ok", "helo"},
+    {"helo-temperror", "helo"},
+    {"helo-unresolvable", "helo"},
+    {"cname-conflict", "cname"},
+    {"cname-mismatch", "cname"},
+    {"cname-missing", "cname"},
+    {"cname-ok", "cname"},
+    {"cname-temperror", "cname"},
+    {"mta-sts-absent", "mta-sts"},
+    {"mta-sts-present", "mta-sts"},
+    {"tls-rpt-absent", "tls-rpt"},
+    {"tls-rpt-present", "tls-rpt"},
+    {"bimi-absent", "bimi"},
+    {"bimi-needs-enforcement", "bimi"},
+    {"bimi-present", "bimi"},
+    {"temperror", NULL},        /* mta-sts, tls-rpt, bimi */
+    {NULL, NULL},
 };
 
 /* ---- small helpers ---- */
@@ -44,20 +120,35 @@ char *audit_strdup(struct ink_audit *a, const char *s)
     return c;
 }
 
-/* audit_finding - add a finding; fix may be NULL.  The message is
- * formatted; subject and fix are copied. */
-struct ink_audit_finding *audit_finding(struct ink_audit *a, enum ink_audit_severity sev,
-                                        const char *area, const char *code,
-                                        const char *subject, const char *fix,
-                                        const char *fmt, ...)
+/* audit_known_code - whether code is in ink_audit_codes */
+static int audit_known_code(const char *code)
 {
-    struct ink_audit_finding *f;
+    size_t i;
+
+    for (i = 0; ink_audit_codes[i].code != NULL; i++)
+        if (strcmp(ink_audit_codes[i].code, code) == 0)
+            return 1;
+    return 0;
+}
+
+/* audit_vfinding - add a finding (see audit_finding).  Declared with the
+ * format attribute so that clang's -Wformat-nonliteral accepts fmt. */
+static struct ink_finding *audit_vfinding(struct ink_audit *a, enum ink_severity sev,
+                                          const char *area, const char *code,
+                                          const char *subject, const char *fix,
+                                          const char *fmt, va_list ap)
+    __attribute__((format(printf, 7, 0)));
+static struct ink_finding *audit_vfinding(struct ink_audit *a, enum ink_severity sev,
+                                          const char *area, const char *code,
+                                          const char *subject, const char *fix,
+                                          const char *fmt, va_list ap)
+{
+    struct ink_finding *f;
     struct ink_str s = INK_STR_INIT;
-    va_list ap;
 
     if (a->nfind == a->capfind) {
         size_t ncap = a->capfind ? a->capfind * 2 : 16;
-        struct ink_audit_finding *n;
+        struct ink_finding *n;
 
         if (ncap > SIZE_MAX / sizeof(*n) || (n = realloc(a->find, ncap * sizeof(*n))) == NULL) {
             a->nomem = 1;
@@ -66,16 +157,14 @@ struct ink_audit_finding *audit_finding(struct ink_audit *a, enum ink_audit_seve
         a->find = n;
         a->capfind = ncap;
     }
-    va_start(ap, fmt);
     if (ink_str_vprintf(&s, fmt, ap) < 0) {
-        va_end(ap);
         ink_str_free(&s);
         a->nomem = 1;
         return NULL;
     }
-    va_end(ap);
     f = &a->find[a->nfind];
     memset(f, 0, sizeof(*f));
+    f->offset = -1;
     f->severity = sev;
     f->area = area;
     f->code = code;
@@ -92,8 +181,40 @@ struct ink_audit_finding *audit_finding(struct ink_audit *a, enum ink_audit_seve
     return f;
 }
 
+/* audit_finding - add a finding of one of the audit's own codes; fix may
+ * be NULL.  The message is formatted; subject and fix are copied.  The
+ * finding (owned by a), or NULL on ENOMEM. */
+struct ink_finding *audit_finding(struct ink_audit *a, enum ink_severity sev, const char *area,
+                                  const char *code, const char *subject, const char *fix,
+                                  const char *fmt, ...)
+{
+    struct ink_finding *f;
+    va_list ap;
+
+    assert(audit_known_code(code));
+    va_start(ap, fmt);
+    f = audit_vfinding(a, sev, area, code, subject, fix, fmt, ap);
+    va_end(ap);
+    return f;
+}
+
+/* audit_finding_pass - as audit_finding, for a finding another module
+ * made (the SPF lint's, the DMARC record's): its code passes unchecked */
+struct ink_finding *audit_finding_pass(struct ink_audit *a, enum ink_severity sev,
+                                       const char *area, const char *code, const char *subject,
+                                       const char *fix, const char *fmt, ...)
+{
+    struct ink_finding *f;
+    va_list ap;
+
+    va_start(ap, fmt);
+    f = audit_vfinding(a, sev, area, code, subject, fix, fmt, ap);
+    va_end(ap);
+    return f;
+}
+
 /* audit_set_fix - replace a finding's fix with a copy of fix */
-void audit_set_fix(struct ink_audit *a, struct ink_audit_finding *f, const char *fix)
+void audit_set_fix(struct ink_audit *a, struct ink_finding *f, const char *fix)
 {
     free(f->fix);
     f->fix = audit_strdup(a, fix);
@@ -136,38 +257,53 @@ void audit_record(struct ink_audit *a, const char *area, const char *name, const
     a->nrec++;
 }
 
-/* ink_audit_zone_line - one zone-file line */
-int ink_audit_zone_line(struct ink_str *out, const char *owner, uint16_t type,
-                        const char *data, size_t len)
-{
-    int rc = 0;
-
-    if (type == INK_DNS_TXT) {
-        /* the DKIM module's writer: 255-byte strings, escapes, a newline */
-        if (ink_dkim_txt_zone_line(owner, INK_AUDIT_FIX_TTL, (const uint8_t *)data, len,
-                                   out) < 0)
-            return -1;
-        if (out->len > 0 && out->buf[out->len - 1] == '\n')
-            ink_str_truncate(out, out->len - 1);
-        return 0;
-    }
-    rc |= ink_str_printf(out, "%s. %d IN %s ", owner, INK_AUDIT_FIX_TTL,
-                         ink_dns_type_name(type));
-    rc |= ink_str_append(out, data, len);
-    return rc < 0 ? -1 : 0;
-}
-
 /* audit_fix_line - a zone-file line as a fresh string (NULL on ENOMEM) */
 char *audit_fix_line(struct ink_audit *a, const char *owner, uint16_t type, const char *data)
 {
     struct ink_str s = INK_STR_INIT;
+    int rc = type == INK_DNS_TXT
+                 ? ink_zone_txt_line(&s, owner, INK_AUDIT_FIX_TTL, (const uint8_t *)data,
+                                     strlen(data))
+                 : ink_zone_rr_line(&s, owner, INK_AUDIT_FIX_TTL, type, data, strlen(data));
 
-    if (ink_audit_zone_line(&s, owner, type, data, strlen(data)) < 0) {
+    if (rc < 0) {
         ink_str_free(&s);
         a->nomem = 1;
         return NULL;
     }
     return ink_str_steal(&s);
+}
+
+/* audit_key_wanted - note that the key of selector sel (at owner) must
+ * be replaced; finding f is what the new key fixes */
+void audit_key_wanted(struct ink_audit *a, const char *sel, const char *owner,
+                      const struct ink_finding *f)
+{
+    struct ink_audit_key_wanted *k;
+
+    if (f == NULL)
+        return;
+    if (a->nkeys == a->capkeys) {
+        size_t ncap = a->capkeys ? a->capkeys * 2 : 4;
+        struct ink_audit_key_wanted *n;
+
+        if (ncap > SIZE_MAX / sizeof(*n) || (n = realloc(a->keys, ncap * sizeof(*n))) == NULL) {
+            a->nomem = 1;
+            return;
+        }
+        a->keys = n;
+        a->capkeys = ncap;
+    }
+    k = &a->keys[a->nkeys];
+    k->selector = audit_strdup(a, sel);
+    k->owner = audit_strdup(a, owner);
+    k->finding = (size_t)(f - a->find);
+    if (k->selector == NULL || k->owner == NULL) {
+        free((char *)k->selector);
+        free((char *)k->owner);
+        return;
+    }
+    a->nkeys++;
 }
 
 /* ---- jobs and tokens ---- */
@@ -308,7 +444,7 @@ struct ink_audit *ink_audit_new(const struct ink_audit_opts *opts)
         ink_str_put_printable(&s, opts->domain, strlen(opts->domain), 80);
         a->domain[0] = '\0';
         a->shown_domain = ink_str_steal(&s);
-        audit_finding(a, INK_AUDIT_ERROR, "dmarc", "bad-domain", a->shown_domain, NULL,
+        audit_finding(a, INK_SEV_ERROR, "dmarc", "bad-domain", a->shown_domain, NULL,
                       "'%s' is not a domain name that can send mail",
                       a->shown_domain ? a->shown_domain : "");
         a->finished = 1;
@@ -316,7 +452,6 @@ struct ink_audit *ink_audit_new(const struct ink_audit_opts *opts)
     }
     a->shown_domain = audit_strdup(a, a->domain);
     a->rua = audit_strdup(a, opts->rua);
-    a->dkim_keygen = opts->dkim_keygen;
     n = opts->nselectors < INK_AUDIT_SELECTORS_MAX ? opts->nselectors : INK_AUDIT_SELECTORS_MAX;
     if (copy_strv(a, &a->selectors, opts->selectors, n) < 0)
         goto nomem;
@@ -394,9 +529,13 @@ void ink_audit_free(struct ink_audit *a)
         free(a->find[i].subject);
         free(a->find[i].message);
         free(a->find[i].fix);
-        free(a->find[i].key_pem);
     }
     free(a->find);
+    for (i = 0; i < a->nkeys; i++) {
+        free((char *)a->keys[i].selector);
+        free((char *)a->keys[i].owner);
+    }
+    free(a->keys);
     for (i = 0; i < a->nrec; i++) {
         free(a->rec[i].name);
         free(a->rec[i].data);
@@ -447,7 +586,7 @@ static void finish(struct ink_audit *a)
 {
     audit_finish_checks(a);
     if (a->over_budget)
-        audit_finding(a, INK_AUDIT_WARNING, "dmarc", "query-budget", a->domain, NULL,
+        audit_finding(a, INK_SEV_WARNING, "dmarc", "query-budget", a->domain, NULL,
                       "the audit stopped asking after %d DNS queries; some checks are "
                       "incomplete",
                       INK_AUDIT_QUERIES_MAX);
@@ -659,9 +798,15 @@ size_t ink_audit_nfindings(const struct ink_audit *a)
     return a->nfind;
 }
 
-const struct ink_audit_finding *ink_audit_finding(const struct ink_audit *a, size_t i)
+const struct ink_finding *ink_audit_finding(const struct ink_audit *a, size_t i)
 {
     return i < a->nfind ? &a->find[i] : NULL;
+}
+
+const struct ink_finding *ink_audit_findings(const struct ink_audit *a, size_t *n)
+{
+    *n = a->nfind;
+    return a->find;
 }
 
 size_t ink_audit_nrecords(const struct ink_audit *a)
@@ -674,7 +819,7 @@ const struct ink_audit_record *ink_audit_record(const struct ink_audit *a, size_
     return i < a->nrec ? &a->rec[i] : NULL;
 }
 
-size_t ink_audit_count(const struct ink_audit *a, enum ink_audit_severity s)
+size_t ink_audit_count(const struct ink_audit *a, enum ink_severity s)
 {
     size_t i, n = 0;
 
@@ -689,7 +834,26 @@ size_t ink_audit_queries(const struct ink_audit *a)
     return a->nqueries;
 }
 
-const char *ink_audit_severity_name(enum ink_audit_severity s)
+size_t ink_audit_nkeys_wanted(const struct ink_audit *a)
 {
-    return s == INK_AUDIT_ERROR ? "error" : s == INK_AUDIT_WARNING ? "warning" : "info";
+    return a->nkeys;
+}
+
+const struct ink_audit_key_wanted *ink_audit_key_wanted(const struct ink_audit *a, size_t i)
+{
+    return i < a->nkeys ? &a->keys[i] : NULL;
+}
+
+/* ink_audit_set_fix - the caller's fix for finding i (a generated key) */
+int ink_audit_set_fix(struct ink_audit *a, size_t i, const char *fix)
+{
+    char *c = NULL;
+
+    if (i >= a->nfind)
+        return -1;
+    if (fix != NULL && (c = ink_memdup_cstr(fix, strlen(fix))) == NULL)
+        return -1;
+    free(a->find[i].fix);
+    a->find[i].fix = c;
+    return 0;
 }

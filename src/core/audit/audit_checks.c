@@ -128,7 +128,7 @@ static int dmarc_own_problems(struct ink_audit *a, const struct ink_dmarc_lookup
     if (l->nrecords > 1) {
         rec = dmarc_default_record(a, a->domain);
         fix = rec ? audit_fix_line(a, owner, INK_DNS_TXT, rec) : NULL;
-        audit_finding(a, INK_AUDIT_ERROR, "dmarc", "dmarc-multiple", owner, fix,
+        audit_finding(a, INK_SEV_ERROR, "dmarc", "dmarc-multiple", owner, fix,
                       "%s has %zu DMARC records; receivers discard them all, so %s has no "
                       "DMARC policy: keep exactly one",
                       owner, l->nrecords, a->domain);
@@ -136,7 +136,7 @@ static int dmarc_own_problems(struct ink_audit *a, const struct ink_dmarc_lookup
     } else if (l->nrecords == 0 && l->other_text != NULL && looks_like_dmarc(l->other_text)) {
         struct ink_dmarc_record *r =
             ink_dmarc_record_parse((const uint8_t *)l->other_text, strlen(l->other_text));
-        const char *why = r != NULL && r->ndiag > 0 ? r->diag[0].msg : "not a DMARC record";
+        const char *why = r != NULL && r->ndiag > 0 ? r->diag[0].message : "not a DMARC record";
         const char *t = l->other_text;
         struct ink_str s = INK_STR_INIT;
         struct ink_str shown = INK_STR_INIT;
@@ -153,7 +153,7 @@ static int dmarc_own_problems(struct ink_audit *a, const struct ink_dmarc_lookup
         ink_str_free(&s);
         ink_str_put_printable(&shown, l->other_text, strlen(l->other_text), 120);
         fix = rec ? audit_fix_line(a, owner, INK_DNS_TXT, rec) : NULL;
-        audit_finding(a, INK_AUDIT_ERROR, "dmarc", "dmarc-not-dmarc", owner, fix,
+        audit_finding(a, INK_SEV_ERROR, "dmarc", "dmarc-not-dmarc", owner, fix,
                       "the TXT record at %s (\"%s\") is not a DMARC record: %s",
                       owner, ink_str_cstr(&shown), why);
         ink_str_free(&shown);
@@ -183,7 +183,7 @@ static void dmarc_dests(struct ink_audit *a, const struct ink_dmarc_result *res)
             break;
         case INK_DMARC_DEST_AUTHORIZED:
             audit_record(a, "dmarc", t->qname, "TXT", "v=DMARC1", 8);
-            audit_finding(a, INK_AUDIT_INFO, "dmarc", "report-dest-authorized", t->host, NULL,
+            audit_finding(a, INK_SEV_INFO, "dmarc", "report-dest-authorized", t->host, NULL,
                           "%s accepts DMARC reports for %s (%s)%s%s", t->host,
                           res->policy_domain, t->qname,
                           t->override_rua ? "; it redirects aggregate reports to " : "",
@@ -191,7 +191,7 @@ static void dmarc_dests(struct ink_audit *a, const struct ink_dmarc_result *res)
             break;
         case INK_DMARC_DEST_UNAUTHORIZED:
             fix = audit_fix_line(a, t->qname, INK_DNS_TXT, "v=DMARC1");
-            audit_finding(a, INK_AUDIT_WARNING, "dmarc", "report-dest-unauthorized", t->host,
+            audit_finding(a, INK_SEV_WARNING, "dmarc", "report-dest-unauthorized", t->host,
                           fix,
                           "%s sends reports to %s, outside %s, but %s has not published %s: "
                           "receivers drop these reports.  The operator of %s must publish "
@@ -199,13 +199,13 @@ static void dmarc_dests(struct ink_audit *a, const struct ink_dmarc_result *res)
                           which, t->host, res->org_domain, t->host, t->qname, t->host);
             break;
         case INK_DMARC_DEST_TEMPERROR:
-            audit_finding(a, INK_AUDIT_WARNING, "dmarc", "report-dest-temperror", t->host, NULL,
+            audit_finding(a, INK_SEV_WARNING, "dmarc", "report-dest-temperror", t->host, NULL,
                           "could not look up %s (temporary DNS failure): whether %s accepts "
                           "reports for %s is unknown",
                           t->qname, t->host, res->policy_domain);
             break;
         case INK_DMARC_DEST_TOO_LONG:
-            audit_finding(a, INK_AUDIT_WARNING, "dmarc", "report-dest-name-too-long", t->host,
+            audit_finding(a, INK_SEV_WARNING, "dmarc", "report-dest-name-too-long", t->host,
                           NULL,
                           "%s._report._dmarc.%s is longer than DNS allows: reports to %s "
                           "cannot be authorized; use a shorter destination",
@@ -241,7 +241,7 @@ static void dmarc_done(struct ink_audit *a, const struct ink_dmarc_disc *d)
         own_reported = dmarc_own_problems(a, &res->lookups[0]);
     switch (res->status) {
     case INK_DMARC_DISC_TEMPERROR:
-        audit_finding(a, INK_AUDIT_WARNING, "dmarc", "dmarc-temperror", res->temperror_name,
+        audit_finding(a, INK_SEV_WARNING, "dmarc", "dmarc-temperror", res->temperror_name,
                       NULL,
                       "looking up %s failed (temporary DNS error): the DMARC policy of %s is "
                       "unknown",
@@ -256,7 +256,7 @@ static void dmarc_done(struct ink_audit *a, const struct ink_dmarc_disc *d)
         owner = dmarc_owner(a, a->domain);
         rec = dmarc_default_record(a, a->domain);
         fixline = owner && rec ? audit_fix_line(a, owner, INK_DNS_TXT, rec) : NULL;
-        audit_finding(a, INK_AUDIT_ERROR, "dmarc", "dmarc-missing", owner, fixline,
+        audit_finding(a, INK_SEV_ERROR, "dmarc", "dmarc-missing", owner, fixline,
                       "%s has no DMARC record (nor does its organizational domain %s): "
                       "receivers apply no policy, send no reports, and large mailbox "
                       "providers reject or junk bulk mail from it.  Start with p=none and "
@@ -270,7 +270,7 @@ static void dmarc_done(struct ink_audit *a, const struct ink_dmarc_disc *d)
     a->dmarc_policy = res->policy;
     a->dmarc_testing = r->t == INK_DMARC_FLAG_YES;
     if (res->temperror_name != NULL)
-        audit_finding(a, INK_AUDIT_WARNING, "dmarc", "dmarc-temperror", res->temperror_name,
+        audit_finding(a, INK_SEV_WARNING, "dmarc", "dmarc-temperror", res->temperror_name,
                       NULL,
                       "looking up %s failed (temporary DNS error): the policy of %s is known, "
                       "but its organizational domain (and so which report addresses are "
@@ -284,7 +284,7 @@ static void dmarc_done(struct ink_audit *a, const struct ink_dmarc_disc *d)
 
         rec = dmarc_default_record(a, res->org_domain);
         fixline = org_owner && rec ? audit_fix_line(a, org_owner, INK_DNS_TXT, rec) : NULL;
-        audit_finding(a, INK_AUDIT_WARNING, "dmarc", "dmarc-psd-only", org_owner, fixline,
+        audit_finding(a, INK_SEV_WARNING, "dmarc", "dmarc-psd-only", org_owner, fixline,
                       "only the public suffix %s publishes a DMARC policy (%s); %s has none "
                       "of its own and gets no reports",
                       res->policy_domain, res->record_text, res->org_domain);
@@ -294,7 +294,7 @@ static void dmarc_done(struct ink_audit *a, const struct ink_dmarc_disc *d)
         fixline = NULL;
         rec = NULL;
     } else if (res->inherited) {
-        audit_finding(a, INK_AUDIT_INFO, "dmarc", "dmarc-inherited", owner, NULL,
+        audit_finding(a, INK_SEV_INFO, "dmarc", "dmarc-inherited", owner, NULL,
                       "%s has no DMARC record of its own; the record of its organizational "
                       "domain %s applies (policy for %s: %s)",
                       a->domain, res->policy_domain, a->domain,
@@ -307,13 +307,11 @@ static void dmarc_done(struct ink_audit *a, const struct ink_dmarc_disc *d)
     if (fixed != NULL && strcmp(fixed, res->record_text) != 0)
         fixline = audit_fix_line(a, owner, INK_DNS_TXT, fixed);
     for (i = 0; i < r->ndiag; i++) {
-        const struct ink_dmarc_diag *dg = &r->diag[i];
-        enum ink_audit_severity sev = dg->severity == INK_DMARC_ERROR     ? INK_AUDIT_ERROR
-                                      : dg->severity == INK_DMARC_WARNING ? INK_AUDIT_WARNING
-                                                                          : INK_AUDIT_INFO;
+        const struct ink_finding *dg = &r->diag[i];
+        enum ink_severity sev = dg->severity;
         char *hint = NULL;
 
-        if (res->from_psd && sev != INK_AUDIT_ERROR)
+        if (res->from_psd && sev != INK_SEV_ERROR)
             continue; /* advice on someone else's record is noise */
         if (strcmp(dg->code, "policy-none") == 0 || strcmp(dg->code, "policy-quarantine") == 0) {
             /* the staged rollout: the next step as a record */
@@ -324,20 +322,20 @@ static void dmarc_done(struct ink_audit *a, const struct ink_dmarc_disc *d)
 
             hint = next ? audit_fix_line(a, owner, INK_DNS_TXT, next) : NULL;
             free(next);
-            audit_finding(a, sev, "dmarc", dg->code, owner, hint, "%s", dg->msg);
+            audit_finding_pass(a, sev, "dmarc", dg->code, owner, hint, "%s", dg->message);
             free(hint);
             continue;
         }
-        if (dg->off > 0)
-            audit_finding(a, sev, "dmarc", dg->code, owner,
-                          sev == INK_AUDIT_INFO ? NULL : fixline, "%s (byte %zu of the record)",
-                          dg->msg, dg->off);
+        if (dg->offset > 0)
+            audit_finding_pass(a, sev, "dmarc", dg->code, owner,
+                          sev == INK_SEV_INFO ? NULL : fixline, "%s (byte %ld of the record)",
+                          dg->message, dg->offset);
         else
-            audit_finding(a, sev, "dmarc", dg->code, owner,
-                          sev == INK_AUDIT_INFO ? NULL : fixline, "%s", dg->msg);
+            audit_finding_pass(a, sev, "dmarc", dg->code, owner,
+                          sev == INK_SEV_INFO ? NULL : fixline, "%s", dg->message);
     }
     if (res->policy == INK_DMARC_P_REJECT && !a->dmarc_testing && r->nerrors == 0)
-        audit_finding(a, INK_AUDIT_INFO, "dmarc", "policy-reject", owner, NULL,
+        audit_finding(a, INK_SEV_INFO, "dmarc", "policy-reject", owner, NULL,
                       "p=reject: %s is fully protected by DMARC", res->policy_domain);
     dmarc_dests(a, res);
 out:
@@ -429,14 +427,14 @@ static void mx_answer(struct ink_audit *a, const struct ink_dns_answer *ans)
 
     if (audit_is_temp(ans)) {
         a->mx_state = 4;
-        audit_finding(a, INK_AUDIT_WARNING, "mx", "mx-temperror", a->domain, NULL,
+        audit_finding(a, INK_SEV_WARNING, "mx", "mx-temperror", a->domain, NULL,
                       "looking up the MX records of %s failed (%s)", a->domain,
                       ink_dns_status_name(ans->status));
         return;
     }
     if (ans->status == INK_DNS_NXDOMAIN) {
         a->mx_state = 5;
-        audit_finding(a, INK_AUDIT_ERROR, "mx", "domain-not-found", a->domain, NULL,
+        audit_finding(a, INK_SEV_ERROR, "mx", "domain-not-found", a->domain, NULL,
                       "%s does not exist in the DNS (NXDOMAIN): mail from it is rejected "
                       "everywhere",
                       a->domain);
@@ -466,13 +464,13 @@ static void mx_answer(struct ink_audit *a, const struct ink_dns_answer *ans)
         a->nmx++;
     }
     if (nullmx > 0 && a->nmx > 0) {
-        audit_finding(a, INK_AUDIT_ERROR, "mx", "mx-null-mixed", a->domain, NULL,
+        audit_finding(a, INK_SEV_ERROR, "mx", "mx-null-mixed", a->domain, NULL,
                       "%s publishes a null MX (\"0 .\") beside other MX records: RFC 7505 "
                       "says a null MX must be the only one; remove one or the other",
                       a->domain);
     } else if (nullmx > 0) {
         a->mx_state = 3;
-        audit_finding(a, INK_AUDIT_WARNING, "mx", "mx-null", a->domain, NULL,
+        audit_finding(a, INK_SEV_WARNING, "mx", "mx-null", a->domain, NULL,
                       "%s has a null MX: it receives no mail, so replies and bounces to it "
                       "are lost, and receivers may refuse mail sent from it (RFC 7505 4.2)",
                       a->domain);
@@ -491,7 +489,7 @@ static void mx_answer(struct ink_audit *a, const struct ink_dns_answer *ans)
     a->mx_state = 1;
     for (i = 0; i < a->nmx; i++) {
         if (is_ip_literal(a->mx[i].name)) {
-            audit_finding(a, INK_AUDIT_ERROR, "mx", "mx-ip-literal", a->mx[i].name, NULL,
+            audit_finding(a, INK_SEV_ERROR, "mx", "mx-ip-literal", a->mx[i].name, NULL,
                           "the MX of %s names an address (%s), not a host name: RFC 5321 "
                           "requires a name with A/AAAA records",
                           a->domain, a->mx[i].name);
@@ -520,13 +518,13 @@ static void domain_addr_answer(struct ink_audit *a, const struct ink_dns_answer 
     fix = audit_fix_line(a, a->domain, INK_DNS_MX, ink_str_cstr(&s));
     ink_str_free(&s);
     if (a->domain_naddr > 0)
-        audit_finding(a, INK_AUDIT_WARNING, "mx", "mx-missing", a->domain, fix,
+        audit_finding(a, INK_SEV_WARNING, "mx", "mx-missing", a->domain, fix,
                       "%s has no MX record: mail to it goes to its A/AAAA address, which is "
                       "rarely a mail server, so replies and bounces may be lost.  Publish an "
                       "MX naming the host that receives mail (mail.%s below stands for it)",
                       a->domain, a->domain);
     else
-        audit_finding(a, INK_AUDIT_ERROR, "mx", "mx-missing", a->domain, fix,
+        audit_finding(a, INK_SEV_ERROR, "mx", "mx-missing", a->domain, fix,
                       "%s has no MX record and no address: it cannot receive replies or "
                       "bounces, and many receivers refuse mail from a domain they cannot "
                       "answer.  Publish an MX naming the host that receives mail (mail.%s "
@@ -572,19 +570,19 @@ static void mx_addr_answer(struct ink_audit *a, size_t i, const struct ink_dns_a
     if (--m->pending > 0)
         return;
     if (m->cname)
-        audit_finding(a, INK_AUDIT_WARNING, "mx", "mx-cname", m->name, NULL,
+        audit_finding(a, INK_SEV_WARNING, "mx", "mx-cname", m->name, NULL,
                       "MX host %s is an alias (CNAME); RFC 2181 10.3 requires MX targets to "
                       "be names with their own A/AAAA records",
                       m->name);
     if (m->naddr > 0)
-        audit_finding(a, INK_AUDIT_INFO, "mx", "mx-ok", m->name, NULL,
+        audit_finding(a, INK_SEV_INFO, "mx", "mx-ok", m->name, NULL,
                       "MX %u %s has %d address%s", m->pref, m->name, m->naddr,
                       m->naddr == 1 ? "" : "es");
     else if (m->naddr == 0 && m->temp)
-        audit_finding(a, INK_AUDIT_WARNING, "mx", "mx-temperror", m->name, NULL,
+        audit_finding(a, INK_SEV_WARNING, "mx", "mx-temperror", m->name, NULL,
                       "could not resolve MX host %s (temporary DNS error)", m->name);
     else if (m->naddr == 0)
-        audit_finding(a, INK_AUDIT_ERROR, "mx", "mx-unresolvable", m->name, NULL,
+        audit_finding(a, INK_SEV_ERROR, "mx", "mx-unresolvable", m->name, NULL,
                       "MX host %s of %s has no A or AAAA record: mail to %s cannot be "
                       "delivered there",
                       m->name, a->domain, a->domain);
@@ -596,7 +594,7 @@ static void ptr_conclude(struct ink_audit *a, struct audit_ptr *p)
 {
     char ip[64], rev[80];
     char *fix = NULL;
-    enum ink_audit_severity sev = p->sender ? INK_AUDIT_ERROR : INK_AUDIT_WARNING;
+    enum ink_severity sev = p->sender ? INK_SEV_ERROR : INK_SEV_WARNING;
     struct ink_str names = INK_STR_INIT;
     size_t k;
 
@@ -612,7 +610,7 @@ static void ptr_conclude(struct ink_audit *a, struct audit_ptr *p)
     for (k = 0; k < p->nnames; k++)
         ink_str_printf(&names, "%s%s", k ? ", " : "", p->names[k]);
     if (p->temp && !p->confirmed) {
-        audit_finding(a, INK_AUDIT_WARNING, "ptr", "ptr-temperror", ip, NULL,
+        audit_finding(a, INK_SEV_WARNING, "ptr", "ptr-temperror", ip, NULL,
                       "could not check the reverse DNS of %s (%s): temporary DNS error", ip,
                       p->source);
     } else if (p->none) {
@@ -633,15 +631,15 @@ static void ptr_conclude(struct ink_audit *a, struct audit_ptr *p)
             if (ink_dns_name_eq(p->names[k], p->hint))
                 same = 1;
         if (!same)
-            audit_finding(a, INK_AUDIT_INFO, "ptr", "ptr-other-name", ip, NULL,
+            audit_finding(a, INK_SEV_INFO, "ptr", "ptr-other-name", ip, NULL,
                           "the PTR of %s (%s) is %s, confirmed forward, though not %s", ip,
                           p->source, ink_str_cstr(&names), p->hint);
         else
-            audit_finding(a, INK_AUDIT_INFO, "ptr", "ptr-confirmed", ip, NULL,
+            audit_finding(a, INK_SEV_INFO, "ptr", "ptr-confirmed", ip, NULL,
                           "%s (%s) has PTR %s, which resolves back to it", ip, p->source,
                           ink_str_cstr(&names));
     } else {
-        audit_finding(a, INK_AUDIT_INFO, "ptr", "ptr-confirmed", ip, NULL,
+        audit_finding(a, INK_SEV_INFO, "ptr", "ptr-confirmed", ip, NULL,
                       "%s (%s) has PTR %s, which resolves back to it", ip, p->source,
                       ink_str_cstr(&names));
     }
@@ -744,21 +742,21 @@ static void helo_start(struct ink_audit *a, size_t i)
 
     ink_str_put_printable(&shown, n, strlen(n), 80);
     if (is_ip_literal(n)) {
-        audit_finding(a, INK_AUDIT_ERROR, "helo", "helo-ip-literal", ink_str_cstr(&shown), NULL,
+        audit_finding(a, INK_SEV_ERROR, "helo", "helo-ip-literal", ink_str_cstr(&shown), NULL,
                       "HELO %s is an address literal: receivers treat it as a sign of a "
                       "misconfigured or compromised host.  Announce the host's name (the "
                       "name its PTR record gives)",
                       ink_str_cstr(&shown));
     } else if (strcasecmp(n, "localhost") == 0 || strncasecmp(n, "localhost.", 10) == 0) {
-        audit_finding(a, INK_AUDIT_ERROR, "helo", "helo-localhost", ink_str_cstr(&shown), NULL,
+        audit_finding(a, INK_SEV_ERROR, "helo", "helo-localhost", ink_str_cstr(&shown), NULL,
                       "HELO %s names no host on the Internet; announce the host's fully "
                       "qualified name",
                       ink_str_cstr(&shown));
     } else if (ink_dns_name_normalize(n, strlen(n), norm, sizeof(norm)) <= 0) {
-        audit_finding(a, INK_AUDIT_ERROR, "helo", "helo-invalid", ink_str_cstr(&shown), NULL,
+        audit_finding(a, INK_SEV_ERROR, "helo", "helo-invalid", ink_str_cstr(&shown), NULL,
                       "HELO %s is not a valid host name", ink_str_cstr(&shown));
     } else if (strchr(norm, '.') == NULL) {
-        audit_finding(a, INK_AUDIT_ERROR, "helo", "helo-not-fqdn", ink_str_cstr(&shown), NULL,
+        audit_finding(a, INK_SEV_ERROR, "helo", "helo-not-fqdn", ink_str_cstr(&shown), NULL,
                       "HELO %s is not a fully qualified domain name (RFC 5321 4.1.1.1)",
                       ink_str_cstr(&shown));
     } else {
@@ -805,20 +803,20 @@ static void helo_answer(struct ink_audit *a, size_t i, const struct ink_dns_answ
         fix = audit_fix_line(a, h->name, ip->family == 4 ? INK_DNS_A : INK_DNS_AAAA, buf);
     }
     if (h->naddr == 0 && h->temp)
-        audit_finding(a, INK_AUDIT_WARNING, "helo", "helo-temperror", h->name, NULL,
+        audit_finding(a, INK_SEV_WARNING, "helo", "helo-temperror", h->name, NULL,
                       "could not resolve HELO name %s (temporary DNS error)", h->name);
     else if (h->naddr == 0)
-        audit_finding(a, INK_AUDIT_ERROR, "helo", "helo-unresolvable", h->name, fix,
+        audit_finding(a, INK_SEV_ERROR, "helo", "helo-unresolvable", h->name, fix,
                       "HELO name %s has no A or AAAA record: receivers check that the name "
                       "exists and points at the sending host",
                       h->name);
     else if (a->nips > 0 && !h->matches_ip)
-        audit_finding(a, INK_AUDIT_WARNING, "helo", "helo-mismatch", h->name, fix,
+        audit_finding(a, INK_SEV_WARNING, "helo", "helo-mismatch", h->name, fix,
                       "HELO name %s does not resolve to the sending address%s given with "
                       "--ip",
                       h->name, a->nips > 1 ? "es" : "");
     else
-        audit_finding(a, INK_AUDIT_INFO, "helo", "helo-ok", h->name, NULL,
+        audit_finding(a, INK_SEV_INFO, "helo", "helo-ok", h->name, NULL,
                       "HELO name %s resolves%s", h->name,
                       a->nips > 0 ? " to the sending address" : "");
     free(fix);
@@ -837,13 +835,13 @@ static void cname_answer(struct ink_audit *a, size_t i, const struct ink_dns_ans
     fix = audit_fix_line(a, c->name, INK_DNS_CNAME, ink_str_cstr(&s));
     ink_str_free(&s);
     if (audit_is_temp(ans)) {
-        audit_finding(a, INK_AUDIT_WARNING, "cname", "cname-temperror", c->name, NULL,
+        audit_finding(a, INK_SEV_WARNING, "cname", "cname-temperror", c->name, NULL,
                       "could not look up %s (temporary DNS error)", c->name);
     } else if (ans->status == INK_DNS_NXDOMAIN) {
-        audit_finding(a, INK_AUDIT_ERROR, "cname", "cname-missing", c->name, fix,
+        audit_finding(a, INK_SEV_ERROR, "cname", "cname-missing", c->name, fix,
                       "%s does not exist: publish it as a CNAME to %s", c->name, c->target);
     } else if (ans->status == INK_DNS_NODATA) {
-        audit_finding(a, INK_AUDIT_ERROR, "cname", "cname-conflict", c->name, fix,
+        audit_finding(a, INK_SEV_ERROR, "cname", "cname-conflict", c->name, fix,
                       "%s exists but is not a CNAME; a CNAME cannot sit beside other records: "
                       "remove the records at %s and publish the CNAME to %s",
                       c->name, c->name, c->target);
@@ -856,13 +854,13 @@ static void cname_answer(struct ink_audit *a, size_t i, const struct ink_dns_ans
         if (got != NULL)
             audit_record(a, "cname", c->name, "CNAME", got, strlen(got));
         if (got == NULL)
-            audit_finding(a, INK_AUDIT_ERROR, "cname", "cname-conflict", c->name, fix,
+            audit_finding(a, INK_SEV_ERROR, "cname", "cname-conflict", c->name, fix,
                           "%s is not a CNAME; publish it as a CNAME to %s", c->name, c->target);
         else if (!ink_dns_name_eq(got, c->target))
-            audit_finding(a, INK_AUDIT_ERROR, "cname", "cname-mismatch", c->name, fix,
+            audit_finding(a, INK_SEV_ERROR, "cname", "cname-mismatch", c->name, fix,
                           "%s points to %s, not to %s as expected", c->name, got, c->target);
         else
-            audit_finding(a, INK_AUDIT_INFO, "cname", "cname-ok", c->name, NULL,
+            audit_finding(a, INK_SEV_INFO, "cname", "cname-ok", c->name, NULL,
                           "%s points to %s as expected", c->name, got);
     }
     free(fix);
@@ -893,17 +891,17 @@ static void info_answer(struct ink_audit *a, size_t i, const struct ink_dns_answ
         free(t);
     }
     if (found) {
-        audit_finding(a, INK_AUDIT_INFO, info_records[i].area, info_records[i].present_code,
+        audit_finding(a, INK_SEV_INFO, info_records[i].area, info_records[i].present_code,
                       ink_str_cstr(&owner), NULL, "%s record published at %s",
                       info_records[i].version, ink_str_cstr(&owner));
         if (i == 2)
             a->bimi_present = 1;
     } else if (audit_is_temp(ans)) {
-        audit_finding(a, INK_AUDIT_INFO, info_records[i].area, "temperror",
+        audit_finding(a, INK_SEV_INFO, info_records[i].area, "temperror",
                       ink_str_cstr(&owner), NULL, "could not look up %s (temporary DNS error)",
                       ink_str_cstr(&owner));
     } else {
-        audit_finding(a, INK_AUDIT_INFO, info_records[i].area, info_records[i].absent_code,
+        audit_finding(a, INK_SEV_INFO, info_records[i].area, info_records[i].absent_code,
                       ink_str_cstr(&owner), NULL, "%s%s", info_records[i].absent_msg, a->domain);
     }
     ink_str_free(&owner);
@@ -963,7 +961,7 @@ void audit_finish_checks(struct ink_audit *a)
     if (a->bimi_present && a->dmarc_done &&
         (a->dmarc_policy == INK_DMARC_P_UNSET || a->dmarc_policy == INK_DMARC_P_NONE ||
          a->dmarc_testing))
-        audit_finding(a, INK_AUDIT_WARNING, "bimi", "bimi-needs-enforcement", a->domain, NULL,
+        audit_finding(a, INK_SEV_WARNING, "bimi", "bimi-needs-enforcement", a->domain, NULL,
                       "a BIMI record is published but the DMARC policy of %s is not enforced "
                       "(quarantine or reject, without t=y): mailbox providers will not show "
                       "the logo",
@@ -1069,7 +1067,7 @@ void audit_job_fail(struct ink_audit *a, size_t job)
     if (j->done)
         return;
     j->done = 1;
-    audit_finding(a, INK_AUDIT_WARNING,
+    audit_finding(a, INK_SEV_WARNING,
                   j->kind == JOB_DMARC                                   ? "dmarc"
                   : j->kind == JOB_SPF_LINT || j->kind == JOB_SPF_EVAL   ? "spf"
                                                                          : "mx",

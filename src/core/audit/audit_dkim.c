@@ -4,10 +4,9 @@
  * resolver and reported), parsed with the DKIM key-record parser: present,
  * one record, key type and size (RFC 8301), revoked, testing flag.
  *
- * With opts->dkim_keygen, a selector whose key must be replaced (missing,
- * revoked, too small, malformed) gets a freshly generated RSA key pair:
- * the record to publish is the finding's fix and the private key its
- * key_pem, so the fix can be applied as it stands.
+ * A selector whose key must be replaced (missing, revoked, too small,
+ * malformed) is listed in ink_audit_key_wanted(): the caller may make a
+ * new pair and publish it as the finding's fix (the audit makes no keys).
  */
 #include <stdlib.h>
 #include <string.h>
@@ -30,7 +29,7 @@ int audit_dkim_start(struct ink_audit *a)
         if (ink_dkim_key_name(a->selectors[i], a->domain, name, sizeof(name)) < 0) {
             ink_str_truncate(&shown, 0);
             ink_str_put_printable(&shown, a->selectors[i], strlen(a->selectors[i]), 64);
-            audit_finding(a, INK_AUDIT_ERROR, "dkim", "dkim-bad-selector", ink_str_cstr(&shown),
+            audit_finding(a, INK_SEV_ERROR, "dkim", "dkim-bad-selector", ink_str_cstr(&shown),
                           NULL, "selector '%s' does not make a valid DNS name under %s",
                           ink_str_cstr(&shown), a->domain);
             continue;
@@ -110,26 +109,6 @@ static char *without_testing(const uint8_t *text, size_t len)
     return ink_str_steal(&out);
 }
 
-/* keygen_fix - with dkim_keygen: a new RSA key pair for selector i; the
- * record goes to f's fix and the PEM to f's key_pem */
-static void keygen_fix(struct ink_audit *a, struct ink_audit_finding *f, const char *owner)
-{
-    struct ink_str pem = INK_STR_INIT, rec = INK_STR_INIT, err = INK_STR_INIT;
-    char *line;
-
-    if (f == NULL || !a->dkim_keygen)
-        return;
-    if (ink_dkim_keygen(INK_DKIM_KEY_RSA, AUDIT_DKIM_RSA_GOOD_BITS, &pem, &rec, &err) == 0) {
-        line = audit_fix_line(a, owner, INK_DNS_TXT, ink_str_cstr(&rec));
-        audit_set_fix(a, f, line);
-        free(line);
-        f->key_pem = ink_str_steal(&pem);
-    }
-    ink_str_free(&pem);
-    ink_str_free(&rec);
-    ink_str_free(&err);
-}
-
 /* audit_dkim_answer - the key record of selector i */
 void audit_dkim_answer(struct ink_audit *a, size_t i, const struct ink_dns_answer *ans)
 {
@@ -139,7 +118,7 @@ void audit_dkim_answer(struct ink_audit *a, size_t i, const struct ink_dns_answe
     size_t k, ntxt = 0, len = 0;
     uint8_t *text = NULL;
     struct ink_dkim_key *key;
-    struct ink_audit_finding *f;
+    struct ink_finding *f;
     size_t w;
 
     if (ink_dkim_key_name(sel, a->domain, owner, sizeof(owner)) < 0)
@@ -150,13 +129,13 @@ void audit_dkim_answer(struct ink_audit *a, size_t i, const struct ink_dns_answe
     if (cname != NULL) {
         audit_record(a, "dkim", owner, "CNAME", cname, strlen(cname));
         if (ans->status == INK_DNS_OK)
-            audit_finding(a, INK_AUDIT_INFO, "dkim", "dkim-cname", owner, NULL,
+            audit_finding(a, INK_SEV_INFO, "dkim", "dkim-cname", owner, NULL,
                           "selector %s is delegated by CNAME to %s (the key is managed "
                           "there)",
                           sel, cname);
     }
     if (audit_is_temp(ans)) {
-        audit_finding(a, INK_AUDIT_WARNING, "dkim", "dkim-temperror", owner, NULL,
+        audit_finding(a, INK_SEV_WARNING, "dkim", "dkim-temperror", owner, NULL,
                       "looking up the DKIM key %s failed (temporary DNS error)", owner);
         return;
     }
@@ -168,18 +147,18 @@ void audit_dkim_answer(struct ink_audit *a, size_t i, const struct ink_dns_answe
     }
     if (ntxt == 0) {
         if (cname != NULL)
-            f = audit_finding(a, INK_AUDIT_ERROR, "dkim", "dkim-cname-dangling", owner, NULL,
+            f = audit_finding(a, INK_SEV_ERROR, "dkim", "dkim-cname-dangling", owner, NULL,
                               "selector %s is a CNAME to %s, which has no key record: "
                               "signatures with s=%s fail until the target publishes it",
                               sel, cname, sel);
         else
-            f = audit_finding(a, INK_AUDIT_ERROR, "dkim", "dkim-missing", owner, NULL,
+            f = audit_finding(a, INK_SEV_ERROR, "dkim", "dkim-missing", owner, NULL,
                               "no DKIM key record at %s: signatures with s=%s fail.  Publish "
                               "the public key of the signer's key pair (inkan dkim keygen "
                               "makes one)",
                               owner, sel);
         if (cname == NULL)
-            keygen_fix(a, f, owner);
+            audit_key_wanted(a, sel, owner, f);
         return;
     }
     if (text == NULL) {
@@ -188,7 +167,7 @@ void audit_dkim_answer(struct ink_audit *a, size_t i, const struct ink_dns_answe
     }
     audit_record(a, "dkim", owner, "TXT", text, len);
     if (ntxt > 1)
-        audit_finding(a, INK_AUDIT_ERROR, "dkim", "dkim-multiple", owner, NULL,
+        audit_finding(a, INK_SEV_ERROR, "dkim", "dkim-multiple", owner, NULL,
                       "%s has %zu TXT records: verifiers may pick any of them; keep only the "
                       "key record",
                       owner, ntxt);
@@ -200,47 +179,47 @@ void audit_dkim_answer(struct ink_audit *a, size_t i, const struct ink_dns_answe
     }
     switch (key->status) {
     case INK_DKIM_KEY_REVOKED:
-        f = audit_finding(a, INK_AUDIT_ERROR, "dkim", "dkim-revoked", owner, NULL,
+        f = audit_finding(a, INK_SEV_ERROR, "dkim", "dkim-revoked", owner, NULL,
                           "the key of selector %s is revoked (empty p=): mail signed with "
                           "s=%s fails DKIM; sign with another selector or publish a new key",
                           sel, sel);
-        keygen_fix(a, f, owner);
+        audit_key_wanted(a, sel, owner, f);
         break;
     case INK_DKIM_KEY_MALFORMED:
-        f = audit_finding(a, INK_AUDIT_ERROR, "dkim", "dkim-malformed", owner, NULL,
+        f = audit_finding(a, INK_SEV_ERROR, "dkim", "dkim-malformed", owner, NULL,
                           "the key record of selector %s is malformed: %s (byte %zu)", sel,
                           key->reason, key->reason_off);
-        keygen_fix(a, f, owner);
+        audit_key_wanted(a, sel, owner, f);
         break;
     case INK_DKIM_KEY_UNUSABLE:
-        f = audit_finding(a, INK_AUDIT_ERROR, "dkim", "dkim-unusable", owner, NULL,
+        f = audit_finding(a, INK_SEV_ERROR, "dkim", "dkim-unusable", owner, NULL,
                           "the key of selector %s cannot verify mail: %s", sel, key->reason);
-        keygen_fix(a, f, owner);
+        audit_key_wanted(a, sel, owner, f);
         break;
     case INK_DKIM_KEY_OK:
     default:
         if (key->type == INK_DKIM_KEY_RSA && key->bits < INK_DKIM_RSA_BITS_MIN) {
-            f = audit_finding(a, INK_AUDIT_ERROR, "dkim", "dkim-weak-key", owner, NULL,
+            f = audit_finding(a, INK_SEV_ERROR, "dkim", "dkim-weak-key", owner, NULL,
                               "selector %s has a %u-bit RSA key: verifiers refuse keys below "
                               "%d bits (RFC 8301), so its signatures fail.  Replace it with a "
                               "%d-bit key",
                               sel, key->bits, INK_DKIM_RSA_BITS_MIN, AUDIT_DKIM_RSA_GOOD_BITS);
-            keygen_fix(a, f, owner);
+            audit_key_wanted(a, sel, owner, f);
         } else if (key->type == INK_DKIM_KEY_RSA && key->bits < AUDIT_DKIM_RSA_GOOD_BITS) {
-            f = audit_finding(a, INK_AUDIT_WARNING, "dkim", "dkim-short-key", owner, NULL,
+            f = audit_finding(a, INK_SEV_WARNING, "dkim", "dkim-short-key", owner, NULL,
                               "selector %s has a %u-bit RSA key; %d bits is the norm now "
                               "(RFC 8301): rotate to a longer key",
                               sel, key->bits, AUDIT_DKIM_RSA_GOOD_BITS);
-            keygen_fix(a, f, owner);
+            audit_key_wanted(a, sel, owner, f);
         } else {
-            audit_finding(a, INK_AUDIT_INFO, "dkim", "dkim-ok", owner, NULL,
+            audit_finding(a, INK_SEV_INFO, "dkim", "dkim-ok", owner, NULL,
                           "selector %s: %s key%s%.0u%s", sel,
                           ink_dkim_keytype_name(key->type),
                           key->type == INK_DKIM_KEY_RSA ? " of " : "",
                           key->type == INK_DKIM_KEY_RSA ? key->bits : 0,
                           key->type == INK_DKIM_KEY_RSA ? " bits" : "");
             if (key->type == INK_DKIM_KEY_ED25519 && a->nselectors == 1)
-                audit_finding(a, INK_AUDIT_INFO, "dkim", "dkim-ed25519-only", owner, NULL,
+                audit_finding(a, INK_SEV_INFO, "dkim", "dkim-ed25519-only", owner, NULL,
                               "selector %s is Ed25519; not every verifier supports it (RFC "
                               "8463), so sign with an RSA key as well",
                               sel);
@@ -249,7 +228,7 @@ void audit_dkim_answer(struct ink_audit *a, size_t i, const struct ink_dns_answe
             char *fixed = without_testing(text, len);
             char *line = fixed ? audit_fix_line(a, owner, INK_DNS_TXT, fixed) : NULL;
 
-            audit_finding(a, INK_AUDIT_WARNING, "dkim", "dkim-testing", owner, line,
+            audit_finding(a, INK_SEV_WARNING, "dkim", "dkim-testing", owner, line,
                           "selector %s has the testing flag (t=y): verifiers may treat its "
                           "signatures as unsigned mail.  Remove it once signing works",
                           sel);
@@ -257,7 +236,7 @@ void audit_dkim_answer(struct ink_audit *a, size_t i, const struct ink_dns_answe
             free(line);
         }
         for (w = 0; w < key->nwarn; w++)
-            audit_finding(a, INK_AUDIT_INFO, "dkim", "dkim-key-note", owner, NULL,
+            audit_finding(a, INK_SEV_INFO, "dkim", "dkim-key-note", owner, NULL,
                           "selector %s: %s (byte %zu)", sel, key->warn[w].msg,
                           key->warn[w].off);
         break;

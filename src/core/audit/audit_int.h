@@ -118,7 +118,6 @@ struct ink_audit {
     enum ink_dmarc_org_mode org_mode;
     const void *psl;
     char *rua;
-    int dkim_keygen;
     /* inputs */
     char **selectors;  size_t nselectors;
     char **includes;   size_t nincludes;
@@ -133,7 +132,8 @@ struct ink_audit {
     struct audit_cached *cache; size_t ncache, capcache;
     size_t inflight;   /* queries handed out and not answered */
     /* results */
-    struct ink_audit_finding *find; size_t nfind, capfind;
+    struct ink_finding *find; size_t nfind, capfind;
+    struct ink_audit_key_wanted *keys; size_t nkeys, capkeys;
     struct ink_audit_record *rec; size_t nrec, caprec;
     /* MX */
     struct audit_mx mx[INK_AUDIT_MX_MAX]; size_t nmx;
@@ -153,12 +153,16 @@ struct ink_audit {
 
 /* helpers (audit.c) */
 char *audit_strdup(struct ink_audit *a, const char *s);
-struct ink_audit_finding *audit_finding(struct ink_audit *a, enum ink_audit_severity sev,
-                                        const char *area, const char *code,
-                                        const char *subject, const char *fix,
-                                        const char *fmt, ...)
+struct ink_finding *audit_finding(struct ink_audit *a, enum ink_severity sev, const char *area,
+                                  const char *code, const char *subject, const char *fix,
+                                  const char *fmt, ...) __attribute__((format(printf, 7, 8)));
+struct ink_finding *audit_finding_pass(struct ink_audit *a, enum ink_severity sev,
+                                       const char *area, const char *code, const char *subject,
+                                       const char *fix, const char *fmt, ...)
     __attribute__((format(printf, 7, 8)));
-void audit_set_fix(struct ink_audit *a, struct ink_audit_finding *f, const char *fix);
+void audit_key_wanted(struct ink_audit *a, const char *sel, const char *owner,
+                      const struct ink_finding *f);
+void audit_set_fix(struct ink_audit *a, struct ink_finding *f, const char *fix);
 void audit_record(struct ink_audit *a, const char *area, const char *name, const char *type,
                   const void *data, size_t len);
 char *audit_fix_line(struct ink_audit *a, const char *owner, uint16_t type, const char *data);

@@ -205,9 +205,9 @@ static void lint_done(struct ink_audit *a, struct ink_spf_lint *l)
         s->fixed = audit_strdup(a, fixed);
     for (i = 0; i < n; i++) {
         const struct ink_spf_lint_finding *f = ink_spf_lint_finding(l, i);
-        enum ink_audit_severity sev = f->severity == INK_SPF_LINT_ERROR     ? INK_AUDIT_ERROR
-                                      : f->severity == INK_SPF_LINT_WARNING ? INK_AUDIT_WARNING
-                                                                            : INK_AUDIT_INFO;
+        enum ink_severity sev = f->severity == INK_SPF_LINT_ERROR     ? INK_SEV_ERROR
+                                      : f->severity == INK_SPF_LINT_WARNING ? INK_SEV_WARNING
+                                                                            : INK_SEV_INFO;
         char *line = NULL;
 
         if (f->fix != NULL)
@@ -215,7 +215,7 @@ static void lint_done(struct ink_audit *a, struct ink_spf_lint *l)
         if (f->fix != NULL && s->merged == NULL && strcmp(f->code, INK_SPF_LINT_DUPLICATE) == 0 &&
             ink_dns_name_eq(f->domain, a->domain))
             s->merged = audit_strdup(a, f->fix);
-        audit_finding(a, sev, "spf", f->code, f->domain, line, "%s", f->message);
+        audit_finding_pass(a, sev, "spf", f->code, f->domain, line, "%s", f->message);
         free(line);
     }
     for (i = 0; i < a->nincludes; i++)
@@ -329,13 +329,13 @@ void audit_spf_finish(struct ink_audit *a)
         return;
     for (i = 0; i < a->nincludes; i++) {
         if (s->inc_ok[i]) {
-            audit_finding(a, INK_AUDIT_INFO, "spf", "spf-include-present", a->domain, NULL,
+            audit_finding(a, INK_SEV_INFO, "spf", "spf-include-present", a->domain, NULL,
                           "the SPF record of %s reaches include:%s", a->domain,
                           a->includes[i]);
             continue;
         }
         ink_str_printf(&add, "%sinclude:%s", add.len ? " " : "", a->includes[i]);
-        audit_finding(a, INK_AUDIT_ERROR, "spf", "spf-include-missing", a->domain, NULL,
+        audit_finding(a, INK_SEV_ERROR, "spf", "spf-include-missing", a->domain, NULL,
                       "the SPF record of %s does not include %s: mail the platform sends for "
                       "%s fails SPF",
                       a->domain, a->includes[i], a->domain);
@@ -352,7 +352,7 @@ void audit_spf_finish(struct ink_audit *a)
             char shown[64];
 
             ink_ip_format(r->family, r->addr, shown, sizeof(shown));
-            audit_finding(a, INK_AUDIT_INFO, "spf", "spf-ip-authorized", shown, NULL,
+            audit_finding(a, INK_SEV_INFO, "spf", "spf-ip-authorized", shown, NULL,
                           "%s%s passes SPF for %s", shown,
                           r->prefix == (r->family == 4 ? 32u : 128u) ? "" : " (the range)",
                           a->domain);
@@ -377,11 +377,11 @@ void audit_spf_finish(struct ink_audit *a)
         }
         ink_str_printf(&add, "%sip%d:%s", add.len ? " " : "", r->family, ip);
         if (res == INK_SPF_TEMPERROR)
-            audit_finding(a, INK_AUDIT_WARNING, "spf", "spf-ip-temperror", ip, NULL,
+            audit_finding(a, INK_SEV_WARNING, "spf", "spf-ip-temperror", ip, NULL,
                           "could not tell whether %s may send for %s: %s", ip, a->domain,
                           why ? why : "temporary error");
         else
-            audit_finding(a, INK_AUDIT_ERROR, "spf", "spf-ip-not-authorized", ip, NULL,
+            audit_finding(a, INK_SEV_ERROR, "spf", "spf-ip-not-authorized", ip, NULL,
                           "%s%s is not authorized by the SPF record of %s (result %s: %s)", ip,
                           single ? "" : " (at least part of the range)", a->domain,
                           ink_spf_result_name(res), why ? why : "");
@@ -405,9 +405,9 @@ void audit_spf_finish(struct ink_audit *a)
     if (combined != NULL)
         line = audit_fix_line(a, a->domain, INK_DNS_TXT, combined);
     for (i = 0; line != NULL && i < a->nfind; i++) {
-        struct ink_audit_finding *f = &a->find[i];
+        struct ink_finding *f = &a->find[i];
 
-        if (strcmp(f->area, "spf") != 0 || f->severity == INK_AUDIT_INFO)
+        if (strcmp(f->area, "spf") != 0 || f->severity == INK_SEV_INFO)
             continue;
         if (i >= first_new || (f->subject != NULL && ink_dns_name_eq(f->subject, a->domain)))
             audit_set_fix(a, f, line);

@@ -16,6 +16,7 @@
 
 #include "dkim_int.h"
 #include "inkan/dns.h"
+#include "inkan/zonefile.h"
 
 struct ink_dkim_privkey {
     EVP_PKEY *pkey;
@@ -498,7 +499,8 @@ unsigned ink_dkim_privkey_bits(const struct ink_dkim_privkey *k)
     return k->bits;
 }
 
-struct evp_pkey_st *ink_dkim_privkey_pkey(const struct ink_dkim_privkey *k)
+/* ink_dkim_privkey_pkey - the OpenSSL key (owned by k) */
+EVP_PKEY *ink_dkim_privkey_pkey(const struct ink_dkim_privkey *k)
 {
     return k->pkey;
 }
@@ -633,33 +635,12 @@ done:
     return rc;
 }
 
-/* ink_dkim_txt_zone_line - OWNER. TTL IN TXT "..." "..." */
+/* ink_dkim_txt_zone_line - OWNER. TTL IN TXT "..." "..." and a newline
+ * (the DNS module's one TXT line writer, with DKIM's default TTL) */
 int ink_dkim_txt_zone_line(const char *owner, uint32_t ttl, const uint8_t *text, size_t len,
                            struct ink_str *out)
 {
-    size_t i, start;
-    int rc;
-
-    if (ttl == 0)
-        ttl = INK_DKIM_TXT_TTL_DEFAULT;
-    rc = ink_str_printf(out, "%s%s %u IN TXT", owner,
-                        owner[0] != '\0' && owner[strlen(owner) - 1] == '.' ? "" : ".", ttl);
-    if (len == 0)
-        rc |= ink_str_puts(out, " \"\"");
-    for (start = 0; start < len; start += INK_DNS_TXT_STRING_MAX) {
-        size_t end = start + INK_DNS_TXT_STRING_MAX < len ? start + INK_DNS_TXT_STRING_MAX : len;
-        rc |= ink_str_puts(out, " \"");
-        for (i = start; i < end; i++) {
-            uint8_t c = text[i];
-            if (c == '"' || c == '\\')
-                rc |= ink_str_printf(out, "\\%c", c);
-            else if (c < 0x20 || c > 0x7e)
-                rc |= ink_str_printf(out, "\\%03u", c);
-            else
-                rc |= ink_str_putc(out, c);
-        }
-        rc |= ink_str_putc(out, '"');
-    }
-    rc |= ink_str_putc(out, '\n');
-    return rc < 0 ? -1 : 0;
+    if (ink_zone_txt_line(out, owner, ttl != 0 ? ttl : INK_DKIM_TXT_TTL_DEFAULT, text, len) < 0)
+        return -1;
+    return ink_str_putc(out, '\n');
 }

@@ -11,6 +11,7 @@
  */
 #include "inkan/dmarc.h"
 
+#include <assert.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -86,21 +87,45 @@ static char *quote(const uint8_t *p, size_t n)
     return ink_str_steal(&s);
 }
 
-/* add_diag - record a diagnostic; the message is formatted here.  Silently
- * drops it when the list is full or memory runs out (counts still move so
- * the severity totals stay right). */
-static void add_diag(struct ink_dmarc_record *r, enum ink_dmarc_severity sev, const char *code,
-                     size_t off, const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+/* Every diagnostic code add_diag() accepts: the list is the contract (a
+ * test makes each of them appear). */
+const char *const ink_dmarc_codes[] = {
+    "bad-char", "bad-fo", "bad-mailto", "bad-policy", "bad-uri", "bad-value", "duplicate-tag",
+    "duplicate-uri", "empty-tag", "empty-uri", "empty-value", "fo-without-ruf", "missing-p",
+    "no-policy", "no-rua", "not-dmarc", "np-weaker", "obsolete-tag", "obsolete-uri-size",
+    "pct-partial", "policy-none", "policy-quarantine", "sp-weaker", "strict-alignment",
+    "syntax", "tag-case", "test-mode", "too-long", "too-many-tags", "too-many-uris",
+    "unknown-tag", "uri-no-scheme", "uri-scheme", NULL,
+};
 
-static void add_diag(struct ink_dmarc_record *r, enum ink_dmarc_severity sev, const char *code,
-                     size_t off, const char *fmt, ...)
+/* known_code - whether code is listed in ink_dmarc_codes */
+static int known_code(const char *code)
+{
+    size_t i;
+
+    for (i = 0; ink_dmarc_codes[i] != NULL; i++)
+        if (strcmp(ink_dmarc_codes[i], code) == 0)
+            return 1;
+    return 0;
+}
+
+/* add_diag - record a diagnostic at byte off (-1: the whole record); the
+ * message is formatted here.  Silently drops it when the list is full or
+ * memory runs out (counts still move so the severity totals stay right). */
+static void add_diag(struct ink_dmarc_record *r, enum ink_severity sev, const char *code, long off,
+                     const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+
+static void add_diag(struct ink_dmarc_record *r, enum ink_severity sev, const char *code, long off,
+                     const char *fmt, ...)
 {
     struct ink_str s = INK_STR_INIT;
+    struct ink_finding *f;
     va_list ap;
 
-    if (sev == INK_DMARC_ERROR)
+    assert(known_code(code));
+    if (sev == INK_SEV_ERROR)
         r->nerrors++;
-    else if (sev == INK_DMARC_WARNING)
+    else if (sev == INK_SEV_WARNING)
         r->nwarnings++;
     if (r->ndiag >= INK_DMARC_DIAGS_MAX)
         return;
@@ -111,11 +136,14 @@ static void add_diag(struct ink_dmarc_record *r, enum ink_dmarc_severity sev, co
         return;
     }
     va_end(ap);
-    r->diag[r->ndiag].severity = sev;
-    r->diag[r->ndiag].code = code;
-    r->diag[r->ndiag].off = off;
-    r->diag[r->ndiag].msg = ink_str_steal(&s);
-    if (r->diag[r->ndiag].msg != NULL)
+    f = &r->diag[r->ndiag];
+    memset(f, 0, sizeof(*f));
+    f->severity = sev;
+    f->area = "dmarc";
+    f->code = code;
+    f->offset = off;
+    f->message = ink_str_steal(&s);
+    if (f->message != NULL)
         r->ndiag++;
 }
 
@@ -153,7 +181,7 @@ void ink_dmarc_record_free(struct ink_dmarc_record *r)
     for (i = 0; i < r->nruf; i++)
         uri_clear(&r->ruf[i]);
     for (i = 0; i < r->ndiag; i++)
-        free(r->diag[i].msg);
+        ink_finding_clear(&r->diag[i]);
     free(r->rf);
     free(r);
 }
@@ -240,7 +268,7 @@ static int parse_uri(struct ink_dmarc_record *r, const uint8_t *p, size_t n, siz
         }
         if (digits == 0 || j != n) {
             q = quote(p, n);
-            add_diag(r, INK_DMARC_ERROR, "bad-uri", off + bang,
+            add_diag(r, INK_SEV_ERROR, "bad-uri", off + bang,
                      "%s URI '%s': '!' must be followed by a size (digits and an optional "
                      "k, m, g or t) at the end, or be written %%21",
                      tag, q ? q : "");
@@ -250,13 +278,13 @@ static int parse_uri(struct ink_dmarc_record *r, const uint8_t *p, size_t n, siz
         u->has_size = 1;
         u->max_size = v * mult;
         end = bang;
-        add_diag(r, INK_DMARC_INFO, "obsolete-uri-size", off + bang,
+        add_diag(r, INK_SEV_INFO, "obsolete-uri-size", off + bang,
                  "%s: the '!size' suffix is obsolete (RFC 9989) and ignored by receivers", tag);
     }
     for (i = 0; i < end; i++)
         if (!is_uri_char(p[i])) {
             q = quote(p, end);
-            add_diag(r, INK_DMARC_ERROR, "bad-uri", off + i,
+            add_diag(r, INK_SEV_ERROR, "bad-uri", off + i,
                      "%s URI '%s' holds a character not allowed in a URI at byte %zu "
                      "(spaces, commas and '!' must be percent-encoded)",
                      tag, q ? q : "", off + i);
@@ -279,7 +307,7 @@ static int parse_uri(struct ink_dmarc_record *r, const uint8_t *p, size_t n, siz
                 at = i;
         if (at == 0 || at == a || at + 1 >= e) {
             q = quote(p, end);
-            add_diag(r, INK_DMARC_ERROR, "bad-mailto", off + a,
+            add_diag(r, INK_SEV_ERROR, "bad-mailto", off + a,
                      "%s URI '%s' is not mailto:LOCAL@DOMAIN", tag, q ? q : "");
             free(q);
             goto bad;
@@ -290,7 +318,7 @@ static int parse_uri(struct ink_dmarc_record *r, const uint8_t *p, size_t n, siz
             goto nomem;
         if (u->host == NULL) {
             q = quote(p + at + 1, e - at - 1);
-            add_diag(r, INK_DMARC_ERROR, "bad-mailto", off + at + 1,
+            add_diag(r, INK_SEV_ERROR, "bad-mailto", off + at + 1,
                      "%s URI: '%s' is not a valid mail domain", tag, q ? q : "");
             free(q);
             goto bad;
@@ -298,7 +326,7 @@ static int parse_uri(struct ink_dmarc_record *r, const uint8_t *p, size_t n, siz
     } else {
         size_t a = colon + 1, e;
 
-        add_diag(r, INK_DMARC_INFO, "uri-scheme", off,
+        add_diag(r, INK_SEV_INFO, "uri-scheme", off,
                  "%s: receivers are only required to support mailto: URIs, not %s:", tag,
                  u->scheme);
         if (a + 1 < end && p[a] == '/' && p[a + 1] == '/') {
@@ -328,11 +356,11 @@ static int parse_uri(struct ink_dmarc_record *r, const uint8_t *p, size_t n, siz
 no_scheme:
     q = quote(p, n);
     if (memchr(p, '@', n) != NULL)
-        add_diag(r, INK_DMARC_ERROR, "uri-no-scheme", off,
+        add_diag(r, INK_SEV_ERROR, "uri-no-scheme", off,
                  "%s entry '%s' is not a URI: write it as mailto:%s", tag, q ? q : "",
                  q ? q : "");
     else
-        add_diag(r, INK_DMARC_ERROR, "bad-uri", off, "%s entry '%s' is not a URI", tag,
+        add_diag(r, INK_SEV_ERROR, "bad-uri", off, "%s entry '%s' is not a URI", tag,
                  q ? q : "");
     free(q);
     return -1;
@@ -361,10 +389,10 @@ static void parse_urilist(struct ink_dmarc_record *r, const struct cursor *v, co
         while (e > s && is_wsp(v->buf[e - 1]))
             e--;
         if (s == e) {
-            add_diag(r, INK_DMARC_WARNING, "empty-uri", v->off + s,
+            add_diag(r, INK_SEV_WARNING, "empty-uri", v->off + s,
                      "%s has an empty entry (stray comma)", tag);
         } else if (*count >= INK_DMARC_URIS_MAX) {
-            add_diag(r, INK_DMARC_WARNING, "too-many-uris", v->off + s,
+            add_diag(r, INK_SEV_WARNING, "too-many-uris", v->off + s,
                      "%s lists more than %d URIs; the rest are ignored", tag,
                      INK_DMARC_URIS_MAX);
             break;
@@ -378,7 +406,7 @@ static void parse_urilist(struct ink_dmarc_record *r, const struct cursor *v, co
                     if (strcmp(list[k].uri, u.uri) == 0)
                         dup = 1;
                 if (dup) {
-                    add_diag(r, INK_DMARC_WARNING, "duplicate-uri", v->off + s,
+                    add_diag(r, INK_SEV_WARNING, "duplicate-uri", v->off + s,
                              "%s lists %s twice", tag, u.uri);
                     uri_clear(&u);
                 } else {
@@ -406,7 +434,7 @@ static void parse_policy(struct ink_dmarc_record *r, const struct cursor *v, con
     else {
         *invalid = 1;
         q = quote(v->buf, v->len);
-        add_diag(r, INK_DMARC_ERROR, "bad-policy", v->off,
+        add_diag(r, INK_SEV_ERROR, "bad-policy", v->off,
                  "%s=%s is not a policy: use none, quarantine or reject", tag, q ? q : "");
         free(q);
     }
@@ -423,7 +451,7 @@ static int parse_letter(struct ink_dmarc_record *r, const struct cursor *v, cons
     if (v->len == 1 && (hit = strchr(choices, lower(v->buf[0]))) != NULL && *hit != '\0')
         return (int)(hit - choices);
     q = quote(v->buf, v->len);
-    add_diag(r, INK_DMARC_ERROR, "bad-value", v->off, "%s=%s is not valid: use %s", tag,
+    add_diag(r, INK_SEV_ERROR, "bad-value", v->off, "%s=%s is not valid: use %s", tag,
              q ? q : "", meaning);
     free(q);
     return -1;
@@ -453,7 +481,7 @@ static void parse_fo(struct ink_dmarc_record *r, const struct cursor *v)
             ((bit | bits) & (INK_DMARC_FO_0 | INK_DMARC_FO_1)) ==
                 (INK_DMARC_FO_0 | INK_DMARC_FO_1)) {
             q = quote(v->buf, v->len);
-            add_diag(r, INK_DMARC_ERROR, "bad-fo", v->off + i,
+            add_diag(r, INK_SEV_ERROR, "bad-fo", v->off + i,
                      "fo=%s is not valid: a colon-separated list of 0 or 1, d and s, "
                      "each at most once", q ? q : "");
             free(q);
@@ -511,7 +539,7 @@ static void apply_tag(struct ink_dmarc_record *r, enum tag_id id, const struct c
 
     switch (id) {
     case TAG_V:
-        add_diag(r, INK_DMARC_WARNING, "duplicate-tag", name_off,
+        add_diag(r, INK_SEV_WARNING, "duplicate-tag", name_off,
                  "v appears again; only the first tag may be v");
         break;
     case TAG_P:
@@ -559,37 +587,37 @@ static void apply_tag(struct ink_dmarc_record *r, enum tag_id id, const struct c
         n = parse_uint(v, 100);
         if (n < 0) {
             q = quote(v->buf, v->len);
-            add_diag(r, INK_DMARC_ERROR, "bad-value", v->off,
+            add_diag(r, INK_SEV_ERROR, "bad-value", v->off,
                      "pct=%s is not a number from 0 to 100", q ? q : "");
             free(q);
         } else {
             r->pct = (int)n;
         }
-        add_diag(r, INK_DMARC_INFO, "obsolete-tag", name_off,
+        add_diag(r, INK_SEV_INFO, "obsolete-tag", name_off,
                  "pct is obsolete (RFC 9989 removed it): receivers apply the policy to all "
                  "failing mail; use t=y for a test phase");
         break;
     case TAG_RF:
         if (v->len > RF_MAX) {
-            add_diag(r, INK_DMARC_ERROR, "bad-value", v->off, "rf value is too long");
+            add_diag(r, INK_SEV_ERROR, "bad-value", v->off, "rf value is too long");
         } else {
             free(r->rf);
             r->rf = ink_memdup_cstr(v->buf, v->len);
         }
-        add_diag(r, INK_DMARC_INFO, "obsolete-tag", name_off,
+        add_diag(r, INK_SEV_INFO, "obsolete-tag", name_off,
                  "rf is obsolete (RFC 9989 removed it) and is ignored");
         break;
     case TAG_RI:
         n = parse_uint(v, RI_MAX);
         if (n < 0) {
             q = quote(v->buf, v->len);
-            add_diag(r, INK_DMARC_ERROR, "bad-value", v->off,
+            add_diag(r, INK_SEV_ERROR, "bad-value", v->off,
                      "ri=%s is not a number of seconds", q ? q : "");
             free(q);
         } else {
             r->ri = n;
         }
-        add_diag(r, INK_DMARC_INFO, "obsolete-tag", name_off,
+        add_diag(r, INK_SEV_INFO, "obsolete-tag", name_off,
                  "ri is obsolete (RFC 9989 removed it): aggregate reports are daily");
         break;
     case TAG_UNKNOWN:
@@ -620,7 +648,7 @@ static int parse_tag(struct ink_dmarc_record *r, struct cursor *c, struct cursor
         while (e < c->len && c->buf[e] != ';')
             e++;
         q = quote(c->buf + start, e - start);
-        add_diag(r, INK_DMARC_ERROR, "syntax", start, "'%s' at byte %zu is not TAG=VALUE",
+        add_diag(r, INK_SEV_ERROR, "syntax", start, "'%s' at byte %zu is not TAG=VALUE",
                  q ? q : "", start);
         free(q);
         c->off = e;
@@ -632,7 +660,7 @@ static int parse_tag(struct ink_dmarc_record *r, struct cursor *c, struct cursor
         while (e < c->len && c->buf[e] != ';')
             e++;
         q = quote(name->buf, name->len);
-        add_diag(r, INK_DMARC_ERROR, "syntax", c->off, "tag '%s' has no '=' (byte %zu)",
+        add_diag(r, INK_SEV_ERROR, "syntax", c->off, "tag '%s' has no '=' (byte %zu)",
                  q ? q : "", c->off);
         free(q);
         c->off = e;
@@ -651,7 +679,7 @@ static int parse_tag(struct ink_dmarc_record *r, struct cursor *c, struct cursor
     value->off = start;
     if (value->len == 0) {
         q = quote(name->buf, name->len);
-        add_diag(r, INK_DMARC_ERROR, "empty-value", start, "tag '%s' has an empty value",
+        add_diag(r, INK_SEV_ERROR, "empty-value", start, "tag '%s' has an empty value",
                  q ? q : "");
         free(q);
         return -1;
@@ -659,7 +687,7 @@ static int parse_tag(struct ink_dmarc_record *r, struct cursor *c, struct cursor
     for (e = 0; e < value->len; e++)
         if (value->buf[e] < 0x20 || value->buf[e] > 0x7e) {
             q = quote(name->buf, name->len);
-            add_diag(r, INK_DMARC_ERROR, "bad-char", value->off + e,
+            add_diag(r, INK_SEV_ERROR, "bad-char", value->off + e,
                      "tag '%s' has a non-printable or non-ASCII byte at offset %zu",
                      q ? q : "", value->off + e);
             free(q);
@@ -677,22 +705,22 @@ static int check_version(struct ink_dmarc_record *r, struct cursor *c)
 
     skip_wsp(c);
     if (c->off >= c->len) {
-        add_diag(r, INK_DMARC_ERROR, "not-dmarc", 0, "the record is empty");
+        add_diag(r, INK_SEV_ERROR, "not-dmarc", 0, "the record is empty");
         return 0;
     }
     if (parse_tag(r, c, &name, &value) < 0) {
-        add_diag(r, INK_DMARC_ERROR, "not-dmarc", 0,
+        add_diag(r, INK_SEV_ERROR, "not-dmarc", 0,
                  "the record does not start with v=DMARC1, so receivers ignore it");
         return 0;
     }
     if (!(name.len == 1 && lower(name.buf[0]) == 'v')) {
-        add_diag(r, INK_DMARC_ERROR, "not-dmarc", name.off,
+        add_diag(r, INK_SEV_ERROR, "not-dmarc", name.off,
                  "the first tag must be v=DMARC1; receivers ignore this record");
         return 0;
     }
     if (!(value.len == 6 && memcmp(value.buf, "DMARC1", 6) == 0)) {
         q = quote(value.buf, value.len);
-        add_diag(r, INK_DMARC_ERROR, "not-dmarc", value.off,
+        add_diag(r, INK_SEV_ERROR, "not-dmarc", value.off,
                  "v=%s is not v=DMARC1 (the value is case-sensitive); receivers ignore "
                  "this record",
                  q ? q : "");
@@ -742,7 +770,7 @@ struct ink_dmarc_record *ink_dmarc_record_parse(const uint8_t *buf, size_t len)
         return NULL;
     r->is_dmarc = 0;
     if (len > INK_DMARC_RECORD_MAX) {
-        add_diag(r, INK_DMARC_ERROR, "too-long", INK_DMARC_RECORD_MAX,
+        add_diag(r, INK_SEV_ERROR, "too-long", INK_DMARC_RECORD_MAX,
                  "the record is %zu bytes, more than the %d accepted", len,
                  INK_DMARC_RECORD_MAX);
         return r;
@@ -758,7 +786,7 @@ struct ink_dmarc_record *ink_dmarc_record_parse(const uint8_t *buf, size_t len)
             break;
         if (c.buf[c.off] != ';') {
             /* only reachable after a value that ended at whitespace then junk */
-            add_diag(r, INK_DMARC_ERROR, "syntax", c.off, "expected ';' at byte %zu", c.off);
+            add_diag(r, INK_SEV_ERROR, "syntax", c.off, "expected ';' at byte %zu", c.off);
             while (c.off < c.len && c.buf[c.off] != ';')
                 c.off++;
             continue;
@@ -768,12 +796,12 @@ struct ink_dmarc_record *ink_dmarc_record_parse(const uint8_t *buf, size_t len)
         if (c.off >= c.len)
             break; /* a trailing ';' is allowed */
         if (c.buf[c.off] == ';') {
-            add_diag(r, INK_DMARC_WARNING, "empty-tag", c.off,
+            add_diag(r, INK_SEV_WARNING, "empty-tag", c.off,
                      "empty tag (';;') at byte %zu", c.off);
             continue;
         }
         if (++ntags > INK_DMARC_TAGS_MAX) {
-            add_diag(r, INK_DMARC_ERROR, "too-many-tags", c.off,
+            add_diag(r, INK_SEV_ERROR, "too-many-tags", c.off,
                      "more than %d tags; the rest is ignored", INK_DMARC_TAGS_MAX);
             break;
         }
@@ -782,20 +810,20 @@ struct ink_dmarc_record *ink_dmarc_record_parse(const uint8_t *buf, size_t len)
         id = tag_lookup(name.buf, name.len);
         if (id == TAG_UNKNOWN) {
             q = quote(name.buf, name.len);
-            add_diag(r, INK_DMARC_WARNING, "unknown-tag", name.off,
+            add_diag(r, INK_SEV_WARNING, "unknown-tag", name.off,
                      "unknown tag '%s' is ignored", q ? q : "");
             free(q);
             continue;
         }
         if (seen[id]) {
-            add_diag(r, INK_DMARC_WARNING, "duplicate-tag", name.off,
+            add_diag(r, INK_SEV_WARNING, "duplicate-tag", name.off,
                      "%s appears more than once; only the first is used", tag_names[id]);
             continue;
         }
         seen[id] = 1;
         if (name.len > 0 && !(name.buf[0] >= 'a' && name.buf[0] <= 'z')) {
             q = quote(name.buf, name.len);
-            add_diag(r, INK_DMARC_INFO, "tag-case", name.off,
+            add_diag(r, INK_SEV_INFO, "tag-case", name.off,
                      "tag '%s' is written in upper case; write it as %s", q ? q : "",
                      tag_names[id]);
             free(q);
@@ -823,49 +851,49 @@ void ink_dmarc_record_lint(struct ink_dmarc_record *r, const char *domain)
         return;
     if (r->p == INK_DMARC_P_UNSET) {
         if (ink_dmarc_record_usable(r) == INK_DMARC_P_UNSET)
-            add_diag(r, INK_DMARC_ERROR, "no-policy", 0,
+            add_diag(r, INK_SEV_ERROR, "no-policy", -1,
                      "no valid p= tag and no valid rua: receivers apply no DMARC to %s", d);
         else
-            add_diag(r, INK_DMARC_WARNING, "missing-p", 0,
+            add_diag(r, INK_SEV_WARNING, "missing-p", -1,
                      "no valid p= tag: receivers act as if p=none; state the policy for %s", d);
     } else if (r->p == INK_DMARC_P_NONE) {
-        add_diag(r, INK_DMARC_INFO, "policy-none", 0,
+        add_diag(r, INK_SEV_INFO, "policy-none", -1,
                  "p=none only monitors: once the aggregate reports show all legitimate "
                  "mail aligned, move to p=quarantine, then p=reject");
     } else if (r->p == INK_DMARC_P_QUARANTINE) {
-        add_diag(r, INK_DMARC_INFO, "policy-quarantine", 0,
+        add_diag(r, INK_SEV_INFO, "policy-quarantine", -1,
                  "p=quarantine: when reports stay clean, the last step is p=reject");
     }
     if (r->sp != INK_DMARC_P_UNSET && r->p != INK_DMARC_P_UNSET &&
         policy_rank(r->sp) < policy_rank(r->p))
-        add_diag(r, INK_DMARC_WARNING, "sp-weaker", 0,
+        add_diag(r, INK_SEV_WARNING, "sp-weaker", -1,
                  "sp=%s is weaker than p=%s: subdomains of %s are less protected than the "
                  "domain itself",
                  ink_dmarc_policy_name(r->sp), ink_dmarc_policy_name(r->p), d);
     if (r->np != INK_DMARC_P_UNSET && r->p != INK_DMARC_P_UNSET &&
         policy_rank(r->np) < policy_rank(r->p))
-        add_diag(r, INK_DMARC_INFO, "np-weaker", 0,
+        add_diag(r, INK_SEV_INFO, "np-weaker", -1,
                  "np=%s is weaker than p=%s for names that do not exist", 
                  ink_dmarc_policy_name(r->np), ink_dmarc_policy_name(r->p));
     if (r->t == INK_DMARC_FLAG_YES && policy_rank(r->p) > 1)
-        add_diag(r, INK_DMARC_WARNING, "test-mode", 0,
+        add_diag(r, INK_SEV_WARNING, "test-mode", -1,
                  "t=y (testing): receivers apply one level less than p=%s; remove t=y when "
                  "the test is over",
                  ink_dmarc_policy_name(r->p));
     if (r->nrua == 0)
-        add_diag(r, INK_DMARC_WARNING, "no-rua", 0,
+        add_diag(r, INK_SEV_WARNING, "no-rua", -1,
                  "no rua= address: nobody receives aggregate reports for %s, so failures "
                  "go unseen",
                  d);
     if (r->fo != 0 && r->nruf == 0)
-        add_diag(r, INK_DMARC_INFO, "fo-without-ruf", 0, "fo= has no effect without ruf=");
+        add_diag(r, INK_SEV_INFO, "fo-without-ruf", -1, "fo= has no effect without ruf=");
     if (r->pct >= 0 && r->pct < 100)
-        add_diag(r, INK_DMARC_WARNING, "pct-partial", 0,
+        add_diag(r, INK_SEV_WARNING, "pct-partial", -1,
                  "pct=%d no longer limits the policy (RFC 9989 receivers ignore pct): it "
                  "applies to all failing mail",
                  r->pct);
     if (r->adkim == INK_DMARC_ALIGN_STRICT || r->aspf == INK_DMARC_ALIGN_STRICT)
-        add_diag(r, INK_DMARC_INFO, "strict-alignment", 0,
+        add_diag(r, INK_SEV_INFO, "strict-alignment", -1,
                  "strict alignment (%s%s%s): mail signed or bounced through a subdomain "
                  "will not align",
                  r->adkim == INK_DMARC_ALIGN_STRICT ? "adkim=s" : "",
@@ -907,11 +935,6 @@ const char *ink_dmarc_policy_name(enum ink_dmarc_policy p)
 const char *ink_dmarc_align_name(enum ink_dmarc_align a)
 {
     return a == INK_DMARC_ALIGN_RELAXED ? "r" : a == INK_DMARC_ALIGN_STRICT ? "s" : NULL;
-}
-
-const char *ink_dmarc_severity_name(enum ink_dmarc_severity s)
-{
-    return s == INK_DMARC_ERROR ? "error" : s == INK_DMARC_WARNING ? "warning" : "info";
 }
 
 /* put_size - the obsolete size suffix in the largest exact unit */
@@ -1015,7 +1038,7 @@ int ink_dmarc_record_add_uri(struct ink_dmarc_record *r, int ruf, const char *ur
     rc = parse_uri(r, (const uint8_t *)uri, strlen(uri), 0, ruf ? "ruf" : "rua", &u);
     /* a URI added by hand leaves no diagnostics behind */
     for (i = before; i < r->ndiag; i++)
-        free(r->diag[i].msg);
+        ink_finding_clear(&r->diag[i]);
     r->ndiag = before;
     r->nerrors = nerr;
     r->nwarnings = nwarn;

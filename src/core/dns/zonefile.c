@@ -15,6 +15,7 @@
  * the offending token made printable.
  */
 #include "inkan/zonefile.h"
+#include "dns_int.h"
 
 #include <stdarg.h>
 #include <stdlib.h>
@@ -954,4 +955,52 @@ long ink_zonefile_parse(const uint8_t *buf, size_t len, const char *filename,
                         const char *origin, struct ink_memzone *z, struct ink_str *err)
 {
     return ink_zonefile_parse_notes(buf, len, filename, origin, z, err, NULL);
+}
+
+/* owner_dot - "." when owner still needs its final dot, else "" */
+static const char *owner_dot(const char *owner)
+{
+    size_t n = strlen(owner);
+
+    return n > 0 && owner[n - 1] == '.' ? "" : ".";
+}
+
+/* ink_zone_txt_line - OWNER. TTL IN TXT "..." "..." (no newline) */
+int ink_zone_txt_line(struct ink_str *out, const char *owner, uint32_t ttl, const uint8_t *text,
+                      size_t len)
+{
+    size_t i, start;
+    int rc;
+
+    rc = ink_str_printf(out, "%s%s %u IN TXT", owner, owner_dot(owner), ttl);
+    if (len == 0)
+        rc |= ink_str_puts(out, " \"\"");
+    for (start = 0; start < len; start += INK_DNS_TXT_STRING_MAX) {
+        size_t end = start + INK_DNS_TXT_STRING_MAX < len ? start + INK_DNS_TXT_STRING_MAX : len;
+
+        rc |= ink_str_puts(out, " \"");
+        for (i = start; i < end; i++) {
+            uint8_t c = text[i];
+
+            if (c == '"' || c == '\\')
+                rc |= ink_str_printf(out, "\\%c", c);
+            else if (c < 0x20 || c > 0x7e)
+                rc |= ink_str_printf(out, "\\%03u", c);
+            else
+                rc |= ink_str_putc(out, (char)c);
+        }
+        rc |= ink_str_putc(out, '"');
+    }
+    return rc < 0 ? -1 : 0;
+}
+
+/* ink_zone_rr_line - OWNER. TTL IN TYPE DATA for a non-TXT record */
+int ink_zone_rr_line(struct ink_str *out, const char *owner, uint32_t ttl, uint16_t type,
+                     const char *data, size_t len)
+{
+    int rc = ink_str_printf(out, "%s%s %u IN %s ", owner, owner_dot(owner), ttl,
+                            ink_dns_type_name(type));
+
+    rc |= ink_str_append(out, data, len);
+    return rc < 0 ? -1 : 0;
 }
