@@ -1167,6 +1167,39 @@ int ink_provision_spf_flattened(struct ink_provision *p, const char *record)
 
 /* ---- output ---- */
 
+/* Scratch strings one line of output may quote at once. */
+#define PROV_SHOW_SLOTS 4
+
+/*
+ * put_text - append untrusted text (a profile's name or role, a record
+ * now published, a note quoting one) for a zone-file comment or a
+ * checklist line: printable ASCII as it is, every other byte as \DDD, so
+ * that no text can end a comment or a line and start a record.
+ */
+static int put_text(struct ink_str *out, const char *t)
+{
+    int rc = 0;
+
+    for (; *t != '\0'; t++) {
+        unsigned char ch = (unsigned char)*t;
+        if (ch < 0x20 || ch > 0x7e)
+            rc |= ink_str_printf(out, "\\%03u", ch);
+        else
+            rc |= ink_str_putc(out, (char)ch);
+    }
+    return rc < 0 ? -1 : 0;
+}
+
+/* show - t made safe by put_text in scratch slot i (valid until the
+ * slot is used again); "" on ENOMEM, which *rc then records */
+static const char *show(struct ink_str *slots, size_t i, const char *t, int *rc)
+{
+    ink_str_truncate(&slots[i], 0);
+    if (t != NULL && put_text(&slots[i], t) < 0)
+        *rc = -1;
+    return ink_str_cstr(&slots[i]);
+}
+
 /* zone_line - one record as a zone-file line */
 static int zone_line(const struct ink_prov_record *r, const char *value, struct ink_str *out)
 {
@@ -1185,18 +1218,20 @@ static int zone_line(const struct ink_prov_record *r, const char *value, struct 
 /* ink_provision_zone - the zone-file fragment for IT */
 int ink_provision_zone(const struct ink_provision *p, struct ink_str *out)
 {
+    struct ink_str sl[PROV_SHOW_SLOTS] = {INK_STR_INIT, INK_STR_INIT, INK_STR_INIT, INK_STR_INIT};
     size_t i;
-    int rc = 0;
+    int rc = 0, bad = 0; /* bad: show() ran out of memory */
 
-    rc |= ink_str_printf(out, "; inkan provision: %s for %s", p->prof->name, p->domain);
+    rc |= ink_str_printf(out, "; inkan provision: %s for %s", show(sl, 0, p->prof->name, &bad),
+                         show(sl, 1, p->domain, &bad));
     if (strcmp(p->sending, p->domain) != 0)
-        rc |= ink_str_printf(out, " (sending domain %s)", p->sending);
+        rc |= ink_str_printf(out, " (sending domain %s)", show(sl, 0, p->sending, &bad));
     rc |= ink_str_puts(out, "\n; Add the records below; lines starting with ';' need no action "
                             "or say what to remove.\n");
     for (i = 0; i < p->nrec; i++) {
         const struct ink_prov_record *r = &p->rec[i];
         struct ink_str line = INK_STR_INIT;
-        rc |= ink_str_printf(out, "\n; %s", r->purpose);
+        rc |= ink_str_printf(out, "\n; %s", show(sl, 0, r->purpose, &bad));
         switch (r->action) {
         case INK_PROV_ADD:
             rc |= ink_str_puts(out, ": add\n");
@@ -1204,7 +1239,7 @@ int ink_provision_zone(const struct ink_provision *p, struct ink_str *out)
             break;
         case INK_PROV_CHANGE:
             rc |= ink_str_printf(out, ": replace the %s record now published:\n;   %s\n",
-                                 ink_dns_type_name(r->type), r->current ? r->current : "");
+                                 ink_dns_type_name(r->type), show(sl, 0, r->current, &bad));
             rc |= zone_line(r, r->value, out);
             break;
         case INK_PROV_KEEP:
@@ -1218,18 +1253,25 @@ int ink_provision_zone(const struct ink_provision *p, struct ink_str *out)
         }
         ink_str_free(&line);
     }
-    return rc < 0 ? -1 : 0;
+    for (i = 0; i < PROV_SHOW_SLOTS; i++)
+        ink_str_free(&sl[i]);
+    return rc < 0 || bad ? -1 : 0;
 }
 
 /* ink_provision_checklist - what IT has to do, in plain words */
 int ink_provision_checklist(const struct ink_provision *p, struct ink_str *out)
 {
+#define S0(t) show(sl, 0, (t), &bad)
+#define S1(t) show(sl, 1, (t), &bad)
+#define S2(t) show(sl, 2, (t), &bad)
+#define S3(t) show(sl, 3, (t), &bad)
+    struct ink_str sl[PROV_SHOW_SLOTS] = {INK_STR_INIT, INK_STR_INIT, INK_STR_INIT, INK_STR_INIT};
     size_t i, step = 0;
-    int rc = 0, todo = 0;
+    int rc = 0, todo = 0, bad = 0; /* bad: show() ran out of memory */
 
-    rc |= ink_str_printf(out, "Checklist for %s: sending through %s\n", p->domain, p->prof->name);
+    rc |= ink_str_printf(out, "Checklist for %s: sending through %s\n", S0(p->domain), S1(p->prof->name));
     if (strcmp(p->sending, p->domain) != 0)
-        rc |= ink_str_printf(out, "Sending domain (Return-Path, SPF, MX): %s\n", p->sending);
+        rc |= ink_str_printf(out, "Sending domain (Return-Path, SPF, MX): %s\n", S0(p->sending));
     rc |= ink_str_puts(out, "\nPublish these DNS records (the zone-file lines are in the .zone "
                             "file next to this one):\n\n");
     for (i = 0; i < p->nrec; i++) {
@@ -1243,32 +1285,32 @@ int ink_provision_checklist(const struct ink_provision *p, struct ink_str *out)
         case INK_PROV_ADD:
             if (r->type == INK_DNS_CNAME)
                 rc |= ink_str_printf(out, "%2zu. Add a CNAME record: %s -> %s (%s).\n", step,
-                                     r->owner, r->value, r->purpose);
+                                     S0(r->owner), S1(r->value), S2(r->purpose));
             else if (r->type == INK_DNS_MX)
                 rc |= ink_str_printf(out, "%2zu. Add an MX record at %s: %u %s (mail and bounces "
                                           "for the sending domain).\n",
-                                     step, r->owner, (unsigned)r->pref, r->value);
+                                     step, S0(r->owner), (unsigned)r->pref, S1(r->value));
             else if (r->key >= 0)
                 rc |= ink_str_printf(out, "%2zu. Add the DKIM key TXT record at %s.  Its private "
                                           "key is in %s.private: upload it to %s and keep it "
                                           "secret.\n",
-                                     step, r->owner, p->keys[r->key].selector, p->prof->name);
+                                     step, S0(r->owner), S1(p->keys[r->key].selector), S2(p->prof->name));
             else
                 rc |= ink_str_printf(out, "%2zu. Add a %s record at %s (%s):\n      %s\n", step,
-                                     type, r->owner, r->purpose, r->value);
+                                     type, S0(r->owner), S1(r->purpose), S2(r->value));
             break;
         case INK_PROV_CHANGE:
             rc |= ink_str_printf(out, "%2zu. Change the %s record at %s (%s).\n      now: %s\n"
                                       "      new: %s\n",
-                                 step, type, r->owner, r->purpose, r->current ? r->current : "",
-                                 r->value);
+                                 step, type, S0(r->owner), S1(r->purpose), S2(r->current),
+                                 S3(r->value));
             if (strcmp(r->purpose, "spf") == 0)
                 rc |= ink_str_puts(out, "      Edit the existing record; do not add a second "
                                         "SPF record (two SPF records make SPF fail).\n");
             break;
         case INK_PROV_REMOVE:
             rc |= ink_str_printf(out, "%2zu. Remove the %s record at %s:\n      %s\n", step, type,
-                                 r->owner, r->value);
+                                 S0(r->owner), S1(r->value));
             break;
         default:
             break;
@@ -1280,16 +1322,16 @@ int ink_provision_checklist(const struct ink_provision *p, struct ink_str *out)
         if (p->rec[i].action == INK_PROV_KEEP) {
             if (step++ == 0)
                 rc |= ink_str_puts(out, "\nAlready in place (leave as they are):\n");
-            rc |= ink_str_printf(out, "  - %s %s at %s\n", p->rec[i].purpose,
-                                 ink_dns_type_name(p->rec[i].type), p->rec[i].owner);
+            rc |= ink_str_printf(out, "  - %s %s at %s\n", S0(p->rec[i].purpose),
+                                 ink_dns_type_name(p->rec[i].type), S1(p->rec[i].owner));
         }
     if (p->nnotes > 0) {
         rc |= ink_str_puts(out, "\nRead before publishing:\n");
         for (i = 0; i < p->nnotes; i++) {
             rc |= ink_str_printf(out, "  [%s] %s.\n", ink_prov_severity_name(p->notes[i].severity),
-                                 p->notes[i].message);
+                                 S0(p->notes[i].message));
             if (p->notes[i].fix != NULL)
-                rc |= ink_str_printf(out, "      Fix: %s\n", p->notes[i].fix);
+                rc |= ink_str_printf(out, "      Fix: %s\n", S0(p->notes[i].fix));
         }
     }
     rc |= ink_str_printf(out, "\nAfter publishing, follow it with (DIR: the directory holding "
@@ -1299,8 +1341,14 @@ int ink_provision_checklist(const struct ink_provision *p, struct ink_str *out)
                               "DNS caches may keep the old answers for up to their TTL; inkan "
                               "asks the domain's own name servers, so it sees new records at "
                               "once.\n",
-                         p->domain);
-    return rc < 0 ? -1 : 0;
+                         S0(p->domain));
+    for (i = 0; i < PROV_SHOW_SLOTS; i++)
+        ink_str_free(&sl[i]);
+#undef S0
+#undef S1
+#undef S2
+#undef S3
+    return rc < 0 || bad ? -1 : 0;
 }
 
 /* ink_provision_expect - expectations for verification */
