@@ -3,12 +3,16 @@
  * sending domain's records from provisioning until they are live, and keep
  * checking them afterwards.
  *
- * The state machine is the core's (inkan/verify.h); the state lives in the
- * store (inkan/store.h, SQLite).  This file does the I/O: it finds each
- * record's authoritative name servers (NS, then their addresses) and asks
- * them directly with an uncached resolver, so a negative answer cached by
- * a recursive resolver cannot hide a record that was just published; it
- * also asks the recursive resolver and reports what that one sees.
+ * The state machine and the machines that ask are the core's
+ * (inkan/verify.h); the state lives in the store (inkan/store.h, SQLite).
+ * This file does the I/O, through the driver (inkan/driver.h), for up to
+ * CHECK_BATCH_MAX domains at once: it finds each record's authoritative
+ * name servers (ink_vauth over the recursive resolver), asks them directly
+ * with uncached resolvers (ink_vcheck over the authoritative-view resolver
+ * below), so a negative answer cached by a recursive resolver cannot hide
+ * a record that was just published; it also asks the recursive resolver
+ * and reports what that one sees.  Each domain is then saved in its own
+ * transaction, revision-checked.
  *
  * Time comes from cli_clock_now(): the real clock, or for tests INKAN_NOW
  * (a fixed epoch), or INKAN_CLOCK_SPEED with INKAN_CLOCK_REF (simulated
