@@ -4,7 +4,8 @@
 #   make test     build and run every test (unit, integration, ASan+UBSan, fuzz smoke)
 #   make fuzz     run the fuzz targets (FUZZ_SECONDS each, default 300)
 #   make bench    run the benchmarks under bench/
-#   make install  PREFIX=/usr/local
+#   make install  PREFIX=/usr/local [DESTDIR=/staging/root]
+#                 (PREFIX applies even if build/ was set up with another)
 
 PREFIX ?= /usr/local
 BUILD ?= build
@@ -23,7 +24,7 @@ deps:
 	@./scripts/install-deps.sh
 
 $(BUILD)/build.ninja:
-	meson setup $(BUILD) --prefix=$(PREFIX)
+	meson setup $(BUILD) --prefix=$(abspath $(PREFIX))
 
 $(ASAN_BUILD)/build.ninja:
 	meson setup $(ASAN_BUILD) -Db_sanitize=address,undefined -Db_lundef=false \
@@ -59,8 +60,18 @@ fuzz: deps $(FUZZ_BUILD)/build.ninja
 bench: all
 	./bench/run-all.sh $(BUILD)
 
+# The build directory keeps the prefix it was set up with (`make` and
+# `make run` set it up with the default): reconfigure when PREFIX differs,
+# so `make install PREFIX=DIR` installs into DIR whatever ran before.
 install: all
-	meson install -C $(BUILD)
+	@want='$(abspath $(PREFIX))'; \
+	have=$$(meson introspect --buildoptions $(BUILD) | python3 -c \
+	    'import json, sys; print([o["value"] for o in json.load(sys.stdin) if o["name"] == "prefix"][0])') || exit 1; \
+	if [ "$$have" != "$$want" ]; then \
+	    echo "make install: prefix $$want (the build was set up with $$have)"; \
+	    meson configure $(BUILD) --prefix="$$want" || exit 1; \
+	fi
+	meson install -C $(BUILD) $(if $(DESTDIR),--destdir '$(abspath $(DESTDIR))')
 
 clean:
 	rm -rf $(BUILD) $(ASAN_BUILD) $(FUZZ_BUILD)

@@ -18,6 +18,7 @@
 #include <string.h>
 
 #include "inkan/dkim.h"
+#include "inkan/query.h"
 #include "inkan/dkim_key.h"
 #include "inkan/dns.h"
 #include "inkan/memzone.h"
@@ -63,7 +64,8 @@ static struct ink_dkim_verify *verify(const uint8_t *buf, size_t len, size_t ste
 {
     struct ink_dkim_verify_opts vo;
     struct ink_dkim_verify *v;
-    const char *q;
+    struct ink_query q;
+    enum ink_next st;
     size_t off = 0, i;
 
     memset(&vo, 0, sizeof vo);
@@ -79,16 +81,16 @@ static struct ink_dkim_verify *verify(const uint8_t *buf, size_t len, size_t ste
     }
     if (ink_dkim_verify_end(v) < 0)
         goto refused;
-    while ((q = ink_dkim_verify_next_query(v)) != NULL) {
-        struct ink_dns_answer *a = ink_memzone_lookup(zone, q, INK_DNS_TXT);
+    while ((st = ink_dkim_verify_next(v, &q)) == INK_NEXT_READY) {
+        struct ink_dns_answer *a = ink_memzone_lookup(zone, q.name, q.type);
         if (a == NULL)
             die("out of memory", NULL);
-        if (ink_dkim_verify_answer(v, a) != 0)
-            die("the answer to a query handed out was refused", q);
+        if (ink_dkim_verify_feed(v, q.token, a) != 0)
+            die("the answer to a query handed out was refused", q.name);
         ink_dns_answer_free(a);
     }
-    if (!ink_dkim_verify_done(v) || ink_dkim_verify_pending(v) != 0)
-        die("not done after every query was answered", NULL);
+    if (st != INK_NEXT_DONE)
+        die("not done after every query was answered", ink_next_name(st));
     for (i = 0; i < ink_dkim_verify_count(v); i++) {
         const struct ink_dkim_result *r = ink_dkim_verify_result(v, i);
         if (r == NULL || ink_dkim_result_name(r->code) == NULL)

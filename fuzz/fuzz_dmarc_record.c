@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "inkan/dmarc.h"
+#include "inkan/query.h"
 
 /* Queries one discovery may ask: the walk's 8 plus one per destination. */
 #define FUZZ_DISC_QUERIES_MAX (INK_DMARC_WALK_QUERIES_MAX + INK_DMARC_REPORT_HOSTS_MAX)
@@ -19,22 +20,21 @@ static void discover(const uint8_t *text, size_t len)
 {
     struct ink_dmarc_disc *d = ink_dmarc_disc_new("a.b.example.com", INK_DMARC_ORG_TREEWALK,
                                                   NULL, 0);
-    const char *q;
-    uint16_t t;
+    struct ink_query q;
     int n = 0;
 
     if (d == NULL)
         return;
-    while (ink_dmarc_disc_next(d, &q, &t)) {
-        struct ink_dns_answer *a = ink_dns_answer_new(q, t, INK_DNS_OK);
+    while (ink_dmarc_disc_next(d, &q) == INK_NEXT_READY) {
+        struct ink_dns_answer *a = ink_dns_answer_new(q.name, q.type, INK_DNS_OK);
         const uint8_t *strings[1] = {text};
         size_t lens[1] = {len < INK_DNS_TXT_STRING_MAX ? len : INK_DNS_TXT_STRING_MAX};
 
-        if (a == NULL || ink_dns_answer_add_txt(a, q, INK_DNS_TXT, 60, 1, strings, lens) < 0) {
+        if (a == NULL || ink_dns_answer_add_txt(a, q.name, INK_DNS_TXT, 60, 1, strings, lens) < 0) {
             ink_dns_answer_free(a);
             break;
         }
-        if (ink_dmarc_disc_feed(d, a) < 0)
+        if (ink_dmarc_disc_feed(d, q.token, a) < 0)
             abort();
         ink_dns_answer_free(a);
         if (++n > FUZZ_DISC_QUERIES_MAX)

@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "dns/dnswire.h"
+#include "dnswire.h"
 #include "inkan/dns.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);

@@ -32,6 +32,7 @@
 #include <time.h>
 
 #include "inkan/dkim.h"
+#include "inkan/query.h"
 #include "inkan/dkim_key.h"
 #include "inkan/dns.h"
 #include "inkan/memzone.h"
@@ -116,7 +117,8 @@ static int verify_one(const struct msg *m, const struct ink_memzone *z,
                       const struct ink_dkim_verify_opts *vo)
 {
     struct ink_dkim_verify *v = ink_dkim_verify_new(vo);
-    const char *q;
+    struct ink_query q;
+    enum ink_next st;
     size_t i;
     int ok = 1;
 
@@ -124,16 +126,16 @@ static int verify_one(const struct msg *m, const struct ink_memzone *z,
         ink_dkim_verify_free(v);
         return -1;
     }
-    while ((q = ink_dkim_verify_next_query(v)) != NULL) {
-        struct ink_dns_answer *a = ink_memzone_lookup(z, q, INK_DNS_TXT);
-        if (a == NULL || ink_dkim_verify_answer(v, a) < 0) {
+    while ((st = ink_dkim_verify_next(v, &q)) == INK_NEXT_READY) {
+        struct ink_dns_answer *a = ink_memzone_lookup(z, q.name, q.type);
+        if (a == NULL || ink_dkim_verify_feed(v, q.token, a) < 0) {
             ink_dns_answer_free(a);
             ink_dkim_verify_free(v);
             return -1;
         }
         ink_dns_answer_free(a);
     }
-    if (!ink_dkim_verify_done(v) || ink_dkim_verify_count(v) == 0)
+    if (st != INK_NEXT_DONE || ink_dkim_verify_count(v) == 0)
         ok = 0;
     for (i = 0; i < ink_dkim_verify_count(v); i++)
         if (ink_dkim_verify_result(v, i)->code != INK_DKIM_PASS)

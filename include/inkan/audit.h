@@ -21,11 +21,16 @@
 
 #include "inkan/dmarc.h"
 #include "inkan/dns.h"
+#include "inkan/finding.h"
 #include "inkan/str.h"
+
+#include "inkan/export.h"
 
 #ifdef __cplusplus
 extern "C" {
 #endif
+
+INK_API_BEGIN
 
 /* Limits on what one audit looks at. */
 #define INK_AUDIT_SELECTORS_MAX 32
@@ -40,19 +45,20 @@ extern "C" {
 /* TTL written on the zone-file lines of fixes. */
 #define INK_AUDIT_FIX_TTL 3600
 
-enum ink_audit_severity { INK_AUDIT_INFO = 0, INK_AUDIT_WARNING, INK_AUDIT_ERROR };
+/*
+ * Findings are the one finding type of inkan/finding.h.  The audit's own
+ * codes are listed in ink_audit_codes; findings of area "spf" may also
+ * carry the SPF lint's codes and those of area "dmarc" the DMARC record's
+ * (ink_dmarc_codes), passed through as the lint reported them.
+ */
 
-struct ink_audit_finding {
-    enum ink_audit_severity severity;
-    const char *area;  /* "spf", "dkim", "dmarc", "mx", "ptr", "helo", "cname",
-                        * "mta-sts", "tls-rpt", "bimi" (static) */
-    const char *code;  /* stable identifier (static) */
-    char *subject;     /* the DNS name or address it is about (owned), or NULL */
-    char *message;     /* for a person (owned) */
-    char *fix;         /* zone-file line(s) to publish, "\n"-separated (owned), or NULL */
-    char *key_pem;     /* with dkim_keygen: the private key (PEM) whose public
-                        * half the fix publishes (owned), or NULL */
+/* One code the audit itself reports. */
+struct ink_audit_code {
+    const char *code;
+    const char *area; /* the area it is reported under; NULL: several */
 };
+/* Every code of the audit's own findings ({NULL, NULL}-terminated). */
+extern const struct ink_audit_code ink_audit_codes[];
 
 /* A record the audit read, for the "records" part of the report. */
 struct ink_audit_record {
@@ -86,7 +92,6 @@ struct ink_audit_opts {
                                  * (a URI); NULL: mailto:dmarc-reports@DOMAIN */
     enum ink_dmarc_org_mode org_mode;
     const void *psl;            /* libpsl context for INK_DMARC_ORG_PSL, or NULL */
-    int dkim_keygen;            /* generate replacement DKIM keys for fixes */
 };
 
 /* One query handed out by ink_audit_next(). */
@@ -117,28 +122,38 @@ int ink_audit_done(const struct ink_audit *a);
 /* Results (valid once done, until ink_audit_free). */
 const char *ink_audit_domain(const struct ink_audit *a);
 size_t ink_audit_nfindings(const struct ink_audit *a);
-const struct ink_audit_finding *ink_audit_finding(const struct ink_audit *a, size_t i);
+const struct ink_finding *ink_audit_finding(const struct ink_audit *a, size_t i);
+/* ink_audit_findings - all of them as one array of *n (owned by a) */
+const struct ink_finding *ink_audit_findings(const struct ink_audit *a, size_t *n);
 size_t ink_audit_nrecords(const struct ink_audit *a);
 const struct ink_audit_record *ink_audit_record(const struct ink_audit *a, size_t i);
 /* counts by severity */
-size_t ink_audit_count(const struct ink_audit *a, enum ink_audit_severity s);
-/* queries asked */
+size_t ink_audit_count(const struct ink_audit *a, enum ink_severity s);
+/* distinct (name, type) questions asked */
 size_t ink_audit_queries(const struct ink_audit *a);
 
-/* ink_audit_severity_name - "error", "warning", "info" */
-const char *ink_audit_severity_name(enum ink_audit_severity s);
+/*
+ * A DKIM selector whose key must be replaced (missing, revoked,
+ * malformed, unusable, too short).  The audit makes no keys (that needs
+ * randomness, and the private half must be stored somewhere): its caller
+ * may generate a pair, publish the public half as the finding's fix with
+ * ink_audit_set_fix(), and keep the private half.
+ */
+struct ink_audit_key_wanted {
+    const char *selector; /* as given (owned by the audit) */
+    const char *owner;    /* SELECTOR._domainkey.DOMAIN (owned by the audit) */
+    size_t finding;       /* index of the finding the new key fixes */
+};
+size_t ink_audit_nkeys_wanted(const struct ink_audit *a);
+const struct ink_audit_key_wanted *ink_audit_key_wanted(const struct ink_audit *a, size_t i);
+/* ink_audit_set_fix - replace finding i's fix with a copy of fix (NULL
+ * removes it).  0, or -1 on ENOMEM or a bad index. */
+int ink_audit_set_fix(struct ink_audit *a, size_t i, const char *fix);
+
 /* The areas in report order (NULL-terminated). */
 extern const char *const ink_audit_areas[];
 
-/*
- * ink_audit_zone_line - append one RFC 1035 zone-file line:
- *   OWNER. TTL IN TYPE DATA
- * For TXT, data (len bytes) is written as quoted character-strings of at
- * most 255 bytes with '"' and '\' escaped and other non-printable bytes as
- * \DDD.  For other types data is written as given.  0 or -1 (ENOMEM).
- */
-int ink_audit_zone_line(struct ink_str *out, const char *owner, uint16_t type,
-                        const char *data, size_t len);
+INK_API_END
 
 #ifdef __cplusplus
 }

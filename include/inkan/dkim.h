@@ -4,12 +4,12 @@
  * sans-I/O state machine, and signing with several keys in one pass.
  *
  * Verification: create a verifier, push the raw message in chunks of any
- * size, end it.  Once the header is complete the verifier knows which key
- * records it needs: ink_dkim_verify_next_query() hands out each TXT name
- * once; the caller asks any resolver and feeds the answer back with
- * ink_dkim_verify_answer().  The body is hashed as it streams (memory
- * does not grow with it).  When the message has ended and every answer
- * is in, ink_dkim_verify_done() is true and each signature has a result.
+ * size, end it.  The verifier speaks the query protocol of inkan/query.h
+ * (ink_dkim_verify_next / _feed / _machine): once the header is complete
+ * it asks one TXT query per distinct key name, all at once if the caller
+ * wants.  The body is hashed as it streams (memory does not grow with
+ * it).  When the message has ended and every answer is in, next()
+ * returns DONE and each signature has a result.
  *
  * Keys come from inkan/dkim_key.h.  All cryptography is OpenSSL 3 EVP.
  */
@@ -21,11 +21,16 @@
 
 #include "inkan/dkim_key.h"
 #include "inkan/dns.h"
+#include "inkan/query.h"
 #include "inkan/str.h"
+
+#include "inkan/export.h"
 
 #ifdef __cplusplus
 extern "C" {
 #endif
+
+INK_API_BEGIN
 
 /* Signatures evaluated per message (from the top); later ones are not
  * evaluated and not listed. */
@@ -90,17 +95,6 @@ struct ink_dkim_bodycanon *ink_dkim_bodycanon_new(enum ink_dkim_canon c, unsigne
 void ink_dkim_bodycanon_push(struct ink_dkim_bodycanon *bc, const uint8_t *buf, size_t len);
 /* ink_dkim_bodycanon_end - the body ended: pass on what is held back */
 void ink_dkim_bodycanon_end(struct ink_dkim_bodycanon *bc);
-/* ink_dkim_bodycanon_flush - pass on the small pieces gathered so far
- * (the sink has then seen all output except what is held back to decide
- * on: empty lines, a CR, trailing WSP) */
-void ink_dkim_bodycanon_flush(struct ink_dkim_bodycanon *bc);
-/*
- * ink_dkim_bodycanon_wsp_at_end - 1 when the body so far ends in a line
- * without CRLF whose content ends in WSP that relaxed canonicalization
- * drops at the end (RFC 6376 3.4.4 as written).  Some signers (dkimpy)
- * keep one SP there instead; a verifier can check that reading too.
- */
-int ink_dkim_bodycanon_wsp_at_end(const struct ink_dkim_bodycanon *bc);
 /* ink_dkim_bodycanon_free - release; NULL is a no-op */
 void ink_dkim_bodycanon_free(struct ink_dkim_bodycanon *bc);
 
@@ -232,22 +226,34 @@ int ink_dkim_verify_end(struct ink_dkim_verify *v);
 const char *ink_dkim_verify_error(const struct ink_dkim_verify *v);
 
 /*
- * ink_dkim_verify_next_query - the next key record name to look up (TXT),
- * each only once, or NULL when none is waiting (the header is not
- * complete yet, or all have been handed out).  Owned by v.
+ * ink_dkim_verify_next - the query protocol's next() (inkan/query.h).
+ * The verifier is fed two things, message bytes (push/end) and key
+ * answers (feed), so next() reads:
+ *   READY   *q is a key query (TXT at SELECTOR._domainkey.DOMAIN) to send;
+ *           each distinct key name is asked once, and several may be
+ *           out at once (one per key name);
+ *   WAIT    nothing to ask until more input or an answer: the header is
+ *           not complete yet, or every key query is out, or the answers
+ *           are in but end() has not been called;
+ *   DONE    end() was called and every answer is in: the results are final;
+ *   FAILED  push() or end() failed (ink_dkim_verify_error() says why).
+ * A driver that cannot wait on the input too should push and end the
+ * whole message first, then drive the machine: WAIT then always means a
+ * query is out.  q->name is owned by v, valid until its next next()/feed().
  */
-const char *ink_dkim_verify_next_query(struct ink_dkim_verify *v);
+enum ink_next ink_dkim_verify_next(struct ink_dkim_verify *v, struct ink_query *q);
 /*
- * ink_dkim_verify_answer - the answer to a query handed out (matched by
- * a->qname).  v does not take ownership.  0, or -1 when no such query is
- * outstanding.
+ * ink_dkim_verify_feed - the answer to the key query with this token
+ * (borrowed for the call).  A NULL answer, or one that does not fit the
+ * question (ink_query_answer_fits), is a temporary failure of that key
+ * lookup: the signatures using the key get temperror.  0, or -1 (nothing
+ * changed) when token is not a query outstanding.
  */
-int ink_dkim_verify_answer(struct ink_dkim_verify *v, const struct ink_dns_answer *a);
-/* ink_dkim_verify_pending - queries handed out and not yet answered */
-size_t ink_dkim_verify_pending(const struct ink_dkim_verify *v);
-/* ink_dkim_verify_done - 1 when the message has ended and every answer is
- * in: the results are final */
-int ink_dkim_verify_done(const struct ink_dkim_verify *v);
+int ink_dkim_verify_feed(struct ink_dkim_verify *v, uint32_t token,
+                         const struct ink_dns_answer *answer);
+/* ink_dkim_verify_machine - v as a machine of kind "dkim" for a driver
+ * (v stays the caller's) */
+struct ink_machine ink_dkim_verify_machine(struct ink_dkim_verify *v);
 
 /* ink_dkim_verify_count - DKIM-Signature fields seen (0: the message is unsigned) */
 size_t ink_dkim_verify_count(const struct ink_dkim_verify *v);
@@ -304,6 +310,8 @@ int ink_dkim_sign_push(struct ink_dkim_sign *s, const uint8_t *buf, size_t len);
 int ink_dkim_sign_end(struct ink_dkim_sign *s, const char *eol, struct ink_str *out);
 /* ink_dkim_sign_error - why a call failed ("" otherwise) */
 const char *ink_dkim_sign_error(const struct ink_dkim_sign *s);
+
+INK_API_END
 
 #ifdef __cplusplus
 }

@@ -15,9 +15,13 @@
 
 #include "inkan/str.h"
 
+#include "inkan/export.h"
+
 #ifdef __cplusplus
 extern "C" {
 #endif
+
+INK_API_BEGIN
 
 /* Longest key record text parsed (TXT strings joined); longer is malformed. */
 #define INK_DKIM_KEY_RECORD_MAX 8192
@@ -115,6 +119,24 @@ const char *ink_dkim_keytype_name(enum ink_dkim_keytype t);
  */
 int ink_dkim_key_name(const char *selector, const char *domain, char *out, size_t outsz);
 
+/*
+ * ink_dkim_domain_check - 0 when v (len bytes, no trailing dot) is an RFC
+ * 6376 domain-name: at least two RFC 5321 sub-domain labels (letters,
+ * digits, hyphens not at either end of a label; at most INK_DNS_LABEL_MAX
+ * bytes each, INK_DNS_NAME_MAX in all).  Else -1 with *erroff the offset
+ * of the first byte that breaks the syntax and *why a static reason.
+ * Underscores, quotes, parentheses, UTF-8 and the like are refused: such
+ * a d= would end up in Authentication-Results.
+ */
+int ink_dkim_domain_check(const char *v, size_t len, size_t *erroff, const char **why);
+/*
+ * ink_dkim_selector_check - the same for a selector (RFC 6376 3.1:
+ * sub-domain *("." sub-domain)): one label is enough.  RFC 6376's ABNF
+ * allows no underscore in a selector (the "_domainkey" label is added
+ * by the verifier), so none is accepted.
+ */
+int ink_dkim_selector_check(const char *v, size_t len, size_t *erroff, const char **why);
+
 /* ---- private keys, generation, publication ---- */
 
 /* A private key for signing (opaque OpenSSL key). */
@@ -134,8 +156,6 @@ void ink_dkim_privkey_free(struct ink_dkim_privkey *k);
 enum ink_dkim_keytype ink_dkim_privkey_type(const struct ink_dkim_privkey *k);
 /* ink_dkim_privkey_bits - RSA modulus size, 256 for Ed25519 */
 unsigned ink_dkim_privkey_bits(const struct ink_dkim_privkey *k);
-/* ink_dkim_privkey_pkey - the OpenSSL key (owned by k) */
-struct evp_pkey_st *ink_dkim_privkey_pkey(const struct ink_dkim_privkey *k);
 
 /*
  * ink_dkim_privkey_record - append the key record that publishes k's
@@ -174,6 +194,8 @@ int ink_dkim_keygen(enum ink_dkim_keytype type, unsigned bits, struct ink_str *p
  */
 int ink_dkim_txt_zone_line(const char *owner, uint32_t ttl, const uint8_t *text, size_t len,
                            struct ink_str *out);
+
+INK_API_END
 
 #ifdef __cplusplus
 }

@@ -6,9 +6,9 @@
  * RFC 7489) that also checks external report destinations
  * (<domain>._report._dmarc.<dest>).
  *
- * Discovery never touches the network: ink_dmarc_disc_next() says which
- * TXT name it needs, the caller asks any resolver and hands the answer to
- * ink_dmarc_disc_feed().  One thread can drive thousands of them.
+ * Discovery never touches the network: it speaks the query protocol of
+ * inkan/query.h (ink_dmarc_disc_next / _feed / _machine), one TXT query
+ * at a time.  One thread can drive thousands of them.
  */
 #ifndef INKAN_DMARC_H
 #define INKAN_DMARC_H
@@ -17,11 +17,17 @@
 #include <stdint.h>
 
 #include "inkan/dns.h"
+#include "inkan/finding.h"
+#include "inkan/query.h"
 #include "inkan/str.h"
+
+#include "inkan/export.h"
 
 #ifdef __cplusplus
 extern "C" {
 #endif
+
+INK_API_BEGIN
 
 /* Longest record text parsed (a TXT RRset joined); longer is malformed. */
 #define INK_DMARC_RECORD_MAX 8192
@@ -62,19 +68,16 @@ enum ink_dmarc_flag { INK_DMARC_FLAG_UNSET = 0, INK_DMARC_FLAG_YES, INK_DMARC_FL
 #define INK_DMARC_FO_D 0x4u
 #define INK_DMARC_FO_S 0x8u
 
-enum ink_dmarc_severity { INK_DMARC_ERROR = 0, INK_DMARC_WARNING, INK_DMARC_INFO };
-
 /*
- * One diagnostic.  code is a stable identifier (static string, e.g.
- * "bad-policy", "unknown-tag"); off is the byte offset in the record text
- * it is about; msg is a sentence for a person (owned by the record).
+ * A record's diagnostics are findings (inkan/finding.h): area "dmarc", a
+ * stable code (see ink_dmarc_codes), a message owned by the record, and
+ * offset = the byte offset in the record text it is about (-1 for advice
+ * about the record as a whole, from ink_dmarc_record_lint).  subject and
+ * fix are left NULL: the record does not know its owner name.
  */
-struct ink_dmarc_diag {
-    enum ink_dmarc_severity severity;
-    const char *code;
-    size_t off;
-    char *msg;
-};
+
+/* Every code a DMARC record's diagnostics can carry (NULL-terminated). */
+extern const char *const ink_dmarc_codes[];
 
 /* One reporting URI of rua or ruf. */
 struct ink_dmarc_uri {
@@ -111,7 +114,7 @@ struct ink_dmarc_record {
     char *rf;       /* owned, or NULL */
     /* diagnostics in the order found */
     size_t ndiag;
-    struct ink_dmarc_diag diag[INK_DMARC_DIAGS_MAX];
+    struct ink_finding diag[INK_DMARC_DIAGS_MAX];
     size_t nerrors, nwarnings; /* counts among diag */
 };
 
@@ -170,8 +173,6 @@ int ink_dmarc_record_add_uri(struct ink_dmarc_record *r, int ruf, const char *ur
 const char *ink_dmarc_policy_name(enum ink_dmarc_policy p);
 /* "r" / "s" (NULL when unset) */
 const char *ink_dmarc_align_name(enum ink_dmarc_align a);
-/* "error", "warning", "info" */
-const char *ink_dmarc_severity_name(enum ink_dmarc_severity s);
 
 /* ---- policy discovery ---- */
 
@@ -262,17 +263,31 @@ struct ink_dmarc_disc *ink_dmarc_disc_new(const char *domain, enum ink_dmarc_org
 void ink_dmarc_disc_free(struct ink_dmarc_disc *d);
 
 /*
- * ink_dmarc_disc_next - the next query wanted: returns 1 and sets *qname
- * (owned by d, valid until the next feed) and *qtype (always TXT), or 0
- * when discovery is done.  Exactly one query is outstanding at a time.
+ * ink_dmarc_disc_next - the query protocol's next() (inkan/query.h):
+ * READY with a TXT query in *q (q->name owned by d, valid until the next
+ * next()/feed()), WAIT while that query is out (one at a time), DONE
+ * when discovery has ended (ink_dmarc_disc_result()).  Never FAILED: out
+ * of memory ends discovery with status TEMPERROR, never a wrong answer.
  */
-int ink_dmarc_disc_next(struct ink_dmarc_disc *d, const char **qname, uint16_t *qtype);
+enum ink_next ink_dmarc_disc_next(struct ink_dmarc_disc *d, struct ink_query *q);
 
-/* ink_dmarc_disc_feed - the answer to the query next() asked (the caller
- * keeps ownership of a).  0, or -1 on ENOMEM or when no query was asked. */
-int ink_dmarc_disc_feed(struct ink_dmarc_disc *d, const struct ink_dns_answer *a);
+/*
+ * ink_dmarc_disc_feed - the answer to the query with this token (borrowed
+ * for the call).  A NULL answer, or one that does not fit the question
+ * (ink_query_answer_fits), is a temporary failure of that lookup (seen as
+ * TIMEOUT for NULL, SERVFAIL for a misfit, in the lookup's status): the walk
+ * stops there with TEMPERROR (unless the domain's own record is already
+ * known), a report destination becomes INK_DMARC_DEST_TEMPERROR.  0, or
+ * -1 (nothing changed) when token is not the query outstanding.
+ */
+int ink_dmarc_disc_feed(struct ink_dmarc_disc *d, uint32_t token,
+                        const struct ink_dns_answer *answer);
 
-/* ink_dmarc_disc_result - the outcome (valid once next() returned 0, until
+/* ink_dmarc_disc_machine - d as a machine of kind "dmarc" for a driver
+ * (d stays the caller's) */
+struct ink_machine ink_dmarc_disc_machine(struct ink_dmarc_disc *d);
+
+/* ink_dmarc_disc_result - the outcome (valid once next() returned DONE, until
  * d is freed) */
 const struct ink_dmarc_result *ink_dmarc_disc_result(const struct ink_dmarc_disc *d);
 
@@ -286,6 +301,8 @@ size_t ink_dmarc_walk_targets(const char *domain, const char **out, size_t max);
 const char *ink_dmarc_disc_status_name(enum ink_dmarc_disc_status s);
 /* ink_dmarc_dest_status_name - "internal", "authorized", "unauthorized", ... */
 const char *ink_dmarc_dest_status_name(enum ink_dmarc_dest_status s);
+
+INK_API_END
 
 #ifdef __cplusplus
 }

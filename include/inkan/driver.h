@@ -30,9 +30,13 @@
 #include "inkan/query.h"
 #include "inkan/resolver.h"
 
+#include "inkan/export.h"
+
 #ifdef __cplusplus
 extern "C" {
 #endif
+
+INK_API_BEGIN
 
 /* Queries outstanding at the resolver at once, by default. */
 #define INK_DRIVER_INFLIGHT_DEFAULT 512
@@ -70,6 +74,12 @@ void ink_driver_free(struct ink_driver *d);
 int ink_driver_add(struct ink_driver *d, struct ink_machine m, ink_driver_done_cb done,
                    void *arg);
 
+/* ink_driver_poke - m (running in d) was given more input (a DKIM
+ * verifier or message machine pushed more bytes) and may have more to
+ * ask: step it in the next round.  0, or -1 when m is not running in d.
+ * Linear in the machines added. */
+int ink_driver_poke(struct ink_driver *d, struct ink_machine m);
+
 /* ink_driver_step - one round: step every machine that can go on, send
  * their queries (up to the in-flight limit), wait up to timeout_ms (0:
  * poll; -1: until something happens) for answers, feed them, expire
@@ -77,7 +87,9 @@ int ink_driver_add(struct ink_driver *d, struct ink_machine m, ink_driver_done_c
  * still running, or -1 when the resolver failed (machines then get NULL
  * answers, as for a timeout, so they still end). */
 int ink_driver_step(struct ink_driver *d, int timeout_ms);
-/* ink_driver_run - step until no machine is running.  0, or -1 as step. */
+/* ink_driver_run - step until no machine is running.  0; -1 as step,
+ * or when the machines left wait with nothing asked (they need input:
+ * ink_driver_poke them after pushing it). */
 int ink_driver_run(struct ink_driver *d);
 /* ink_driver_running - machines added and not yet ended */
 size_t ink_driver_running(const struct ink_driver *d);
@@ -107,6 +119,8 @@ void ink_driver_stats(const struct ink_driver *d, struct ink_driver_stats *st);
  */
 enum ink_next ink_drive_sync(struct ink_resolver *r, struct ink_machine m,
                              const struct ink_driver_opts *opts);
+
+INK_API_END
 
 #ifdef __cplusplus
 }

@@ -37,9 +37,13 @@
 #include "inkan/str.h"
 #include "inkan/verify.h"
 
+#include "inkan/export.h"
+
 #ifdef __cplusplus
 extern "C" {
 #endif
+
+INK_API_BEGIN
 
 /* TTL written on proposed records. */
 #define INK_PROV_TTL 3600
@@ -179,6 +183,8 @@ const char *ink_prov_action_name(enum ink_prov_action a);
  * report (static), or NULL past the last: for documentation and for tests
  * that show each code is reached */
 const char *ink_provision_code(size_t i);
+
+INK_API_END
 
 #ifdef __cplusplus
 }

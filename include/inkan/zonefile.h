@@ -13,9 +13,13 @@
 #include "inkan/memzone.h"
 #include "inkan/str.h"
 
+#include "inkan/export.h"
+
 #ifdef __cplusplus
 extern "C" {
 #endif
+
+INK_API_BEGIN
 
 /* Default TTL when neither $TTL nor an explicit TTL is given. */
 #define INK_ZONEFILE_TTL_DEFAULT 3600
@@ -42,6 +46,31 @@ long ink_zonefile_parse(const uint8_t *buf, size_t len, const char *filename,
 long ink_zonefile_parse_notes(const uint8_t *buf, size_t len, const char *filename,
                               const char *origin, struct ink_memzone *z, struct ink_str *err,
                               struct ink_str *notes);
+
+/*
+ * ink_zone_txt_line - append one RFC 1035 zone-file line publishing text
+ * (len bytes, no NUL needed) as one TXT record at owner:
+ *   OWNER. TTL IN TXT "first 255 bytes" "next 255 bytes" ...
+ * The text is cut into character-strings of at most
+ * INK_DNS_TXT_STRING_MAX bytes; '"' and '\' are escaped and bytes outside
+ * printable ASCII are written as \DDD; empty text is one "".  A trailing
+ * dot on owner is not doubled.  No newline is appended.  0, or -1 on
+ * ENOMEM.  This is the one TXT line writer: audit, lints, provisioning
+ * and DKIM key records all use it.
+ */
+int ink_zone_txt_line(struct ink_str *out, const char *owner, uint32_t ttl, const uint8_t *text,
+                      size_t len);
+
+/*
+ * ink_zone_rr_line - append "OWNER. TTL IN TYPE DATA" for a record of
+ * another type whose presentation (data, len bytes) the caller has
+ * written (an MX "10 mail.example.com.", a PTR or CNAME target, an
+ * address).  TXT goes through ink_zone_txt_line.  0, or -1 on ENOMEM.
+ */
+int ink_zone_rr_line(struct ink_str *out, const char *owner, uint32_t ttl, uint16_t type,
+                     const char *data, size_t len);
+
+INK_API_END
 
 #ifdef __cplusplus
 }

@@ -22,10 +22,12 @@
 
 #include <jansson.h>
 
-#include "cli/cli.h"
+#include "cli.h"
 #include "inkan/audit.h"
+#include "inkan/dkim_key.h"
 #include "inkan/dns.h"
 #include "inkan/profile.h"
+#include "inkan/zonefile.h"
 
 /* Exit codes of `inkan check` beyond the common ones. */
 #define CHECK_EXIT_WARNINGS 3
@@ -40,6 +42,8 @@
 #define CHECK_PROGRESS_WIDTH 30
 /* Where Debian's publicsuffix package puts the list. */
 #define CHECK_PSL_FILE "/usr/share/publicsuffix/public_suffix_list.dat"
+/* Size of the RSA keys --dkim-keygen makes (RFC 8301's norm). */
+#define CHECK_KEYGEN_RSA_BITS 2048
 
 enum {
     OPT_SELECTOR = CLI_OPT_FIRST_FREE,
@@ -53,6 +57,7 @@ enum {
     OPT_FILE,
     OPT_CONCURRENCY,
     OPT_DKIM_KEYGEN,
+    OPT_FORCE,
     OPT_NO_INFO,
     OPT_NO_PROGRESS,
     OPT_SUBDOMAIN,
@@ -87,7 +92,9 @@ static const char check_usage[] =
     "                        (default " CHECK_PSL_FILE ")\n"
     "  --dkim-keygen DIR     for DKIM keys that must be replaced, generate a new\n"
     "                        RSA-2048 pair: the fix publishes it and the private\n"
-    "                        key is written to DIR/SELECTOR.DOMAIN.pem\n"
+    "                        key is written to DIR/SELECTOR.DOMAIN.pem (mode\n"
+    "                        0600; an existing key is never replaced)\n"
+    "  --force               with --dkim-keygen: replace existing key files\n"
     "  --json                print JSON (with --file: one JSON object per line)\n"
     "  --no-info             leave out informational findings\n"
     "  --file FILE           check every domain listed in FILE (one per line, '#'\n"
@@ -139,6 +146,7 @@ struct check_opts {
     const char *profile;
     const char *file;
     const char *keygen_dir;
+    int force;              /* --force: --dkim-keygen may replace a key */
     long concurrency;
     int json;
     int no_info;
@@ -312,85 +320,117 @@ nomem:
 
 /* ---- output ---- */
 
-static const char *sev_colour(enum ink_audit_severity s)
+/* A private key made for a finding of one audit (--dkim-keygen). */
+struct check_key {
+    size_t finding; /* index of the finding whose fix publishes it */
+    char *pem;      /* the private key (owned) */
+};
+
+struct check_keys {
+    struct check_key *v;
+    size_t n;
+};
+
+/* keys_free - release the keys made for one audit */
+static void keys_free(struct check_keys *ks)
 {
-    return s == INK_AUDIT_ERROR ? "\033[1;31m" : s == INK_AUDIT_WARNING ? "\033[1;33m" : "\033[36m";
+    size_t i;
+
+    for (i = 0; i < ks->n; i++)
+        free(ks->v[i].pem);
+    free(ks->v);
+    ks->v = NULL;
+    ks->n = 0;
+}
+
+/*
+ * make_keys - with --dkim-keygen: a new RSA pair for each selector the
+ * audit says needs one; the public half becomes the finding's fix (a
+ * zone-file line), the private half is kept in ks for write_keys.  A key
+ * that cannot be made leaves the finding without a fix.  0, or -1 on
+ * ENOMEM.
+ */
+static int make_keys(struct ink_audit *a, const struct check_opts *o, struct check_keys *ks)
+{
+    size_t i, n = ink_audit_nkeys_wanted(a);
+
+    if (o->keygen_dir == NULL || n == 0)
+        return 0;
+    ks->v = calloc(n, sizeof(*ks->v));
+    if (ks->v == NULL)
+        return -1;
+    for (i = 0; i < n; i++) {
+        const struct ink_audit_key_wanted *w = ink_audit_key_wanted(a, i);
+        struct ink_str pem = INK_STR_INIT, rec = INK_STR_INIT, err = INK_STR_INIT;
+        struct ink_str line = INK_STR_INIT;
+        int rc = 0;
+
+        if (ink_dkim_keygen(INK_DKIM_KEY_RSA, CHECK_KEYGEN_RSA_BITS, &pem, &rec, &err) == 0) {
+            if (ink_zone_txt_line(&line, w->owner, INK_AUDIT_FIX_TTL, (const uint8_t *)rec.buf,
+                                  rec.len) < 0 ||
+                ink_audit_set_fix(a, w->finding, ink_str_cstr(&line)) < 0 ||
+                (ks->v[ks->n].pem = ink_str_steal(&pem)) == NULL)
+                rc = -1;
+            else
+                ks->v[ks->n++].finding = w->finding;
+        }
+        ink_str_free(&pem);
+        ink_str_free(&rec);
+        ink_str_free(&err);
+        ink_str_free(&line);
+        if (rc < 0)
+            return -1;
+    }
+    return 0;
+}
+
+/* key_generated - JSON: "key_generated": true on findings given a key */
+static void key_generated(void *arg, size_t i, json_t *obj)
+{
+    const struct check_keys *ks = arg;
+    size_t k;
+
+    for (k = 0; k < ks->n; k++)
+        if (ks->v[k].finding == i)
+            json_object_set_new(obj, "key_generated", json_true());
 }
 
 /* print_text - findings grouped by area */
 static void print_text(const struct ink_audit *a, const struct check_opts *o)
 {
-    size_t i, k, n = ink_audit_nfindings(a);
     const char *bold = o->colour ? "\033[1m" : "", *reset = o->colour ? "\033[0m" : "";
+    struct cli_findings_opts po;
+    const struct ink_finding *f;
+    size_t n;
 
     printf("%s%s%s: %zu error%s, %zu warning%s, %zu info\n", bold, ink_audit_domain(a), reset,
-           ink_audit_count(a, INK_AUDIT_ERROR), ink_audit_count(a, INK_AUDIT_ERROR) == 1 ? "" : "s",
-           ink_audit_count(a, INK_AUDIT_WARNING),
-           ink_audit_count(a, INK_AUDIT_WARNING) == 1 ? "" : "s",
-           ink_audit_count(a, INK_AUDIT_INFO));
-    for (k = 0; ink_audit_areas[k] != NULL; k++) {
-        int header = 0;
-        int sev;
-
-        /* within an area: errors first, then warnings, then info */
-        for (sev = INK_AUDIT_ERROR; sev >= INK_AUDIT_INFO; sev--) {
-            for (i = 0; i < n; i++) {
-                const struct ink_audit_finding *f = ink_audit_finding(a, i);
-
-                if (strcmp(f->area, ink_audit_areas[k]) != 0 || (int)f->severity != sev)
-                    continue;
-                if (o->no_info && f->severity == INK_AUDIT_INFO)
-                    continue;
-                if (!header) {
-                    printf("\n%s%s%s\n", bold, ink_audit_areas[k], reset);
-                    header = 1;
-                }
-                printf("  %s%-7s%s %s", o->colour ? sev_colour(f->severity) : "",
-                       ink_audit_severity_name(f->severity), reset, f->code);
-                if (f->subject != NULL)
-                    printf(" (%s)", f->subject);
-                printf("\n          %s\n", f->message);
-                if (f->fix != NULL) {
-                    const char *p = f->fix, *nl;
-
-                    /* an informational finding's record is the next step, not a fix */
-                    printf("          %s%s%s ", bold,
-                           f->severity == INK_AUDIT_INFO ? "next:" : "fix:", reset);
-                    while ((nl = strchr(p, '\n')) != NULL) {
-                        printf("%.*s\n               ", (int)(nl - p), p);
-                        p = nl + 1;
-                    }
-                    printf("%s\n", p);
-                }
-            }
-        }
-    }
+           ink_audit_count(a, INK_SEV_ERROR), ink_audit_count(a, INK_SEV_ERROR) == 1 ? "" : "s",
+           ink_audit_count(a, INK_SEV_WARNING),
+           ink_audit_count(a, INK_SEV_WARNING) == 1 ? "" : "s", ink_audit_count(a, INK_SEV_INFO));
+    memset(&po, 0, sizeof(po));
+    po.areas = ink_audit_areas;
+    po.no_info = o->no_info;
+    po.colour = o->colour;
+    f = ink_audit_findings(a, &n);
+    cli_print_findings(stdout, f, n, &po);
 }
 
 /* audit_json - the report as a JSON object (caller decrefs) */
-static json_t *audit_json(const struct ink_audit *a, const struct check_opts *o)
+static json_t *audit_json(const struct ink_audit *a, const struct check_opts *o,
+                          const struct check_keys *ks)
 {
-    json_t *j = json_object(), *fa = json_array(), *recs = json_object(), *sum;
-    size_t i, n = ink_audit_nfindings(a);
+    json_t *j = json_object(), *recs = json_object(), *sum;
+    struct cli_findings_opts po;
+    const struct ink_finding *f;
+    size_t i, n;
 
     json_object_set_new(j, "domain", json_string(ink_audit_domain(a)));
-    for (i = 0; i < n; i++) {
-        const struct ink_audit_finding *f = ink_audit_finding(a, i);
-        json_t *jf;
-
-        if (o->no_info && f->severity == INK_AUDIT_INFO)
-            continue;
-        jf = json_pack("{s:s, s:s, s:s, s:s}", "severity", ink_audit_severity_name(f->severity),
-                       "area", f->area, "code", f->code, "message", f->message);
-        if (jf == NULL)
-            continue;
-        json_object_set_new(jf, "subject", f->subject ? json_string(f->subject) : json_null());
-        json_object_set_new(jf, "fix", f->fix ? json_string(f->fix) : json_null());
-        if (f->key_pem != NULL)
-            json_object_set_new(jf, "key_generated", json_true());
-        json_array_append_new(fa, jf);
-    }
-    json_object_set_new(j, "findings", fa);
+    memset(&po, 0, sizeof(po));
+    po.no_info = o->no_info;
+    po.extra = key_generated;
+    po.extra_arg = (void *)ks;
+    f = ink_audit_findings(a, &n);
+    json_object_set_new(j, "findings", cli_findings_json(f, n, &po));
     for (i = 0; i < ink_audit_nrecords(a); i++) {
         const struct ink_audit_record *r = ink_audit_record(a, i);
         json_t *arr = json_object_get(recs, r->area);
@@ -404,63 +444,52 @@ static json_t *audit_json(const struct ink_audit *a, const struct check_opts *o)
     }
     json_object_set_new(j, "records", recs);
     sum = json_pack("{s:I, s:I, s:I, s:I}", "errors",
-                    (json_int_t)ink_audit_count(a, INK_AUDIT_ERROR), "warnings",
-                    (json_int_t)ink_audit_count(a, INK_AUDIT_WARNING), "info",
-                    (json_int_t)ink_audit_count(a, INK_AUDIT_INFO), "queries",
+                    (json_int_t)ink_audit_count(a, INK_SEV_ERROR), "warnings",
+                    (json_int_t)ink_audit_count(a, INK_SEV_WARNING), "info",
+                    (json_int_t)ink_audit_count(a, INK_SEV_INFO), "queries",
                     (json_int_t)ink_audit_queries(a));
     json_object_set_new(j, "summary", sum);
     return j;
 }
 
-/* write_keys - with --dkim-keygen: store each generated private key */
-static int write_keys(const struct ink_audit *a, const struct check_opts *o)
+/* write_keys - with --dkim-keygen: store each generated private key
+ * (cli_secret_write: never over an existing key without --force) */
+static int write_keys(const struct ink_audit *a, const struct check_opts *o,
+                      const struct check_keys *ks)
 {
     size_t i;
     int rc = 0;
 
     if (o->keygen_dir == NULL)
         return 0;
-    for (i = 0; i < ink_audit_nfindings(a); i++) {
-        const struct ink_audit_finding *f = ink_audit_finding(a, i);
+    for (i = 0; i < ks->n; i++) {
+        const struct ink_finding *f = ink_audit_finding(a, ks->v[i].finding);
         struct ink_str path = INK_STR_INIT;
-        const char *dot;
-        int fd;
-        size_t len, off = 0;
+        const char *dot, *why, *dom;
+        size_t sl, erroff;
 
-        if (f->key_pem == NULL || f->subject == NULL)
+        if (f == NULL || f->subject == NULL)
             continue;
         /* SELECTOR._domainkey.DOMAIN -> SELECTOR.DOMAIN.pem */
         dot = strstr(f->subject, "._domainkey.");
         if (dot == NULL)
             continue;
-        ink_str_printf(&path, "%s/%.*s.%s.pem", o->keygen_dir, (int)(dot - f->subject),
-                       f->subject, dot + strlen("._domainkey."));
-        fd = open(ink_str_cstr(&path), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-        if (fd < 0) {
-            cli_error("%s: %s", ink_str_cstr(&path), strerror(errno));
+        sl = (size_t)(dot - f->subject);
+        dom = dot + strlen("._domainkey.");
+        /* the parts become a file name: only RFC 6376 syntax (no '/') */
+        if (ink_dkim_selector_check(f->subject, sl, &erroff, &why) < 0 ||
+            ink_dkim_domain_check(dom, strlen(dom), &erroff, &why) < 0) {
+            cli_error("check: not writing a key for %s: the name is not a selector and a "
+                      "domain name (%s)", f->subject, why);
             rc = -1;
-        } else {
-            len = strlen(f->key_pem);
-            while (off < len) {
-                ssize_t w = write(fd, f->key_pem + off, len - off);
-
-                if (w < 0) {
-                    if (errno == EINTR)
-                        continue;
-                    cli_error("%s: %s", ink_str_cstr(&path), strerror(errno));
-                    rc = -1;
-                    break;
-                }
-                off += (size_t)w;
-            }
-            if (close(fd) < 0 && rc == 0) {
-                cli_error("%s: %s", ink_str_cstr(&path), strerror(errno));
-                rc = -1;
-            }
-            if (rc == 0 && !o->json)
-                fprintf(stderr, "%s: private key for %s written to %s\n", cli_prog, f->subject,
-                        ink_str_cstr(&path));
+            continue;
         }
+        ink_str_printf(&path, "%s/%.*s.%s.pem", o->keygen_dir, (int)sl, f->subject, dom);
+        if (cli_secret_write(ink_str_cstr(&path), ks->v[i].pem, strlen(ks->v[i].pem), o->force) < 0)
+            rc = -1;
+        else if (!o->json)
+            fprintf(stderr, "%s: private key for %s written to %s\n", cli_prog, f->subject,
+                    ink_str_cstr(&path));
         ink_str_free(&path);
     }
     return rc;
@@ -561,22 +590,28 @@ static void progress(size_t done, size_t total, double start, int final)
 /* exit_for - the exit code an audit earns */
 static int exit_for(const struct ink_audit *a)
 {
-    if (ink_audit_count(a, INK_AUDIT_ERROR) > 0)
+    if (ink_audit_count(a, INK_SEV_ERROR) > 0)
         return CHECK_EXIT_ERRORS;
-    if (ink_audit_count(a, INK_AUDIT_WARNING) > 0)
+    if (ink_audit_count(a, INK_SEV_WARNING) > 0)
         return CHECK_EXIT_WARNINGS;
     return INK_EXIT_OK;
 }
 
-/* emit - print one finished audit; returns its exit code */
-static int emit(const struct ink_audit *a, const struct check_opts *o, int bulk)
+/* emit - make and store any keys, print one finished audit; returns its
+ * exit code */
+static int emit(struct ink_audit *a, const struct check_opts *o, int bulk)
 {
     int rc = exit_for(a);
+    struct check_keys ks = {NULL, 0};
 
-    if (write_keys(a, o) < 0)
+    if (make_keys(a, o, &ks) < 0) {
+        cli_error("check: out of memory");
+        rc = INK_EXIT_OPERR;
+    }
+    if (write_keys(a, o, &ks) < 0)
         rc = INK_EXIT_OPERR;
     if (o->json) {
-        json_t *j = audit_json(a, o);
+        json_t *j = audit_json(a, o, &ks);
         char *s = json_dumps(j, bulk ? JSON_COMPACT : JSON_INDENT(2));
 
         if (s != NULL) {
@@ -590,6 +625,7 @@ static int emit(const struct ink_audit *a, const struct check_opts *o, int bulk)
             fputc('\n', stdout);
         print_text(a, o);
     }
+    keys_free(&ks);
     return rc;
 }
 
@@ -744,6 +780,7 @@ int cmd_check(int argc, char **argv)
         {"file", required_argument, NULL, OPT_FILE},
         {"concurrency", required_argument, NULL, OPT_CONCURRENCY},
         {"dkim-keygen", required_argument, NULL, OPT_DKIM_KEYGEN},
+        {"force", no_argument, NULL, OPT_FORCE},
         {"no-info", no_argument, NULL, OPT_NO_INFO},
         {"no-progress", no_argument, NULL, OPT_NO_PROGRESS},
         {"subdomain", required_argument, NULL, OPT_SUBDOMAIN},
@@ -864,7 +901,9 @@ int cmd_check(int argc, char **argv)
         }
         case OPT_DKIM_KEYGEN:
             o.keygen_dir = optarg;
-            o.audit.dkim_keygen = 1;
+            break;
+        case OPT_FORCE:
+            o.force = 1;
             break;
         case OPT_NO_INFO:
             o.no_info = 1;
@@ -960,7 +999,6 @@ int cmd_check(int argc, char **argv)
     o.base.org_mode = o.audit.org_mode;
     o.base.psl = o.audit.psl;
     o.base.rua = o.audit.rua;
-    o.base.dkim_keygen = o.audit.dkim_keygen;
     o.base.selectors = o.bselectors.v;
     o.base.nselectors = o.bselectors.n;
     o.base.includes = o.bincludes.v;

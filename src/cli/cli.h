@@ -10,6 +10,10 @@
 
 #include <stdio.h>
 
+#include <jansson.h>
+
+#include "inkan/finding.h"
+
 #include "inkan/profile.h"
 #include "inkan/resolver.h"
 
@@ -94,12 +98,49 @@ int cli_parse_dkim_algs(const char *arg, enum ink_profile_keyalg *algs, size_t m
 int cli_read_file(const char *path, size_t max, uint8_t **buf, size_t *len);
 /* cli_write_file - write a file with mode; excl refuses to replace one.  0 or -1 after printing */
 int cli_write_file(const char *path, const void *buf, size_t len, unsigned mode, int excl);
+/*
+ * cli_secret_write - write a secret file (a private key) at path: created
+ * under a temporary name next to it with O_CREAT|O_EXCL|O_NOFOLLOW and
+ * mode 0600, then moved into place.  An existing path (file or symlink)
+ * is refused unless force, which replaces the name (never what a symlink
+ * points to).  0, or -1 after printing why (nothing left behind).
+ */
+int cli_secret_write(const char *path, const void *buf, size_t len, int force);
 /* cli_profile_load - read and parse a sender profile, or NULL after printing why */
 struct ink_profile *cli_profile_load(const char *path);
 
 /* spf: `inkan spf` (spf.c) dispatches `inkan spf lint` to cmd_spf_lint
  * (spf_lint.c). */
 int cmd_spf(int argc, char **argv);
+
+/* ---- findings.c: the one finding printer ---- */
+struct cli_findings_opts {
+    const char *const *areas; /* text: group under these area headings
+                               * (NULL-terminated), errors first within
+                               * each; NULL: one list in the given order */
+    int no_info;              /* leave out informational findings */
+    int colour;               /* text: ANSI colours (a terminal) */
+    int offsets;              /* JSON: "offset" and "length" of findings
+                               * that have one */
+    /* JSON: called for each finding written, with its index in the array
+     * given and its object, to add a command's own keys; may be NULL */
+    void (*extra)(void *arg, size_t i, json_t *obj);
+    void *extra_arg;
+};
+/*
+ * cli_print_findings - write n findings to out as text: per finding
+ *   "  SEVERITY code (subject)", the message, and "fix: LINE" ("next:" for
+ *   information), each further line of a multi-line fix indented under
+ *   the first.  o may be NULL (all findings, in order, no colour).
+ */
+void cli_print_findings(FILE *out, const struct ink_finding *f, size_t n,
+                        const struct cli_findings_opts *o);
+/*
+ * cli_findings_json - n findings as a JSON array of objects with keys
+ * severity, area, code, message, subject, fix (null when absent) and,
+ * with o->offsets, offset and length.  Caller decrefs; NULL on ENOMEM.
+ */
+json_t *cli_findings_json(const struct ink_finding *f, size_t n, const struct cli_findings_opts *o);
 
 /* check.c: `inkan check` */
 int cmd_check(int argc, char **argv);

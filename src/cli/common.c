@@ -2,7 +2,7 @@
  * common.c - shared pieces of the inkan subcommands: messages, the DNS
  * source options and opening the resolver they name.
  */
-#include "cli/cli.h"
+#include "cli.h"
 
 #include <errno.h>
 #include <stdarg.h>

@@ -2,8 +2,9 @@
  * dkim.c - the `inkan dkim` command: verify, sign, keygen, testkey.
  *
  * The DKIM work is done by the sans-I/O core (inkan/dkim.h,
- * inkan/dkim_key.h); this file reads files and stdin, drives the
- * verifier's DNS queries through the resolver, and prints results.
+ * inkan/dkim_key.h); this file reads files and stdin, runs the
+ * verifier's key queries through the one driver (inkan/driver.h), and
+ * prints results.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -16,11 +17,13 @@
 
 #include <jansson.h>
 
-#include "cli/cli.h"
+#include "cli.h"
 #include "inkan/dkim.h"
 #include "inkan/dkim_key.h"
 #include "inkan/mailhdr.h"
 #include "inkan/dns.h"
+#include "inkan/driver.h"
+#include "inkan/query.h"
 
 /* Largest private-key file read. */
 #define DKIM_CLI_KEYFILE_MAX (1u << 20)
@@ -30,7 +33,7 @@
 #define DKIM_CLI_SHOW_MAX 128
 
 /* read_file_all - read a whole (small) file into out; 0, or -1 after
- * printing why */
+ * printing why (out is then freed: nothing read is kept) */
 static int read_file_all(const char *path, size_t max, struct ink_str *out)
 {
     FILE *fp = fopen(path, "rb");
@@ -45,17 +48,20 @@ static int read_file_all(const char *path, size_t max, struct ink_str *out)
         if (out->len + n > max) {
             cli_error("%s: larger than %zu bytes", path, max);
             fclose(fp);
+            ink_str_free(out);
             return -1;
         }
         if (ink_str_append(out, buf, n) < 0) {
             cli_error("%s: out of memory", path);
             fclose(fp);
+            ink_str_free(out);
             return -1;
         }
     }
     if (ferror(fp)) {
         cli_error("%s: read error: %s", path, strerror(errno));
         fclose(fp);
+        ink_str_free(out);
         return -1;
     }
     fclose(fp);
@@ -66,7 +72,7 @@ static int read_file_all(const char *path, size_t max, struct ink_str *out)
  * replace an existing file.  0, or -1 after printing why. */
 static int write_file(const char *path, const void *buf, size_t len, mode_t mode, int excl)
 {
-    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | (excl ? O_EXCL : 0) | O_CLOEXEC, mode);
+    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | (excl ? O_EXCL : 0) | O_CLOEXEC, mode);
     const char *p = buf;
 
     if (fd < 0) {
@@ -98,6 +104,39 @@ static int write_file(const char *path, const void *buf, size_t len, mode_t mode
         cli_error("%s: %s", path, strerror(errno));
         return -1;
     }
+    return 0;
+}
+
+/*
+ * check_dkim_names - refuse a --domain or --selector that is not RFC 6376
+ * syntax (it would be written into d=/s=, file names and zone lines).
+ * One trailing dot of the domain is dropped: dom (size INK_DNS_NAME_MAX
+ * + 2) receives the domain to use.  0, or -1 after printing why.
+ */
+static int check_dkim_names(const char *cmd, const char *selector, const char *domain, char *dom)
+{
+    size_t dl = strlen(domain), erroff = 0;
+    const char *why = NULL;
+    struct ink_str m = INK_STR_INIT;
+
+    if (dl > 1 && domain[dl - 1] == '.')
+        dl--;
+    if (ink_dkim_domain_check(domain, dl, &erroff, &why) < 0) {
+        ink_str_put_printable(&m, domain, strlen(domain), DKIM_CLI_SHOW_MAX);
+        cli_error("%s: --domain '%s' is not a domain name: %s at offset %zu", cmd,
+                  ink_str_cstr(&m), why, erroff);
+        ink_str_free(&m);
+        return -1;
+    }
+    if (ink_dkim_selector_check(selector, strlen(selector), &erroff, &why) < 0) {
+        ink_str_put_printable(&m, selector, strlen(selector), DKIM_CLI_SHOW_MAX);
+        cli_error("%s: --selector '%s' is not a selector: %s at offset %zu", cmd,
+                  ink_str_cstr(&m), why, erroff);
+        ink_str_free(&m);
+        return -1;
+    }
+    memcpy(dom, domain, dl);
+    dom[dl] = '\0';
     return 0;
 }
 
@@ -178,7 +217,7 @@ static int cmd_dkim_keygen(int argc, char **argv)
     enum ink_dkim_keytype type = INK_DKIM_KEY_RSA;
     unsigned long bits = 0, ttl = INK_DKIM_TXT_TTL_DEFAULT;
     int testing = 0, force = 0, json = 0, opt, rc = INK_EXIT_OPERR, bits_given = 0;
-    char owner[INK_DNS_NAME_MAX + 1], *end;
+    char owner[INK_DNS_NAME_MAX + 1], dombuf[INK_DNS_NAME_MAX + 2], *end;
     struct ink_str pem = INK_STR_INIT, rec = INK_STR_INIT, err = INK_STR_INIT;
     struct ink_str zone = INK_STR_INIT, path = INK_STR_INIT, base = INK_STR_INIT;
     struct ink_dkim_privkey *pk = NULL;
@@ -253,8 +292,10 @@ static int cmd_dkim_keygen(int argc, char **argv)
         cli_error("dkim keygen: --bits applies to RSA keys only");
         return INK_EXIT_USAGE;
     }
-    if (strchr(selector, '/') || strchr(domain, '/') ||
-        ink_dkim_key_name(selector, domain, owner, sizeof(owner)) < 0) {
+    if (check_dkim_names("dkim keygen", selector, domain, dombuf) < 0)
+        return INK_EXIT_USAGE;
+    domain = dombuf;
+    if (ink_dkim_key_name(selector, domain, owner, sizeof(owner)) < 0) {
         cli_error("dkim keygen: '%s._domainkey.%s' is not a valid DNS name", selector, domain);
         return INK_EXIT_USAGE;
     }
@@ -306,7 +347,7 @@ static int cmd_dkim_keygen(int argc, char **argv)
             ink_str_free(&p);
         }
     }
-    if (write_file(ink_str_cstr(&path), pem.buf, pem.len, 0600, !force) < 0)
+    if (cli_secret_write(ink_str_cstr(&path), pem.buf, pem.len, force) < 0)
         goto done;
     ink_str_truncate(&path, 0);
     ink_str_printf(&path, "%s.zone", ink_str_cstr(&base));
@@ -366,26 +407,20 @@ static void put_show(struct ink_str *o, const char *v)
     ink_str_put_printable(o, v, strlen(v), DKIM_CLI_SHOW_MAX);
 }
 
-/* verify_cb - a key answer arrived: hand it to the verifier */
-static void verify_cb(void *arg, struct ink_dns_answer *a)
+/* How the driver ended a verifier (set by verify_ended). */
+struct verify_end {
+    int ended;
+    enum ink_next how;
+};
+
+/* verify_ended - the driver is done with the verifier */
+static void verify_ended(void *arg, struct ink_machine m, enum ink_next how)
 {
-    struct ink_dkim_verify *v = arg;
+    struct verify_end *e = arg;
 
-    ink_dkim_verify_answer(v, a);
-    ink_dns_answer_free(a);
-}
-
-/* verify_submit - send the verifier's new queries to the resolver */
-static int verify_submit(struct ink_resolver *r, struct ink_dkim_verify *v)
-{
-    const char *q;
-
-    while ((q = ink_dkim_verify_next_query(v)) != NULL)
-        if (ink_resolver_submit(r, q, INK_DNS_TXT, verify_cb, v) < 0) {
-            cli_error("dkim verify: cannot send the query for %s", q);
-            return -1;
-        }
-    return 0;
+    (void)m;
+    e->ended = 1;
+    e->how = how;
 }
 
 /* result_json - one signature's result as JSON */
@@ -475,52 +510,65 @@ static json_t *result_json(const struct ink_dkim_result *r)
  * before each line when not NULL) or add them to jout.  0, or -1 after
  * printing why.
  */
-static int verify_one(int fd, const char *label, const char *prefix, struct ink_resolver *r,
+static int verify_one(int fd, const char *label, const char *prefix, struct ink_driver *drv,
                       const struct ink_dkim_verify_opts *vo, json_t *jout, int json)
 {
     struct ink_dkim_verify *v = ink_dkim_verify_new(vo);
     uint8_t *buf = malloc(DKIM_CLI_READ_CHUNK);
     struct ink_str line = INK_STR_INIT;
-    int rc = -1;
+    struct verify_end e = {0, INK_NEXT_FAILED};
+    struct ink_machine mach;
+    int rc = -1, read_errno = 0, drv_rc;
     size_t i;
 
     if (v == NULL || buf == NULL) {
         cli_error("dkim verify: out of memory");
         goto done;
     }
+    mach = ink_dkim_verify_machine(v);
+    if (ink_driver_add(drv, mach, verify_ended, &e) < 0) {
+        cli_error("dkim verify: out of memory");
+        goto done;
+    }
+    /* From here every path ends the message and runs the driver until it
+     * lets go of the verifier, so that v can be freed. */
     for (;;) {
         ssize_t n = read(fd, buf, DKIM_CLI_READ_CHUNK);
         if (n < 0) {
             if (errno == EINTR)
                 continue;
-            cli_error("dkim verify: %s: %s", label, strerror(errno));
-            goto done;
+            read_errno = errno;
+            break;
         }
         if (n == 0)
             break;
-        if (ink_dkim_verify_push(v, buf, (size_t)n) < 0) {
-            cli_error("dkim verify: %s: %s", label, ink_dkim_verify_error(v));
-            goto done;
-        }
-        /* start key lookups as soon as the header is in; poll answers */
-        if (verify_submit(r, v) < 0)
-            goto done;
-        if (ink_resolver_pending(r) > 0)
-            ink_resolver_process(r, 0);
+        if (ink_dkim_verify_push(v, buf, (size_t)n) < 0)
+            break;
+        /* key lookups start as soon as the header is in: poll answers */
+        (void)ink_driver_poke(drv, mach);
+        (void)ink_driver_step(drv, 0);
     }
-    if (ink_dkim_verify_end(v) < 0) {
+    (void)ink_dkim_verify_end(v); /* after a failed push: -1 again, FAILED */
+    (void)ink_driver_poke(drv, mach);
+    drv_rc = ink_driver_run(drv);
+    if (read_errno != 0) {
+        cli_error("dkim verify: %s: %s", label, strerror(read_errno));
+        goto done;
+    }
+    if (!e.ended) {
+        /* cannot happen once end() was called (the verifier then waits
+         * only on queries it asked); the driver still holds v, so v is
+         * left to the process rather than freed under it */
+        cli_error("dkim verify: %s: key answers are missing", label);
+        v = NULL;
+        goto done;
+    }
+    if (e.how == INK_NEXT_FAILED) {
         cli_error("dkim verify: %s: %s", label, ink_dkim_verify_error(v));
         goto done;
     }
-    if (verify_submit(r, v) < 0)
-        goto done;
-    while (ink_resolver_pending(r) > 0)
-        if (ink_resolver_process(r, -1) < 0) {
-            cli_error("dkim verify: the resolver failed");
-            goto done;
-        }
-    if (!ink_dkim_verify_done(v)) {
-        cli_error("dkim verify: %s: key answers are missing", label);
+    if (drv_rc < 0) {
+        cli_error("dkim verify: %s: the resolver failed", label);
         goto done;
     }
     if (json) {
@@ -574,7 +622,9 @@ static int cmd_dkim_verify(int argc, char **argv)
     };
     struct ink_resolver_opts ropts = {0};
     struct ink_dkim_verify_opts vo = {0};
+    struct ink_driver_opts dopts = {0};
     struct ink_resolver *r = NULL;
+    struct ink_driver *drv = NULL;
     json_t *jout = NULL;
     int json = 0, opt, m, rc = INK_EXIT_OK, nfiles, fi;
     char *end;
@@ -610,11 +660,21 @@ static int cmd_dkim_verify(int argc, char **argv)
     r = cli_resolver_open(&ropts);
     if (r == NULL)
         return INK_EXIT_OPERR;
+    /* one driver for every file: a key asked for one message is
+     * answered from its cache for the next */
+    dopts.timeout_ms = ropts.timeout_ms;
+    dopts.no_cache = ropts.no_cache;
+    drv = ink_driver_new(r, &dopts);
+    if (drv == NULL) {
+        cli_error("dkim verify: out of memory");
+        ink_resolver_free(r);
+        return INK_EXIT_OPERR;
+    }
     vo.cache = ink_dkim_keycache_new();
     jout = json_array();
     nfiles = argc - optind;
     if (nfiles == 0) {
-        if (verify_one(STDIN_FILENO, "stdin", NULL, r, &vo, jout, json) < 0)
+        if (verify_one(STDIN_FILENO, "stdin", NULL, drv, &vo, jout, json) < 0)
             rc = INK_EXIT_OPERR;
     }
     for (fi = optind; fi < argc; fi++) {
@@ -624,7 +684,7 @@ static int cmd_dkim_verify(int argc, char **argv)
             rc = INK_EXIT_OPERR;
             continue;
         }
-        if (verify_one(fd, argv[fi], nfiles > 1 ? argv[fi] : NULL, r, &vo, jout, json) < 0)
+        if (verify_one(fd, argv[fi], nfiles > 1 ? argv[fi] : NULL, drv, &vo, jout, json) < 0)
             rc = INK_EXIT_OPERR;
         close(fd);
     }
@@ -636,6 +696,7 @@ static int cmd_dkim_verify(int argc, char **argv)
         free(js);
     }
     json_decref(jout);
+    ink_driver_free(drv);
     ink_dkim_keycache_free(vo.cache);
     ink_resolver_free(r);
     return rc;
@@ -947,6 +1008,60 @@ static void testkey_usage(FILE *fp)
             "1 operational error (unreadable key, DNS failure), 2 usage.\n");
 }
 
+/*
+ * The key lookup of testkey as a one-question machine for the driver:
+ * asks (name, TXT) once and keeps a copy of the answer.  A NULL answer
+ * (the driver's deadline) or one that does not fit the question is kept
+ * as a TIMEOUT / SERVFAIL answer, so testkey reports a temperror.
+ */
+struct keylookup {
+    const char *name;          /* borrowed */
+    int asked;
+    struct ink_dns_answer *ans; /* owned; NULL until fed (or on ENOMEM) */
+    int fed;
+};
+
+/* Token of the one question (any value the machine never reuses). */
+#define KEYLOOKUP_TOKEN 1u
+
+/* keylookup_next - ask once, wait for the answer, then done */
+static enum ink_next keylookup_next(void *self, struct ink_query *q)
+{
+    struct keylookup *k = self;
+
+    if (k->fed)
+        return INK_NEXT_DONE;
+    if (k->asked)
+        return INK_NEXT_WAIT;
+    k->asked = 1;
+    q->name = k->name;
+    q->type = INK_DNS_TXT;
+    q->token = KEYLOOKUP_TOKEN;
+    return INK_NEXT_READY;
+}
+
+/* keylookup_feed - keep a copy of the answer (or a failure in its place) */
+static int keylookup_feed(void *self, uint32_t token, const struct ink_dns_answer *a)
+{
+    struct keylookup *k = self;
+
+    if (token != KEYLOOKUP_TOKEN || !k->asked || k->fed)
+        return -1;
+    k->fed = 1;
+    if (ink_query_answer_fits(a, k->name, INK_DNS_TXT)) {
+        k->ans = ink_dns_answer_dup(a);
+        return 0;
+    }
+    k->ans = ink_dns_answer_new(k->name, INK_DNS_TXT, a == NULL ? INK_DNS_TIMEOUT
+                                                                : INK_DNS_SERVFAIL);
+    if (k->ans != NULL)
+        (void)ink_dns_answer_set_why(k->ans, a == NULL ? "no answer in time"
+                                                       : "the answer is for another question");
+    return 0;
+}
+
+static const struct ink_machine_ops keylookup_ops = {"dkim-key", keylookup_next, keylookup_feed};
+
 /* cmd_dkim_testkey - inkan dkim testkey */
 static int cmd_dkim_testkey(int argc, char **argv)
 {
@@ -962,7 +1077,7 @@ static int cmd_dkim_testkey(int argc, char **argv)
     struct ink_resolver_opts ropts = {0};
     const char *domain = NULL, *selector = NULL, *keyfile = NULL, *verdict = NULL;
     int json = 0, opt, rc = INK_EXIT_OPERR, m;
-    char owner[INK_DNS_NAME_MAX + 1];
+    char owner[INK_DNS_NAME_MAX + 1], dombuf[INK_DNS_NAME_MAX + 2];
     struct ink_str pem = INK_STR_INIT, err = INK_STR_INIT, why = INK_STR_INIT;
     struct ink_str expect = INK_STR_INIT;
     struct ink_dkim_privkey *pk = NULL;
@@ -1004,6 +1119,9 @@ static int cmd_dkim_testkey(int argc, char **argv)
         testkey_usage(stderr);
         return INK_EXIT_USAGE;
     }
+    if (check_dkim_names("dkim testkey", selector, domain, dombuf) < 0)
+        return INK_EXIT_USAGE;
+    domain = dombuf;
     if (ink_dkim_key_name(selector, domain, owner, sizeof(owner)) < 0) {
         cli_error("dkim testkey: '%s._domainkey.%s' is not a valid DNS name", selector, domain);
         return INK_EXIT_USAGE;
@@ -1019,7 +1137,16 @@ static int cmd_dkim_testkey(int argc, char **argv)
     res = cli_resolver_open(&ropts);
     if (res == NULL)
         goto done;
-    ans = ink_resolve_sync(res, owner, INK_DNS_TXT);
+    {
+        struct keylookup kl = {owner, 0, NULL, 0};
+        struct ink_machine lookup = {&keylookup_ops, &kl};
+        struct ink_driver_opts dopts = {0};
+
+        dopts.timeout_ms = ropts.timeout_ms;
+        dopts.no_cache = 1; /* one question: nothing to keep */
+        (void)ink_drive_sync(res, lookup, &dopts);
+        ans = kl.ans;
+    }
     if (ans == NULL) {
         cli_error("dkim testkey: out of memory");
         goto done;

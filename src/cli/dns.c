@@ -11,7 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cli/cli.h"
+#include "cli.h"
 #include "inkan/dnsio.h"
 
 /* Bytes of an untrusted reason printed. */

@@ -29,7 +29,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "cli/cli.h"
+#include "cli.h"
 #include "inkan/dnsio.h"
 #include "inkan/driver.h"
 #include "inkan/provision.h"

@@ -5,7 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "cli/cli.h"
+#include "cli.h"
 
 #ifndef INKAN_VERSION
 #define INKAN_VERSION "0.1.0"

@@ -1,7 +1,7 @@
 /*
  * provision.c - `inkan provision DOMAIN --profile FILE --out DIR`: read a
  * sender profile, generate the DKIM keys it asks for, read what the domain
- * publishes now, compute the record set (src/core/provision.c) and write
+ * publishes now, compute the record set (src/core/provision/provision.c) and write
  * DIR/DOMAIN.zone, DIR/records.json, DIR/CHECKLIST.txt and the private
  * keys (mode 0600).  Also the file helpers `inkan domain` shares.
  */
@@ -14,7 +14,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "cli/cli.h"
+#include "cli.h"
 #include "inkan/dkim_key.h"
 #include "inkan/dnsio.h"
 #include "inkan/driver.h"
@@ -127,7 +127,7 @@ int cli_parse_dkim_algs(const char *arg, enum ink_profile_keyalg *algs, size_t m
  * excl: refuse to replace an existing file.  0, or -1 after printing. */
 int cli_write_file(const char *path, const void *buf, size_t len, unsigned mode, int excl)
 {
-    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | (excl ? O_EXCL : 0), (mode_t)mode);
+    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW | (excl ? O_EXCL : 0), (mode_t)mode);
     const char *p = buf;
 
     if (fd < 0) {
@@ -178,20 +178,17 @@ static void spf_budget(struct ink_provision *p, struct ink_resolver *r)
     if (l == NULL)
         return;
     for (;;) {
-        const char *name;
-        uint16_t type;
-        enum ink_spf_lint_status st = ink_spf_lint_step(l, &name, &type);
-        if (st == INK_SPF_LINT_NEED_DNS) {
-            struct ink_dns_answer *a = ink_resolve_sync(r, name, type);
-            if (a == NULL)
-                a = ink_dns_answer_new(name, type, INK_DNS_SERVFAIL);
-            if (a == NULL || ink_spf_lint_feed(l, a) < 0)
+        struct ink_query q;
+        enum ink_next st = ink_spf_lint_next(l, &q);
+        if (st == INK_NEXT_READY) {
+            struct ink_dns_answer *a = ink_resolve_sync(r, q.name, q.type);
+            int frc = ink_spf_lint_feed(l, q.token, a); /* NULL: a temporary failure */
+            ink_dns_answer_free(a);
+            if (frc < 0)
                 break;
             continue;
         }
-        if (st != INK_SPF_LINT_WAIT)
-            break;
-        break; /* synchronous driver: nothing outstanding */
+        break; /* synchronous driver: nothing outstanding at WAIT */
     }
     root = ink_spf_lint_tree(l);
     if (root == NULL) {
@@ -211,10 +208,11 @@ static void spf_budget(struct ink_provision *p, struct ink_resolver *r)
     }
     ink_provision_spf_lookups(p, ink_spf_lint_lookups(l), costs, n);
     for (i = 0; i < ink_spf_lint_nfindings(l); i++) {
-        const struct ink_spf_lint_finding *f = ink_spf_lint_finding(l, i);
-        if (strcmp(f->code, INK_SPF_LINT_FLATTEN) == 0 && f->fix != NULL &&
-            strcmp(f->domain, ink_provision_sending_domain(p)) == 0)
-            ink_provision_spf_flattened(p, f->fix);
+        const struct ink_finding *f = ink_spf_lint_finding(l, i);
+        const char *fix = ink_spf_lint_finding_record(l, i);
+        if (strcmp(f->code, INK_SPF_LINT_FLATTEN) == 0 && fix != NULL &&
+            strcmp(f->subject, ink_provision_sending_domain(p)) == 0)
+            ink_provision_spf_flattened(p, fix);
     }
     for (i = 0; i < n; i++)
         ink_str_free(&terms[i]);
@@ -302,7 +300,7 @@ static int keygen_one(struct ink_provision *p, size_t i, const char *dir)
         goto done;
     }
     ink_str_printf(&path, "%s/%s.private", dir, k->selector);
-    if (cli_write_file(ink_str_cstr(&path), pem.buf, pem.len, 0600, 1) < 0)
+    if (cli_secret_write(ink_str_cstr(&path), pem.buf, pem.len, 0) < 0)
         goto done;
     if (ink_provision_set_key(p, i, ink_str_cstr(&rec)) < 0) {
         cli_error("out of memory");

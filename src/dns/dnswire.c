@@ -6,7 +6,7 @@
  * the packet and at most DNSWIRE_POINTER_MAX times per name, so a hostile
  * packet cannot loop us.
  */
-#include "dns/dnswire.h"
+#include "dnswire.h"
 
 #include <stdlib.h>
 #include <string.h>

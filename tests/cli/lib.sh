@@ -49,6 +49,29 @@ check() {
     if "$@"; then _ok "$what"; else _notok "$what"; fi
 }
 
+# require_suite FILE... - the conformance suite files the test reads.  When
+# one is missing (a plain clone has no ../shared beside it) print why and
+# where to get it, and exit 77 (meson's SKIP); under CI (CI=true) a missing
+# suite is a failure instead, so CI never skips it silently.
+require_suite() {
+    local f
+    for f in "$@"; do
+        [ -r "$f" ] && continue
+        if [ "${CI:-}" = true ]; then echo "FAIL: $f is missing or unreadable."
+        else echo "SKIP: $f is missing or unreadable."; fi
+        echo "The SPF conformance suites come from the pyspf project (github.com/sdgathman/pyspf,"
+        echo "test/) and Debian's python3-spf package; to run this test, in the source directory:"
+        echo "  mkdir -p ../shared/testsuites/spf && for f in rfc7208 rfc4408; do zcat" \
+            "/usr/share/doc/python3-spf/\$f-tests.yml.gz > ../shared/testsuites/spf/\$f-tests.yml; done"
+        echo "(or meson configure BUILD -Dshared_dir=DIR)."
+        if [ "${CI:-}" = true ]; then
+            echo "CI=true: a missing conformance suite is a failure."
+            exit 1
+        fi
+        exit 77
+    done
+}
+
 finish() {
     echo "1..$_count"
     [ "$_fails" = 0 ]

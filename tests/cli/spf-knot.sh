@@ -19,6 +19,7 @@ set -u
 . "$INKAN_SRC/tests/lib/knot.sh"
 
 SUITE=${INKAN_SHARED}/testsuites/spf/rfc7208-tests.yml
+require_suite "$SUITE"
 T=$TMPDIR_TEST
 if ! /usr/bin/python3 "$INKAN_SRC/tests/tools/suite2zone.py" "$SUITE" "$T/suite"; then
     _notok "suite2zone.py $SUITE"

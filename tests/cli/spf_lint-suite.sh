@@ -9,6 +9,7 @@ set -u
 . "$INKAN_SRC/tests/cli/lib.sh"
 
 SUITE=${INKAN_SHARED}/testsuites/spf/rfc7208-tests.yml
+require_suite "$SUITE"
 # Seconds one lint may take before it counts as a hang.
 LINT_SECONDS=20
 T=$TMPDIR_TEST

@@ -30,7 +30,10 @@
 # Seconds to wait for knotd to answer after starting or reloading.
 KNOT_WAIT_SECONDS=${KNOT_WAIT_SECONDS:-15}
 # Attempts at starting on a fresh free port (another process may grab the
-# port between our probe and knotd's bind).
+# port between our probe and knotd's bind).  Two servers never share a
+# port: knotd binds TCP without SO_REUSEPORT (tcp-reuseport is off), so the
+# second one exits "address already in use" and is started again; that is
+# what lets the Knot-backed tests run in parallel.
 KNOT_START_ATTEMPTS=3
 
 KNOTD=${KNOTD:-/usr/sbin/knotd}

@@ -15,6 +15,7 @@
 
 #include "inkan/audit.h"
 #include "inkan/memzone.h"
+#include "inkan/zonefile.h"
 
 enum order { FIFO, LIFO };
 
@@ -118,10 +119,10 @@ static char *findings_key(const struct ink_audit *a)
     struct ink_str s = INK_STR_INIT;
 
     for (i = 0; i < n; i++) {
-        const struct ink_audit_finding *f = ink_audit_finding(a, i);
+        const struct ink_finding *f = ink_audit_finding(a, i);
         struct ink_str t = INK_STR_INIT;
 
-        ink_str_printf(&t, "%s/%s/%s/%s", ink_audit_severity_name(f->severity), f->area,
+        ink_str_printf(&t, "%s/%s/%s/%s", ink_severity_name(f->severity), f->area,
                        f->code, f->subject ? f->subject : "-");
         v[i] = ink_str_steal(&t);
     }
@@ -141,18 +142,18 @@ static char *findings_key(const struct ink_audit *a)
 }
 
 /* has - a finding with code, severity and (when want_fix) a fix */
-static const struct ink_audit_finding *has(const struct ink_audit *a, const char *code,
-                                           enum ink_audit_severity sev)
+static const struct ink_finding *has(const struct ink_audit *a, const char *code,
+                                           enum ink_severity sev)
 {
     size_t i;
 
     for (i = 0; i < ink_audit_nfindings(a); i++) {
-        const struct ink_audit_finding *f = ink_audit_finding(a, i);
+        const struct ink_finding *f = ink_audit_finding(a, i);
 
         if (strcmp(f->code, code) == 0 && f->severity == sev)
             return f;
     }
-    fail_msg("no finding %s of severity %s", code, ink_audit_severity_name(sev));
+    fail_msg("no finding %s of severity %s", code, ink_severity_name(sev));
     return NULL;
 }
 
@@ -160,32 +161,32 @@ static void test_broken_domain(void **state)
 {
     struct ink_memzone *z = broken_zone();
     struct ink_audit *a = broken_audit();
-    const struct ink_audit_finding *f;
+    const struct ink_finding *f;
 
     (void)state;
     drive(a, z, FIFO);
     assert_string_equal(ink_audit_domain(a), "bad.example");
-    f = has(a, "pass-all", INK_AUDIT_ERROR);
+    f = has(a, "pass-all", INK_SEV_ERROR);
     assert_string_equal(f->area, "spf");
     assert_non_null(f->fix);
     assert_non_null(strstr(f->fix, "bad.example. 3600 IN TXT \"v=spf1 ip4:192.0.2.0/24 ~all\""));
-    f = has(a, "test-mode", INK_AUDIT_WARNING);
+    f = has(a, "test-mode", INK_SEV_WARNING);
     assert_non_null(strstr(f->fix, "\"v=DMARC1; p=quarantine; rua=mailto:r@elsewhere.example\""));
-    f = has(a, "report-dest-unauthorized", INK_AUDIT_WARNING);
+    f = has(a, "report-dest-unauthorized", INK_SEV_WARNING);
     assert_string_equal(f->fix,
                         "bad.example._report._dmarc.elsewhere.example. 3600 IN TXT \"v=DMARC1\"");
-    f = has(a, "mx-unresolvable", INK_AUDIT_ERROR);
+    f = has(a, "mx-unresolvable", INK_SEV_ERROR);
     assert_string_equal(f->subject, "gone.bad.example");
-    f = has(a, "ptr-mismatch", INK_AUDIT_WARNING);
+    f = has(a, "ptr-mismatch", INK_SEV_WARNING);
     assert_string_equal(f->fix, "25.2.0.192.in-addr.arpa. 3600 IN PTR mx.bad.example.");
-    has(a, "dkim-revoked", INK_AUDIT_ERROR);
-    has(a, "helo-localhost", INK_AUDIT_ERROR);
-    f = has(a, "cname-mismatch", INK_AUDIT_ERROR);
+    has(a, "dkim-revoked", INK_SEV_ERROR);
+    has(a, "helo-localhost", INK_SEV_ERROR);
+    f = has(a, "cname-mismatch", INK_SEV_ERROR);
     assert_string_equal(f->fix, "click.bad.example. 3600 IN CNAME track.platform.example.");
-    has(a, "temperror", INK_AUDIT_INFO); /* TLS-RPT lookup timed out */
-    has(a, "bimi-needs-enforcement", INK_AUDIT_WARNING);
-    has(a, "mta-sts-absent", INK_AUDIT_INFO);
-    assert_true(ink_audit_count(a, INK_AUDIT_ERROR) >= 5);
+    has(a, "temperror", INK_SEV_INFO); /* TLS-RPT lookup timed out */
+    has(a, "bimi-needs-enforcement", INK_SEV_WARNING);
+    has(a, "mta-sts-absent", INK_SEV_INFO);
+    assert_true(ink_audit_count(a, INK_SEV_ERROR) >= 5);
     assert_true(ink_audit_nrecords(a) > 0);
     ink_audit_free(a);
     ink_memzone_free(z);
@@ -284,9 +285,9 @@ static void test_driver_failure(void **state)
             assert_int_equal(ink_audit_feed(a, q.token, NULL), 0);
         assert_true(++guard < 1000);
     }
-    has(a, "dmarc-temperror", INK_AUDIT_WARNING);
-    has(a, "mx-temperror", INK_AUDIT_WARNING);
-    assert_int_equal(ink_audit_count(a, INK_AUDIT_ERROR), 0);
+    has(a, "dmarc-temperror", INK_SEV_WARNING);
+    has(a, "mx-temperror", INK_SEV_WARNING);
+    assert_int_equal(ink_audit_count(a, INK_SEV_ERROR), 0);
     /* an unknown token is refused */
     assert_int_equal(ink_audit_feed(a, 12345, NULL), -1);
     ink_audit_free(a);
@@ -305,7 +306,7 @@ static void test_bad_domain(void **state)
     assert_non_null(a);
     assert_false(ink_audit_next(a, &q));
     assert_true(ink_audit_done(a));
-    has(a, "bad-domain", INK_AUDIT_ERROR);
+    has(a, "bad-domain", INK_SEV_ERROR);
     ink_audit_free(a);
 }
 
@@ -315,16 +316,25 @@ static void test_zone_line(void **state)
     char big[600];
 
     (void)state;
-    assert_int_equal(ink_audit_zone_line(&s, "_dmarc.example.com", INK_DNS_TXT,
-                                         "v=DMARC1; p=\"x\\", 15),
+    assert_int_equal(ink_zone_txt_line(&s, "_dmarc.example.com", INK_AUDIT_FIX_TTL,
+                                       (const uint8_t *)"v=DMARC1; p=\"x\\", 15),
                      0);
     assert_string_equal(ink_str_cstr(&s), "_dmarc.example.com. 3600 IN TXT \"v=DMARC1; p=\\\"x\\\\\"");
     ink_str_truncate(&s, 0);
     memset(big, 'a', sizeof(big));
-    assert_int_equal(ink_audit_zone_line(&s, "k.example", INK_DNS_TXT, big, sizeof(big)), 0);
+    assert_int_equal(ink_zone_txt_line(&s, "k.example.", 300, (const uint8_t *)big, sizeof(big)),
+                     0);
     assert_non_null(strstr(ink_str_cstr(&s), "\" \""));
+    assert_int_equal(strncmp(ink_str_cstr(&s), "k.example. 300 IN TXT \"aaa", 26), 0);
     ink_str_truncate(&s, 0);
-    assert_int_equal(ink_audit_zone_line(&s, "example.com", INK_DNS_MX, "10 mx.example.com.", 18),
+    assert_int_equal(ink_zone_txt_line(&s, "e.example", 1, (const uint8_t *)"\001", 1), 0);
+    assert_string_equal(ink_str_cstr(&s), "e.example. 1 IN TXT \"\\001\"");
+    ink_str_truncate(&s, 0);
+    assert_int_equal(ink_zone_txt_line(&s, "e.example", 1, (const uint8_t *)"", 0), 0);
+    assert_string_equal(ink_str_cstr(&s), "e.example. 1 IN TXT \"\"");
+    ink_str_truncate(&s, 0);
+    assert_int_equal(ink_zone_rr_line(&s, "example.com", INK_AUDIT_FIX_TTL, INK_DNS_MX,
+                                      "10 mx.example.com.", 18),
                      0);
     assert_string_equal(ink_str_cstr(&s), "example.com. 3600 IN MX 10 mx.example.com.");
     ink_str_free(&s);

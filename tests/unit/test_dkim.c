@@ -19,7 +19,9 @@
 #include <openssl/pem.h>
 
 #include "inkan/dkim.h"
+#include "inkan/mailhdr.h"
 #include "inkan/memzone.h"
+#include "inkan/query.h"
 
 /* ---- the RFC examples (LF line ends here; the verifier normalises) ---- */
 
@@ -121,7 +123,7 @@ static struct ink_dkim_verify *verify(const char *msg, size_t len, size_t step, 
     struct ink_dkim_verify_opts o = {0};
     struct ink_dkim_verify *v;
     size_t off = 0;
-    const char *q;
+    struct ink_query q;
 
     o.now = now;
     o.flags = INK_DKIM_VERIFY_LF_TO_CRLF;
@@ -134,27 +136,31 @@ static struct ink_dkim_verify *verify(const char *msg, size_t len, size_t step, 
         assert_int_equal(ink_dkim_verify_push(v, (const uint8_t *)msg + off, n), 0);
         off += n;
         /* answer queries as soon as they appear, before the body is in */
-        while ((q = ink_dkim_verify_next_query(v)) != NULL) {
+        while (ink_dkim_verify_next(v, &q) == INK_NEXT_READY) {
+            assert_int_equal(q.type, INK_DNS_TXT);
             if (override != NULL) {
                 struct ink_dns_answer *a = ink_dns_answer_dup(override);
                 free(a->qname);
-                a->qname = strdup(q);
-                assert_int_equal(ink_dkim_verify_answer(v, a), 0);
+                a->qname = strdup(q.name);
+                assert_int_equal(ink_dkim_verify_feed(v, q.token, a), 0);
                 ink_dns_answer_free(a);
             } else {
-                struct ink_dns_answer *a = ink_memzone_lookup(zone, q, INK_DNS_TXT);
-                assert_int_equal(ink_dkim_verify_answer(v, a), 0);
+                struct ink_dns_answer *a = ink_memzone_lookup(zone, q.name, INK_DNS_TXT);
+                assert_int_equal(ink_dkim_verify_feed(v, q.token, a), 0);
                 ink_dns_answer_free(a);
             }
         }
+        /* every query is answered at once and end() is still to come:
+         * WAIT means "nothing to ask until more input" */
+        assert_int_equal(ink_dkim_verify_next(v, &q), INK_NEXT_WAIT);
     }
     assert_int_equal(ink_dkim_verify_end(v), 0);
-    while ((q = ink_dkim_verify_next_query(v)) != NULL) {
-        struct ink_dns_answer *a = ink_memzone_lookup(zone, q, INK_DNS_TXT);
-        assert_int_equal(ink_dkim_verify_answer(v, a), 0);
+    while (ink_dkim_verify_next(v, &q) == INK_NEXT_READY) {
+        struct ink_dns_answer *a = ink_memzone_lookup(zone, q.name, INK_DNS_TXT);
+        assert_int_equal(ink_dkim_verify_feed(v, q.token, a), 0);
         ink_dns_answer_free(a);
     }
-    assert_true(ink_dkim_verify_done(v));
+    assert_int_equal(ink_dkim_verify_next(v, &q), INK_NEXT_DONE);
     return v;
 }
 
@@ -327,6 +333,112 @@ static void test_dns_failures(void **state)
     assert_int_equal(ink_dkim_verify_result(v, 0)->dnssec, INK_DNSSEC_SECURE);
     ink_dkim_verify_free(v);
     ink_dns_answer_free(a);
+}
+
+/* take_two - push rfc8463_msg whole and take its two key queries (both
+ * out at once: one per key name) */
+static struct ink_dkim_verify *take_two(struct ink_query qs[2])
+{
+    struct ink_dkim_verify *v = ink_dkim_verify_new(NULL);
+    struct ink_query q;
+    size_t half = strlen(rfc8463_msg) / 8;
+
+    assert_non_null(v);
+    /* nothing to ask before the header is complete */
+    assert_int_equal(ink_dkim_verify_next(v, &q), INK_NEXT_WAIT);
+    assert_int_equal(ink_dkim_verify_push(v, (const uint8_t *)rfc8463_msg, half), 0);
+    assert_int_equal(ink_dkim_verify_next(v, &q), INK_NEXT_WAIT);
+    assert_int_equal(ink_dkim_verify_push(v, (const uint8_t *)rfc8463_msg + half,
+                                          strlen(rfc8463_msg) - half),
+                     0);
+    assert_int_equal(ink_dkim_verify_next(v, &qs[0]), INK_NEXT_READY);
+    assert_int_equal(ink_dkim_verify_next(v, &qs[1]), INK_NEXT_READY);
+    assert_int_equal(qs[0].type, INK_DNS_TXT);
+    assert_int_equal(qs[1].type, INK_DNS_TXT);
+    assert_string_equal(qs[0].name, "brisbane._domainkey.football.example.com");
+    assert_string_equal(qs[1].name, "test._domainkey.football.example.com");
+    assert_int_not_equal(qs[0].token, qs[1].token);
+    /* both out, end() not called: nothing to ask */
+    assert_int_equal(ink_dkim_verify_next(v, &q), INK_NEXT_WAIT);
+    return v;
+}
+
+/* The query protocol (inkan/query.h): several keys out at once, WAIT
+ * before the header and before end(), NULL and misfit answers are a
+ * temperror of that key (a NULL answer used to be dereferenced), unknown
+ * and stale tokens are refused without a change. */
+static void test_query_protocol(void **state)
+{
+    struct ink_query qs[2], q;
+    struct ink_dkim_verify *v;
+    struct ink_dns_answer *a;
+
+    (void)state;
+    /* NULL for one key, a TXT answer for another name for the other */
+    v = take_two(qs);
+    assert_int_equal(ink_dkim_verify_feed(v, 0, NULL), -1);
+    assert_int_equal(ink_dkim_verify_feed(v, qs[0].token + qs[1].token + 7, NULL), -1);
+    assert_int_equal(ink_dkim_verify_feed(v, qs[0].token, NULL), 0);
+    assert_int_equal(ink_dkim_verify_feed(v, qs[0].token, NULL), -1); /* stale */
+    a = ink_memzone_lookup(zone, "brisbane._domainkey.football.example.com", INK_DNS_TXT);
+    assert_int_equal(ink_dkim_verify_feed(v, qs[1].token, a), 0);
+    ink_dns_answer_free(a);
+    /* every answer is in, but the message has not ended */
+    assert_int_equal(ink_dkim_verify_next(v, &q), INK_NEXT_WAIT);
+    assert_int_equal(ink_dkim_verify_end(v), 0);
+    assert_int_equal(ink_dkim_verify_next(v, &q), INK_NEXT_DONE);
+    assert_int_equal(ink_dkim_verify_next(v, &q), INK_NEXT_DONE);
+    expect(v, 0, INK_DKIM_TEMPERROR, "no answer");
+    expect(v, 1, INK_DKIM_TEMPERROR, "not the question asked");
+    assert_int_equal(ink_dkim_verify_feed(v, qs[1].token, NULL), -1); /* after DONE */
+    ink_dkim_verify_free(v);
+
+    /* the right name but the wrong type; then the real key for the other */
+    v = take_two(qs);
+    a = ink_memzone_lookup(zone, "brisbane._domainkey.football.example.com", INK_DNS_TXT);
+    a->qtype = INK_DNS_A;
+    assert_int_equal(ink_dkim_verify_feed(v, qs[0].token, a), 0);
+    ink_dns_answer_free(a);
+    a = ink_memzone_lookup(zone, qs[1].name, INK_DNS_TXT);
+    assert_int_equal(ink_dkim_verify_feed(v, qs[1].token, a), 0);
+    ink_dns_answer_free(a);
+    assert_int_equal(ink_dkim_verify_end(v), 0);
+    assert_int_equal(ink_dkim_verify_next(v, &q), INK_NEXT_DONE);
+    expect(v, 0, INK_DKIM_TEMPERROR, "not the question asked");
+    assert_int_equal(ink_dkim_verify_result(v, 0)->dns_status, INK_DNS_SERVFAIL);
+    expect(v, 1, INK_DKIM_PASS, NULL);
+    ink_dkim_verify_free(v);
+
+    /* a header over the limit: push fails and the machine is FAILED */
+    {
+        struct ink_dkim_verify *w = ink_dkim_verify_new(NULL);
+        size_t n = INK_MAILHDR_SIZE_MAX + 16, i;
+        uint8_t *big = malloc(n);
+        assert_non_null(w);
+        assert_non_null(big);
+        memcpy(big, "X-Big: ", 7);
+        for (i = 7; i < n; i++)
+            big[i] = 'x';
+        assert_int_equal(ink_dkim_verify_push(w, big, n), -1);
+        assert_int_equal(ink_dkim_verify_next(w, &q), INK_NEXT_FAILED);
+        assert_int_equal(ink_dkim_verify_feed(w, 1, NULL), -1);
+        free(big);
+        ink_dkim_verify_free(w);
+    }
+
+    /* through the machine table */
+    v = take_two(qs);
+    {
+        struct ink_machine m = ink_dkim_verify_machine(v);
+        assert_string_equal(m.ops->kind, "dkim");
+        assert_int_equal(ink_machine_feed(m, qs[0].token, NULL), 0);
+        assert_int_equal(ink_machine_feed(m, qs[1].token, NULL), 0);
+        assert_int_equal(ink_dkim_verify_end(v), 0);
+        assert_int_equal(ink_machine_next(m, &q), INK_NEXT_DONE);
+    }
+    expect(v, 0, INK_DKIM_TEMPERROR, NULL);
+    expect(v, 1, INK_DKIM_TEMPERROR, NULL);
+    ink_dkim_verify_free(v);
 }
 
 /* with_key - verify rfc8463_msg with the brisbane key replaced by rec */
@@ -675,6 +787,7 @@ int main(void)
         cmocka_unit_test(test_rfc_tampered),
         cmocka_unit_test(test_unsigned),
         cmocka_unit_test(test_dns_failures),
+        cmocka_unit_test(test_query_protocol),
         cmocka_unit_test(test_key_problems),
         cmocka_unit_test(test_times),
         cmocka_unit_test(test_sig_syntax_is_permerror),

@@ -6,6 +6,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <cmocka.h>
@@ -129,9 +130,9 @@ static void test_bad(void **state)
     expect_bad(BASE "; 9x=1", "must start with a letter", "9x");
     expect_bad(BASE "; s2", "has no '='", "s2");
     expect_bad("v=1; a=rsa-sha256; d=exa mple.com; s=sel; h=from; bh=" BH "; b=AAAA",
-               "not a domain name", "exa mple");
+               "not a domain name", " mple");
     expect_bad("v=1; a=rsa-sha256; d=example.com; s=a..b; h=from; bh=" BH "; b=AAAA",
-               "not a valid selector", "a..b");
+               "not a valid selector", ".b; h");
 }
 
 static void test_i_subdomain_and_q_list(void **state)
@@ -150,12 +151,103 @@ static void test_i_subdomain_and_q_list(void **state)
     expect_bad(BASE "; i=@notexample.com", "not d=", "@notexample");
 }
 
+/* sig_ds - a signature with the given d= and s= */
+static char *sig_ds(const char *d, const char *sel, const char *extra)
+{
+    static char buf[1024];
+
+    snprintf(buf, sizeof(buf), "v=1; a=rsa-sha256; d=%s; s=%s; h=from; bh=" BH "; b=AAAA%s", d,
+             sel, extra);
+    return buf;
+}
+
+/* d= and s= follow RFC 6376's syntax exactly: anything else would be
+ * written into Authentication-Results as it is (issue 8) */
+static void test_d_s_syntax(void **state)
+{
+    static const struct {
+        const char *d, *marker;
+    } bad_d[] = {
+        {"legitimate.com(.attacker.com", "(.attacker"},
+        {"exa\"mple.com", "\"mple"},
+        {"example.com,evil.com", ",evil"},
+        {"example.com/x", "/x"},
+        {"-example.com", "-example"},
+        {"example-.com", "-.com"},
+        {"com", NULL},
+        {"ex\xc3\xa4mple.com", "\xc3"},
+        {"_dmarc.example.com", "_dmarc"},
+        {"ex_ample.com", "_ample"},
+        {"example..com", ".com;"},
+        {".example.com", ".example"},
+    };
+    static const struct {
+        const char *s, *marker;
+    } bad_s[] = {
+        {"te(st", "(st"},
+        {"te_st", "_st"},
+        {"-sel", "-sel"},
+        {"sel-", "-; h"},
+        {"s\"el", "\"el"},
+        {"sel.", NULL},
+    };
+    char label64[80], d[128];
+    struct ink_dkim_sig *g;
+    size_t i;
+
+    (void)state;
+    for (i = 0; i < sizeof(bad_d) / sizeof(bad_d[0]); i++)
+        expect_bad(sig_ds(bad_d[i].d, "sel", ""), "is not a domain name", bad_d[i].marker);
+    for (i = 0; i < sizeof(bad_s) / sizeof(bad_s[0]); i++)
+        expect_bad(sig_ds("example.com", bad_s[i].s, ""), "is not a valid selector",
+                   bad_s[i].marker);
+    memset(label64, 'a', 64);
+    label64[64] = '\0';
+    snprintf(d, sizeof(d), "%s.com", label64);
+    expect_bad(sig_ds(d, "sel", ""), "label longer than 63", NULL);
+    /* what is allowed: digits, inner hyphens, A-labels, dotted selectors */
+    g = parse(sig_ds("xn--bcher-kva.example", "2024-01.mail", ""));
+    assert_true(g->ok);
+    assert_string_equal(g->d, "xn--bcher-kva.example");
+    assert_string_equal(g->s, "2024-01.mail");
+    ink_dkim_sig_free(g);
+    g = parse(sig_ds("1-2.3com.Example.ORG", "s1", ""));
+    assert_true(g->ok);
+    assert_string_equal(g->d, "1-2.3com.example.org");
+    ink_dkim_sig_free(g);
+}
+
+/* i= is dkim-quoted-printable (RFC 6376 3.5): decoded before its
+ * syntax is checked */
+static void test_i_quoted_printable(void **state)
+{
+    struct ink_dkim_sig *g;
+
+    (void)state;
+    g = parse(BASE "; i=joe=40football=2Eexample.com");
+    assert_true(g->ok);
+    assert_string_equal(g->i, "joe@football.example.com");
+    assert_string_equal(g->i_domain, "football.example.com");
+    ink_dkim_sig_free(g);
+    g = parse("v=1; a=rsa-sha256; d=football.example.com; s=sel; h=from; bh=" BH
+              "; b=AAAA; i=j=3Dx=40FOOTBALL.example.com");
+    assert_true(g->ok);
+    assert_string_equal(g->i, "j=x@FOOTBALL.example.com");
+    ink_dkim_sig_free(g);
+    expect_bad(BASE "; i=joe=4@example.com", "dkim-quoted-printable", "=4@");
+    expect_bad(BASE "; i=joe=0A@example.com", "dkim-quoted-printable", "=0A");
+    expect_bad(BASE "; i=joe@ex(ample.com", "not a domain name", "(ample");
+    expect_bad(BASE "; i=joe=40evil=2Enet", "not d=example.com", "joe=40");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_good),
         cmocka_unit_test(test_bad),
         cmocka_unit_test(test_i_subdomain_and_q_list),
+        cmocka_unit_test(test_d_s_syntax),
+        cmocka_unit_test(test_i_quoted_printable),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -15,6 +15,7 @@
 
 #include "inkan/dmarc.h"
 #include "inkan/memzone.h"
+#include "inkan/query.h"
 
 static struct ink_dmarc_record *parse(const char *s)
 {
@@ -25,7 +26,7 @@ static struct ink_dmarc_record *parse(const char *s)
 }
 
 /* find_diag - the first diagnostic with code, or NULL */
-static const struct ink_dmarc_diag *find_diag(const struct ink_dmarc_record *r, const char *code)
+static const struct ink_finding *find_diag(const struct ink_dmarc_record *r, const char *code)
 {
     size_t i;
 
@@ -94,7 +95,7 @@ static void test_bad_values_offsets(void **state)
      *                      0123456789012345678901234567890123456 */
     const char *text = "v=DMARC1; p=rejectt; adkim=x; fo=0:1; x-y; pct=150";
     struct ink_dmarc_record *r = parse(text);
-    const struct ink_dmarc_diag *dg;
+    const struct ink_finding *dg;
 
     (void)state;
     assert_true(r->is_dmarc);
@@ -102,16 +103,16 @@ static void test_bad_values_offsets(void **state)
     assert_true(r->p_invalid);
     dg = find_diag(r, "bad-policy");
     assert_non_null(dg);
-    assert_int_equal(dg->off, 12);
+    assert_int_equal(dg->offset, 12);
     dg = find_diag(r, "bad-value");
     assert_non_null(dg);
-    assert_int_equal(dg->off, 27);
+    assert_int_equal(dg->offset, 27);
     dg = find_diag(r, "bad-fo");
     assert_non_null(dg);
     assert_int_equal(r->fo, 0);
     dg = find_diag(r, "syntax");
     assert_non_null(dg);
-    assert_int_equal(dg->off, 39);
+    assert_int_equal(dg->offset, 39);
     assert_non_null(find_diag(r, "obsolete-tag"));
     assert_int_equal(r->pct, -1);
     /* no valid p, no rua: no DMARC processing at all */
@@ -132,7 +133,7 @@ static void test_obsolete_unknown_duplicate(void **state)
     assert_string_equal(r->rf, "afrf");
     assert_non_null(find_diag(r, "unknown-tag"));
     assert_non_null(find_diag(r, "duplicate-tag"));
-    assert_int_equal(find_diag(r, "unknown-tag")->off, 39);
+    assert_int_equal(find_diag(r, "unknown-tag")->offset, 39);
     ink_dmarc_record_lint(r, "example.com");
     assert_non_null(find_diag(r, "pct-partial"));
     assert_non_null(find_diag(r, "policy-none"));
@@ -169,13 +170,13 @@ static void test_uris(void **state)
         parse("v=DMARC1; p=none; rua=dmarc@example.com, mailto:x@example.com!big, "
               "https://user@Reports.Example.org:8443/in?x=1, mailto:nodomain, "
               "mailto:a@example.com,mailto:a@example.com,");
-    const struct ink_dmarc_diag *dg;
+    const struct ink_finding *dg;
 
     (void)state;
     dg = find_diag(r, "uri-no-scheme");
     assert_non_null(dg);
-    assert_int_equal(dg->off, 22);
-    assert_non_null(strstr(dg->msg, "mailto:dmarc@example.com"));
+    assert_int_equal(dg->offset, 22);
+    assert_non_null(strstr(dg->message, "mailto:dmarc@example.com"));
     assert_non_null(find_diag(r, "bad-uri"));
     assert_non_null(find_diag(r, "bad-mailto"));
     assert_non_null(find_diag(r, "uri-scheme"));
@@ -260,22 +261,24 @@ static struct ink_dmarc_disc *run(const struct ink_memzone *z, const char *domai
                                   struct ink_str *asked)
 {
     struct ink_dmarc_disc *d = ink_dmarc_disc_new(domain, mode, psl, 0);
-    const char *q;
-    uint16_t t;
+    struct ink_query q, q2;
     int guard = 0;
 
     assert_non_null(d);
-    while (ink_dmarc_disc_next(d, &q, &t)) {
-        struct ink_dns_answer *a = ink_memzone_lookup(z, q, t);
+    while (ink_dmarc_disc_next(d, &q) == INK_NEXT_READY) {
+        struct ink_dns_answer *a = ink_memzone_lookup(z, q.name, q.type);
 
         assert_non_null(a);
-        assert_int_equal(t, INK_DNS_TXT);
+        assert_int_equal(q.type, INK_DNS_TXT);
+        /* one at a time: nothing more until this one is fed */
+        assert_int_equal(ink_dmarc_disc_next(d, &q2), INK_NEXT_WAIT);
         if (asked != NULL)
-            ink_str_printf(asked, "%s%s", asked->len ? " " : "", q);
-        assert_int_equal(ink_dmarc_disc_feed(d, a), 0);
+            ink_str_printf(asked, "%s%s", asked->len ? " " : "", q.name);
+        assert_int_equal(ink_dmarc_disc_feed(d, q.token, a), 0);
         ink_dns_answer_free(a);
         assert_true(++guard < 40);
     }
+    assert_int_equal(ink_dmarc_disc_next(d, &q), INK_NEXT_DONE);
     return d;
 }
 
@@ -426,6 +429,130 @@ static void test_discovery_temperror_badname(void **state)
     ink_memzone_free(z);
 }
 
+/* What run_bad() feeds in place of the answer to query number k. */
+enum bad { BAD_NULL, BAD_OTHER_NAME, BAD_WRONG_TYPE, BAD_STALE };
+
+/* run_bad - run a discovery from z, with query k answered badly; the
+ * protocol rules are checked on the way */
+static struct ink_dmarc_disc *run_bad(const struct ink_memzone *z, const char *domain,
+                                      size_t k, enum bad how)
+{
+    struct ink_dmarc_disc *d = ink_dmarc_disc_new(domain, INK_DMARC_ORG_TREEWALK, NULL, 0);
+    struct ink_query q, q2;
+    uint32_t last = 0;
+    size_t n = 0;
+
+    assert_non_null(d);
+    while (ink_dmarc_disc_next(d, &q) == INK_NEXT_READY) {
+        struct ink_dns_answer *a = ink_memzone_lookup(z, q.name, q.type);
+
+        assert_non_null(a);
+        assert_int_equal(ink_dmarc_disc_next(d, &q2), INK_NEXT_WAIT);
+        /* a token that is not the one outstanding changes nothing */
+        assert_int_equal(ink_dmarc_disc_feed(d, q.token + 1, a), -1);
+        if (n == k && how == BAD_NULL) {
+            assert_int_equal(ink_dmarc_disc_feed(d, q.token, NULL), 0);
+        } else if (n == k && how == BAD_OTHER_NAME) {
+            struct ink_dns_answer *o = ink_memzone_lookup(z, "_dmarc.example.com", INK_DNS_TXT);
+            free(o->qname);
+            o->qname = strdup("_dmarc.other.example");
+            assert_int_equal(ink_dmarc_disc_feed(d, q.token, o), 0);
+            ink_dns_answer_free(o);
+        } else if (n == k && how == BAD_WRONG_TYPE) {
+            a->qtype = INK_DNS_SPF;
+            assert_int_equal(ink_dmarc_disc_feed(d, q.token, a), 0);
+        } else {
+            if (n == k && how == BAD_STALE && last != 0)
+                assert_int_equal(ink_dmarc_disc_feed(d, last, a), -1);
+            assert_int_equal(ink_dmarc_disc_feed(d, q.token, a), 0);
+        }
+        /* the same token again is stale */
+        assert_int_equal(ink_dmarc_disc_feed(d, q.token, a), -1);
+        last = q.token;
+        ink_dns_answer_free(a);
+        assert_true(++n < 40);
+    }
+    assert_int_equal(ink_dmarc_disc_next(d, &q), INK_NEXT_DONE);
+    return d;
+}
+
+/* The query protocol: a NULL answer (it used to be dereferenced), an
+ * answer for another name or of another type are temporary failures by
+ * the discovery's own rules; stale and unknown tokens are refused. */
+static void test_discovery_bad_answers(void **state)
+{
+    static const enum bad hows[] = {BAD_NULL, BAD_OTHER_NAME, BAD_WRONG_TYPE};
+    struct ink_memzone *z = ink_memzone_new();
+    struct ink_dmarc_disc *d;
+    const struct ink_dmarc_result *res;
+    size_t h;
+
+    (void)state;
+    txt(z, "_dmarc.example.com", "v=DMARC1; p=reject; rua=mailto:a@agg.example.net");
+    txt(z, "example.com._report._dmarc.agg.example.net", "v=DMARC1");
+    /* baseline: mail.example.com inherits; the destination is authorized */
+    d = run_bad(z, "mail.example.com", 99, BAD_STALE);
+    res = ink_dmarc_disc_result(d);
+    assert_int_equal(res->status, INK_DMARC_DISC_FOUND);
+    assert_int_equal(res->ndests, 1);
+    assert_int_equal(res->dests[0].status, INK_DMARC_DEST_AUTHORIZED);
+    ink_dmarc_disc_free(d);
+    /* a stale token at every query changes nothing */
+    for (h = 0; h < 4; h++) {
+        d = run_bad(z, "mail.example.com", h, BAD_STALE);
+        res = ink_dmarc_disc_result(d);
+        assert_int_equal(res->status, INK_DMARC_DISC_FOUND);
+        assert_int_equal(res->dests[0].status, INK_DMARC_DEST_AUTHORIZED);
+        ink_dmarc_disc_free(d);
+    }
+    for (h = 0; h < sizeof(hows) / sizeof(hows[0]); h++) {
+        /* the domain's own name fails: temperror */
+        d = run_bad(z, "mail.example.com", 0, hows[h]);
+        res = ink_dmarc_disc_result(d);
+        assert_int_equal(res->status, INK_DMARC_DISC_TEMPERROR);
+        assert_string_equal(res->temperror_name, "_dmarc.mail.example.com");
+        assert_int_equal(res->nlookups, 1);
+        assert_int_equal(res->lookups[0].status,
+                         hows[h] == BAD_NULL ? INK_DNS_TIMEOUT : INK_DNS_SERVFAIL);
+        assert_null(res->record);
+        ink_dmarc_disc_free(d);
+        /* the organizational domain's name fails: temperror too */
+        d = run_bad(z, "mail.example.com", 1, hows[h]);
+        res = ink_dmarc_disc_result(d);
+        assert_int_equal(res->status, INK_DMARC_DISC_TEMPERROR);
+        assert_string_equal(res->temperror_name, "_dmarc.example.com");
+        ink_dmarc_disc_free(d);
+        /* the domain's own record is in: it applies, the failure is noted */
+        d = run_bad(z, "example.com", 1, hows[h]);
+        res = ink_dmarc_disc_result(d);
+        assert_int_equal(res->status, INK_DMARC_DISC_FOUND);
+        assert_string_equal(res->policy_domain, "example.com");
+        assert_string_equal(res->temperror_name, "_dmarc.com");
+        ink_dmarc_disc_free(d);
+        /* the destination check fails: that destination is temperror */
+        d = run_bad(z, "example.com", 2, hows[h]);
+        res = ink_dmarc_disc_result(d);
+        assert_int_equal(res->status, INK_DMARC_DISC_FOUND);
+        assert_null(res->temperror_name);
+        assert_int_equal(res->ndests, 1);
+        assert_int_equal(res->dests[0].status, INK_DMARC_DEST_TEMPERROR);
+        ink_dmarc_disc_free(d);
+    }
+    /* the machine table */
+    d = ink_dmarc_disc_new("example.com", INK_DMARC_ORG_TREEWALK, NULL, 0);
+    {
+        struct ink_machine m = ink_dmarc_disc_machine(d);
+        struct ink_query q;
+        assert_string_equal(m.ops->kind, "dmarc");
+        while (ink_machine_next(m, &q) == INK_NEXT_READY)
+            assert_int_equal(ink_machine_feed(m, q.token, NULL), 0);
+        assert_int_equal(ink_machine_next(m, &q), INK_NEXT_DONE);
+        assert_int_equal(ink_dmarc_disc_result(d)->status, INK_DMARC_DISC_TEMPERROR);
+    }
+    ink_dmarc_disc_free(d);
+    ink_memzone_free(z);
+}
+
 static void test_report_destinations(void **state)
 {
     struct ink_memzone *z = ink_memzone_new();
@@ -527,6 +654,7 @@ int main(void)
         cmocka_unit_test(test_discovery_long_and_none),
         cmocka_unit_test(test_discovery_temperror_badname),
         cmocka_unit_test(test_report_destinations),
+        cmocka_unit_test(test_discovery_bad_answers),
         cmocka_unit_test(test_discovery_psl),
     };
 

@@ -14,7 +14,7 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "dns/dnswire.h"
+#include "dnswire.h"
 #include "inkan/dnsio.h"
 
 /* A response header: id 0x1234, QR+RD+RA, rcode, counts. */

@@ -417,6 +417,41 @@ static void test_zone_round_trip(void **state)
     ink_profile_free(prof);
 }
 
+/* what is published now (a TXT record with a line break in it) is
+ * quoted in the zone file's comments and the checklist: it never becomes
+ * a record line there */
+static void test_published_text_never_injected(void **state)
+{
+    struct ink_profile *prof = load(profile_include);
+    struct ink_memzone *z =
+        zone_with("example.com", "v=spf1 mx\nexample.com. 3600 IN MX 0 mx.attacker.example. -all");
+    struct ink_provision *p = run(prof, "example.com", NULL, z);
+    struct ink_str zone = INK_STR_INIT, check = INK_STR_INIT, err = INK_STR_INIT;
+    struct ink_memzone *pub = ink_memzone_new();
+    struct ink_dns_answer *a;
+    size_t i;
+
+    (void)state;
+    assert_non_null(find(p, "spf", INK_PROV_CHANGE));
+    assert_int_equal(ink_provision_zone(p, &zone), 0);
+    assert_int_equal(ink_provision_checklist(p, &check), 0);
+    if (ink_zonefile_parse((const uint8_t *)zone.buf, zone.len, "fragment", "example.com", pub, &err) < 0)
+        fail_msg("%s\n%s", ink_str_cstr(&err), ink_str_cstr(&zone));
+    a = ink_memzone_lookup(pub, "example.com", INK_DNS_MX);
+    assert_int_equal(a->nrr, 0);
+    ink_dns_answer_free(a);
+    for (i = 0; i < check.len; i++)
+        if (check.buf[i] == '\n' && strncmp(check.buf + i + 1, "example.com. 3600 IN MX", 23) == 0)
+            fail_msg("checklist line injected:\n%s", ink_str_cstr(&check));
+    ink_memzone_free(pub);
+    ink_str_free(&zone);
+    ink_str_free(&check);
+    ink_str_free(&err);
+    ink_provision_free(p);
+    ink_memzone_free(z);
+    ink_profile_free(prof);
+}
+
 static void test_dns_failure_is_said(void **state)
 {
     struct ink_profile *prof = load(profile_include);
@@ -674,6 +709,7 @@ int main(void)
         cmocka_unit_test(test_mx_placement),
         cmocka_unit_test(test_dkim_selectors),
         cmocka_unit_test(test_zone_round_trip),
+        cmocka_unit_test(test_published_text_never_injected),
         cmocka_unit_test(test_dns_failure_is_said),
         cmocka_unit_test(test_bad_input),
         cmocka_unit_test(test_protocol),
