@@ -383,11 +383,13 @@ static struct ink_resolver *auth_resolver(struct dctx *c, const char *server, si
     size_t i;
 
     for (i = 0; i < c->nres; i++)
-        if (strcmp(c->res[i].server, server) == 0) {
-            *slot = i;
-            return c->res[i].dead ? NULL : c->res[i].r;
-        }
-    if (c->nres >= AUTH_RESOLVERS_MAX)
+        if (strcmp(c->res[i].server, server) == 0)
+            break;
+    if (i < c->nres && (c->res[i].dead || c->res[i].r != NULL)) {
+        *slot = i;
+        return c->res[i].dead ? NULL : c->res[i].r;
+    }
+    if (i == c->nres && c->nres >= AUTH_RESOLVERS_MAX)
         return NULL;
     r = ink_resolver_unbound_new(server, query_timeout(c), 1, &err);
     if (r == NULL) {
@@ -396,6 +398,12 @@ static struct ink_resolver *auth_resolver(struct dctx *c, const char *server, si
         return NULL;
     }
     ink_str_free(&err);
+    if (i < c->nres) {
+        /* made again after its resolver failed in an earlier batch */
+        c->res[i].r = r;
+        *slot = i;
+        return r;
+    }
     c->res[c->nres].server = ink_memdup_cstr(server, strlen(server));
     if (c->res[c->nres].server == NULL) {
         ink_resolver_free(r);
@@ -425,6 +433,8 @@ struct route_job {
     size_t slot;                 /* the resolver asked now */
     struct ink_dns_answer *last; /* the last failure, or the answer to give */
     struct route_job *qnext;     /* in the ready list */
+    int at_server;               /* submitted to res[slot], not answered yet */
+    struct route_job *iprev, *inext; /* in the router's in-flight list */
 };
 
 struct auth_router {
@@ -433,7 +443,23 @@ struct auth_router {
     size_t pending;
     size_t delivered;
     struct route_job *ready, *ready_tail; /* answered; callback not run yet */
+    struct route_job *inflight;           /* at a server's resolver */
 };
+
+/* route_unlink - j is no longer at a server */
+static void route_unlink(struct route_job *j)
+{
+    if (!j->at_server)
+        return;
+    if (j->iprev != NULL)
+        j->iprev->inext = j->inext;
+    else
+        j->rt->inflight = j->inext;
+    if (j->inext != NULL)
+        j->inext->iprev = j->iprev;
+    j->iprev = j->inext = NULL;
+    j->at_server = 0;
+}
 
 /* route_give - run the job's callback with its answer and free it */
 static void route_give(struct route_job *j)
@@ -477,8 +503,15 @@ static void route_try(struct route_job *j)
 
     while (j->next < z->nserv) {
         struct ink_resolver *r = auth_resolver(c, z->serv[j->next++], &j->slot);
-        if (r != NULL && ink_resolver_submit(r, j->name, j->type, route_cb, j) == 0)
+        if (r != NULL && ink_resolver_submit(r, j->name, j->type, route_cb, j) == 0) {
+            j->at_server = 1;
+            j->iprev = NULL;
+            j->inext = j->rt->inflight;
+            if (j->inext != NULL)
+                j->inext->iprev = j;
+            j->rt->inflight = j;
             return;
+        }
     }
     route_ready(j, "no authoritative server could be asked");
 }
@@ -488,6 +521,7 @@ static void route_cb(void *arg, struct ink_dns_answer *a)
 {
     struct route_job *j = arg;
 
+    route_unlink(j);
     ink_dns_answer_free(j->last);
     j->last = a;
     if (a != NULL && a->status != INK_DNS_SERVFAIL && a->status != INK_DNS_TIMEOUT) {
@@ -540,6 +574,27 @@ static void router_deliver(struct auth_router *rt)
     }
 }
 
+/* router_drop_server - the resolver of server i failed: free it (its
+ * callbacks are dropped) and send what it held on to the next servers */
+static void router_drop_server(struct auth_router *rt, size_t i)
+{
+    struct dctx *c = rt->c;
+    struct route_job *j, *next;
+
+    ink_resolver_free(c->res[i].r);
+    c->res[i].r = NULL;
+    c->res[i].dead = 1;
+    for (j = rt->inflight; j != NULL; j = next) {
+        next = j->inext;
+        if (j->slot != i)
+            continue;
+        route_unlink(j);
+        ink_dns_answer_free(j->last);
+        j->last = NULL;
+        route_try(j); /* gives "no authoritative server could be asked" at the end */
+    }
+}
+
 /* router_process - wait on every server's resolver at once */
 static int router_process(struct ink_resolver *r, int timeout_ms)
 {
@@ -555,9 +610,13 @@ static int router_process(struct ink_resolver *r, int timeout_ms)
     if (rt->delivered > 0 || rt->pending == 0)
         return (int)rt->delivered;
     for (i = 0; i < c->nres; i++) {
-        int fd;
-        if (ink_resolver_pending(c->res[i].r) == 0)
+        int fd, t;
+        if (c->res[i].r == NULL || ink_resolver_pending(c->res[i].r) == 0)
             continue;
+        /* a backend's own deadlines (retransmission, timeout) bound the wait */
+        t = ink_resolver_timeout(c->res[i].r);
+        if (t >= 0 && (wait < 0 || t < wait))
+            wait = t;
         fd = ink_resolver_fd(c->res[i].r);
         if (fd < 0)
             nofd = 1;
@@ -574,8 +633,9 @@ static int router_process(struct ink_resolver *r, int timeout_ms)
     if (nfds > 0 && poll(fds, nfds, wait) < 0 && errno != EINTR)
         return -1;
     for (i = 0; i < c->nres; i++)
-        if (ink_resolver_pending(c->res[i].r) > 0 && ink_resolver_process(c->res[i].r, 0) < 0)
-            c->res[i].dead = 1;
+        if (c->res[i].r != NULL && ink_resolver_pending(c->res[i].r) > 0 &&
+            ink_resolver_process(c->res[i].r, 0) < 0)
+            router_drop_server(rt, i);
     router_deliver(rt);
     return (int)rt->delivered;
 }
@@ -584,6 +644,30 @@ static int router_process(struct ink_resolver *r, int timeout_ms)
 static size_t router_pending(const struct ink_resolver *r)
 {
     return ((const struct auth_router *)r)->pending;
+}
+
+/* router_timeout - ms until process() must run: 0 with answers ready,
+ * else the soonest deadline of the servers' resolvers, -1 when idle */
+static int router_timeout(const struct ink_resolver *r)
+{
+    const struct auth_router *rt = (const struct auth_router *)r;
+    const struct dctx *c = rt->c;
+    size_t i;
+    int wait = -1;
+
+    if (rt->ready != NULL)
+        return 0;
+    for (i = 0; i < c->nres; i++) {
+        int t;
+        if (c->res[i].r == NULL || ink_resolver_pending(c->res[i].r) == 0)
+            continue;
+        t = ink_resolver_timeout(c->res[i].r);
+        if (t < 0)
+            t = ROUTER_POLL_MS;
+        if (wait < 0 || t < wait)
+            wait = t;
+    }
+    return wait;
 }
 
 /* router_free - release; what the servers still hold is waited for, since
@@ -598,7 +682,8 @@ static void router_free(struct ink_resolver *r)
 }
 
 static const struct ink_resolver_ops router_ops = {
-    "authoritative", router_submit, router_process, router_pending, router_free, NULL, NULL};
+    "authoritative", router_submit, router_process, router_pending, router_free, NULL,
+    router_timeout};
 
 /* router_new - the authoritative view over the batch's zones */
 static struct ink_resolver *router_new(struct dctx *c)
