@@ -17,6 +17,7 @@
 #include "cli.h"
 #include "inkan/dkim_key.h"
 #include "inkan/dnsio.h"
+#include "inkan/driver.h"
 #include "inkan/profile.h"
 #include "inkan/provision.h"
 #include "inkan/spf_lint.h"
@@ -162,44 +163,6 @@ int cli_write_file(const char *path, const void *buf, size_t len, unsigned mode,
     return 0;
 }
 
-struct resolve_slot {
-    struct ink_provision *p;
-    int failed;
-};
-
-/* feed_cb - hand one answer to the provisioning */
-static void feed_cb(void *arg, struct ink_dns_answer *a)
-{
-    struct resolve_slot *s = arg;
-
-    if (ink_provision_feed(s->p, a) < 0)
-        s->failed = 1;
-    ink_dns_answer_free(a);
-}
-
-/* resolve_all - ask every query the provisioning needs, all at once */
-static int resolve_all(struct ink_provision *p, struct ink_resolver *r)
-{
-    struct resolve_slot slot = {p, 0};
-    size_t i;
-
-    for (i = 0; i < ink_provision_nqueries(p); i++) {
-        const char *name;
-        uint16_t type;
-        ink_provision_query(p, i, &name, &type);
-        if (ink_resolver_submit(r, name, type, feed_cb, &slot) < 0) {
-            cli_error("cannot query %s", name);
-            return -1;
-        }
-    }
-    while (ink_resolver_pending(r) > 0)
-        if (ink_resolver_process(r, -1) < 0) {
-            cli_error("DNS resolver failed");
-            return -1;
-        }
-    return slot.failed ? -1 : 0;
-}
-
 /* spf_budget - lint the merged SPF record over DNS and tell the
  * provisioning what its lookups cost */
 static void spf_budget(struct ink_provision *p, struct ink_resolver *r)
@@ -304,10 +267,10 @@ static json_t *records_json(const struct ink_provision *p, const struct ink_prof
         json_array_append_new(keys, o);
         ink_str_free(&f);
     }
-    for (i = 0; i < ink_provision_nnotes(p); i++) {
-        const struct ink_prov_note *n = ink_provision_note(p, i);
+    for (i = 0; i < ink_provision_nfindings(p); i++) {
+        const struct ink_finding *n = ink_provision_finding(p, i);
         json_t *o = json_object();
-        json_object_set_new(o, "severity", json_string(ink_prov_severity_name(n->severity)));
+        json_object_set_new(o, "severity", json_string(ink_severity_name(n->severity)));
         json_object_set_new(o, "code", json_string(n->code));
         json_object_set_new(o, "message", json_string(n->message));
         json_object_set_new(o, "fix", n->fix ? json_string(n->fix) : json_null());
@@ -430,7 +393,7 @@ static void provision_usage(FILE *fp)
             "  --force              replace key files an earlier run wrote into DIR (without\n"
             "                       it they are reused, so a re-run keeps the same keys)\n"
             "  --json               also print records.json to standard output\n" CLI_DNS_HELP
-            "\nExit status: 0 written, 4 written but a note is an error (read CHECKLIST.txt),\n"
+            "\nExit status: 0 written, 4 written but a finding is an error (read CHECKLIST.txt),\n"
             "1 operational error, 2 usage error.\n");
 }
 
@@ -542,7 +505,10 @@ int cmd_provision(int argc, char **argv)
     for (i = 0; i < ink_provision_nkeys(p); i++)
         if (ink_provision_key(p, i)->record == NULL && keygen_one(p, i, out, force) < 0)
             goto done;
-    if (resolve_all(p, r) < 0 || ink_provision_compute(p) < 0) {
+    /* every query at once through the driver; what could not be read is a
+     * finding of the record set, not an error of the command */
+    if (ink_drive_sync(r, ink_provision_machine(p), NULL) != INK_NEXT_DONE ||
+        ink_provision_compute(p) < 0) {
         cli_error("provision: cannot compute the record set");
         goto done;
     }
@@ -591,7 +557,7 @@ int cmd_provision(int argc, char **argv)
         printf("\n");
     }
     worst = ink_provision_worst(p);
-    rc = worst == INK_PROV_ERROR ? 4 : INK_EXIT_OK;
+    rc = worst == INK_SEV_ERROR ? 4 : INK_EXIT_OK;
 done:
     free(reused);
     free(outdir);
