@@ -177,18 +177,11 @@ static void spf_budget(struct ink_provision *p, struct ink_resolver *r)
     l = ink_spf_lint_new_record(ink_provision_sending_domain(p), (const uint8_t *)rec, strlen(rec));
     if (l == NULL)
         return;
-    for (;;) {
-        struct ink_query q;
-        enum ink_next st = ink_spf_lint_next(l, &q);
-        if (st == INK_NEXT_READY) {
-            struct ink_dns_answer *a = ink_resolve_sync(r, q.name, q.type);
-            int frc = ink_spf_lint_feed(l, q.token, a); /* NULL: a temporary failure */
-            ink_dns_answer_free(a);
-            if (frc < 0)
-                break;
-            continue;
-        }
-        break; /* synchronous driver: nothing outstanding at WAIT */
+    /* its include tree through the driver; a lint that cannot finish
+     * (out of memory) leaves the budget unknown, as no tree does */
+    if (ink_drive_sync(r, ink_spf_lint_machine(l), NULL) != INK_NEXT_DONE) {
+        ink_spf_lint_free(l);
+        return;
     }
     root = ink_spf_lint_tree(l);
     if (root == NULL) {
