@@ -216,7 +216,7 @@ static void spf_budget(struct ink_provision *p, struct ink_resolver *r)
 static json_t *records_json(const struct ink_provision *p, const struct ink_profile *prof,
                             const char *zone_file)
 {
-    json_t *root = json_object(), *recs = json_array(), *notes = json_array(), *keys = json_array();
+    json_t *root = json_object(), *recs = json_array(), *notes, *keys = json_array();
     size_t i;
 
     json_object_set_new(root, "domain", json_string(ink_provision_domain(p)));
@@ -258,15 +258,11 @@ static json_t *records_json(const struct ink_provision *p, const struct ink_prof
         json_array_append_new(keys, o);
         ink_str_free(&f);
     }
-    for (i = 0; i < ink_provision_nfindings(p); i++) {
-        const struct ink_finding *n = ink_provision_finding(p, i);
-        json_t *o = json_object();
-        json_object_set_new(o, "severity", json_string(ink_severity_name(n->severity)));
-        json_object_set_new(o, "code", json_string(n->code));
-        json_object_set_new(o, "message", json_string(n->message));
-        json_object_set_new(o, "fix", n->fix ? json_string(n->fix) : json_null());
-        json_array_append_new(notes, o);
-    }
+    /* the one finding printer: severity, code, message and fix as before,
+     * with area and subject */
+    notes = ink_provision_nfindings(p) > 0
+                ? cli_findings_json(ink_provision_finding(p, 0), ink_provision_nfindings(p), NULL)
+                : json_array();
     json_object_set_new(root, "records", recs);
     json_object_set_new(root, "keys", keys);
     json_object_set_new(root, "notes", notes);
