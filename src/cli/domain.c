@@ -286,7 +286,7 @@ static int common_option(struct dctx *c, int opt, const char *arg)
 static const char domain_help[] =
     "usage: inkan domain SUBCOMMAND [OPTIONS]\n\n"
     "Follow a sending domain's DNS records until they are published, and after.\n\n"
-    "  add DOMAIN --profile FILE [--out DIR|records.json] [--subdomain NAME]\n"
+    "  add DOMAIN (--profile FILE | --out DIR|records.json) [--subdomain NAME]\n"
     "             [--dkim ALG,...] [--replace]     start following DOMAIN\n"
     "  verify DOMAIN...                            check now and record the result\n"
     "  status [DOMAIN] [--json] [--history N]      show states (no DNS queries)\n"
@@ -307,6 +307,43 @@ static const char domain_help[] =
     "\nWith --zone FILE answers come from the zone file (before publication).\n"
     "Exit status of verify and status: 0 all VERIFIED, 3 records still awaited,\n"
     "4 FAILURE or TEMPORARY_FAILURE; 1 operational error, 2 usage error.\n";
+
+/* Each subcommand's usage line and what it does (`inkan domain SUB --help`
+ * prints it with the shared options; the man page says the same). */
+static const struct {
+    const char *name, *usage, *what;
+} domain_subs[] = {
+    {"add", "add DOMAIN (--profile FILE | --out DIR|records.json) [--subdomain NAME]\n"
+            "                    [--dkim ALG,...] [--replace]",
+     "Start following DOMAIN: the records its records.json (from inkan provision)\n"
+     "lists, or those its sender profile implies."},
+    {"verify", "verify DOMAIN...", "Check the domains now and record the result."},
+    {"status", "status [DOMAIN] [--json] [--history N]",
+     "Show the state of one or every domain (no DNS queries)."},
+    {"list", "list [--json]", "One line per domain: state, records verified, next check."},
+    {"watch", "watch [--once]",
+     "Poll every domain when its next check is due, for ever (--once: one round)."},
+    {"remove", "remove DOMAIN", "Forget a domain and its history."},
+};
+
+/* domain_sub_help - print SUB's usage and the shared options to fp (the
+ * generic help when sub is unknown) */
+static void domain_sub_help(FILE *fp, const char *sub)
+{
+    size_t i;
+
+    for (i = 0; i < sizeof(domain_subs) / sizeof(domain_subs[0]); i++)
+        if (strcmp(domain_subs[i].name, sub) == 0)
+            break;
+    if (i == sizeof(domain_subs) / sizeof(domain_subs[0])) {
+        fputs(domain_help, fp);
+        return;
+    }
+    fprintf(fp, "usage: inkan domain %s [OPTIONS]\n\n%s\n\n", domain_subs[i].usage,
+            domain_subs[i].what);
+    /* the shared part of the generic help: from "Options:" on */
+    fputs(strstr(domain_help, "Options:\n"), fp);
+}
 
 /* ---- authoritative servers ---- */
 
@@ -1176,8 +1213,8 @@ static int domain_add(struct dctx *c, int argc, char **argv)
             if (nalgs < 0)
                 return INK_EXIT_USAGE;
             break;
-        case 'h': fputs(domain_help, stdout); return INK_EXIT_OK;
-        default: fputs(domain_help, stderr); return INK_EXIT_USAGE;
+        case 'h': domain_sub_help(stdout, "add"); return INK_EXIT_OK;
+        default: domain_sub_help(stderr, "add"); return INK_EXIT_USAGE;
         }
     }
     if (optind != argc - 1 || (profile_path == NULL && out == NULL)) {
@@ -1284,13 +1321,13 @@ static int simple_opts(struct dctx *c, int argc, char **argv, int *once, size_t 
             *history = v;
             break;
         }
-        case 'h': fputs(domain_help, stdout); return 1;
+        case 'h': domain_sub_help(stdout, argv[0]); return 1;
         default: goto bad;
         }
     }
     return 0;
 bad:
-    fputs(domain_help, stderr);
+    domain_sub_help(stderr, argv[0]);
     return -1;
 }
 
@@ -1596,6 +1633,13 @@ static int domain_watch(struct dctx *c, int argc, char **argv)
         }
         ink_store_names_free(names, n);
         ink_str_free(&err);
+        if (once && n == 0) {
+            /* say so: silence would look like a hang or a broken store */
+            if (next > 0)
+                printf("nothing due; next check at %s\n", fmt_time(next));
+            else
+                printf("nothing due; no domain is followed (see 'inkan domain add')\n");
+        }
         if (c->dns.zone_file != NULL) {
             /* a zone file is read again for the next round: edits show */
             ink_resolver_free(c->rec);
