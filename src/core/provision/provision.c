@@ -3,9 +3,9 @@
  * a domain publishes now (sans-I/O: fed DNS answers), and write it as a
  * zone-file fragment, a checklist and verification expectations.
  *
- * SPF terms are merged into the one existing record by text insertion at
- * byte offsets the SPF parser gives, so every existing term stays exactly
- * as the customer wrote it; a second SPF record is never proposed.
+ * SPF terms are merged into the one existing record by the one SPF record
+ * editor (ink_spf_edit_insert), so every existing term stays exactly as
+ * the customer wrote it; a second SPF record is never proposed.
  */
 #include "inkan/provision.h"
 
@@ -688,7 +688,7 @@ static void compute_spf(struct ink_provision *p)
     /* merge into the first record; the others must go */
     {
         const struct ink_spf_record *rec = recs[0];
-        size_t tlen, nterms = ink_spf_record_nterms(rec), off = 6;
+        size_t tlen, nterms = ink_spf_record_nterms(rec);
         const char *text = ink_spf_record_text(rec, &tlen);
         const char *tp = ink_str_cstr(&terms);
         int before_all = 0, has_redirect = ink_spf_record_redirect(rec) != NULL, allq = -1;
@@ -708,13 +708,10 @@ static void compute_spf(struct ink_provision *p)
         for (i = 0; i < nterms; i++) {
             const struct ink_spf_term *t = ink_spf_record_term(rec, i);
             if (t->kind == INK_SPF_T_ALL) {
-                off = t->text.off;
                 before_all = 1;
                 allq = (int)t->qual;
                 break;
             }
-            if (ink_spf_kind_is_mechanism(t->kind))
-                off = t->text.off + t->text.len;
         }
         if (ink_spf_record_nerrors(rec) > 0) {
             const struct ink_spf_diag *dg = ink_spf_record_error(rec, 0);
@@ -738,16 +735,23 @@ static void compute_spf(struct ink_provision *p)
                            INK_VMATCH_SPF, p->spf_terms);
             set_current(p, r, text, tlen);
         } else {
-            if (before_all) {
-                ink_str_append(&out, text, off);
-                ink_str_printf(&out, "%s ", ink_str_cstr(&add));
-                ink_str_append(&out, text + off, tlen - off);
-            } else {
-                ink_str_append(&out, text, off);
-                ink_str_printf(&out, " %s", ink_str_cstr(&add));
-                ink_str_append(&out, text + off, tlen - off);
+            /* the one SPF editor: the terms go before 'all' or 'redirect='
+             * (so they are evaluated), every existing term kept as written */
+            char *merged = NULL;
+            int erc = ink_spf_edit_insert(text, tlen, ink_str_cstr(&add), &merged);
+            if (erc == INK_SPF_EDIT_NOMEM)
+                p->oom = 1;
+            else if (erc != INK_SPF_EDIT_OK) {
+                /* the editor refuses a record it cannot edit safely: then
+                 * the record is replaced by one of the profile's terms */
+                note(p, INK_SEV_ERROR, PC_SPF_EXISTING_INVALID, p->spf_owner, NULL,
+                     "the SPF record at %s cannot be edited as it stands: the record below "
+                     "replaces it; carry over any of its terms still needed",
+                     p->spf_owner);
+                ink_str_printf(&out, "v=spf1 %s %s", ink_str_cstr(&terms), pr->spf_all);
+                merged = xdup(p, ink_str_cstr(&out));
             }
-            p->spf = xdup(p, ink_str_cstr(&out));
+            p->spf = merged;
             r = add_record(p, p->spf_owner, INK_DNS_TXT, p->spf, "spf", INK_PROV_CHANGE,
                            INK_VMATCH_SPF, p->spf_terms);
             set_current(p, r, text, tlen);
