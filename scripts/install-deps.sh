@@ -3,6 +3,8 @@
 # Idempotent: asks dpkg what is missing and installs only that (apt-get, as root).
 set -eu
 
+# libc-ares-dev: the stub resolver backend (src/dns/resolver_cares.c).
+# dnsperf: bench/ measures the DNS server's own ceiling with it.
 # libspf2-dev: bench/spf drives libspf2 (the library behind spfquery) in-process
 # from its own in-memory zone, the peer of the CPU-cost benchmark.
 PKGS="meson ninja-build pkg-config gcc clang make
@@ -10,7 +12,7 @@ libssl-dev libunbound-dev libpsl-dev publicsuffix libyaml-dev libcmocka-dev
 libsqlite3-dev libjansson-dev libevent-dev openssl
 knot knot-dnsutils python3 python3-spf python3-dkim python3-dnspython
 opendkim-tools opendkim python3-nacl spfquery
-libspf2-dev"
+libspf2-dev libc-ares-dev dnsperf"
 
 missing=""
 for p in $PKGS; do

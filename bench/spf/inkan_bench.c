@@ -152,15 +152,15 @@ static int bench_zone(const struct ink_memzone *z, const struct query *qs, size_
         for (i = 0; i < n; i++) {
             struct ink_spf_params p;
             struct ink_spf *ev;
-            struct ink_spf_query q;
+            struct ink_query q;
             if (params_for(&qs[i], &p) < 0)
                 continue;
             ev = ink_spf_new(&p);
             if (ev == NULL)
                 return 1;
-            while (ink_spf_step(ev, &q) == INK_SPF_NEED_DNS) {
+            while (ink_spf_next(ev, &q) == INK_NEXT_READY) {
                 struct ink_dns_answer *a = ink_memzone_lookup(z, q.name, q.type);
-                ink_spf_feed(ev, a);
+                ink_spf_feed(ev, q.token, a);
                 ink_dns_answer_free(a);
             }
             if (r == 0)
@@ -180,6 +180,7 @@ static int bench_zone(const struct ink_memzone *z, const struct query *qs, size_
 
 struct job {
     struct ink_spf *ev;
+    uint32_t token;
     struct ink_resolver *r;
     int done;
 };
@@ -191,12 +192,13 @@ static void job_cb(void *arg, struct ink_dns_answer *a);
 /* job_advance - step until a query is submitted or the job is done */
 static void job_advance(struct job *j)
 {
-    struct ink_spf_query q;
+    struct ink_query q;
 
-    while (ink_spf_step(j->ev, &q) == INK_SPF_NEED_DNS) {
+    while (ink_spf_next(j->ev, &q) == INK_NEXT_READY) {
+        j->token = q.token;
         if (ink_resolver_submit(j->r, q.name, q.type, job_cb, j) == 0)
             return;
-        ink_spf_feed(j->ev, NULL);
+        ink_spf_feed(j->ev, q.token, NULL);
     }
     j->done = 1;
     jobs_done++;
@@ -207,7 +209,7 @@ static void job_cb(void *arg, struct ink_dns_answer *a)
 {
     struct job *j = arg;
 
-    ink_spf_feed(j->ev, a);
+    ink_spf_feed(j->ev, j->token, a);
     ink_dns_answer_free(a);
     job_advance(j);
 }

@@ -24,9 +24,13 @@
 #include "inkan/query.h"
 #include "inkan/str.h"
 
+#include "inkan/export.h"
+
 #ifdef __cplusplus
 extern "C" {
 #endif
+
+INK_API_BEGIN
 
 /* Limits on what one audit looks at. */
 #define INK_AUDIT_SELECTORS_MAX 32
@@ -150,6 +154,8 @@ int ink_audit_set_fix(struct ink_audit *a, size_t i, const char *fix);
 
 /* The areas in report order (NULL-terminated). */
 extern const char *const ink_audit_areas[];
+
+INK_API_END
 
 #ifdef __cplusplus
 }

@@ -24,9 +24,13 @@
 #include "inkan/query.h"
 #include "inkan/str.h"
 
+#include "inkan/export.h"
+
 #ifdef __cplusplus
 extern "C" {
 #endif
+
+INK_API_BEGIN
 
 /* Signatures evaluated per message (from the top); later ones are not
  * evaluated and not listed. */
@@ -91,17 +95,6 @@ struct ink_dkim_bodycanon *ink_dkim_bodycanon_new(enum ink_dkim_canon c, unsigne
 void ink_dkim_bodycanon_push(struct ink_dkim_bodycanon *bc, const uint8_t *buf, size_t len);
 /* ink_dkim_bodycanon_end - the body ended: pass on what is held back */
 void ink_dkim_bodycanon_end(struct ink_dkim_bodycanon *bc);
-/* ink_dkim_bodycanon_flush - pass on the small pieces gathered so far
- * (the sink has then seen all output except what is held back to decide
- * on: empty lines, a CR, trailing WSP) */
-void ink_dkim_bodycanon_flush(struct ink_dkim_bodycanon *bc);
-/*
- * ink_dkim_bodycanon_wsp_at_end - 1 when the body so far ends in a line
- * without CRLF whose content ends in WSP that relaxed canonicalization
- * drops at the end (RFC 6376 3.4.4 as written).  Some signers (dkimpy)
- * keep one SP there instead; a verifier can check that reading too.
- */
-int ink_dkim_bodycanon_wsp_at_end(const struct ink_dkim_bodycanon *bc);
 /* ink_dkim_bodycanon_free - release; NULL is a no-op */
 void ink_dkim_bodycanon_free(struct ink_dkim_bodycanon *bc);
 
@@ -317,6 +310,8 @@ int ink_dkim_sign_push(struct ink_dkim_sign *s, const uint8_t *buf, size_t len);
 int ink_dkim_sign_end(struct ink_dkim_sign *s, const char *eol, struct ink_str *out);
 /* ink_dkim_sign_error - why a call failed ("" otherwise) */
 const char *ink_dkim_sign_error(const struct ink_dkim_sign *s);
+
+INK_API_END
 
 #ifdef __cplusplus
 }

@@ -15,9 +15,13 @@
 
 #include "inkan/str.h"
 
+#include "inkan/export.h"
+
 #ifdef __cplusplus
 extern "C" {
 #endif
+
+INK_API_BEGIN
 
 /* Longest key record text parsed (TXT strings joined); longer is malformed. */
 #define INK_DKIM_KEY_RECORD_MAX 8192
@@ -152,8 +156,6 @@ void ink_dkim_privkey_free(struct ink_dkim_privkey *k);
 enum ink_dkim_keytype ink_dkim_privkey_type(const struct ink_dkim_privkey *k);
 /* ink_dkim_privkey_bits - RSA modulus size, 256 for Ed25519 */
 unsigned ink_dkim_privkey_bits(const struct ink_dkim_privkey *k);
-/* ink_dkim_privkey_pkey - the OpenSSL key (owned by k) */
-struct evp_pkey_st *ink_dkim_privkey_pkey(const struct ink_dkim_privkey *k);
 
 /*
  * ink_dkim_privkey_record - append the key record that publishes k's
@@ -192,6 +194,8 @@ int ink_dkim_keygen(enum ink_dkim_keytype type, unsigned bits, struct ink_str *p
  */
 int ink_dkim_txt_zone_line(const char *owner, uint32_t ttl, const uint8_t *text, size_t len,
                            struct ink_str *out);
+
+INK_API_END
 
 #ifdef __cplusplus
 }

@@ -21,9 +21,13 @@
 #include "inkan/query.h"
 #include "inkan/str.h"
 
+#include "inkan/export.h"
+
 #ifdef __cplusplus
 extern "C" {
 #endif
+
+INK_API_BEGIN
 
 /* Longest record text parsed (a TXT RRset joined); longer is malformed. */
 #define INK_DMARC_RECORD_MAX 8192
@@ -297,6 +301,8 @@ size_t ink_dmarc_walk_targets(const char *domain, const char **out, size_t max);
 const char *ink_dmarc_disc_status_name(enum ink_dmarc_disc_status s);
 /* ink_dmarc_dest_status_name - "internal", "authorized", "unauthorized", ... */
 const char *ink_dmarc_dest_status_name(enum ink_dmarc_dest_status s);
+
+INK_API_END
 
 #ifdef __cplusplus
 }

@@ -13,9 +13,13 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "inkan/export.h"
+
 #ifdef __cplusplus
 extern "C" {
 #endif
+
+INK_API_BEGIN
 
 /* RFC 1035 section 2.3.4 size limits, in presentation form without the root dot. */
 #define INK_DNS_NAME_MAX 253
@@ -106,11 +110,6 @@ int ink_dns_answer_add_mx(struct ink_dns_answer *a, const char *owner, uint32_t 
 int ink_dns_answer_add_txt(struct ink_dns_answer *a, const char *owner, uint16_t type,
                            uint32_t ttl, size_t n, const uint8_t *const *strings,
                            const size_t *lens);
-/* ink_dns_answer_add_rr - add a deep copy of rr; 0/-1 */
-int ink_dns_answer_add_rr(struct ink_dns_answer *a, const struct ink_dns_rr *rr);
-/* ink_dns_rr_clear - release what one record owns and zero it (the
- * record itself belongs to whoever holds the array) */
-void ink_dns_rr_clear(struct ink_dns_rr *rr);
 /* ink_dns_answer_dup - deep copy; caller owns; NULL on ENOMEM */
 struct ink_dns_answer *ink_dns_answer_dup(const struct ink_dns_answer *a);
 
@@ -150,6 +149,8 @@ int ink_ip_parse(const char *s, size_t len, int *family, uint8_t out[16]);
 /* ink_ip_format - write the address in canonical text (RFC 5952 for IPv6)
  * into out (at least 46 bytes).  Returns out. */
 char *ink_ip_format(int family, const uint8_t *addr, char *out, size_t outsz);
+
+INK_API_END
 
 #ifdef __cplusplus
 }

@@ -15,9 +15,13 @@
 
 #include "inkan/resolver.h"
 
+#include "inkan/export.h"
+
 #ifdef __cplusplus
 extern "C" {
 #endif
+
+INK_API_BEGIN
 
 /* Answers kept by default (each a deep copy of one answer). */
 #define INK_DNSCACHE_ENTRIES_DEFAULT 65536
@@ -40,6 +44,8 @@ struct ink_dnscache_stats {
     size_t entries;   /* answers held now */
 };
 void ink_resolver_cache_stats(const struct ink_resolver *r, struct ink_dnscache_stats *st);
+
+INK_API_END
 
 #ifdef __cplusplus
 }

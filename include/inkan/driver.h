@@ -30,9 +30,13 @@
 #include "inkan/query.h"
 #include "inkan/resolver.h"
 
+#include "inkan/export.h"
+
 #ifdef __cplusplus
 extern "C" {
 #endif
+
+INK_API_BEGIN
 
 /* Queries outstanding at the resolver at once, by default. */
 #define INK_DRIVER_INFLIGHT_DEFAULT 512
@@ -115,6 +119,8 @@ void ink_driver_stats(const struct ink_driver *d, struct ink_driver_stats *st);
  */
 enum ink_next ink_drive_sync(struct ink_resolver *r, struct ink_machine m,
                              const struct ink_driver_opts *opts);
+
+INK_API_END
 
 #ifdef __cplusplus
 }

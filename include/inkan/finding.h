@@ -11,9 +11,13 @@
 
 #include <stddef.h>
 
+#include "inkan/export.h"
+
 #ifdef __cplusplus
 extern "C" {
 #endif
+
+INK_API_BEGIN
 
 /* The one severity scale, lowest first. */
 enum ink_severity { INK_SEV_INFO = 0, INK_SEV_WARNING, INK_SEV_ERROR };
@@ -35,6 +39,8 @@ struct ink_finding {
 const char *ink_severity_name(enum ink_severity s);
 /* ink_finding_clear - free what f owns and zero it; NULL is a no-op */
 void ink_finding_clear(struct ink_finding *f);
+
+INK_API_END
 
 #ifdef __cplusplus
 }

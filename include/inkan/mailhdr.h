@@ -18,9 +18,13 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "inkan/export.h"
+
 #ifdef __cplusplus
 extern "C" {
 #endif
+
+INK_API_BEGIN
 
 /* Largest header section accepted (bytes after normalisation). */
 #define INK_MAILHDR_SIZE_MAX (1024u * 1024u)
@@ -94,6 +98,8 @@ int ink_mailhdr_saw_crlf(const struct ink_mailhdr *h);
 
 /* ink_mailhdr_name_is - whether field f is called name (ASCII case-insensitive) */
 int ink_mailhdr_name_is(const struct ink_mailhdr_field *f, const char *name, size_t len);
+
+INK_API_END
 
 #ifdef __cplusplus
 }

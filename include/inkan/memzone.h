@@ -12,9 +12,13 @@
 
 #include "inkan/dns.h"
 
+#include "inkan/export.h"
+
 #ifdef __cplusplus
 extern "C" {
 #endif
+
+INK_API_BEGIN
 
 /* Records one zone may hold (a guard against runaway zone files). */
 #define INK_MEMZONE_RR_MAX 1000000
@@ -26,10 +30,7 @@ struct ink_memzone *ink_memzone_new(void);
 /* ink_memzone_free - release; NULL is a no-op */
 void ink_memzone_free(struct ink_memzone *z);
 
-/* ink_memzone_add - add a deep copy of rr at owner name rr->owner
- * (normalised here).  0, or -1 on a bad owner name, ENOMEM or the limit. */
-int ink_memzone_add(struct ink_memzone *z, const struct ink_dns_rr *rr);
-/* Convenience adders: 0 or -1 as above. */
+/* Adders: 0, or -1 on a bad owner name, ENOMEM or the limit. */
 int ink_memzone_add_addr_text(struct ink_memzone *z, const char *owner, uint32_t ttl,
                               const char *ip);
 int ink_memzone_add_name(struct ink_memzone *z, const char *owner, uint16_t type,
@@ -42,12 +43,6 @@ int ink_memzone_add_txt1(struct ink_memzone *z, const char *owner, uint16_t type
 int ink_memzone_add_txt(struct ink_memzone *z, const char *owner, uint16_t type,
                         uint32_t ttl, size_t n, const uint8_t *const *strings,
                         const size_t *lens);
-
-/* ink_memzone_touch - make owner exist without adding a record, so that
- * queries for it answer NODATA rather than NXDOMAIN: what a zone-file
- * record of a type inkan does not model (CAA, SRV, ...) leaves behind.
- * 0, or -1 on a bad name or ENOMEM. */
-int ink_memzone_touch(struct ink_memzone *z, const char *owner);
 
 /* ink_memzone_set_fault - every query for owner (any type when type is 0)
  * answers with status (INK_DNS_TIMEOUT or INK_DNS_SERVFAIL).  0 or -1. */
@@ -71,6 +66,8 @@ size_t ink_memzone_count(const struct ink_memzone *z);
  * stops early and returns fn's value when fn returns non-zero. */
 int ink_memzone_foreach(const struct ink_memzone *z,
                         int (*fn)(void *arg, const struct ink_dns_rr *rr), void *arg);
+
+INK_API_END
 
 #ifdef __cplusplus
 }

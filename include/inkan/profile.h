@@ -16,9 +16,13 @@
 
 #include "inkan/str.h"
 
+#include "inkan/export.h"
+
 #ifdef __cplusplus
 extern "C" {
 #endif
+
+INK_API_BEGIN
 
 /* The schema version this parser reads ("profile: 1"). */
 #define INK_PROFILE_VERSION 1
@@ -124,6 +128,8 @@ void ink_profile_free(struct ink_profile *p);
 const char *ink_profile_keyalg_name(enum ink_profile_keyalg a);
 /* ink_profile_keyalg_from_name - inverse (len bytes); -1 if unknown */
 int ink_profile_keyalg_from_name(const char *s, size_t len);
+
+INK_API_END
 
 #ifdef __cplusplus
 }

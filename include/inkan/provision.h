@@ -30,9 +30,13 @@
 #include "inkan/str.h"
 #include "inkan/verify.h"
 
+#include "inkan/export.h"
+
 #ifdef __cplusplus
 extern "C" {
 #endif
+
+INK_API_BEGIN
 
 /* TTL written on proposed records. */
 #define INK_PROV_TTL 3600
@@ -174,6 +178,8 @@ int ink_provision_expect(const struct ink_provision *p, struct ink_vdomain *d);
 const char *ink_prov_action_name(enum ink_prov_action a);
 /* ink_prov_severity_name - "info", "warning", "error" */
 const char *ink_prov_severity_name(enum ink_prov_severity s);
+
+INK_API_END
 
 #ifdef __cplusplus
 }

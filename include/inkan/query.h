@@ -38,9 +38,13 @@
 
 #include "inkan/dns.h"
 
+#include "inkan/export.h"
+
 #ifdef __cplusplus
 extern "C" {
 #endif
+
+INK_API_BEGIN
 
 enum ink_next {
     INK_NEXT_READY = 0, /* *q is a query to send now; call next() again */
@@ -92,6 +96,8 @@ int ink_query_answer_fits(const struct ink_dns_answer *answer, const char *name,
 
 /* ink_next_name - "ready", "wait", "done", "failed" */
 const char *ink_next_name(enum ink_next st);
+
+INK_API_END
 
 #ifdef __cplusplus
 }

@@ -20,9 +20,13 @@
 #include "inkan/memzone.h"
 #include "inkan/str.h"
 
+#include "inkan/export.h"
+
 #ifdef __cplusplus
 extern "C" {
 #endif
+
+INK_API_BEGIN
 
 /* Default time one query may take before it is reported as TIMEOUT. */
 #define INK_RESOLVER_TIMEOUT_MS_DEFAULT 5000
@@ -90,6 +94,8 @@ struct ink_dns_answer *ink_resolve_sync(struct ink_resolver *r, const char *name
 /* ink_resolver_memzone_new - backend answering from z.  When own is set
  * the resolver frees z.  Caller owns the resolver. */
 struct ink_resolver *ink_resolver_memzone_new(struct ink_memzone *z, int own);
+
+INK_API_END
 
 #ifdef __cplusplus
 }

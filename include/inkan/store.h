@@ -18,9 +18,13 @@
 #include "inkan/str.h"
 #include "inkan/verify.h"
 
+#include "inkan/export.h"
+
 #ifdef __cplusplus
 extern "C" {
 #endif
+
+INK_API_BEGIN
 
 /* Return codes besides 0 (done) and -1 (error, reason in err). */
 #define INK_STORE_NOT_FOUND 1
@@ -107,6 +111,8 @@ void ink_store_domains_free(struct ink_vdomain **d, size_t n);
  * NULL with the reason in err.
  */
 struct ink_store *ink_store_sqlite_open(const char *path, struct ink_str *err);
+
+INK_API_END
 
 #ifdef __cplusplus
 }

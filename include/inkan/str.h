@@ -14,9 +14,13 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "inkan/export.h"
+
 #ifdef __cplusplus
 extern "C" {
 #endif
+
+INK_API_BEGIN
 
 /* Largest string the type will grow to (guards against runaway input). */
 #define INK_STR_MAX ((size_t)1 << 30)
@@ -63,6 +67,8 @@ int ink_str_put_printable(struct ink_str *s, const void *p, size_t len, size_t m
 /* ink_memdup_cstr - copy len bytes into a fresh NUL-terminated heap string
  * (caller frees), or NULL on ENOMEM. */
 char *ink_memdup_cstr(const void *p, size_t len);
+
+INK_API_END
 
 #ifdef __cplusplus
 }

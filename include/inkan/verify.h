@@ -23,9 +23,13 @@
 #include "inkan/dns.h"
 #include "inkan/str.h"
 
+#include "inkan/export.h"
+
 #ifdef __cplusplus
 extern "C" {
 #endif
+
+INK_API_BEGIN
 
 /* How long a domain has to publish every record before it is FAILURE,
  * and how long a verified domain may stay TEMPORARY_FAILURE before the
@@ -162,6 +166,8 @@ int ink_vstate_from_name(const char *s);
 /* ink_vmatch_name / ink_vmatch_from_name - "cname", "mx", "txt", "spf", "dkim", "dmarc" */
 const char *ink_vmatch_name(enum ink_vmatch m);
 int ink_vmatch_from_name(const char *s);
+
+INK_API_END
 
 #ifdef __cplusplus
 }

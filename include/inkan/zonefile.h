@@ -13,9 +13,13 @@
 #include "inkan/memzone.h"
 #include "inkan/str.h"
 
+#include "inkan/export.h"
+
 #ifdef __cplusplus
 extern "C" {
 #endif
+
+INK_API_BEGIN
 
 /* Default TTL when neither $TTL nor an explicit TTL is given. */
 #define INK_ZONEFILE_TTL_DEFAULT 3600
@@ -65,6 +69,8 @@ int ink_zone_txt_line(struct ink_str *out, const char *owner, uint32_t ttl, cons
  */
 int ink_zone_rr_line(struct ink_str *out, const char *owner, uint32_t ttl, uint16_t type,
                      const char *data, size_t len);
+
+INK_API_END
 
 #ifdef __cplusplus
 }

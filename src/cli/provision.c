@@ -215,20 +215,17 @@ static void spf_budget(struct ink_provision *p, struct ink_resolver *r)
     if (l == NULL)
         return;
     for (;;) {
-        const char *name;
-        uint16_t type;
-        enum ink_spf_lint_status st = ink_spf_lint_step(l, &name, &type);
-        if (st == INK_SPF_LINT_NEED_DNS) {
-            struct ink_dns_answer *a = ink_resolve_sync(r, name, type);
-            if (a == NULL)
-                a = ink_dns_answer_new(name, type, INK_DNS_SERVFAIL);
-            if (a == NULL || ink_spf_lint_feed(l, a) < 0)
+        struct ink_query q;
+        enum ink_next st = ink_spf_lint_next(l, &q);
+        if (st == INK_NEXT_READY) {
+            struct ink_dns_answer *a = ink_resolve_sync(r, q.name, q.type);
+            int frc = ink_spf_lint_feed(l, q.token, a); /* NULL: a temporary failure */
+            ink_dns_answer_free(a);
+            if (frc < 0)
                 break;
             continue;
         }
-        if (st != INK_SPF_LINT_WAIT)
-            break;
-        break; /* synchronous driver: nothing outstanding */
+        break; /* synchronous driver: nothing outstanding at WAIT */
     }
     root = ink_spf_lint_tree(l);
     if (root == NULL) {
@@ -248,10 +245,11 @@ static void spf_budget(struct ink_provision *p, struct ink_resolver *r)
     }
     ink_provision_spf_lookups(p, ink_spf_lint_lookups(l), costs, n);
     for (i = 0; i < ink_spf_lint_nfindings(l); i++) {
-        const struct ink_spf_lint_finding *f = ink_spf_lint_finding(l, i);
-        if (strcmp(f->code, INK_SPF_LINT_FLATTEN) == 0 && f->fix != NULL &&
-            strcmp(f->domain, ink_provision_sending_domain(p)) == 0)
-            ink_provision_spf_flattened(p, f->fix);
+        const struct ink_finding *f = ink_spf_lint_finding(l, i);
+        const char *fix = ink_spf_lint_finding_record(l, i);
+        if (strcmp(f->code, INK_SPF_LINT_FLATTEN) == 0 && fix != NULL &&
+            strcmp(f->subject, ink_provision_sending_domain(p)) == 0)
+            ink_provision_spf_flattened(p, fix);
     }
     for (i = 0; i < n; i++)
         ink_str_free(&terms[i]);

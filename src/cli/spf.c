@@ -96,6 +96,7 @@ struct spf_trace {
 struct spf_job {
     struct spf_run *run;
     struct ink_spf *ev;
+    uint32_t token;            /* of the query out */
     size_t index;              /* input line order (batch) */
     size_t lineno;             /* input line number (batch) */
     char *ip_text, *mail_from, *helo; /* as given (mail_from "" = none) */
@@ -173,17 +174,18 @@ static void job_trace_add(struct spf_job *j, const char *name, uint16_t type,
  */
 static void job_advance(struct spf_job *j)
 {
-    struct ink_spf_query q;
+    struct ink_query q;
 
     for (;;) {
-        if (ink_spf_step(j->ev, &q) == INK_SPF_DONE) {
+        if (ink_spf_next(j->ev, &q) != INK_NEXT_READY) {
             job_finish(j);
             return;
         }
+        j->token = q.token;
         if (ink_resolver_submit(j->run->resolver, q.name, q.type, job_answer_cb, j) == 0)
             return;
         job_trace_add(j, q.name, q.type, NULL);
-        if (ink_spf_feed(j->ev, NULL) < 0) {
+        if (ink_spf_feed(j->ev, q.token, NULL) < 0) {
             job_finish(j);
             return;
         }
@@ -197,7 +199,7 @@ static void job_answer_cb(void *arg, struct ink_dns_answer *answer)
 
     if (answer != NULL && j->trace_on)
         job_trace_add(j, answer->qname ? answer->qname : "", answer->qtype, answer);
-    ink_spf_feed(j->ev, answer);
+    ink_spf_feed(j->ev, j->token, answer);
     ink_dns_answer_free(answer);
     job_advance(j);
 }

@@ -438,8 +438,26 @@ static void cache_free(struct ink_resolver *r)
     free(c);
 }
 
+/* cache_fd - the backend's descriptor (hits need none: timeout says 0) */
+static int cache_fd(const struct ink_resolver *r)
+{
+    return ink_resolver_fd(((const struct cache_resolver *)r)->below);
+}
+
+/* cache_timeout - 0 while hits wait for delivery, else the backend's */
+static int cache_timeout(const struct ink_resolver *r)
+{
+    const struct cache_resolver *c = (const struct cache_resolver *)r;
+
+    if (c->rcount > 0)
+        return 0;
+    if (ink_resolver_pending(c->below) == 0)
+        return -1;
+    return ink_resolver_timeout(c->below);
+}
+
 static const struct ink_resolver_ops cache_ops = {
-    "cache", cache_submit, cache_process, cache_pending, cache_free, NULL, NULL,
+    "cache", cache_submit, cache_process, cache_pending, cache_free, cache_fd, cache_timeout,
 };
 
 /* ink_resolver_cache_new - wrap below in a cache; below is owned */

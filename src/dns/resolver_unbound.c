@@ -18,7 +18,6 @@
 #include "inkan/dnsio.h"
 
 #include <errno.h>
-#include <netdb.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -29,13 +28,10 @@
 #include <unbound.h>
 
 #include "dnswire.h"
+#include "resolver_server.h"
 
 /* DNS class IN, the only one asked for. */
 #define UB_CLASS_IN 1
-/* Longest HOST[:PORT] accepted for --dns. */
-#define UB_SERVER_MAX 300
-/* Default DNS port. */
-#define UB_PORT_DEFAULT 53
 /* RCODE values (RFC 1035 4.1.1, RFC 6895). */
 #define UB_RCODE_NOERROR 0
 #define UB_RCODE_SERVFAIL 2
@@ -468,83 +464,35 @@ static void ub_free_resolver(struct ink_resolver *r)
     free(u);
 }
 
-static const struct ink_resolver_ops ub_ops = {
-    "unbound", ub_submit, ub_process_answers, ub_pending, ub_free_resolver, NULL, NULL,
-};
-
-/*
- * server_to_fwd - turn "HOST[:PORT]", "[V6]:PORT" or a bare IPv6 address
- * into unbound's "ADDR@PORT" in out.  Host names are looked up once with
- * getaddrinfo.  0, or -1 with a reason in err.
- */
-static int server_to_fwd(const char *server, char *out, size_t outsz, struct ink_str *err)
+/* ub_fd_op - libunbound's descriptor: readable when results wait in
+ * ub_process() (the pipe from its worker thread) */
+static int ub_fd_op(const struct ink_resolver *r)
 {
-    char host[UB_SERVER_MAX + 1];
-    const char *port = NULL, *colon;
-    size_t hl;
-    struct addrinfo hints, *ai = NULL;
-    unsigned long pn = UB_PORT_DEFAULT;
-    int rc;
-
-    if (strlen(server) > UB_SERVER_MAX) {
-        ink_str_puts(err, "--dns: server address too long");
-        return -1;
-    }
-    if (server[0] == '[') {
-        const char *close = strchr(server, ']');
-        if (close == NULL || (close[1] != '\0' && close[1] != ':')) {
-            ink_str_printf(err, "--dns '%s': write an IPv6 address as [ADDR]:PORT", server);
-            return -1;
-        }
-        hl = (size_t)(close - server - 1);
-        memcpy(host, server + 1, hl);
-        host[hl] = '\0';
-        if (close[1] == ':')
-            port = close + 2;
-    } else if ((colon = strchr(server, ':')) != NULL && strchr(colon + 1, ':') == NULL) {
-        hl = (size_t)(colon - server);
-        memcpy(host, server, hl);
-        host[hl] = '\0';
-        port = colon + 1;
-    } else {
-        /* no colon, or a bare IPv6 address */
-        memcpy(host, server, strlen(server) + 1);
-    }
-    if (port != NULL) {
-        char *end;
-        errno = 0;
-        pn = strtoul(port, &end, 10);
-        if (errno != 0 || end == port || *end != '\0' || pn == 0 || pn > 65535) {
-            ink_str_printf(err, "--dns '%s': port '%s' is not a number from 1 to 65535", server,
-                           port);
-            return -1;
-        }
-    }
-    if (host[0] == '\0') {
-        ink_str_printf(err, "--dns '%s': no server address", server);
-        return -1;
-    }
-    memset(&hints, 0, sizeof(hints));
-    hints.ai_family = AF_UNSPEC;
-    hints.ai_socktype = SOCK_DGRAM;
-    hints.ai_flags = AI_NUMERICSERV;
-    rc = getaddrinfo(host, NULL, &hints, &ai);
-    if (rc != 0 || ai == NULL) {
-        ink_str_printf(err, "--dns '%s': cannot resolve '%s': %s", server, host,
-                       gai_strerror(rc));
-        if (ai != NULL)
-            freeaddrinfo(ai);
-        return -1;
-    }
-    rc = getnameinfo(ai->ai_addr, ai->ai_addrlen, host, sizeof(host), NULL, 0, NI_NUMERICHOST);
-    freeaddrinfo(ai);
-    if (rc != 0) {
-        ink_str_printf(err, "--dns '%s': %s", server, gai_strerror(rc));
-        return -1;
-    }
-    snprintf(out, outsz, "%s@%lu", host, pn);
-    return 0;
+    return ub_fd(((const struct ub_resolver *)r)->ctx);
 }
+
+/* ub_timeout_op - 0 when answers wait for delivery, else ms until the
+ * first deadline in flight; -1 when nothing is pending */
+static int ub_timeout_op(const struct ink_resolver *r)
+{
+    const struct ub_resolver *u = (const struct ub_resolver *)r;
+    long long dl, left;
+
+    if (u->ndone > 0)
+        return 0;
+    dl = next_deadline(u);
+    if (dl < 0)
+        return -1;
+    left = dl - now_ms();
+    if (left < 0)
+        return 0;
+    return left > INT32_MAX ? INT32_MAX : (int)left;
+}
+
+static const struct ink_resolver_ops ub_ops = {
+    "unbound", ub_submit, ub_process_answers, ub_pending, ub_free_resolver, ub_fd_op,
+    ub_timeout_op,
+};
 
 /* set_option - ub_ctx_set_option with a readable failure */
 static int set_option(struct ub_ctx *ctx, const char *opt, const char *val, struct ink_str *err)
@@ -570,7 +518,7 @@ struct ink_resolver *ink_resolver_unbound_new_ta(const char *server, int timeout
                                                  int no_cache, const char *trust_anchor,
                                                  struct ink_str *err)
 {
-    char fwd[UB_SERVER_MAX + 16];
+    char fwd[DNS_SERVER_TEXT_MAX + 16];
     struct ub_resolver *u;
     int rc;
 
@@ -602,8 +550,10 @@ struct ink_resolver *ink_resolver_unbound_new_ta(const char *server, int timeout
             goto fail;
     }
     if (server != NULL) {
-        if (server_to_fwd(server, fwd, sizeof(fwd), err) < 0)
+        struct dns_server srv;
+        if (dns_server_parse(server, &srv, err) < 0)
             goto fail;
+        snprintf(fwd, sizeof(fwd), "%s@%u", srv.host, srv.port);
         if ((rc = ub_ctx_set_fwd(u->ctx, fwd)) != 0) {
             ink_str_printf(err, "--dns '%s': %s", server, ub_strerror(rc));
             goto fail;

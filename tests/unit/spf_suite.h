@@ -333,6 +333,27 @@ SUITE_FN const char *suite_path(char *buf, size_t size, const char *name)
 }
 
 /*
+ * spf_drive_zone - run ev to its end with answers from z; 0, or -1 when it
+ * asked more than max queries (a hang).
+ */
+SUITE_FN int spf_drive_zone(const struct ink_memzone *z, struct ink_spf *ev, int max)
+{
+    struct ink_query q;
+    int n;
+
+    for (n = 0; ink_spf_next(ev, &q) == INK_NEXT_READY; n++) {
+        struct ink_dns_answer *a;
+
+        if (n >= max)
+            return -1;
+        a = ink_memzone_lookup(z, q.name, q.type);
+        ink_spf_feed(ev, q.token, a);
+        ink_dns_answer_free(a);
+    }
+    return 0;
+}
+
+/*
  * spf_run_zone - evaluate against zone until done; returns the evaluation
  * (caller frees) or NULL when it asked more than SUITE_QUERY_MAX queries
  * (a hang) or the parameters are unusable.
@@ -342,9 +363,7 @@ SUITE_FN struct ink_spf *spf_run_zone_limits(const struct ink_memzone *z, const 
                                            unsigned flags, const struct ink_spf_limits *lim)
 {
     struct ink_spf_params p;
-    struct ink_spf_query q;
     struct ink_spf *ev;
-    int n;
 
     memset(&p, 0, sizeof(p));
     if (lim != NULL)
@@ -359,17 +378,11 @@ SUITE_FN struct ink_spf *spf_run_zone_limits(const struct ink_memzone *z, const 
     ev = ink_spf_new(&p);
     if (ev == NULL)
         return NULL;
-    for (n = 0; ink_spf_step(ev, &q) == INK_SPF_NEED_DNS; n++) {
-        struct ink_dns_answer *a;
-        /* a raised lookup limit allows more queries: 12 per lookup term
-         * (the term, 10 names, a %{p}) is the most a term can ask */
-        if (n >= SUITE_QUERY_MAX + 12 * (int)p.limits.dns_lookups) {
-            ink_spf_free(ev);
-            return NULL;
-        }
-        a = ink_memzone_lookup(z, q.name, q.type);
-        ink_spf_feed(ev, a);
-        ink_dns_answer_free(a);
+    /* a raised lookup limit allows more queries: 12 per lookup term
+     * (the term, 10 names, a %{p}) is the most a term can ask */
+    if (spf_drive_zone(z, ev, SUITE_QUERY_MAX + 12 * (int)p.limits.dns_lookups) < 0) {
+        ink_spf_free(ev);
+        return NULL;
     }
     return ev;
 }

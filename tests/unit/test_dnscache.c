@@ -2,7 +2,8 @@
  * test_dnscache.c - the caching resolver layer: hits served from memory
  * (the backend is not asked again), identical queries in flight joined,
  * failures and TTL 0 never kept, the entry limit, callbacks that submit,
- * names the cache cannot key, and free with callbacks pending.
+ * names the cache cannot key, and free with callbacks pending; the fd()
+ * and timeout() hooks of the memzone backend and of the cache over it.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -231,6 +232,45 @@ static void test_bad_names_and_free_pending(void **state)
     ink_resolver_free(NULL);
 }
 
+/* fd()/timeout(): the memzone has no descriptor; timeout() is 0 while
+ * answers wait for process() and -1 when nothing is pending, directly and
+ * through the cache (a hit queued in the cache counts as work too) */
+static void test_fd_and_timeout(void **state)
+{
+    struct ink_resolver *m = ink_resolver_memzone_new(zone(), 1);
+    struct ink_resolver *r;
+    struct got g = {0};
+
+    (void)state;
+    assert_non_null(m);
+    assert_int_equal(ink_resolver_fd(m), -1);
+    assert_int_equal(ink_resolver_timeout(m), -1);
+    assert_int_equal(ink_resolver_submit(m, "mail.example.com", INK_DNS_A, got_cb, &g), 0);
+    assert_int_equal(ink_resolver_timeout(m), 0);
+    drain(m);
+    assert_int_equal(ink_resolver_timeout(m), -1);
+    assert_non_null(m->ops->fd);      /* the table says it, not the default */
+    assert_non_null(m->ops->timeout);
+
+    r = ink_resolver_cache_new(m, 0);
+    assert_non_null(r);
+    assert_int_equal(ink_resolver_fd(r), -1);
+    assert_int_equal(ink_resolver_timeout(r), -1);
+    /* a miss: the backend has it queued */
+    assert_int_equal(ink_resolver_submit(r, "mail.example.com", INK_DNS_A, got_cb, &g), 0);
+    assert_int_equal(ink_resolver_timeout(r), 0);
+    drain(r);
+    assert_int_equal(ink_resolver_timeout(r), -1);
+    /* a hit: queued in the cache itself, the backend idle */
+    assert_int_equal(ink_resolver_submit(r, "mail.example.com", INK_DNS_A, got_cb, &g), 0);
+    assert_int_equal(ink_resolver_pending(m), 0);
+    assert_int_equal(ink_resolver_timeout(r), 0);
+    drain(r);
+    assert_int_equal(ink_resolver_timeout(r), -1);
+    assert_int_equal(g.calls, 3);
+    ink_resolver_free(r);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -240,6 +280,7 @@ int main(void)
         cmocka_unit_test(test_entry_limit),
         cmocka_unit_test(test_submit_from_callback),
         cmocka_unit_test(test_bad_names_and_free_pending),
+        cmocka_unit_test(test_fd_and_timeout),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

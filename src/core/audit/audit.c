@@ -172,7 +172,13 @@ static int audit_known_code(const char *code)
     return 0;
 }
 
-/* audit_vfinding - add a finding (see audit_finding) */
+/* audit_vfinding - add a finding (see audit_finding).  Declared with the
+ * format attribute so that clang's -Wformat-nonliteral accepts fmt. */
+static struct ink_finding *audit_vfinding(struct ink_audit *a, enum ink_severity sev,
+                                          const char *area, const char *code,
+                                          const char *subject, const char *fix,
+                                          const char *fmt, va_list ap)
+    __attribute__((format(printf, 7, 0)));
 static struct ink_finding *audit_vfinding(struct ink_audit *a, enum ink_severity sev,
                                           const char *area, const char *code,
                                           const char *subject, const char *fix,

@@ -26,7 +26,19 @@ struct spf_eval_item {
     int done;
 };
 
+/* A query of the lint or of an evaluation handed to the audit, with the
+ * token its machine wants back (the audit identifies answers by name and
+ * type). */
+struct spf_out {
+    size_t job;
+    char *name;
+    uint16_t type;
+    uint32_t token;
+};
+
 struct audit_spf {
+    struct spf_out *out;       /* queries out */
+    size_t nout, capout;
     long lint_job;             /* -1 when not started */
     int lint_done;
     struct spf_eval_item *evals;
@@ -204,40 +216,90 @@ static void lint_done(struct ink_audit *a, struct ink_spf_lint *l)
     if (fixed != NULL)
         s->fixed = audit_strdup(a, fixed);
     for (i = 0; i < n; i++) {
-        const struct ink_spf_lint_finding *f = ink_spf_lint_finding(l, i);
-        enum ink_severity sev = f->severity == INK_SPF_LINT_ERROR     ? INK_SEV_ERROR
-                                      : f->severity == INK_SPF_LINT_WARNING ? INK_SEV_WARNING
-                                                                            : INK_SEV_INFO;
+        const struct ink_finding *f = ink_spf_lint_finding(l, i);
+        const char *fix = ink_spf_lint_finding_record(l, i);
         char *line = NULL;
 
-        if (f->fix != NULL)
-            line = audit_fix_line(a, f->domain, INK_DNS_TXT, f->fix);
-        if (f->fix != NULL && s->merged == NULL && strcmp(f->code, INK_SPF_LINT_DUPLICATE) == 0 &&
-            ink_dns_name_eq(f->domain, a->domain))
-            s->merged = audit_strdup(a, f->fix);
-        audit_finding_pass(a, sev, "spf", f->code, f->domain, line, "%s", f->message);
+        if (fix != NULL)
+            line = audit_fix_line(a, f->subject, INK_DNS_TXT, fix);
+        if (fix != NULL && s->merged == NULL && strcmp(f->code, INK_SPF_LINT_DUPLICATE) == 0 &&
+            ink_dns_name_eq(f->subject, a->domain))
+            s->merged = audit_strdup(a, fix);
+        audit_finding_pass(a, f->severity, "spf", f->code, f->subject, line, "%s", f->message);
         free(line);
     }
     for (i = 0; i < a->nincludes; i++)
         s->inc_ok[i] = find_include(ink_spf_lint_tree(l), a->includes[i], 0);
 }
 
+/* out_add - remember the token of a query handed out; 0 or -1 (ENOMEM) */
+static int out_add(struct audit_spf *s, size_t job, const struct ink_query *q)
+{
+    if (s->nout == s->capout) {
+        size_t cap = s->capout ? s->capout * 2 : 16;
+        struct spf_out *n = realloc(s->out, cap * sizeof(*n));
+
+        if (n == NULL)
+            return -1;
+        s->out = n;
+        s->capout = cap;
+    }
+    s->out[s->nout].name = ink_memdup_cstr(q->name, strlen(q->name));
+    if (s->out[s->nout].name == NULL)
+        return -1;
+    s->out[s->nout].job = job;
+    s->out[s->nout].type = q->type;
+    s->out[s->nout].token = q->token;
+    s->nout++;
+    return 0;
+}
+
+/* out_take - the token of job's query that ans answers (any of job's
+ * queries when ans is NULL); 0 with *token set, or -1 when none */
+static int out_take(struct audit_spf *s, size_t job, const struct ink_dns_answer *ans,
+                    uint32_t *token)
+{
+    size_t i;
+
+    for (i = 0; i < s->nout; i++) {
+        struct spf_out *o = &s->out[i];
+
+        if (o->job != job)
+            continue;
+        if (ans != NULL && (ans->qname == NULL || ans->qtype != o->type ||
+                            !ink_dns_name_eq(ans->qname, o->name)))
+            continue;
+        *token = o->token;
+        free(o->name);
+        s->out[i] = s->out[--s->nout];
+        return 0;
+    }
+    return -1;
+}
+
 /* audit_spf_next - the next query of the lint or of an evaluation */
 int audit_spf_next(struct ink_audit *a, size_t job, const char **name, uint16_t *type)
 {
     struct audit_job *j = &a->jobs[job];
+    struct ink_query q;
 
     if (j->kind == JOB_SPF_LINT) {
-        switch (ink_spf_lint_step(j->machine, name, type)) {
-        case INK_SPF_LINT_NEED_DNS:
+        switch (ink_spf_lint_next(j->machine, &q)) {
+        case INK_NEXT_READY:
+            if (out_add(a->spf, job, &q) < 0) {
+                audit_job_fail(a, job);
+                return 0;
+            }
+            *name = q.name;
+            *type = q.type;
             return 1;
-        case INK_SPF_LINT_WAIT:
+        case INK_NEXT_WAIT:
             return 0;
-        case INK_SPF_LINT_DONE:
+        case INK_NEXT_DONE:
             lint_done(a, j->machine);
             j->done = 1;
             return 0;
-        case INK_SPF_LINT_FAILED:
+        case INK_NEXT_FAILED:
         default:
             audit_job_fail(a, job);
             return 0;
@@ -247,14 +309,20 @@ int audit_spf_next(struct ink_audit *a, size_t job, const char **name, uint16_t 
     if (j->inflight > 0)
         return 0;
     {
-        struct ink_spf_query q;
         struct spf_eval_item *it = &a->spf->evals[j->i];
+        enum ink_next st = ink_spf_next(j->machine, &q);
 
-        if (ink_spf_step(j->machine, &q) == INK_SPF_NEED_DNS) {
+        if (st == INK_NEXT_READY) {
+            if (out_add(a->spf, job, &q) < 0) {
+                audit_job_fail(a, job);
+                return 0;
+            }
             *name = q.name;
             *type = q.type;
             return 1;
         }
+        if (st != INK_NEXT_DONE)
+            return 0;
         it->result = ink_spf_result(j->machine);
         it->reason = audit_strdup(a, ink_spf_reason(j->machine));
         it->done = 1;
@@ -265,18 +333,21 @@ int audit_spf_next(struct ink_audit *a, size_t job, const char **name, uint16_t 
     }
 }
 
-/* audit_spf_feed - an answer for the lint (which takes it) or an evaluation */
+/* audit_spf_feed - an answer (taken) for the lint or an evaluation, both
+ * of which borrow it */
 void audit_spf_feed(struct ink_audit *a, size_t job, struct ink_dns_answer *ans)
 {
     struct audit_job *j = &a->jobs[job];
+    uint32_t token;
 
-    if (j->kind == JOB_SPF_LINT) {
-        if (ans == NULL || ink_spf_lint_feed(j->machine, ans) < 0)
-            audit_job_fail(a, job);
-        return;
-    }
-    if (ink_spf_feed(j->machine, ans) < 0)
+    if (out_take(a->spf, job, ans, &token) < 0 || (j->kind == JOB_SPF_LINT && ans == NULL)) {
         audit_job_fail(a, job);
+    } else if (j->kind == JOB_SPF_LINT) {
+        if (ink_spf_lint_feed(j->machine, token, ans) < 0)
+            audit_job_fail(a, job);
+    } else if (ink_spf_feed(j->machine, token, ans) < 0) {
+        audit_job_fail(a, job);
+    }
     ink_dns_answer_free(ans);
 }
 
@@ -436,6 +507,9 @@ void audit_spf_free(struct ink_audit *a)
         return;
     for (i = 0; i < s->nevals; i++)
         free(s->evals[i].reason);
+    for (i = 0; i < s->nout; i++)
+        free(s->out[i].name);
+    free(s->out);
     free(s->evals);
     free(s->ip_ok);
     free(s->inc_ok);

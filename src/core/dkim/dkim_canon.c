@@ -11,6 +11,7 @@
  * attention (TAB, CR, LF, and a SP followed by WSP or a line end).
  */
 #include "inkan/dkim.h"
+#include "dkim_int.h"
 
 #include <stddef.h>
 #include <stdlib.h>

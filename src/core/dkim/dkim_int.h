@@ -80,4 +80,24 @@ static inline int dkim_is_ws(uint8_t c)
  * text (ink_str_put_printable rules, cut at max input bytes); returns buf */
 char *dkim_printable(char *buf, size_t sz, const uint8_t *p, size_t len, size_t max);
 
+/* ---- ink_* functions only the DKIM core itself uses (not exported) ---- */
+
+struct ink_dkim_bodycanon;
+struct ink_dkim_privkey;
+
+/* ink_dkim_bodycanon_flush - pass on the small pieces gathered so far
+ * (the sink has then seen all output except what is held back to decide
+ * on: empty lines, a CR, trailing WSP) */
+void ink_dkim_bodycanon_flush(struct ink_dkim_bodycanon *bc);
+/*
+ * ink_dkim_bodycanon_wsp_at_end - 1 when the body so far ends in a line
+ * without CRLF whose content ends in WSP that relaxed canonicalization
+ * drops at the end (RFC 6376 3.4.4 as written).  Some signers (dkimpy)
+ * keep one SP there instead; the verifier checks that reading too.
+ */
+int ink_dkim_bodycanon_wsp_at_end(const struct ink_dkim_bodycanon *bc);
+
+/* ink_dkim_privkey_pkey - the OpenSSL key (owned by k); the signer's */
+EVP_PKEY *ink_dkim_privkey_pkey(const struct ink_dkim_privkey *k);
+
 #endif

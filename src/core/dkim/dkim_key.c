@@ -499,7 +499,8 @@ unsigned ink_dkim_privkey_bits(const struct ink_dkim_privkey *k)
     return k->bits;
 }
 
-struct evp_pkey_st *ink_dkim_privkey_pkey(const struct ink_dkim_privkey *k)
+/* ink_dkim_privkey_pkey - the OpenSSL key (owned by k) */
+EVP_PKEY *ink_dkim_privkey_pkey(const struct ink_dkim_privkey *k)
 {
     return k->pkey;
 }

@@ -3,6 +3,7 @@
  * Pure data handling: no sockets, no resolver.
  */
 #include "inkan/dns.h"
+#include "dns_int.h"
 #include "inkan/str.h"
 
 #include <arpa/inet.h>

@@ -8,6 +8,7 @@
  * encloser for wildcard matching is one table probe per label.
  */
 #include "inkan/memzone.h"
+#include "dns_int.h"
 
 #include <stdlib.h>
 #include <string.h>

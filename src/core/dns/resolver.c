@@ -165,8 +165,21 @@ static void mz_free(struct ink_resolver *r)
     free(m);
 }
 
+/* mz_fd - no descriptor: answers are ready at once (timeout says 0) */
+static int mz_fd(const struct ink_resolver *r)
+{
+    (void)r;
+    return -1;
+}
+
+/* mz_timeout - 0 while answers wait for process(), -1 when none do */
+static int mz_timeout(const struct ink_resolver *r)
+{
+    return ((const struct mz_resolver *)r)->count > 0 ? 0 : -1;
+}
+
 static const struct ink_resolver_ops mz_ops = {
-    "memzone", mz_submit, mz_process, mz_pending_count, mz_free, NULL, NULL,
+    "memzone", mz_submit, mz_process, mz_pending_count, mz_free, mz_fd, mz_timeout,
 };
 
 /* ink_resolver_memzone_new - in-memory backend over z; caller owns it */

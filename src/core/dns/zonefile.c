@@ -15,6 +15,7 @@
  * the offending token made printable.
  */
 #include "inkan/zonefile.h"
+#include "dns_int.h"
 
 #include <stdarg.h>
 #include <stdlib.h>
