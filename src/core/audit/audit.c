@@ -132,9 +132,20 @@ struct audit_job {
     size_t out;                /* its queries outstanding */
 };
 
-/* A token handed out: which job, and the machine's own token. */
+/* A query queued to be handed out. */
+struct audit_ready {
+    char *name;                /* owned */
+    uint16_t type;
+    size_t tok;                /* its slot in a->tok */
+};
+
+/* A query queued or handed out: its token (counting from 1, never
+ * reused within an audit, so a late or repeated answer is refused), its
+ * job, and the machine's own token. */
 struct audit_tok {
     int used;
+    int handed;                /* handed out by next(): feed() accepts it */
+    uint32_t token;
     size_t job;
     uint32_t sub;
 };
@@ -536,11 +547,16 @@ int audit_run(struct ink_audit *a, const char *area, struct ink_machine m,
     return 0;
 }
 
-/* tok_new - a token for a query of job (sub: the machine's token), or -1 */
+/* tok_new - a token slot for a query of job (sub: the machine's token),
+ * or -1 */
 static long tok_new(struct ink_audit *a, size_t job, uint32_t sub)
 {
     size_t t;
 
+    if (a->last_token == UINT32_MAX) {
+        a->nomem = 1; /* never with INK_AUDIT_QUERIES_MAX; refuse rather than reuse */
+        return -1;
+    }
     for (t = a->tok_free; t < a->ntok && a->tok[t].used; t++)
         ;
     if (t == a->ntok) {
@@ -548,7 +564,7 @@ static long tok_new(struct ink_audit *a, size_t job, uint32_t sub)
             size_t ncap = a->captok ? a->captok * 2 : 16;
             struct audit_tok *n;
 
-            if (ncap > UINT32_MAX || (n = realloc(a->tok, ncap * sizeof(*n))) == NULL) {
+            if (ncap > SIZE_MAX / sizeof(*n) || (n = realloc(a->tok, ncap * sizeof(*n))) == NULL) {
                 a->nomem = 1;
                 return -1;
             }
@@ -558,6 +574,8 @@ static long tok_new(struct ink_audit *a, size_t job, uint32_t sub)
         a->ntok++;
     }
     a->tok[t].used = 1;
+    a->tok[t].handed = 0;
+    a->tok[t].token = ++a->last_token;
     a->tok[t].job = job;
     a->tok[t].sub = sub;
     a->tok_free = t + 1;
@@ -629,13 +647,60 @@ static void finish(struct ink_audit *a)
     a->finished = 1;
 }
 
-/* ink_audit_next - the next query of the first job that has one */
-enum ink_next ink_audit_next(struct ink_audit *a, struct ink_query *q)
+/* ready_push - queue a query to hand out (name copied); 0 or -1 */
+static int ready_push(struct ink_audit *a, const char *name, uint16_t type, size_t tok)
+{
+    struct audit_ready *r;
+
+    if (a->ready_head > 0 && a->ready_head == a->nready) {
+        a->ready_head = 0; /* drained: reuse the array from its start */
+        a->nready = 0;
+    }
+    if (a->nready == a->capready) {
+        size_t ncap = a->capready ? a->capready * 2 : 16;
+        struct audit_ready *n;
+
+        if (ncap > SIZE_MAX / sizeof(*n) || (n = realloc(a->ready, ncap * sizeof(*n))) == NULL) {
+            a->nomem = 1;
+            return -1;
+        }
+        a->ready = n;
+        a->capready = ncap;
+    }
+    r = &a->ready[a->nready];
+    r->name = ink_memdup_cstr(name, strlen(name));
+    if (r->name == NULL) {
+        a->nomem = 1;
+        return -1;
+    }
+    r->type = type;
+    r->tok = tok;
+    a->nready++;
+    return 0;
+}
+
+/* tok_drop - give back a token that was never handed out */
+static void tok_drop(struct ink_audit *a, long t)
+{
+    a->tok[t].used = 0;
+    if ((size_t)t < a->tok_free)
+        a->tok_free = (size_t)t;
+}
+
+/*
+ * pull - move every job forward as far as it goes without an answer:
+ * questions not yet asked and the queries machines have ready are queued
+ * (in job order) to be handed out, machines that ended get their
+ * conclusions, and once nothing is left at all the areas conclude.  Run
+ * after every answer, so that what an answer leads to is asked, and
+ * concluded, in the order the answers came.
+ */
+static void pull(struct ink_audit *a)
 {
     size_t i;
 
     if (a->finished)
-        return INK_NEXT_DONE;
+        return;
     for (;;) {
         for (i = a->scan; i < a->njobs; i++) {
             struct audit_job *j = &a->jobs[i];
@@ -649,6 +714,10 @@ enum ink_next ink_audit_next(struct ink_audit *a, struct ink_query *q)
                 if (j->sent)
                     continue;
                 t = tok_new(a, i, 0);
+                if (t >= 0 && ready_push(a, j->name, j->type, (size_t)t) < 0) {
+                    tok_drop(a, t);
+                    t = -1;
+                }
                 if (t < 0) {
                     job_fail(a, i);
                     continue;
@@ -656,27 +725,25 @@ enum ink_next ink_audit_next(struct ink_audit *a, struct ink_query *q)
                 j->sent = 1;
                 a->outstanding++;
                 seen_add(a, j->name, j->type);
-                q->name = j->name;
-                q->type = j->type;
-                q->token = (uint32_t)t;
-                return INK_NEXT_READY;
+                continue;
             }
             st = ink_machine_next(j->m, &sq);
             if (st == INK_NEXT_READY) {
                 t = tok_new(a, i, sq.token);
-                if (t < 0) {
-                    /* no token to give: a temporary failure of that query */
-                    (void)ink_machine_feed(j->m, sq.token, NULL);
-                    i--;
-                    continue;
+                if (t >= 0 && ready_push(a, sq.name, sq.type, (size_t)t) < 0) {
+                    tok_drop(a, t);
+                    t = -1;
                 }
-                j->out++;
-                a->outstanding++;
-                seen_add(a, sq.name, sq.type);
-                q->name = sq.name;
-                q->type = sq.type;
-                q->token = (uint32_t)t;
-                return INK_NEXT_READY;
+                if (t < 0) {
+                    /* no room to ask it: a temporary failure of that query */
+                    (void)ink_machine_feed(j->m, sq.token, NULL);
+                } else {
+                    j->out++;
+                    a->outstanding++;
+                    seen_add(a, sq.name, sq.type);
+                }
+                i--; /* the same machine may have more to ask */
+                continue;
             }
             if (st == INK_NEXT_WAIT) {
                 if (j->out == 0)
@@ -688,12 +755,35 @@ enum ink_next ink_audit_next(struct ink_audit *a, struct ink_query *q)
         while (a->scan < a->njobs && a->jobs[a->scan].done)
             a->scan++;
         if (a->outstanding > 0)
-            return INK_NEXT_WAIT;
+            return;
         if (a->scan == a->njobs)
             break;
         /* a machine ended above and its conclusion added work: go on */
     }
     finish(a);
+}
+
+/* ink_audit_next - hand out the next query queued */
+enum ink_next ink_audit_next(struct ink_audit *a, struct ink_query *q)
+{
+    struct audit_ready *r;
+
+    free(a->shown_name); /* the name handed out last time */
+    a->shown_name = NULL;
+    if (a->ready_head == a->nready)
+        pull(a);
+    if (a->ready_head < a->nready) {
+        r = &a->ready[a->ready_head++];
+        a->shown_name = r->name;
+        r->name = NULL;
+        q->name = a->shown_name;
+        q->type = r->type;
+        q->token = a->tok[r->tok].token;
+        a->tok[r->tok].handed = 1;
+        return INK_NEXT_READY;
+    }
+    if (a->outstanding > 0)
+        return INK_NEXT_WAIT;
     return INK_NEXT_DONE;
 }
 
@@ -702,20 +792,27 @@ int ink_audit_feed(struct ink_audit *a, uint32_t token, const struct ink_dns_ans
 {
     struct audit_tok tk;
     struct audit_job *j;
+    size_t t;
 
-    if (token >= a->ntok || !a->tok[token].used)
-        return -1;
-    tk = a->tok[token];
-    a->tok[token].used = 0;
-    if (token < a->tok_free)
-        a->tok_free = token;
+    for (t = 0; t < a->ntok; t++)
+        if (a->tok[t].used && a->tok[t].handed && a->tok[t].token == token)
+            break;
+    if (t == a->ntok)
+        return -1; /* not outstanding: never handed out, or answered already */
+    tk = a->tok[t];
+    a->tok[t].used = 0;
+    if (t < a->tok_free)
+        a->tok_free = t;
     a->outstanding--;
     j = &a->jobs[tk.job];
-    if (j->done)
-        return 0; /* its check was given up on */
+    if (j->done) {
+        pull(a); /* its check was given up on */
+        return 0;
+    }
     if (j->m.ops != NULL) {
         j->out--;
         (void)ink_machine_feed(j->m, tk.sub, answer);
+        pull(a);
         return 0;
     }
     j->done = 1;
@@ -732,6 +829,7 @@ int ink_audit_feed(struct ink_audit *a, uint32_t token, const struct ink_dns_ans
                 a->nomem = 1;
                 j->done = 0;
                 job_fail(a, tk.job);
+                pull(a);
                 return 0;
             }
             ink_dns_answer_set_why(made, answer == NULL ? "no answer came"
@@ -741,6 +839,7 @@ int ink_audit_feed(struct ink_audit *a, uint32_t token, const struct ink_dns_ans
         h(a, i, k, answer); /* may add jobs: j is not used after this */
         ink_dns_answer_free(made);
     }
+    pull(a);
     return 0;
 }
 
@@ -887,6 +986,10 @@ void ink_audit_free(struct ink_audit *a)
         job_release(&a->jobs[i]);
     free(a->jobs);
     free(a->tok);
+    for (i = a->ready_head; i < a->nready; i++)
+        free(a->ready[i].name);
+    free(a->ready);
+    free(a->shown_name);
     seen_free(a->seen);
     for (i = 0; i < a->nfind; i++)
         ink_finding_clear(&a->find[i]);

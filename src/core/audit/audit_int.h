@@ -60,6 +60,7 @@ struct audit_cname {
 
 struct audit_job;   /* audit.c */
 struct audit_tok;   /* audit.c */
+struct audit_ready; /* audit.c */
 struct audit_seen;  /* audit.c */
 struct audit_spf;   /* audit_spf.c */
 struct audit_mx;    /* audit_mx.c */
@@ -84,7 +85,10 @@ struct ink_audit {
     /* the engine's work */
     struct audit_job *jobs; size_t njobs, capjobs, scan;
     struct audit_tok *tok; size_t ntok, captok, tok_free;
-    size_t outstanding;  /* queries handed out and not fed */
+    uint32_t last_token; /* tokens count from 1 */
+    size_t outstanding;  /* queries queued or handed out, not fed */
+    struct audit_ready *ready; size_t nready, capready, ready_head; /* queued */
+    char *shown_name;    /* the name of the query handed out last */
     struct audit_seen *seen; /* distinct questions asked */
     size_t ndistinct;
     /* results */

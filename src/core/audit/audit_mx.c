@@ -26,6 +26,11 @@ struct audit_mx {
     int naddr;        /* no MX: the domain's own addresses */
 };
 
+static void domain_addr_answer(struct ink_audit *a, size_t unused_i, size_t unused_k,
+                               const struct ink_dns_answer *ans);
+static void mx_addr_answer(struct ink_audit *a, size_t i, size_t unused_k,
+                           const struct ink_dns_answer *ans);
+
 /* mx_answer - the MX set of the domain */
 static void mx_answer(struct ink_audit *a, size_t unused_i, size_t unused_k,
                       const struct ink_dns_answer *ans)

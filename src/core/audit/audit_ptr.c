@@ -31,6 +31,8 @@ struct audit_ptr {
     size_t n, cap;
 };
 
+static void ptr_answer(struct ink_audit *a, size_t i, size_t unused_k,
+                       const struct ink_dns_answer *ans);
 static void fwd_answer(struct ink_audit *a, size_t i, size_t unused_k,
                        const struct ink_dns_answer *ans);
 
