@@ -2,7 +2,8 @@
  * fuzz_machines.c - libFuzzer target for the query protocol (inkan/query.h)
  * of every machine kind: the first byte picks the kind and the second one
  * of a few fixed inputs (a DKIM-signed message, a domain to discover
- * DMARC for, ...); then every query the machine asks is answered from the
+ * DMARC for, SPF check_host() parameters, a domain or record to lint);
+ * then every query the machine asks is answered from the
  * fuzz bytes: NULL, an empty NOERROR, a failure status, an answer of the
  * wrong type or for a name not asked, a stale or unknown token, or records
  * of random types built with ink_dns_answer_add_*, the TXT ones from a
@@ -23,7 +24,10 @@
 #include "inkan/dkim.h"
 #include "inkan/dmarc.h"
 #include "inkan/dns.h"
+#include "inkan/finding.h"
 #include "inkan/query.h"
+#include "inkan/spf.h"
+#include "inkan/spf_lint.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -243,9 +247,89 @@ static void dmarc_release(void *obj)
     ink_dmarc_disc_free(obj);
 }
 
+/* Senders the SPF kinds start from. */
+static const char *const spf_senders[] = {
+    "user@example.com", "a@mail.example.com", "", "x@football.example.com",
+};
+
+static void *spf_make(uint8_t variant)
+{
+    struct ink_spf_params p;
+
+    memset(&p, 0, sizeof(p));
+    if (variant & 4) {
+        p.family = 6;
+        p.ip[0] = 0x20;
+        p.ip[1] = 0x01;
+        p.ip[2] = 0x0d;
+        p.ip[3] = 0xb8;
+        p.ip[15] = variant;
+    } else {
+        p.family = 4;
+        p.ip[0] = 192;
+        p.ip[2] = 2;
+        p.ip[3] = variant;
+    }
+    p.mail_from = spf_senders[variant & 3];
+    p.helo = "mail.example.com";
+    p.now = 1700000000;
+    return ink_spf_new(&p);
+}
+
+static struct ink_machine spf_machine(void *obj)
+{
+    return ink_spf_machine(obj);
+}
+
+static void spf_check(void *obj)
+{
+    if (ink_spf_reason(obj) == NULL)
+        die("spf", "no reason");
+    (void)ink_spf_result_name(ink_spf_result(obj));
+    (void)ink_spf_explanation(obj);
+}
+
+static void spf_release(void *obj)
+{
+    ink_spf_free(obj);
+}
+
+static void *lint_make(uint8_t variant)
+{
+    static const char rec[] = "v=spf1 include:_spf.example.net a mx exists:%{i}.example.com "
+                              "ptr redirect=example.net";
+
+    if (variant & 1)
+        return ink_spf_lint_new_record("example.com", (const uint8_t *)rec, sizeof(rec) - 1);
+    return ink_spf_lint_new_domain((variant & 2) ? "mail.example.com" : "example.com");
+}
+
+static struct ink_machine lint_machine(void *obj)
+{
+    return ink_spf_lint_machine(obj);
+}
+
+static void lint_check(void *obj)
+{
+    size_t i, n = ink_spf_lint_nfindings(obj);
+
+    for (i = 0; i < n; i++) {
+        const struct ink_finding *f = ink_spf_lint_finding(obj, i);
+        if (f == NULL || f->code == NULL || f->message == NULL)
+            die("spf-lint", "a finding without code or message");
+    }
+}
+
+static void lint_release(void *obj)
+{
+    ink_spf_lint_free(obj);
+}
+
 static const struct kind kinds[] = {
     {"dkim", dkim_make, dkim_machine, dkim_check, dkim_release},
     {"dmarc", dmarc_make, dmarc_machine, dmarc_check, dmarc_release},
+    {"spf", spf_make, spf_machine, spf_check, spf_release},
+    {"spf-lint", lint_make, lint_machine, lint_check, lint_release},
 };
 
 /* ---- answers from the bytes ---- */
