@@ -26,8 +26,11 @@
 #include "inkan/dkim.h"
 #include "inkan/dmarc.h"
 #include "inkan/dns.h"
+#include "inkan/finding.h"
 #include "inkan/memzone.h"
 #include "inkan/query.h"
+#include "inkan/spf.h"
+#include "inkan/spf_lint.h"
 
 /* next() calls one run may take before it counts as not ending. */
 #define STEPS_MAX 10000
@@ -219,8 +222,13 @@ static size_t drive(struct ink_machine m, const struct ink_memzone *z, size_t k,
                 at->type = p.type;
                 a = hostile_answer(z, h, p.name, p.type);
                 if (h == H_STALE) {
-                    /* neither a token fed before nor one never handed out */
-                    if (last_fed != 0)
+                    size_t i;
+                    /* neither a token fed before (unless handed out again)
+                     * nor one never handed out */
+                    for (i = 0; i < np; i++)
+                        if (pend[i].token == last_fed)
+                            last_fed = 0;
+                    if (last_fed != 0 && last_fed != p.token)
                         assert_int_equal(ink_machine_feed(m, last_fed, a), -1);
                     assert_int_equal(ink_machine_feed(m, TOKEN_NEVER, a), -1);
                 }
@@ -412,6 +420,146 @@ static void dmarc_release(void *obj)
     ink_dmarc_disc_free(obj);
 }
 
+/* ---- SPF check_host(): an include and an a: term ---- */
+
+#define SPF_DOMAIN "example.com"
+#define SPF_INCLUDE "_spf.example.net"
+#define SPF_A "mx.example.com"
+
+static void spf_zone(struct ink_memzone *z)
+{
+    add_txt(z, SPF_DOMAIN, "v=spf1 include:" SPF_INCLUDE " a:" SPF_A " -all");
+    add_txt(z, SPF_INCLUDE, "v=spf1 ip4:198.51.100.0/24 ~all");
+    assert_int_equal(ink_memzone_add_addr_text(z, SPF_A, 300, "192.0.2.10"), 0);
+    assert_int_equal(ink_memzone_add_addr_text(z, SPF_DOMAIN, 300, "192.0.2.99"), 0);
+}
+
+/* spf_make - check_host(192.0.2.10, example.com, user@example.com):
+ * asks example.com TXT, the include's TXT, then mx.example.com A (pass) */
+static void *spf_make(void)
+{
+    struct ink_spf_params p;
+    struct ink_spf *ev;
+
+    memset(&p, 0, sizeof(p));
+    p.family = 4;
+    p.ip[0] = 192;
+    p.ip[1] = 0;
+    p.ip[2] = 2;
+    p.ip[3] = 10;
+    p.mail_from = "user@" SPF_DOMAIN;
+    p.helo = "mail." SPF_DOMAIN;
+    p.now = 1700000000;
+    ev = ink_spf_new(&p);
+    assert_non_null(ev);
+    return ev;
+}
+
+static struct ink_machine spf_machine(void *obj)
+{
+    return ink_spf_machine(obj);
+}
+
+/* spf_check - RFC 7208: a record or mechanism lookup that fails is
+ * temperror (4.4, 5); no record is none (4.5); an include without one is
+ * permerror (5.2); an a: name without addresses does not match (-all:
+ * fail) */
+static void spf_check(void *obj, const struct at *at)
+{
+    enum ink_spf_result got = ink_spf_result(obj), want = INK_SPF_PASS;
+
+    if (unusable(at))
+        want = INK_SPF_TEMPERROR;
+    else if (emptied(at, SPF_DOMAIN))
+        want = INK_SPF_NONE;
+    else if (emptied(at, SPF_INCLUDE))
+        want = INK_SPF_PERMERROR;
+    else if (emptied(at, SPF_A))
+        want = INK_SPF_FAIL;
+    if (got != want)
+        fail_msg("spf: %s at query %zu (%s): %s (%s), wanted %s", hostile_names[at->h], at->k,
+                 at->name, ink_spf_result_name(got), ink_spf_reason(obj),
+                 ink_spf_result_name(want));
+}
+
+static void spf_release(void *obj)
+{
+    ink_spf_free(obj);
+}
+
+/* ---- SPF lint: the same tree ---- */
+
+static void *lint_make(void)
+{
+    struct ink_spf_lint *l = ink_spf_lint_new_domain(SPF_DOMAIN);
+
+    assert_non_null(l);
+    return l;
+}
+
+static struct ink_machine lint_machine(void *obj)
+{
+    return ink_spf_lint_machine(obj);
+}
+
+/* lint_has - the lint reported code */
+static int lint_has(void *obj, const char *code)
+{
+    size_t i, n = ink_spf_lint_nfindings(obj);
+
+    for (i = 0; i < n; i++)
+        if (strcmp(ink_spf_lint_finding(obj, i)->code, code) == 0)
+            return 1;
+    return 0;
+}
+
+/* lint_check - a lookup that fails is reported as temporary (the record's
+ * or the include's), never as a missing record; an empty answer is what
+ * RFC 7208 makes of no record: no SPF record (4.5), an include without
+ * one (5.2), a void lookup (4.6.4); the type-99 lookup is only advice */
+static void lint_check(void *obj, const struct at *at)
+{
+    const char *want = NULL;
+    size_t i, n = ink_spf_lint_nfindings(obj);
+    int rec = at->type == INK_DNS_TXT, addr = at->type == INK_DNS_A;
+
+    if (unusable(at) && rec && strcmp(at->name, SPF_DOMAIN) == 0)
+        want = INK_SPF_LINT_DNS_TEMP;
+    else if (unusable(at) && rec && strcmp(at->name, SPF_INCLUDE) == 0)
+        want = INK_SPF_LINT_INCLUDE_TEMP;
+    else if (unusable(at) && strcmp(at->name, SPF_A) == 0)
+        want = INK_SPF_LINT_DNS_TEMP;
+    else if (rec && emptied(at, SPF_DOMAIN))
+        want = INK_SPF_LINT_NO_RECORD;
+    else if (rec && emptied(at, SPF_INCLUDE))
+        want = INK_SPF_LINT_INCLUDE_NO_SPF;
+    else if (addr && emptied(at, SPF_A))
+        want = INK_SPF_LINT_VOID;
+    if (want != NULL) {
+        if (!lint_has(obj, want))
+            fail_msg("spf-lint: %s at query %zu (%s %s): no %s", hostile_names[at->h], at->k,
+                     at->name, ink_dns_type_name(at->type), want);
+        if (unusable(at) && lint_has(obj, INK_SPF_LINT_NO_RECORD))
+            fail_msg("spf-lint: %s at query %zu (%s): a failed lookup read as no record",
+                     hostile_names[at->h], at->k, at->name);
+        return;
+    }
+    /* as the clean run: the lookup count, nothing wrong */
+    assert_true(lint_has(obj, INK_SPF_LINT_LOOKUPS));
+    for (i = 0; i < n; i++) {
+        const struct ink_finding *f = ink_spf_lint_finding(obj, i);
+        if (f->severity != INK_SEV_INFO)
+            fail_msg("spf-lint: %s at query %zu (%s %s): %s %s", hostile_names[at->h], at->k,
+                     at->name, ink_dns_type_name(at->type), ink_severity_name(f->severity),
+                     f->code);
+    }
+}
+
+static void lint_release(void *obj)
+{
+    ink_spf_lint_free(obj);
+}
+
 /* ---- the domain audit: SPF, DMARC, MX, PTR and the informational records ---- */
 
 static void audit_zone(struct ink_memzone *z)
@@ -495,6 +643,8 @@ static void audit_release(void *obj)
 static const struct kind kinds[] = {
     {"dkim", dkim_zone, dkim_make, dkim_machine, dkim_check, dkim_release},
     {"dmarc", dmarc_zone, dmarc_make, dmarc_machine, dmarc_check, dmarc_release},
+    {"spf", spf_zone, spf_make, spf_machine, spf_check, spf_release},
+    {"spf-lint", spf_zone, lint_make, lint_machine, lint_check, lint_release},
     {"audit", audit_zone, audit_make, audit_machine, audit_check, audit_release},
 };
 
