@@ -28,7 +28,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                                                   "d.example.com", "e.example.com"};
     struct ink_memzone *z = ink_memzone_new();
     struct ink_spf_params p;
-    struct ink_spf_query q;
+    struct ink_query q;
     struct ink_spf *ev;
     size_t i = 0, line = 0, nq = 0;
 
@@ -66,12 +66,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         ink_memzone_free(z);
         return 0;
     }
-    while (ink_spf_step(ev, &q) == INK_SPF_NEED_DNS) {
+    while (ink_spf_next(ev, &q) == INK_NEXT_READY) {
         struct ink_dns_answer *a;
         if (++nq > FUZZ_QUERY_MAX)
             abort(); /* runaway evaluation */
         a = ink_memzone_lookup(z, q.name, q.type);
-        if (ink_spf_feed(ev, a) != 0)
+        if (ink_spf_feed(ev, q.token, a) != 0)
             abort();
         ink_dns_answer_free(a);
     }

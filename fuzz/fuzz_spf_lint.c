@@ -62,30 +62,31 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         return 0;
     }
     for (;;) {
-        const char *name;
-        uint16_t type;
-        enum ink_spf_lint_status st = ink_spf_lint_step(l, &name, &type);
+        struct ink_query q;
+        enum ink_next st = ink_spf_lint_next(l, &q);
 
         if (++steps > FUZZ_STEPS_MAX)
             abort(); /* a hang */
-        if (st == INK_SPF_LINT_NEED_DNS) {
-            struct ink_dns_answer *a = ink_memzone_lookup(z, name, type);
+        if (st == INK_NEXT_READY) {
+            struct ink_dns_answer *a = ink_memzone_lookup(z, q.name, q.type);
 
-            if (a == NULL || ink_spf_lint_feed(l, a) != 0)
+            if (a == NULL || ink_spf_lint_feed(l, q.token, a) != 0)
                 abort();
+            ink_dns_answer_free(a);
             continue;
         }
-        if (st != INK_SPF_LINT_DONE && st != INK_SPF_LINT_FAILED)
+        if (st != INK_NEXT_DONE && st != INK_NEXT_FAILED)
             abort(); /* WAIT with nothing outstanding */
         break;
     }
     for (i = 0; i < ink_spf_lint_nfindings(l); i++) {
-        const struct ink_spf_lint_finding *f = ink_spf_lint_finding(l, i);
+        const struct ink_finding *f = ink_spf_lint_finding(l, i);
 
-        if (f->code == NULL || f->message == NULL || f->domain == NULL)
+        if (f->code == NULL || f->message == NULL || f->subject == NULL ||
+            (f->fix == NULL) != (ink_spf_lint_finding_record(l, i) == NULL))
             abort();
         if (f->offset >= 0 && (size_t)f->offset > first_len + 1 &&
-            strcmp(f->domain, "f.example") == 0)
+            strcmp(f->subject, "f.example") == 0)
             abort(); /* an offset past the root record */
     }
     ink_spf_lint_free(l);

@@ -32,7 +32,12 @@ INK_API_BEGIN
 #define INK_PROFILE_LIST_MAX 32
 /* Longest scalar (name, description, address) accepted. */
 #define INK_PROFILE_SCALAR_MAX 1024
-/* YAML nesting accepted (the schema needs 4). */
+/* Longest platform name (name:) and CNAME role (role:) accepted: they
+ * are written into zone-file comments, the checklist and the terminal. */
+#define INK_PROFILE_NAME_MAX 128
+#define INK_PROFILE_ROLE_MAX 64
+/* YAML nesting accepted (the schema needs 4): deeper documents are
+ * refused as soon as the reader gets there, before any is built. */
 #define INK_PROFILE_DEPTH_MAX 8
 
 /* Where a record goes: relative to the sending domain (the --subdomain
@@ -117,7 +122,9 @@ struct ink_profile {
  * profile (caller frees with ink_profile_free), or NULL with
  * "LINE:COLUMN: reason" appended to err (1-based; untrusted text made
  * printable).  Unknown keys are errors (a typo must not silently drop a
- * record).
+ * record).  No text value may hold a control character (C0, DEL, C1) or
+ * be longer than its limit above: every value ends up in a zone file, a
+ * checklist or on a terminal.
  */
 struct ink_profile *ink_profile_parse(const uint8_t *buf, size_t len, struct ink_str *err);
 

@@ -18,18 +18,15 @@
  *      looking anything up, and the evaluator resolves it through its own
  *      state machine.
  *
- *   3. Evaluation.  ink_spf_new() starts check_host(); ink_spf_step() either
- *      asks for one DNS query (INK_SPF_NEED_DNS) or says it is done; the
- *      driver resolves the query however it likes and hands the answer to
- *      ink_spf_feed(), then steps again:
+ *   3. Evaluation.  ink_spf_new() starts check_host(), a machine of the
+ *      one query protocol (inkan/query.h): ink_spf_next() hands out one DNS
+ *      query at a time (INK_NEXT_READY, then INK_NEXT_WAIT until it is
+ *      fed) or says the result is ready (INK_NEXT_DONE); ink_spf_feed()
+ *      takes the answer (borrowed).  Any driver will do; the usual one is
+ *      inkan/driver.h:
  *
  *          struct ink_spf *ev = ink_spf_new(&params);
- *          struct ink_spf_query q;
- *          while (ink_spf_step(ev, &q) == INK_SPF_NEED_DNS) {
- *              struct ink_dns_answer *a = lookup(q.name, q.type);
- *              ink_spf_feed(ev, a);
- *              ink_dns_answer_free(a);
- *          }
+ *          ink_drive_sync(resolver, ink_spf_machine(ev), NULL);
  *          puts(ink_spf_result_name(ink_spf_result(ev)));
  *          ink_spf_free(ev);
  *
@@ -43,6 +40,7 @@
 #include <stdint.h>
 
 #include "inkan/dns.h"
+#include "inkan/query.h"
 #include "inkan/str.h"
 
 #include "inkan/export.h"
@@ -330,18 +328,6 @@ struct ink_spf_params {
 
 #define INK_SPF_DEFAULT_EXPLANATION "%{i} is not one of %{d}'s designated mail servers"
 
-enum ink_spf_step {
-    INK_SPF_NEED_DNS = 1, /* *q names the query to resolve and feed back */
-    INK_SPF_DONE = 0      /* the result is ready */
-};
-
-/* One query asked of the driver.  name is owned by the evaluation and
- * valid until the next ink_spf_feed/ink_spf_free. */
-struct ink_spf_query {
-    const char *name;
-    uint16_t type; /* INK_DNS_TXT, _A, _AAAA, _MX or _PTR */
-};
-
 struct ink_spf; /* opaque: one check_host() evaluation */
 
 /*
@@ -367,14 +353,77 @@ struct ink_spf *ink_spf_new(const struct ink_spf_params *p);
 /* ink_spf_free - release; NULL is a no-op */
 void ink_spf_free(struct ink_spf *ev);
 
-/* ink_spf_step - run until a DNS answer is needed (fills *q, returns
- * INK_SPF_NEED_DNS) or the result is known (INK_SPF_DONE).  Stepping again
- * without feeding repeats the same query. */
-enum ink_spf_step ink_spf_step(struct ink_spf *ev, struct ink_spf_query *q);
-/* ink_spf_feed - the answer to the last query (not kept: the caller still
- * owns and frees it).  NULL means the driver could not resolve at all and
- * is taken as a temporary failure.  0, or -1 if no query was outstanding. */
-int ink_spf_feed(struct ink_spf *ev, const struct ink_dns_answer *answer);
+/*
+ * ink_spf_next - run until a DNS answer is needed or the result is known.
+ * INK_NEXT_READY: *q is the one query to send (q->name owned by ev, valid
+ * until the next ink_spf_next/ink_spf_feed); INK_NEXT_WAIT: that query is
+ * out, feed it; INK_NEXT_DONE: the result is ready (and stays so).  Never
+ * INK_NEXT_FAILED: running out of memory ends in temperror.
+ */
+enum ink_next ink_spf_next(struct ink_spf *ev, struct ink_query *q);
+/*
+ * ink_spf_feed - the answer to the query handed out with token (borrowed:
+ * nothing of it is kept after the call).  A NULL answer, or one whose
+ * qname/qtype is not the question (ink_query_answer_fits), is a DNS error
+ * at that point: what RFC 7208 says for one (temperror for a record or
+ * mechanism lookup; the name is skipped in ptr and %{p}).  0, or -1 when
+ * token is not the outstanding query (nothing changes).
+ */
+int ink_spf_feed(struct ink_spf *ev, uint32_t token, const struct ink_dns_answer *answer);
+/* ink_spf_machine - ev as a machine for a driver (kind "spf"); ev stays
+ * the caller's */
+struct ink_machine ink_spf_machine(struct ink_spf *ev);
+
+/* ---- SPF record editing ---------------------------------------------------- */
+
+/*
+ * One editor for SPF record text, shared by the lint's fixes, the audit
+ * and provisioning: each call returns a new record string and never
+ * changes its input.  Whatever the edit, the result
+ *   - keeps the "v=spf1" version (no edit may touch it) and gets no second
+ *     one (text holding a "v=spf1" term is refused), so it stays one
+ *     record;
+ *   - keeps the qualifier of every "all" it does not replace or remove
+ *     whole (an edit that starts or ends inside an all term is refused).
+ * Lengths are not limited to one 255-byte string: a zone writer splits
+ * (ink_spf_lint_zone_line).
+ *
+ * Return codes: INK_SPF_EDIT_OK with *out set (caller frees), else *out is
+ * NULL and the code says why.
+ */
+#define INK_SPF_EDIT_OK 0
+#define INK_SPF_EDIT_NOMEM (-1)
+#define INK_SPF_EDIT_REFUSED (-2) /* breaks a rule above, a span out of the
+                                   * record, overlapping edits, or (insert)
+                                   * a record that is not SPF or no terms */
+/* Edits one ink_spf_edit_apply() call accepts. */
+#define INK_SPF_EDITS_MAX INK_SPF_TERMS_MAX
+
+/* Replace rec[off, off+len) by text; text NULL removes the span and the
+ * spaces just before it (removing a term cleanly); len 0 inserts. */
+struct ink_spf_edit {
+    size_t off;
+    size_t len;
+    const char *text; /* NUL-terminated, or NULL */
+};
+
+/* ink_spf_edit_apply - apply n edits, all given with offsets in the
+ * original rec (any order; none may overlap another) */
+int ink_spf_edit_apply(const char *rec, size_t len, const struct ink_spf_edit *e, size_t n,
+                       char **out);
+/* ink_spf_edit_replace - one edit: rec[off, off+span) becomes text */
+int ink_spf_edit_replace(const char *rec, size_t len, size_t off, size_t span, const char *text,
+                         char **out);
+/* ink_spf_edit_remove - one edit: rec[off, off+span) and the spaces
+ * before it go */
+int ink_spf_edit_remove(const char *rec, size_t len, size_t off, size_t span, char **out);
+/*
+ * ink_spf_edit_insert - terms (one or more, space-separated; surrounding
+ * spaces ignored) put before the first "all" (whatever its qualifier) or
+ * "redirect=" term, so they are evaluated; appended after the last term
+ * when there is neither.  Trailing spaces of rec stay where they are.
+ */
+int ink_spf_edit_insert(const char *rec, size_t len, const char *terms, char **out);
 
 /* ---- results of a finished evaluation ---------------------------------- */
 
@@ -383,7 +432,7 @@ enum ink_spf_result ink_spf_result(const struct ink_spf *ev);
  * carry any byte of the sender (%{l}, %{s}): print it with
  * ink_str_put_printable(). */
 const char *ink_spf_explanation(const struct ink_spf *ev);
-/* Why the result is what it is, for people (complete once ink_spf_step
+/* Why the result is what it is, for people (complete once ink_spf_next
  * said DONE; untrusted names in it are made printable), e.g.
  * "matched '-all' in the record of example.com", "no SPF record at
  * example.com", "syntax error in the SPF record of example.com at column

@@ -4,31 +4,27 @@
  * say what is wrong with it, how badly, where in the record, and what to
  * publish instead.
  *
- * Sans-I/O, like the evaluator (inkan/spf.h): the lint asks for DNS
- * queries and is fed the answers.
+ * Sans-I/O, like the evaluator (inkan/spf.h), and a machine of the one
+ * query protocol (inkan/query.h): ink_spf_lint_next() hands out queries
+ * (several may be out at once), ink_spf_lint_feed() takes their answers
+ * (borrowed: the lint copies what it keeps).  Usually a driver runs it:
  *
- *     struct ink_spf_lint *l = ink_spf_lint_new_domain("example.com", 0);
- *     const char *name; uint16_t type;
- *     for (;;) {
- *         enum ink_spf_lint_status st = ink_spf_lint_step(l, &name, &type);
- *         if (st == INK_SPF_LINT_NEED_DNS)      submit (name, type), then
- *                                               call step again for more;
- *         else if (st == INK_SPF_LINT_WAIT)     feed outstanding answers
- *                                               (ink_spf_lint_feed);
- *         else break;                           DONE or FAILED (ENOMEM)
- *     }
- *     ... ink_spf_lint_nfindings / ink_spf_lint_finding / ink_spf_lint_tree
+ *     struct ink_spf_lint *l = ink_spf_lint_new_domain("example.com");
+ *     if (ink_drive_sync(resolver, ink_spf_lint_machine(l), NULL) == INK_NEXT_DONE)
+ *         ... ink_spf_lint_nfindings / ink_spf_lint_finding / ink_spf_lint_tree
+ *     ink_spf_lint_free(l);
  *
- * A synchronous driver may simply resolve each NEED_DNS query at once and
- * feed the answer before stepping again.  Every query is asked at most
- * once; the walk is repeated over the answers gathered so far until it
- * needs nothing new, so its result does not depend on the order answers
- * arrive in.
+ * Every query is asked at most once; the walk is repeated over the
+ * answers gathered so far until it needs nothing new, so its result does
+ * not depend on the order answers arrive in.
  *
- * Findings carry a stable code (the INK_SPF_LINT_* strings below: scripts
- * may match on them), a severity, a message, the domain whose record they
- * are about, the byte offset and length of the term in that record (or -1),
- * and, where one can be computed, the whole corrected record to publish.
+ * Findings are the one finding type (inkan/finding.h), area "spf": a
+ * stable code (the INK_SPF_LINT_* strings below: scripts may match on
+ * them), a severity, a message, the subject (the domain whose record they
+ * are about), the byte offset and length of the term in that record (or
+ * -1), and, where one can be computed, the fix: the corrected record as a
+ * zone-file TXT line.  The corrected record text itself is
+ * ink_spf_lint_finding_record().
  */
 #ifndef INKAN_SPF_LINT_H
 #define INKAN_SPF_LINT_H
@@ -37,6 +33,8 @@
 #include <stdint.h>
 
 #include "inkan/dns.h"
+#include "inkan/finding.h"
+#include "inkan/query.h"
 
 #include "inkan/export.h"
 
@@ -71,12 +69,6 @@ INK_API_BEGIN
 /* ip4/ip6 terms a flattened include may expand to before the lint gives
  * up proposing it. */
 #define INK_SPF_LINT_FLATTEN_TERMS_MAX 64
-
-enum ink_spf_lint_severity {
-    INK_SPF_LINT_INFO = 0,
-    INK_SPF_LINT_WARNING,
-    INK_SPF_LINT_ERROR
-};
 
 /* Finding codes (stable; documented in man/inkan.1). */
 #define INK_SPF_LINT_NO_RECORD "no-spf-record"           /* error: result none */
@@ -120,20 +112,6 @@ enum ink_spf_lint_severity {
 #define INK_SPF_LINT_LIMIT "lint-limit"                  /* info: not checked */
 #define INK_SPF_LINT_FLATTEN "flatten-proposal"          /* info: the fix */
 
-struct ink_spf_lint_finding {
-    enum ink_spf_lint_severity severity;
-    const char *code;    /* one of the INK_SPF_LINT_* codes (static) */
-    char *message;       /* printable text (untrusted bytes escaped) */
-    char *domain;        /* whose record it is about */
-    long offset;         /* byte offset of the term in that record, or -1 */
-    size_t length;       /* length of the term, 0 when offset is -1 */
-    char *fix;           /* corrected record for domain, or NULL */
-    char *zone;          /* the fix (or, for string-too-long, the record) as a
-                          * zone-file TXT line split into strings of at most
-                          * INK_SPF_LINT_STRING_MAX bytes; NULL when one
-                          * string holds it */
-};
-
 /* A record visited, and how it was reached.  The root is the linted
  * domain's record; children are its include/redirect targets, in order. */
 struct ink_spf_lint_node {
@@ -151,13 +129,6 @@ struct ink_spf_lint_node {
     struct ink_spf_lint_node *child;
 };
 
-enum ink_spf_lint_status {
-    INK_SPF_LINT_NEED_DNS = 0, /* *name and *type say what to ask; step again */
-    INK_SPF_LINT_WAIT,         /* every query asked; feed their answers */
-    INK_SPF_LINT_DONE,         /* results are ready */
-    INK_SPF_LINT_FAILED        /* out of memory; results are not usable */
-};
-
 struct ink_spf_lint;
 
 /* ink_spf_lint_new_domain - lint domain's published SPF (looked up).
@@ -171,19 +142,32 @@ struct ink_spf_lint *ink_spf_lint_new_domain(const char *domain);
 struct ink_spf_lint *ink_spf_lint_new_record(const char *domain, const uint8_t *rec,
                                              size_t len);
 
-/* ink_spf_lint_step - advance.  On NEED_DNS *name (owned by l, valid until
- * the next call) and *type name one query to ask. */
-enum ink_spf_lint_status ink_spf_lint_step(struct ink_spf_lint *l, const char **name,
-                                           uint16_t *type);
+/* ink_spf_lint_next - advance.  INK_NEXT_READY: *q is one more query to
+ * send (q->name owned by l, valid until the next next()/feed()); WAIT:
+ * every query is out, feed answers; DONE: results are ready; FAILED: out
+ * of memory, the results are not usable. */
+enum ink_next ink_spf_lint_next(struct ink_spf_lint *l, struct ink_query *q);
 
-/* ink_spf_lint_feed - give the answer to a query step asked for; l takes
- * ownership of a (even on error).  0, or -1 if l did not ask for it. */
-int ink_spf_lint_feed(struct ink_spf_lint *l, struct ink_dns_answer *a);
+/* ink_spf_lint_feed - the answer to the query handed out with token
+ * (borrowed; the lint keeps a copy).  A NULL answer, or one that does not
+ * fit the question (ink_query_answer_fits), is a temporary failure, taken
+ * as a TIMEOUT answer would be.  0, or -1 when token is not outstanding
+ * (nothing changes). */
+int ink_spf_lint_feed(struct ink_spf_lint *l, uint32_t token, const struct ink_dns_answer *a);
+
+/* ink_spf_lint_machine - l as a machine for a driver (kind "spf-lint");
+ * l stays the caller's */
+struct ink_machine ink_spf_lint_machine(struct ink_spf_lint *l);
 
 /* Results, valid after DONE and until ink_spf_lint_free(). */
 size_t ink_spf_lint_nfindings(const struct ink_spf_lint *l);
-const struct ink_spf_lint_finding *ink_spf_lint_finding(const struct ink_spf_lint *l,
-                                                         size_t i);
+/* Finding i (NULL past the end): area "spf", code one of INK_SPF_LINT_*,
+ * subject the domain whose record it is about ("(record)" for a record
+ * given without a domain), fix the corrected record as a zone-file TXT
+ * line (ink_spf_lint_zone_line, owner the subject) or NULL. */
+const struct ink_finding *ink_spf_lint_finding(const struct ink_spf_lint *l, size_t i);
+/* The corrected record (text) of finding i, NULL when it has no fix. */
+const char *ink_spf_lint_finding_record(const struct ink_spf_lint *l, size_t i);
 /* The root's record as linted (NULL when none was found), its domain, and
  * the corrected record combining every computable fix (NULL if nothing
  * to change or no fix could be computed). */
@@ -196,11 +180,9 @@ unsigned ink_spf_lint_lookups(const struct ink_spf_lint *l);
 unsigned ink_spf_lint_voids(const struct ink_spf_lint *l);
 /* The tree of records visited (NULL before DONE). */
 const struct ink_spf_lint_node *ink_spf_lint_tree(const struct ink_spf_lint *l);
-/* Highest severity found, or -1 when there are no findings. */
+/* Highest severity found (enum ink_severity), or -1 when there are no
+ * findings. */
 int ink_spf_lint_worst(const struct ink_spf_lint *l);
-
-/* ink_spf_lint_severity_name - "error", "warning", "info" */
-const char *ink_spf_lint_severity_name(enum ink_spf_lint_severity s);
 
 /*
  * ink_spf_lint_zone_line - the TXT record rec/len as one zone-file line

@@ -2,8 +2,9 @@
  * dkim.c - the `inkan dkim` command: verify, sign, keygen, testkey.
  *
  * The DKIM work is done by the sans-I/O core (inkan/dkim.h,
- * inkan/dkim_key.h); this file reads files and stdin, drives the
- * verifier's DNS queries through the resolver, and prints results.
+ * inkan/dkim_key.h); this file reads files and stdin, runs the
+ * verifier's key queries through the one driver (inkan/driver.h), and
+ * prints results.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -21,6 +22,8 @@
 #include "inkan/dkim_key.h"
 #include "inkan/mailhdr.h"
 #include "inkan/dns.h"
+#include "inkan/driver.h"
+#include "inkan/query.h"
 
 /* Largest private-key file read. */
 #define DKIM_CLI_KEYFILE_MAX (1u << 20)
@@ -404,23 +407,20 @@ static void put_show(struct ink_str *o, const char *v)
     ink_str_put_printable(o, v, strlen(v), DKIM_CLI_SHOW_MAX);
 }
 
-/* verify_keys - look up the verifier's keys until it is done; 0, or -1
- * after printing why */
-static int verify_keys(struct ink_resolver *r, struct ink_dkim_verify *v, const char *label)
-{
-    struct ink_query q;
-    enum ink_next st;
+/* How the driver ended a verifier (set by verify_ended). */
+struct verify_end {
+    int ended;
+    enum ink_next how;
+};
 
-    while ((st = ink_dkim_verify_next(v, &q)) == INK_NEXT_READY) {
-        struct ink_dns_answer *a = ink_resolve_sync(r, q.name, q.type);
-        ink_dkim_verify_feed(v, q.token, a); /* NULL (ENOMEM): temperror */
-        ink_dns_answer_free(a);
-    }
-    if (st != INK_NEXT_DONE) {
-        cli_error("dkim verify: %s: key answers are missing", label);
-        return -1;
-    }
-    return 0;
+/* verify_ended - the driver is done with the verifier */
+static void verify_ended(void *arg, struct ink_machine m, enum ink_next how)
+{
+    struct verify_end *e = arg;
+
+    (void)m;
+    e->ended = 1;
+    e->how = how;
 }
 
 /* result_json - one signature's result as JSON */
@@ -510,40 +510,67 @@ static json_t *result_json(const struct ink_dkim_result *r)
  * before each line when not NULL) or add them to jout.  0, or -1 after
  * printing why.
  */
-static int verify_one(int fd, const char *label, const char *prefix, struct ink_resolver *r,
+static int verify_one(int fd, const char *label, const char *prefix, struct ink_driver *drv,
                       const struct ink_dkim_verify_opts *vo, json_t *jout, int json)
 {
     struct ink_dkim_verify *v = ink_dkim_verify_new(vo);
     uint8_t *buf = malloc(DKIM_CLI_READ_CHUNK);
     struct ink_str line = INK_STR_INIT;
-    int rc = -1;
+    struct verify_end e = {0, INK_NEXT_FAILED};
+    struct ink_machine mach;
+    int rc = -1, read_errno = 0, drv_rc;
     size_t i;
 
     if (v == NULL || buf == NULL) {
         cli_error("dkim verify: out of memory");
         goto done;
     }
+    mach = ink_dkim_verify_machine(v);
+    if (ink_driver_add(drv, mach, verify_ended, &e) < 0) {
+        cli_error("dkim verify: out of memory");
+        goto done;
+    }
+    /* From here every path ends the message and runs the driver until it
+     * lets go of the verifier, so that v can be freed. */
     for (;;) {
         ssize_t n = read(fd, buf, DKIM_CLI_READ_CHUNK);
         if (n < 0) {
             if (errno == EINTR)
                 continue;
-            cli_error("dkim verify: %s: %s", label, strerror(errno));
-            goto done;
+            read_errno = errno;
+            break;
         }
         if (n == 0)
             break;
-        if (ink_dkim_verify_push(v, buf, (size_t)n) < 0) {
-            cli_error("dkim verify: %s: %s", label, ink_dkim_verify_error(v));
-            goto done;
-        }
+        if (ink_dkim_verify_push(v, buf, (size_t)n) < 0)
+            break;
+        /* key lookups start as soon as the header is in: poll answers */
+        (void)ink_driver_poke(drv, mach);
+        (void)ink_driver_step(drv, 0);
     }
-    if (ink_dkim_verify_end(v) < 0) {
+    (void)ink_dkim_verify_end(v); /* after a failed push: -1 again, FAILED */
+    (void)ink_driver_poke(drv, mach);
+    drv_rc = ink_driver_run(drv);
+    if (read_errno != 0) {
+        cli_error("dkim verify: %s: %s", label, strerror(read_errno));
+        goto done;
+    }
+    if (!e.ended) {
+        /* cannot happen once end() was called (the verifier then waits
+         * only on queries it asked); the driver still holds v, so v is
+         * left to the process rather than freed under it */
+        cli_error("dkim verify: %s: key answers are missing", label);
+        v = NULL;
+        goto done;
+    }
+    if (e.how == INK_NEXT_FAILED) {
         cli_error("dkim verify: %s: %s", label, ink_dkim_verify_error(v));
         goto done;
     }
-    if (verify_keys(r, v, label) < 0)
+    if (drv_rc < 0) {
+        cli_error("dkim verify: %s: the resolver failed", label);
         goto done;
+    }
     if (json) {
         json_t *m = json_object(), *sigs = json_array();
         for (i = 0; i < ink_dkim_verify_count(v); i++)
@@ -595,7 +622,9 @@ static int cmd_dkim_verify(int argc, char **argv)
     };
     struct ink_resolver_opts ropts = {0};
     struct ink_dkim_verify_opts vo = {0};
+    struct ink_driver_opts dopts = {0};
     struct ink_resolver *r = NULL;
+    struct ink_driver *drv = NULL;
     json_t *jout = NULL;
     int json = 0, opt, m, rc = INK_EXIT_OK, nfiles, fi;
     char *end;
@@ -631,11 +660,21 @@ static int cmd_dkim_verify(int argc, char **argv)
     r = cli_resolver_open(&ropts);
     if (r == NULL)
         return INK_EXIT_OPERR;
+    /* one driver for every file: a key asked for one message is
+     * answered from its cache for the next */
+    dopts.timeout_ms = ropts.timeout_ms;
+    dopts.no_cache = ropts.no_cache;
+    drv = ink_driver_new(r, &dopts);
+    if (drv == NULL) {
+        cli_error("dkim verify: out of memory");
+        ink_resolver_free(r);
+        return INK_EXIT_OPERR;
+    }
     vo.cache = ink_dkim_keycache_new();
     jout = json_array();
     nfiles = argc - optind;
     if (nfiles == 0) {
-        if (verify_one(STDIN_FILENO, "stdin", NULL, r, &vo, jout, json) < 0)
+        if (verify_one(STDIN_FILENO, "stdin", NULL, drv, &vo, jout, json) < 0)
             rc = INK_EXIT_OPERR;
     }
     for (fi = optind; fi < argc; fi++) {
@@ -645,7 +684,7 @@ static int cmd_dkim_verify(int argc, char **argv)
             rc = INK_EXIT_OPERR;
             continue;
         }
-        if (verify_one(fd, argv[fi], nfiles > 1 ? argv[fi] : NULL, r, &vo, jout, json) < 0)
+        if (verify_one(fd, argv[fi], nfiles > 1 ? argv[fi] : NULL, drv, &vo, jout, json) < 0)
             rc = INK_EXIT_OPERR;
         close(fd);
     }
@@ -657,6 +696,7 @@ static int cmd_dkim_verify(int argc, char **argv)
         free(js);
     }
     json_decref(jout);
+    ink_driver_free(drv);
     ink_dkim_keycache_free(vo.cache);
     ink_resolver_free(r);
     return rc;
@@ -968,6 +1008,60 @@ static void testkey_usage(FILE *fp)
             "1 operational error (unreadable key, DNS failure), 2 usage.\n");
 }
 
+/*
+ * The key lookup of testkey as a one-question machine for the driver:
+ * asks (name, TXT) once and keeps a copy of the answer.  A NULL answer
+ * (the driver's deadline) or one that does not fit the question is kept
+ * as a TIMEOUT / SERVFAIL answer, so testkey reports a temperror.
+ */
+struct keylookup {
+    const char *name;          /* borrowed */
+    int asked;
+    struct ink_dns_answer *ans; /* owned; NULL until fed (or on ENOMEM) */
+    int fed;
+};
+
+/* Token of the one question (any value the machine never reuses). */
+#define KEYLOOKUP_TOKEN 1u
+
+/* keylookup_next - ask once, wait for the answer, then done */
+static enum ink_next keylookup_next(void *self, struct ink_query *q)
+{
+    struct keylookup *k = self;
+
+    if (k->fed)
+        return INK_NEXT_DONE;
+    if (k->asked)
+        return INK_NEXT_WAIT;
+    k->asked = 1;
+    q->name = k->name;
+    q->type = INK_DNS_TXT;
+    q->token = KEYLOOKUP_TOKEN;
+    return INK_NEXT_READY;
+}
+
+/* keylookup_feed - keep a copy of the answer (or a failure in its place) */
+static int keylookup_feed(void *self, uint32_t token, const struct ink_dns_answer *a)
+{
+    struct keylookup *k = self;
+
+    if (token != KEYLOOKUP_TOKEN || !k->asked || k->fed)
+        return -1;
+    k->fed = 1;
+    if (ink_query_answer_fits(a, k->name, INK_DNS_TXT)) {
+        k->ans = ink_dns_answer_dup(a);
+        return 0;
+    }
+    k->ans = ink_dns_answer_new(k->name, INK_DNS_TXT, a == NULL ? INK_DNS_TIMEOUT
+                                                                : INK_DNS_SERVFAIL);
+    if (k->ans != NULL)
+        (void)ink_dns_answer_set_why(k->ans, a == NULL ? "no answer in time"
+                                                       : "the answer is for another question");
+    return 0;
+}
+
+static const struct ink_machine_ops keylookup_ops = {"dkim-key", keylookup_next, keylookup_feed};
+
 /* cmd_dkim_testkey - inkan dkim testkey */
 static int cmd_dkim_testkey(int argc, char **argv)
 {
@@ -1043,7 +1137,16 @@ static int cmd_dkim_testkey(int argc, char **argv)
     res = cli_resolver_open(&ropts);
     if (res == NULL)
         goto done;
-    ans = ink_resolve_sync(res, owner, INK_DNS_TXT);
+    {
+        struct keylookup kl = {owner, 0, NULL, 0};
+        struct ink_machine lookup = {&keylookup_ops, &kl};
+        struct ink_driver_opts dopts = {0};
+
+        dopts.timeout_ms = ropts.timeout_ms;
+        dopts.no_cache = 1; /* one question: nothing to keep */
+        (void)ink_drive_sync(res, lookup, &dopts);
+        ans = kl.ans;
+    }
     if (ans == NULL) {
         cli_error("dkim testkey: out of memory");
         goto done;

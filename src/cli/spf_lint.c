@@ -1,8 +1,8 @@
 /*
  * spf_lint.c - `inkan spf lint (DOMAIN | --record TEXT) [--domain D]
- * [--zone FILE | --dns HOST[:PORT]] [--json]`: drive the sans-I/O SPF lint
- * (inkan/spf_lint.h) over a resolver and print its findings as text or
- * JSON.  Reached through `inkan spf lint` (spf.c hands argv over).
+ * [--zone FILE | --dns HOST[:PORT]] [--json]`: run the sans-I/O SPF lint
+ * (inkan/spf_lint.h) with the driver (inkan/driver.h) over a resolver and
+ * print its findings as text or JSON.  Reached through `inkan spf lint` (spf.c hands argv over).
  *
  * Exit status: 0 when the lint ran, whatever it found (the findings say
  * how bad things are; --fail-on turns them into a status for scripts),
@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "inkan/driver.h"
 #include "inkan/spf_lint.h"
 #include "inkan/str.h"
 
@@ -49,45 +50,20 @@ static const char lint_usage[] =
     "Exit status: 0 the lint ran (whatever it found), 1 operational error,\n"
     "2 usage error, 3 with --fail-on when such a finding exists.\n";
 
-/* lint_on_answer - resolver callback: hand the answer to the lint */
-static void lint_on_answer(void *arg, struct ink_dns_answer *a)
+/* lint_drive - run l to completion over r with the driver; 0, or -1
+ * after printing why */
+static int lint_drive(struct ink_spf_lint *l, struct ink_resolver *r, int timeout_ms)
 {
-    ink_spf_lint_feed(arg, a);
-}
+    struct ink_driver_opts opts;
 
-/* lint_drive - run l to completion over r; 0, or -1 after printing why */
-static int lint_drive(struct ink_spf_lint *l, struct ink_resolver *r)
-{
-    for (;;) {
-        const char *name;
-        uint16_t type;
-        enum ink_spf_lint_status st = ink_spf_lint_step(l, &name, &type);
-
-        switch (st) {
-        case INK_SPF_LINT_NEED_DNS:
-            if (ink_resolver_submit(r, name, type, lint_on_answer, l) < 0) {
-                cli_error("spf lint: cannot send the DNS query for %s/%s", name,
-                          ink_dns_type_name(type));
-                return -1;
-            }
-            break;
-        case INK_SPF_LINT_WAIT:
-            if (ink_resolver_pending(r) == 0) {
-                cli_error("spf lint: the resolver dropped a query");
-                return -1;
-            }
-            if (ink_resolver_process(r, -1) < 0) {
-                cli_error("spf lint: the resolver failed");
-                return -1;
-            }
-            break;
-        case INK_SPF_LINT_DONE:
-            return 0;
-        default:
-            cli_error("spf lint: out of memory");
-            return -1;
-        }
+    memset(&opts, 0, sizeof(opts));
+    opts.timeout_ms = timeout_ms;
+    opts.no_cache = 1; /* the lint asks each question once */
+    if (ink_drive_sync(r, ink_spf_lint_machine(l), &opts) != INK_NEXT_DONE) {
+        cli_error("spf lint: out of memory");
+        return -1;
     }
+    return 0;
 }
 
 /* printable - untrusted text made printable (caller frees) */
@@ -129,6 +105,13 @@ static json_t *tree_json(const struct ink_spf_lint_node *n)
     return o;
 }
 
+/* zone_of - the zone-file line of a fix, when the corrected record needs
+ * more than one string (shown apart from the record only then) */
+static const char *zone_of(const char *record, const struct ink_finding *f)
+{
+    return record != NULL && strlen(record) > INK_SPF_LINT_STRING_MAX ? f->fix : NULL;
+}
+
 /* print_json - the whole result as one object */
 static int print_json(const struct ink_spf_lint *l, const char *domain_arg)
 {
@@ -142,28 +125,29 @@ static int print_json(const struct ink_spf_lint *l, const char *domain_arg)
     json_object_set_new(o, "domain", json_str_or_null(dom != NULL ? dom : domain_arg));
     json_object_set_new(o, "record", json_str_or_null(rec));
     for (i = 0; i < ink_spf_lint_nfindings(l); i++) {
-        const struct ink_spf_lint_finding *f = ink_spf_lint_finding(l, i);
+        const struct ink_finding *f = ink_spf_lint_finding(l, i);
+        const char *record = ink_spf_lint_finding_record(l, i);
         json_t *jf = json_object();
-        char *fix = printable(f->fix);
+        char *fix = printable(record);
 
         counts[f->severity]++;
-        json_object_set_new(jf, "severity", json_string(ink_spf_lint_severity_name(f->severity)));
+        json_object_set_new(jf, "severity", json_string(ink_severity_name(f->severity)));
         json_object_set_new(jf, "code", json_string(f->code));
         json_object_set_new(jf, "message", json_string(f->message));
-        json_object_set_new(jf, "domain", json_string(f->domain));
+        json_object_set_new(jf, "domain", json_string(f->subject));
         json_object_set_new(jf, "offset", f->offset >= 0 ? json_integer(f->offset) : json_null());
         json_object_set_new(jf, "column",
                             f->offset >= 0 ? json_integer(f->offset + 1) : json_null());
         json_object_set_new(jf, "length", json_integer((json_int_t)f->length));
         json_object_set_new(jf, "fix", json_str_or_null(fix));
-        json_object_set_new(jf, "zone", json_str_or_null(f->zone));
+        json_object_set_new(jf, "zone", json_str_or_null(zone_of(record, f)));
         json_array_append_new(arr, jf);
         free(fix);
     }
     json_object_set_new(o, "findings", arr);
-    json_object_set_new(o, "errors", json_integer((json_int_t)counts[INK_SPF_LINT_ERROR]));
-    json_object_set_new(o, "warnings", json_integer((json_int_t)counts[INK_SPF_LINT_WARNING]));
-    json_object_set_new(o, "infos", json_integer((json_int_t)counts[INK_SPF_LINT_INFO]));
+    json_object_set_new(o, "errors", json_integer((json_int_t)counts[INK_SEV_ERROR]));
+    json_object_set_new(o, "warnings", json_integer((json_int_t)counts[INK_SEV_WARNING]));
+    json_object_set_new(o, "infos", json_integer((json_int_t)counts[INK_SEV_INFO]));
     json_object_set_new(o, "lookups", json_integer(ink_spf_lint_lookups(l)));
     json_object_set_new(o, "lookup_limit", json_integer(INK_SPF_LINT_LOOKUP_LIMIT));
     json_object_set_new(o, "void_lookups", json_integer(ink_spf_lint_voids(l)));
@@ -216,14 +200,14 @@ static void print_tree(const struct ink_spf_lint_node *n, int depth)
 /* show_caret - point at the term under the record: only for the root's
  * own record, when it is short and printed byte for byte */
 static int show_caret(const struct ink_spf_lint *l, const char *printed,
-                      const struct ink_spf_lint_finding *f)
+                      const struct ink_finding *f)
 {
     const char *raw = ink_spf_lint_record(l), *dom = ink_spf_lint_domain(l);
 
     if (raw == NULL || printed == NULL || strcmp(raw, printed) != 0 ||
         strlen(raw) > LINT_CARET_RECORD_MAX || (size_t)f->offset > strlen(raw))
         return 0;
-    return dom != NULL ? strcmp(f->domain, dom) == 0 : strcmp(f->domain, "(record)") == 0;
+    return dom != NULL ? strcmp(f->subject, dom) == 0 : strcmp(f->subject, "(record)") == 0;
 }
 
 /* print_caret - the record, and ^~~ under [off, off+len) */
@@ -250,19 +234,20 @@ static void print_text(const struct ink_spf_lint *l)
 
     printf("%s: %s\n", dom != NULL ? dom : "(record)", rec != NULL ? rec : "(no SPF record)");
     for (i = 0; i < ink_spf_lint_nfindings(l); i++) {
-        const struct ink_spf_lint_finding *f = ink_spf_lint_finding(l, i);
-        char *fix = printable(f->fix);
+        const struct ink_finding *f = ink_spf_lint_finding(l, i);
+        const char *record = ink_spf_lint_finding_record(l, i);
+        char *fix = printable(record);
 
         counts[f->severity]++;
-        printf("%-7s %s: %s\n", ink_spf_lint_severity_name(f->severity), f->code, f->message);
+        printf("%-7s %s: %s\n", ink_severity_name(f->severity), f->code, f->message);
         if (f->offset >= 0)
-            printf("        at column %ld of %s's record\n", f->offset + 1, f->domain);
+            printf("        at column %ld of %s's record\n", f->offset + 1, f->subject);
         if (f->offset >= 0 && show_caret(l, rec, f))
             print_caret(rec, (size_t)f->offset, f->length);
         if (fix != NULL)
             printf("        fix: %s\n", fix);
-        if (f->zone != NULL)
-            printf("        zone: %s\n", f->zone);
+        if (zone_of(record, f) != NULL)
+            printf("        zone: %s\n", zone_of(record, f));
         free(fix);
     }
     printf("lookups: %u of %d; void lookups: %u of %d\n", ink_spf_lint_lookups(l),
@@ -282,9 +267,9 @@ static void print_text(const struct ink_spf_lint *l)
             free(zl);
         }
     }
-    printf("%zu error%s, %zu warning%s, %zu info\n", counts[INK_SPF_LINT_ERROR],
-           counts[INK_SPF_LINT_ERROR] == 1 ? "" : "s", counts[INK_SPF_LINT_WARNING],
-           counts[INK_SPF_LINT_WARNING] == 1 ? "" : "s", counts[INK_SPF_LINT_INFO]);
+    printf("%zu error%s, %zu warning%s, %zu info\n", counts[INK_SEV_ERROR],
+           counts[INK_SEV_ERROR] == 1 ? "" : "s", counts[INK_SEV_WARNING],
+           counts[INK_SEV_WARNING] == 1 ? "" : "s", counts[INK_SEV_INFO]);
     free(rec);
     free(fixed);
 }
@@ -328,11 +313,11 @@ int cmd_spf_lint(int argc, char **argv)
             break;
         case OPT_FAIL_ON:
             if (strcmp(optarg, "error") == 0)
-                fail_on = INK_SPF_LINT_ERROR;
+                fail_on = INK_SEV_ERROR;
             else if (strcmp(optarg, "warning") == 0)
-                fail_on = INK_SPF_LINT_WARNING;
+                fail_on = INK_SEV_WARNING;
             else if (strcmp(optarg, "info") == 0)
-                fail_on = INK_SPF_LINT_INFO;
+                fail_on = INK_SEV_INFO;
             else {
                 cli_error("spf lint: --fail-on: '%s' is not error, warning or info", optarg);
                 return INK_EXIT_USAGE;
@@ -383,7 +368,7 @@ int cmd_spf_lint(int argc, char **argv)
         ink_spf_lint_free(l);
         return INK_EXIT_OPERR;
     }
-    rc = lint_drive(l, r);
+    rc = lint_drive(l, r, dns.timeout_ms);
     ink_resolver_free(r);
     if (rc < 0) {
         ink_spf_lint_free(l);

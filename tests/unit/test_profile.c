@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <cmocka.h>
 
 #include "inkan/profile.h"
@@ -267,6 +268,81 @@ static void test_examples(void **state)
     }
 }
 
+/* text values never hold control characters (they end up in zone-file
+ * comments, the checklist, the terminal), and name/role are short */
+static void test_control_characters_refused(void **state)
+{
+    struct ink_str doc = INK_STR_INIT;
+    int i;
+
+    (void)state;
+    mismatches = 0;
+    expect_error("profile: 1\nname: \"evil\\nexample.com. 3600 IN MX 0 mx.attacker.example.\"\n"
+                 "spf: {include: a.example.net}\n",
+                 "2:7:", "control character");
+    expect_error("profile: 1\nname: x\nspf: {include: a.example.net}\ncnames:\n"
+                 "  - {role: \"r\\nexample.com. IN TXT \\\"v=spf1 +all\\\"\", name: u, cname: u.example.net}\n",
+                 "5:", "control character");
+    expect_error("profile: 1\nname: \"a\\tb\"\nspf: {include: a.example.net}\n", "2:7:",
+                 "control character");
+    expect_error("profile: 1\nname: \"a\\x1b[2Jb\"\nspf: {include: a.example.net}\n", "2:7:",
+                 "control character");
+    expect_error("profile: 1\nname: \"a\\u009bb\"\nspf: {include: a.example.net}\n", "2:7:",
+                 "control character");
+    expect_error("profile: 1\nname: x\ndescription: \"a\\rb\"\nspf: {include: a.example.net}\n",
+                 "3:", "control character");
+    ink_str_puts(&doc, "profile: 1\nname: ");
+    for (i = 0; i < INK_PROFILE_NAME_MAX + 1; i++)
+        ink_str_putc(&doc, 'n');
+    ink_str_puts(&doc, "\nspf: {include: a.example.net}\n");
+    expect_error(ink_str_cstr(&doc), "2:7:", "longer than 128 bytes");
+    ink_str_free(&doc);
+    /* UTF-8 that is not a control character is text like any other */
+    {
+        struct ink_str err = INK_STR_INIT;
+        struct ink_profile *p = parse("profile: 1\nname: \"M\xc3\xbcller Mail\"\n"
+                                      "spf: {include: a.example.net}\n", &err);
+        assert_non_null(p);
+        ink_profile_free(p);
+        ink_str_free(&err);
+    }
+    assert_int_equal(mismatches, 0);
+}
+
+/* nesting deeper than INK_PROFILE_DEPTH_MAX is refused where it starts,
+ * at once (100,000 nested '[' took 54 s before) */
+static void test_deep_nesting_refused_fast(void **state)
+{
+    struct ink_str doc = INK_STR_INIT, err = INK_STR_INIT;
+    struct timespec t0, t1;
+    size_t i;
+    double secs;
+
+    (void)state;
+    ink_str_puts(&doc, "profile: 1\nname: x\nspf:\n  include: ");
+    for (i = 0; i < 100000; i++)
+        ink_str_putc(&doc, '[');
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    assert_null(parse(ink_str_cstr(&doc), &err));
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    secs = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
+    assert_non_null(strstr(ink_str_cstr(&err), "nested deeper than 8 levels"));
+    assert_true(strncmp(ink_str_cstr(&err), "4:", 2) == 0);
+    assert_true(secs < 1.0);
+    ink_str_truncate(&doc, 0);
+    ink_str_puts(&doc, "profile: 1\nname: x\nspf:\n  include: ");
+    for (i = 0; i < 60000; i++)
+        ink_str_puts(&doc, "{a: ");
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    assert_null(parse(ink_str_cstr(&doc), &err));
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    secs = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
+    assert_non_null(strstr(ink_str_cstr(&err), "nested deeper than"));
+    assert_true(secs < 1.0);
+    ink_str_free(&doc);
+    ink_str_free(&err);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -276,6 +352,8 @@ int main(void)
         cmocka_unit_test(test_alias_is_not_expanded),
         cmocka_unit_test(test_not_nul_terminated),
         cmocka_unit_test(test_examples),
+        cmocka_unit_test(test_control_characters_refused),
+        cmocka_unit_test(test_deep_nesting_refused_fast),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -14,6 +14,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include "inkan/driver.h"
 #include "spf_suite.h"
 
 /* txt - add one TXT string */
@@ -72,9 +73,10 @@ static void test_state_machine(void **state)
 {
     struct ink_memzone *z = ink_memzone_new();
     struct ink_spf_params p;
-    struct ink_spf_query q, q2;
+    struct ink_query q, q2;
     struct ink_spf *ev;
     struct ink_dns_answer *a;
+    uint32_t tok;
 
     (void)state;
     txt(z, "example.com", "v=spf1 a -all");
@@ -82,43 +84,52 @@ static void test_state_machine(void **state)
     memset(&p, 0, sizeof(p));
     p.family = 4;
     memcpy(p.ip, "\xc0\x00\x02\x01", 4);
-    p.mail_from = "user@example.com";
+    p.mail_from = "user@Example.COM";
     p.helo = "mx.example.com";
     ev = ink_spf_new(&p);
     assert_non_null(ev);
-    assert_int_equal(ink_spf_feed(ev, NULL), -1); /* nothing asked yet */
-    assert_int_equal(ink_spf_step(ev, &q), INK_SPF_NEED_DNS);
-    assert_string_equal(q.name, "example.com");
+    assert_int_equal(ink_spf_feed(ev, 1, NULL), -1); /* nothing asked yet */
+    assert_int_equal(ink_spf_next(ev, &q), INK_NEXT_READY);
+    assert_string_equal(q.name, "example.com"); /* normalised */
     assert_int_equal(q.type, INK_DNS_TXT);
-    assert_int_equal(ink_spf_step(ev, &q2), INK_SPF_NEED_DNS); /* repeats */
-    assert_string_equal(q2.name, "example.com");
+    tok = q.token;
+    assert_int_equal(ink_spf_next(ev, &q2), INK_NEXT_WAIT); /* handed out once */
+    assert_int_equal(ink_spf_feed(ev, tok + 1, NULL), -1); /* not its token */
     a = ink_memzone_lookup(z, q.name, q.type);
-    assert_int_equal(ink_spf_feed(ev, a), 0);
+    assert_int_equal(ink_spf_feed(ev, tok, a), 0);
     ink_dns_answer_free(a);
-    assert_int_equal(ink_spf_feed(ev, NULL), -1); /* answered already */
-    assert_int_equal(ink_spf_step(ev, &q), INK_SPF_NEED_DNS);
+    assert_int_equal(ink_spf_feed(ev, tok, NULL), -1); /* answered already */
+    assert_int_equal(ink_spf_next(ev, &q), INK_NEXT_READY);
     assert_string_equal(q.name, "example.com");
     assert_int_equal(q.type, INK_DNS_A);
+    assert_int_not_equal(q.token, tok);
     /* the driver could not resolve: a temporary error */
-    assert_int_equal(ink_spf_feed(ev, NULL), 0);
-    assert_int_equal(ink_spf_step(ev, &q), INK_SPF_DONE);
+    assert_int_equal(ink_spf_feed(ev, q.token, NULL), 0);
+    assert_int_equal(ink_spf_next(ev, &q), INK_NEXT_DONE);
     assert_int_equal(ink_spf_result(ev), INK_SPF_TEMPERROR);
     assert_string_equal(ink_spf_decided_term(ev), "a");
     assert_non_null(strstr(ink_spf_reason(ev), "DNS error"));
-    assert_int_equal(ink_spf_step(ev, &q), INK_SPF_DONE); /* stays done */
+    assert_int_equal(ink_spf_next(ev, &q), INK_NEXT_DONE); /* stays done */
+    assert_int_equal(ink_spf_feed(ev, q.token, NULL), -1); /* after DONE: ignored */
+    assert_int_equal(ink_spf_result(ev), INK_SPF_TEMPERROR);
     ink_spf_free(ev);
     ink_memzone_free(z);
 }
 
-/* many evaluations in flight, stepped round-robin on one thread */
+/* many evaluations in flight on one thread, run by the driver: identical
+ * questions are asked once */
 static void test_interleaved(void **state)
 {
     enum { N = 64 };
     struct ink_memzone *z = ink_memzone_new();
+    struct ink_resolver *r;
+    struct ink_driver *d;
+    struct ink_driver_opts opts;
+    struct ink_driver_stats st;
     struct ink_spf *ev[N];
     struct ink_spf_params p;
     char from[64];
-    int i, active = N, rounds = 0;
+    int i, active;
 
     (void)state;
     txt(z, "example.com", "v=spf1 include:_spf.example.net mx -all");
@@ -128,6 +139,12 @@ static void test_interleaved(void **state)
     memset(&p, 0, sizeof(p));
     p.family = 4;
     p.helo = "h.example.org";
+    memset(&opts, 0, sizeof(opts));
+    opts.no_cache = 1; /* only the questions in flight are shared */
+    r = ink_resolver_memzone_new(z, 0);
+    assert_non_null(r);
+    d = ink_driver_new(r, &opts);
+    assert_non_null(d);
     for (i = 0; i < N; i++) {
         snprintf(from, sizeof(from), "u%d@example.com", i);
         p.mail_from = from;
@@ -136,20 +153,16 @@ static void test_interleaved(void **state)
                                                                   : "\xcb\x00\x71\x01", 4);
         ev[i] = ink_spf_new(&p);
         assert_non_null(ev[i]);
+        assert_int_equal(ink_driver_add(d, ink_spf_machine(ev[i]), NULL, NULL), 0);
     }
-    while (active > 0 && rounds++ < 100) {
-        for (i = 0; i < N; i++) {
-            struct ink_spf_query q;
-            struct ink_dns_answer *a;
-            if (ev[i] == NULL || ink_spf_step(ev[i], &q) == INK_SPF_DONE)
-                continue;
-            a = ink_memzone_lookup(z, q.name, q.type);
-            ink_spf_feed(ev[i], a);
-            ink_dns_answer_free(a);
-            if (ink_spf_step(ev[i], &q) == INK_SPF_DONE)
-                active--;
-        }
-    }
+    assert_int_equal(ink_driver_run(d), 0);
+    active = (int)ink_driver_running(d);
+    ink_driver_stats(d, &st);
+    /* every evaluation asks example.com TXT at once: one question sent */
+    assert_true(st.joined > 0);
+    assert_true(st.sent < st.queries);
+    ink_driver_free(d);
+    ink_resolver_free(r);
     assert_int_equal(active, 0);
     for (i = 0; i < N; i++) {
         enum ink_spf_result want = i % 3 == 2 ? INK_SPF_FAIL : INK_SPF_PASS;
@@ -301,13 +314,8 @@ static void test_identity(void **state)
     p.helo = "h.example";
     p.receiver = "mx.receiver.example";
     {
-        struct ink_spf_query q;
         ev = ink_spf_new(&p);
-        while (ink_spf_step(ev, &q) == INK_SPF_NEED_DNS) {
-            struct ink_dns_answer *a = ink_memzone_lookup(z, q.name, q.type);
-            ink_spf_feed(ev, a);
-            ink_dns_answer_free(a);
-        }
+        assert_int_equal(spf_drive_zone(z, ev, SUITE_QUERY_MAX), 0);
         assert_non_null(strstr(ink_spf_explanation(ev), "to mx.receiver.example"));
         ink_spf_free(ev);
     }
@@ -330,9 +338,7 @@ static void test_loops(void **state)
 {
     struct ink_memzone *z = ink_memzone_new();
     struct ink_spf_params p;
-    struct ink_spf_query q;
     struct ink_spf *ev;
-    int n = 0;
 
     (void)state;
     txt(z, "inc.example", "v=spf1 include:inc2.example -all");
@@ -371,12 +377,7 @@ static void test_loops(void **state)
     p.helo = "h.example";
     p.limits.dns_lookups = 100000;
     ev = ink_spf_new(&p);
-    while (ink_spf_step(ev, &q) == INK_SPF_NEED_DNS && n++ < SUITE_QUERY_MAX) {
-        struct ink_dns_answer *a = ink_memzone_lookup(z, q.name, q.type);
-        ink_spf_feed(ev, a);
-        ink_dns_answer_free(a);
-    }
-    assert_true(n < SUITE_QUERY_MAX);
+    assert_int_equal(spf_drive_zone(z, ev, SUITE_QUERY_MAX), 0);
     assert_int_equal(ink_spf_result(ev), INK_SPF_PERMERROR);
     assert_true(ink_spf_queries(ev) <= INK_SPF_DEPTH_MAX + 1);
     ink_spf_free(ev);
@@ -543,7 +544,6 @@ static void test_limits(void **state)
 {
     struct ink_memzone *z = ink_memzone_new();
     struct ink_spf_params p;
-    struct ink_spf_query q;
     struct ink_spf *ev;
 
     (void)state;
@@ -559,11 +559,7 @@ static void test_limits(void **state)
     p.helo = "h";
     p.limits.void_lookups = 3;
     ev = ink_spf_new(&p);
-    while (ink_spf_step(ev, &q) == INK_SPF_NEED_DNS) {
-        struct ink_dns_answer *a = ink_memzone_lookup(z, q.name, q.type);
-        ink_spf_feed(ev, a);
-        ink_dns_answer_free(a);
-    }
+    assert_int_equal(spf_drive_zone(z, ev, SUITE_QUERY_MAX), 0);
     assert_int_equal(ink_spf_result(ev), INK_SPF_PASS);
     assert_int_equal(ink_spf_void_lookups(ev), 3);
     ink_spf_free(ev);
@@ -582,6 +578,169 @@ static void test_limits(void **state)
     ink_memzone_free(z);
 }
 
+/* ---- a bad answer at every query point ------------------------------------ */
+
+/* What a query is answered with in test_bad_answers. */
+enum bad_kind {
+    BAD_NULL = 0,   /* no answer at all */
+    BAD_SERVFAIL,   /* the server failed */
+    BAD_WRONG_TYPE, /* the right name, another type */
+    BAD_WRONG_NAME, /* the real records, for another name */
+    BAD_TIMEOUT,    /* a TIMEOUT answer: what the others must equal */
+    BAD_EMPTY,      /* OK with no records */
+    BAD_KINDS
+};
+
+/* bad_answer - the answer of kind k to (name, type); NULL for BAD_NULL */
+static struct ink_dns_answer *bad_answer(const struct ink_memzone *z, enum bad_kind k,
+                                         const char *name, uint16_t type)
+{
+    struct ink_dns_answer *a = NULL;
+
+    switch (k) {
+    case BAD_NULL:
+        return NULL;
+    case BAD_SERVFAIL:
+        a = ink_dns_answer_new(name, type, INK_DNS_SERVFAIL);
+        break;
+    case BAD_TIMEOUT:
+        a = ink_dns_answer_new(name, type, INK_DNS_TIMEOUT);
+        break;
+    case BAD_EMPTY:
+        a = ink_dns_answer_new(name, type, INK_DNS_OK);
+        break;
+    case BAD_WRONG_TYPE:
+        a = ink_memzone_lookup(z, name, type == INK_DNS_TXT ? INK_DNS_A : INK_DNS_TXT);
+        break;
+    case BAD_WRONG_NAME:
+        a = ink_memzone_lookup(z, name, type);
+        assert_non_null(a);
+        free(a->qname);
+        a->qname = strdup("wrong.example");
+        break;
+    default:
+        break;
+    }
+    assert_non_null(a);
+    assert_non_null(a->qname);
+    return a;
+}
+
+/* run_bad - evaluate with query number at (0-based) answered by kind k
+ * and every other one from z; *nq gets the queries asked */
+static struct ink_spf *run_bad(const struct ink_memzone *z, const char *from, int at,
+                               enum bad_kind k, int *nq)
+{
+    struct ink_spf_params p;
+    struct ink_spf *ev;
+    struct ink_query q;
+    int n = 0;
+
+    memset(&p, 0, sizeof(p));
+    p.family = 4;
+    memcpy(p.ip, "\xc0\x00\x02\x01", 4); /* 192.0.2.1 */
+    p.mail_from = from;
+    p.helo = "helo.example.org";
+    ev = ink_spf_new(&p);
+    assert_non_null(ev);
+    while (ink_spf_next(ev, &q) == INK_NEXT_READY) {
+        struct ink_dns_answer *a = n == at ? bad_answer(z, k, q.name, q.type)
+                                           : ink_memzone_lookup(z, q.name, q.type);
+
+        assert_true(++n < SUITE_QUERY_MAX);
+        assert_int_equal(ink_spf_feed(ev, q.token, a), 0);
+        ink_dns_answer_free(a);
+    }
+    assert_int_equal(ink_spf_next(ev, &q), INK_NEXT_DONE);
+    *nq = n;
+    return ev;
+}
+
+/* letter - one letter per result, for the expectation strings */
+static char letter(enum ink_spf_result r)
+{
+    return "NnpfsTP"[r];
+}
+
+/*
+ * Feed NULL, SERVFAIL, a wrong type, a wrong name (all temporary failures,
+ * as a TIMEOUT is) and an empty answer at every query point of a few
+ * representative records.  The expected results are RFC 7208's: a DNS
+ * error is temperror, except in ptr (5.5: the PTR lookup failing is no
+ * match; an address lookup failing skips the name), %{p} (7.3: the name
+ * becomes "unknown") and exp= (6.2: no explanation, the result stands).
+ */
+static void test_bad_answers(void **state)
+{
+    static const struct {
+        const char *from;
+        const char *temp;  /* result letters, one per query: a DNS error there */
+        const char *empty; /* ... an empty answer there */
+    } cases[] = {
+        {"x@inc.example", "TT", "NP"},      /* include: record, included record */
+        {"x@mx.example", "TTT", "Nff"},     /* mx: record, MX, A of the exchange */
+        {"x@ptr.example", "Tff", "Nff"},    /* ptr: record, PTR, A of the name */
+        {"x@ex.example", "TT", "Nf"},       /* exists: record, A */
+        {"x@rd.example", "TT", "NP"},       /* redirect: record, target record */
+        {"x@pm.example", "TffT", "Nfff"},   /* %{p}: record, PTR, A, exists A */
+        {"x@exp.example", "Tf", "Nf"},      /* -all with exp=: record, exp TXT */
+    };
+    struct ink_memzone *z = ink_memzone_new();
+    size_t c;
+
+    (void)state;
+    txt(z, "inc.example", "v=spf1 include:_i.example -all");
+    txt(z, "_i.example", "v=spf1 ip4:192.0.2.1 -all");
+    txt(z, "mx.example", "v=spf1 mx -all");
+    assert_int_equal(ink_memzone_add_mx(z, "mx.example", 300, 10, "m1.mx.example"), 0);
+    addr(z, "m1.mx.example", "192.0.2.1");
+    txt(z, "ptr.example", "v=spf1 ptr -all");
+    assert_int_equal(ink_memzone_add_name(z, "1.2.0.192.in-addr.arpa", INK_DNS_PTR, 300,
+                                          "h.ptr.example"), 0);
+    addr(z, "h.ptr.example", "192.0.2.1");
+    txt(z, "ex.example", "v=spf1 exists:%{i}.ex.example -all");
+    addr(z, "192.0.2.1.ex.example", "127.0.0.2");
+    txt(z, "rd.example", "v=spf1 redirect=_r.example");
+    txt(z, "_r.example", "v=spf1 ip4:192.0.2.1 -all");
+    txt(z, "pm.example", "v=spf1 exists:%{p}.pm.example -all");
+    addr(z, "h.ptr.example.pm.example", "127.0.0.2");
+    txt(z, "exp.example", "v=spf1 -all exp=_e.exp.example");
+    txt(z, "_e.exp.example", "%{i} may not send");
+
+    for (c = 0; c < sizeof(cases) / sizeof(cases[0]); c++) {
+        int nq, at, clean_nq;
+        struct ink_spf *ev = run_bad(z, cases[c].from, -1, BAD_NULL, &clean_nq);
+
+        /* the clean run passes, or fails with the exp= text */
+        assert_int_equal(ink_spf_result(ev), c == 6 ? INK_SPF_FAIL : INK_SPF_PASS);
+        assert_int_equal(clean_nq, (int)strlen(cases[c].temp));
+        ink_spf_free(ev);
+        for (at = 0; at < clean_nq; at++) {
+            struct ink_spf *ref = run_bad(z, cases[c].from, at, BAD_TIMEOUT, &nq);
+            int k;
+
+            if (letter(ink_spf_result(ref)) != cases[c].temp[at])
+                fail_msg("%s, DNS error at query %d: got %s (%s)", cases[c].from, at,
+                         ink_spf_result_name(ink_spf_result(ref)), ink_spf_reason(ref));
+            for (k = 0; k < BAD_TIMEOUT; k++) {
+                ev = run_bad(z, cases[c].from, at, (enum bad_kind)k, &nq);
+                if (ink_spf_result(ev) != ink_spf_result(ref))
+                    fail_msg("%s, bad answer %d at query %d: got %s (%s)", cases[c].from, k,
+                             at, ink_spf_result_name(ink_spf_result(ev)), ink_spf_reason(ev));
+                assert_string_equal(ink_spf_reason(ev), ink_spf_reason(ref));
+                ink_spf_free(ev);
+            }
+            ink_spf_free(ref);
+            ev = run_bad(z, cases[c].from, at, BAD_EMPTY, &nq);
+            if (letter(ink_spf_result(ev)) != cases[c].empty[at])
+                fail_msg("%s, empty answer at query %d: got %s (%s)", cases[c].from, at,
+                         ink_spf_result_name(ink_spf_result(ev)), ink_spf_reason(ev));
+            ink_spf_free(ev);
+        }
+    }
+    ink_memzone_free(z);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -590,6 +749,7 @@ int main(void)
         cmocka_unit_test(test_identity),      cmocka_unit_test(test_loops),
         cmocka_unit_test(test_big_answers),   cmocka_unit_test(test_long_names),
         cmocka_unit_test(test_hostile_bytes), cmocka_unit_test(test_limits),
+        cmocka_unit_test(test_bad_answers),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

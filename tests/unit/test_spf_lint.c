@@ -13,7 +13,9 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include "inkan/driver.h"
 #include "inkan/memzone.h"
+#include "inkan/resolver.h"
 #include "inkan/spf.h"
 #include "inkan/spf_lint.h"
 
@@ -68,28 +70,55 @@ static int teardown(void **state)
     return 0;
 }
 
-/* run - drive a lint to completion over Z (synchronously) */
+/* run - run a lint to its end with the driver over Z */
 static struct ink_spf_lint *run_lint(struct ink_spf_lint *l)
 {
-    int steps = 0;
+    struct ink_resolver *r = ink_resolver_memzone_new(Z, 0);
 
     assert_non_null(l);
-    for (;;) {
-        const char *name;
-        uint16_t type;
-        enum ink_spf_lint_status st = ink_spf_lint_step(l, &name, &type);
+    assert_non_null(r);
+    assert_int_equal(ink_drive_sync(r, ink_spf_lint_machine(l), NULL), INK_NEXT_DONE);
+    ink_resolver_free(r);
+    return l;
+}
 
-        assert_true(++steps < TEST_STEPS_MAX);
-        if (st == INK_SPF_LINT_NEED_DNS) {
-            struct ink_dns_answer *a = ink_memzone_lookup(Z, name, type);
+/* A finding as the tests look at it: the shared finding type, with the
+ * corrected record (fix) and its zone-file line when it needs more than
+ * one string (zone), as `inkan spf lint` shows them. */
+struct test_finding {
+    enum ink_severity severity;
+    const char *code, *message, *domain;
+    long offset;
+    size_t length;
+    const char *fix, *zone;
+};
 
-            assert_non_null(a);
-            assert_int_equal(ink_spf_lint_feed(l, a), 0);
-        } else {
-            assert_int_equal(st, INK_SPF_LINT_DONE);
-            return l;
-        }
-    }
+/* Views handed out at once (a test holds a few findings at a time). */
+#define TEST_VIEWS 8
+
+/* tfinding - finding i of l as a test_finding (a static view, reused
+ * after TEST_VIEWS calls), or NULL */
+static const struct test_finding *tfinding(const struct ink_spf_lint *l, size_t i)
+{
+    static struct test_finding views[TEST_VIEWS];
+    static size_t next;
+    const struct ink_finding *f = ink_spf_lint_finding(l, i);
+    struct test_finding *v = &views[next++ % TEST_VIEWS];
+
+    if (f == NULL)
+        return NULL;
+    assert_string_equal(f->area, "spf");
+    v->severity = f->severity;
+    v->code = f->code;
+    v->message = f->message;
+    v->domain = f->subject;
+    v->offset = f->offset;
+    v->length = f->length;
+    v->fix = ink_spf_lint_finding_record(l, i);
+    /* the finding's fix is the zone-file line of the corrected record */
+    assert_true((v->fix == NULL) == (f->fix == NULL));
+    v->zone = v->fix != NULL && strlen(v->fix) > INK_SPF_LINT_STRING_MAX ? f->fix : NULL;
+    return v;
 }
 
 static struct ink_spf_lint *lint_domain(const char *d)
@@ -103,22 +132,22 @@ static struct ink_spf_lint *lint_record(const char *d, const char *rec)
 }
 
 /* find - the first finding with this code, or NULL */
-static const struct ink_spf_lint_finding *find(const struct ink_spf_lint *l, const char *code)
+static const struct test_finding *find(const struct ink_spf_lint *l, const char *code)
 {
     size_t i;
 
     for (i = 0; i < ink_spf_lint_nfindings(l); i++)
-        if (strcmp(ink_spf_lint_finding(l, i)->code, code) == 0)
-            return ink_spf_lint_finding(l, i);
+        if (strcmp(tfinding(l, i)->code, code) == 0)
+            return tfinding(l, i);
     return NULL;
 }
 
-static size_t count_sev(const struct ink_spf_lint *l, enum ink_spf_lint_severity s)
+static size_t count_sev(const struct ink_spf_lint *l, enum ink_severity s)
 {
     size_t i, n = 0;
 
     for (i = 0; i < ink_spf_lint_nfindings(l); i++)
-        if (ink_spf_lint_finding(l, i)->severity == s)
+        if (tfinding(l, i)->severity == s)
             n++;
     return n;
 }
@@ -128,18 +157,18 @@ static void dump(const struct ink_spf_lint *l)
     size_t i;
 
     for (i = 0; i < ink_spf_lint_nfindings(l); i++) {
-        const struct ink_spf_lint_finding *f = ink_spf_lint_finding(l, i);
+        const struct test_finding *f = tfinding(l, i);
 
-        print_message("  %s %s @%ld: %s%s%s\n", ink_spf_lint_severity_name(f->severity), f->code,
+        print_message("  %s %s @%ld: %s%s%s\n", ink_severity_name(f->severity), f->code,
                       f->offset, f->message, f->fix ? " FIX: " : "", f->fix ? f->fix : "");
     }
 }
 
 /* expect - code is found with severity sev; returns the finding */
-static const struct ink_spf_lint_finding *expect(const struct ink_spf_lint *l, const char *code,
-                                                 enum ink_spf_lint_severity sev)
+static const struct test_finding *expect(const struct ink_spf_lint *l, const char *code,
+                                                 enum ink_severity sev)
 {
-    const struct ink_spf_lint_finding *f = find(l, code);
+    const struct test_finding *f = find(l, code);
 
     if (f == NULL) {
         print_message("missing %s in:\n", code);
@@ -153,10 +182,10 @@ static const struct ink_spf_lint_finding *expect(const struct ink_spf_lint *l, c
 /* clean - no warnings or errors at all */
 static void expect_clean(const struct ink_spf_lint *l)
 {
-    if (count_sev(l, INK_SPF_LINT_ERROR) + count_sev(l, INK_SPF_LINT_WARNING) != 0)
+    if (count_sev(l, INK_SEV_ERROR) + count_sev(l, INK_SEV_WARNING) != 0)
         dump(l);
-    assert_int_equal(count_sev(l, INK_SPF_LINT_ERROR), 0);
-    assert_int_equal(count_sev(l, INK_SPF_LINT_WARNING), 0);
+    assert_int_equal(count_sev(l, INK_SEV_ERROR), 0);
+    assert_int_equal(count_sev(l, INK_SEV_WARNING), 0);
 }
 
 /* relint_without - the fix, linted as a record at domain, no longer has code
@@ -200,7 +229,7 @@ static void test_clean_domain(void **state)
     assert_string_equal(t->child[0].via, "include");
     assert_int_equal(t->child[0].offset, 27);
     assert_int_equal(t->lookups_total, 2);
-    expect(l, INK_SPF_LINT_LOOKUPS, INK_SPF_LINT_INFO);
+    expect(l, INK_SPF_LINT_LOOKUPS, INK_SEV_INFO);
     ink_spf_lint_free(l);
 }
 
@@ -230,8 +259,8 @@ static void test_record_without_domain(void **state)
     struct ink_spf_lint *l = lint_record(NULL, "v=spf1 a mx a:%{d}.example -all");
 
     (void)state;
-    expect(l, INK_SPF_LINT_LIMIT, INK_SPF_LINT_INFO);
-    expect(l, INK_SPF_LINT_MACRO_NOT_FOLLOWED, INK_SPF_LINT_INFO);
+    expect(l, INK_SPF_LINT_LIMIT, INK_SEV_INFO);
+    expect(l, INK_SPF_LINT_MACRO_NOT_FOLLOWED, INK_SEV_INFO);
     expect_clean(l);
     ink_spf_lint_free(l);
     l = lint_record("example.com", "v=spf1 a mx -all");
@@ -246,29 +275,29 @@ static void test_no_record(void **state)
     struct ink_spf_lint *l = lint_domain("noa.example");
 
     (void)state;
-    expect(l, INK_SPF_LINT_NO_RECORD, INK_SPF_LINT_ERROR);
+    expect(l, INK_SPF_LINT_NO_RECORD, INK_SEV_ERROR);
     assert_null(ink_spf_lint_record(l));
     ink_spf_lint_free(l);
     l = lint_domain("nowhere.example");
-    expect(l, INK_SPF_LINT_NO_DOMAIN, INK_SPF_LINT_ERROR);
+    expect(l, INK_SPF_LINT_NO_DOMAIN, INK_SEV_ERROR);
     assert_null(find(l, INK_SPF_LINT_NO_RECORD));
     ink_spf_lint_free(l);
     l = lint_domain("slow.example");
-    expect(l, INK_SPF_LINT_DNS_TEMP, INK_SPF_LINT_WARNING);
+    expect(l, INK_SPF_LINT_DNS_TEMP, INK_SEV_WARNING);
     ink_spf_lint_free(l);
 }
 
 static void test_duplicate_records(void **state)
 {
     struct ink_spf_lint *l;
-    const struct ink_spf_lint_finding *f;
+    const struct test_finding *f;
 
     (void)state;
     txt("dup.example.com", "v=spf1 include:_spf.provider.example -all");
     txt("dup.example.com", "v=spf1 ip4:192.0.2.7 include:_spf.provider.example ~all");
     txt("dup.example.com", "google-site-verification=abc");
     l = lint_domain("dup.example.com");
-    f = expect(l, INK_SPF_LINT_DUPLICATE, INK_SPF_LINT_ERROR);
+    f = expect(l, INK_SPF_LINT_DUPLICATE, INK_SEV_ERROR);
     assert_string_equal(f->fix, "v=spf1 include:_spf.provider.example ip4:192.0.2.7 -all");
     assert_string_equal(ink_spf_lint_fixed_record(l), f->fix);
     relint_without("dup.example.com", f->fix, INK_SPF_LINT_DUPLICATE);
@@ -298,7 +327,7 @@ static void test_spf_rr_type(void **state)
     txt("rr99.example.com", "v=spf1 -all");
     assert_int_equal(ink_memzone_add_txt1(Z, "rr99.example.com", INK_DNS_SPF, 300, "v=spf1 -all", 11), 0);
     l = lint_domain("rr99.example.com");
-    expect(l, INK_SPF_LINT_SPF_RR, INK_SPF_LINT_WARNING);
+    expect(l, INK_SPF_LINT_SPF_RR, INK_SEV_WARNING);
     ink_spf_lint_free(l);
     l = lint_domain("clean.example.com");
     assert_null(find(l, INK_SPF_LINT_SPF_RR));
@@ -310,56 +339,56 @@ static void test_spf_rr_type(void **state)
 static void test_syntax_with_column(void **state)
 {
     struct ink_spf_lint *l;
-    const struct ink_spf_lint_finding *f;
+    const struct test_finding *f;
 
     (void)state;
     l = lint_record("example.com", "v=spf1 ip4:192.0.2.0/24 foo:bar -all");
-    f = expect(l, INK_SPF_LINT_UNKNOWN_MECH, INK_SPF_LINT_ERROR);
+    f = expect(l, INK_SPF_LINT_UNKNOWN_MECH, INK_SEV_ERROR);
     assert_int_equal(f->offset, 24); /* column 25 */
     assert_null(ink_spf_lint_fixed_record(l));
     ink_spf_lint_free(l);
 
     l = lint_record("example.com", "v=spf1 ip4:192.0.2.300 -all");
-    f = expect(l, INK_SPF_LINT_IP, INK_SPF_LINT_ERROR);
+    f = expect(l, INK_SPF_LINT_IP, INK_SEV_ERROR);
     assert_true(f->offset >= 7 && f->offset <= 11);
     ink_spf_lint_free(l);
 
     l = lint_record("example.com", "v=spf1 ip4:192.0.2.0/33 -all");
-    expect(l, INK_SPF_LINT_CIDR, INK_SPF_LINT_ERROR);
+    expect(l, INK_SPF_LINT_CIDR, INK_SEV_ERROR);
     ink_spf_lint_free(l);
     l = lint_record("example.com", "v=spf1 ip6:2001:db8::/129 -all");
-    expect(l, INK_SPF_LINT_CIDR, INK_SPF_LINT_ERROR);
+    expect(l, INK_SPF_LINT_CIDR, INK_SEV_ERROR);
     ink_spf_lint_free(l);
 
     l = lint_record("example.com", "v=spf1 include:%{z}.example.com -all");
-    expect(l, INK_SPF_LINT_MACRO, INK_SPF_LINT_ERROR);
+    expect(l, INK_SPF_LINT_MACRO, INK_SEV_ERROR);
     ink_spf_lint_free(l);
     l = lint_record("example.com", "v=spf1 exists:%{i.example.com -all");
-    expect(l, INK_SPF_LINT_MACRO, INK_SPF_LINT_ERROR);
+    expect(l, INK_SPF_LINT_MACRO, INK_SEV_ERROR);
     ink_spf_lint_free(l);
 }
 
 static void test_typo_fixes(void **state)
 {
     struct ink_spf_lint *l;
-    const struct ink_spf_lint_finding *f;
+    const struct test_finding *f;
 
     (void)state;
     l = lint_record("example.com", "v=spf1 ipv4:192.0.2.0/24 -all");
-    f = expect(l, INK_SPF_LINT_UNKNOWN_MECH, INK_SPF_LINT_ERROR);
+    f = expect(l, INK_SPF_LINT_UNKNOWN_MECH, INK_SEV_ERROR);
     assert_string_equal(f->fix, "v=spf1 ip4:192.0.2.0/24 -all");
     relint_without("example.com", f->fix, INK_SPF_LINT_UNKNOWN_MECH);
     ink_spf_lint_free(l);
 
     l = lint_record("example.com", "v=spf1 include=_spf.provider.example -all");
-    f = expect(l, INK_SPF_LINT_UNKNOWN_MOD, INK_SPF_LINT_WARNING);
+    f = expect(l, INK_SPF_LINT_UNKNOWN_MOD, INK_SEV_WARNING);
     assert_string_equal(f->fix, "v=spf1 include:_spf.provider.example -all");
     relint_without("example.com", f->fix, INK_SPF_LINT_UNKNOWN_MOD);
     ink_spf_lint_free(l);
 
     /* a real unknown modifier is only information */
     l = lint_record("example.com", "v=spf1 -all moo=cow");
-    f = expect(l, INK_SPF_LINT_UNKNOWN_MOD, INK_SPF_LINT_INFO);
+    f = expect(l, INK_SPF_LINT_UNKNOWN_MOD, INK_SEV_INFO);
     assert_null(f->fix);
     ink_spf_lint_free(l);
 }
@@ -369,37 +398,37 @@ static void test_typo_fixes(void **state)
 static void test_all_qualifiers(void **state)
 {
     struct ink_spf_lint *l;
-    const struct ink_spf_lint_finding *f;
+    const struct test_finding *f;
 
     (void)state;
     l = lint_record("example.com", "v=spf1 ip4:192.0.2.0/24 +all");
-    f = expect(l, INK_SPF_LINT_PASS_ALL, INK_SPF_LINT_ERROR);
+    f = expect(l, INK_SPF_LINT_PASS_ALL, INK_SEV_ERROR);
     assert_int_equal(f->offset, 24);
     assert_string_equal(f->fix, "v=spf1 ip4:192.0.2.0/24 ~all");
     relint_without("example.com", f->fix, INK_SPF_LINT_PASS_ALL);
     ink_spf_lint_free(l);
 
     l = lint_record("example.com", "v=spf1 ip4:192.0.2.0/24 all");
-    expect(l, INK_SPF_LINT_PASS_ALL, INK_SPF_LINT_ERROR);
+    expect(l, INK_SPF_LINT_PASS_ALL, INK_SEV_ERROR);
     ink_spf_lint_free(l);
 
     l = lint_record("example.com", "v=spf1 ip4:0.0.0.0/0 -all");
-    expect(l, INK_SPF_LINT_PASS_ALL, INK_SPF_LINT_ERROR);
+    expect(l, INK_SPF_LINT_PASS_ALL, INK_SEV_ERROR);
     ink_spf_lint_free(l);
 
     l = lint_record("example.com", "v=spf1 ip4:192.0.2.0/24 ?all");
-    f = expect(l, INK_SPF_LINT_NEUTRAL_ALL, INK_SPF_LINT_WARNING);
+    f = expect(l, INK_SPF_LINT_NEUTRAL_ALL, INK_SEV_WARNING);
     relint_without("example.com", f->fix, INK_SPF_LINT_NEUTRAL_ALL);
     ink_spf_lint_free(l);
 
     l = lint_record("example.com", "v=spf1 ip4:192.0.2.0/24");
-    f = expect(l, INK_SPF_LINT_NO_ALL, INK_SPF_LINT_WARNING);
+    f = expect(l, INK_SPF_LINT_NO_ALL, INK_SEV_WARNING);
     assert_string_equal(f->fix, "v=spf1 ip4:192.0.2.0/24 ~all");
     relint_without("example.com", f->fix, INK_SPF_LINT_NO_ALL);
     ink_spf_lint_free(l);
 
     l = lint_record("example.com", "v=spf1 -all ip4:192.0.2.0/24 mx");
-    f = expect(l, INK_SPF_LINT_AFTER_ALL, INK_SPF_LINT_WARNING);
+    f = expect(l, INK_SPF_LINT_AFTER_ALL, INK_SEV_WARNING);
     assert_string_equal(f->fix, "v=spf1 -all");
     assert_int_equal(ink_spf_lint_lookups(l), 0); /* mx is never reached */
     ink_spf_lint_free(l);
@@ -408,21 +437,21 @@ static void test_all_qualifiers(void **state)
 static void test_redirect(void **state)
 {
     struct ink_spf_lint *l;
-    const struct ink_spf_lint_finding *f;
+    const struct test_finding *f;
 
     (void)state;
     l = lint_record("example.com", "v=spf1 ip4:192.0.2.0/24 -all redirect=_spf.provider.example");
-    f = expect(l, INK_SPF_LINT_REDIRECT_IGNORED, INK_SPF_LINT_WARNING);
+    f = expect(l, INK_SPF_LINT_REDIRECT_IGNORED, INK_SEV_WARNING);
     assert_string_equal(f->fix, "v=spf1 ip4:192.0.2.0/24 -all");
     assert_int_equal(ink_spf_lint_lookups(l), 0);
     relint_without("example.com", f->fix, INK_SPF_LINT_REDIRECT_IGNORED);
     ink_spf_lint_free(l);
 
     l = lint_record("example.com", "v=spf1 redirect=nowhere.example");
-    expect(l, INK_SPF_LINT_REDIRECT_MISSING, INK_SPF_LINT_ERROR);
+    expect(l, INK_SPF_LINT_REDIRECT_MISSING, INK_SEV_ERROR);
     ink_spf_lint_free(l);
     l = lint_record("example.com", "v=spf1 redirect=noa.example");
-    expect(l, INK_SPF_LINT_REDIRECT_MISSING, INK_SPF_LINT_ERROR);
+    expect(l, INK_SPF_LINT_REDIRECT_MISSING, INK_SEV_ERROR);
     ink_spf_lint_free(l);
 }
 
@@ -431,10 +460,10 @@ static void test_redirect(void **state)
 static void test_ptr(void **state)
 {
     struct ink_spf_lint *l = lint_record("example.com", "v=spf1 ptr ip4:192.0.2.1 -all");
-    const struct ink_spf_lint_finding *f;
+    const struct test_finding *f;
 
     (void)state;
-    f = expect(l, INK_SPF_LINT_PTR, INK_SPF_LINT_WARNING);
+    f = expect(l, INK_SPF_LINT_PTR, INK_SEV_WARNING);
     assert_int_equal(f->offset, 7);
     assert_string_equal(f->fix, "v=spf1 ip4:192.0.2.1 -all");
     relint_without("example.com", f->fix, INK_SPF_LINT_PTR);
@@ -446,10 +475,10 @@ static void test_host_bits(void **state)
 {
     struct ink_spf_lint *l = lint_record("example.com",
                                          "v=spf1 -ip4:192.0.2.77/24 ip6:2001:db8::1/32 -all");
-    const struct ink_spf_lint_finding *f;
+    const struct test_finding *f;
 
     (void)state;
-    f = expect(l, INK_SPF_LINT_HOST_BITS, INK_SPF_LINT_INFO);
+    f = expect(l, INK_SPF_LINT_HOST_BITS, INK_SEV_INFO);
     assert_string_equal(f->fix, "v=spf1 -ip4:192.0.2.0/24 ip6:2001:db8::1/32 -all");
     relint_without("example.com", f->fix, INK_SPF_LINT_PASS_ALL);
     assert_string_equal(ink_spf_lint_fixed_record(l), "v=spf1 -ip4:192.0.2.0/24 ip6:2001:db8::/32 -all");
@@ -462,11 +491,11 @@ static void test_host_bits(void **state)
 static void test_include_problems(void **state)
 {
     struct ink_spf_lint *l;
-    const struct ink_spf_lint_finding *f;
+    const struct test_finding *f;
 
     (void)state;
     l = lint_record("example.com", "v=spf1 include:nowhere.example ip4:192.0.2.1 -all");
-    f = expect(l, INK_SPF_LINT_INCLUDE_MISSING, INK_SPF_LINT_ERROR);
+    f = expect(l, INK_SPF_LINT_INCLUDE_MISSING, INK_SEV_ERROR);
     assert_int_equal(f->offset, 7);
     assert_string_equal(f->fix, "v=spf1 ip4:192.0.2.1 -all");
     relint_without("example.com", f->fix, INK_SPF_LINT_INCLUDE_MISSING);
@@ -474,16 +503,16 @@ static void test_include_problems(void **state)
     ink_spf_lint_free(l);
 
     l = lint_record("example.com", "v=spf1 include:noa.example -all");
-    expect(l, INK_SPF_LINT_INCLUDE_NO_SPF, INK_SPF_LINT_ERROR);
+    expect(l, INK_SPF_LINT_INCLUDE_NO_SPF, INK_SEV_ERROR);
     ink_spf_lint_free(l);
 
     l = lint_record("example.com", "v=spf1 include:slow.example -all");
-    expect(l, INK_SPF_LINT_INCLUDE_TEMP, INK_SPF_LINT_WARNING);
+    expect(l, INK_SPF_LINT_INCLUDE_TEMP, INK_SEV_WARNING);
     assert_string_equal(ink_spf_lint_tree(l)->child[0].status, "temperror");
     ink_spf_lint_free(l);
 
     l = lint_record("example.com", "v=spf1 include:%{d}.provider.example -all");
-    expect(l, INK_SPF_LINT_MACRO_NOT_FOLLOWED, INK_SPF_LINT_INFO);
+    expect(l, INK_SPF_LINT_MACRO_NOT_FOLLOWED, INK_SEV_INFO);
     expect_clean(l);
     ink_spf_lint_free(l);
 }
@@ -491,20 +520,20 @@ static void test_include_problems(void **state)
 static void test_include_loop(void **state)
 {
     struct ink_spf_lint *l;
-    const struct ink_spf_lint_finding *f;
+    const struct test_finding *f;
 
     (void)state;
     txt("loop1.example", "v=spf1 include:loop2.example -all");
     txt("loop2.example", "v=spf1 ip4:192.0.2.1 include:loop1.example -all");
     l = lint_domain("loop1.example");
-    f = expect(l, INK_SPF_LINT_LOOP, INK_SPF_LINT_ERROR);
+    f = expect(l, INK_SPF_LINT_LOOP, INK_SEV_ERROR);
     assert_string_equal(f->domain, "loop2.example");
     assert_int_equal(f->offset, 21);
     ink_spf_lint_free(l);
     /* self redirect */
     txt("self.example", "v=spf1 redirect=self.example");
     l = lint_domain("self.example");
-    expect(l, INK_SPF_LINT_LOOP, INK_SPF_LINT_ERROR);
+    expect(l, INK_SPF_LINT_LOOP, INK_SEV_ERROR);
     ink_spf_lint_free(l);
 }
 
@@ -513,8 +542,8 @@ static void test_depth_limit(void **state)
     struct ink_spf_lint *l = lint_domain("d0.chain.example");
 
     (void)state;
-    expect(l, INK_SPF_LINT_DEPTH, INK_SPF_LINT_ERROR);
-    expect(l, INK_SPF_LINT_TOO_MANY_LOOKUPS, INK_SPF_LINT_ERROR);
+    expect(l, INK_SPF_LINT_DEPTH, INK_SEV_ERROR);
+    expect(l, INK_SPF_LINT_TOO_MANY_LOOKUPS, INK_SEV_ERROR);
     ink_spf_lint_free(l);
 }
 
@@ -523,7 +552,7 @@ static void test_depth_limit(void **state)
 static void test_too_many_lookups(void **state)
 {
     struct ink_spf_lint *l;
-    const struct ink_spf_lint_finding *f;
+    const struct test_finding *f;
     char owner[64], rec[256];
     int i;
 
@@ -541,10 +570,10 @@ static void test_too_many_lookups(void **state)
                                    "include:_spf2.provider.example -all");
     /* mx a include(1+4) include(1+3) include(1+1) = 13 */
     assert_int_equal(ink_spf_lint_lookups(l), 13);
-    f = expect(l, INK_SPF_LINT_TOO_MANY_LOOKUPS, INK_SPF_LINT_ERROR);
+    f = expect(l, INK_SPF_LINT_TOO_MANY_LOOKUPS, INK_SEV_ERROR);
     assert_non_null(strstr(f->message, "include:big.example 5"));
     assert_non_null(strstr(f->message, "include:heavy.example 4"));
-    f = expect(l, INK_SPF_LINT_FLATTEN, INK_SPF_LINT_INFO);
+    f = expect(l, INK_SPF_LINT_FLATTEN, INK_SEV_INFO);
     assert_non_null(f->fix);
     assert_null(strstr(f->fix, "include:big.example"));
     assert_non_null(strstr(f->fix, "ip4:198.51.101.0/24"));
@@ -556,7 +585,7 @@ static void test_too_many_lookups(void **state)
     l = lint_record("example.com", "v=spf1 include:heavy.example include:heavy.example "
                                    "include:heavy.example mx -all");
     assert_int_equal(ink_spf_lint_lookups(l), 13);
-    f = expect(l, INK_SPF_LINT_FLATTEN, INK_SPF_LINT_INFO);
+    f = expect(l, INK_SPF_LINT_FLATTEN, INK_SEV_INFO);
     assert_null(f->fix);
     /* repeated includes are counted each time but listed once */
     assert_int_equal(ink_spf_lint_tree(l)->nchild, 3);
@@ -584,12 +613,12 @@ static void test_mx_checks(void **state)
         addr(host, "192.0.2.50");
     }
     l = lint_record("example.com", "v=spf1 mx:many.example -all");
-    expect(l, INK_SPF_LINT_MX_TOO_MANY, INK_SPF_LINT_ERROR);
+    expect(l, INK_SPF_LINT_MX_TOO_MANY, INK_SEV_ERROR);
     ink_spf_lint_free(l);
 
     assert_int_equal(ink_memzone_add_mx(Z, "hostless.example", 300, 10, "gone.example"), 0);
     l = lint_record("example.com", "v=spf1 mx:hostless.example -all");
-    expect(l, INK_SPF_LINT_MX_NO_ADDRESS, INK_SPF_LINT_WARNING);
+    expect(l, INK_SPF_LINT_MX_NO_ADDRESS, INK_SEV_WARNING);
     assert_null(find(l, INK_SPF_LINT_MX_TOO_MANY));
     ink_spf_lint_free(l);
 
@@ -601,11 +630,11 @@ static void test_mx_checks(void **state)
 static void test_void_lookups(void **state)
 {
     struct ink_spf_lint *l;
-    const struct ink_spf_lint_finding *f;
+    const struct test_finding *f;
 
     (void)state;
     l = lint_record("example.com", "v=spf1 a:gone1.example ip4:192.0.2.1 -all");
-    f = expect(l, INK_SPF_LINT_VOID, INK_SPF_LINT_WARNING);
+    f = expect(l, INK_SPF_LINT_VOID, INK_SEV_WARNING);
     assert_int_equal(f->offset, 7);
     assert_string_equal(f->fix, "v=spf1 ip4:192.0.2.1 -all");
     assert_null(find(l, INK_SPF_LINT_TOO_MANY_VOIDS));
@@ -614,7 +643,7 @@ static void test_void_lookups(void **state)
     l = lint_record("example.com",
                     "v=spf1 a:gone1.example mx:gone2.example exists:gone3.example -all");
     assert_int_equal(ink_spf_lint_voids(l), 3);
-    expect(l, INK_SPF_LINT_TOO_MANY_VOIDS, INK_SPF_LINT_ERROR);
+    expect(l, INK_SPF_LINT_TOO_MANY_VOIDS, INK_SEV_ERROR);
     relint_without("example.com", ink_spf_lint_fixed_record(l), INK_SPF_LINT_TOO_MANY_VOIDS);
     ink_spf_lint_free(l);
 }
@@ -625,7 +654,7 @@ static void test_sizes(void **state)
 {
     struct ink_str rec = INK_STR_INIT;
     struct ink_spf_lint *l;
-    const struct ink_spf_lint_finding *f;
+    const struct test_finding *f;
     int i;
 
     (void)state;
@@ -634,10 +663,10 @@ static void test_sizes(void **state)
         ink_str_printf(&rec, " ip4:198.51.100.%d", i);
     ink_str_puts(&rec, " -all"); /* about 550 bytes */
     l = lint_record("example.com", ink_str_cstr(&rec));
-    f = expect(l, INK_SPF_LINT_STRING_LONG, INK_SPF_LINT_WARNING);
+    f = expect(l, INK_SPF_LINT_STRING_LONG, INK_SEV_WARNING);
     assert_non_null(strstr(f->message, "example.com. IN TXT \"v=spf1 "));
-    expect(l, INK_SPF_LINT_RECORD_LONG, INK_SPF_LINT_WARNING);
-    expect(l, INK_SPF_LINT_ANSWER_LONG, INK_SPF_LINT_WARNING);
+    expect(l, INK_SPF_LINT_RECORD_LONG, INK_SEV_WARNING);
+    expect(l, INK_SPF_LINT_ANSWER_LONG, INK_SEV_WARNING);
     ink_spf_lint_free(l);
 
     /* published as 3 strings: not a string problem, still a size one */
@@ -655,8 +684,8 @@ static void test_sizes(void **state)
     }
     l = lint_domain("long.example");
     assert_null(find(l, INK_SPF_LINT_STRING_LONG));
-    expect(l, INK_SPF_LINT_RECORD_LONG, INK_SPF_LINT_WARNING);
-    expect(l, INK_SPF_LINT_ANSWER_LONG, INK_SPF_LINT_WARNING);
+    expect(l, INK_SPF_LINT_RECORD_LONG, INK_SEV_WARNING);
+    expect(l, INK_SPF_LINT_ANSWER_LONG, INK_SEV_WARNING);
     ink_spf_lint_free(l);
     ink_str_free(&rec);
 
@@ -673,13 +702,13 @@ static void test_string_split_in_term(void **state)
                            (const uint8_t *)"include:_spf2.provider.example -all"};
     size_t lens[2] = {strlen((const char *)s[0]), strlen((const char *)s[1])};
     struct ink_spf_lint *l;
-    const struct ink_spf_lint_finding *f;
+    const struct test_finding *f;
     size_t i;
 
     (void)state;
     assert_int_equal(ink_memzone_add_txt(Z, "split.example", INK_DNS_TXT, 300, 2, s, lens), 0);
     l = lint_domain("split.example");
-    f = expect(l, INK_SPF_LINT_STRING_SPLIT, INK_SPF_LINT_WARNING);
+    f = expect(l, INK_SPF_LINT_STRING_SPLIT, INK_SEV_WARNING);
     assert_int_equal(f->offset, (long)lens[0]);
     assert_string_equal(f->fix, "v=spf1 include:_spf.provider.example "
                                 "include:_spf2.provider.example -all");
@@ -687,7 +716,7 @@ static void test_string_split_in_term(void **state)
     assert_string_equal(ink_spf_lint_fixed_record(l), f->fix);
     relint_without("split.example", f->fix, INK_SPF_LINT_INCLUDE_MISSING);
     for (i = 0; i < ink_spf_lint_nfindings(l); i++)
-        assert_null(strstr(ink_spf_lint_finding(l, i)->message, "\\"));
+        assert_null(strstr(tfinding(l, i)->message, "\\"));
     ink_spf_lint_free(l);
 }
 
@@ -739,7 +768,7 @@ static void test_zone_line(void **state)
 static void test_exp(void **state)
 {
     struct ink_spf_lint *l;
-    const struct ink_spf_lint_finding *f;
+    const struct test_finding *f;
 
     (void)state;
     txt("why.example.com", "%{i} is not allowed to send for %{d}");
@@ -749,17 +778,17 @@ static void test_exp(void **state)
     ink_spf_lint_free(l);
 
     l = lint_record("example.com", "v=spf1 -all exp=nowhy.example.com");
-    f = expect(l, INK_SPF_LINT_EXP, INK_SPF_LINT_WARNING);
+    f = expect(l, INK_SPF_LINT_EXP, INK_SEV_WARNING);
     assert_string_equal(f->fix, "v=spf1 -all");
     ink_spf_lint_free(l);
 
     l = lint_record("example.com", "v=spf1 -all exp=badwhy.example.com");
-    expect(l, INK_SPF_LINT_EXP, INK_SPF_LINT_WARNING);
+    expect(l, INK_SPF_LINT_EXP, INK_SEV_WARNING);
     ink_spf_lint_free(l);
 
     txt("withexp.example", "v=spf1 ip4:192.0.2.9 -all exp=why.example.com");
     l = lint_record("example.com", "v=spf1 include:withexp.example -all");
-    expect(l, INK_SPF_LINT_EXP, INK_SPF_LINT_INFO);
+    expect(l, INK_SPF_LINT_EXP, INK_SEV_INFO);
     ink_spf_lint_free(l);
 }
 
@@ -790,8 +819,8 @@ static void test_query_limit(void **state)
     }
     ink_str_puts(&rec, " -all");
     l = lint_record("example.com", ink_str_cstr(&rec));
-    expect(l, INK_SPF_LINT_LIMIT, INK_SPF_LINT_INFO);
-    expect(l, INK_SPF_LINT_TOO_MANY_LOOKUPS, INK_SPF_LINT_ERROR);
+    expect(l, INK_SPF_LINT_LIMIT, INK_SEV_INFO);
+    expect(l, INK_SPF_LINT_TOO_MANY_LOOKUPS, INK_SEV_ERROR);
     ink_spf_lint_free(l);
     ink_str_free(&rec);
 }
@@ -838,7 +867,7 @@ static void test_hostile_answers(void **state)
     const uint8_t *strs[257];
     size_t lens[257], i;
     struct ink_spf_lint *l;
-    const struct ink_spf_lint_finding *f;
+    const struct test_finding *f;
     char rec[64];
 
     (void)state;
@@ -851,8 +880,8 @@ static void test_hostile_answers(void **state)
     }
     assert_int_equal(ink_memzone_add_txt(Z, "huge.example", INK_DNS_TXT, 300, 257, strs, lens), 0);
     l = lint_domain("huge.example");
-    assert_true(count_sev(l, INK_SPF_LINT_ERROR) > 0);
-    expect(l, INK_SPF_LINT_ANSWER_LONG, INK_SPF_LINT_WARNING);
+    assert_true(count_sev(l, INK_SEV_ERROR) > 0);
+    expect(l, INK_SPF_LINT_ANSWER_LONG, INK_SEV_WARNING);
     ink_spf_lint_free(l);
 
     for (i = 0; i < 50; i++) {
@@ -860,7 +889,7 @@ static void test_hostile_answers(void **state)
         txt("fifty.example", rec);
     }
     l = lint_domain("fifty.example");
-    f = expect(l, INK_SPF_LINT_DUPLICATE, INK_SPF_LINT_ERROR);
+    f = expect(l, INK_SPF_LINT_DUPLICATE, INK_SEV_ERROR);
     assert_null(f->fix);
     ink_spf_lint_free(l);
 }
@@ -870,39 +899,60 @@ static void test_async_order(void **state)
 {
     struct ink_spf_lint *l = ink_spf_lint_new_record(
         "example.com", (const uint8_t *)"v=spf1 mx a:host.example.com include:_spf2.provider.example -all", 64);
-    struct ink_dns_answer *held[64];
+    struct ink_dns_answer *held[64], *other;
+    uint32_t tokens[64], last_token = 0;
     size_t nheld = 0, i;
     int rounds = 0;
 
     (void)state;
     assert_non_null(l);
     for (;;) {
-        const char *name;
-        uint16_t type;
-        enum ink_spf_lint_status st = ink_spf_lint_step(l, &name, &type);
+        struct ink_query q;
+        enum ink_next st = ink_spf_lint_next(l, &q);
 
         assert_true(++rounds < 1000);
-        if (st == INK_SPF_LINT_NEED_DNS) {
+        if (st == INK_NEXT_READY) {
             assert_true(nheld < 64);
-            held[nheld++] = ink_memzone_lookup(Z, name, type);
+            held[nheld] = ink_memzone_lookup(Z, q.name, q.type);
+            tokens[nheld++] = q.token;
             continue;
         }
-        if (st == INK_SPF_LINT_WAIT) {
+        if (st == INK_NEXT_WAIT) {
             /* feed in reverse order */
             assert_true(nheld > 0);
-            for (i = nheld; i-- > 0;)
-                assert_int_equal(ink_spf_lint_feed(l, held[i]), 0);
+            for (i = nheld; i-- > 0;) {
+                assert_int_equal(ink_spf_lint_feed(l, tokens[i], held[i]), 0);
+                /* a token answered already is not outstanding */
+                assert_int_equal(ink_spf_lint_feed(l, tokens[i], held[i]), -1);
+                last_token = tokens[i] > last_token ? tokens[i] : last_token;
+                ink_dns_answer_free(held[i]);
+            }
             nheld = 0;
             continue;
         }
-        assert_int_equal(st, INK_SPF_LINT_DONE);
+        assert_int_equal(st, INK_NEXT_DONE);
         break;
     }
     expect_clean(l);
     assert_int_equal(ink_spf_lint_lookups(l), 4);
-    /* an answer nobody asked for is refused (and freed) */
-    assert_int_equal(ink_spf_lint_feed(l, ink_memzone_lookup(Z, "other.example", INK_DNS_A)), -1);
+    /* a token never handed out is refused, as is any answer after DONE */
+    other = ink_memzone_lookup(Z, "other.example", INK_DNS_A);
+    assert_int_equal(ink_spf_lint_feed(l, last_token + 1, other), -1);
+    assert_int_equal(ink_spf_lint_feed(l, last_token, other), -1);
+    assert_int_equal(ink_spf_lint_feed(l, 0, NULL), -1);
+    ink_dns_answer_free(other);
     ink_spf_lint_free(l);
+}
+
+/* drive_eval - run an evaluation to its end with the driver over Z */
+static void drive_eval(struct ink_spf *ev)
+{
+    struct ink_resolver *r = ink_resolver_memzone_new(Z, 0);
+
+    assert_non_null(r);
+    assert_int_equal(ink_drive_sync(r, ink_spf_machine(ev), NULL), INK_NEXT_DONE);
+    assert_true(ink_spf_queries(ev) < TEST_STEPS_MAX);
+    ink_resolver_free(r);
 }
 
 /* eval_counts - run the evaluator (check_host) for an address that matches
@@ -912,9 +962,7 @@ static void eval_counts(const char *domain, unsigned *lookups, unsigned *voids)
 {
     struct ink_spf_params prm;
     struct ink_spf *ev;
-    struct ink_spf_query q;
     char from[128];
-    int steps = 0;
 
     memset(&prm, 0, sizeof(prm));
     prm.family = 4;
@@ -924,13 +972,7 @@ static void eval_counts(const char *domain, unsigned *lookups, unsigned *voids)
     prm.helo = "helo.example";
     ev = ink_spf_new(&prm);
     assert_non_null(ev);
-    while (ink_spf_step(ev, &q) == INK_SPF_NEED_DNS) {
-        struct ink_dns_answer *a = ink_memzone_lookup(Z, q.name, q.type);
-
-        assert_true(++steps < TEST_STEPS_MAX);
-        ink_spf_feed(ev, a);
-        ink_dns_answer_free(a);
-    }
+    drive_eval(ev);
     *lookups = ink_spf_dns_lookups(ev);
     *voids = ink_spf_void_lookups(ev);
     ink_spf_free(ev);
@@ -959,6 +1001,136 @@ static void test_counts_match_evaluator(void **state)
         assert_int_equal(ink_spf_lint_lookups(l), lookups);
         assert_int_equal(ink_spf_lint_voids(l), voids);
         ink_spf_lint_free(l);
+    }
+}
+
+/* ---- a bad answer at every query point ------------------------------------ */
+
+/* What the query at the chosen point is answered with. */
+enum bad_kind {
+    BAD_NULL = 0,   /* no answer at all */
+    BAD_SERVFAIL,   /* the server failed */
+    BAD_WRONG_TYPE, /* the right name, another type */
+    BAD_WRONG_NAME, /* the real records, for another name */
+    BAD_TIMEOUT,    /* a TIMEOUT answer: what the ones above must equal */
+    BAD_EMPTY,      /* OK with no records */
+    BAD_KINDS
+};
+
+/* bad_answer - the answer of kind k to (name, type); NULL for BAD_NULL */
+static struct ink_dns_answer *bad_answer(enum bad_kind k, const char *name, uint16_t type)
+{
+    struct ink_dns_answer *a = NULL;
+
+    switch (k) {
+    case BAD_NULL:
+        return NULL;
+    case BAD_SERVFAIL:
+        a = ink_dns_answer_new(name, type, INK_DNS_SERVFAIL);
+        break;
+    case BAD_TIMEOUT:
+        a = ink_dns_answer_new(name, type, INK_DNS_TIMEOUT);
+        break;
+    case BAD_EMPTY:
+        a = ink_dns_answer_new(name, type, INK_DNS_OK);
+        break;
+    case BAD_WRONG_TYPE:
+        a = ink_memzone_lookup(Z, name, type == INK_DNS_TXT ? INK_DNS_A : INK_DNS_TXT);
+        break;
+    case BAD_WRONG_NAME:
+        a = ink_memzone_lookup(Z, name, type);
+        assert_non_null(a);
+        free(a->qname);
+        a->qname = strdup("wrong.example");
+        break;
+    default:
+        break;
+    }
+    assert_non_null(a);
+    assert_non_null(a->qname);
+    return a;
+}
+
+/* lint_bad - lint rec at example.com with the query handed out at (0-based)
+ * answered by kind k, the others from Z, answers fed after all queries of
+ * a round are out; the findings as "severity code" lines in *out (caller
+ * frees); returns the number of queries asked */
+static int lint_bad(const char *rec, int at, enum bad_kind k, struct ink_str *out)
+{
+    struct ink_spf_lint *l = ink_spf_lint_new_record("example.com", (const uint8_t *)rec,
+                                                     strlen(rec));
+    struct ink_dns_answer *held[64];
+    uint32_t tokens[64];
+    size_t nheld = 0, i;
+    int n = 0, rounds = 0;
+
+    assert_non_null(l);
+    for (;;) {
+        struct ink_query q;
+        enum ink_next st = ink_spf_lint_next(l, &q);
+
+        assert_true(++rounds < 1000);
+        if (st == INK_NEXT_READY) {
+            assert_true(nheld < 64);
+            held[nheld] = n == at ? bad_answer(k, q.name, q.type)
+                                  : ink_memzone_lookup(Z, q.name, q.type);
+            tokens[nheld++] = q.token;
+            n++;
+            continue;
+        }
+        if (st == INK_NEXT_WAIT) {
+            for (i = 0; i < nheld; i++) {
+                assert_int_equal(ink_spf_lint_feed(l, tokens[i], held[i]), 0);
+                ink_dns_answer_free(held[i]);
+            }
+            nheld = 0;
+            continue;
+        }
+        assert_int_equal(st, INK_NEXT_DONE);
+        break;
+    }
+    for (i = 0; i < ink_spf_lint_nfindings(l); i++) {
+        const struct ink_finding *f = ink_spf_lint_finding(l, i);
+
+        ink_str_printf(out, "%s %s\n", ink_severity_name(f->severity), f->code);
+    }
+    ink_spf_lint_free(l);
+    return n;
+}
+
+/* NULL, SERVFAIL, a wrong type or a wrong name at any query point is
+ * taken as a TIMEOUT there (a temporary failure: the name is unknown); an
+ * empty answer is no crash either */
+static void test_bad_answers(void **state)
+{
+    static const char *const recs[] = {
+        "v=spf1 mx a:host.example.com include:_spf2.provider.example -all",
+        "v=spf1 exists:%{i}.x.example ptr redirect=clean.example.com",
+    };
+    size_t r;
+
+    (void)state;
+    for (r = 0; r < sizeof(recs) / sizeof(recs[0]); r++) {
+        struct ink_str clean = INK_STR_INIT;
+        int nq = lint_bad(recs[r], -1, BAD_NULL, &clean), at, k;
+
+        assert_true(nq >= 3);
+        for (at = 0; at < nq; at++) {
+            struct ink_str ref = INK_STR_INIT;
+
+            lint_bad(recs[r], at, BAD_TIMEOUT, &ref);
+            for (k = 0; k < BAD_KINDS; k++) {
+                struct ink_str got = INK_STR_INIT;
+
+                lint_bad(recs[r], at, (enum bad_kind)k, &got);
+                if (k < BAD_TIMEOUT && strcmp(ink_str_cstr(&got), ink_str_cstr(&ref)) != 0)
+                    fail_msg("%s: bad answer %d at query %d:\n%swant (as TIMEOUT):\n%s", recs[r],
+                             k, at, ink_str_cstr(&got), ink_str_cstr(&ref));
+                ink_str_free(&got);
+            }
+            ink_str_free(&ref);
+        }
+        ink_str_free(&clean);
     }
 }
 
@@ -992,6 +1164,7 @@ int main(void)
         cmocka_unit_test(test_hostile_answers),
         cmocka_unit_test(test_async_order),
         cmocka_unit_test(test_counts_match_evaluator),
+        cmocka_unit_test(test_bad_answers),
     };
 
     return cmocka_run_group_tests(tests, setup, teardown);

@@ -27,7 +27,6 @@ struct spf_eval_item {
 };
 
 struct audit_spf {
-    long lint_job;             /* -1 when not started */
     int lint_done;
     struct spf_eval_item *evals;
     size_t nevals;
@@ -81,13 +80,39 @@ static void range_first(const struct ink_audit_ip *r, uint8_t *out)
             out[k / 8] &= (uint8_t)~(0x80u >> (k % 8));
 }
 
+static void lint_done(struct ink_audit *a, size_t unused, void *machine);
+
+/* eval_done - evaluation i has its check_host() result */
+static void eval_done(struct ink_audit *a, size_t i, void *machine)
+{
+    struct spf_eval_item *it = &a->spf->evals[i];
+
+    it->result = ink_spf_result(machine);
+    it->reason = audit_strdup(a, ink_spf_reason(machine));
+    it->done = 1;
+    if (it->result != INK_SPF_PASS)
+        a->spf->ip_ok[it->ip] = 0;
+}
+
+/* release_eval, release_lint - free a machine (audit_run's release) */
+static void release_eval(void *self)
+{
+    ink_spf_free(self);
+}
+
+static void release_lint(void *self)
+{
+    ink_spf_lint_free(self);
+}
+
+/* add_eval - check_host() of addr (of --ip ip) for the domain */
 static int add_eval(struct ink_audit *a, size_t ip, const uint8_t *addr)
 {
     struct audit_spf *s = a->spf;
     struct spf_eval_item *it = &s->evals[s->nevals];
     struct ink_spf_params p;
     struct ink_str sender = INK_STR_INIT;
-    long idx;
+    struct ink_spf *ev;
 
     memset(&p, 0, sizeof(p));
     p.family = a->ips[ip].family;
@@ -98,40 +123,34 @@ static int add_eval(struct ink_audit *a, size_t ip, const uint8_t *addr)
         return -1;
     }
     p.mail_from = ink_str_cstr(&sender);
-    p.helo = a->nhelos > 0 ? a->helos[0].name : a->domain;
-    idx = audit_job_new(a, JOB_SPF_EVAL);
-    if (idx < 0) {
-        ink_str_free(&sender);
-        return -1;
-    }
-    a->jobs[idx].machine = ink_spf_new(&p);
+    p.helo = a->nhelos > 0 ? a->helos[0] : a->domain;
+    ev = ink_spf_new(&p);
     ink_str_free(&sender);
-    if (a->jobs[idx].machine == NULL) {
-        a->jobs[idx].done = 1;
+    if (ev == NULL) {
         a->nomem = 1;
         return -1;
     }
-    a->jobs[idx].i = s->nevals;
     it->ip = ip;
     it->family = p.family;
     memcpy(it->addr, addr, 16);
+    if (audit_run(a, "spf", ink_spf_machine(ev), release_eval, eval_done, s->nevals) < 0)
+        return -1;
     s->nevals++;
     return 0;
 }
 
-/* audit_spf_start - the lint, and one evaluation per sending address */
-int audit_spf_start(struct ink_audit *a)
+/* spf_start - the lint, and one evaluation per end of each sending range */
+static int spf_start(struct ink_audit *a)
 {
     struct audit_spf *s = calloc(1, sizeof(*s));
+    struct ink_spf_lint *l;
     size_t i;
-    long idx;
 
     if (s == NULL) {
         a->nomem = 1;
         return -1;
     }
     a->spf = s;
-    s->lint_job = -1;
     if (a->nips > 0) {
         s->evals = calloc(a->nips * 2, sizeof(*s->evals));
         s->ip_ok = calloc(a->nips, sizeof(*s->ip_ok));
@@ -144,16 +163,13 @@ int audit_spf_start(struct ink_audit *a)
         a->nomem = 1;
         return -1;
     }
-    idx = audit_job_new(a, JOB_SPF_LINT);
-    if (idx < 0)
-        return -1;
-    a->jobs[idx].machine = ink_spf_lint_new_domain(a->domain);
-    if (a->jobs[idx].machine == NULL) {
-        a->jobs[idx].done = 1;
+    l = ink_spf_lint_new_domain(a->domain);
+    if (l == NULL) {
         a->nomem = 1;
         return -1;
     }
-    s->lint_job = idx;
+    if (audit_run(a, "spf", ink_spf_lint_machine(l), release_lint, lint_done, 0) < 0)
+        return -1;
     for (i = 0; i < a->nips; i++) {
         const struct ink_audit_ip *r = &a->ips[i];
         uint8_t first[16], last[16];
@@ -187,13 +203,15 @@ static int find_include(const struct ink_spf_lint_node *n, const char *domain, i
     return 0;
 }
 
-/* lint_done - the lint's findings become audit findings */
-static void lint_done(struct ink_audit *a, struct ink_spf_lint *l)
+/* lint_done - the lint has ended: its findings become the audit's */
+static void lint_done(struct ink_audit *a, size_t unused, void *machine)
 {
+    struct ink_spf_lint *l = machine;
     struct audit_spf *s = a->spf;
     size_t i, n = ink_spf_lint_nfindings(l);
     const char *rec = ink_spf_lint_record(l), *fixed = ink_spf_lint_fixed_record(l);
 
+    (void)unused;
     s->lint_done = 1;
     if (rec != NULL) {
         s->record = audit_strdup(a, rec);
@@ -204,121 +222,24 @@ static void lint_done(struct ink_audit *a, struct ink_spf_lint *l)
     if (fixed != NULL)
         s->fixed = audit_strdup(a, fixed);
     for (i = 0; i < n; i++) {
-        const struct ink_spf_lint_finding *f = ink_spf_lint_finding(l, i);
-        enum ink_severity sev = f->severity == INK_SPF_LINT_ERROR     ? INK_SEV_ERROR
-                                      : f->severity == INK_SPF_LINT_WARNING ? INK_SEV_WARNING
-                                                                            : INK_SEV_INFO;
+        const struct ink_finding *f = ink_spf_lint_finding(l, i);
+        const char *fix = ink_spf_lint_finding_record(l, i);
         char *line = NULL;
 
-        if (f->fix != NULL)
-            line = audit_fix_line(a, f->domain, INK_DNS_TXT, f->fix);
-        if (f->fix != NULL && s->merged == NULL && strcmp(f->code, INK_SPF_LINT_DUPLICATE) == 0 &&
-            ink_dns_name_eq(f->domain, a->domain))
-            s->merged = audit_strdup(a, f->fix);
-        audit_finding_pass(a, sev, "spf", f->code, f->domain, line, "%s", f->message);
+        if (fix != NULL)
+            line = audit_fix_line(a, f->subject, INK_DNS_TXT, fix);
+        if (fix != NULL && s->merged == NULL && strcmp(f->code, INK_SPF_LINT_DUPLICATE) == 0 &&
+            ink_dns_name_eq(f->subject, a->domain))
+            s->merged = audit_strdup(a, fix);
+        audit_finding_pass(a, f->severity, "spf", f->code, f->subject, line, "%s", f->message);
         free(line);
     }
     for (i = 0; i < a->nincludes; i++)
         s->inc_ok[i] = find_include(ink_spf_lint_tree(l), a->includes[i], 0);
 }
 
-/* audit_spf_next - the next query of the lint or of an evaluation */
-int audit_spf_next(struct ink_audit *a, size_t job, const char **name, uint16_t *type)
-{
-    struct audit_job *j = &a->jobs[job];
-
-    if (j->kind == JOB_SPF_LINT) {
-        switch (ink_spf_lint_step(j->machine, name, type)) {
-        case INK_SPF_LINT_NEED_DNS:
-            return 1;
-        case INK_SPF_LINT_WAIT:
-            return 0;
-        case INK_SPF_LINT_DONE:
-            lint_done(a, j->machine);
-            j->done = 1;
-            return 0;
-        case INK_SPF_LINT_FAILED:
-        default:
-            audit_job_fail(a, job);
-            return 0;
-        }
-    }
-    /* an evaluation asks one query at a time */
-    if (j->inflight > 0)
-        return 0;
-    {
-        struct ink_spf_query q;
-        struct spf_eval_item *it = &a->spf->evals[j->i];
-
-        if (ink_spf_step(j->machine, &q) == INK_SPF_NEED_DNS) {
-            *name = q.name;
-            *type = q.type;
-            return 1;
-        }
-        it->result = ink_spf_result(j->machine);
-        it->reason = audit_strdup(a, ink_spf_reason(j->machine));
-        it->done = 1;
-        if (it->result != INK_SPF_PASS)
-            a->spf->ip_ok[it->ip] = 0;
-        j->done = 1;
-        return 0;
-    }
-}
-
-/* audit_spf_feed - an answer for the lint (which takes it) or an evaluation */
-void audit_spf_feed(struct ink_audit *a, size_t job, struct ink_dns_answer *ans)
-{
-    struct audit_job *j = &a->jobs[job];
-
-    if (j->kind == JOB_SPF_LINT) {
-        if (ans == NULL || ink_spf_lint_feed(j->machine, ans) < 0)
-            audit_job_fail(a, job);
-        return;
-    }
-    if (ink_spf_feed(j->machine, ans) < 0)
-        audit_job_fail(a, job);
-    ink_dns_answer_free(ans);
-}
-
-/* insert_terms - the record with terms put before its all/redirect */
-static char *insert_terms(struct ink_audit *a, const char *rec, const char *terms)
-{
-    struct ink_str s = INK_STR_INIT;
-    const char *p = rec, *cut = NULL;
-
-    /* the first all (any qualifier) or redirect= term ends the list */
-    while (*p) {
-        const char *t = p, *e;
-
-        while (*t == ' ')
-            t++;
-        e = t;
-        while (*e && *e != ' ')
-            e++;
-        if (e > t) {
-            const char *m = (*t == '+' || *t == '-' || *t == '~' || *t == '?') ? t + 1 : t;
-
-            if ((e - m == 3 && strncasecmp(m, "all", 3) == 0) ||
-                strncasecmp(t, "redirect=", 9) == 0) {
-                cut = t;
-                break;
-            }
-        }
-        p = e;
-    }
-    if (cut != NULL) {
-        ink_str_append(&s, rec, (size_t)(cut - rec));
-        ink_str_printf(&s, "%s %s", terms, cut);
-    } else {
-        ink_str_printf(&s, "%s %s", rec, terms);
-    }
-    if (s.buf == NULL)
-        a->nomem = 1;
-    return ink_str_steal(&s);
-}
-
-/* audit_spf_finish - include/IP authorization findings and the combined fix */
-void audit_spf_finish(struct ink_audit *a)
+/* spf_finish - include/IP authorization findings and the combined fix */
+static void spf_finish(struct ink_audit *a)
 {
     struct audit_spf *s = a->spf;
     struct ink_str add = INK_STR_INIT;
@@ -342,14 +263,14 @@ void audit_spf_finish(struct ink_audit *a)
     }
     for (i = 0; i < a->nips; i++) {
         const struct ink_audit_ip *r = &a->ips[i];
-        char ip[64];
+        char ip[AUDIT_ADDR_TEXT_MAX];
         const char *why = NULL;
         enum ink_spf_result res = INK_SPF_PASS;
         uint8_t net[16];
         int single;
 
         if (s->ip_ok[i]) {
-            char shown[64];
+            char shown[AUDIT_ADDR_TEXT_MAX];
 
             ink_ip_format(r->family, r->addr, shown, sizeof(shown));
             audit_finding(a, INK_SEV_INFO, "spf", "spf-ip-authorized", shown, NULL,
@@ -392,8 +313,11 @@ void audit_spf_finish(struct ink_audit *a)
                            : s->fixed != NULL ? s->fixed
                                               : s->record;
 
-        if (base != NULL && add.len > 0)
-            combined = insert_terms(a, base, ink_str_cstr(&add));
+        if (base != NULL && add.len > 0) {
+            if (ink_spf_edit_insert(base, strlen(base), ink_str_cstr(&add), &combined) ==
+                INK_SPF_EDIT_NOMEM)
+                a->nomem = 1;
+        }
         else if (base == NULL && add.len > 0) {
             struct ink_str t = INK_STR_INIT;
 
@@ -417,17 +341,8 @@ void audit_spf_finish(struct ink_audit *a)
     free(line);
 }
 
-/* audit_spf_release - free a job's machine */
-void audit_spf_release(struct audit_job *j)
-{
-    if (j->kind == JOB_SPF_LINT)
-        ink_spf_lint_free(j->machine);
-    else
-        ink_spf_free(j->machine);
-}
-
-/* audit_spf_free - the SPF state */
-void audit_spf_free(struct ink_audit *a)
+/* spf_release - the SPF state */
+static void spf_release(struct ink_audit *a)
 {
     struct audit_spf *s = a->spf;
     size_t i;
@@ -445,3 +360,5 @@ void audit_spf_free(struct ink_audit *a)
     free(s);
     a->spf = NULL;
 }
+
+const struct audit_area audit_area_spf = {"spf", spf_start, spf_finish, spf_release};

@@ -69,10 +69,37 @@ static char *scalar_text(struct pctx *c, yaml_node_t *n, const char *what)
         ink_str_free(&shown);
         return NULL;
     }
+    {
+        /* a control character would end a zone-file comment or a
+         * checklist line, or drive the terminal: refused in every value
+         * (C1 controls arrive as UTF-8, U+0080..U+009F = C2 80..C2 9F) */
+        const unsigned char *v = n->data.scalar.value;
+        size_t i, len = n->data.scalar.length;
+        for (i = 0; i < len; i++) {
+            if (v[i] < 0x20 || v[i] == 0x7f ||
+                (v[i] == 0xc2 && i + 1 < len && v[i + 1] >= 0x80 && v[i + 1] <= 0x9f)) {
+                ink_str_put_printable(&shown, v, len, 64);
+                perr(c, n, "%s: value '%s' holds a control character (byte %zu)", what,
+                     ink_str_cstr(&shown), i + 1);
+                ink_str_free(&shown);
+                return NULL;
+            }
+        }
+    }
     s = ink_memdup_cstr(n->data.scalar.value, n->data.scalar.length);
     if (s == NULL)
         perr(c, n, "out of memory");
     return s;
+}
+
+/* scalar_text_max - scalar_text with a tighter length limit */
+static char *scalar_text_max(struct pctx *c, yaml_node_t *n, const char *what, size_t max)
+{
+    if (n != NULL && n->type == YAML_SCALAR_NODE && n->data.scalar.length > max) {
+        perr(c, n, "%s: value longer than %zu bytes", what, max);
+        return NULL;
+    }
+    return scalar_text(c, n, what);
 }
 
 /* perr_value - an error quoting the (untrusted) value made printable */
@@ -545,7 +572,7 @@ static int add_cname(struct pctx *c, struct ink_profile *p, yaml_node_t *n, cons
             rc = read_at(c, v, "at", &cn->at);
         else if (key_is(k, "role") && strcmp(role, "cnames[]") == 0) {
             free(cn->role);
-            cn->role = scalar_text(c, v, "role");
+            cn->role = scalar_text_max(c, v, "role", INK_PROFILE_ROLE_MAX);
             rc = cn->role == NULL ? -1 : 0;
         } else {
             unknown_key(c, k, role);
@@ -740,7 +767,7 @@ static int parse_top(struct pctx *c, struct ink_profile *p, yaml_node_t *root)
             have_version = 1;
         } else if (key_is(k, "name")) {
             free(p->name);
-            p->name = scalar_text(c, v, "name");
+            p->name = scalar_text_max(c, v, "name", INK_PROFILE_NAME_MAX);
             rc = p->name == NULL ? -1 : 0;
         } else if (key_is(k, "description")) {
             free(p->description);
@@ -790,6 +817,53 @@ static int parse_top(struct pctx *c, struct ink_profile *p, yaml_node_t *root)
     return 0;
 }
 
+/*
+ * depth_check - read the document's events (not its graph) and refuse
+ * nesting past INK_PROFILE_DEPTH_MAX where it starts.  libyaml's work per
+ * token grows with the nesting, so a deep document is stopped before it
+ * costs more than a few tokens.  0; -1 with the error in err (a YAML
+ * syntax error is left for the load to report).
+ */
+static int depth_check(const uint8_t *buf, size_t len, struct ink_str *err)
+{
+    yaml_parser_t parser;
+    yaml_event_t ev;
+    int depth = 0, rc = 0, done = 0;
+
+    if (!yaml_parser_initialize(&parser)) {
+        ink_str_puts(err, "out of memory");
+        return -1;
+    }
+    yaml_parser_set_input_string(&parser, buf, len);
+    while (!done) {
+        if (!yaml_parser_parse(&parser, &ev))
+            break;
+        switch (ev.type) {
+        case YAML_SEQUENCE_START_EVENT:
+        case YAML_MAPPING_START_EVENT:
+            if (++depth > INK_PROFILE_DEPTH_MAX) {
+                ink_str_printf(err, "%zu:%zu: nested deeper than %d levels", ev.start_mark.line + 1,
+                               ev.start_mark.column + 1, INK_PROFILE_DEPTH_MAX);
+                rc = -1;
+                done = 1;
+            }
+            break;
+        case YAML_SEQUENCE_END_EVENT:
+        case YAML_MAPPING_END_EVENT:
+            depth--;
+            break;
+        case YAML_STREAM_END_EVENT:
+            done = 1;
+            break;
+        default:
+            break;
+        }
+        yaml_event_delete(&ev);
+    }
+    yaml_parser_delete(&parser);
+    return rc;
+}
+
 /* ink_profile_parse - YAML bytes to a profile; caller frees */
 struct ink_profile *ink_profile_parse(const uint8_t *buf, size_t len, struct ink_str *err)
 {
@@ -804,6 +878,8 @@ struct ink_profile *ink_profile_parse(const uint8_t *buf, size_t len, struct ink
         ink_str_printf(err, "1:1: profile larger than %u bytes", INK_PROFILE_SIZE_MAX);
         return NULL;
     }
+    if (depth_check(buf, len, err) < 0)
+        return NULL;
     p = calloc(1, sizeof(*p));
     if (p == NULL)
         return NULL;

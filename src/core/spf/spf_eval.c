@@ -6,9 +6,11 @@
  * (the root, then one per include; a redirect replaces its frame).  At any
  * time at most one DNS query is outstanding, so the per-mechanism state
  * (the MX or PTR names being walked, the target name) lives once in the
- * evaluation, not per frame.  ink_spf_step() runs the machine until it needs
- * a query; ink_spf_feed() hands the answer to the handler of the state that
- * asked, which moves the machine on.
+ * evaluation, not per frame.  ink_spf_next() runs the machine until it needs
+ * a query and hands it out once (then says WAIT); ink_spf_feed() checks
+ * the token and that the answer fits the question, then gives it (or NULL,
+ * a DNS error) to the handler of the state that asked, which moves the
+ * machine on.
  *
  * Memory: the evaluation struct, one parsed record per open frame (one
  * allocation each, never re-parsed), a small frame array and a few
@@ -18,6 +20,7 @@
 #include "inkan/spf.h"
 #include "spf_int.h"
 
+#include <assert.h>
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
@@ -74,8 +77,10 @@ struct ink_spf {
 
     /* machine */
     enum spf_op op;
-    int waiting;                  /* a query is out */
-    char qname[INK_DNS_NAME_MAX + 2];
+    int waiting;                  /* a query is pending (asked by the machine) */
+    int handed;                   /* ... and next() has handed it out */
+    uint32_t token;               /* the pending query's token */
+    char qname[INK_DNS_NAME_MAX + 2]; /* normalised: lower case, no final dot */
     uint16_t qtype;
     struct spf_frame *frames;
     size_t nframes, maxframes;
@@ -248,16 +253,23 @@ static void nomem(struct ink_spf *ev)
 /* ask - issue a query and move to the state that handles its answer */
 static void ask(struct ink_spf *ev, const char *name, size_t len, uint16_t type, enum spf_op op)
 {
+    size_t i;
+
     if (len > 0 && name[len - 1] == '.')
         len--;
     if (len >= sizeof(ev->qname))
         len = sizeof(ev->qname) - 1;
     memmove(ev->qname, name, len);
     ev->qname[len] = '\0';
+    for (i = 0; i < len; i++)
+        ev->qname[i] = (char)lc((unsigned char)ev->qname[i]);
     ev->qtype = type;
     ev->op = op;
     ev->waiting = 1;
+    ev->handed = 0;
     ev->queries++;
+    /* one query at a time, so the query's number is a unique token */
+    ev->token = ev->queries;
 }
 
 /* addr_type - A for an IPv4 client, AAAA for IPv6 */
@@ -1366,14 +1378,18 @@ static void finish_reason(struct ink_spf *ev)
     }
 }
 
-/* ink_spf_step - run until a query is needed or the result is known */
-enum ink_spf_step ink_spf_step(struct ink_spf *ev, struct ink_spf_query *q)
+/* ink_spf_next - run until a query is needed or the result is known */
+enum ink_next ink_spf_next(struct ink_spf *ev, struct ink_query *q)
 {
     for (;;) {
         if (ev->waiting) {
+            if (ev->handed)
+                return INK_NEXT_WAIT;
+            ev->handed = 1;
             q->name = ev->qname;
             q->type = ev->qtype;
-            return INK_SPF_NEED_DNS;
+            q->token = ev->token;
+            return INK_NEXT_READY;
         }
         switch (ev->op) {
         case OP_START:
@@ -1391,9 +1407,7 @@ enum ink_spf_step ink_spf_step(struct ink_spf *ev, struct ink_spf_query *q)
         case OP_DONE:
             if (!ev->reason_done)
                 finish_reason(ev);
-            q->name = NULL;
-            q->type = 0;
-            return INK_SPF_DONE;
+            return INK_NEXT_DONE;
         default:
             /* a waiting state without a query: cannot happen */
             nomem(ev);
@@ -1402,12 +1416,16 @@ enum ink_spf_step ink_spf_step(struct ink_spf *ev, struct ink_spf_query *q)
     }
 }
 
-/* ink_spf_feed - hand over the answer to the outstanding query */
-int ink_spf_feed(struct ink_spf *ev, const struct ink_dns_answer *a)
+/* ink_spf_feed - hand over the answer (borrowed) to the outstanding query */
+int ink_spf_feed(struct ink_spf *ev, uint32_t token, const struct ink_dns_answer *a)
 {
-    if (!ev->waiting)
+    if (!ev->waiting || !ev->handed || token != ev->token)
         return -1;
+    /* an answer to another question is no answer: a DNS error here */
+    if (!ink_query_answer_fits(a, ev->qname, ev->qtype))
+        a = NULL;
     ev->waiting = 0;
+    ev->handed = 0;
     switch (ev->op) {
     case OP_RECORD:
         on_record(ev, a);
@@ -1440,9 +1458,34 @@ int ink_spf_feed(struct ink_spf *ev, const struct ink_dns_answer *a)
         on_exp(ev, a);
         break;
     default:
+        /* waiting is only ever set with one of the states above */
+        assert(0);
         return -1;
     }
     return 0;
+}
+
+/* machine_next / machine_feed - the driver's view of an evaluation */
+static enum ink_next machine_next(void *self, struct ink_query *q)
+{
+    return ink_spf_next(self, q);
+}
+
+static int machine_feed(void *self, uint32_t token, const struct ink_dns_answer *a)
+{
+    return ink_spf_feed(self, token, a);
+}
+
+static const struct ink_machine_ops spf_machine_ops = {"spf", machine_next, machine_feed};
+
+/* ink_spf_machine - the evaluation as a driver's machine (ev stays the caller's) */
+struct ink_machine ink_spf_machine(struct ink_spf *ev)
+{
+    struct ink_machine m;
+
+    m.ops = &spf_machine_ops;
+    m.self = ev;
+    return m;
 }
 
 /* ink_spf_free - release everything */

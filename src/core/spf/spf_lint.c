@@ -41,12 +41,20 @@ _Static_assert(LINT_INDEX_SLOTS >= 2 * INK_SPF_LINT_QUERIES_MAX, "index too smal
 /* Fix edits kept for the root record. */
 #define LINT_EDITS_MAX 64
 
-/* One DNS query and, once fed, its answer. */
+/* One DNS query and, once fed, its answer (the lint's own copy).  Its
+ * token is its index + 1. */
 struct lint_query {
     char *name;
     uint16_t type;
     int asked;
     struct ink_dns_answer *answer;
+};
+
+/* One finding: the shared type, and the corrected record its fix line
+ * was made from (what ink_spf_lint_finding_record() returns). */
+struct lint_finding {
+    struct ink_finding f;
+    char *record; /* owned, or NULL */
 };
 
 /* One change to the root record: replace [off, off+len) with text (NULL:
@@ -79,7 +87,7 @@ struct lint_pass {
     int limit_noted;                /* the query limit finding was added */
     int depth_noted;
     size_t records_walked;
-    struct ink_spf_lint_finding *f; /* findings */
+    struct lint_finding *f; /* findings */
     size_t nf, capf;
     size_t dropped;
     const char *path[INK_SPF_LINT_DEPTH_MAX + 2]; /* domains on the current path */
@@ -102,7 +110,7 @@ struct ink_spf_lint {
     size_t next_ask;     /* queries before this index have been handed out */
     int done, failed;
     /* results of the final pass */
-    struct ink_spf_lint_finding *f;
+    struct lint_finding *f;
     size_t nf;
     struct ink_spf_lint_node *tree;
     char *record;        /* root record text */
@@ -115,19 +123,6 @@ struct ink_spf_lint {
 static char *dup_cstr(const char *s)
 {
     return ink_memdup_cstr(s, strlen(s));
-}
-
-/* ink_spf_lint_severity_name - word for a severity */
-const char *ink_spf_lint_severity_name(enum ink_spf_lint_severity s)
-{
-    switch (s) {
-    case INK_SPF_LINT_ERROR:
-        return "error";
-    case INK_SPF_LINT_WARNING:
-        return "warning";
-    default:
-        return "info";
-    }
 }
 
 /* flat_free - release a flattening list */
@@ -207,16 +202,21 @@ static void node_free(struct ink_spf_lint_node *n)
     free(n->record);
 }
 
-static void findings_free(struct ink_spf_lint_finding *f, size_t n)
+/* finding_clear - free what one finding owns */
+static void finding_clear(struct lint_finding *f)
+{
+    ink_finding_clear(&f->f);
+    free(f->record);
+    f->record = NULL;
+}
+
+/* findings_free - release an array of n findings */
+static void findings_free(struct lint_finding *f, size_t n)
 {
     size_t i;
 
-    for (i = 0; i < n; i++) {
-        free(f[i].message);
-        free(f[i].domain);
-        free(f[i].fix);
-        free(f[i].zone);
-    }
+    for (i = 0; i < n; i++)
+        finding_clear(&f[i]);
     free(f);
 }
 
@@ -241,11 +241,11 @@ static void pass_release(struct lint_pass *p)
 
 /* add_finding - record a finding; message is printf-formatted (callers pass
  * untrusted text only through put_quoted).  fix may be NULL; it is copied. */
-static void add_finding(struct lint_pass *p, enum ink_spf_lint_severity sev, const char *code,
+static void add_finding(struct lint_pass *p, enum ink_severity sev, const char *code,
                         const char *domain, long off, size_t len, const char *fix,
                         const char *msg)
 {
-    struct ink_spf_lint_finding *f;
+    struct lint_finding *f;
 
     if (p->nf >= INK_SPF_LINT_FINDINGS_MAX) {
         p->dropped++;
@@ -253,7 +253,7 @@ static void add_finding(struct lint_pass *p, enum ink_spf_lint_severity sev, con
     }
     if (p->nf == p->capf) {
         size_t cap = p->capf ? p->capf * 2 : 16;
-        struct ink_spf_lint_finding *nf = realloc(p->f, cap * sizeof(*nf));
+        struct lint_finding *nf = realloc(p->f, cap * sizeof(*nf));
 
         if (nf == NULL) {
             p->nomem = 1;
@@ -264,21 +264,22 @@ static void add_finding(struct lint_pass *p, enum ink_spf_lint_severity sev, con
     }
     f = &p->f[p->nf];
     memset(f, 0, sizeof(*f));
-    f->severity = sev;
-    f->code = code;
-    f->offset = off;
-    f->length = off < 0 ? 0 : len;
-    f->message = dup_cstr(msg);
-    f->domain = dup_cstr(domain != NULL ? domain : "");
-    f->fix = fix != NULL ? dup_cstr(fix) : NULL;
-    if (fix != NULL && strlen(fix) > INK_SPF_LINT_STRING_MAX)
-        f->zone = ink_spf_lint_zone_line(domain != NULL && domain[0] != '(' ? domain : NULL,
-                                         fix, strlen(fix));
-    if (f->message == NULL || f->domain == NULL || (fix != NULL && f->fix == NULL)) {
-        free(f->message);
-        free(f->domain);
-        free(f->fix);
-        free(f->zone);
+    f->f.severity = sev;
+    f->f.area = "spf";
+    f->f.code = code;
+    f->f.offset = off;
+    f->f.length = off < 0 ? 0 : len;
+    f->f.message = dup_cstr(msg);
+    f->f.subject = dup_cstr(domain != NULL ? domain : "");
+    if (fix != NULL) {
+        f->record = dup_cstr(fix);
+        /* "(record)": a record linted without a domain goes at the origin */
+        f->f.fix = ink_spf_lint_zone_line(domain != NULL && domain[0] != '(' ? domain : NULL,
+                                          fix, strlen(fix));
+    }
+    if (f->f.message == NULL || f->f.subject == NULL ||
+        (fix != NULL && (f->record == NULL || f->f.fix == NULL))) {
+        finding_clear(f);
         p->nomem = 1;
         return;
     }
@@ -356,7 +357,7 @@ static const struct ink_dns_answer *pass_lookup(struct lint_pass *p, const char 
                                "(first: ", INK_SPF_LINT_QUERIES_MAX);
             put_quoted(&m, name, strlen(name));
             ink_str_puts(&m, ") were not checked");
-            add_finding(p, INK_SPF_LINT_INFO, INK_SPF_LINT_LIMIT, l->domain, -1, 0, NULL,
+            add_finding(p, INK_SEV_INFO, INK_SPF_LINT_LIMIT, l->domain, -1, 0, NULL,
                         ink_str_cstr(&m));
             ink_str_free(&m);
             p->limit_noted = 1;
@@ -387,10 +388,22 @@ static const struct ink_dns_answer *pass_lookup(struct lint_pass *p, const char 
     return NULL;
 }
 
-/* is_void - NODATA or NXDOMAIN (RFC 7208 4.6.4) */
+/* is_void - RFC 7208 4.6.4: "a positive answer (RCODE 0) with an answer
+ * count of 0, or a 'Name Error' (RCODE 3)": NODATA, NXDOMAIN, or a
+ * NOERROR answer without a record of the type asked (as the evaluator
+ * counts it) */
 static int is_void(const struct ink_dns_answer *a)
 {
-    return a->status == INK_DNS_NODATA || a->status == INK_DNS_NXDOMAIN;
+    size_t i;
+
+    if (a->status == INK_DNS_NODATA || a->status == INK_DNS_NXDOMAIN)
+        return 1;
+    if (a->status != INK_DNS_OK)
+        return 0;
+    for (i = 0; i < a->nrr; i++)
+        if (a->rr[i].type == a->qtype)
+            return 0;
+    return 1;
 }
 
 static int is_temp(const struct ink_dns_answer *a)
@@ -482,59 +495,43 @@ static void spf_records_free(struct spf_rec *v, size_t n)
 
 /* ---- the root record's fixes --------------------------------------------- */
 
-/* edit_apply - the record text with the given edits applied (sorted by
- * offset, overlapping ones skipped).  Caller frees; NULL on ENOMEM. */
+/* edit_apply - the record text with the edits applied, by the SPF
+ * module's editor (offsets in the original text, none overlapping).
+ * Caller frees; NULL when the editor refuses (an edit that would cut an
+ * all's qualifier or touch the version) or on ENOMEM. */
 static char *edit_apply(const char *rec, size_t len, const struct lint_edit *e, size_t ne)
 {
-    struct ink_str out = INK_STR_INIT;
-    const struct lint_edit *order[LINT_EDITS_MAX];
-    size_t i, j, pos = 0;
+    struct ink_spf_edit ed[LINT_EDITS_MAX];
+    char *out = NULL;
+    size_t i;
 
     assert(ne <= LINT_EDITS_MAX);
-    for (i = 0; i < ne; i++)
-        order[i] = &e[i];
-    /* insertion sort by offset: a handful of edits */
-    for (i = 1; i < ne; i++)
-        for (j = i; j > 0 && order[j]->off < order[j - 1]->off; j--) {
-            const struct lint_edit *t = order[j];
-            order[j] = order[j - 1];
-            order[j - 1] = t;
-        }
     for (i = 0; i < ne; i++) {
-        size_t start = order[i]->off, end = order[i]->off + order[i]->len;
-
-        if (start < pos || end > len)
-            continue; /* overlaps an earlier edit */
-        if (order[i]->text == NULL) {
-            /* removal: take the spaces before the term with it */
-            size_t s = start;
-
-            while (s > pos && rec[s - 1] == ' ')
-                s--;
-            ink_str_append(&out, rec + pos, s - pos);
-        } else {
-            ink_str_append(&out, rec + pos, start - pos);
-            ink_str_puts(&out, order[i]->text);
-        }
-        pos = end;
+        ed[i].off = e[i].off;
+        ed[i].len = e[i].len;
+        ed[i].text = e[i].text;
     }
-    ink_str_append(&out, rec + pos, len - pos);
-    if (out.len == 0 && ink_str_puts(&out, "") < 0)
+    if (ink_spf_edit_apply(rec, len, ed, ne, &out) != INK_SPF_EDIT_OK)
         return NULL;
-    return ink_str_steal(&out);
+    return out;
 }
 
-/* add_edit - queue an edit to the root record; returns the single-edit fix
- * (caller frees) or NULL.  text NULL removes the term. */
+/* add_edit - queue an edit to the root record (unless another fix already
+ * touches that span, or the editor refuses it); returns the single-edit
+ * fix (caller frees) or NULL.  text NULL removes the term. */
 static char *add_edit(struct lint_pass *p, const char *rec, size_t reclen, size_t off,
                       size_t len, const char *text)
 {
     struct lint_edit one;
+    char *fix;
     size_t i;
 
     one.off = off;
     one.len = len;
     one.text = (char *)text;
+    fix = edit_apply(rec, reclen, &one, 1);
+    if (fix == NULL)
+        return NULL;
     for (i = 0; i < p->nedit; i++)
         if (p->edit[i].off < off + len && off < p->edit[i].off + p->edit[i].len)
             break; /* another fix already touches this term */
@@ -547,7 +544,7 @@ static char *add_edit(struct lint_pass *p, const char *rec, size_t reclen, size_
         else
             p->nedit++;
     }
-    return edit_apply(rec, reclen, &one, 1);
+    return fix;
 }
 
 /* ---- walking records ----------------------------------------------------- */
@@ -712,7 +709,7 @@ static void follow_target(struct lint_pass *p, const struct lint_ctx *c,
         put_quoted(&m, t->arg.p, t->arg.len);
         ink_str_puts(&m, " uses macros: it depends on the message and was not followed "
                          "(its lookups are not counted)");
-        add_finding(p, INK_SPF_LINT_INFO, INK_SPF_LINT_MACRO_NOT_FOLLOWED, c->label,
+        add_finding(p, INK_SEV_INFO, INK_SPF_LINT_MACRO_NOT_FOLLOWED, c->label,
                     (long)t->text.off, t->text.len, NULL, ink_str_cstr(&m));
         ink_str_free(&m);
         return;
@@ -743,7 +740,7 @@ static void follow_target(struct lint_pass *p, const struct lint_ctx *c,
                            "receivers give permerror", what, target);
         if (c->is_root && !is_redirect)
             fix = add_edit(p, c->text, c->len, t->text.off, t->text.len, NULL);
-        add_finding(p, INK_SPF_LINT_ERROR, INK_SPF_LINT_LOOP, c->label, (long)t->text.off,
+        add_finding(p, INK_SEV_ERROR, INK_SPF_LINT_LOOP, c->label, (long)t->text.off,
                     t->text.len, fix, ink_str_cstr(&m));
         goto out;
     }
@@ -759,7 +756,7 @@ static void follow_target(struct lint_pass *p, const struct lint_ctx *c,
         if (!p->depth_noted) {
             ink_str_printf(&m, "include/redirect nesting deeper than %d: %s not followed",
                            INK_SPF_LINT_DEPTH_MAX, target);
-            add_finding(p, INK_SPF_LINT_ERROR, INK_SPF_LINT_DEPTH, c->label,
+            add_finding(p, INK_SEV_ERROR, INK_SPF_LINT_DEPTH, c->label,
                         (long)t->text.off, t->text.len, NULL, ink_str_cstr(&m));
             p->depth_noted = 1;
         }
@@ -770,7 +767,7 @@ static void follow_target(struct lint_pass *p, const struct lint_ctx *c,
         if (!p->limit_noted) {
             ink_str_printf(&m, "more than %d records in the tree: %s and later ones not "
                                "checked", INK_SPF_LINT_RECORDS_MAX, target);
-            add_finding(p, INK_SPF_LINT_INFO, INK_SPF_LINT_LIMIT, c->label, (long)t->text.off,
+            add_finding(p, INK_SEV_INFO, INK_SPF_LINT_LIMIT, c->label, (long)t->text.off,
                         t->text.len, NULL, ink_str_cstr(&m));
             p->limit_noted = 1;
         }
@@ -792,7 +789,7 @@ static void follow_target(struct lint_pass *p, const struct lint_ctx *c,
         if (is_redirect) {
             ink_str_printf(&m, "redirect=%s: %s: receivers give permerror", target,
                            nx ? "the domain does not exist" : "it publishes no SPF record");
-            add_finding(p, INK_SPF_LINT_ERROR, INK_SPF_LINT_REDIRECT_MISSING, c->label,
+            add_finding(p, INK_SEV_ERROR, INK_SPF_LINT_REDIRECT_MISSING, c->label,
                         (long)t->text.off, t->text.len, NULL, ink_str_cstr(&m));
         } else {
             ink_str_printf(&m, "include:%s: %s: receivers give permerror for every message; "
@@ -800,7 +797,7 @@ static void follow_target(struct lint_pass *p, const struct lint_ctx *c,
                            target, nx ? "the domain does not exist" : "it publishes no SPF record");
             if (c->is_root)
                 fix = add_edit(p, c->text, c->len, t->text.off, t->text.len, NULL);
-            add_finding(p, INK_SPF_LINT_ERROR,
+            add_finding(p, INK_SEV_ERROR,
                         nx ? INK_SPF_LINT_INCLUDE_MISSING : INK_SPF_LINT_INCLUDE_NO_SPF, c->label,
                         (long)t->text.off, t->text.len, fix, ink_str_cstr(&m));
         }
@@ -811,7 +808,7 @@ static void follow_target(struct lint_pass *p, const struct lint_ctx *c,
         ink_str_printf(&m, "%s:%s: DNS %s%s%s: receivers give temperror (mail is deferred)",
                        what, target, ink_dns_status_name(s.a->status),
                        s.a->why ? ": " : "", s.a->why ? s.a->why : "");
-        add_finding(p, INK_SPF_LINT_WARNING,
+        add_finding(p, INK_SEV_WARNING,
                     is_redirect ? INK_SPF_LINT_DNS_TEMP : INK_SPF_LINT_INCLUDE_TEMP, c->label,
                     (long)t->text.off, t->text.len, NULL, ink_str_cstr(&m));
         goto out;
@@ -820,7 +817,7 @@ static void follow_target(struct lint_pass *p, const struct lint_ctx *c,
         n->status = "permerror";
         ink_str_printf(&m, "%s publishes %zu SPF records: receivers give permerror", target,
                        s.nspf);
-        add_finding(p, INK_SPF_LINT_ERROR, INK_SPF_LINT_DUPLICATE, target, -1, 0, NULL,
+        add_finding(p, INK_SEV_ERROR, INK_SPF_LINT_DUPLICATE, target, -1, 0, NULL,
                     ink_str_cstr(&m));
         goto out;
     }
@@ -854,7 +851,7 @@ static void follow_target(struct lint_pass *p, const struct lint_ctx *c,
             ink_str_printf(&m, "the TXT answer for %s is %zu bytes, over %d: receivers need "
                                "TCP or EDNS0 to read it, and some fail",
                            target, answer_size(target, s.a, 0), INK_SPF_LINT_UDP_MAX);
-            add_finding(p, INK_SPF_LINT_WARNING, INK_SPF_LINT_ANSWER_LONG, target, -1, 0, NULL,
+            add_finding(p, INK_SEV_WARNING, INK_SPF_LINT_ANSWER_LONG, target, -1, 0, NULL,
                         ink_str_cstr(&m));
         }
         p->records_walked++;
@@ -951,12 +948,12 @@ static void note_unchecked(struct lint_pass *p, const struct lint_ctx *c,
     put_quoted(&m, t->text.p, t->text.len);
     if (t->flags & INK_SPF_TF_MACRO) {
         ink_str_puts(&m, " uses macros: its name depends on the message and was not checked");
-        add_finding(p, INK_SPF_LINT_INFO, INK_SPF_LINT_MACRO_NOT_FOLLOWED, c->label,
+        add_finding(p, INK_SEV_INFO, INK_SPF_LINT_MACRO_NOT_FOLLOWED, c->label,
                     (long)t->text.off, t->text.len, NULL, ink_str_cstr(&m));
     } else if (t->arg.len == 0 && c->domain == NULL) {
         ink_str_puts(&m, " queries the record's own domain, which was not given (--domain): "
                          "not checked");
-        add_finding(p, INK_SPF_LINT_INFO, INK_SPF_LINT_LIMIT, c->label, (long)t->text.off,
+        add_finding(p, INK_SEV_INFO, INK_SPF_LINT_LIMIT, c->label, (long)t->text.off,
                     t->text.len, NULL, ink_str_cstr(&m));
     }
     ink_str_free(&m);
@@ -977,7 +974,7 @@ static void note_void(struct lint_pass *p, const struct lint_ctx *c,
         ink_str_puts(&m, "; the term never matches and can be removed");
         fix = add_edit(p, c->text, c->len, t->text.off, t->text.len, NULL);
     }
-    add_finding(p, INK_SPF_LINT_WARNING, INK_SPF_LINT_VOID, c->label, (long)t->text.off,
+    add_finding(p, INK_SEV_WARNING, INK_SPF_LINT_VOID, c->label, (long)t->text.off,
                 t->text.len, fix, ink_str_cstr(&m));
     free(fix);
     ink_str_free(&m);
@@ -1006,7 +1003,7 @@ static void check_a(struct lint_pass *p, const struct lint_ctx *c, const struct 
 
         ink_str_printf(&m, "a:%s: DNS %s: receivers give temperror", name,
                        ink_dns_status_name(is_temp(a4) ? a4->status : a6->status));
-        add_finding(p, INK_SPF_LINT_WARNING, INK_SPF_LINT_DNS_TEMP, c->label,
+        add_finding(p, INK_SEV_WARNING, INK_SPF_LINT_DNS_TEMP, c->label,
                     (long)t->text.off, t->text.len, NULL, ink_str_cstr(&m));
         ink_str_free(&m);
         fl->ok = 0;
@@ -1062,7 +1059,7 @@ static void check_mx(struct lint_pass *p, const struct lint_ctx *c,
     if (is_temp(mx)) {
         ink_str_printf(&m, "mx:%s: DNS %s: receivers give temperror", name,
                        ink_dns_status_name(mx->status));
-        add_finding(p, INK_SPF_LINT_WARNING, INK_SPF_LINT_DNS_TEMP, c->label,
+        add_finding(p, INK_SEV_WARNING, INK_SPF_LINT_DNS_TEMP, c->label,
                     (long)t->text.off, t->text.len, NULL, ink_str_cstr(&m));
         fl->ok = 0;
         goto out;
@@ -1076,7 +1073,7 @@ static void check_mx(struct lint_pass *p, const struct lint_ctx *c,
         ink_str_printf(&m, "mx:%s has %zu MX records, over the limit of %d: receivers give "
                            "permerror; list the sending hosts with ip4/ip6 instead",
                        name, nmx, INK_SPF_LINT_MX_LIMIT);
-        add_finding(p, INK_SPF_LINT_ERROR, INK_SPF_LINT_MX_TOO_MANY, c->label,
+        add_finding(p, INK_SEV_ERROR, INK_SPF_LINT_MX_TOO_MANY, c->label,
                     (long)t->text.off, t->text.len, NULL, ink_str_cstr(&m));
         fl->ok = 0;
         goto out;
@@ -1110,7 +1107,7 @@ static void check_mx(struct lint_pass *p, const struct lint_ctx *c,
             node->voids_total++;
             ink_str_printf(&hm, "MX host %s of %s has no A or AAAA records (a void lookup)",
                            host, name);
-            add_finding(p, INK_SPF_LINT_WARNING, INK_SPF_LINT_MX_NO_ADDRESS, c->label,
+            add_finding(p, INK_SEV_WARNING, INK_SPF_LINT_MX_NO_ADDRESS, c->label,
                         (long)t->text.off, t->text.len, NULL, ink_str_cstr(&hm));
             ink_str_free(&hm);
             continue;
@@ -1159,7 +1156,7 @@ static void check_ip(struct lint_pass *p, const struct lint_ctx *c,
                        prefix, ink_str_cstr(&term));
         if (c->is_root)
             fix = add_edit(p, c->text, c->len, t->text.off, t->text.len, ink_str_cstr(&term));
-        add_finding(p, INK_SPF_LINT_INFO, INK_SPF_LINT_HOST_BITS, c->label, (long)t->text.off,
+        add_finding(p, INK_SEV_INFO, INK_SPF_LINT_HOST_BITS, c->label, (long)t->text.off,
                     t->text.len, fix, ink_str_cstr(&m));
         ink_str_truncate(&m, 0);
     }
@@ -1168,7 +1165,7 @@ static void check_ip(struct lint_pass *p, const struct lint_ctx *c,
         put_quoted(&m, t->text.p, t->text.len);
         ink_str_printf(&m, " authorizes a /%u: %s of the Internet may send as this domain",
                        prefix, prefix == 0 ? "all" : "a large part");
-        add_finding(p, INK_SPF_LINT_ERROR, INK_SPF_LINT_PASS_ALL, c->label, (long)t->text.off,
+        add_finding(p, INK_SEV_ERROR, INK_SPF_LINT_PASS_ALL, c->label, (long)t->text.off,
                     t->text.len, NULL, ink_str_cstr(&m));
         fl->ok = 0;
     }
@@ -1196,7 +1193,7 @@ static void check_exp(struct lint_pass *p, const struct lint_ctx *c, const struc
     size_t n;
 
     if (c->via_include) {
-        add_finding(p, INK_SPF_LINT_INFO, INK_SPF_LINT_EXP, c->label, (long)t->text.off,
+        add_finding(p, INK_SEV_INFO, INK_SPF_LINT_EXP, c->label, (long)t->text.off,
                     t->text.len, NULL,
                     "exp= in an included record is never used (RFC 7208 6.2)");
         return;
@@ -1238,7 +1235,7 @@ static void check_exp(struct lint_pass *p, const struct lint_ctx *c, const struc
     }
     if (c->is_root)
         fix = add_edit(p, c->text, c->len, t->text.off, t->text.len, NULL);
-    add_finding(p, INK_SPF_LINT_WARNING, INK_SPF_LINT_EXP, c->label, (long)t->text.off,
+    add_finding(p, INK_SEV_WARNING, INK_SPF_LINT_EXP, c->label, (long)t->text.off,
                 t->text.len, fix, ink_str_cstr(&m));
     free(fix);
     ink_str_free(&m);
@@ -1372,7 +1369,7 @@ static void report_diags(struct lint_pass *p, const struct lint_ctx *c,
             if (c->is_root)
                 fix = add_edit(p, c->text, c->len, t->text.off, t->text.len, typo);
         }
-        add_finding(p, INK_SPF_LINT_ERROR, diag_code(d->code), c->label, (long)off, len, fix,
+        add_finding(p, INK_SEV_ERROR, diag_code(d->code), c->label, (long)off, len, fix,
                     ink_str_cstr(&m));
         free(typo);
         free(fix);
@@ -1423,7 +1420,7 @@ static void check_split(struct lint_pass *p, const struct lint_ctx *c,
                            "(RFC 7208 3.3): end the first string with a space");
         if (c->is_root)
             fix = add_edit(p, c->text, c->len, b, 0, " ");
-        add_finding(p, INK_SPF_LINT_WARNING, INK_SPF_LINT_STRING_SPLIT, c->label, (long)b, 0,
+        add_finding(p, INK_SEV_WARNING, INK_SPF_LINT_STRING_SPLIT, c->label, (long)b, 0,
                     fix, ink_str_cstr(&m));
         free(fix);
         ink_str_free(&m);
@@ -1496,7 +1493,7 @@ static void walk_record(struct lint_pass *p, const struct lint_ctx *c,
                                      "'~all' or '-all'");
                 if (c->is_root)
                     fix = add_edit(p, c->text, c->len, t->text.off, t->text.len, "~all");
-                add_finding(p, pass ? INK_SPF_LINT_ERROR : INK_SPF_LINT_WARNING,
+                add_finding(p, pass ? INK_SEV_ERROR : INK_SEV_WARNING,
                             pass ? INK_SPF_LINT_PASS_ALL : INK_SPF_LINT_NEUTRAL_ALL, c->label,
                             (long)t->text.off, t->text.len, fix, ink_str_cstr(&m));
                 free(fix);
@@ -1528,7 +1525,7 @@ static void walk_record(struct lint_pass *p, const struct lint_ctx *c,
                              "some receivers ignore it; list the sending hosts with ip4/ip6 or 'a' terms");
             if (c->is_root)
                 fix = add_edit(p, c->text, c->len, t->text.off, t->text.len, NULL);
-            add_finding(p, INK_SPF_LINT_WARNING, INK_SPF_LINT_PTR, c->label, (long)t->text.off,
+            add_finding(p, INK_SEV_WARNING, INK_SPF_LINT_PTR, c->label, (long)t->text.off,
                         t->text.len, fix, ink_str_cstr(&m));
             free(fix);
             fix = NULL;
@@ -1563,7 +1560,7 @@ static void walk_record(struct lint_pass *p, const struct lint_ctx *c,
                 if (c->is_root)
                     fix = add_edit(p, c->text, c->len, t->text.off, t->text.len, typo);
             }
-            add_finding(p, typo != NULL ? INK_SPF_LINT_WARNING : INK_SPF_LINT_INFO,
+            add_finding(p, typo != NULL ? INK_SEV_WARNING : INK_SEV_INFO,
                         INK_SPF_LINT_UNKNOWN_MOD, c->label, (long)t->text.off, t->text.len, fix,
                         ink_str_cstr(&m));
             free(fix);
@@ -1608,7 +1605,7 @@ static void walk_record(struct lint_pass *p, const struct lint_ctx *c,
             }
             fix = edit_apply(c->text, c->len, e, ne);
         }
-        add_finding(p, INK_SPF_LINT_WARNING, INK_SPF_LINT_AFTER_ALL, c->label,
+        add_finding(p, INK_SEV_WARNING, INK_SPF_LINT_AFTER_ALL, c->label,
                     (long)first_after_all->text.off, first_after_all->text.len, fix,
                     ink_str_cstr(&m));
         free(fix);
@@ -1621,7 +1618,7 @@ static void walk_record(struct lint_pass *p, const struct lint_ctx *c,
                          "(RFC 7208 6.1)");
         if (c->is_root)
             fix = add_edit(p, c->text, c->len, redirect->text.off, redirect->text.len, NULL);
-        add_finding(p, INK_SPF_LINT_WARNING, INK_SPF_LINT_REDIRECT_IGNORED, c->label,
+        add_finding(p, INK_SEV_WARNING, INK_SPF_LINT_REDIRECT_IGNORED, c->label,
                     (long)redirect->text.off, redirect->text.len, fix, ink_str_cstr(&m));
         free(fix);
         fix = NULL;
@@ -1646,7 +1643,7 @@ static void walk_record(struct lint_pass *p, const struct lint_ctx *c,
                          "neutral; end the record with '~all' (or '-all')");
         if (c->is_root)
             fix = append_all_fix(p, c);
-        add_finding(p, INK_SPF_LINT_WARNING, INK_SPF_LINT_NO_ALL, c->label, -1, 0, fix,
+        add_finding(p, INK_SEV_WARNING, INK_SPF_LINT_NO_ALL, c->label, -1, 0, fix,
                     ink_str_cstr(&m));
         free(fix);
         fix = NULL;
@@ -1659,7 +1656,7 @@ static void walk_record(struct lint_pass *p, const struct lint_ctx *c,
         ink_str_printf(&m, "the record is %zu bytes, over %d: with the DNS overhead the answer "
                            "risks exceeding 512 bytes (RFC 7208 3.4)",
                        c->len, INK_SPF_LINT_RECORD_SAFE);
-        add_finding(p, INK_SPF_LINT_WARNING, INK_SPF_LINT_RECORD_LONG, c->label, -1, 0, NULL,
+        add_finding(p, INK_SEV_WARNING, INK_SPF_LINT_RECORD_LONG, c->label, -1, 0, NULL,
                     ink_str_cstr(&m));
     }
     ink_str_free(&m);
@@ -1783,7 +1780,7 @@ static void propose_flattening(struct lint_pass *p, const struct lint_ctx *c,
         ink_str_printf(&msg, " to bring the count to %u; these are the networks published "
                              "today: re-run the lint when the provider changes them",
                        total);
-        add_finding(p, INK_SPF_LINT_INFO, INK_SPF_LINT_FLATTEN, c->label, -1, 0, fix,
+        add_finding(p, INK_SEV_INFO, INK_SPF_LINT_FLATTEN, c->label, -1, 0, fix,
                     ink_str_cstr(&msg));
         /* and into the combined fix */
         for (i = 0; i < ne; i++) {
@@ -1792,7 +1789,7 @@ static void propose_flattening(struct lint_pass *p, const struct lint_ctx *c,
         free(fix);
         ink_str_free(&msg);
     } else {
-        add_finding(p, INK_SPF_LINT_INFO, INK_SPF_LINT_FLATTEN, c->label, -1, 0, NULL,
+        add_finding(p, INK_SEV_INFO, INK_SPF_LINT_FLATTEN, c->label, -1, 0, NULL,
                     "no sound flattening found: the costly includes use a, mx, exists, ptr, "
                     "macros or non-pass qualifiers; drop includes of services you no longer "
                     "use, or move some senders to a subdomain with its own SPF record");
@@ -1892,7 +1889,7 @@ static void check_sizes(struct lint_pass *p, const struct lint_ctx *c,
                        c->len, INK_SPF_LINT_STRING_MAX,
                        (c->len + INK_SPF_LINT_STRING_MAX - 1) / INK_SPF_LINT_STRING_MAX,
                        zl != NULL ? zl : "");
-        add_finding(p, INK_SPF_LINT_WARNING, INK_SPF_LINT_STRING_LONG, c->label, -1, 0, NULL,
+        add_finding(p, INK_SEV_WARNING, INK_SPF_LINT_STRING_LONG, c->label, -1, 0, NULL,
                     ink_str_cstr(&m));
         free(zl);
         ink_str_truncate(&m, 0);
@@ -1904,7 +1901,7 @@ static void check_sizes(struct lint_pass *p, const struct lint_ctx *c,
             if (rr->txtlen[i] > INK_SPF_LINT_STRING_MAX) {
                 ink_str_printf(&m, "TXT string %zu is %zu bytes, over %d", i + 1,
                                rr->txtlen[i], INK_SPF_LINT_STRING_MAX);
-                add_finding(p, INK_SPF_LINT_ERROR, INK_SPF_LINT_STRING_LONG, c->label, -1, 0,
+                add_finding(p, INK_SEV_ERROR, INK_SPF_LINT_STRING_LONG, c->label, -1, 0,
                             NULL, ink_str_cstr(&m));
                 ink_str_truncate(&m, 0);
             }
@@ -1920,7 +1917,7 @@ static void check_sizes(struct lint_pass *p, const struct lint_ctx *c,
                        size, c->len,
                        txt != NULL && count_data(txt) > 1 ? " plus the other TXT records" : "",
                        INK_SPF_LINT_UDP_MAX);
-        add_finding(p, INK_SPF_LINT_WARNING, INK_SPF_LINT_ANSWER_LONG, c->label, -1, 0, NULL,
+        add_finding(p, INK_SEV_WARNING, INK_SPF_LINT_ANSWER_LONG, c->label, -1, 0, NULL,
                     ink_str_cstr(&m));
     }
     ink_str_free(&m);
@@ -1967,7 +1964,7 @@ static int run_pass(struct ink_spf_lint *l)
     }
     if (l->domain != NULL && spf99 != NULL && spf99->status == INK_DNS_OK &&
         count_data(spf99) > 0) {
-        add_finding(&p, INK_SPF_LINT_WARNING, INK_SPF_LINT_SPF_RR, label, -1, 0, NULL,
+        add_finding(&p, INK_SEV_WARNING, INK_SPF_LINT_SPF_RR, label, -1, 0, NULL,
                     "a record of the deprecated SPF RR type (99) is published: receivers "
                     "ignore it (RFC 7208 3.1); remove it and keep the TXT record");
     }
@@ -1981,14 +1978,14 @@ static int run_pass(struct ink_spf_lint *l)
             root->status = "nxdomain";
             ink_str_printf(&m, "%s does not exist (NXDOMAIN): receivers find no SPF record",
                            label);
-            add_finding(&p, INK_SPF_LINT_ERROR, INK_SPF_LINT_NO_DOMAIN, label, -1, 0, NULL,
+            add_finding(&p, INK_SEV_ERROR, INK_SPF_LINT_NO_DOMAIN, label, -1, 0, NULL,
                         ink_str_cstr(&m));
         } else if (is_temp(txt)) {
             root->status = "temperror";
             ink_str_printf(&m, "the TXT lookup for %s failed (%s%s%s): receivers give temperror",
                            label, ink_dns_status_name(txt->status), txt->why ? ": " : "",
                            txt->why ? txt->why : "");
-            add_finding(&p, INK_SPF_LINT_WARNING, INK_SPF_LINT_DNS_TEMP, label, -1, 0, NULL,
+            add_finding(&p, INK_SEV_WARNING, INK_SPF_LINT_DNS_TEMP, label, -1, 0, NULL,
                         ink_str_cstr(&m));
         } else {
             struct spf_rec *v = spf_records(txt, &nspf, &p.nomem);
@@ -2002,7 +1999,7 @@ static int run_pass(struct ink_spf_lint *l)
                                    "\"v=spf1\"): receivers give none; publish e.g. \"v=spf1 "
                                    "mx ~all\" listing your senders",
                                label);
-                add_finding(&p, INK_SPF_LINT_ERROR, INK_SPF_LINT_NO_RECORD, label, -1, 0,
+                add_finding(&p, INK_SEV_ERROR, INK_SPF_LINT_NO_RECORD, label, -1, 0,
                             "v=spf1 mx ~all", ink_str_cstr(&m));
             } else {
                 rr = &txt->rr[first];
@@ -2020,7 +2017,7 @@ static int run_pass(struct ink_spf_lint *l)
                                        "order is linted below",
                                    label, nspf,
                                    merged != NULL ? " (a merge is proposed: check its 'all')" : "");
-                    add_finding(&p, INK_SPF_LINT_ERROR, INK_SPF_LINT_DUPLICATE, label, -1, 0,
+                    add_finding(&p, INK_SEV_ERROR, INK_SPF_LINT_DUPLICATE, label, -1, 0,
                                 merged, ink_str_cstr(&m));
                 }
             }
@@ -2044,7 +2041,7 @@ static int run_pass(struct ink_spf_lint *l)
                            root->lookups_total, INK_SPF_LINT_LOOKUP_LIMIT);
             describe_breakdown(&m, root, c.text, c.len);
             ink_str_putc(&m, ')');
-            add_finding(&p, INK_SPF_LINT_ERROR, INK_SPF_LINT_TOO_MANY_LOOKUPS, label, -1, 0,
+            add_finding(&p, INK_SEV_ERROR, INK_SPF_LINT_TOO_MANY_LOOKUPS, label, -1, 0,
                         NULL, ink_str_cstr(&m));
             propose_flattening(&p, &c, root);
         } else {
@@ -2052,7 +2049,7 @@ static int run_pass(struct ink_spf_lint *l)
             ink_str_printf(&m, "%u of %d DNS-querying terms used through the include/redirect "
                                "tree (worst case)",
                            root->lookups_total, INK_SPF_LINT_LOOKUP_LIMIT);
-            add_finding(&p, INK_SPF_LINT_INFO, INK_SPF_LINT_LOOKUPS, label, -1, 0, NULL,
+            add_finding(&p, INK_SEV_INFO, INK_SPF_LINT_LOOKUPS, label, -1, 0, NULL,
                         ink_str_cstr(&m));
         }
         if (root->voids_total > INK_SPF_LINT_VOID_LIMIT) {
@@ -2060,15 +2057,17 @@ static int run_pass(struct ink_spf_lint *l)
             ink_str_printf(&m, "%u void lookups (names with no records) in the tree, over the "
                                "limit of %d: receivers give permerror at the first one past the limit",
                            root->voids_total, INK_SPF_LINT_VOID_LIMIT);
-            add_finding(&p, INK_SPF_LINT_ERROR, INK_SPF_LINT_TOO_MANY_VOIDS, label, -1, 0, NULL,
+            add_finding(&p, INK_SEV_ERROR, INK_SPF_LINT_TOO_MANY_VOIDS, label, -1, 0, NULL,
                         ink_str_cstr(&m));
         }
     }
     if (p.dropped > 0) {
         ink_str_truncate(&m, 0);
         ink_str_printf(&m, "%zu more findings not shown", p.dropped);
-        p.nf = p.nf < INK_SPF_LINT_FINDINGS_MAX ? p.nf : INK_SPF_LINT_FINDINGS_MAX - 1;
-        add_finding(&p, INK_SPF_LINT_INFO, INK_SPF_LINT_LIMIT, label, -1, 0, NULL,
+        /* the last finding kept makes room for this one */
+        while (p.nf >= INK_SPF_LINT_FINDINGS_MAX)
+            finding_clear(&p.f[--p.nf]);
+        add_finding(&p, INK_SEV_INFO, INK_SPF_LINT_LIMIT, label, -1, 0, NULL,
                     ink_str_cstr(&m));
     }
 
@@ -2173,52 +2172,87 @@ struct ink_spf_lint *ink_spf_lint_new_record(const char *domain, const uint8_t *
     return l;
 }
 
-/* ink_spf_lint_step - hand out queries, or run a pass when all are answered */
-enum ink_spf_lint_status ink_spf_lint_step(struct ink_spf_lint *l, const char **name,
-                                           uint16_t *type)
+/* ink_spf_lint_next - hand out queries, or run a pass when all are answered */
+enum ink_next ink_spf_lint_next(struct ink_spf_lint *l, struct ink_query *q)
 {
     size_t i;
 
     for (;;) {
         if (l->failed)
-            return INK_SPF_LINT_FAILED;
+            return INK_NEXT_FAILED;
         if (l->done)
-            return INK_SPF_LINT_DONE;
+            return INK_NEXT_DONE;
         if (l->next_ask < l->nq) {
-            struct lint_query *q = &l->q[l->next_ask++];
+            struct lint_query *lq = &l->q[l->next_ask++];
 
-            q->asked = 1;
-            *name = q->name;
-            *type = q->type;
-            return INK_SPF_LINT_NEED_DNS;
+            lq->asked = 1;
+            q->name = lq->name;
+            q->type = lq->type;
+            q->token = (uint32_t)l->next_ask; /* index + 1 */
+            return INK_NEXT_READY;
         }
         for (i = 0; i < l->nq; i++)
             if (l->q[i].answer == NULL)
-                return INK_SPF_LINT_WAIT;
+                return INK_NEXT_WAIT;
         if (run_pass(l) < 0) {
             l->failed = 1;
-            return INK_SPF_LINT_FAILED;
+            return INK_NEXT_FAILED;
         }
         /* a non-final pass registered new queries: loop to hand them out */
     }
 }
 
-/* ink_spf_lint_feed - take the answer to a query handed out */
-int ink_spf_lint_feed(struct ink_spf_lint *l, struct ink_dns_answer *a)
+/* ink_spf_lint_feed - keep a copy of the answer to a query handed out */
+int ink_spf_lint_feed(struct ink_spf_lint *l, uint32_t token, const struct ink_dns_answer *a)
 {
-    char norm[INK_DNS_NAME_MAX + 2];
     struct lint_query *q;
+    struct ink_dns_answer *copy;
 
-    if (a == NULL)
+    if (l->done || l->failed || token == 0 || token > l->nq)
         return -1;
-    if (a->qname == NULL ||
-        ink_dns_name_normalize(a->qname, strlen(a->qname), norm, sizeof(norm)) < 0 ||
-        (q = cache_find(l, norm, a->qtype)) == NULL || !q->asked || q->answer != NULL) {
-        ink_dns_answer_free(a);
+    q = &l->q[token - 1];
+    if (!q->asked || q->answer != NULL)
         return -1;
+    if (ink_query_answer_fits(a, q->name, q->type)) {
+        copy = ink_dns_answer_dup(a);
+    } else {
+        /* no answer, or one to another question: unknown, as a timeout */
+        copy = ink_dns_answer_new(q->name, q->type, INK_DNS_TIMEOUT);
+        if (copy != NULL && ink_dns_answer_set_why(copy, a == NULL ? "no answer"
+                                                                   : "answer to another question") < 0) {
+            ink_dns_answer_free(copy);
+            copy = NULL;
+        }
     }
-    q->answer = a;
+    if (copy == NULL) {
+        l->failed = 1; /* ENOMEM: the walk cannot be completed */
+        return 0;
+    }
+    q->answer = copy;
     return 0;
+}
+
+/* machine_next / machine_feed - the driver's view of a lint */
+static enum ink_next machine_next(void *self, struct ink_query *q)
+{
+    return ink_spf_lint_next(self, q);
+}
+
+static int machine_feed(void *self, uint32_t token, const struct ink_dns_answer *a)
+{
+    return ink_spf_lint_feed(self, token, a);
+}
+
+static const struct ink_machine_ops lint_machine_ops = {"spf-lint", machine_next, machine_feed};
+
+/* ink_spf_lint_machine - the lint as a driver's machine (l stays the caller's) */
+struct ink_machine ink_spf_lint_machine(struct ink_spf_lint *l)
+{
+    struct ink_machine m;
+
+    m.ops = &lint_machine_ops;
+    m.self = l;
+    return m;
 }
 
 size_t ink_spf_lint_nfindings(const struct ink_spf_lint *l)
@@ -2226,9 +2260,14 @@ size_t ink_spf_lint_nfindings(const struct ink_spf_lint *l)
     return l->done ? l->nf : 0;
 }
 
-const struct ink_spf_lint_finding *ink_spf_lint_finding(const struct ink_spf_lint *l, size_t i)
+const struct ink_finding *ink_spf_lint_finding(const struct ink_spf_lint *l, size_t i)
 {
-    return l->done && i < l->nf ? &l->f[i] : NULL;
+    return l->done && i < l->nf ? &l->f[i].f : NULL;
+}
+
+const char *ink_spf_lint_finding_record(const struct ink_spf_lint *l, size_t i)
+{
+    return l->done && i < l->nf ? l->f[i].record : NULL;
 }
 
 const char *ink_spf_lint_record(const struct ink_spf_lint *l)
@@ -2267,8 +2306,8 @@ int ink_spf_lint_worst(const struct ink_spf_lint *l)
     size_t i;
 
     for (i = 0; l->done && i < l->nf; i++)
-        if ((int)l->f[i].severity > worst)
-            worst = (int)l->f[i].severity;
+        if ((int)l->f[i].f.severity > worst)
+            worst = (int)l->f[i].f.severity;
     return worst;
 }
 
