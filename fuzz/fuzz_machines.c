@@ -2,7 +2,10 @@
  * fuzz_machines.c - libFuzzer target for the query protocol (inkan/query.h)
  * of every machine kind: the first byte picks the kind and the second one
  * of a few fixed inputs (a DKIM-signed message, a domain to discover
- * DMARC for, ...); then every query the machine asks is answered from the
+ * DMARC for, SPF check_host() parameters, a domain or record to lint, a
+ * sender profile to provision, a name whose servers to find, a domain's
+ * expected records to check);
+ * then every query the machine asks is answered from the
  * fuzz bytes: NULL, an empty NOERROR, a failure status, an answer of the
  * wrong type or for a name not asked, a stale or unknown token, or records
  * of random types built with ink_dns_answer_add_*, the TXT ones from a
@@ -23,7 +26,14 @@
 #include "inkan/dkim.h"
 #include "inkan/dmarc.h"
 #include "inkan/dns.h"
+#include "inkan/finding.h"
+#include "inkan/profile.h"
+#include "inkan/provision.h"
 #include "inkan/query.h"
+#include "inkan/spf.h"
+#include "inkan/spf_lint.h"
+#include "inkan/str.h"
+#include "inkan/verify.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -243,9 +253,222 @@ static void dmarc_release(void *obj)
     ink_dmarc_disc_free(obj);
 }
 
+/* Senders the SPF kinds start from. */
+static const char *const spf_senders[] = {
+    "user@example.com", "a@mail.example.com", "", "x@football.example.com",
+};
+
+static void *spf_make(uint8_t variant)
+{
+    struct ink_spf_params p;
+
+    memset(&p, 0, sizeof(p));
+    if (variant & 4) {
+        p.family = 6;
+        p.ip[0] = 0x20;
+        p.ip[1] = 0x01;
+        p.ip[2] = 0x0d;
+        p.ip[3] = 0xb8;
+        p.ip[15] = variant;
+    } else {
+        p.family = 4;
+        p.ip[0] = 192;
+        p.ip[2] = 2;
+        p.ip[3] = variant;
+    }
+    p.mail_from = spf_senders[variant & 3];
+    p.helo = "mail.example.com";
+    p.now = 1700000000;
+    return ink_spf_new(&p);
+}
+
+static struct ink_machine spf_machine(void *obj)
+{
+    return ink_spf_machine(obj);
+}
+
+static void spf_check(void *obj)
+{
+    if (ink_spf_reason(obj) == NULL)
+        die("spf", "no reason");
+    (void)ink_spf_result_name(ink_spf_result(obj));
+    (void)ink_spf_explanation(obj);
+}
+
+static void spf_release(void *obj)
+{
+    ink_spf_free(obj);
+}
+
+static void *lint_make(uint8_t variant)
+{
+    static const char rec[] = "v=spf1 include:_spf.example.net a mx exists:%{i}.example.com "
+                              "ptr redirect=example.net";
+
+    if (variant & 1)
+        return ink_spf_lint_new_record("example.com", (const uint8_t *)rec, sizeof(rec) - 1);
+    return ink_spf_lint_new_domain((variant & 2) ? "mail.example.com" : "example.com");
+}
+
+static struct ink_machine lint_machine(void *obj)
+{
+    return ink_spf_lint_machine(obj);
+}
+
+static void lint_check(void *obj)
+{
+    size_t i, n = ink_spf_lint_nfindings(obj);
+
+    for (i = 0; i < n; i++) {
+        const struct ink_finding *f = ink_spf_lint_finding(obj, i);
+        if (f == NULL || f->code == NULL || f->message == NULL)
+            die("spf-lint", "a finding without code or message");
+    }
+}
+
+static void lint_release(void *obj)
+{
+    ink_spf_lint_free(obj);
+}
+
+/* Profiles provisioning starts from (parsed once, kept for the process). */
+static const char *const prov_profiles[] = {
+    "profile: 1\nname: P\nspf: {include: _spf.platform.example.net}\n"
+    "return-path: {name: bounce, cname: bounces.platform.example.net}\n",
+    "profile: 1\nname: E\nsubdomain: em\n"
+    "spf: {include: spf.e.example.net, ip4: 203.0.113.0/24, all: -all}\n"
+    "dkim:\n  - {selector: k1, key: generate}\n  - {selector: e1, cname: e1.dkim.e.example.net}\n"
+    "tracking: {name: click, cname: click.e.example.net}\n"
+    "mx: {hosts: [{preference: 10, exchange: mx1.e.example.net}]}\n"
+    "dmarc: {rua: mailto:d@example.com}\n",
+};
+static struct ink_profile *prov_loaded[DICT_N(prov_profiles)];
+
+static void *prov_make(uint8_t variant)
+{
+    size_t i = variant % DICT_N(prov_profiles), k;
+    struct ink_str err = INK_STR_INIT;
+    struct ink_provision *p;
+
+    if (prov_loaded[i] == NULL) {
+        prov_loaded[i] = ink_profile_parse((const uint8_t *)prov_profiles[i],
+                                           strlen(prov_profiles[i]), &err);
+        ink_str_free(&err);
+        if (prov_loaded[i] == NULL)
+            die("provision", "a fixed profile does not parse");
+    }
+    p = ink_provision_new(prov_loaded[i], "example.com", (variant & 2) ? "mail" : NULL, NULL, 0,
+                          &err);
+    ink_str_free(&err);
+    if (p == NULL)
+        return NULL;
+    for (k = 0; k < ink_provision_nkeys(p); k++)
+        (void)ink_provision_set_key(p, k, txt_dict[0]);
+    return p;
+}
+
+static struct ink_machine prov_machine(void *obj)
+{
+    return ink_provision_machine(obj);
+}
+
+static void prov_check(void *obj)
+{
+    struct ink_str z = INK_STR_INIT, c = INK_STR_INIT;
+    size_t i;
+
+    if (ink_provision_compute(obj) < 0)
+        return; /* out of memory */
+    for (i = 0; i < ink_provision_nrecords(obj); i++)
+        if (ink_provision_record(obj, i)->owner == NULL)
+            die("provision", "a record without owner");
+    (void)ink_provision_zone(obj, &z);
+    (void)ink_provision_checklist(obj, &c);
+    ink_str_free(&z);
+    ink_str_free(&c);
+}
+
+static void prov_release(void *obj)
+{
+    ink_provision_free(obj);
+}
+
+static void *vauth_make(uint8_t variant)
+{
+    return ink_vauth_new((variant & 1) ? "a.b.mail.example.com" : "example.com");
+}
+
+static struct ink_machine vauth_machine(void *obj)
+{
+    return ink_vauth_machine(obj);
+}
+
+static void vauth_check(void *obj)
+{
+    size_t n = ink_vauth_nservers(obj);
+
+    if (n > INK_VAUTH_SERVERS_MAX)
+        die("verify-auth", "too many servers");
+    if (n == 0 && ink_vauth_why(obj) == NULL)
+        die("verify-auth", "no servers and no reason");
+}
+
+static void vauth_release(void *obj)
+{
+    ink_vauth_free(obj);
+}
+
+/* The domain one verification check is made for (built once). */
+static struct ink_vdomain *vdom;
+
+static void *vcheck_make(uint8_t variant)
+{
+    (void)variant;
+    if (vdom == NULL) {
+        vdom = ink_vdomain_new("example.com", "P", 1700000000);
+        if (vdom == NULL ||
+            ink_vdomain_add_record(vdom, "example.com", INK_DNS_TXT, INK_VMATCH_SPF,
+                                   "include:_spf.platform.example.net", "spf") < 0 ||
+            ink_vdomain_add_record(vdom, "bounce.example.com", INK_DNS_CNAME, INK_VMATCH_CNAME,
+                                   "bounces.platform.example.net", "return-path") < 0 ||
+            ink_vdomain_add_record(vdom, "_dmarc.example.com", INK_DNS_TXT, INK_VMATCH_DMARC, "",
+                                   "dmarc") < 0 ||
+            ink_vdomain_add_record(vdom, "s1._domainkey.example.com", INK_DNS_TXT, INK_VMATCH_DKIM,
+                                   txt_dict[0], "dkim") < 0 ||
+            ink_vdomain_add_record(vdom, "example.com", INK_DNS_MX, INK_VMATCH_MX,
+                                   "10 mx.platform.example.net", "mx") < 0)
+            die("verify", "cannot build the fixed domain");
+    }
+    return ink_vcheck_new(vdom);
+}
+
+static struct ink_machine vcheck_machine(void *obj)
+{
+    return ink_vcheck_machine(obj);
+}
+
+static void vcheck_check(void *obj)
+{
+    size_t i;
+
+    for (i = 0; i < vdom->nrec; i++)
+        if (ink_vcheck_obs(obj, i) == NULL)
+            die("verify", "a record without an observation");
+}
+
+static void vcheck_release(void *obj)
+{
+    ink_vcheck_free(obj);
+}
+
 static const struct kind kinds[] = {
     {"dkim", dkim_make, dkim_machine, dkim_check, dkim_release},
     {"dmarc", dmarc_make, dmarc_machine, dmarc_check, dmarc_release},
+    {"spf", spf_make, spf_machine, spf_check, spf_release},
+    {"spf-lint", lint_make, lint_machine, lint_check, lint_release},
+    {"provision", prov_make, prov_machine, prov_check, prov_release},
+    {"verify-auth", vauth_make, vauth_machine, vauth_check, vauth_release},
+    {"verify", vcheck_make, vcheck_machine, vcheck_check, vcheck_release},
 };
 
 /* ---- answers from the bytes ---- */

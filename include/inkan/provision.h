@@ -139,6 +139,8 @@ int ink_provision_compute(struct ink_provision *p);
 /* Results after compute (owned by p). */
 size_t ink_provision_nrecords(const struct ink_provision *p);
 const struct ink_prov_record *ink_provision_record(const struct ink_provision *p, size_t i);
+/* The findings, in the order found: an array, so ink_provision_finding(p,
+ * 0) points at all ink_provision_nfindings(p) of them. */
 size_t ink_provision_nfindings(const struct ink_provision *p);
 const struct ink_finding *ink_provision_finding(const struct ink_provision *p, size_t i);
 /* The SPF record to publish at the sending domain (merged), or NULL when

@@ -2,12 +2,12 @@
  * check.c - the `inkan check` command: audit a sending domain's DNS (SPF,
  * DKIM, DMARC, MX, PTR, HELO, CNAMEs, MTA-STS/TLS-RPT/BIMI) and say what
  * to publish.  One domain (text grouped by area, or --json), or many with
- * --file (JSON Lines, many audits in flight over one async resolver,
- * progress on a terminal).
+ * --file (JSON Lines, many audits in flight through one driver, progress
+ * on a terminal).
  *
  * The audit itself is the sans-I/O core (inkan/audit.h); this file reads
- * options and files, drives the audits' queries through the resolver and
- * prints.
+ * options and files, runs the audits through the driver (inkan/driver.h),
+ * makes the DKIM keys the audit asks for (--dkim-keygen) and prints.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -26,6 +26,7 @@
 #include "inkan/audit.h"
 #include "inkan/dkim_key.h"
 #include "inkan/dns.h"
+#include "inkan/driver.h"
 #include "inkan/profile.h"
 #include "inkan/zonefile.h"
 
@@ -519,69 +520,6 @@ static int write_keys(const struct ink_audit *a, const struct check_opts *o,
     return rc;
 }
 
-/* ---- driving many audits over one resolver ---- */
-
-struct slot {
-    struct ink_audit *a;
-    int busy;
-    int done;
-};
-
-struct driver {
-    struct ink_resolver *r;
-    struct slot *slots;
-    size_t nslots;
-    size_t active;
-    size_t outstanding; /* query callbacks not yet run */
-};
-
-struct qarg {
-    struct driver *d;
-    struct slot *s;
-    uint32_t token;
-};
-
-static void pump(struct driver *d, struct slot *s);
-
-/* answer_cb - one answer for an audit: feed it, ask what follows */
-static void answer_cb(void *arg, struct ink_dns_answer *answer)
-{
-    struct qarg *q = arg;
-    struct driver *d = q->d;
-    struct slot *s = q->s;
-
-    d->outstanding--;
-    ink_audit_feed(s->a, q->token, answer);
-    free(q);
-    pump(d, s);
-}
-
-/* pump - submit every query the audit has ready; mark it done when it is */
-static void pump(struct driver *d, struct slot *s)
-{
-    struct ink_audit_query q;
-
-    while (ink_audit_next(s->a, &q)) {
-        struct qarg *arg = malloc(sizeof(*arg));
-
-        if (arg == NULL) {
-            ink_audit_feed(s->a, q.token, NULL);
-            continue;
-        }
-        arg->d = d;
-        arg->s = s;
-        arg->token = q.token;
-        if (ink_resolver_submit(d->r, q.name, q.type, answer_cb, arg) < 0) {
-            free(arg);
-            ink_audit_feed(s->a, q.token, NULL); /* as a temporary failure */
-            continue;
-        }
-        d->outstanding++;
-    }
-    if (ink_audit_done(s->a))
-        s->done = 1;
-}
-
 /* now_ms - monotonic milliseconds */
 static double now_ms(void)
 {
@@ -711,82 +649,134 @@ static int read_domains(const char *path, struct strlist *out, struct strlist *o
     return 0;
 }
 
-/* run_audits - check every domain with up to concurrency audits in flight */
-static int run_audits(struct ink_resolver *r, const char *const *domains,
-                      struct ink_audit_opts *const *optv, size_t n, struct check_opts *o, int bulk)
-{
-    struct driver d;
-    size_t next = 0, finished = 0, i;
-    int rc = INK_EXIT_OK, show = 0;
-    double start = now_ms(), last = 0;
+/* ---- driving many audits through the driver ---- */
 
-    memset(&d, 0, sizeof(d));
-    d.r = r;
-    d.nslots = bulk ? (size_t)o->concurrency : 1;
-    if (d.nslots > n)
-        d.nslots = n ? n : 1;
-    d.slots = calloc(d.nslots, sizeof(*d.slots));
-    if (d.slots == NULL) {
+/*
+ * One run of audits over the driver.  Reports come out in the order of
+ * the domains, whatever order the audits end in: an audit that ends
+ * before an earlier one waits (ended) until that one is printed.  At most
+ * width audits are started and not yet printed, so memory stays flat in
+ * the number of domains.
+ */
+struct check_run {
+    struct ink_driver *d;
+    const char *const *domains;
+    struct ink_audit_opts *const *optv;
+    struct ink_audit **live; /* started and not printed (freed at the end) */
+    unsigned char *ended;    /* live[i] has ended */
+    size_t n, next, printed, width;
+    const struct check_opts *o;
+    int bulk, rc, show;
+    double start, last;
+};
+
+static void audit_ended(void *arg, struct ink_machine m, enum ink_next how);
+
+/* start_next - add the next domain's audit to the driver; 0, or -1 (then
+ * no more are started) */
+static int start_next(struct check_run *run)
+{
+    size_t i = run->next;
+    struct ink_audit *a;
+
+    if (i >= run->n)
+        return -1;
+    run->optv[i]->domain = run->domains[i];
+    a = ink_audit_new(run->optv[i]);
+    run->next++;
+    if (a == NULL || ink_driver_add(run->d, ink_audit_machine(a), audit_ended, run) < 0) {
+        ink_audit_free(a);
+        cli_error("out of memory");
+        run->rc = INK_EXIT_OPERR;
+        run->next = run->n;
+        return -1;
+    }
+    run->live[i] = a;
+    return 0;
+}
+
+/* audit_ended - the driver's done callback: print what is next in order,
+ * start more */
+static void audit_ended(void *arg, struct ink_machine m, enum ink_next how)
+{
+    struct check_run *run = arg;
+    size_t i;
+
+    (void)how; /* an audit always ends DONE: what failed is a finding */
+    for (i = run->printed; i < run->next; i++)
+        if (run->live[i] == m.self) {
+            run->ended[i] = 1;
+            break;
+        }
+    while (run->printed < run->next && run->ended[run->printed]) {
+        struct ink_audit *a = run->live[run->printed];
+
+        run->rc = worse(run->rc, emit(a, run->o, run->bulk));
+        ink_audit_free(a);
+        run->live[run->printed++] = NULL;
+    }
+    if (run->show && (now_ms() - run->last >= CHECK_PROGRESS_MS)) {
+        progress(run->printed, run->n, run->start, 0);
+        run->last = now_ms();
+    }
+    while (run->next < run->n && run->next - run->printed < run->width)
+        if (start_next(run) < 0)
+            break;
+}
+
+/* run_audits - check every domain with up to concurrency audits in flight */
+static int run_audits(struct ink_resolver *r, const struct ink_resolver_opts *ropts,
+                      const char *const *domains, struct ink_audit_opts *const *optv, size_t n,
+                      struct check_opts *o, int bulk)
+{
+    struct ink_driver_opts dopts;
+    struct check_run run;
+    size_t i;
+
+    memset(&run, 0, sizeof(run));
+    memset(&dopts, 0, sizeof(dopts));
+    dopts.timeout_ms = ropts->timeout_ms;
+    run.d = ink_driver_new(r, &dopts);
+    run.live = calloc(n ? n : 1, sizeof(*run.live));
+    run.ended = calloc(n ? n : 1, sizeof(*run.ended));
+    if (run.d == NULL || run.live == NULL || run.ended == NULL) {
+        ink_driver_free(run.d);
+        free(run.live);
+        free(run.ended);
         cli_error("out of memory");
         return INK_EXIT_OPERR;
     }
-    show = bulk && !o->no_progress && isatty(STDERR_FILENO);
-    while (next < n || d.active > 0) {
-        /* start audits in free slots */
-        for (i = 0; i < d.nslots && next < n; i++) {
-            struct slot *s = &d.slots[i];
-
-            if (s->busy)
-                continue;
-            optv[next]->domain = domains[next];
-            s->a = ink_audit_new(optv[next]);
-            next++;
-            if (s->a == NULL) {
-                cli_error("out of memory");
-                rc = INK_EXIT_OPERR;
-                next = n;
-                break;
-            }
-            s->busy = 1;
-            s->done = 0;
-            d.active++;
-            pump(&d, s);
-        }
-        /* finished audits: print and free */
-        for (i = 0; i < d.nslots; i++) {
-            struct slot *s = &d.slots[i];
-
-            if (!s->busy || !s->done)
-                continue;
-            rc = worse(rc, emit(s->a, o, bulk));
-            ink_audit_free(s->a);
-            s->a = NULL;
-            s->busy = 0;
-            d.active--;
-            finished++;
-        }
-        if (show && (now_ms() - last >= CHECK_PROGRESS_MS)) {
-            progress(finished, n, start, 0);
-            last = now_ms();
-        }
-        if (d.active == 0)
-            continue;
-        if (d.outstanding == 0) {
-            /* every active audit should be done or have asked something */
-            continue;
-        }
-        if (ink_resolver_process(r, CHECK_PROGRESS_MS) < 0) {
+    run.domains = domains;
+    run.optv = optv;
+    run.n = n;
+    run.o = o;
+    run.bulk = bulk;
+    run.rc = INK_EXIT_OK;
+    run.show = bulk && !o->no_progress && isatty(STDERR_FILENO);
+    run.start = now_ms();
+    run.width = bulk ? (size_t)o->concurrency : 1;
+    while (run.next < n && run.next < run.width)
+        if (start_next(&run) < 0)
+            break;
+    while (ink_driver_running(run.d) > 0) {
+        if (ink_driver_step(run.d, CHECK_PROGRESS_MS) < 0) {
             cli_error("the DNS resolver failed");
-            rc = INK_EXIT_OPERR;
+            run.rc = INK_EXIT_OPERR;
             break;
         }
+        if (run.show && (now_ms() - run.last >= CHECK_PROGRESS_MS)) {
+            progress(run.printed, n, run.start, 0);
+            run.last = now_ms();
+        }
     }
-    if (show)
-        progress(finished, n, start, 1);
-    for (i = 0; i < d.nslots; i++)
-        ink_audit_free(d.slots[i].a);
-    free(d.slots);
-    return rc;
+    if (run.show)
+        progress(run.printed, n, run.start, 1);
+    ink_driver_free(run.d); /* audits still running are dropped, not printed */
+    for (i = 0; i < n; i++)
+        ink_audit_free(run.live[i]);
+    free(run.live);
+    free(run.ended);
+    return run.rc;
 }
 
 /* cmd_check - inkan check */
@@ -1080,7 +1070,7 @@ int cmd_check(int argc, char **argv)
         rc = INK_EXIT_OPERR;
         goto out;
     }
-    rc = run_audits(r, names, optv, nnames, &o, o.file != NULL || o.subdomain != NULL);
+    rc = run_audits(r, &ropts, names, optv, nnames, &o, o.file != NULL || o.subdomain != NULL);
     goto out;
 bad_list:
     if (k == -2)

@@ -179,18 +179,11 @@ static void spf_budget(struct ink_provision *p, struct ink_resolver *r)
     l = ink_spf_lint_new_record(ink_provision_sending_domain(p), (const uint8_t *)rec, strlen(rec));
     if (l == NULL)
         return;
-    for (;;) {
-        struct ink_query q;
-        enum ink_next st = ink_spf_lint_next(l, &q);
-        if (st == INK_NEXT_READY) {
-            struct ink_dns_answer *a = ink_resolve_sync(r, q.name, q.type);
-            int frc = ink_spf_lint_feed(l, q.token, a); /* NULL: a temporary failure */
-            ink_dns_answer_free(a);
-            if (frc < 0)
-                break;
-            continue;
-        }
-        break; /* synchronous driver: nothing outstanding at WAIT */
+    /* its include tree through the driver; a lint that cannot finish
+     * (out of memory) leaves the budget unknown, as no tree does */
+    if (ink_drive_sync(r, ink_spf_lint_machine(l), NULL) != INK_NEXT_DONE) {
+        ink_spf_lint_free(l);
+        return;
     }
     root = ink_spf_lint_tree(l);
     if (root == NULL) {
@@ -225,7 +218,7 @@ static void spf_budget(struct ink_provision *p, struct ink_resolver *r)
 static json_t *records_json(const struct ink_provision *p, const struct ink_profile *prof,
                             const char *zone_file)
 {
-    json_t *root = json_object(), *recs = json_array(), *notes = json_array(), *keys = json_array();
+    json_t *root = json_object(), *recs = json_array(), *notes, *keys = json_array();
     size_t i;
 
     json_object_set_new(root, "domain", json_string(ink_provision_domain(p)));
@@ -267,15 +260,11 @@ static json_t *records_json(const struct ink_provision *p, const struct ink_prof
         json_array_append_new(keys, o);
         ink_str_free(&f);
     }
-    for (i = 0; i < ink_provision_nfindings(p); i++) {
-        const struct ink_finding *n = ink_provision_finding(p, i);
-        json_t *o = json_object();
-        json_object_set_new(o, "severity", json_string(ink_severity_name(n->severity)));
-        json_object_set_new(o, "code", json_string(n->code));
-        json_object_set_new(o, "message", json_string(n->message));
-        json_object_set_new(o, "fix", n->fix ? json_string(n->fix) : json_null());
-        json_array_append_new(notes, o);
-    }
+    /* the one finding printer: severity, code, message and fix as before,
+     * with area and subject */
+    notes = ink_provision_nfindings(p) > 0
+                ? cli_findings_json(ink_provision_finding(p, 0), ink_provision_nfindings(p), NULL)
+                : json_array();
     json_object_set_new(root, "records", recs);
     json_object_set_new(root, "keys", keys);
     json_object_set_new(root, "notes", notes);

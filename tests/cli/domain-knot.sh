@@ -52,9 +52,18 @@ zone example.net '@ IN TXT "v=spf1 mx -all"'
     printf '$ORIGIN slow.example.\n$TTL 300\n'
     printf '@ IN SOA ns1 hostmaster 1 3600 600 86400 60\n@ IN NS ns1\nns1 IN A 127.0.0.2\n'
 } >"$T/slow.example.zone"
+# half.example has two name servers: the silent one and Knot
+{
+    printf '$ORIGIN half.example.\n$TTL 300\n'
+    printf '@ IN SOA ns1 hostmaster 1 3600 600 86400 60\n@ IN NS ns1\n@ IN NS ns2\n'
+    printf 'ns1 IN A 127.0.0.2\nns2 IN A 127.0.0.1\n'
+    printf '@ IN TXT "v=spf1 include:_spf.mail.example.net -all"\n'
+    printf 'bounce IN CNAME bounces.mail.example.net.\n'
+    printf '_dmarc IN TXT "v=DMARC1; p=none"\n'
+} >"$T/half.example.zone"
 mkdir -p "$T/knot"
 if ! knot_start "$T/knot" "$T/example.com.zone" "$T/example.org.zone" "$T/example.net.zone" \
-    "$T/slow.example.zone"; then
+    "$T/slow.example.zone" "$T/half.example.zone"; then
     _notok "start Knot"
     finish
     exit 1
@@ -200,6 +209,12 @@ check "watch --once checks the due domains at once (under 6 s)" \
     $PY -c "import sys; sys.exit(0 if $S1 - $S0 < 6 else 1)"
 check "watch polled every due domain" \
     test "$(jq_field d12.slow.example 'd["last_check"]')" = $((T0 + 3600))
+# one silent server of two: the other one answers, as before the driver
+expect_exit 0 "$INKAN" domain add half.example --profile "$P/include-bounce.yaml" --db "$DB" --now $T0
+expect_exit 0 "$INKAN" domain verify half.example --db "$DB" "${DNS[@]:0:4}" --timeout 1 --now $T0
+check "one silent name server of two: VERIFIED through the other" \
+    test "$(jq_field half.example 'd["state"]')" = VERIFIED
+"$INKAN" domain remove half.example --db "$DB" >/dev/null
 kill $HOLE
 wait $HOLE 2>/dev/null
 for d in "${SLOW[@]}"; do "$INKAN" domain remove "$d" --db "$DB" >/dev/null; done

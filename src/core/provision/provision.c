@@ -3,9 +3,9 @@
  * a domain publishes now (sans-I/O: fed DNS answers), and write it as a
  * zone-file fragment, a checklist and verification expectations.
  *
- * SPF terms are merged into the one existing record by text insertion at
- * byte offsets the SPF parser gives, so every existing term stays exactly
- * as the customer wrote it; a second SPF record is never proposed.
+ * SPF terms are merged into the one existing record by the one SPF record
+ * editor (ink_spf_edit_insert), so every existing term stays exactly as
+ * the customer wrote it; a second SPF record is never proposed.
  */
 #include "inkan/provision.h"
 
@@ -108,8 +108,8 @@ struct ink_provision {
 
     struct ink_prov_record rec[INK_PROV_RECORDS_MAX];
     size_t nrec;
-    struct ink_finding notes[INK_PROV_FINDINGS_MAX];
-    size_t nnotes;
+    struct ink_finding findings[INK_PROV_FINDINGS_MAX];
+    size_t nfindings;
 
     char *spf;        /* the SPF record to publish */
     char *spf_owner;  /* where */
@@ -207,13 +207,13 @@ static void note(struct ink_provision *p, enum ink_severity sev, enum prov_code 
     va_list ap;
     struct ink_finding *n;
 
-    if (p->nnotes >= INK_PROV_FINDINGS_MAX)
+    if (p->nfindings >= INK_PROV_FINDINGS_MAX)
         return;
     va_start(ap, fmt);
     if (ink_str_vprintf(&m, fmt, ap) < 0)
         p->oom = 1;
     va_end(ap);
-    n = &p->notes[p->nnotes++];
+    n = &p->findings[p->nfindings++];
     memset(n, 0, sizeof(*n));
     n->severity = sev;
     n->area = prov_codes[code].area;
@@ -506,8 +506,8 @@ void ink_provision_free(struct ink_provision *p)
         free(p->rec[i].current);
         free(p->rec[i].expect);
     }
-    for (i = 0; i < p->nnotes; i++)
-        ink_finding_clear(&p->notes[i]);
+    for (i = 0; i < p->nfindings; i++)
+        ink_finding_clear(&p->findings[i]);
     free(p->spf);
     free(p->spf_owner);
     free(p->spf_terms);
@@ -702,7 +702,7 @@ static void compute_spf(struct ink_provision *p)
     /* merge into the first record; the others must go */
     {
         const struct ink_spf_record *rec = recs[0];
-        size_t tlen, nterms = ink_spf_record_nterms(rec), off = 6;
+        size_t tlen, nterms = ink_spf_record_nterms(rec);
         const char *text = ink_spf_record_text(rec, &tlen);
         const char *tp = ink_str_cstr(&terms);
         int before_all = 0, has_redirect = ink_spf_record_redirect(rec) != NULL, allq = -1;
@@ -722,13 +722,10 @@ static void compute_spf(struct ink_provision *p)
         for (i = 0; i < nterms; i++) {
             const struct ink_spf_term *t = ink_spf_record_term(rec, i);
             if (t->kind == INK_SPF_T_ALL) {
-                off = t->text.off;
                 before_all = 1;
                 allq = (int)t->qual;
                 break;
             }
-            if (ink_spf_kind_is_mechanism(t->kind))
-                off = t->text.off + t->text.len;
         }
         if (ink_spf_record_nerrors(rec) > 0) {
             const struct ink_spf_diag *dg = ink_spf_record_error(rec, 0);
@@ -752,16 +749,23 @@ static void compute_spf(struct ink_provision *p)
                            INK_VMATCH_SPF, p->spf_terms);
             set_current(p, r, text, tlen);
         } else {
-            if (before_all) {
-                ink_str_append(&out, text, off);
-                ink_str_printf(&out, "%s ", ink_str_cstr(&add));
-                ink_str_append(&out, text + off, tlen - off);
-            } else {
-                ink_str_append(&out, text, off);
-                ink_str_printf(&out, " %s", ink_str_cstr(&add));
-                ink_str_append(&out, text + off, tlen - off);
+            /* the one SPF editor: the terms go before 'all' or 'redirect='
+             * (so they are evaluated), every existing term kept as written */
+            char *merged = NULL;
+            int erc = ink_spf_edit_insert(text, tlen, ink_str_cstr(&add), &merged);
+            if (erc == INK_SPF_EDIT_NOMEM)
+                p->oom = 1;
+            else if (erc != INK_SPF_EDIT_OK) {
+                /* the editor refuses a record it cannot edit safely: then
+                 * the record is replaced by one of the profile's terms */
+                note(p, INK_SEV_ERROR, PC_SPF_EXISTING_INVALID, p->spf_owner, NULL,
+                     "the SPF record at %s cannot be edited as it stands: the record below "
+                     "replaces it; carry over any of its terms still needed",
+                     p->spf_owner);
+                ink_str_printf(&out, "v=spf1 %s %s", ink_str_cstr(&terms), pr->spf_all);
+                merged = xdup(p, ink_str_cstr(&out));
             }
-            p->spf = xdup(p, ink_str_cstr(&out));
+            p->spf = merged;
             r = add_record(p, p->spf_owner, INK_DNS_TXT, p->spf, "spf", INK_PROV_CHANGE,
                            INK_VMATCH_SPF, p->spf_terms);
             set_current(p, r, text, tlen);
@@ -1164,12 +1168,12 @@ const struct ink_prov_record *ink_provision_record(const struct ink_provision *p
     return i < p->nrec ? &p->rec[i] : NULL;
 }
 
-size_t ink_provision_nfindings(const struct ink_provision *p) { return p->nnotes; }
+size_t ink_provision_nfindings(const struct ink_provision *p) { return p->nfindings; }
 
 /* ink_provision_finding - the i-th finding */
 const struct ink_finding *ink_provision_finding(const struct ink_provision *p, size_t i)
 {
-    return i < p->nnotes ? &p->notes[i] : NULL;
+    return i < p->nfindings ? &p->findings[i] : NULL;
 }
 
 const char *ink_provision_spf_record(const struct ink_provision *p) { return p->spf; }
@@ -1180,9 +1184,9 @@ int ink_provision_worst(const struct ink_provision *p)
     int w = -1;
     size_t i;
 
-    for (i = 0; i < p->nnotes; i++)
-        if ((int)p->notes[i].severity > w)
-            w = (int)p->notes[i].severity;
+    for (i = 0; i < p->nfindings; i++)
+        if ((int)p->findings[i].severity > w)
+            w = (int)p->findings[i].severity;
     return w;
 }
 
@@ -1264,10 +1268,10 @@ int ink_provision_spf_flattened(struct ink_provision *p, const char *record)
     struct ink_str fix = INK_STR_INIT;
     int keeps_all = 1;
 
-    for (i = 0; i < p->nnotes; i++)
-        if (p->notes[i].code == prov_codes[PC_SPF_TOO_MANY_LOOKUPS].code && p->notes[i].fix != NULL)
+    for (i = 0; i < p->nfindings; i++)
+        if (p->findings[i].code == prov_codes[PC_SPF_TOO_MANY_LOOKUPS].code && p->findings[i].fix != NULL)
             break;
-    if (i == p->nnotes || record == NULL || p->spf_terms == NULL)
+    if (i == p->nfindings || record == NULL || p->spf_terms == NULL)
         return 0;
     r = ink_spf_record_parse((const uint8_t *)record, strlen(record));
     if (r == NULL)
@@ -1287,13 +1291,13 @@ int ink_provision_spf_flattened(struct ink_provision *p, const char *record)
         return 0;
     if (ink_str_printf(&fix, "%s; or publish this flattened record (today's networks of the "
                              "flattened includes: re-check when those providers change them): %s",
-                       p->notes[i].fix, record) < 0) {
+                       p->findings[i].fix, record) < 0) {
         ink_str_free(&fix);
         return -1;
     }
-    free(p->notes[i].fix);
-    p->notes[i].fix = ink_str_steal(&fix);
-    return p->notes[i].fix ? 0 : -1;
+    free(p->findings[i].fix);
+    p->findings[i].fix = ink_str_steal(&fix);
+    return p->findings[i].fix ? 0 : -1;
 }
 
 /* ---- output ---- */
@@ -1456,13 +1460,13 @@ int ink_provision_checklist(const struct ink_provision *p, struct ink_str *out)
             rc |= ink_str_printf(out, "  - %s %s at %s\n", S0(p->rec[i].purpose),
                                  ink_dns_type_name(p->rec[i].type), S1(p->rec[i].owner));
         }
-    if (p->nnotes > 0) {
+    if (p->nfindings > 0) {
         rc |= ink_str_puts(out, "\nRead before publishing:\n");
-        for (i = 0; i < p->nnotes; i++) {
-            rc |= ink_str_printf(out, "  [%s] %s.\n", ink_severity_name(p->notes[i].severity),
-                                 S0(p->notes[i].message));
-            if (p->notes[i].fix != NULL)
-                rc |= ink_str_printf(out, "      Fix: %s\n", S0(p->notes[i].fix));
+        for (i = 0; i < p->nfindings; i++) {
+            rc |= ink_str_printf(out, "  [%s] %s.\n", ink_severity_name(p->findings[i].severity),
+                                 S0(p->findings[i].message));
+            if (p->findings[i].fix != NULL)
+                rc |= ink_str_printf(out, "      Fix: %s\n", S0(p->findings[i].fix));
         }
     }
     rc |= ink_str_printf(out, "\nAfter publishing, follow it with (DIR: the directory holding "
