@@ -4,7 +4,7 @@
  * of a few fixed inputs (a DKIM-signed message, a domain to discover
  * DMARC for, SPF check_host() parameters, a domain or record to lint, a
  * sender profile to provision, a name whose servers to find, a domain's
- * expected records to check);
+ * expected records to check, a domain to audit);
  * then every query the machine asks is answered from the
  * fuzz bytes: NULL, an empty NOERROR, a failure status, an answer of the
  * wrong type or for a name not asked, a stale or unknown token, or records
@@ -23,6 +23,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "inkan/audit.h"
 #include "inkan/dkim.h"
 #include "inkan/dmarc.h"
 #include "inkan/dns.h"
@@ -461,6 +462,54 @@ static void vcheck_release(void *obj)
     ink_vcheck_free(obj);
 }
 
+static void *audit_make(uint8_t variant)
+{
+    static const char *const sels[] = {"s1", "brisbane"};
+    static const char *const helos[] = {"mx.example.com"};
+    static const struct ink_audit_cname cnames[] = {{"bounce", "bounces.platform.example.net"}};
+    struct ink_audit_opts o;
+
+    memset(&o, 0, sizeof(o));
+    o.domain = (variant & 1) ? "mail.example.com" : "example.com";
+    if (variant & 2) {
+        o.selectors = sels;
+        o.nselectors = 2;
+    }
+    if (variant & 4) {
+        o.helos = helos;
+        o.nhelos = 1;
+    }
+    if (variant & 8) {
+        o.cnames = cnames;
+        o.ncnames = 1;
+    }
+    o.org_mode = (variant & 16) ? INK_DMARC_ORG_PSL : INK_DMARC_ORG_TREEWALK;
+    return ink_audit_new(&o);
+}
+
+static struct ink_machine audit_machine(void *obj)
+{
+    return ink_audit_machine(obj);
+}
+
+static void audit_check(void *obj)
+{
+    size_t i, n = ink_audit_nfindings(obj);
+
+    if (!ink_audit_done(obj))
+        die("audit", "DONE but not done");
+    for (i = 0; i < n; i++) {
+        const struct ink_finding *f = ink_audit_finding(obj, i);
+        if (f == NULL || f->code == NULL || f->area == NULL || f->message == NULL)
+            die("audit", "a finding without area, code or message");
+    }
+}
+
+static void audit_release(void *obj)
+{
+    ink_audit_free(obj);
+}
+
 static const struct kind kinds[] = {
     {"dkim", dkim_make, dkim_machine, dkim_check, dkim_release},
     {"dmarc", dmarc_make, dmarc_machine, dmarc_check, dmarc_release},
@@ -469,6 +518,7 @@ static const struct kind kinds[] = {
     {"provision", prov_make, prov_machine, prov_check, prov_release},
     {"verify-auth", vauth_make, vauth_machine, vauth_check, vauth_release},
     {"verify", vcheck_make, vcheck_machine, vcheck_check, vcheck_release},
+    {"audit", audit_make, audit_machine, audit_check, audit_release},
 };
 
 /* ---- answers from the bytes ---- */

@@ -155,17 +155,41 @@ struct check_opts {
     int colour;
 };
 
-/* split_add - add each comma-separated part of arg to l (copies kept in o->owned) */
-static int split_add(struct check_opts *o, struct strlist *l, const char *arg)
+/* name_ok - whether v (len bytes) is a DNS name; else print why for
+ * option what and return 0 (a usage error: the audit would only report a
+ * name that cannot exist) */
+static int name_ok(const char *what, const char *v, size_t len)
+{
+    char tmp[INK_DNS_NAME_MAX + 1];
+    char *c = ink_memdup_cstr(v, len);
+    int ok = ink_dns_name_normalize(v, len, tmp, sizeof(tmp)) > 0;
+
+    if (!ok)
+        cli_error("check: %s '%s' is not a DNS name (labels of 1 to 63 bytes, 253 in all)", what,
+                  cli_shown(c != NULL ? c : ""));
+    free(c);
+    return ok;
+}
+
+/* split_add - add each comma-separated part of arg to l (copies kept in
+ * o->owned); -1 out of memory, -2 (after printing) an empty part: '' or
+ * ',,,' given for option what is a mistake, not "none" */
+static int split_add(struct check_opts *o, struct strlist *l, const char *arg, const char *what)
 {
     const char *p = arg, *c;
 
+    if (*arg == '\0' || strstr(arg, ",,") != NULL || *arg == ',' || arg[strlen(arg) - 1] == ',') {
+        cli_error("check: %s '%s': an empty name (give NAME[,NAME...])", what, cli_shown(arg));
+        return -2;
+    }
     while (*p) {
         char *part;
 
         c = strchr(p, ',');
         if (c == NULL)
             c = p + strlen(p);
+        if (!name_ok(what, p, (size_t)(c - p)))
+            return -2;
         if (c > p) {
             part = ink_memdup_cstr(p, (size_t)(c - p));
             if (part == NULL || strlist_add(&o->owned, part) < 0 || strlist_add(l, part) < 0)
@@ -807,14 +831,16 @@ int cmd_check(int argc, char **argv)
             continue;
         switch (opt) {
         case OPT_SELECTOR:
-            if (split_add(&o, &o.selectors, optarg) < 0)
-                goto nomem;
+            if ((k = split_add(&o, &o.selectors, optarg, "--selector")) < 0)
+                goto bad_list;
             break;
         case OPT_INCLUDE:
-            if (split_add(&o, &o.includes, optarg) < 0)
-                goto nomem;
+            if ((k = split_add(&o, &o.includes, optarg, "--include")) < 0)
+                goto bad_list;
             break;
         case OPT_HELO:
+            if (!name_ok("--helo", optarg, strlen(optarg)))
+                goto out;
             if (strlist_add(&o.helos, optarg) < 0)
                 goto nomem;
             break;
@@ -825,7 +851,7 @@ int cmd_check(int argc, char **argv)
                 goto nomem;
             o.ips = n;
             if (parse_ip(optarg, &o.ips[o.nips]) < 0) {
-                cli_error("check: --ip '%s' is not an address or ADDR/LEN range", optarg);
+                cli_error("check: --ip '%s' is not an address or ADDR/LEN range", cli_shown(optarg));
                 goto out;
             }
             o.nips++;
@@ -837,9 +863,12 @@ int cmd_check(int argc, char **argv)
             char *name;
 
             if (eq == NULL || eq == optarg || eq[1] == '\0') {
-                cli_error("check: --cname wants NAME=TARGET, not '%s'", optarg);
+                cli_error("check: --cname wants NAME=TARGET, not '%s'", cli_shown(optarg));
                 goto out;
             }
+            if (!name_ok("--cname", optarg, (size_t)(eq - optarg)) ||
+                !name_ok("--cname target", eq + 1, strlen(eq + 1)))
+                goto out;
             n = realloc(o.cnames, (o.ncnames + 1) * sizeof(*n));
             if (n == NULL)
                 goto nomem;
@@ -867,7 +896,7 @@ int cmd_check(int argc, char **argv)
             else if (strcmp(optarg, "psl") == 0)
                 o.audit.org_mode = INK_DMARC_ORG_PSL;
             else {
-                cli_error("check: --org-domain is treewalk or psl, not '%s'", optarg);
+                cli_error("check: --org-domain is treewalk or psl, not '%s'", cli_shown(optarg));
                 goto out;
             }
             break;
@@ -931,8 +960,14 @@ int cmd_check(int argc, char **argv)
             goto out;
         }
     } else {
+        char tmp[INK_DNS_NAME_MAX + 1];
+
         if (optind + 1 != argc) {
             cli_error("check: expected one DOMAIN (see 'inkan check --help')");
+            goto out;
+        }
+        if (ink_dns_name_normalize(argv[optind], strlen(argv[optind]), tmp, sizeof(tmp)) <= 0) {
+            cli_error("check: '%s' is not a domain name", cli_shown(argv[optind]));
             goto out;
         }
         if (strlist_add(&domains, argv[optind]) < 0)
@@ -971,7 +1006,7 @@ int cmd_check(int argc, char **argv)
         char tmp[INK_DNS_NAME_MAX + 1];
 
         if (ink_dns_name_normalize(o.subdomain, strlen(o.subdomain), tmp, sizeof(tmp)) <= 0) {
-            cli_error("check: --subdomain '%s' is not a name", o.subdomain);
+            cli_error("check: --subdomain '%s' is not a name", cli_shown(o.subdomain));
             goto out;
         }
     }
@@ -1037,6 +1072,9 @@ int cmd_check(int argc, char **argv)
     }
     rc = run_audits(r, &ropts, names, optv, nnames, &o, o.file != NULL || o.subdomain != NULL);
     goto out;
+bad_list:
+    if (k == -2)
+        goto out; /* a usage error, said */
 nomem:
     cli_error("check: out of memory");
     rc = INK_EXIT_OPERR;

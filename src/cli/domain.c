@@ -1206,7 +1206,14 @@ static int domain_add(struct dctx *c, int argc, char **argv)
         switch (opt) {
         case OPT_PROFILE: profile_path = optarg; break;
         case OPT_OUT: out = optarg; break;
-        case OPT_SUBDOMAIN: sub = optarg; break;
+        case OPT_SUBDOMAIN:
+            if (optarg[0] == '\0') {
+                cli_error("domain add: --subdomain '': an empty name (leave the option out for "
+                          "the profile's)");
+                return INK_EXIT_USAGE;
+            }
+            sub = optarg;
+            break;
         case OPT_REPLACE: replace = 1; break;
         case OPT_DKIM:
             nalgs = cli_parse_dkim_algs(optarg, algs, INK_PROV_ALGS_MAX);
@@ -1321,13 +1328,13 @@ static int simple_opts(struct dctx *c, int argc, char **argv, int *once, size_t 
             *history = v;
             break;
         }
-        case 'h': domain_sub_help(stdout, argv[0]); return 1;
+        case 'h': domain_sub_help(stdout, strrchr(argv[0], ' ') + 1); return 1;
         default: goto bad;
         }
     }
     return 0;
 bad:
-    domain_sub_help(stderr, argv[0]);
+    domain_sub_help(stderr, strrchr(argv[0], ' ') + 1);
     return -1;
 }
 
@@ -1682,19 +1689,25 @@ int cmd_domain(int argc, char **argv)
         fputs(domain_help, stdout);
         return INK_EXIT_OK;
     }
-    if (strcmp(sub, "add") == 0)
+    if (strcmp(sub, "add") == 0) {
+        cli_set_argv0(argv + 1, "domain add");
         rc = domain_add(&c, argc - 1, argv + 1);
-    else if (strcmp(sub, "verify") == 0)
+    } else if (strcmp(sub, "verify") == 0) {
+        cli_set_argv0(argv + 1, "domain verify");
         rc = domain_verify(&c, argc - 1, argv + 1);
-    else if (strcmp(sub, "status") == 0)
+    } else if (strcmp(sub, "status") == 0) {
+        cli_set_argv0(argv + 1, "domain status");
         rc = domain_status(&c, argc - 1, argv + 1, 0);
-    else if (strcmp(sub, "list") == 0)
+    } else if (strcmp(sub, "list") == 0) {
+        cli_set_argv0(argv + 1, "domain list");
         rc = domain_status(&c, argc - 1, argv + 1, 1);
-    else if (strcmp(sub, "watch") == 0)
+    } else if (strcmp(sub, "watch") == 0) {
+        cli_set_argv0(argv + 1, "domain watch");
         rc = domain_watch(&c, argc - 1, argv + 1);
-    else if (strcmp(sub, "remove") == 0)
+    } else if (strcmp(sub, "remove") == 0) {
+        cli_set_argv0(argv + 1, "domain remove");
         rc = domain_remove(&c, argc - 1, argv + 1);
-    else {
+    } else {
         cli_error("domain: unknown subcommand '%s' (add, verify, status, list, watch, remove)",
                   sub);
         rc = INK_EXIT_USAGE;

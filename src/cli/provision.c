@@ -41,12 +41,12 @@ int cli_read_file(const char *path, size_t max, uint8_t **buf, size_t *len)
     *buf = NULL;
     *len = 0;
     if (fp == NULL) {
-        cli_error("%s: %s", path, strerror(errno));
+        cli_error("%s: %s", cli_shown(path), strerror(errno));
         return -1;
     }
     while ((n = fread(chunk, 1, sizeof(chunk), fp)) > 0) {
         if (s.len + n > max) {
-            cli_error("%s: larger than %zu bytes", path, max);
+            cli_error("%s: larger than %zu bytes", cli_shown(path), max);
             fclose(fp);
             ink_str_free(&s);
             return -1;
@@ -59,7 +59,7 @@ int cli_read_file(const char *path, size_t max, uint8_t **buf, size_t *len)
         }
     }
     if (ferror(fp)) {
-        cli_error("%s: %s", path, strerror(errno));
+        cli_error("%s: %s", cli_shown(path), strerror(errno));
         fclose(fp);
         ink_str_free(&s);
         return -1;
@@ -425,7 +425,14 @@ int cmd_provision(int argc, char **argv)
         switch (opt) {
         case OPT_PROFILE: profile_path = optarg; break;
         case OPT_OUT: out = optarg; break;
-        case OPT_SUBDOMAIN: sub = optarg; break;
+        case OPT_SUBDOMAIN:
+            if (optarg[0] == '\0') {
+                cli_error("provision: --subdomain '': an empty name (leave the option out for "
+                          "the profile's)");
+                return INK_EXIT_USAGE;
+            }
+            sub = optarg;
+            break;
         case OPT_DKIM:
             nalgs = cli_parse_dkim_algs(optarg, algs, INK_PROV_ALGS_MAX);
             if (nalgs < 0)

@@ -809,8 +809,10 @@ int cmd_spf(int argc, char **argv)
     int stats = 0, opt, rc;
 
     /* `inkan spf lint ...` is spf_lint.c's */
-    if (argc >= 2 && strcmp(argv[1], "lint") == 0)
+    if (argc >= 2 && strcmp(argv[1], "lint") == 0) {
+        cli_set_argv0(argv + 1, "spf lint");
         return cmd_spf_lint(argc - 1, argv + 1);
+    }
     memset(&dns, 0, sizeof(dns));
     memset(&run, 0, sizeof(run));
     optind = 1;

@@ -274,7 +274,7 @@ static void print_text(const struct ink_spf_lint *l)
     free(fixed);
 }
 
-/* cmd_spf_lint - `inkan spf lint`; argv[0] is "lint" */
+/* cmd_spf_lint - `inkan spf lint`; argv[0] is "inkan spf lint" */
 int cmd_spf_lint(int argc, char **argv)
 {
     static const struct option longopts[] = {

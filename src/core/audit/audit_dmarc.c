@@ -45,14 +45,27 @@ static char *dmarc_owner(struct ink_audit *a, const char *domain)
  * dmarc_repair - the record text with every error and warning the audit
  * reports about it repaired: a policy where none is valid, invalid sp/np
  * dropped, test mode ended, a weaker sp dropped, obsolete tags dropped, a
- * report address added when there is none.  Caller frees; NULL on ENOMEM.
+ * report address added when there is none.  A record over
+ * INK_DMARC_RECORD_MAX is repaired from its tags up to the last ';' or ','
+ * before the limit (so the repair keeps its policy and what fits of its
+ * report addresses: a fix never weakens the published policy).  Caller
+ * frees; NULL on ENOMEM.
  */
 static char *dmarc_repair(struct ink_audit *a, const char *text, size_t len,
                           enum ink_dmarc_policy next, const char *domain)
 {
-    struct ink_dmarc_record *r = ink_dmarc_record_parse((const uint8_t *)text, len);
+    struct ink_dmarc_record *r;
     struct ink_str s = INK_STR_INIT;
     char *out;
+
+    if (len > INK_DMARC_RECORD_MAX) {
+        size_t cut = INK_DMARC_RECORD_MAX;
+
+        while (cut > 0 && text[cut] != ';' && text[cut] != ',')
+            cut--;
+        len = cut;
+    }
+    r = ink_dmarc_record_parse((const uint8_t *)text, len);
 
     if (r == NULL) {
         a->nomem = 1;

@@ -310,6 +310,20 @@ struct ink_provision *ink_provision_new(const struct ink_profile *profile, const
         ink_str_free(&shown);
         return NULL;
     }
+    /* a top-level label of digits only is no domain (RFC 3696 section 2):
+     * "192.0.2.1" is an address typed where the domain goes */
+    {
+        const char *top = strrchr(buf, '.') + 1; /* normalized: no trailing dot */
+
+        if (top[strspn(top, "0123456789")] == '\0') {
+            struct ink_str shown = INK_STR_INIT;
+            ink_str_put_printable(&shown, domain, strlen(domain), 80);
+            ink_str_printf(err, "'%s' is an IP address or ends in a numeric label, not a "
+                           "domain name", ink_str_cstr(&shown));
+            ink_str_free(&shown);
+            return NULL;
+        }
+    }
     if (sub != NULL && (sub[0] == '\0' || strcmp(sub, "@") == 0))
         sub = NULL;
     if (sub != NULL && (ink_dns_name_normalize(sub, strlen(sub), sbuf, sizeof(sbuf)) <= 0 ||
