@@ -20,6 +20,7 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -161,10 +162,13 @@ static char *default_db_path(void)
     return ink_str_steal(&s);
 }
 
-/* open_store - open the database the options name */
-static int open_store(struct dctx *c)
+/* open_store - open the database the options name; readonly for the
+ * commands that only read it (a database the user may not write can
+ * still be shown) */
+static int open_store(struct dctx *c, int readonly)
 {
     struct ink_str err = INK_STR_INIT;
+    struct stat st;
 
     if (c->db_path == NULL) {
         c->db_default = default_db_path();
@@ -174,7 +178,11 @@ static int open_store(struct dctx *c)
         }
         c->db_path = c->db_default;
     }
-    c->store = ink_store_sqlite_open(c->db_path, &err);
+    /* a database not made yet is made (and then empty) as before */
+    if (readonly && !(stat(c->db_path, &st) < 0 && errno == ENOENT))
+        c->store = ink_store_sqlite_open_readonly(c->db_path, &err);
+    else
+        c->store = ink_store_sqlite_open(c->db_path, &err);
     if (c->store == NULL)
         cli_error("%s", ink_str_cstr(&err));
     ink_str_free(&err);
@@ -243,6 +251,11 @@ static int common_option(struct dctx *c, int opt, const char *arg)
         return d;
     switch (opt) {
     case OPT_DB:
+        if (!ink_store_path_ok(arg)) {
+            cli_error("--db '%s': give a database file (an empty or in-memory database would "
+                      "be thrown away at exit)", arg);
+            return -1;
+        }
         c->db_path = arg;
         return 1;
     case OPT_NOW:
@@ -872,7 +885,7 @@ static int domain_add(struct dctx *c, int argc, char **argv)
         cli_error("domain add: nothing to verify for %s", domain);
         goto done;
     }
-    if (open_store(c) < 0)
+    if (open_store(c, 0) < 0)
         goto done;
     ink_str_truncate(&err, 0);
     switch (ink_store_add(c->store, d, replace, &err)) {
@@ -958,7 +971,7 @@ static int domain_verify(struct dctx *c, int argc, char **argv)
         cli_error("domain verify: give one or more domains");
         return INK_EXIT_USAGE;
     }
-    if (open_store(c) < 0)
+    if (open_store(c, 0) < 0)
         return INK_EXIT_OPERR;
     if (c->json)
         arr = json_array();
@@ -1027,7 +1040,7 @@ static int domain_status(struct dctx *c, int argc, char **argv, int list_only)
         cli_error("domain %s: too many arguments", list_only ? "list" : "status");
         return INK_EXIT_USAGE;
     }
-    if (open_store(c) < 0)
+    if (open_store(c, 1) < 0)
         return INK_EXIT_OPERR;
     if (optind == argc - 1) {
         char *name = normalize_arg(argv[optind]);
@@ -1106,7 +1119,7 @@ static int domain_remove(struct dctx *c, int argc, char **argv)
     name = normalize_arg(argv[optind]);
     if (name == NULL)
         return INK_EXIT_USAGE;
-    if (open_store(c) < 0) {
+    if (open_store(c, 0) < 0) {
         free(name);
         return INK_EXIT_OPERR;
     }
@@ -1157,7 +1170,7 @@ static int domain_watch(struct dctx *c, int argc, char **argv)
         cli_error("domain watch: takes no domain (it follows them all)");
         return INK_EXIT_USAGE;
     }
-    if (open_store(c) < 0 || open_checker(c) < 0)
+    if (open_store(c, 0) < 0 || open_checker(c) < 0)
         return INK_EXIT_OPERR;
     memset(&sa, 0, sizeof(sa));
     sa.sa_handler = on_signal;
@@ -1176,13 +1189,24 @@ static int domain_watch(struct dctx *c, int argc, char **argv)
         }
         for (i = 0; i < n && !watch_stop; i++) {
             struct ink_vdomain *d = NULL;
+            int rc;
             ink_str_truncate(&err, 0);
-            if (ink_store_get(c->store, names[i], &d, &err) != 0)
+            rc = ink_store_get(c->store, names[i], &d, &err);
+            if (rc == INK_STORE_NOT_FOUND)
                 continue; /* removed meanwhile */
             /* another process may have checked it since the due query */
-            if (ink_verify_due(d, cli_clock_now()))
-                check_domain(c, d, cli_clock_now(), CHECK_LOG_CHANGES | CHECK_QUIET_CONFLICT);
+            if (rc == 0 && ink_verify_due(d, cli_clock_now()))
+                rc = check_domain(c, d, cli_clock_now(), CHECK_LOG_CHANGES | CHECK_QUIET_CONFLICT);
+            else if (rc != 0)
+                cli_error("%s", ink_str_cstr(&err));
             ink_vdomain_free(d);
+            if (rc < 0 || (rc != 0 && rc != INK_STORE_CONFLICT)) {
+                /* the store failed (check_domain said why): watching on
+                 * would only repeat the failure, silently */
+                ink_store_names_free(names, n);
+                ink_str_free(&err);
+                return INK_EXIT_OPERR;
+            }
         }
         ink_store_names_free(names, n);
         ink_str_free(&err);
@@ -1198,8 +1222,11 @@ static int domain_watch(struct dctx *c, int argc, char **argv)
         now = cli_clock_now();
         names = NULL;
         n = 0;
-        if (ink_store_due(c->store, now, &names, &n, &next, &err) < 0)
-            next = 0;
+        if (ink_store_due(c->store, now, &names, &n, &next, &err) < 0) {
+            cli_error("%s", ink_str_cstr(&err));
+            ink_str_free(&err);
+            return INK_EXIT_OPERR;
+        }
         ink_store_names_free(names, n);
         ink_str_free(&err);
         pause = n > 0 ? 1 : next > now ? next - now : WATCH_SLEEP_MAX;
