@@ -74,8 +74,8 @@ static int has_clash(const struct ink_provision *p)
 {
     size_t i;
 
-    for (i = 0; i < ink_provision_nnotes(p); i++)
-        if (ink_provision_note(p, i)->severity == INK_PROV_ERROR)
+    for (i = 0; i < ink_provision_nfindings(p); i++)
+        if (ink_provision_finding(p, i)->severity == INK_SEV_ERROR)
             return 1;
     return 0;
 }

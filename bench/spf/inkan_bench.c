@@ -4,15 +4,16 @@
  *
  *   inkan_spf_bench zone ZONEFILE QUERIES OUT [REPEAT]
  *       CPU cost of evaluation: every query of QUERIES ("IP MAILFROM HELO"
- *       lines) is evaluated by driving the check_host() state machine
- *       directly against the zone held in memory (ink_memzone_lookup),
- *       one after the other, REPEAT times (default 1; results written
- *       once).  Prints "evaluations N wall S cpu S".
+ *       lines) is evaluated by the driver (inkan/driver.h, no answer
+ *       cache) over the in-memory resolver of the zone, one after the
+ *       other (each evaluation's done callback adds the next), REPEAT
+ *       times (default 1; results written once).  Prints "evaluations N
+ *       wall S cpu S".
  *   inkan_spf_bench memory ZONEFILE QUERIES N
- *       memory per evaluation in flight: N evaluations are started at once
- *       over the in-memory resolver and driven together to the end; the
- *       peak of heap bytes in use (mallinfo2) above the baseline, divided
- *       by N, is printed as "inflight N peak_bytes B per_eval B".
+ *       memory per evaluation in flight: N evaluations are added to the
+ *       driver at once over the in-memory resolver and run together to the
+ *       end; the peak of heap bytes in use (mallinfo2) above the baseline,
+ *       divided by N, is printed as "inflight N peak_bytes B per_eval B".
  */
 #include <malloc.h>
 #include <stdio.h>
@@ -21,6 +22,7 @@
 #include <sys/resource.h>
 #include <time.h>
 
+#include "inkan/driver.h"
 #include "inkan/resolver.h"
 #include "inkan/spf.h"
 #include "inkan/zonefile.h"
@@ -133,86 +135,94 @@ static int params_for(const struct query *q, struct ink_spf_params *p)
     return 0;
 }
 
+/* The sequential run of bench_zone: which query is next, which pass. */
+struct seq {
+    struct ink_driver *d;
+    const struct query *qs;
+    size_t n, i;
+    long r, repeat;
+    FILE *out;
+    size_t evals;
+    int failed;
+};
+
+static void seq_done(void *arg, struct ink_machine m, enum ink_next how);
+
+/* seq_add_next - start the next evaluation of the run, if any */
+static void seq_add_next(struct seq *s)
+{
+    while (s->r < s->repeat && !s->failed) {
+        struct ink_spf_params p;
+        struct ink_spf *ev;
+        const struct query *q = &s->qs[s->i];
+
+        if (++s->i == s->n) {
+            s->i = 0;
+            s->r++;
+        }
+        if (params_for(q, &p) < 0)
+            continue;
+        ev = ink_spf_new(&p);
+        if (ev == NULL || ink_driver_add(s->d, ink_spf_machine(ev), seq_done, s) < 0) {
+            ink_spf_free(ev);
+            s->failed = 1;
+        }
+        return;
+    }
+}
+
+/* seq_done - one evaluation ended: its result (first pass), then the next */
+static void seq_done(void *arg, struct ink_machine m, enum ink_next how)
+{
+    struct seq *s = arg;
+    struct ink_spf *ev = m.self;
+
+    (void)how;
+    /* the pass counter moved on when the last query of a pass was added */
+    if (s->r == 0 || (s->r == 1 && s->i == 0))
+        fprintf(s->out, "%s\n", ink_spf_result_name(ink_spf_result(ev)));
+    ink_spf_free(ev);
+    s->evals++;
+    seq_add_next(s);
+}
+
 /* bench_zone - evaluate every query against the memzone, REPEAT times */
-static int bench_zone(const struct ink_memzone *z, const struct query *qs, size_t n,
+static int bench_zone(struct ink_memzone *z, const struct query *qs, size_t n,
                       const char *out_path, long repeat)
 {
-    FILE *out = fopen(out_path, "w");
+    struct ink_resolver *r = ink_resolver_memzone_new(z, 0);
+    struct ink_driver_opts opts;
+    struct seq s;
     double w0, c0, w1, c1;
-    size_t i, evals = 0;
-    long r;
 
-    if (out == NULL) {
+    memset(&opts, 0, sizeof(opts));
+    opts.no_cache = 1; /* the cost of evaluating, not of remembering */
+    memset(&s, 0, sizeof(s));
+    s.qs = qs;
+    s.n = n;
+    s.repeat = repeat;
+    s.out = fopen(out_path, "w");
+    if (s.out == NULL) {
         perror(out_path);
         return 1;
     }
+    if (r == NULL || (s.d = ink_driver_new(r, &opts)) == NULL)
+        return 1;
     w0 = now_wall();
     c0 = now_cpu();
-    for (r = 0; r < repeat; r++) {
-        for (i = 0; i < n; i++) {
-            struct ink_spf_params p;
-            struct ink_spf *ev;
-            struct ink_query q;
-            if (params_for(&qs[i], &p) < 0)
-                continue;
-            ev = ink_spf_new(&p);
-            if (ev == NULL)
-                return 1;
-            while (ink_spf_next(ev, &q) == INK_NEXT_READY) {
-                struct ink_dns_answer *a = ink_memzone_lookup(z, q.name, q.type);
-                ink_spf_feed(ev, q.token, a);
-                ink_dns_answer_free(a);
-            }
-            if (r == 0)
-                fprintf(out, "%s\n", ink_spf_result_name(ink_spf_result(ev)));
-            ink_spf_free(ev);
-            evals++;
-        }
-    }
+    seq_add_next(&s);
+    if (ink_driver_run(s.d) < 0 || s.failed)
+        return 1;
     w1 = now_wall();
     c1 = now_cpu();
-    fclose(out);
-    printf("evaluations %zu wall %.6f cpu %.6f\n", evals, w1 - w0, c1 - c0);
+    fclose(s.out);
+    ink_driver_free(s.d);
+    ink_resolver_free(r);
+    printf("evaluations %zu wall %.6f cpu %.6f\n", s.evals, w1 - w0, c1 - c0);
     return 0;
 }
 
 /* ---- memory per evaluation in flight ---- */
-
-struct job {
-    struct ink_spf *ev;
-    uint32_t token;
-    struct ink_resolver *r;
-    int done;
-};
-
-static size_t jobs_done;
-
-static void job_cb(void *arg, struct ink_dns_answer *a);
-
-/* job_advance - step until a query is submitted or the job is done */
-static void job_advance(struct job *j)
-{
-    struct ink_query q;
-
-    while (ink_spf_next(j->ev, &q) == INK_NEXT_READY) {
-        j->token = q.token;
-        if (ink_resolver_submit(j->r, q.name, q.type, job_cb, j) == 0)
-            return;
-        ink_spf_feed(j->ev, q.token, NULL);
-    }
-    j->done = 1;
-    jobs_done++;
-}
-
-/* job_cb - feed the answer, continue */
-static void job_cb(void *arg, struct ink_dns_answer *a)
-{
-    struct job *j = arg;
-
-    ink_spf_feed(j->ev, j->token, a);
-    ink_dns_answer_free(a);
-    job_advance(j);
-}
 
 /* heap_in_use - bytes the allocator has handed out */
 static size_t heap_in_use(void)
@@ -226,39 +236,49 @@ static size_t heap_in_use(void)
 static int bench_memory(struct ink_memzone *z, const struct query *qs, size_t n, size_t inflight)
 {
     struct ink_resolver *r = ink_resolver_memzone_new(z, 0);
-    struct job *jobs = calloc(inflight, sizeof(*jobs));
+    struct ink_spf **evs = calloc(inflight ? inflight : 1, sizeof(*evs));
+    struct ink_driver_opts opts;
+    struct ink_driver *d;
     size_t base, peak, i, cur;
 
-    if (r == NULL || jobs == NULL)
+    memset(&opts, 0, sizeof(opts));
+    opts.no_cache = 1;
+    opts.inflight_max = inflight; /* every evaluation's query out at once */
+    if (r == NULL || evs == NULL)
         return 1;
     base = heap_in_use();
     peak = base;
+    if ((d = ink_driver_new(r, &opts)) == NULL)
+        return 1;
     for (i = 0; i < inflight; i++) {
         struct ink_spf_params p;
         if (params_for(&qs[i % n], &p) < 0)
             return 1;
-        jobs[i].ev = ink_spf_new(&p);
-        jobs[i].r = r;
-        if (jobs[i].ev == NULL)
+        evs[i] = ink_spf_new(&p);
+        if (evs[i] == NULL || ink_driver_add(d, ink_spf_machine(evs[i]), NULL, NULL) < 0)
             return 1;
     }
-    for (i = 0; i < inflight; i++)
-        job_advance(&jobs[i]);
-    while (jobs_done < inflight) {
+    for (;;) {
+        int running;
+
         cur = heap_in_use();
         if (cur > peak)
             peak = cur;
-        if (ink_resolver_process(r, -1) < 0)
+        running = ink_driver_step(d, 0);
+        if (running < 0)
             return 1;
+        if (running == 0)
+            break;
     }
     cur = heap_in_use();
     if (cur > peak)
         peak = cur;
     printf("inflight %zu peak_bytes %zu per_eval %.0f\n", inflight, peak - base,
            (double)(peak - base) / (double)inflight);
+    ink_driver_free(d);
     for (i = 0; i < inflight; i++)
-        ink_spf_free(jobs[i].ev);
-    free(jobs);
+        ink_spf_free(evs[i]);
+    free(evs);
     ink_resolver_free(r);
     return 0;
 }

@@ -5,10 +5,9 @@
  * rollout hints), MX, PTR and forward-confirmed reverse DNS, HELO names,
  * expected CNAMEs, and MTA-STS / TLS-RPT / BIMI presence.
  *
- * Sans-I/O: an audit is a set of small state machines behind one
- * interface.  ink_audit_next() hands out DNS queries (any number may be in
- * flight, each with a token), ink_audit_feed() takes their answers in any
- * order.  One loop can drive thousands of audits over one async resolver.
+ * Sans-I/O: an audit is one machine of the query protocol (inkan/query.h)
+ * made of small checks; a driver (inkan/driver.h) runs it, and thousands
+ * of audits at once over one resolver.
  *
  * Each finding has a severity, an area, a stable code, a message for a
  * person, and, where it can be computed, the zone-file line to publish.
@@ -22,6 +21,7 @@
 #include "inkan/dmarc.h"
 #include "inkan/dns.h"
 #include "inkan/finding.h"
+#include "inkan/query.h"
 #include "inkan/str.h"
 
 #include "inkan/export.h"
@@ -94,13 +94,6 @@ struct ink_audit_opts {
     const void *psl;            /* libpsl context for INK_DMARC_ORG_PSL, or NULL */
 };
 
-/* One query handed out by ink_audit_next(). */
-struct ink_audit_query {
-    const char *name;  /* owned by the audit, valid until the next call */
-    uint16_t type;
-    uint32_t token;    /* give it back to ink_audit_feed() */
-};
-
 struct ink_audit;
 
 /* ink_audit_new - an audit for opts->domain (opts and the strings it
@@ -110,12 +103,21 @@ struct ink_audit *ink_audit_new(const struct ink_audit_opts *opts);
 /* ink_audit_free - release; NULL is a no-op */
 void ink_audit_free(struct ink_audit *a);
 
-/* ink_audit_next - 1 with *q set when a query should be sent now; 0 when
- * none is ready (answers are awaited, or the audit is done) */
-int ink_audit_next(struct ink_audit *a, struct ink_audit_query *q);
-/* ink_audit_feed - the answer for token; the audit takes ownership of ans
- * (NULL counts as a temporary failure).  0, or -1 for an unknown token. */
-int ink_audit_feed(struct ink_audit *a, uint32_t token, struct ink_dns_answer *ans);
+/*
+ * The audit speaks the one query protocol (inkan/query.h): any number of
+ * queries may be out at once, answered in any order.  ink_audit_next()
+ * hands them out (READY), says WAIT while answers are awaited and DONE
+ * once every check has finished (never FAILED: what could not be
+ * finished is reported as a finding).  ink_audit_feed() borrows the
+ * answer for the call; a NULL answer, or one that does not fit the
+ * question, is a temporary failure of that query.  feed() returns 0, or
+ * -1 for a token not outstanding.
+ */
+enum ink_next ink_audit_next(struct ink_audit *a, struct ink_query *q);
+int ink_audit_feed(struct ink_audit *a, uint32_t token, const struct ink_dns_answer *answer);
+/* ink_audit_machine - a as a machine of kind "audit" for a driver (a
+ * stays the caller's) */
+struct ink_machine ink_audit_machine(struct ink_audit *a);
 /* ink_audit_done - 1 when every check has finished */
 int ink_audit_done(const struct ink_audit *a);
 

@@ -100,6 +100,9 @@ void ink_dkim_bodycanon_free(struct ink_dkim_bodycanon *bc);
 
 /* ---- the DKIM-Signature tag list ---- */
 
+/* Digits RFC 6376 allows in l= (76): more than a uint64_t holds. */
+#define INK_DKIM_L_DIGITS_MAX 76
+
 /* A parsed DKIM-Signature.  Strings are owned, NUL-terminated copies. */
 struct ink_dkim_sig {
     int ok;                            /* usable; else why/why_off say what is wrong */
@@ -120,7 +123,8 @@ struct ink_dkim_sig {
     size_t bhlen;
     char *b_text;                      /* b= as written without whitespace */
     int has_l, has_t, has_x;
-    uint64_t l, t, x;
+    uint64_t l, t, x;                  /* l saturates at UINT64_MAX */
+    char l_text[INK_DKIM_L_DIGITS_MAX + 1]; /* l= as written, for messages */
     char *z;                           /* z= as written, or NULL */
     size_t b_val_start, b_val_end;     /* b= value (with its whitespace) in
                                         * the parsed value, to blank it */

@@ -7,17 +7,22 @@
  * result as a zone-file fragment and a checklist, and turns it into the
  * expectations that verification (inkan/verify.h) follows.
  *
- * Sans-I/O: the object lists the queries it needs; the caller resolves
- * them (zone file, a server) and feeds the answers; then computes.
+ * Sans-I/O: a machine of the one query protocol (inkan/query.h).  It
+ * asks everything it needs at once (all its queries may be out together);
+ * a driver (inkan/driver.h) resolves them and feeds the answers; then the
+ * caller computes.
  *
  *     p = ink_provision_new(profile, "example.com", NULL, algs, nalgs, err);
  *     for (i = 0; i < ink_provision_nkeys(p); i++)       generate each key,
  *         ink_provision_set_key(p, i, record_text);     hand its record in
- *     for (i = 0; i < ink_provision_nqueries(p); i++)    resolve and
- *         ink_provision_feed(p, answer);                 feed each query
+ *     ink_drive_sync(resolver, ink_provision_machine(p), NULL);
  *     ink_provision_compute(p);
  *     ... optionally ink_provision_spf_lookups(p, ...) with the lint's count
  *     ink_provision_zone(p, &zone); ink_provision_checklist(p, &text);
+ *
+ * Findings (struct ink_finding, inkan/finding.h) have area "spf", "dkim",
+ * "dmarc", "cname", "mx" or "provision" and one of the codes that
+ * ink_provision_code() lists.
  */
 #ifndef INKAN_PROVISION_H
 #define INKAN_PROVISION_H
@@ -26,7 +31,9 @@
 #include <stdint.h>
 
 #include "inkan/dns.h"
+#include "inkan/finding.h"
 #include "inkan/profile.h"
+#include "inkan/query.h"
 #include "inkan/str.h"
 #include "inkan/verify.h"
 
@@ -44,8 +51,8 @@ INK_API_BEGIN
 #define INK_PROV_QUERIES_MAX 256
 /* Records one result may hold. */
 #define INK_PROV_RECORDS_MAX 128
-/* Notes one result may hold. */
-#define INK_PROV_NOTES_MAX 64
+/* Findings one result may hold. */
+#define INK_PROV_FINDINGS_MAX 64
 /* Key algorithms one --dkim list may name. */
 #define INK_PROV_ALGS_MAX 4
 
@@ -55,8 +62,6 @@ enum ink_prov_action {
     INK_PROV_KEEP,     /* already published as needed: nothing to do */
     INK_PROV_REMOVE    /* delete this record (e.g. a second SPF record) */
 };
-
-enum ink_prov_severity { INK_PROV_INFO = 0, INK_PROV_WARNING, INK_PROV_ERROR };
 
 struct ink_prov_record {
     char *owner;            /* fully qualified, no trailing dot */
@@ -69,13 +74,6 @@ struct ink_prov_record {
     enum ink_vmatch match;  /* how verification recognises it */
     char *expect;           /* what verification expects (see inkan/verify.h) */
     long key;               /* index of the generated DKIM key, or -1 */
-};
-
-struct ink_prov_note {
-    enum ink_prov_severity severity;
-    const char *code;       /* stable, e.g. "spf-too-many-lookups" (static) */
-    char *message;          /* for people */
-    char *fix;              /* what to do or publish instead, or NULL */
 };
 
 /* A DKIM key the caller is to generate. */
@@ -120,35 +118,42 @@ size_t ink_provision_nkeys(const struct ink_provision *p);
 const struct ink_prov_key *ink_provision_key(const struct ink_provision *p, size_t i);
 int ink_provision_set_key(struct ink_provision *p, size_t i, const char *record);
 
-/* Queries to resolve (names owned by p). */
-size_t ink_provision_nqueries(const struct ink_provision *p);
-void ink_provision_query(const struct ink_provision *p, size_t i, const char **name,
-                         uint16_t *type);
-/* ink_provision_feed - an answer to one of the queries (matched by qname
- * and qtype; copied).  0, or -1 if it was not asked or ENOMEM. */
-int ink_provision_feed(struct ink_provision *p, const struct ink_dns_answer *a);
+/*
+ * The query protocol (inkan/query.h).  next() hands out every query at
+ * once (names owned by p), then WAIT until each is fed, then DONE; FAILED
+ * only when out of memory.  feed() borrows the answer (p keeps a copy).
+ * A NULL answer, or one that does not fit the question, counts as "could
+ * not be read", as a query never answered does.  feed() of a token not
+ * outstanding returns -1.
+ */
+enum ink_next ink_provision_next(struct ink_provision *p, struct ink_query *q);
+int ink_provision_feed(struct ink_provision *p, uint32_t token, const struct ink_dns_answer *answer);
+struct ink_machine ink_provision_machine(struct ink_provision *p);
 
-/* ink_provision_compute - compute records and notes from what was fed
- * (queries not answered count as "could not be read", noted as a
- * warning).  0, or -1 on ENOMEM. */
+/* ink_provision_compute - compute records and findings from what was fed
+ * (queries not answered count as "could not be read", a finding of code
+ * "dns-unreadable").  May be called without driving the machine at all
+ * (nothing read).  0, or -1 on ENOMEM. */
 int ink_provision_compute(struct ink_provision *p);
 
 /* Results after compute (owned by p). */
 size_t ink_provision_nrecords(const struct ink_provision *p);
 const struct ink_prov_record *ink_provision_record(const struct ink_provision *p, size_t i);
-size_t ink_provision_nnotes(const struct ink_provision *p);
-const struct ink_prov_note *ink_provision_note(const struct ink_provision *p, size_t i);
+/* The findings, in the order found: an array, so ink_provision_finding(p,
+ * 0) points at all ink_provision_nfindings(p) of them. */
+size_t ink_provision_nfindings(const struct ink_provision *p);
+const struct ink_finding *ink_provision_finding(const struct ink_provision *p, size_t i);
 /* The SPF record to publish at the sending domain (merged), or NULL when
  * the profile has no SPF terms. */
 const char *ink_provision_spf_record(const struct ink_provision *p);
-/* Highest note severity, or -1 when there are none. */
+/* Highest finding severity (enum ink_severity), or -1 when there are none. */
 int ink_provision_worst(const struct ink_provision *p);
 
 /*
  * ink_provision_spf_lookups - tell p how many DNS lookups the merged SPF
  * record costs in all (counted by the SPF lint over its include tree) and
  * what each lookup-counting term costs.  Over INK_SPF_DNS_LOOKUP_MAX adds
- * an error note with the smallest fix found: moving the platform to a
+ * an error finding with the smallest fix found: moving the platform to a
  * sending subdomain, or flattening/dropping the one existing term whose
  * cost covers the excess.  0 or -1 (ENOMEM).
  */
@@ -176,8 +181,10 @@ int ink_provision_expect(const struct ink_provision *p, struct ink_vdomain *d);
 
 /* ink_prov_action_name - "add", "change", "keep", "remove" */
 const char *ink_prov_action_name(enum ink_prov_action a);
-/* ink_prov_severity_name - "info", "warning", "error" */
-const char *ink_prov_severity_name(enum ink_prov_severity s);
+/* ink_provision_code - the i-th of the finding codes provisioning can
+ * report (static), or NULL past the last: for documentation and for tests
+ * that show each code is reached */
+const char *ink_provision_code(size_t i);
 
 INK_API_END
 

@@ -164,7 +164,8 @@ size_t ink_spf_lint_nfindings(const struct ink_spf_lint *l);
 /* Finding i (NULL past the end): area "spf", code one of INK_SPF_LINT_*,
  * subject the domain whose record it is about ("(record)" for a record
  * given without a domain), fix the corrected record as a zone-file TXT
- * line (ink_spf_lint_zone_line, owner the subject) or NULL. */
+ * line (ink_spf_lint_zone_line; owner the subject, "@" for "(record)")
+ * or NULL. */
 const struct ink_finding *ink_spf_lint_finding(const struct ink_spf_lint *l, size_t i);
 /* The corrected record (text) of finding i, NULL when it has no fix. */
 const char *ink_spf_lint_finding_record(const struct ink_spf_lint *l, size_t i);

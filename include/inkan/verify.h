@@ -7,12 +7,22 @@
  *                       |                          |
  *                       +------> FAILURE <---------+   (72-hour window)
  *
- * Nothing here reads a clock or sends a query: the caller looks the
- * records up (at the domain's authoritative servers), turns each answer
- * into an observation with ink_verify_match(), and hands the observations
- * and the current time to ink_verify_apply(), which computes the new
- * states and when to poll next.  The store (inkan/store.h) keeps the
- * result.
+ * Nothing here reads a clock or sends a query.  Two machines of the one
+ * query protocol (inkan/query.h) do the asking:
+ *   - ink_vauth finds a name's authoritative servers (NS at the name or
+ *     the nearest parent that has them, then their addresses), asked of a
+ *     recursive resolver;
+ *   - ink_vcheck is one check of one domain: it asks every expected
+ *     record at once, turns each answer into an observation
+ *     (ink_verify_match()), and ink_vcheck_apply() hands the observations
+ *     and the current time to ink_verify_apply(), which computes the new
+ *     states and when to poll next.
+ * Which view a check sees is the resolver its driver (inkan/driver.h)
+ * runs over: the caller points one at the servers ink_vauth found, so a
+ * negative answer cached by a recursive resolver cannot hide a record
+ * just published (and may run a second ink_vcheck over the recursive
+ * resolver to report what that one sees).  The store (inkan/store.h)
+ * keeps the result.
  */
 #ifndef INKAN_VERIFY_H
 #define INKAN_VERIFY_H
@@ -21,6 +31,7 @@
 #include <stdint.h>
 
 #include "inkan/dns.h"
+#include "inkan/query.h"
 #include "inkan/str.h"
 
 #include "inkan/export.h"
@@ -47,6 +58,10 @@ INK_API_BEGIN
 #define INK_VERIFY_RECORDS_MAX 64
 /* Longest value kept as "last seen" (longer values are cut, marked "..."). */
 #define INK_VERIFY_SEEN_MAX 1024
+/* Authoritative server addresses one ink_vauth keeps at most. */
+#define INK_VAUTH_SERVERS_MAX 8
+/* Name servers of one NS set whose addresses ink_vauth asks for. */
+#define INK_VAUTH_NS_MAX 16
 
 enum ink_vstate {
     INK_VSTATE_NOT_STARTED = 0,
@@ -157,6 +172,72 @@ int ink_verify_apply(struct ink_vdomain *d, const struct ink_vobs *obs, int64_t 
 
 /* ink_verify_due - is d to be polled at now (not FAILURE, next_poll reached) */
 int ink_verify_due(const struct ink_vdomain *d, int64_t now);
+
+/*
+ * ink_vauth - find the authoritative servers of a name, as a machine of
+ * the query protocol (inkan/query.h), asked of a recursive resolver.
+ * It asks NS for the name, then for each parent in turn (one at a time)
+ * until an answer holds NS records owned by the name asked; a SERVFAIL,
+ * TIMEOUT, NULL or unfitting answer on the way is remembered as the
+ * reason should no NS set turn up, and the search goes on higher (a name
+ * that is a CNAME into a failing zone answers NS with the target's
+ * failure).  Then A and AAAA of each name server (all at once).  DONE
+ * with up to INK_VAUTH_SERVERS_MAX addresses in NS order (duplicates
+ * dropped), or with none and a reason; FAILED only when out of memory.
+ */
+struct ink_vauth;
+
+struct ink_vauth_server {
+    int family;       /* 4 or 6 */
+    uint8_t addr[16]; /* 4 bytes for IPv4 */
+};
+
+/* ink_vauth_search_name - the name whose servers answer for (owner,
+ * type): a name meant to hold a CNAME cannot be a zone apex (a CNAME
+ * cannot sit beside SOA and NS), so its parent; otherwise owner.  Points
+ * into owner. */
+const char *ink_vauth_search_name(const char *owner, uint16_t type);
+/* ink_vauth_new - search from name (copied, normalised); NULL on a bad
+ * name or ENOMEM.  Caller frees. */
+struct ink_vauth *ink_vauth_new(const char *name);
+void ink_vauth_free(struct ink_vauth *a);
+enum ink_next ink_vauth_next(struct ink_vauth *a, struct ink_query *q);
+int ink_vauth_feed(struct ink_vauth *a, uint32_t token, const struct ink_dns_answer *answer);
+struct ink_machine ink_vauth_machine(struct ink_vauth *a);
+/* Results once DONE (owned by a): the name searched from; the zone apex
+ * whose NS set was found (NULL when none); why there are no servers
+ * (NULL when there are); the servers. */
+const char *ink_vauth_name(const struct ink_vauth *a);
+const char *ink_vauth_apex(const struct ink_vauth *a);
+const char *ink_vauth_why(const struct ink_vauth *a);
+size_t ink_vauth_nservers(const struct ink_vauth *a);
+const struct ink_vauth_server *ink_vauth_server(const struct ink_vauth *a, size_t i);
+
+/*
+ * ink_vcheck - one check of one domain, as a machine of the query
+ * protocol: it asks (owner, type) of every expected record of d at once
+ * and turns each answer into an observation (ink_verify_match(); NULL or
+ * an answer that does not fit the question: "no answer from DNS", an
+ * inconclusive observation).  d is borrowed: it must outlive c and keep
+ * its records until c is freed.  FAILED only when out of memory.
+ */
+struct ink_vcheck;
+
+struct ink_vcheck *ink_vcheck_new(const struct ink_vdomain *d);
+void ink_vcheck_free(struct ink_vcheck *c);
+enum ink_next ink_vcheck_next(struct ink_vcheck *c, struct ink_query *q);
+int ink_vcheck_feed(struct ink_vcheck *c, uint32_t token, const struct ink_dns_answer *answer);
+struct ink_machine ink_vcheck_machine(struct ink_vcheck *c);
+/* ink_vcheck_obs - what was seen of d->rec[i] (owned by c; after DONE) */
+const struct ink_vobs *ink_vcheck_obs(const struct ink_vcheck *c, size_t i);
+/* ink_vcheck_ttl - the TTL of the answer for d->rec[i] (for a negative
+ * answer its negative TTL), 0 when there was none */
+uint32_t ink_vcheck_ttl(const struct ink_vcheck *c, size_t i);
+/* ink_vcheck_apply - ink_verify_apply() with c's observations to d (the
+ * domain c was made for) at now.  Returns as ink_verify_apply; -1 also
+ * when c is not DONE. */
+int ink_vcheck_apply(const struct ink_vcheck *c, struct ink_vdomain *d, int64_t now,
+                     struct ink_vchange *changes, size_t *nchanges);
 
 /* ink_vstate_name - "NOT_STARTED", "PENDING", "VERIFIED",
  * "TEMPORARY_FAILURE", "FAILURE" */

@@ -2,12 +2,12 @@
  * check.c - the `inkan check` command: audit a sending domain's DNS (SPF,
  * DKIM, DMARC, MX, PTR, HELO, CNAMEs, MTA-STS/TLS-RPT/BIMI) and say what
  * to publish.  One domain (text grouped by area, or --json), or many with
- * --file (JSON Lines, many audits in flight over one async resolver,
- * progress on a terminal).
+ * --file (JSON Lines, many audits in flight through one driver, progress
+ * on a terminal).
  *
  * The audit itself is the sans-I/O core (inkan/audit.h); this file reads
- * options and files, drives the audits' queries through the resolver and
- * prints.
+ * options and files, runs the audits through the driver (inkan/driver.h),
+ * makes the DKIM keys the audit asks for (--dkim-keygen) and prints.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -26,6 +26,7 @@
 #include "inkan/audit.h"
 #include "inkan/dkim_key.h"
 #include "inkan/dns.h"
+#include "inkan/driver.h"
 #include "inkan/profile.h"
 #include "inkan/zonefile.h"
 
@@ -154,17 +155,41 @@ struct check_opts {
     int colour;
 };
 
-/* split_add - add each comma-separated part of arg to l (copies kept in o->owned) */
-static int split_add(struct check_opts *o, struct strlist *l, const char *arg)
+/* name_ok - whether v (len bytes) is a DNS name; else print why for
+ * option what and return 0 (a usage error: the audit would only report a
+ * name that cannot exist) */
+static int name_ok(const char *what, const char *v, size_t len)
+{
+    char tmp[INK_DNS_NAME_MAX + 1];
+    char *c = ink_memdup_cstr(v, len);
+    int ok = ink_dns_name_normalize(v, len, tmp, sizeof(tmp)) > 0;
+
+    if (!ok)
+        cli_error("check: %s '%s' is not a DNS name (labels of 1 to 63 bytes, 253 in all)", what,
+                  cli_shown(c != NULL ? c : ""));
+    free(c);
+    return ok;
+}
+
+/* split_add - add each comma-separated part of arg to l (copies kept in
+ * o->owned); -1 out of memory, -2 (after printing) an empty part: '' or
+ * ',,,' given for option what is a mistake, not "none" */
+static int split_add(struct check_opts *o, struct strlist *l, const char *arg, const char *what)
 {
     const char *p = arg, *c;
 
+    if (*arg == '\0' || strstr(arg, ",,") != NULL || *arg == ',' || arg[strlen(arg) - 1] == ',') {
+        cli_error("check: %s '%s': an empty name (give NAME[,NAME...])", what, cli_shown(arg));
+        return -2;
+    }
     while (*p) {
         char *part;
 
         c = strchr(p, ',');
         if (c == NULL)
             c = p + strlen(p);
+        if (!name_ok(what, p, (size_t)(c - p)))
+            return -2;
         if (c > p) {
             part = ink_memdup_cstr(p, (size_t)(c - p));
             if (part == NULL || strlist_add(&o->owned, part) < 0 || strlist_add(l, part) < 0)
@@ -495,69 +520,6 @@ static int write_keys(const struct ink_audit *a, const struct check_opts *o,
     return rc;
 }
 
-/* ---- driving many audits over one resolver ---- */
-
-struct slot {
-    struct ink_audit *a;
-    int busy;
-    int done;
-};
-
-struct driver {
-    struct ink_resolver *r;
-    struct slot *slots;
-    size_t nslots;
-    size_t active;
-    size_t outstanding; /* query callbacks not yet run */
-};
-
-struct qarg {
-    struct driver *d;
-    struct slot *s;
-    uint32_t token;
-};
-
-static void pump(struct driver *d, struct slot *s);
-
-/* answer_cb - one answer for an audit: feed it, ask what follows */
-static void answer_cb(void *arg, struct ink_dns_answer *answer)
-{
-    struct qarg *q = arg;
-    struct driver *d = q->d;
-    struct slot *s = q->s;
-
-    d->outstanding--;
-    ink_audit_feed(s->a, q->token, answer);
-    free(q);
-    pump(d, s);
-}
-
-/* pump - submit every query the audit has ready; mark it done when it is */
-static void pump(struct driver *d, struct slot *s)
-{
-    struct ink_audit_query q;
-
-    while (ink_audit_next(s->a, &q)) {
-        struct qarg *arg = malloc(sizeof(*arg));
-
-        if (arg == NULL) {
-            ink_audit_feed(s->a, q.token, NULL);
-            continue;
-        }
-        arg->d = d;
-        arg->s = s;
-        arg->token = q.token;
-        if (ink_resolver_submit(d->r, q.name, q.type, answer_cb, arg) < 0) {
-            free(arg);
-            ink_audit_feed(s->a, q.token, NULL); /* as a temporary failure */
-            continue;
-        }
-        d->outstanding++;
-    }
-    if (ink_audit_done(s->a))
-        s->done = 1;
-}
-
 /* now_ms - monotonic milliseconds */
 static double now_ms(void)
 {
@@ -687,82 +649,134 @@ static int read_domains(const char *path, struct strlist *out, struct strlist *o
     return 0;
 }
 
-/* run_audits - check every domain with up to concurrency audits in flight */
-static int run_audits(struct ink_resolver *r, const char *const *domains,
-                      struct ink_audit_opts *const *optv, size_t n, struct check_opts *o, int bulk)
-{
-    struct driver d;
-    size_t next = 0, finished = 0, i;
-    int rc = INK_EXIT_OK, show = 0;
-    double start = now_ms(), last = 0;
+/* ---- driving many audits through the driver ---- */
 
-    memset(&d, 0, sizeof(d));
-    d.r = r;
-    d.nslots = bulk ? (size_t)o->concurrency : 1;
-    if (d.nslots > n)
-        d.nslots = n ? n : 1;
-    d.slots = calloc(d.nslots, sizeof(*d.slots));
-    if (d.slots == NULL) {
+/*
+ * One run of audits over the driver.  Reports come out in the order of
+ * the domains, whatever order the audits end in: an audit that ends
+ * before an earlier one waits (ended) until that one is printed.  At most
+ * width audits are started and not yet printed, so memory stays flat in
+ * the number of domains.
+ */
+struct check_run {
+    struct ink_driver *d;
+    const char *const *domains;
+    struct ink_audit_opts *const *optv;
+    struct ink_audit **live; /* started and not printed (freed at the end) */
+    unsigned char *ended;    /* live[i] has ended */
+    size_t n, next, printed, width;
+    const struct check_opts *o;
+    int bulk, rc, show;
+    double start, last;
+};
+
+static void audit_ended(void *arg, struct ink_machine m, enum ink_next how);
+
+/* start_next - add the next domain's audit to the driver; 0, or -1 (then
+ * no more are started) */
+static int start_next(struct check_run *run)
+{
+    size_t i = run->next;
+    struct ink_audit *a;
+
+    if (i >= run->n)
+        return -1;
+    run->optv[i]->domain = run->domains[i];
+    a = ink_audit_new(run->optv[i]);
+    run->next++;
+    if (a == NULL || ink_driver_add(run->d, ink_audit_machine(a), audit_ended, run) < 0) {
+        ink_audit_free(a);
+        cli_error("out of memory");
+        run->rc = INK_EXIT_OPERR;
+        run->next = run->n;
+        return -1;
+    }
+    run->live[i] = a;
+    return 0;
+}
+
+/* audit_ended - the driver's done callback: print what is next in order,
+ * start more */
+static void audit_ended(void *arg, struct ink_machine m, enum ink_next how)
+{
+    struct check_run *run = arg;
+    size_t i;
+
+    (void)how; /* an audit always ends DONE: what failed is a finding */
+    for (i = run->printed; i < run->next; i++)
+        if (run->live[i] == m.self) {
+            run->ended[i] = 1;
+            break;
+        }
+    while (run->printed < run->next && run->ended[run->printed]) {
+        struct ink_audit *a = run->live[run->printed];
+
+        run->rc = worse(run->rc, emit(a, run->o, run->bulk));
+        ink_audit_free(a);
+        run->live[run->printed++] = NULL;
+    }
+    if (run->show && (now_ms() - run->last >= CHECK_PROGRESS_MS)) {
+        progress(run->printed, run->n, run->start, 0);
+        run->last = now_ms();
+    }
+    while (run->next < run->n && run->next - run->printed < run->width)
+        if (start_next(run) < 0)
+            break;
+}
+
+/* run_audits - check every domain with up to concurrency audits in flight */
+static int run_audits(struct ink_resolver *r, const struct ink_resolver_opts *ropts,
+                      const char *const *domains, struct ink_audit_opts *const *optv, size_t n,
+                      struct check_opts *o, int bulk)
+{
+    struct ink_driver_opts dopts;
+    struct check_run run;
+    size_t i;
+
+    memset(&run, 0, sizeof(run));
+    memset(&dopts, 0, sizeof(dopts));
+    dopts.timeout_ms = ropts->timeout_ms;
+    run.d = ink_driver_new(r, &dopts);
+    run.live = calloc(n ? n : 1, sizeof(*run.live));
+    run.ended = calloc(n ? n : 1, sizeof(*run.ended));
+    if (run.d == NULL || run.live == NULL || run.ended == NULL) {
+        ink_driver_free(run.d);
+        free(run.live);
+        free(run.ended);
         cli_error("out of memory");
         return INK_EXIT_OPERR;
     }
-    show = bulk && !o->no_progress && isatty(STDERR_FILENO);
-    while (next < n || d.active > 0) {
-        /* start audits in free slots */
-        for (i = 0; i < d.nslots && next < n; i++) {
-            struct slot *s = &d.slots[i];
-
-            if (s->busy)
-                continue;
-            optv[next]->domain = domains[next];
-            s->a = ink_audit_new(optv[next]);
-            next++;
-            if (s->a == NULL) {
-                cli_error("out of memory");
-                rc = INK_EXIT_OPERR;
-                next = n;
-                break;
-            }
-            s->busy = 1;
-            s->done = 0;
-            d.active++;
-            pump(&d, s);
-        }
-        /* finished audits: print and free */
-        for (i = 0; i < d.nslots; i++) {
-            struct slot *s = &d.slots[i];
-
-            if (!s->busy || !s->done)
-                continue;
-            rc = worse(rc, emit(s->a, o, bulk));
-            ink_audit_free(s->a);
-            s->a = NULL;
-            s->busy = 0;
-            d.active--;
-            finished++;
-        }
-        if (show && (now_ms() - last >= CHECK_PROGRESS_MS)) {
-            progress(finished, n, start, 0);
-            last = now_ms();
-        }
-        if (d.active == 0)
-            continue;
-        if (d.outstanding == 0) {
-            /* every active audit should be done or have asked something */
-            continue;
-        }
-        if (ink_resolver_process(r, CHECK_PROGRESS_MS) < 0) {
+    run.domains = domains;
+    run.optv = optv;
+    run.n = n;
+    run.o = o;
+    run.bulk = bulk;
+    run.rc = INK_EXIT_OK;
+    run.show = bulk && !o->no_progress && isatty(STDERR_FILENO);
+    run.start = now_ms();
+    run.width = bulk ? (size_t)o->concurrency : 1;
+    while (run.next < n && run.next < run.width)
+        if (start_next(&run) < 0)
+            break;
+    while (ink_driver_running(run.d) > 0) {
+        if (ink_driver_step(run.d, CHECK_PROGRESS_MS) < 0) {
             cli_error("the DNS resolver failed");
-            rc = INK_EXIT_OPERR;
+            run.rc = INK_EXIT_OPERR;
             break;
         }
+        if (run.show && (now_ms() - run.last >= CHECK_PROGRESS_MS)) {
+            progress(run.printed, n, run.start, 0);
+            run.last = now_ms();
+        }
     }
-    if (show)
-        progress(finished, n, start, 1);
-    for (i = 0; i < d.nslots; i++)
-        ink_audit_free(d.slots[i].a);
-    free(d.slots);
-    return rc;
+    if (run.show)
+        progress(run.printed, n, run.start, 1);
+    ink_driver_free(run.d); /* audits still running are dropped, not printed */
+    for (i = 0; i < n; i++)
+        ink_audit_free(run.live[i]);
+    free(run.live);
+    free(run.ended);
+    return run.rc;
 }
 
 /* cmd_check - inkan check */
@@ -817,14 +831,16 @@ int cmd_check(int argc, char **argv)
             continue;
         switch (opt) {
         case OPT_SELECTOR:
-            if (split_add(&o, &o.selectors, optarg) < 0)
-                goto nomem;
+            if ((k = split_add(&o, &o.selectors, optarg, "--selector")) < 0)
+                goto bad_list;
             break;
         case OPT_INCLUDE:
-            if (split_add(&o, &o.includes, optarg) < 0)
-                goto nomem;
+            if ((k = split_add(&o, &o.includes, optarg, "--include")) < 0)
+                goto bad_list;
             break;
         case OPT_HELO:
+            if (!name_ok("--helo", optarg, strlen(optarg)))
+                goto out;
             if (strlist_add(&o.helos, optarg) < 0)
                 goto nomem;
             break;
@@ -835,7 +851,7 @@ int cmd_check(int argc, char **argv)
                 goto nomem;
             o.ips = n;
             if (parse_ip(optarg, &o.ips[o.nips]) < 0) {
-                cli_error("check: --ip '%s' is not an address or ADDR/LEN range", optarg);
+                cli_error("check: --ip '%s' is not an address or ADDR/LEN range", cli_shown(optarg));
                 goto out;
             }
             o.nips++;
@@ -847,9 +863,12 @@ int cmd_check(int argc, char **argv)
             char *name;
 
             if (eq == NULL || eq == optarg || eq[1] == '\0') {
-                cli_error("check: --cname wants NAME=TARGET, not '%s'", optarg);
+                cli_error("check: --cname wants NAME=TARGET, not '%s'", cli_shown(optarg));
                 goto out;
             }
+            if (!name_ok("--cname", optarg, (size_t)(eq - optarg)) ||
+                !name_ok("--cname target", eq + 1, strlen(eq + 1)))
+                goto out;
             n = realloc(o.cnames, (o.ncnames + 1) * sizeof(*n));
             if (n == NULL)
                 goto nomem;
@@ -877,7 +896,7 @@ int cmd_check(int argc, char **argv)
             else if (strcmp(optarg, "psl") == 0)
                 o.audit.org_mode = INK_DMARC_ORG_PSL;
             else {
-                cli_error("check: --org-domain is treewalk or psl, not '%s'", optarg);
+                cli_error("check: --org-domain is treewalk or psl, not '%s'", cli_shown(optarg));
                 goto out;
             }
             break;
@@ -941,8 +960,14 @@ int cmd_check(int argc, char **argv)
             goto out;
         }
     } else {
+        char tmp[INK_DNS_NAME_MAX + 1];
+
         if (optind + 1 != argc) {
             cli_error("check: expected one DOMAIN (see 'inkan check --help')");
+            goto out;
+        }
+        if (ink_dns_name_normalize(argv[optind], strlen(argv[optind]), tmp, sizeof(tmp)) <= 0) {
+            cli_error("check: '%s' is not a domain name", cli_shown(argv[optind]));
             goto out;
         }
         if (strlist_add(&domains, argv[optind]) < 0)
@@ -981,7 +1006,7 @@ int cmd_check(int argc, char **argv)
         char tmp[INK_DNS_NAME_MAX + 1];
 
         if (ink_dns_name_normalize(o.subdomain, strlen(o.subdomain), tmp, sizeof(tmp)) <= 0) {
-            cli_error("check: --subdomain '%s' is not a name", o.subdomain);
+            cli_error("check: --subdomain '%s' is not a name", cli_shown(o.subdomain));
             goto out;
         }
     }
@@ -1045,8 +1070,11 @@ int cmd_check(int argc, char **argv)
         rc = INK_EXIT_OPERR;
         goto out;
     }
-    rc = run_audits(r, names, optv, nnames, &o, o.file != NULL || o.subdomain != NULL);
+    rc = run_audits(r, &ropts, names, optv, nnames, &o, o.file != NULL || o.subdomain != NULL);
     goto out;
+bad_list:
+    if (k == -2)
+        goto out; /* a usage error, said */
 nomem:
     cli_error("check: out of memory");
     rc = INK_EXIT_OPERR;

@@ -53,6 +53,25 @@ enum {
 /* cli_prog - the program name used in messages ("inkan") */
 extern const char *cli_prog;
 
+/* Bytes of a user's argument echoed in a message: a longer one is cut
+ * short with "..." (a 100 KB --domain must not fill the terminal). */
+#define CLI_ECHO_MAX 64
+
+/*
+ * cli_shown - arg as a message may show it: printable ASCII kept, other
+ * bytes as \xHH, cut to CLI_ECHO_MAX bytes with "...".  Static storage,
+ * one of CLI_SHOWN_SLOTS rotating buffers (so a message can show a few).
+ */
+#define CLI_SHOWN_SLOTS 4
+const char *cli_shown(const char *arg);
+
+/*
+ * cli_set_argv0 - make argv[0] "inkan NAME" (e.g. "inkan dkim sign"), so
+ * getopt's own messages ("inkan dkim sign: unrecognized option '--x'")
+ * name the command as the user typed it.  The string is static.
+ */
+void cli_set_argv0(char **argv, const char *name);
+
 /* cli_error - print "inkan: CONTEXT: message" to stderr */
 void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 

@@ -14,8 +14,41 @@
 
 /* Longest --timeout accepted, in seconds. */
 #define CLI_TIMEOUT_MAX_S 600
+/* Command names cli_set_argv0 keeps: one per level ("inkan dkim", then
+ * "inkan dkim sign"), and the longest. */
+#define CLI_ARGV0_LEVELS 2
+#define CLI_ARGV0_MAX 64
 
 const char *cli_prog = "inkan";
+
+/* cli_shown - a user's argument, printable and cut short (static) */
+const char *cli_shown(const char *arg)
+{
+    /* each input byte takes at most 4 output bytes (\xHH), then "..." */
+    static char slots[CLI_SHOWN_SLOTS][CLI_ECHO_MAX * 4 + 4];
+    static size_t next;
+    struct ink_str s = INK_STR_INIT;
+    char *out = slots[next++ % CLI_SHOWN_SLOTS];
+
+    if (ink_str_put_printable(&s, arg, strlen(arg), CLI_ECHO_MAX) < 0)
+        snprintf(out, sizeof(slots[0]), "(out of memory)");
+    else
+        snprintf(out, sizeof(slots[0]), "%s", ink_str_cstr(&s));
+    ink_str_free(&s);
+    return out;
+}
+
+/* cli_set_argv0 - argv[0] becomes "inkan NAME" (static storage) */
+void cli_set_argv0(char **argv, const char *name)
+{
+    static char names[CLI_ARGV0_LEVELS][CLI_ARGV0_MAX];
+    static size_t used;
+
+    if (used >= CLI_ARGV0_LEVELS)
+        return; /* deeper than any command: keep the name as typed */
+    snprintf(names[used], sizeof(names[used]), "%s %s", cli_prog, name);
+    argv[0] = names[used++];
+}
 
 /* cli_error - print a message to stderr, prefixed with the program name */
 void cli_error(const char *fmt, ...)
@@ -37,6 +70,10 @@ int cli_dns_option(struct ink_resolver_opts *opts, int opt, const char *arg)
 
     switch (opt) {
     case CLI_OPT_ZONE:
+        if (arg[0] == '\0') {
+            cli_error("--zone: empty file name");
+            return -1;
+        }
         opts->zone_file = arg;
         return 1;
     case CLI_OPT_DNS:
@@ -47,16 +84,27 @@ int cli_dns_option(struct ink_resolver_opts *opts, int opt, const char *arg)
         opts->server = arg;
         return 1;
     case CLI_OPT_ORIGIN:
+        if (arg[0] == '\0') {
+            cli_error("--origin: empty name");
+            return -1;
+        }
         opts->origin = arg;
         return 1;
     case CLI_OPT_TRUST_ANCHOR:
+        /* checked now: with --zone it would be read by nobody, and a
+         * typo must not pass for "validated" */
+        if (arg[0] == '\0' || access(arg, R_OK) != 0) {
+            cli_error("--trust-anchor: %s: %s", arg[0] ? arg : "''",
+                      arg[0] ? strerror(errno) : "empty file name");
+            return -1;
+        }
         opts->trust_anchor = arg;
         return 1;
     case CLI_OPT_TIMEOUT:
         errno = 0;
         secs = strtod(arg, &end);
         if (errno != 0 || end == arg || *end != '\0' || !(secs > 0) || secs > CLI_TIMEOUT_MAX_S) {
-            cli_error("--timeout: '%s' is not a number of seconds between 0 and %d", arg,
+            cli_error("--timeout: '%s' is not a number of seconds above 0 and at most %d", arg,
                       CLI_TIMEOUT_MAX_S);
             return -1;
         }
@@ -77,6 +125,11 @@ struct ink_resolver *cli_resolver_open(const struct ink_resolver_opts *opts)
 
     if (opts->zone_file != NULL && opts->server != NULL) {
         cli_error("--zone and --dns cannot be used together");
+        return NULL;
+    }
+    if (opts->zone_file != NULL && opts->trust_anchor != NULL) {
+        cli_error("--trust-anchor does not apply to --zone (a zone file's answers are not "
+                  "DNSSEC-validated): give --dns or neither");
         return NULL;
     }
     r = ink_resolver_open(opts, &err);

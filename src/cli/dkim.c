@@ -1299,14 +1299,22 @@ int cmd_dkim(int argc, char **argv)
         dkim_usage(stdout);
         return INK_EXIT_OK;
     }
-    if (strcmp(argv[1], "keygen") == 0)
+    if (strcmp(argv[1], "keygen") == 0) {
+        cli_set_argv0(argv + 1, "dkim keygen");
         return cmd_dkim_keygen(argc - 1, argv + 1);
-    if (strcmp(argv[1], "verify") == 0)
+    }
+    if (strcmp(argv[1], "verify") == 0) {
+        cli_set_argv0(argv + 1, "dkim verify");
         return cmd_dkim_verify(argc - 1, argv + 1);
-    if (strcmp(argv[1], "sign") == 0)
+    }
+    if (strcmp(argv[1], "sign") == 0) {
+        cli_set_argv0(argv + 1, "dkim sign");
         return cmd_dkim_sign(argc - 1, argv + 1);
-    if (strcmp(argv[1], "testkey") == 0)
+    }
+    if (strcmp(argv[1], "testkey") == 0) {
+        cli_set_argv0(argv + 1, "dkim testkey");
         return cmd_dkim_testkey(argc - 1, argv + 1);
+    }
     cli_error("dkim: unknown subcommand '%s' (see 'inkan dkim --help')", argv[1]);
     return INK_EXIT_USAGE;
 }

@@ -38,7 +38,8 @@ static void dns_usage(FILE *fp)
             "  --json               print the answer as JSON\n"
             "  -h, --help           this help\n\n"
             "Exit status: 0 when an answer (of any status) was printed, 1 when no\n"
-            "resolver could be opened, 2 for a usage error.\n");
+            "resolver could be opened or a line of '-' was malformed (reported as\n"
+            "stdin:LINE, the other lines answered), 2 for a usage error.\n");
 }
 
 /* put_txt_string - one character-string in zone-file quoting */
@@ -214,7 +215,10 @@ static int ask(struct ink_resolver *r, const char *name, uint16_t type, int json
     return 0;
 }
 
-/* batch - answer "NAME [TYPE]" lines from stdin; an exit code */
+/* batch - answer "NAME [TYPE]" lines from stdin; an exit code.  A
+ * malformed line is reported (stdin:LINE) and skipped, and the exit is 1,
+ * as for a malformed line of `inkan spf --batch`: bad input data is an
+ * operational error, not a bad command line. */
 static int batch(struct ink_resolver *r, int json)
 {
     char line[DNS_CLI_LINE_MAX + 2];
@@ -230,7 +234,7 @@ static int batch(struct ink_resolver *r, int json)
             cli_error("dns: stdin:%lu: line longer than %d bytes", lineno, DNS_CLI_LINE_MAX);
             while ((ch = getchar()) != EOF && ch != '\n')
                 ;
-            status = INK_EXIT_USAGE;
+            status = INK_EXIT_OPERR;
             continue;
         }
         name = strtok_r(line, " \t\r\n", &save);
@@ -240,11 +244,11 @@ static int batch(struct ink_resolver *r, int json)
         extra = strtok_r(NULL, " \t\r\n", &save);
         if (extra != NULL) {
             cli_error("dns: stdin:%lu: expected NAME [TYPE]", lineno);
-            status = INK_EXIT_USAGE;
+            status = INK_EXIT_OPERR;
             continue;
         }
         if (type_s != NULL && (type = parse_type(type_s, strlen(type_s))) == 0) {
-            status = INK_EXIT_USAGE;
+            status = INK_EXIT_OPERR;
             continue;
         }
         if (ask(r, name, type, json, 1) < 0)

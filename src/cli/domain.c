@@ -3,12 +3,16 @@
  * sending domain's records from provisioning until they are live, and keep
  * checking them afterwards.
  *
- * The state machine is the core's (inkan/verify.h); the state lives in the
- * store (inkan/store.h, SQLite).  This file does the I/O: it finds each
- * record's authoritative name servers (NS, then their addresses) and asks
- * them directly with an uncached resolver, so a negative answer cached by
- * a recursive resolver cannot hide a record that was just published; it
- * also asks the recursive resolver and reports what that one sees.
+ * The state machine and the machines that ask are the core's
+ * (inkan/verify.h); the state lives in the store (inkan/store.h, SQLite).
+ * This file does the I/O, through the driver (inkan/driver.h), for up to
+ * CHECK_BATCH_MAX domains at once: it finds each record's authoritative
+ * name servers (ink_vauth over the recursive resolver), asks them directly
+ * with uncached resolvers (ink_vcheck over the authoritative-view resolver
+ * below), so a negative answer cached by a recursive resolver cannot hide
+ * a record that was just published; it also asks the recursive resolver
+ * and reports what that one sees.  Each domain is then saved in its own
+ * transaction, revision-checked.
  *
  * Time comes from cli_clock_now(): the real clock, or for tests INKAN_NOW
  * (a fixed epoch), or INKAN_CLOCK_SPEED with INKAN_CLOCK_REF (simulated
@@ -17,7 +21,9 @@
 #include <errno.h>
 #include <getopt.h>
 #include <jansson.h>
+#include <poll.h>
 #include <signal.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -26,6 +32,7 @@
 
 #include "cli.h"
 #include "inkan/dnsio.h"
+#include "inkan/driver.h"
 #include "inkan/provision.h"
 #include "inkan/store.h"
 #include "inkan/verify.h"
@@ -34,10 +41,12 @@
 #define DOMAIN_EXIT_PENDING 3 /* records still awaited */
 #define DOMAIN_EXIT_FAILED 4  /* FAILURE or TEMPORARY_FAILURE */
 
-/* Zones whose name servers one run remembers. */
-#define AUTH_CACHE_MAX 64
-/* Name servers (addresses) asked per zone at most. */
-#define AUTH_SERVERS_MAX 8
+/* Authoritative servers one run keeps a resolver for. */
+#define AUTH_RESOLVERS_MAX 64
+/* Domains checked at once (one batch through the drivers). */
+#define CHECK_BATCH_MAX 64
+/* How often a resolver without a descriptor is polled for answers (ms). */
+#define ROUTER_POLL_MS 10
 /* Longest simulated pause of `watch` between looks at the store (s). */
 #define WATCH_SLEEP_MAX 60
 /* Shortest real pause of `watch` between looks at the store (s). */
@@ -131,19 +140,19 @@ struct dctx {
     struct ink_store *store;
     /* checking */
     struct ink_resolver *rec; /* recursive resolver, or the zone file */
+    /* the authoritative servers of each name the current batch needs */
     struct auth_zone {
-        char *apex;           /* zone apex found for a name, "" when none */
         char *name;           /* the name looked up */
         char *why;            /* why no servers, or NULL */
         size_t nserv;
-        char *serv[AUTH_SERVERS_MAX];
-    } zones[AUTH_CACHE_MAX];
-    size_t nzones;
+        char *serv[INK_VAUTH_SERVERS_MAX]; /* "ADDR:PORT" */
+    } *zones;
+    size_t nzones, zcap;
     struct auth_res {
         char *server;
         struct ink_resolver *r;
-        int dead; /* timed out during the current check: skip it */
-    } res[AUTH_CACHE_MAX];
+        int dead; /* timed out during the current batch: skip it */
+    } res[AUTH_RESOLVERS_MAX];
     size_t nres;
 };
 
@@ -189,13 +198,18 @@ static int open_store(struct dctx *c, int readonly)
     return c->store ? 0 : -1;
 }
 
+/* query_timeout - the time one query may take (ms) */
+static int query_timeout(const struct dctx *c)
+{
+    return c->dns.timeout_ms ? c->dns.timeout_ms : INK_RESOLVER_TIMEOUT_MS_DEFAULT;
+}
+
 /* auth_cache_clear - forget the name servers found (they may change) */
 static void auth_cache_clear(struct dctx *c)
 {
     size_t i, j;
 
     for (i = 0; i < c->nzones; i++) {
-        free(c->zones[i].apex);
         free(c->zones[i].name);
         free(c->zones[i].why);
         for (j = 0; j < c->zones[i].nserv; j++)
@@ -212,6 +226,7 @@ static void dctx_free(struct dctx *c)
     ink_store_free(c->store);
     ink_resolver_free(c->rec);
     auth_cache_clear(c);
+    free(c->zones);
     for (i = 0; i < c->nres; i++) {
         free(c->res[i].server);
         ink_resolver_free(c->res[i].r);
@@ -284,7 +299,7 @@ static int common_option(struct dctx *c, int opt, const char *arg)
 static const char domain_help[] =
     "usage: inkan domain SUBCOMMAND [OPTIONS]\n\n"
     "Follow a sending domain's DNS records until they are published, and after.\n\n"
-    "  add DOMAIN --profile FILE [--out DIR|records.json] [--subdomain NAME]\n"
+    "  add DOMAIN (--profile FILE | --out DIR|records.json) [--subdomain NAME]\n"
     "             [--dkim ALG,...] [--replace]     start following DOMAIN\n"
     "  verify DOMAIN...                            check now and record the result\n"
     "  status [DOMAIN] [--json] [--history N]      show states (no DNS queries)\n"
@@ -306,15 +321,44 @@ static const char domain_help[] =
     "Exit status of verify and status: 0 all VERIFIED, 3 records still awaited,\n"
     "4 FAILURE or TEMPORARY_FAILURE; 1 operational error, 2 usage error.\n";
 
-/* ---- authoritative lookups ---- */
+/* Each subcommand's usage line and what it does (`inkan domain SUB --help`
+ * prints it with the shared options; the man page says the same). */
+static const struct {
+    const char *name, *usage, *what;
+} domain_subs[] = {
+    {"add", "add DOMAIN (--profile FILE | --out DIR|records.json) [--subdomain NAME]\n"
+            "                    [--dkim ALG,...] [--replace]",
+     "Start following DOMAIN: the records its records.json (from inkan provision)\n"
+     "lists, or those its sender profile implies."},
+    {"verify", "verify DOMAIN...", "Check the domains now and record the result."},
+    {"status", "status [DOMAIN] [--json] [--history N]",
+     "Show the state of one or every domain (no DNS queries)."},
+    {"list", "list [--json]", "One line per domain: state, records verified, next check."},
+    {"watch", "watch [--once]",
+     "Poll every domain when its next check is due, for ever (--once: one round)."},
+    {"remove", "remove DOMAIN", "Forget a domain and its history."},
+};
 
-/* parent_name - the name one label up, or NULL at the top */
-static const char *parent_name(const char *name)
+/* domain_sub_help - print SUB's usage and the shared options to fp (the
+ * generic help when sub is unknown) */
+static void domain_sub_help(FILE *fp, const char *sub)
 {
-    const char *dot = strchr(name, '.');
+    size_t i;
 
-    return dot != NULL && dot[1] != '\0' ? dot + 1 : NULL;
+    for (i = 0; i < sizeof(domain_subs) / sizeof(domain_subs[0]); i++)
+        if (strcmp(domain_subs[i].name, sub) == 0)
+            break;
+    if (i == sizeof(domain_subs) / sizeof(domain_subs[0])) {
+        fputs(domain_help, fp);
+        return;
+    }
+    fprintf(fp, "usage: inkan domain %s [OPTIONS]\n\n%s\n\n", domain_subs[i].usage,
+            domain_subs[i].what);
+    /* the shared part of the generic help: from "Options:" on */
+    fputs(strstr(domain_help, "Options:\n"), fp);
 }
+
+/* ---- authoritative servers ---- */
 
 /* server_string - "ADDR:PORT" / "[ADDR6]:PORT" for a resolver */
 static char *server_string(int family, const uint8_t *addr, int port)
@@ -330,98 +374,58 @@ static char *server_string(int family, const uint8_t *addr, int port)
     return ink_str_steal(&s);
 }
 
-/* find_auth - the authoritative servers for name (cached per name) */
-static struct auth_zone *find_auth(struct dctx *c, const char *name)
+/* zone_find - the servers found for name in this batch, or -1 */
+static long zone_find(const struct dctx *c, const char *name)
 {
-    struct auth_zone *z;
-    const char *n;
-    size_t i, j;
+    size_t i;
 
     for (i = 0; i < c->nzones; i++)
         if (ink_dns_name_eq(c->zones[i].name, name))
-            return &c->zones[i];
-    if (c->nzones >= AUTH_CACHE_MAX) {
-        /* forget the oldest entry */
-        z = &c->zones[0];
-        free(z->apex);
-        free(z->name);
-        free(z->why);
-        for (j = 0; j < z->nserv; j++)
-            free(z->serv[j]);
-        memmove(&c->zones[0], &c->zones[1], (AUTH_CACHE_MAX - 1) * sizeof(c->zones[0]));
-        c->nzones--;
+            return (long)i;
+    return -1;
+}
+
+/* zone_add - remember what the search a (NULL: could not be made) found
+ * for name; 0, or -1 on ENOMEM */
+static int zone_add(struct dctx *c, const char *name, const struct ink_vauth *a)
+{
+    struct auth_zone *z;
+    size_t i;
+
+    if (c->nzones == c->zcap) {
+        size_t cap = c->zcap ? c->zcap * 2 : 16;
+        struct auth_zone *grown;
+        if (cap > SIZE_MAX / sizeof(*grown))
+            return -1;
+        grown = realloc(c->zones, cap * sizeof(*grown));
+        if (grown == NULL)
+            return -1;
+        c->zones = grown;
+        c->zcap = cap;
     }
-    z = &c->zones[c->nzones++];
+    z = &c->zones[c->nzones];
     memset(z, 0, sizeof(*z));
     z->name = ink_memdup_cstr(name, strlen(name));
-
-    for (n = name; n != NULL; n = parent_name(n)) {
-        struct ink_dns_answer *a = ink_resolve_sync(c->rec, n, INK_DNS_NS);
-        int found = 0;
-        if (a == NULL)
-            break;
-        if (a->status == INK_DNS_SERVFAIL || a->status == INK_DNS_TIMEOUT) {
-            /* a name that is a CNAME into a zone that fails answers NS
-             * with the target's failure: it is not an apex, look higher,
-             * but keep the first failure as the reason if nothing is found */
-            if (z->why == NULL) {
-                struct ink_str why = INK_STR_INIT;
-                ink_str_printf(&why, "cannot find the name servers of %s: NS query for %s: %s",
-                               name, n, ink_dns_status_name(a->status));
-                z->why = ink_str_steal(&why);
-            }
-            ink_dns_answer_free(a);
-            continue;
-        }
-        for (i = 0; i < a->nrr && z->nserv < AUTH_SERVERS_MAX; i++) {
-            static const uint16_t types[] = {INK_DNS_A, INK_DNS_AAAA};
-            size_t t;
-            if (a->rr[i].type != INK_DNS_NS || a->rr[i].owner == NULL ||
-                !ink_dns_name_eq(a->rr[i].owner, n) || a->rr[i].name == NULL)
-                continue;
-            found = 1;
-            for (t = 0; t < 2; t++) {
-                struct ink_dns_answer *aa = ink_resolve_sync(c->rec, a->rr[i].name, types[t]);
-                for (j = 0; aa != NULL && j < aa->nrr && z->nserv < AUTH_SERVERS_MAX; j++) {
-                    size_t k;
-                    char *s;
-                    if (aa->rr[j].type != types[t])
-                        continue;
-                    s = server_string(types[t] == INK_DNS_A ? 4 : 6, aa->rr[j].addr, c->auth_port);
-                    for (k = 0; s != NULL && k < z->nserv; k++)
-                        if (strcmp(z->serv[k], s) == 0) {
-                            free(s);
-                            s = NULL;
-                        }
-                    if (s != NULL)
-                        z->serv[z->nserv++] = s;
-                }
-                ink_dns_answer_free(aa);
-            }
-        }
-        ink_dns_answer_free(a);
-        if (found) {
-            z->apex = ink_memdup_cstr(n, strlen(n));
-            free(z->why);
-            z->why = NULL;
-            if (z->nserv == 0) {
-                struct ink_str why = INK_STR_INIT;
-                ink_str_printf(&why, "the name servers of %s have no address", n);
-                z->why = ink_str_steal(&why);
-            }
-            return z;
-        }
+    if (z->name == NULL)
+        return -1;
+    c->nzones++;
+    if (a == NULL || ink_vauth_why(a) != NULL) {
+        const char *why = a != NULL ? ink_vauth_why(a) : "out of memory";
+        z->why = ink_memdup_cstr(why, strlen(why));
+        return z->why ? 0 : -1;
     }
-    if (z->why == NULL) {
-        struct ink_str why = INK_STR_INIT;
-        ink_str_printf(&why, "no name server found for %s (no NS record at or above it)", name);
-        z->why = ink_str_steal(&why);
+    for (i = 0; i < ink_vauth_nservers(a) && z->nserv < INK_VAUTH_SERVERS_MAX; i++) {
+        const struct ink_vauth_server *s = ink_vauth_server(a, i);
+        char *str = server_string(s->family, s->addr, c->auth_port);
+        if (str == NULL)
+            return -1;
+        z->serv[z->nserv++] = str;
     }
-    return z;
+    return 0;
 }
 
 /* auth_resolver - an uncached resolver forwarding to one server (NULL
- * when it cannot be made or timed out earlier in this check) */
+ * when it cannot be made or timed out earlier in this batch) */
 static struct ink_resolver *auth_resolver(struct dctx *c, const char *server, size_t *slot)
 {
     struct ink_str err = INK_STR_INIT;
@@ -429,63 +433,318 @@ static struct ink_resolver *auth_resolver(struct dctx *c, const char *server, si
     size_t i;
 
     for (i = 0; i < c->nres; i++)
-        if (strcmp(c->res[i].server, server) == 0) {
-            *slot = i;
-            return c->res[i].dead ? NULL : c->res[i].r;
-        }
-    if (c->nres >= AUTH_CACHE_MAX)
+        if (strcmp(c->res[i].server, server) == 0)
+            break;
+    if (i < c->nres && (c->res[i].dead || c->res[i].r != NULL)) {
+        *slot = i;
+        return c->res[i].dead ? NULL : c->res[i].r;
+    }
+    if (i == c->nres && c->nres >= AUTH_RESOLVERS_MAX)
         return NULL;
-    r = ink_resolver_unbound_new(server, c->dns.timeout_ms ? c->dns.timeout_ms
-                                                           : INK_RESOLVER_TIMEOUT_MS_DEFAULT,
-                                 1, &err);
+    r = ink_resolver_unbound_new(server, query_timeout(c), 1, &err);
     if (r == NULL) {
         cli_error("cannot query %s: %s", server, ink_str_cstr(&err));
         ink_str_free(&err);
         return NULL;
     }
     ink_str_free(&err);
+    if (i < c->nres) {
+        /* made again after its resolver failed in an earlier batch */
+        c->res[i].r = r;
+        *slot = i;
+        return r;
+    }
     c->res[c->nres].server = ink_memdup_cstr(server, strlen(server));
+    if (c->res[c->nres].server == NULL) {
+        ink_resolver_free(r);
+        return NULL;
+    }
     c->res[c->nres].r = r;
     c->res[c->nres].dead = 0;
     *slot = c->nres++;
     return r;
 }
 
-/* ask_auth - the authoritative answer to (owner, type), or an error answer */
-static struct ink_dns_answer *ask_auth(struct dctx *c, const char *owner, uint16_t type)
-{
-    struct auth_zone *z;
-    struct ink_dns_answer *a = NULL;
-    size_t i;
+/*
+ * The authoritative view as a resolver: each query goes to the servers
+ * found for its name (ink_vauth_search_name), one after the other, until
+ * one answers with something other than SERVFAIL or TIMEOUT.  A server
+ * that timed out is not asked again in the same batch.  The driver runs
+ * the checks over it as over any resolver.
+ */
+struct route_job {
+    struct auth_router *rt;
+    char *name;
+    uint16_t type;
+    ink_resolver_cb cb;
+    void *arg;
+    long zone;                   /* index into the batch's zones, or -1 */
+    size_t next;                 /* the next server to try */
+    size_t slot;                 /* the resolver asked now */
+    struct ink_dns_answer *last; /* the last failure, or the answer to give */
+    struct route_job *qnext;     /* in the ready list */
+    int at_server;               /* submitted to res[slot], not answered yet */
+    struct route_job *iprev, *inext; /* in the router's in-flight list */
+};
 
-    if (c->dns.zone_file != NULL)
-        return ink_resolve_sync(c->rec, owner, type);
-    /* a name meant to hold a CNAME cannot be a zone apex: start above it */
-    z = find_auth(c, type == INK_DNS_CNAME && parent_name(owner) ? parent_name(owner) : owner);
-    if (z->nserv == 0) {
-        a = ink_dns_answer_new(owner, type, INK_DNS_SERVFAIL);
-        if (a != NULL)
-            ink_dns_answer_set_why(a, z->why ? z->why : "no name server");
-        return a;
+struct auth_router {
+    struct ink_resolver base;
+    struct dctx *c;
+    size_t pending;
+    size_t delivered;
+    struct route_job *ready, *ready_tail; /* answered; callback not run yet */
+    struct route_job *inflight;           /* at a server's resolver */
+};
+
+/* route_unlink - j is no longer at a server */
+static void route_unlink(struct route_job *j)
+{
+    if (!j->at_server)
+        return;
+    if (j->iprev != NULL)
+        j->iprev->inext = j->inext;
+    else
+        j->rt->inflight = j->inext;
+    if (j->inext != NULL)
+        j->inext->iprev = j->iprev;
+    j->iprev = j->inext = NULL;
+    j->at_server = 0;
+}
+
+/* route_give - run the job's callback with its answer and free it */
+static void route_give(struct route_job *j)
+{
+    struct auth_router *rt = j->rt;
+    struct ink_dns_answer *a = j->last;
+
+    j->last = NULL;
+    rt->pending--;
+    rt->delivered++;
+    j->cb(j->arg, a);
+    free(j->name);
+    free(j);
+}
+
+/* route_ready - queue j to be answered inside the next process() */
+static void route_ready(struct route_job *j, const char *why)
+{
+    struct auth_router *rt = j->rt;
+
+    if (j->last == NULL) {
+        j->last = ink_dns_answer_new(j->name, j->type, INK_DNS_SERVFAIL);
+        if (j->last != NULL)
+            ink_dns_answer_set_why(j->last, why);
     }
-    for (i = 0; i < z->nserv; i++) {
-        size_t slot = 0;
-        struct ink_resolver *r = auth_resolver(c, z->serv[i], &slot);
-        if (r == NULL)
+    j->qnext = NULL;
+    if (rt->ready_tail != NULL)
+        rt->ready_tail->qnext = j;
+    else
+        rt->ready = j;
+    rt->ready_tail = j;
+}
+
+static void route_cb(void *arg, struct ink_dns_answer *a);
+
+/* route_try - ask the next server that can be asked, or give up */
+static void route_try(struct route_job *j)
+{
+    struct dctx *c = j->rt->c;
+    const struct auth_zone *z = &c->zones[j->zone];
+
+    while (j->next < z->nserv) {
+        struct ink_resolver *r = auth_resolver(c, z->serv[j->next++], &j->slot);
+        if (r != NULL && ink_resolver_submit(r, j->name, j->type, route_cb, j) == 0) {
+            j->at_server = 1;
+            j->iprev = NULL;
+            j->inext = j->rt->inflight;
+            if (j->inext != NULL)
+                j->inext->iprev = j;
+            j->rt->inflight = j;
+            return;
+        }
+    }
+    route_ready(j, "no authoritative server could be asked");
+}
+
+/* route_cb - a server answered: take it, or try the next one */
+static void route_cb(void *arg, struct ink_dns_answer *a)
+{
+    struct route_job *j = arg;
+
+    route_unlink(j);
+    ink_dns_answer_free(j->last);
+    j->last = a;
+    if (a != NULL && a->status != INK_DNS_SERVFAIL && a->status != INK_DNS_TIMEOUT) {
+        route_give(j);
+        return;
+    }
+    if (a == NULL || a->status == INK_DNS_TIMEOUT)
+        j->rt->c->res[j->slot].dead = 1; /* do not wait for it again in this batch */
+    route_try(j);
+}
+
+/* router_submit - route (name, type) to its servers */
+static int router_submit(struct ink_resolver *r, const char *name, uint16_t type,
+                         ink_resolver_cb cb, void *arg)
+{
+    struct auth_router *rt = (struct auth_router *)r;
+    struct route_job *j = calloc(1, sizeof(*j));
+
+    if (j == NULL)
+        return -1;
+    j->name = ink_memdup_cstr(name, strlen(name));
+    if (j->name == NULL) {
+        free(j);
+        return -1;
+    }
+    j->rt = rt;
+    j->type = type;
+    j->cb = cb;
+    j->arg = arg;
+    j->zone = zone_find(rt->c, ink_vauth_search_name(j->name, type));
+    rt->pending++;
+    if (j->zone < 0)
+        route_ready(j, "no name server was looked up");
+    else if (rt->c->zones[j->zone].nserv == 0)
+        route_ready(j, rt->c->zones[j->zone].why ? rt->c->zones[j->zone].why : "no name server");
+    else
+        route_try(j);
+    return 0;
+}
+
+/* router_deliver - run the callbacks of the ready list */
+static void router_deliver(struct auth_router *rt)
+{
+    while (rt->ready != NULL) {
+        struct route_job *j = rt->ready;
+        rt->ready = j->qnext;
+        if (rt->ready == NULL)
+            rt->ready_tail = NULL;
+        route_give(j);
+    }
+}
+
+/* router_drop_server - the resolver of server i failed: free it (its
+ * callbacks are dropped) and send what it held on to the next servers */
+static void router_drop_server(struct auth_router *rt, size_t i)
+{
+    struct dctx *c = rt->c;
+    struct route_job *j, *next;
+
+    ink_resolver_free(c->res[i].r);
+    c->res[i].r = NULL;
+    c->res[i].dead = 1;
+    for (j = rt->inflight; j != NULL; j = next) {
+        next = j->inext;
+        if (j->slot != i)
             continue;
-        ink_dns_answer_free(a);
-        a = ink_resolve_sync(r, owner, type);
-        if (a != NULL && a->status != INK_DNS_SERVFAIL && a->status != INK_DNS_TIMEOUT)
-            return a;
-        if (a == NULL || a->status == INK_DNS_TIMEOUT)
-            c->res[slot].dead = 1; /* do not wait for it again in this check */
+        route_unlink(j);
+        ink_dns_answer_free(j->last);
+        j->last = NULL;
+        route_try(j); /* gives "no authoritative server could be asked" at the end */
     }
-    if (a == NULL) {
-        a = ink_dns_answer_new(owner, type, INK_DNS_SERVFAIL);
-        if (a != NULL)
-            ink_dns_answer_set_why(a, "no authoritative server could be asked");
+}
+
+/* router_process - wait on every server's resolver at once */
+static int router_process(struct ink_resolver *r, int timeout_ms)
+{
+    struct auth_router *rt = (struct auth_router *)r;
+    struct dctx *c = rt->c;
+    struct pollfd fds[AUTH_RESOLVERS_MAX];
+    nfds_t nfds = 0;
+    size_t i;
+    int nofd = 0, wait = timeout_ms;
+
+    rt->delivered = 0;
+    router_deliver(rt);
+    if (rt->delivered > 0 || rt->pending == 0)
+        return (int)rt->delivered;
+    for (i = 0; i < c->nres; i++) {
+        int fd, t;
+        if (c->res[i].r == NULL || ink_resolver_pending(c->res[i].r) == 0)
+            continue;
+        /* a backend's own deadlines (retransmission, timeout) bound the wait */
+        t = ink_resolver_timeout(c->res[i].r);
+        if (t >= 0 && (wait < 0 || t < wait))
+            wait = t;
+        fd = ink_resolver_fd(c->res[i].r);
+        if (fd < 0)
+            nofd = 1;
+        else {
+            fds[nfds].fd = fd;
+            fds[nfds].events = POLLIN;
+            fds[nfds].revents = 0;
+            nfds++;
+        }
     }
-    return a;
+    /* a backend without a descriptor is polled at short intervals */
+    if (nofd && (wait < 0 || wait > ROUTER_POLL_MS))
+        wait = ROUTER_POLL_MS;
+    if (nfds > 0 && poll(fds, nfds, wait) < 0 && errno != EINTR)
+        return -1;
+    for (i = 0; i < c->nres; i++)
+        if (c->res[i].r != NULL && ink_resolver_pending(c->res[i].r) > 0 &&
+            ink_resolver_process(c->res[i].r, 0) < 0)
+            router_drop_server(rt, i);
+    router_deliver(rt);
+    return (int)rt->delivered;
+}
+
+/* router_pending - queries not answered yet */
+static size_t router_pending(const struct ink_resolver *r)
+{
+    return ((const struct auth_router *)r)->pending;
+}
+
+/* router_timeout - ms until process() must run: 0 with answers ready,
+ * else the soonest deadline of the servers' resolvers, -1 when idle */
+static int router_timeout(const struct ink_resolver *r)
+{
+    const struct auth_router *rt = (const struct auth_router *)r;
+    const struct dctx *c = rt->c;
+    size_t i;
+    int wait = -1;
+
+    if (rt->ready != NULL)
+        return 0;
+    for (i = 0; i < c->nres; i++) {
+        int t;
+        if (c->res[i].r == NULL || ink_resolver_pending(c->res[i].r) == 0)
+            continue;
+        t = ink_resolver_timeout(c->res[i].r);
+        if (t < 0)
+            t = ROUTER_POLL_MS;
+        if (wait < 0 || t < wait)
+            wait = t;
+    }
+    return wait;
+}
+
+/* router_free - release; what the servers still hold is waited for, since
+ * their callbacks point at the jobs */
+static void router_free(struct ink_resolver *r)
+{
+    struct auth_router *rt = (struct auth_router *)r;
+
+    while (rt->pending > 0 && router_process(r, ROUTER_POLL_MS) >= 0)
+        ;
+    free(rt);
+}
+
+static const struct ink_resolver_ops router_ops = {
+    "authoritative", router_submit, router_process, router_pending, router_free, NULL,
+    router_timeout};
+
+/* router_new - the authoritative view over the batch's zones */
+static struct ink_resolver *router_new(struct dctx *c)
+{
+    struct auth_router *rt = calloc(1, sizeof(*rt));
+
+    if (rt == NULL)
+        return NULL;
+    rt->base.ops = &router_ops;
+    rt->c = c;
+    return &rt->base;
 }
 
 /* open_checker - the recursive resolver (or zone file) for checks */
@@ -497,90 +756,216 @@ static int open_checker(struct dctx *c)
     return c->rec ? 0 : -1;
 }
 
-/* recursive_view - describe what the recursive resolver sees of r */
-static char *recursive_view(struct dctx *c, const struct ink_vrecord *r)
+/* recursive_text - describe what the recursive resolver saw of a record */
+static char *recursive_text(const struct ink_vobs *o, uint32_t ttl)
 {
-    struct ink_dns_answer *a;
-    struct ink_vobs o = {0};
     struct ink_str s = INK_STR_INIT;
 
-    if (c->dns.zone_file != NULL)
+    if (o == NULL)
         return NULL;
-    a = ink_resolve_sync(c->rec, r->owner, r->type);
-    if (ink_verify_match(r, a, &o) == 0) {
-        switch (o.kind) {
-        case INK_VOBS_MATCH: ink_str_puts(&s, "seen"); break;
-        case INK_VOBS_ABSENT: ink_str_printf(&s, "not visible yet (%s", o.detail ? o.detail : "no record");
-            if (a != NULL && a->ttl > 0)
-                ink_str_printf(&s, "; cached up to %us", (unsigned)a->ttl);
-            ink_str_putc(&s, ')');
-            break;
-        case INK_VOBS_DIFFERENT: ink_str_printf(&s, "differs (%s)", o.detail ? o.detail : ""); break;
-        case INK_VOBS_ERROR: ink_str_printf(&s, "no answer (%s)", o.detail ? o.detail : ""); break;
-        }
+    switch (o->kind) {
+    case INK_VOBS_MATCH: ink_str_puts(&s, "seen"); break;
+    case INK_VOBS_ABSENT:
+        ink_str_printf(&s, "not visible yet (%s", o->detail ? o->detail : "no record");
+        if (ttl > 0)
+            ink_str_printf(&s, "; cached up to %us", (unsigned)ttl);
+        ink_str_putc(&s, ')');
+        break;
+    case INK_VOBS_DIFFERENT: ink_str_printf(&s, "differs (%s)", o->detail ? o->detail : ""); break;
+    case INK_VOBS_ERROR: ink_str_printf(&s, "no answer (%s)", o->detail ? o->detail : ""); break;
     }
-    ink_vobs_clear(&o);
-    ink_dns_answer_free(a);
     return ink_str_steal(&s);
 }
 
-/* Flags of check_domain. */
+/* Flags of save_check. */
 #define CHECK_LOG_CHANGES 0x1 /* print each state change on stdout */
 #define CHECK_QUIET_CONFLICT 0x2 /* say nothing when another process won */
 
-/* check_domain - look every record of d up, apply the state machine, save.
- * Returns 0, INK_STORE_CONFLICT, or -1 after printing. */
-static int check_domain(struct dctx *c, struct ink_vdomain *d, int64_t now, unsigned flags)
-{
-    struct ink_vobs obs[INK_VERIFY_RECORDS_MAX];
+/* One domain being checked in a batch. */
+struct check_job {
+    char *name;            /* the domain (owned) */
+    struct ink_vdomain *d; /* the caller's */
+    struct ink_vcheck *auth, *rview;
     struct ink_vchange ch[INK_VERIFY_RECORDS_MAX + 1];
-    char *recview[INK_VERIFY_RECORDS_MAX];
-    size_t i, nch = 0;
-    struct ink_str err = INK_STR_INIT;
+    size_t nch;
+    int rc; /* 0: checked, ch to save; -1: failed (said) */
+};
+
+/* run_driver - run machines already added; frees the driver */
+static void run_driver(struct ink_driver *drv)
+{
+    if (ink_driver_run(drv) < 0)
+        cli_error("DNS resolver failed: the checks it could not answer are inconclusive");
+    ink_driver_free(drv);
+}
+
+/* find_servers - the authoritative servers of every name the batch's
+ * records need, all searched at once over the recursive resolver */
+static int find_servers(struct dctx *c, struct check_job **jobs, size_t n,
+                        const struct ink_driver_opts *ropts)
+{
+    struct ink_driver *drv = ink_driver_new(c->rec, ropts);
+    struct ink_vauth **va = NULL;
+    size_t nva = 0, cap = 0, i, j, k;
     int rc = 0;
 
-    if (open_checker(c) < 0)
+    if (drv == NULL)
         return -1;
+    for (i = 0; i < n && rc == 0; i++)
+        for (j = 0; j < jobs[i]->d->nrec && rc == 0; j++) {
+            const char *name = ink_vauth_search_name(jobs[i]->d->rec[j].owner, jobs[i]->d->rec[j].type);
+            struct ink_vauth *a;
+            for (k = 0; k < nva; k++)
+                if (ink_dns_name_eq(ink_vauth_name(va[k]), name))
+                    break;
+            if (k < nva)
+                continue;
+            if (nva == cap) {
+                struct ink_vauth **grown;
+                cap = cap ? cap * 2 : 16;
+                grown = cap < SIZE_MAX / sizeof(*grown) ? realloc(va, cap * sizeof(*grown)) : NULL;
+                if (grown == NULL) {
+                    rc = -1;
+                    break;
+                }
+                va = grown;
+            }
+            a = ink_vauth_new(name);
+            if (a == NULL || ink_driver_add(drv, ink_vauth_machine(a), NULL, NULL) < 0) {
+                ink_vauth_free(a);
+                rc = -1;
+                break;
+            }
+            va[nva++] = a;
+        }
+    run_driver(drv);
+    for (k = 0; k < nva; k++) {
+        if (rc == 0 && zone_add(c, ink_vauth_name(va[k]), va[k]) < 0)
+            rc = -1;
+        ink_vauth_free(va[k]);
+    }
+    free(va);
+    return rc;
+}
+
+/* check_batch - check n domains at once at time now: find their servers,
+ * ask them every record, ask the recursive resolver the same, apply the
+ * state machine.  Each job's rc says how it went; saving is the caller's. */
+static void check_batch(struct dctx *c, struct check_job **jobs, size_t n, int64_t now)
+{
+    struct ink_driver_opts ropts = {0}, aopts = {0};
+    struct ink_resolver *auth = NULL;
+    struct ink_driver *drv = NULL;
+    size_t i, j;
+    int zone = c->dns.zone_file != NULL;
+
+    for (i = 0; i < n; i++) {
+        jobs[i]->auth = jobs[i]->rview = NULL;
+        jobs[i]->nch = 0;
+        jobs[i]->rc = -1;
+    }
+    if (open_checker(c) < 0)
+        return;
+    auth_cache_clear(c);
     for (i = 0; i < c->nres; i++)
         c->res[i].dead = 0;
-    memset(obs, 0, sizeof(obs));
-    for (i = 0; i < d->nrec; i++) {
-        struct ink_dns_answer *a = ask_auth(c, d->rec[i].owner, d->rec[i].type);
-        if (ink_verify_match(&d->rec[i], a, &obs[i]) < 0)
-            rc = -1;
-        ink_dns_answer_free(a);
-        recview[i] = recursive_view(c, &d->rec[i]);
+    ropts.timeout_ms = query_timeout(c);
+    /* the authoritative side is never cached (a poll must see what is
+     * published now), and a query may go through every server in turn */
+    aopts.no_cache = 1;
+    aopts.timeout_ms = query_timeout(c) * (INK_VAUTH_SERVERS_MAX + 1);
+    if (!zone && find_servers(c, jobs, n, &ropts) < 0)
+        goto oom;
+    auth = zone ? c->rec : router_new(c);
+    drv = auth != NULL ? ink_driver_new(auth, &aopts) : NULL;
+    if (drv == NULL)
+        goto oom;
+    for (i = 0; i < n; i++) {
+        jobs[i]->auth = ink_vcheck_new(jobs[i]->d);
+        if (jobs[i]->auth == NULL ||
+            ink_driver_add(drv, ink_vcheck_machine(jobs[i]->auth), NULL, NULL) < 0)
+            goto oom;
     }
-    if (rc == 0 && ink_verify_apply(d, obs, now, ch, &nch) < 0)
-        rc = -1;
-    for (i = 0; i < d->nrec; i++) {
-        if (rc == 0) {
-            free(d->rec[i].recursive);
-            d->rec[i].recursive = recview[i];
-        } else
-            free(recview[i]);
-        ink_vobs_clear(&obs[i]);
+    run_driver(drv);
+    drv = NULL;
+    if (!zone) {
+        ink_resolver_free(auth);
+        auth = NULL;
+        /* what a recursive resolver sees, for information */
+        drv = ink_driver_new(c->rec, &ropts);
+        if (drv == NULL)
+            goto oom;
+        for (i = 0; i < n; i++) {
+            jobs[i]->rview = ink_vcheck_new(jobs[i]->d);
+            if (jobs[i]->rview == NULL ||
+                ink_driver_add(drv, ink_vcheck_machine(jobs[i]->rview), NULL, NULL) < 0)
+                goto oom;
+        }
+        run_driver(drv);
+        drv = NULL;
     }
-    if (rc < 0) {
-        cli_error("%s: out of memory", d->domain);
+    for (i = 0; i < n; i++) {
+        struct check_job *jb = jobs[i];
+        char *view[INK_VERIFY_RECORDS_MAX];
+        for (j = 0; j < jb->d->nrec; j++)
+            view[j] = jb->rview != NULL ? recursive_text(ink_vcheck_obs(jb->rview, j),
+                                                         ink_vcheck_ttl(jb->rview, j))
+                                        : NULL;
+        if (ink_vcheck_apply(jb->auth, jb->d, now, jb->ch, &jb->nch) < 0) {
+            cli_error("%s: out of memory", jb->d->domain);
+            for (j = 0; j < jb->d->nrec; j++)
+                free(view[j]);
+        } else {
+            for (j = 0; j < jb->d->nrec; j++) {
+                free(jb->d->rec[j].recursive);
+                jb->d->rec[j].recursive = view[j];
+            }
+            jb->rc = 0;
+        }
+    }
+    goto done;
+oom:
+    cli_error("out of memory");
+done:
+    ink_driver_free(drv);
+    if (!zone)
+        ink_resolver_free(auth);
+    for (i = 0; i < n; i++) {
+        ink_vcheck_free(jobs[i]->auth);
+        ink_vcheck_free(jobs[i]->rview);
+        jobs[i]->auth = jobs[i]->rview = NULL;
+    }
+    auth_cache_clear(c);
+}
+
+/* save_check - save one checked domain (one transaction, revision-checked)
+ * and log its changes.  Returns 0, INK_STORE_CONFLICT, or -1 after printing. */
+static int save_check(struct dctx *c, struct check_job *jb, unsigned flags)
+{
+    struct ink_str err = INK_STR_INIT;
+    struct ink_vdomain *d = jb->d;
+    size_t i;
+    int rc;
+
+    if (jb->rc < 0)
         return -1;
-    }
-    rc = ink_store_save(c->store, d, ch, nch, &err);
+    rc = ink_store_save(c->store, d, jb->ch, jb->nch, &err);
     if (rc == INK_STORE_CONFLICT) {
         if (!(flags & CHECK_QUIET_CONFLICT))
             cli_error("%s", ink_str_cstr(&err));
     } else if (rc < 0)
         cli_error("%s", ink_str_cstr(&err));
     else if (flags & CHECK_LOG_CHANGES) {
-        for (i = 0; i < nch; i++) {
-            if (ch[i].record < 0)
-                printf("%s %s: %s -> %s\n", fmt_time(ch[i].at), d->domain,
-                       ink_vstate_name(ch[i].from), ink_vstate_name(ch[i].to));
+        for (i = 0; i < jb->nch; i++) {
+            const struct ink_vchange *ch = &jb->ch[i];
+            if (ch->record < 0)
+                printf("%s %s: %s -> %s\n", fmt_time(ch->at), d->domain,
+                       ink_vstate_name(ch->from), ink_vstate_name(ch->to));
             else
-                printf("%s %s: %s %s (%s): %s -> %s\n", fmt_time(ch[i].at), d->domain,
-                       ink_dns_type_name(d->rec[ch[i].record].type), d->rec[ch[i].record].owner,
-                       d->rec[ch[i].record].purpose, ink_vstate_name(ch[i].from),
-                       ink_vstate_name(ch[i].to));
+                printf("%s %s: %s %s (%s): %s -> %s\n", fmt_time(ch->at), d->domain,
+                       ink_dns_type_name(d->rec[ch->record].type), d->rec[ch->record].owner,
+                       d->rec[ch->record].purpose, ink_vstate_name(ch->from),
+                       ink_vstate_name(ch->to));
         }
         fflush(stdout);
     }
@@ -834,15 +1219,22 @@ static int domain_add(struct dctx *c, int argc, char **argv)
         switch (opt) {
         case OPT_PROFILE: profile_path = optarg; break;
         case OPT_OUT: out = optarg; break;
-        case OPT_SUBDOMAIN: sub = optarg; break;
+        case OPT_SUBDOMAIN:
+            if (optarg[0] == '\0') {
+                cli_error("domain add: --subdomain '': an empty name (leave the option out for "
+                          "the profile's)");
+                return INK_EXIT_USAGE;
+            }
+            sub = optarg;
+            break;
         case OPT_REPLACE: replace = 1; break;
         case OPT_DKIM:
             nalgs = cli_parse_dkim_algs(optarg, algs, INK_PROV_ALGS_MAX);
             if (nalgs < 0)
                 return INK_EXIT_USAGE;
             break;
-        case 'h': fputs(domain_help, stdout); return INK_EXIT_OK;
-        default: fputs(domain_help, stderr); return INK_EXIT_USAGE;
+        case 'h': domain_sub_help(stdout, "add"); return INK_EXIT_OK;
+        default: domain_sub_help(stderr, "add"); return INK_EXIT_USAGE;
         }
     }
     if (optind != argc - 1 || (profile_path == NULL && out == NULL)) {
@@ -949,21 +1341,55 @@ static int simple_opts(struct dctx *c, int argc, char **argv, int *once, size_t 
             *history = v;
             break;
         }
-        case 'h': fputs(domain_help, stdout); return 1;
+        case 'h': domain_sub_help(stdout, strrchr(argv[0], ' ') + 1); return 1;
         default: goto bad;
         }
     }
     return 0;
 bad:
-    fputs(domain_help, stderr);
+    domain_sub_help(stderr, strrchr(argv[0], ' ') + 1);
     return -1;
 }
 
-/* domain_verify - inkan domain verify DOMAIN... */
+/* verify_one - save a checked domain, checking it again (alone) while
+ * another process saved it meanwhile; 0, or -1 after printing */
+static int verify_one(struct dctx *c, struct check_job *jb)
+{
+    int attempt, rc = -1;
+
+    for (attempt = 0;; attempt++) {
+        struct ink_str err = INK_STR_INIT;
+        /* in JSON mode the changes are in the document, not logged; when
+         * a watch saved a check meanwhile, check again over its result
+         * rather than undo it */
+        rc = save_check(c, jb, (c->json ? 0 : CHECK_LOG_CHANGES) |
+                                   (attempt + 1 < VERIFY_ATTEMPTS ? CHECK_QUIET_CONFLICT : 0));
+        if (rc != INK_STORE_CONFLICT || attempt + 1 >= VERIFY_ATTEMPTS)
+            break;
+        ink_vdomain_free(jb->d);
+        jb->d = NULL;
+        rc = ink_store_get(c->store, jb->name, &jb->d, &err);
+        if (rc != 0) {
+            cli_error("%s", rc == INK_STORE_NOT_FOUND ? "removed meanwhile" : ink_str_cstr(&err));
+            ink_str_free(&err);
+            return -1;
+        }
+        ink_str_free(&err);
+        check_batch(c, &jb, 1, cli_clock_now());
+    }
+    return rc == 0 ? 0 : -1;
+}
+
+/* domain_verify - inkan domain verify DOMAIN...: the domains are checked
+ * at once, CHECK_BATCH_MAX at a time, and saved and shown in the order
+ * given */
 static int domain_verify(struct dctx *c, int argc, char **argv)
 {
-    int k = simple_opts(c, argc, argv, NULL, NULL), any_pending = 0, any_failed = 0, i, attempt;
+    int k = simple_opts(c, argc, argv, NULL, NULL), any_pending = 0, any_failed = 0;
+    int rc = INK_EXIT_OPERR, stop = 0;
     json_t *arr = NULL;
+    struct check_job *jobs = NULL, *batch[CHECK_BATCH_MAX];
+    size_t n, i, b, m;
 
     if (k != 0)
         return k > 0 ? INK_EXIT_OK : INK_EXIT_USAGE;
@@ -971,57 +1397,70 @@ static int domain_verify(struct dctx *c, int argc, char **argv)
         cli_error("domain verify: give one or more domains");
         return INK_EXIT_USAGE;
     }
-    if (open_store(c, 0) < 0)
+    n = (size_t)(argc - optind);
+    jobs = calloc(n, sizeof(*jobs));
+    if (jobs == NULL) {
+        cli_error("out of memory");
         return INK_EXIT_OPERR;
+    }
+    for (i = 0; i < n; i++)
+        if ((jobs[i].name = normalize_arg(argv[optind + (int)i])) == NULL) {
+            rc = INK_EXIT_USAGE;
+            goto done;
+        }
+    if (open_store(c, 0) < 0)
+        goto done;
     if (c->json)
         arr = json_array();
-    for (i = optind; i < argc; i++) {
-        struct ink_str err = INK_STR_INIT;
-        struct ink_vdomain *d = NULL;
-        char *name = normalize_arg(argv[i]);
-        int rc;
-
-        if (name == NULL) {
-            json_decref(arr);
-            return INK_EXIT_USAGE;
-        }
-        for (attempt = 0;; attempt++) {
-            rc = ink_store_get(c->store, name, &d, &err);
-            if (rc == INK_STORE_NOT_FOUND)
-                cli_error("%s is not followed (add it with 'inkan domain add')", name);
-            else if (rc < 0)
+    for (b = 0; b < n && !stop; b += m) {
+        /* load the batch; a domain not followed ends the run after the
+         * ones before it */
+        for (m = 0; m < CHECK_BATCH_MAX && b + m < n; m++) {
+            struct ink_str err = INK_STR_INIT;
+            struct check_job *jb = &jobs[b + m];
+            int g = ink_store_get(c->store, jb->name, &jb->d, &err);
+            if (g == INK_STORE_NOT_FOUND)
+                cli_error("%s is not followed (add it with 'inkan domain add')", jb->name);
+            else if (g < 0)
                 cli_error("%s", ink_str_cstr(&err));
-            if (rc != 0)
+            ink_str_free(&err);
+            if (g != 0) {
+                stop = 1;
                 break;
-            /* in JSON mode the changes are in the document, not logged;
-             * when a watch saved a check meanwhile, check again over its
-             * result rather than undo it */
-            rc = check_domain(c, d, cli_clock_now(),
-                              (c->json ? 0 : CHECK_LOG_CHANGES) |
-                                  (attempt + 1 < VERIFY_ATTEMPTS ? CHECK_QUIET_CONFLICT : 0));
-            if (rc != INK_STORE_CONFLICT || attempt + 1 >= VERIFY_ATTEMPTS)
+            }
+            batch[m] = jb;
+        }
+        check_batch(c, batch, m, cli_clock_now());
+        for (i = 0; i < m; i++) {
+            const struct ink_vdomain *d;
+            if (verify_one(c, batch[i]) < 0) {
+                stop = 1;
                 break;
-            ink_vdomain_free(d);
-            d = NULL;
+            }
+            d = batch[i]->d;
+            if (c->json)
+                json_array_append_new(arr, domain_json(d, NULL, 0));
+            else
+                print_domain(d, NULL, 0);
+            any_pending |= d->state == INK_VSTATE_PENDING || d->state == INK_VSTATE_NOT_STARTED;
+            any_failed |= d->state == INK_VSTATE_FAILURE || d->state == INK_VSTATE_TEMPORARY_FAILURE;
         }
-        ink_str_free(&err);
-        free(name);
-        if (rc != 0) {
-            ink_vdomain_free(d);
-            json_decref(arr);
-            return INK_EXIT_OPERR;
-        }
-        if (c->json)
-            json_array_append_new(arr, domain_json(d, NULL, 0));
-        else
-            print_domain(d, NULL, 0);
-        any_pending |= d->state == INK_VSTATE_PENDING || d->state == INK_VSTATE_NOT_STARTED;
-        any_failed |= d->state == INK_VSTATE_FAILURE || d->state == INK_VSTATE_TEMPORARY_FAILURE;
-        ink_vdomain_free(d);
     }
-    if (arr != NULL)
+    if (stop)
+        goto done;
+    if (arr != NULL) {
         print_json(arr);
-    return state_exit(any_pending, any_failed);
+        arr = NULL;
+    }
+    rc = state_exit(any_pending, any_failed);
+done:
+    json_decref(arr);
+    for (i = 0; i < n; i++) {
+        ink_vdomain_free(jobs[i].d);
+        free(jobs[i].name);
+    }
+    free(jobs);
+    return rc;
 }
 
 /* domain_status - inkan domain status [DOMAIN] */
@@ -1187,22 +1626,44 @@ static int domain_watch(struct dctx *c, int argc, char **argv)
             ink_str_free(&err);
             return INK_EXIT_OPERR;
         }
-        for (i = 0; i < n && !watch_stop; i++) {
-            struct ink_vdomain *d = NULL;
-            int rc;
-            ink_str_truncate(&err, 0);
-            rc = ink_store_get(c->store, names[i], &d, &err);
-            if (rc == INK_STORE_NOT_FOUND)
-                continue; /* removed meanwhile */
-            /* another process may have checked it since the due query */
-            if (rc == 0 && ink_verify_due(d, cli_clock_now()))
-                rc = check_domain(c, d, cli_clock_now(), CHECK_LOG_CHANGES | CHECK_QUIET_CONFLICT);
-            else if (rc != 0)
-                cli_error("%s", ink_str_cstr(&err));
-            ink_vdomain_free(d);
-            if (rc < 0 || (rc != 0 && rc != INK_STORE_CONFLICT)) {
-                /* the store failed (check_domain said why): watching on
-                 * would only repeat the failure, silently */
+        /* the due domains, CHECK_BATCH_MAX at once */
+        for (i = 0; i < n && !watch_stop;) {
+            struct check_job jobs[CHECK_BATCH_MAX], *batch[CHECK_BATCH_MAX];
+            size_t m = 0, j;
+            int64_t t = cli_clock_now();
+            int failed = 0;
+
+            for (; i < n && m < CHECK_BATCH_MAX && !failed; i++) {
+                int rc;
+                memset(&jobs[m], 0, sizeof(jobs[m]));
+                ink_str_truncate(&err, 0);
+                rc = ink_store_get(c->store, names[i], &jobs[m].d, &err);
+                if (rc == INK_STORE_NOT_FOUND)
+                    continue; /* removed meanwhile */
+                if (rc != 0) {
+                    /* a store that cannot be read: say so and stop,
+                     * rather than skip the domain and poll on silently */
+                    cli_error("%s", ink_str_cstr(&err));
+                    failed = 1;
+                    break;
+                }
+                /* another process may have checked it since the due query */
+                if (!ink_verify_due(jobs[m].d, t)) {
+                    ink_vdomain_free(jobs[m].d);
+                    continue;
+                }
+                batch[m] = &jobs[m];
+                m++;
+            }
+            if (!failed)
+                check_batch(c, batch, m, t);
+            for (j = 0; j < m; j++) {
+                int rc = failed ? 0 : save_check(c, &jobs[j], CHECK_LOG_CHANGES | CHECK_QUIET_CONFLICT);
+                if (rc < 0 || (rc != 0 && rc != INK_STORE_CONFLICT))
+                    failed = 1; /* save_check said why */
+                ink_vdomain_free(jobs[j].d);
+            }
+            if (failed) {
                 ink_store_names_free(names, n);
                 ink_str_free(&err);
                 return INK_EXIT_OPERR;
@@ -1210,7 +1671,13 @@ static int domain_watch(struct dctx *c, int argc, char **argv)
         }
         ink_store_names_free(names, n);
         ink_str_free(&err);
-        auth_cache_clear(c);
+        if (once && n == 0) {
+            /* say so: silence would look like a hang or a broken store */
+            if (next > 0)
+                printf("nothing due; next check at %s\n", fmt_time(next));
+            else
+                printf("nothing due; no domain is followed (see 'inkan domain add')\n");
+        }
         if (c->dns.zone_file != NULL) {
             /* a zone file is read again for the next round: edits show */
             ink_resolver_free(c->rec);
@@ -1256,19 +1723,25 @@ int cmd_domain(int argc, char **argv)
         fputs(domain_help, stdout);
         return INK_EXIT_OK;
     }
-    if (strcmp(sub, "add") == 0)
+    if (strcmp(sub, "add") == 0) {
+        cli_set_argv0(argv + 1, "domain add");
         rc = domain_add(&c, argc - 1, argv + 1);
-    else if (strcmp(sub, "verify") == 0)
+    } else if (strcmp(sub, "verify") == 0) {
+        cli_set_argv0(argv + 1, "domain verify");
         rc = domain_verify(&c, argc - 1, argv + 1);
-    else if (strcmp(sub, "status") == 0)
+    } else if (strcmp(sub, "status") == 0) {
+        cli_set_argv0(argv + 1, "domain status");
         rc = domain_status(&c, argc - 1, argv + 1, 0);
-    else if (strcmp(sub, "list") == 0)
+    } else if (strcmp(sub, "list") == 0) {
+        cli_set_argv0(argv + 1, "domain list");
         rc = domain_status(&c, argc - 1, argv + 1, 1);
-    else if (strcmp(sub, "watch") == 0)
+    } else if (strcmp(sub, "watch") == 0) {
+        cli_set_argv0(argv + 1, "domain watch");
         rc = domain_watch(&c, argc - 1, argv + 1);
-    else if (strcmp(sub, "remove") == 0)
+    } else if (strcmp(sub, "remove") == 0) {
+        cli_set_argv0(argv + 1, "domain remove");
         rc = domain_remove(&c, argc - 1, argv + 1);
-    else {
+    } else {
         cli_error("domain: unknown subcommand '%s' (add, verify, status, list, watch, remove)",
                   sub);
         rc = INK_EXIT_USAGE;

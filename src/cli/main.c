@@ -68,8 +68,10 @@ int main(int argc, char **argv)
     if (strcmp(argv[1], "--version") == 0)
         return cmd_version(argc - 1, argv + 1);
     for (i = 0; i < NCOMMANDS; i++)
-        if (strcmp(argv[1], commands[i].name) == 0)
+        if (strcmp(argv[1], commands[i].name) == 0) {
+            cli_set_argv0(argv + 1, commands[i].name);
             return commands[i].run(argc - 1, argv + 1);
+        }
     cli_error("unknown command '%s' (see 'inkan --help')", argv[1]);
     return INK_EXIT_USAGE;
 }

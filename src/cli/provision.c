@@ -17,6 +17,7 @@
 #include "cli.h"
 #include "inkan/dkim_key.h"
 #include "inkan/dnsio.h"
+#include "inkan/driver.h"
 #include "inkan/profile.h"
 #include "inkan/provision.h"
 #include "inkan/spf_lint.h"
@@ -25,6 +26,8 @@
 #define PROV_JSON_MAX (4u * 1024u * 1024u)
 /* Longest path built under --out. */
 #define PROV_PATH_MAX 4096
+/* Largest private key file read back when provision reuses a key. */
+#define PROV_KEYFILE_MAX (1u << 20)
 
 /* cli_read_file - read a whole file of at most max bytes (caller frees
  * *buf); 0, or -1 after printing why */
@@ -38,12 +41,12 @@ int cli_read_file(const char *path, size_t max, uint8_t **buf, size_t *len)
     *buf = NULL;
     *len = 0;
     if (fp == NULL) {
-        cli_error("%s: %s", path, strerror(errno));
+        cli_error("%s: %s", cli_shown(path), strerror(errno));
         return -1;
     }
     while ((n = fread(chunk, 1, sizeof(chunk), fp)) > 0) {
         if (s.len + n > max) {
-            cli_error("%s: larger than %zu bytes", path, max);
+            cli_error("%s: larger than %zu bytes", cli_shown(path), max);
             fclose(fp);
             ink_str_free(&s);
             return -1;
@@ -56,7 +59,7 @@ int cli_read_file(const char *path, size_t max, uint8_t **buf, size_t *len)
         }
     }
     if (ferror(fp)) {
-        cli_error("%s: %s", path, strerror(errno));
+        cli_error("%s: %s", cli_shown(path), strerror(errno));
         fclose(fp);
         ink_str_free(&s);
         return -1;
@@ -160,44 +163,6 @@ int cli_write_file(const char *path, const void *buf, size_t len, unsigned mode,
     return 0;
 }
 
-struct resolve_slot {
-    struct ink_provision *p;
-    int failed;
-};
-
-/* feed_cb - hand one answer to the provisioning */
-static void feed_cb(void *arg, struct ink_dns_answer *a)
-{
-    struct resolve_slot *s = arg;
-
-    if (ink_provision_feed(s->p, a) < 0)
-        s->failed = 1;
-    ink_dns_answer_free(a);
-}
-
-/* resolve_all - ask every query the provisioning needs, all at once */
-static int resolve_all(struct ink_provision *p, struct ink_resolver *r)
-{
-    struct resolve_slot slot = {p, 0};
-    size_t i;
-
-    for (i = 0; i < ink_provision_nqueries(p); i++) {
-        const char *name;
-        uint16_t type;
-        ink_provision_query(p, i, &name, &type);
-        if (ink_resolver_submit(r, name, type, feed_cb, &slot) < 0) {
-            cli_error("cannot query %s", name);
-            return -1;
-        }
-    }
-    while (ink_resolver_pending(r) > 0)
-        if (ink_resolver_process(r, -1) < 0) {
-            cli_error("DNS resolver failed");
-            return -1;
-        }
-    return slot.failed ? -1 : 0;
-}
-
 /* spf_budget - lint the merged SPF record over DNS and tell the
  * provisioning what its lookups cost */
 static void spf_budget(struct ink_provision *p, struct ink_resolver *r)
@@ -214,18 +179,11 @@ static void spf_budget(struct ink_provision *p, struct ink_resolver *r)
     l = ink_spf_lint_new_record(ink_provision_sending_domain(p), (const uint8_t *)rec, strlen(rec));
     if (l == NULL)
         return;
-    for (;;) {
-        struct ink_query q;
-        enum ink_next st = ink_spf_lint_next(l, &q);
-        if (st == INK_NEXT_READY) {
-            struct ink_dns_answer *a = ink_resolve_sync(r, q.name, q.type);
-            int frc = ink_spf_lint_feed(l, q.token, a); /* NULL: a temporary failure */
-            ink_dns_answer_free(a);
-            if (frc < 0)
-                break;
-            continue;
-        }
-        break; /* synchronous driver: nothing outstanding at WAIT */
+    /* its include tree through the driver; a lint that cannot finish
+     * (out of memory) leaves the budget unknown, as no tree does */
+    if (ink_drive_sync(r, ink_spf_lint_machine(l), NULL) != INK_NEXT_DONE) {
+        ink_spf_lint_free(l);
+        return;
     }
     root = ink_spf_lint_tree(l);
     if (root == NULL) {
@@ -260,7 +218,7 @@ static void spf_budget(struct ink_provision *p, struct ink_resolver *r)
 static json_t *records_json(const struct ink_provision *p, const struct ink_profile *prof,
                             const char *zone_file)
 {
-    json_t *root = json_object(), *recs = json_array(), *notes = json_array(), *keys = json_array();
+    json_t *root = json_object(), *recs = json_array(), *notes, *keys = json_array();
     size_t i;
 
     json_object_set_new(root, "domain", json_string(ink_provision_domain(p)));
@@ -302,33 +260,87 @@ static json_t *records_json(const struct ink_provision *p, const struct ink_prof
         json_array_append_new(keys, o);
         ink_str_free(&f);
     }
-    for (i = 0; i < ink_provision_nnotes(p); i++) {
-        const struct ink_prov_note *n = ink_provision_note(p, i);
-        json_t *o = json_object();
-        json_object_set_new(o, "severity", json_string(ink_prov_severity_name(n->severity)));
-        json_object_set_new(o, "code", json_string(n->code));
-        json_object_set_new(o, "message", json_string(n->message));
-        json_object_set_new(o, "fix", n->fix ? json_string(n->fix) : json_null());
-        json_array_append_new(notes, o);
-    }
+    /* the one finding printer: severity, code, message and fix as before,
+     * with area and subject */
+    notes = ink_provision_nfindings(p) > 0
+                ? cli_findings_json(ink_provision_finding(p, 0), ink_provision_nfindings(p), NULL)
+                : json_array();
     json_object_set_new(root, "records", recs);
     json_object_set_new(root, "keys", keys);
     json_object_set_new(root, "notes", notes);
     return root;
 }
 
-/* keygen_one - generate key i and write its private half to dir */
-static int keygen_one(struct ink_provision *p, size_t i, const char *dir)
+/* keyalg_bits - the RSA size a profile key algorithm asks for (0: Ed25519) */
+static unsigned keyalg_bits(enum ink_profile_keyalg alg)
+{
+    return alg == INK_PROFILE_KEY_ED25519   ? 0
+           : alg == INK_PROFILE_KEY_RSA1024 ? 1024
+           : alg == INK_PROFILE_KEY_RSA3072 ? 3072
+           : alg == INK_PROFILE_KEY_RSA4096 ? 4096
+                                            : 2048;
+}
+
+/*
+ * reuse_key - key i's private half is in path already (an earlier run
+ * into the same --out): take its public half, so a re-run keeps the keys
+ * already handed to the platform.  0 (with a note on stderr), or -1 after
+ * printing why (not a key, or not the type the profile asks for).
+ */
+static int reuse_key(struct ink_provision *p, size_t i, const char *path)
+{
+    const struct ink_prov_key *k = ink_provision_key(p, i);
+    struct ink_str err = INK_STR_INIT, rec = INK_STR_INIT;
+    struct ink_dkim_privkey *pk = NULL;
+    unsigned want = keyalg_bits(k->alg);
+    uint8_t *pem = NULL;
+    size_t len = 0;
+    int rc = -1;
+
+    if (cli_read_file(path, PROV_KEYFILE_MAX, &pem, &len) < 0)
+        goto done;
+    pk = ink_dkim_privkey_parse(pem, len, &err);
+    if (pk == NULL) {
+        cli_error("provision: %s exists already and is no usable key (%s): remove it, "
+                  "or use --force to replace it", path, ink_str_cstr(&err));
+        goto done;
+    }
+    if ((want == 0) != (ink_dkim_privkey_type(pk) == INK_DKIM_KEY_ED25519) ||
+        (want != 0 && ink_dkim_privkey_bits(pk) != want)) {
+        cli_error("provision: %s exists already with key type %s (%u bits) where selector %s "
+                  "asks for %s: use --force to replace it, or another --out", path,
+                  ink_dkim_keytype_name(ink_dkim_privkey_type(pk)), ink_dkim_privkey_bits(pk),
+                  k->selector, ink_profile_keyalg_name(k->alg));
+        goto done;
+    }
+    if (ink_dkim_privkey_record(pk, 0, &rec) < 0 ||
+        ink_provision_set_key(p, i, ink_str_cstr(&rec)) < 0) {
+        cli_error("out of memory");
+        goto done;
+    }
+    fprintf(stderr, "%s provision: note: reusing the existing key %s (--force makes a new one)\n",
+            cli_prog, path);
+    rc = 0;
+done:
+    if (pem != NULL)
+        memset(pem, 0, len); /* do not leave the private key in freed memory */
+    free(pem);
+    ink_dkim_privkey_free(pk);
+    ink_str_free(&err);
+    ink_str_free(&rec);
+    return rc;
+}
+
+/* keygen_one - generate key i and write its private half to dir (force:
+ * replace a file there) */
+static int keygen_one(struct ink_provision *p, size_t i, const char *dir, int force)
 {
     const struct ink_prov_key *k = ink_provision_key(p, i);
     struct ink_str pem = INK_STR_INIT, rec = INK_STR_INIT, err = INK_STR_INIT,
                    path = INK_STR_INIT;
     enum ink_dkim_keytype type = k->alg == INK_PROFILE_KEY_ED25519 ? INK_DKIM_KEY_ED25519
                                                                   : INK_DKIM_KEY_RSA;
-    unsigned bits = k->alg == INK_PROFILE_KEY_RSA1024   ? 1024
-                    : k->alg == INK_PROFILE_KEY_RSA3072 ? 3072
-                    : k->alg == INK_PROFILE_KEY_RSA4096 ? 4096
-                                                        : 2048;
+    unsigned bits = keyalg_bits(k->alg);
     int rc = -1;
 
     if (ink_dkim_keygen(type, bits, &pem, &rec, &err) < 0) {
@@ -337,7 +349,7 @@ static int keygen_one(struct ink_provision *p, size_t i, const char *dir)
         goto done;
     }
     ink_str_printf(&path, "%s/%s.private", dir, k->selector);
-    if (cli_secret_write(ink_str_cstr(&path), pem.buf, pem.len, 0) < 0)
+    if (cli_secret_write(ink_str_cstr(&path), pem.buf, pem.len, force) < 0)
         goto done;
     if (ink_provision_set_key(p, i, ink_str_cstr(&rec)) < 0) {
         cli_error("out of memory");
@@ -367,12 +379,14 @@ static void provision_usage(FILE *fp)
             "  --subdomain NAME     sending subdomain under DOMAIN (default: the profile's)\n"
             "  --dkim ALG[,ALG]     key types for 'key: generate' selectors\n"
             "                       (ed25519, rsa1024, rsa2048, rsa3072, rsa4096; default rsa2048)\n"
+            "  --force              replace key files an earlier run wrote into DIR (without\n"
+            "                       it they are reused, so a re-run keeps the same keys)\n"
             "  --json               also print records.json to standard output\n" CLI_DNS_HELP
-            "\nExit status: 0 written, 4 written but a note is an error (read CHECKLIST.txt),\n"
+            "\nExit status: 0 written, 4 written but a finding is an error (read CHECKLIST.txt),\n"
             "1 operational error, 2 usage error.\n");
 }
 
-enum { OPT_PROFILE = CLI_OPT_FIRST_FREE, OPT_OUT, OPT_SUBDOMAIN, OPT_DKIM };
+enum { OPT_PROFILE = CLI_OPT_FIRST_FREE, OPT_OUT, OPT_SUBDOMAIN, OPT_DKIM, OPT_FORCE };
 
 /* cmd_provision - inkan provision */
 int cmd_provision(int argc, char **argv)
@@ -382,6 +396,7 @@ int cmd_provision(int argc, char **argv)
         {"out", required_argument, NULL, OPT_OUT},
         {"subdomain", required_argument, NULL, OPT_SUBDOMAIN},
         {"dkim", required_argument, NULL, OPT_DKIM},
+        {"force", no_argument, NULL, OPT_FORCE},
         {"json", no_argument, NULL, CLI_OPT_JSON},
         {"help", no_argument, NULL, 'h'},
         CLI_DNS_LONGOPTS,
@@ -389,10 +404,11 @@ int cmd_provision(int argc, char **argv)
     struct ink_resolver_opts dns = {0};
     const char *profile_path = NULL, *out = NULL, *sub = NULL;
     enum ink_profile_keyalg algs[INK_PROV_ALGS_MAX];
-    int nalgs = 0, json = 0, opt, rc = INK_EXIT_OPERR, worst;
+    int nalgs = 0, json = 0, force = 0, opt, rc = INK_EXIT_OPERR, worst;
     struct ink_profile *prof = NULL;
     struct ink_provision *p = NULL;
     struct ink_resolver *r = NULL;
+    char *outdir = NULL, *reused = NULL; /* reused[i]: key i was there already */
     struct ink_str err = INK_STR_INIT, zone = INK_STR_INIT, check = INK_STR_INIT,
                    path = INK_STR_INIT, zname = INK_STR_INIT;
     json_t *js = NULL;
@@ -409,13 +425,21 @@ int cmd_provision(int argc, char **argv)
         switch (opt) {
         case OPT_PROFILE: profile_path = optarg; break;
         case OPT_OUT: out = optarg; break;
-        case OPT_SUBDOMAIN: sub = optarg; break;
+        case OPT_SUBDOMAIN:
+            if (optarg[0] == '\0') {
+                cli_error("provision: --subdomain '': an empty name (leave the option out for "
+                          "the profile's)");
+                return INK_EXIT_USAGE;
+            }
+            sub = optarg;
+            break;
         case OPT_DKIM:
             nalgs = cli_parse_dkim_algs(optarg, algs, INK_PROV_ALGS_MAX);
             if (nalgs < 0)
                 return INK_EXIT_USAGE;
             break;
         case CLI_OPT_JSON: json = 1; break;
+        case OPT_FORCE: force = 1; break;
         case 'h': provision_usage(stdout); return INK_EXIT_OK;
         default: provision_usage(stderr); return INK_EXIT_USAGE;
         }
@@ -428,6 +452,15 @@ int cmd_provision(int argc, char **argv)
         cli_error("--zone and --dns cannot be used together");
         return INK_EXIT_USAGE;
     }
+    /* "out/" and "out" name the same directory: print paths as out/FILE */
+    outdir = strdup(out);
+    if (outdir == NULL) {
+        cli_error("out of memory");
+        goto done;
+    }
+    for (i = strlen(outdir); i > 1 && outdir[i - 1] == '/'; i--)
+        outdir[i - 1] = '\0';
+    out = outdir;
     prof = cli_profile_load(profile_path);
     if (prof == NULL)
         goto done;
@@ -437,6 +470,10 @@ int cmd_provision(int argc, char **argv)
         rc = INK_EXIT_USAGE;
         goto done;
     }
+    if (nalgs > 0 && ink_provision_nkeys(p) == 0)
+        fprintf(stderr, "%s provision: note: --dkim has no effect: no DKIM selector of the "
+                "profile has 'key: generate' (the platform publishes its own keys, through the "
+                "CNAMEs), so no key is generated\n", cli_prog);
     if (mkdir(out, 0700) < 0 && errno != EEXIST) {
         cli_error("%s: %s", out, strerror(errno));
         goto done;
@@ -444,20 +481,30 @@ int cmd_provision(int argc, char **argv)
     r = cli_resolver_open(&dns);
     if (r == NULL)
         goto done;
-    /* refuse before writing anything when a key file is there already */
+    /* A key file there already (an earlier run into the same --out) is
+     * reused unless --force: checked for every key before anything is
+     * written, so a refused run leaves DIR as it was. */
+    reused = calloc(ink_provision_nkeys(p) + 1, 1);
+    if (reused == NULL) {
+        cli_error("out of memory");
+        goto done;
+    }
     for (i = 0; i < ink_provision_nkeys(p); i++) {
         ink_str_truncate(&path, 0);
         ink_str_printf(&path, "%s/%s.private", out, ink_provision_key(p, i)->selector);
-        if (access(ink_str_cstr(&path), F_OK) == 0) {
-            cli_error("%s exists already: not overwriting it (choose another --out)",
-                      ink_str_cstr(&path));
-            goto done;
+        if (!force && access(ink_str_cstr(&path), F_OK) == 0) {
+            if (reuse_key(p, i, ink_str_cstr(&path)) < 0)
+                goto done;
+            reused[i] = 1;
         }
     }
     for (i = 0; i < ink_provision_nkeys(p); i++)
-        if (keygen_one(p, i, out) < 0)
+        if (ink_provision_key(p, i)->record == NULL && keygen_one(p, i, out, force) < 0)
             goto done;
-    if (resolve_all(p, r) < 0 || ink_provision_compute(p) < 0) {
+    /* every query at once through the driver; what could not be read is a
+     * finding of the record set, not an error of the command */
+    if (ink_drive_sync(r, ink_provision_machine(p), NULL) != INK_NEXT_DONE ||
+        ink_provision_compute(p) < 0) {
         cli_error("provision: cannot compute the record set");
         goto done;
     }
@@ -501,12 +548,15 @@ int cmd_provision(int argc, char **argv)
         printf("\nWrote %s/%s, %s/records.json, %s/CHECKLIST.txt", out, ink_str_cstr(&zname), out,
                out);
         for (i = 0; i < ink_provision_nkeys(p); i++)
-            printf(", %s/%s.private", out, ink_provision_key(p, i)->selector);
+            if (!reused[i])
+                printf(", %s/%s.private", out, ink_provision_key(p, i)->selector);
         printf("\n");
     }
     worst = ink_provision_worst(p);
-    rc = worst == INK_PROV_ERROR ? 4 : INK_EXIT_OK;
+    rc = worst == INK_SEV_ERROR ? 4 : INK_EXIT_OK;
 done:
+    free(reused);
+    free(outdir);
     free(jtext);
     json_decref(js);
     ink_resolver_free(r);

@@ -4,11 +4,15 @@
  * on one thread, over any resolver (--zone FILE, --dns HOST[:PORT], or the
  * system's).  `inkan spf lint ...` is handed to cmd_spf_lint (spf_lint.c).
  *
- * The evaluation itself is the core's state machine (inkan/spf.h); this
- * file only drives it: each step that asks for a DNS query becomes one
- * ink_resolver_submit(), and the answer's callback feeds it back and steps
- * again.  Output: the result word alone on the first line (scripts read
- * that), then details for people; or one JSON object (--json).
+ * The evaluation itself is the core's state machine (inkan/spf.h), run by
+ * the one driver (inkan/driver.h): one machine for a single client; for a
+ * batch, --parallel machines in flight, each one's done callback adding
+ * the next input line's.  The driver's answer cache and de-duplication of
+ * identical questions serve the whole batch.  For --json and --verbose
+ * each evaluation is wrapped in a machine that notes every query and the
+ * status of its answer.  Output: the result word alone on the first line
+ * (scripts read that), then details for people; or one JSON object
+ * (--json).
  */
 #include <assert.h>
 #include <errno.h>
@@ -20,7 +24,7 @@
 #include <jansson.h>
 
 #include "cli.h"
-#include "inkan/dnscache.h"
+#include "inkan/driver.h"
 #include "inkan/spf.h"
 
 /* Evaluations in flight at once in --batch mode, by default and at most. */
@@ -92,15 +96,17 @@ struct spf_trace {
     size_t nrr;
 };
 
-/* What one evaluation needs beside the core's state machine. */
+/* What one evaluation needs beside the core's state machine.  It is the
+ * machine the driver runs (job_ops): its next/feed pass through to the
+ * evaluation, noting the queries on the way. */
 struct spf_job {
     struct spf_run *run;
     struct ink_spf *ev;
-    uint32_t token;            /* of the query out */
+    const char *asked;         /* name of the query out (the evaluation's) */
+    uint16_t asked_type;
     size_t index;              /* input line order (batch) */
     size_t lineno;             /* input line number (batch) */
     char *ip_text, *mail_from, *helo; /* as given (mail_from "" = none) */
-    int done;
     int trace_on;
     struct spf_trace *trace;
     size_t ntrace;
@@ -109,33 +115,16 @@ struct spf_job {
 
 /* Shared state of a run (one evaluation or a batch). */
 struct spf_run {
-    struct ink_resolver *resolver;
+    struct ink_driver *driver;
     const char *receiver;
     int json;
     int verbose;
     int tree;        /* keep the tree of records visited (not in text batches) */
-    int cached;      /* resolver is the cache layer (inkan/dnscache.h) */
+    int cached;      /* the driver keeps an answer cache */
     int64_t now;
-    size_t active;   /* jobs whose result is not known yet */
-    struct spf_job **done_list; /* jobs done but not yet collected */
-    size_t ndone, done_cap;
 };
 
 /* ---- driving the state machine ---------------------------------------- */
-
-static void job_answer_cb(void *arg, struct ink_dns_answer *answer);
-
-/* job_finish - the evaluation is done: hand it to the run's done list */
-static void job_finish(struct spf_job *j)
-{
-    struct spf_run *run = j->run;
-
-    j->done = 1;
-    run->active--;
-    /* done_list has room for every job that can be active (run_init) */
-    assert(run->ndone < run->done_cap);
-    run->done_list[run->ndone++] = j;
-}
 
 /* job_trace_add - remember one query and its answer's status */
 static void job_trace_add(struct spf_job *j, const char *name, uint16_t type,
@@ -157,7 +146,8 @@ static void job_trace_add(struct spf_job *j, const char *name, uint16_t type,
     j->trace = nt;
     nt[j->ntrace].name = strdup(name);
     nt[j->ntrace].type = type;
-    nt[j->ntrace].status = a ? a->status : INK_DNS_SERVFAIL;
+    /* no answer: the driver gave up on the query (or the resolver failed) */
+    nt[j->ntrace].status = a ? a->status : INK_DNS_TIMEOUT;
     nt[j->ntrace].nrr = a ? a->nrr : 0;
     if (nt[j->ntrace].name == NULL) {
         j->trace_dropped++;
@@ -166,42 +156,41 @@ static void job_trace_add(struct spf_job *j, const char *name, uint16_t type,
     j->ntrace++;
 }
 
-/*
- * job_advance - step the evaluation until it waits for an answer (the
- * query is then submitted, its callback continues) or is done.  A query
- * the resolver refuses to even queue is fed back as a failure (temperror
- * for the evaluation, which is what an unreachable DNS means).
- */
-static void job_advance(struct spf_job *j)
+/* job_next - the driver asks the evaluation for its next step */
+static enum ink_next job_next(void *self, struct ink_query *q)
 {
-    struct ink_query q;
+    struct spf_job *j = self;
+    enum ink_next st = ink_spf_next(j->ev, q);
 
-    for (;;) {
-        if (ink_spf_next(j->ev, &q) != INK_NEXT_READY) {
-            job_finish(j);
-            return;
-        }
-        j->token = q.token;
-        if (ink_resolver_submit(j->run->resolver, q.name, q.type, job_answer_cb, j) == 0)
-            return;
-        job_trace_add(j, q.name, q.type, NULL);
-        if (ink_spf_feed(j->ev, q.token, NULL) < 0) {
-            job_finish(j);
-            return;
-        }
+    if (st == INK_NEXT_READY) {
+        /* q->name is the evaluation's and stays valid until the feed */
+        j->asked = q->name;
+        j->asked_type = q->type;
     }
+    return st;
 }
 
-/* job_answer_cb - an answer arrived: feed it and continue */
-static void job_answer_cb(void *arg, struct ink_dns_answer *answer)
+/* job_feed - the driver's answer (borrowed; NULL when it had none) */
+static int job_feed(void *self, uint32_t token, const struct ink_dns_answer *answer)
 {
-    struct spf_job *j = arg;
+    struct spf_job *j = self;
 
-    if (answer != NULL && j->trace_on)
-        job_trace_add(j, answer->qname ? answer->qname : "", answer->qtype, answer);
-    ink_spf_feed(j->ev, j->token, answer);
-    ink_dns_answer_free(answer);
-    job_advance(j);
+    if (j->trace_on && j->asked != NULL)
+        job_trace_add(j, j->asked, j->asked_type, answer);
+    j->asked = NULL;
+    return ink_spf_feed(j->ev, token, answer);
+}
+
+static const struct ink_machine_ops job_ops = {"spf", job_next, job_feed};
+
+/* job_machine - the job as the driver's machine */
+static struct ink_machine job_machine(struct spf_job *j)
+{
+    struct ink_machine m;
+
+    m.ops = &job_ops;
+    m.self = j;
+    return m;
 }
 
 /* job_free - release a job and everything it owns; NULL is a no-op */
@@ -258,32 +247,6 @@ static struct spf_job *job_new(struct spf_run *run, const char *ip, const char *
         return NULL;
     }
     return j;
-}
-
-/* run_start - start a job: it is active until its result is known */
-static void run_start(struct spf_run *run, struct spf_job *j)
-{
-    run->active++;
-    job_advance(j);
-}
-
-/* run_wait - process answers until at least one more job is done (or
- * none is active).  0, or -1 when the resolver fails. */
-static int run_wait(struct spf_run *run)
-{
-    size_t before = run->ndone;
-
-    while (run->active > 0 && run->ndone == before) {
-        if (ink_resolver_pending(run->resolver) == 0) {
-            cli_error("spf: internal error: evaluations wait for no DNS query");
-            return -1;
-        }
-        if (ink_resolver_process(run->resolver, -1) < 0) {
-            cli_error("spf: the DNS resolver failed");
-            return -1;
-        }
-    }
-    return 0;
 }
 
 /* ---- output ------------------------------------------------------------- */
@@ -521,12 +484,16 @@ static int spf_one(struct spf_run *run, const char *ip, const char *mail_from, c
         cli_error("spf: out of memory");
         return INK_EXIT_OPERR;
     }
-    run_start(run, j);
-    while (!j->done)
-        if (run_wait(run) < 0) {
-            job_free(j);
-            return INK_EXIT_OPERR;
-        }
+    if (ink_driver_add(run->driver, job_machine(j), NULL, NULL) < 0) {
+        cli_error("spf: out of memory");
+        job_free(j);
+        return INK_EXIT_OPERR;
+    }
+    if (ink_driver_run(run->driver) < 0 || ink_driver_running(run->driver) > 0) {
+        cli_error("spf: the DNS resolver failed");
+        job_free(j);
+        return INK_EXIT_OPERR;
+    }
     if (run->json) {
         json_t *o = job_json(j);
         if (json_dumpf(o, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER) < 0)
@@ -660,132 +627,159 @@ static int batch_parse_line(char *line, char **ip, char **mf, char **helo, const
     return 0;
 }
 
+/* One batch run: the input, the results waiting for their turn, counts. */
+struct batch {
+    struct spf_run *run;
+    FILE *in;
+    const char *path;
+    size_t lineno, index;
+    int eof;
+    int rc;
+    struct reorder ro;
+    struct batch_stats st;
+};
+
+static void batch_done(void *arg, struct ink_machine m, enum ink_next how);
+
+/* batch_add_next - read input lines until one gives an evaluation, and
+ * hand it to the driver (or the input ends, or the run fails) */
+static void batch_add_next(struct batch *b)
+{
+    char line[SPF_BATCH_LINE_MAX];
+
+    while (!b->eof && b->rc == INK_EXIT_OK) {
+        char *ip, *mf, *helo;
+        const char *why = NULL;
+        struct spf_job *j;
+        int prc;
+
+        if (fgets(line, sizeof(line), b->in) == NULL) {
+            if (ferror(b->in)) {
+                cli_error("--batch: %s: %s", b->path, strerror(errno));
+                b->rc = INK_EXIT_OPERR;
+            }
+            b->eof = 1;
+            return;
+        }
+        b->lineno++;
+        if (strchr(line, '\n') == NULL && !feof(b->in)) {
+            int c;
+            cli_error("%s:%zu: line longer than %d bytes", b->path, b->lineno,
+                      SPF_BATCH_LINE_MAX - 2);
+            while ((c = fgetc(b->in)) != EOF && c != '\n')
+                ;
+            b->st.bad_lines++;
+            continue;
+        }
+        prc = batch_parse_line(line, &ip, &mf, &helo, &why);
+        if (prc == 1)
+            continue;
+        if (prc == 0) {
+            int fam;
+            uint8_t a[16];
+            if (ink_ip_parse(ip, strlen(ip), &fam, a) < 0)
+                why = "the first field is not an IPv4 or IPv6 address";
+            else if (strlen(mf) > INK_SPF_SENDER_MAX)
+                why = "the MAIL FROM address is too long";
+            else if (strlen(helo) > SPF_NAME_ARG_MAX)
+                why = "the HELO name is too long";
+        }
+        if (why != NULL) {
+            cli_error("%s:%zu: %s", b->path, b->lineno, why);
+            b->st.bad_lines++;
+            continue;
+        }
+        j = job_new(b->run, ip, mf, helo);
+        if (j == NULL || ink_driver_add(b->run->driver, job_machine(j), batch_done, b) < 0) {
+            job_free(j);
+            cli_error("spf: out of memory");
+            b->rc = INK_EXIT_OPERR;
+            return;
+        }
+        j->index = b->index++;
+        j->lineno = b->lineno;
+        return;
+    }
+}
+
+/* batch_done - an evaluation ended: queue its output line, print what is
+ * next in input order, and start the next input line in its place */
+static void batch_done(void *arg, struct ink_machine m, enum ink_next how)
+{
+    struct batch *b = arg;
+    struct spf_job *j = m.self;
+    char *out = batch_output(b->run, j);
+
+    (void)how; /* an evaluation always ends DONE (ENOMEM is temperror) */
+    b->st.count[ink_spf_result(j->ev)]++;
+    if (out == NULL || reorder_put(&b->ro, j->index, out) < 0) {
+        free(out);
+        cli_error("spf: out of memory");
+        b->rc = INK_EXIT_OPERR;
+    }
+    job_free(j);
+    reorder_flush(&b->ro, stdout);
+    batch_add_next(b);
+}
+
 /* spf_batch - evaluate every line of path with up to parallel in flight */
 static int spf_batch(struct spf_run *run, const char *path, size_t parallel, int stats)
 {
-    FILE *in = strcmp(path, "-") == 0 ? stdin : fopen(path, "r");
-    char line[SPF_BATCH_LINE_MAX];
-    struct reorder ro = {NULL, 0, 0};
-    struct batch_stats st;
-    size_t lineno = 0, index = 0, i;
-    int eof = 0, rc = INK_EXIT_OK;
+    struct batch b;
+    size_t i;
     struct timespec t0, t1;
 
-    memset(&st, 0, sizeof(st));
-    if (in == NULL) {
+    memset(&b, 0, sizeof(b));
+    b.run = run;
+    b.path = path;
+    b.rc = INK_EXIT_OK;
+    b.in = strcmp(path, "-") == 0 ? stdin : fopen(path, "r");
+    if (b.in == NULL) {
         cli_error("--batch: %s: %s", path, strerror(errno));
         return INK_EXIT_OPERR;
     }
     clock_gettime(CLOCK_MONOTONIC, &t0);
-    while (!eof || run->active > 0) {
-        /* Start evaluations while there is room and input. */
-        while (!eof && run->active < parallel) {
-            char *ip, *mf, *helo;
-            const char *why = NULL;
-            struct spf_job *j;
-            int prc;
-            if (fgets(line, sizeof(line), in) == NULL) {
-                if (ferror(in)) {
-                    cli_error("--batch: %s: %s", path, strerror(errno));
-                    rc = INK_EXIT_OPERR;
-                }
-                eof = 1;
-                break;
-            }
-            lineno++;
-            if (strchr(line, '\n') == NULL && !feof(in)) {
-                int c;
-                cli_error("%s:%zu: line longer than %d bytes", path, lineno,
-                          SPF_BATCH_LINE_MAX - 2);
-                while ((c = fgetc(in)) != EOF && c != '\n')
-                    ;
-                st.bad_lines++;
-                continue;
-            }
-            prc = batch_parse_line(line, &ip, &mf, &helo, &why);
-            if (prc == 1)
-                continue;
-            if (prc == 0) {
-                int fam;
-                uint8_t a[16];
-                if (ink_ip_parse(ip, strlen(ip), &fam, a) < 0)
-                    why = "the first field is not an IPv4 or IPv6 address";
-                else if (strlen(mf) > INK_SPF_SENDER_MAX)
-                    why = "the MAIL FROM address is too long";
-                else if (strlen(helo) > SPF_NAME_ARG_MAX)
-                    why = "the HELO name is too long";
-            }
-            if (why != NULL) {
-                cli_error("%s:%zu: %s", path, lineno, why);
-                st.bad_lines++;
-                continue;
-            }
-            j = job_new(run, ip, mf, helo);
-            if (j == NULL) {
-                cli_error("spf: out of memory");
-                rc = INK_EXIT_OPERR;
-                eof = 1;
-                break;
-            }
-            j->index = index++;
-            j->lineno = lineno;
-            run_start(run, j);
-        }
-        if (run->active > 0 && run->ndone == 0 && run_wait(run) < 0) {
-            rc = INK_EXIT_OPERR;
-            break;
-        }
-        /* Collect what finished. */
-        for (i = 0; i < run->ndone; i++) {
-            struct spf_job *j = run->done_list[i];
-            char *out = batch_output(run, j);
-            st.count[ink_spf_result(j->ev)]++;
-            if (out == NULL || reorder_put(&ro, j->index, out) < 0) {
-                free(out);
-                cli_error("spf: out of memory");
-                rc = INK_EXIT_OPERR;
-            }
-            job_free(j);
-        }
-        run->ndone = 0;
-        reorder_flush(&ro, stdout);
-        if (rc != INK_EXIT_OK && rc != INK_EXIT_USAGE)
-            break;
+    /* parallel evaluations to start with; each one ending starts the next */
+    for (i = 0; i < parallel && !b.eof && b.rc == INK_EXIT_OK; i++)
+        batch_add_next(&b);
+    if (ink_driver_run(run->driver) < 0 && b.rc == INK_EXIT_OK) {
+        cli_error("spf: the DNS resolver failed");
+        b.rc = INK_EXIT_OPERR;
     }
     clock_gettime(CLOCK_MONOTONIC, &t1);
-    reorder_flush(&ro, stdout);
-    for (i = 0; i < ro.cap; i++)
-        free(ro.slot[i]);
-    free(ro.slot);
-    if (in != stdin)
-        fclose(in);
+    reorder_flush(&b.ro, stdout);
+    for (i = 0; i < b.ro.cap; i++)
+        free(b.ro.slot[i]);
+    free(b.ro.slot);
+    if (b.in != stdin)
+        fclose(b.in);
     if (fflush(stdout) != 0) {
         cli_error("spf: cannot write the output: %s", strerror(errno));
-        rc = INK_EXIT_OPERR;
+        b.rc = INK_EXIT_OPERR;
     }
     if (stats) {
         double secs = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
         size_t total = 0;
         for (i = 0; i <= INK_SPF_PERMERROR; i++)
-            total += st.count[i];
+            total += b.st.count[i];
         fprintf(stderr, "evaluations: %zu in %.3f s (%.0f per second), %zu in flight at most\n",
                 total, secs, secs > 0 ? (double)total / secs : 0.0, parallel);
         for (i = 0; i <= INK_SPF_PERMERROR; i++)
-            if (st.count[i])
+            if (b.st.count[i])
                 fprintf(stderr, "  %-10s %zu\n", ink_spf_result_name((enum ink_spf_result)i),
-                        st.count[i]);
-        if (st.bad_lines)
-            fprintf(stderr, "  malformed lines: %zu\n", st.bad_lines);
+                        b.st.count[i]);
+        if (b.st.bad_lines)
+            fprintf(stderr, "  malformed lines: %zu\n", b.st.bad_lines);
         if (run->cached) {
-            struct ink_dnscache_stats cs;
-            ink_resolver_cache_stats(run->resolver, &cs);
+            struct ink_driver_stats ds;
+            ink_driver_stats(run->driver, &ds);
             fprintf(stderr, "dns cache: %zu answered from memory, %zu joined a query in flight, "
-                            "%zu sent to the server\n", cs.hits, cs.joined, cs.misses);
+                            "%zu sent to the server\n", ds.cache_hits, ds.joined, ds.sent);
         }
     }
-    if (rc == INK_EXIT_OK && st.bad_lines > 0)
-        rc = INK_EXIT_OPERR;
-    return rc;
+    if (b.rc == INK_EXIT_OK && b.st.bad_lines > 0)
+        b.rc = INK_EXIT_OPERR;
+    return b.rc;
 }
 
 /* ---- the command ----------------------------------------------------------- */
@@ -807,14 +801,18 @@ int cmd_spf(int argc, char **argv)
         CLI_DNS_LONGOPTS,
         {NULL, 0, NULL, 0}};
     struct ink_resolver_opts dns;
+    struct ink_driver_opts dopts;
+    struct ink_resolver *resolver;
     struct spf_run run;
     const char *ip = NULL, *mail_from = NULL, *helo = NULL, *batch = NULL;
     size_t parallel = SPF_PARALLEL_DEFAULT;
     int stats = 0, opt, rc;
 
     /* `inkan spf lint ...` is spf_lint.c's */
-    if (argc >= 2 && strcmp(argv[1], "lint") == 0)
+    if (argc >= 2 && strcmp(argv[1], "lint") == 0) {
+        cli_set_argv0(argv + 1, "spf lint");
         return cmd_spf_lint(argc - 1, argv + 1);
+    }
     memset(&dns, 0, sizeof(dns));
     memset(&run, 0, sizeof(run));
     optind = 1;
@@ -925,36 +923,31 @@ int cmd_spf(int argc, char **argv)
     }
     run.now = (int64_t)time(NULL);
     run.tree = run.json || batch == NULL;
-    /* Room to list every job that can finish between two collections. */
-    run.done_cap = batch != NULL ? parallel : 1;
-    run.done_list = calloc(run.done_cap, sizeof(*run.done_list));
-    if (run.done_list == NULL) {
-        cli_error("spf: out of memory");
+    if ((resolver = cli_resolver_open(&dns)) == NULL)
         return INK_EXIT_OPERR;
-    }
-    run.resolver = cli_resolver_open(&dns);
-    if (run.resolver == NULL) {
-        free(run.done_list);
-        return INK_EXIT_OPERR;
-    }
     /* A DNS server's answers are kept in-process for their TTL, and one
      * query serves every evaluation asking the same name at once (a zone
-     * file is in memory already).  --no-cache in the DNS options (where a
-     * command has it) means every question must reach the server. */
-    if (dns.zone_file == NULL && !dns.no_cache) {
-        run.resolver = ink_resolver_cache_new(run.resolver, 0);
-        run.cached = 1;
-        if (run.resolver == NULL) {
-            cli_error("spf: out of memory");
-            free(run.done_list);
-            return INK_EXIT_OPERR;
-        }
+     * file is in memory already: no cache).  --no-cache in the DNS options
+     * (where a command has it) means every question must reach the
+     * server. */
+    memset(&dopts, 0, sizeof(dopts));
+    dopts.timeout_ms = dns.timeout_ms;
+    dopts.no_cache = dns.zone_file != NULL || dns.no_cache;
+    /* each evaluation has at most one query out */
+    dopts.inflight_max = batch != NULL && parallel > INK_DRIVER_INFLIGHT_DEFAULT
+                             ? parallel
+                             : INK_DRIVER_INFLIGHT_DEFAULT;
+    run.cached = !dopts.no_cache;
+    if ((run.driver = ink_driver_new(resolver, &dopts)) == NULL) {
+        cli_error("spf: out of memory");
+        ink_resolver_free(resolver);
+        return INK_EXIT_OPERR;
     }
     if (batch != NULL)
         rc = spf_batch(&run, batch, parallel, stats);
     else
         rc = spf_one(&run, ip, mail_from, helo);
-    ink_resolver_free(run.resolver);
-    free(run.done_list);
+    ink_driver_free(run.driver);
+    ink_resolver_free(resolver);
     return rc;
 }

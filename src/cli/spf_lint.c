@@ -1,8 +1,8 @@
 /*
  * spf_lint.c - `inkan spf lint (DOMAIN | --record TEXT) [--domain D]
- * [--zone FILE | --dns HOST[:PORT]] [--json]`: drive the sans-I/O SPF lint
- * (inkan/spf_lint.h) over a resolver and print its findings as text or
- * JSON.  Reached through `inkan spf lint` (spf.c hands argv over).
+ * [--zone FILE | --dns HOST[:PORT]] [--json]`: run the sans-I/O SPF lint
+ * (inkan/spf_lint.h) with the driver (inkan/driver.h) over a resolver and
+ * print its findings as text or JSON.  Reached through `inkan spf lint` (spf.c hands argv over).
  *
  * Exit status: 0 when the lint ran, whatever it found (the findings say
  * how bad things are; --fail-on turns them into a status for scripts),
@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "inkan/driver.h"
 #include "inkan/spf_lint.h"
 #include "inkan/str.h"
 
@@ -49,62 +50,20 @@ static const char lint_usage[] =
     "Exit status: 0 the lint ran (whatever it found), 1 operational error,\n"
     "2 usage error, 3 with --fail-on when such a finding exists.\n";
 
-/* One query out: which lint it is for, and its token. */
-struct lint_out {
-    struct ink_spf_lint *l;
-    uint32_t token;
-};
-
-/* lint_on_answer - resolver callback: hand the answer to the lint */
-static void lint_on_answer(void *arg, struct ink_dns_answer *a)
+/* lint_drive - run l to completion over r with the driver; 0, or -1
+ * after printing why */
+static int lint_drive(struct ink_spf_lint *l, struct ink_resolver *r, int timeout_ms)
 {
-    struct lint_out *o = arg;
+    struct ink_driver_opts opts;
 
-    ink_spf_lint_feed(o->l, o->token, a);
-    ink_dns_answer_free(a);
-    free(o);
-}
-
-/* lint_drive - run l to completion over r; 0, or -1 after printing why */
-static int lint_drive(struct ink_spf_lint *l, struct ink_resolver *r)
-{
-    for (;;) {
-        struct ink_query q;
-        struct lint_out *o;
-        enum ink_next st = ink_spf_lint_next(l, &q);
-
-        switch (st) {
-        case INK_NEXT_READY:
-            if ((o = malloc(sizeof(*o))) == NULL) {
-                cli_error("spf lint: out of memory");
-                return -1;
-            }
-            o->l = l;
-            o->token = q.token;
-            if (ink_resolver_submit(r, q.name, q.type, lint_on_answer, o) < 0) {
-                free(o);
-                cli_error("spf lint: cannot send the DNS query for %s/%s", q.name,
-                          ink_dns_type_name(q.type));
-                return -1;
-            }
-            break;
-        case INK_NEXT_WAIT:
-            if (ink_resolver_pending(r) == 0) {
-                cli_error("spf lint: the resolver dropped a query");
-                return -1;
-            }
-            if (ink_resolver_process(r, -1) < 0) {
-                cli_error("spf lint: the resolver failed");
-                return -1;
-            }
-            break;
-        case INK_NEXT_DONE:
-            return 0;
-        default:
-            cli_error("spf lint: out of memory");
-            return -1;
-        }
+    memset(&opts, 0, sizeof(opts));
+    opts.timeout_ms = timeout_ms;
+    opts.no_cache = 1; /* the lint asks each question once */
+    if (ink_drive_sync(r, ink_spf_lint_machine(l), &opts) != INK_NEXT_DONE) {
+        cli_error("spf lint: out of memory");
+        return -1;
     }
+    return 0;
 }
 
 /* printable - untrusted text made printable (caller frees) */
@@ -315,7 +274,7 @@ static void print_text(const struct ink_spf_lint *l)
     free(fixed);
 }
 
-/* cmd_spf_lint - `inkan spf lint`; argv[0] is "lint" */
+/* cmd_spf_lint - `inkan spf lint`; argv[0] is "inkan spf lint" */
 int cmd_spf_lint(int argc, char **argv)
 {
     static const struct option longopts[] = {
@@ -409,7 +368,7 @@ int cmd_spf_lint(int argc, char **argv)
         ink_spf_lint_free(l);
         return INK_EXIT_OPERR;
     }
-    rc = lint_drive(l, r);
+    rc = lint_drive(l, r, dns.timeout_ms);
     ink_resolver_free(r);
     if (rc < 0) {
         ink_spf_lint_free(l);

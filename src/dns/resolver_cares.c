@@ -6,7 +6,7 @@
  * an answer is truncated.  No thread, no pipe, no socket per query: a
  * query costs one send and, amortised, one receive.
  *
- * The raw reply (ares_send) is decoded with the project's own decoder
+ * The raw reply (ares_query hands it over whatever its status) is decoded with the project's own decoder
  * (dnswire.c), so answers have the shape the libunbound backend gives:
  * status NOERROR/NODATA/NXDOMAIN/SERVFAIL/TIMEOUT, the records' TTLs, the
  * negative TTL from the SOA (RFC 2308), CNAME chain records first.  When
@@ -44,14 +44,22 @@
 
 /* DNS class IN, the only one asked for. */
 #define CARES_CLASS_IN 1
-/* EDNS0 UDP payload size offered (libunbound's default edns-buffer-size,
- * the DNS flag day 2020 figure: no IP fragmentation). */
+/* EDNS0 UDP payload size offered (ARES_FLAG_EDNS; libunbound's default
+ * edns-buffer-size, the DNS flag day 2020 figure: no IP fragmentation). */
 #define CARES_EDNS_UDP_SIZE 1232
 /* First retransmission after this long without an answer; c-ares doubles
  * it at each round over the servers. */
 #define CARES_RETRY_FIRST_MS 400
+/* Requests handed to c-ares at once; more wait in our own queue.  A
+ * burst of thousands of datagrams overflows a server's receive buffer
+ * (Knot with one UDP worker drops past a few hundred) and every loss
+ * costs a retransmission timeout, so the stub never floods. */
+#define CARES_SENT_MAX 512
 /* Rounds of retransmission at most (each round doubles the wait). */
 #define CARES_TRIES_MAX 8
+/* Longest sleep while queries are out: c-ares's retransmissions are
+ * checked at least this often (a fraction of CARES_RETRY_FIRST_MS). */
+#define CARES_TICK_MS 50
 /* Socket events taken from epoll per wait. */
 #define CARES_EPOLL_EVENTS 64
 /* Receive buffer asked for each UDP socket, so that a burst of answers to
@@ -75,6 +83,9 @@ struct caq {
     void *arg;
     long long deadline_ms;        /* monotonic */
     int in_ares;                  /* c-ares holds a request for it */
+    int waiting;                  /* on the send queue (CARES_SENT_MAX reached) */
+    struct caq *wnext;            /* send queue */
+    char send_name[INK_DNS_NAME_MAX + 1]; /* what to ask when sent from the queue */
     int abandoned;                /* answered TIMEOUT; drop what c-ares says */
     unsigned chased;              /* follow-up queries sent for a CNAME chain */
     struct ink_dns_answer *answer; /* built up over the chain's steps */
@@ -95,6 +106,8 @@ struct cares_resolver {
     int destroying;               /* inside ares_destroy: free, do not queue */
     char server[CARES_SERVER_TEXT_MAX];
     struct caq *head, *tail;      /* in flight (not abandoned) */
+    struct caq *whead, *wtail;    /* waiting to be sent, oldest first */
+    size_t nares;                 /* requests c-ares holds (abandoned too) */
     struct cadone *done;          /* FIFO of answers to deliver */
     size_t ndone, capdone;
     size_t npending;              /* in flight + done */
@@ -211,22 +224,49 @@ static void finish(struct cares_resolver *c, struct caq *q, enum ink_dns_status 
 }
 
 static void cares_done(void *arg, int status, int timeouts, unsigned char *abuf, int alen);
+static void cares_reply(struct cares_resolver *c, struct caq *q, int status,
+                        const unsigned char *abuf, int alen);
 
-/* send_step - ask c-ares for (name, q->type); 0, or -1 when the query
- * cannot be built (c-ares's own failures come back through cares_done) */
-static int send_step(struct cares_resolver *c, struct caq *q, const char *name)
+/* send_step - ask c-ares for (name, q->type) with ares_query, which
+ * picks a random query ID unused among those in flight (ares_send would
+ * keep the ID of the packet given to it: every query would share one,
+ * and c-ares would match each answer against all of them), sets RD and
+ * adds the EDNS0 record.  Its failures come back through cares_done. */
+static void send_step(struct cares_resolver *c, struct caq *q, const char *name)
 {
-    unsigned char *buf = NULL;
-    int len = 0;
-
-    if (ares_create_query(name, CARES_CLASS_IN, q->type, 0, 1, &buf, &len,
-                          CARES_EDNS_UDP_SIZE) != ARES_SUCCESS)
-        return -1;
+    if (c->nares >= CARES_SENT_MAX) {
+        snprintf(q->send_name, sizeof(q->send_name), "%s", name);
+        q->waiting = 1;
+        q->wnext = NULL;
+        if (c->wtail != NULL)
+            c->wtail->wnext = q;
+        else
+            c->whead = q;
+        c->wtail = q;
+        return;
+    }
     q->in_ares = 1;
-    /* ares_send copies the packet and gives it an unused query ID */
-    ares_send(c->ch, buf, len, cares_done, q);
-    ares_free_string(buf);
-    return 0;
+    c->nares++;
+    ares_query(c->ch, name, CARES_CLASS_IN, q->type, cares_done, q);
+}
+
+/* send_waiting - hand queued requests to c-ares while there is room;
+ * those that timed out while waiting are dropped */
+static void send_waiting(struct cares_resolver *c)
+{
+    while (c->whead != NULL && c->nares < CARES_SENT_MAX && !c->destroying) {
+        struct caq *q = c->whead;
+        c->whead = q->wnext;
+        if (c->whead == NULL)
+            c->wtail = NULL;
+        q->waiting = 0;
+        q->wnext = NULL;
+        if (q->abandoned) {
+            caq_free(q);
+            continue;
+        }
+        send_step(c, q, q->send_name);
+    }
 }
 
 /* chain_end - the name the CNAME chain in a starting at qname ends at,
@@ -312,8 +352,7 @@ static void take_packet(struct cares_resolver *c, struct caq *q, const unsigned 
         char target[INK_DNS_NAME_MAX + 1];
         snprintf(target, sizeof(target), "%s", end);
         q->chased++;
-        if (send_step(c, q, target) < 0)
-            finish(c, q, INK_DNS_SERVFAIL, "cannot build the query for a CNAME target");
+        send_step(c, q, target);
         return;
     }
     if (info.rcode == CARES_RCODE_NXDOMAIN)
@@ -326,28 +365,42 @@ static void take_packet(struct cares_resolver *c, struct caq *q, const unsigned 
 }
 
 /* cares_done - c-ares's callback for one request (runs inside
- * ares_process_fd, ares_send or ares_destroy) */
+ * ares_process_fd, ares_query or ares_destroy) */
 static void cares_done(void *arg, int status, int timeouts, unsigned char *abuf, int alen)
 {
     struct caq *q = arg;
     struct cares_resolver *c = q->res;
-    char why[CARES_SERVER_TEXT_MAX + 96];
 
     (void)timeouts;
     q->in_ares = 0;
+    c->nares--;
     if (c->destroying || q->abandoned) {
         /* the caller has its answer already, or will never want one */
         caq_free(q);
+        send_waiting(c);
+        return;
+    }
+    cares_reply(c, q, status, abuf, alen);
+    send_waiting(c);
+}
+
+/* cares_reply - what c-ares said for q: an answer, a CNAME step, or a
+ * failure */
+static void cares_reply(struct cares_resolver *c, struct caq *q, int status,
+                        const unsigned char *abuf, int alen)
+{
+    char why[CARES_SERVER_TEXT_MAX + 96];
+
+    if (abuf != NULL && alen > 0) {
+        /* a reply (ares_query has turned NXDOMAIN, NODATA, FORMERR into
+         * statuses of its own, but the packet says it all) */
+        take_packet(c, q, abuf, (size_t)alen);
         return;
     }
     switch (status) {
     case ARES_SUCCESS:
-        if (abuf == NULL || alen <= 0) {
-            snprintf(why, sizeof(why), "no answer packet from %s", c->server);
-            finish(c, q, INK_DNS_SERVFAIL, why);
-            return;
-        }
-        take_packet(c, q, abuf, (size_t)alen);
+        snprintf(why, sizeof(why), "no answer packet from %s", c->server);
+        finish(c, q, INK_DNS_SERVFAIL, why);
         return;
     case ARES_ETIMEOUT:
         snprintf(why, sizeof(why), "no answer from %s within %d ms", c->server, c->timeout_ms);
@@ -443,12 +496,7 @@ static int cares_submit(struct ink_resolver *r, const char *name, uint16_t type,
     list_append(c, q);
     c->npending++;
     /* c-ares may answer at once (a local failure): that only queues it */
-    if (send_step(c, q, norm) < 0) {
-        list_unlink(c, q);
-        c->npending--;
-        caq_free(q);
-        return -1;
-    }
+    send_step(c, q, norm);
     return 0;
 }
 
@@ -468,8 +516,8 @@ static void expire(struct cares_resolver *c, long long now)
             return; /* out of memory: again on the next call */
         }
         list_unlink(c, q);
-        if (q->in_ares)
-            q->abandoned = 1;
+        if (q->in_ares || q->waiting)
+            q->abandoned = 1; /* freed when c-ares or the queue lets go */
         else
             caq_free(q);
     }
@@ -495,21 +543,24 @@ static int deliver(struct cares_resolver *c)
 }
 
 /* wait_ms - how long process() may sleep: until the first deadline, the
- * next c-ares retransmission, or limit (-1: no limit) */
+ * next retransmission check, or limit (-1: no limit).  ares_timeout()
+ * would give the exact retransmission time but walks every query in
+ * flight (c-ares 1.18), an O(n) cost on each wait; a retransmission that
+ * is up to CARES_TICK_MS late costs nothing on a healthy server. */
 static long long wait_ms(const struct cares_resolver *c, long long now, long long limit)
 {
-    struct timeval tv, *tvp;
-    long long w = c->head != NULL ? c->head->deadline_ms - now : -1;
+    long long w = -1;
 
-    tvp = ares_timeout(c->ch, NULL, &tv);
-    if (tvp != NULL) {
-        long long a = (long long)tvp->tv_sec * 1000 + (tvp->tv_usec + 999) / 1000;
-        if (w < 0 || a < w)
-            w = a;
+    if (c->head != NULL) {
+        w = c->head->deadline_ms - now;
+        if (w < 0)
+            w = 0;
+        if (w > CARES_TICK_MS)
+            w = CARES_TICK_MS;
     }
     if (limit >= 0 && (w < 0 || limit < w))
         w = limit;
-    return w < 0 ? -1 : w;
+    return w;
 }
 
 /* pump - one epoll wait of at most wait ms, then let c-ares read, write
@@ -599,6 +650,14 @@ static void cares_free(struct ink_resolver *r)
     /* ares_destroy calls back every request it holds (EDESTRUCTION):
      * those free their query; the rest are freed here */
     c->destroying = 1;
+    /* the send queue: abandoned entries are on no other list */
+    for (q = c->whead; q != NULL; q = next) {
+        next = q->wnext;
+        q->waiting = 0;
+        if (q->abandoned)
+            caq_free(q);
+    }
+    c->whead = c->wtail = NULL;
     for (q = c->head; q != NULL; q = next) {
         next = q->next;
         q->prev = q->next = NULL;

@@ -83,6 +83,11 @@ assert len(lines)==4, len(lines)
 doms=sorted(json.loads(l)['domain'] for l in lines)
 assert doms==['good.example','nodmarc.example','not a domain','twospf.example'], doms
 "
+check "bulk: reports in the order of the list" $PY -c "
+import json
+doms=[json.loads(l)['domain'] for l in open('$TMPDIR_TEST/bulk.jsonl')]
+assert doms==['good.example','twospf.example','nodmarc.example','not a domain'], doms
+"
 check "bulk: no progress bar when not a terminal" test ! -s "$TMPDIR_TEST/bulk.err"
 expect_exit 1 "$INKAN" check --zone "$Z/all.zone" --file "$TMPDIR_TEST/no-such-file"
 

@@ -38,7 +38,7 @@ expect_err_contains "bad2.zone:4: '(' opened at line 2 is not closed at end of f
 printf '$INCLUDE /etc/passwd\n' >"$TMPDIR_TEST/bad3.zone"
 expect_err_contains "bad3.zone:1: \$INCLUDE is not supported" "$INKAN" dns example.org --zone "$TMPDIR_TEST/bad3.zone"
 printf 'x.example. A 192.0.2.1\x01\n' >"$TMPDIR_TEST/bad4.zone"
-expect_err_contains "bad4.zone:1: '192.0.2.1\\x01' is not an IPv4 address" "$INKAN" dns x.example --zone "$TMPDIR_TEST/bad4.zone"
+expect_err_contains "bad4.zone:1: '192.0.2.1\\001' is not an IPv4 address" "$INKAN" dns x.example --zone "$TMPDIR_TEST/bad4.zone"
 expect_exit 1 "$INKAN" dns example.org --zone "$TMPDIR_TEST/missing.zone"
 expect_err_contains "missing.zone: No such file or directory" "$INKAN" dns example.org --zone "$TMPDIR_TEST/missing.zone"
 

@@ -9,7 +9,10 @@
 #   - never published -> FAILURE after the simulated 72 hours;
 #   - a `watch` killed with SIGKILL and restarted loses no state, and sees a
 #     just-published record at the authoritative server while the recursive
-#     resolver it also asks still holds the cached negative answer.
+#     resolver it also asks still holds the cached negative answer;
+#   - many domains are checked at once: `verify` of 12 domains whose
+#     authoritative server never answers takes about one query timeout,
+#     not one per domain, and `watch` checks them all in one round.
 # The zones' NS records point at 127.0.0.1, so inkan finds the server the
 # way it does in real life (NS, then addresses); --auth-port says which
 # port the authoritative server listens on.
@@ -44,8 +47,23 @@ jq_field() {
 zone example.com '@ IN TXT "v=spf1 mx include:_spf.example.org ~all"'
 zone example.org
 zone example.net '@ IN TXT "v=spf1 mx -all"'
+# slow.example is delegated to 127.0.0.2, where nothing ever answers
+{
+    printf '$ORIGIN slow.example.\n$TTL 300\n'
+    printf '@ IN SOA ns1 hostmaster 1 3600 600 86400 60\n@ IN NS ns1\nns1 IN A 127.0.0.2\n'
+} >"$T/slow.example.zone"
+# half.example has two name servers: the silent one and Knot
+{
+    printf '$ORIGIN half.example.\n$TTL 300\n'
+    printf '@ IN SOA ns1 hostmaster 1 3600 600 86400 60\n@ IN NS ns1\n@ IN NS ns2\n'
+    printf 'ns1 IN A 127.0.0.2\nns2 IN A 127.0.0.1\n'
+    printf '@ IN TXT "v=spf1 include:_spf.mail.example.net -all"\n'
+    printf 'bounce IN CNAME bounces.mail.example.net.\n'
+    printf '_dmarc IN TXT "v=DMARC1; p=none"\n'
+} >"$T/half.example.zone"
 mkdir -p "$T/knot"
-if ! knot_start "$T/knot" "$T/example.com.zone" "$T/example.org.zone" "$T/example.net.zone"; then
+if ! knot_start "$T/knot" "$T/example.com.zone" "$T/example.org.zone" "$T/example.net.zone" \
+    "$T/slow.example.zone" "$T/half.example.zone"; then
     _notok "start Knot"
     finish
     exit 1
@@ -157,6 +175,49 @@ check "recursive view reported beside the authoritative one" \
     test "$(jq_field example.net '[r["recursive"] for r in d["records"] if r["purpose"]=="dmarc"][0] is not None')" = True
 echo "# dmarc record, recursive view: $(jq_field example.net '[r["recursive"] for r in d["records"] if r["purpose"]=="dmarc"][0]')"
 unset INKAN_CLOCK_REF INKAN_CLOCK_SPEED INKAN_NOW
+
+# --- many domains at once -------------------------------------------------------
+# a UDP server on 127.0.0.2 that reads queries and never answers (stopped by PID)
+$PY -c '
+import socket, sys
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.bind(("127.0.0.2", int(sys.argv[1])))
+while True:
+    s.recv(4096)
+' "$KNOT_PORT" &
+HOLE=$!
+SLOW=()
+for i in $(seq 1 12); do
+    SLOW+=("d$i.slow.example")
+    expect_exit 0 "$INKAN" domain add "d$i.slow.example" --profile "$P/include-bounce.yaml" --db "$DB" --now $T0
+done
+S0=$(date +%s.%N)
+expect_exit 3 "$INKAN" domain verify "${SLOW[@]}" --db "$DB" "${DNS[@]:0:4}" --timeout 1 --now $T0
+S1=$(date +%s.%N)
+echo "# 12 domains, authoritative server silent, --timeout 1: $($PY -c "print(round($S1 - $S0, 2))") s"
+check "verify checks the domains at once (12 silent domains in under 6 s, not 12+)" \
+    $PY -c "import sys; sys.exit(0 if $S1 - $S0 < 6 else 1)"
+check "a silent server's check is inconclusive: every record still awaited" \
+    test "$(jq_field d7.slow.example 'sorted(set(r["state"] for r in d["records"]))')" = "['PENDING']"
+check "and says why" test "$(jq_field d7.slow.example 'all("TIMEOUT" in r["detail"] for r in d["records"])')" = True
+expect_out_contains "d12.slow.example: PENDING" "$INKAN" domain verify "${SLOW[@]}" --db "$DB" \
+    "${DNS[@]:0:4}" --timeout 1 --now $T0
+S0=$(date +%s.%N)
+expect_exit 0 "$INKAN" domain watch --once --db "$DB" "${DNS[@]:0:4}" --timeout 1 --now $((T0 + 3600))
+S1=$(date +%s.%N)
+check "watch --once checks the due domains at once (under 6 s)" \
+    $PY -c "import sys; sys.exit(0 if $S1 - $S0 < 6 else 1)"
+check "watch polled every due domain" \
+    test "$(jq_field d12.slow.example 'd["last_check"]')" = $((T0 + 3600))
+# one silent server of two: the other one answers, as before the driver
+expect_exit 0 "$INKAN" domain add half.example --profile "$P/include-bounce.yaml" --db "$DB" --now $T0
+expect_exit 0 "$INKAN" domain verify half.example --db "$DB" "${DNS[@]:0:4}" --timeout 1 --now $T0
+check "one silent name server of two: VERIFIED through the other" \
+    test "$(jq_field half.example 'd["state"]')" = VERIFIED
+"$INKAN" domain remove half.example --db "$DB" >/dev/null
+kill $HOLE
+wait $HOLE 2>/dev/null
+for d in "${SLOW[@]}"; do "$INKAN" domain remove "$d" --db "$DB" >/dev/null; done
 
 # --- a dead server: an inconclusive check changes nothing ----------------------
 knot_stop

@@ -51,12 +51,14 @@ check "tracking CNAME" grep -qF 'links.example.com. 3600 IN CNAME track.helpdesk
 cat "$T/example.com.zone" "$T/b/example.com.zone" >"$T/b.zone"
 expect_exit 0 "$INKAN" dkim testkey --zone "$T/b.zone" --key "$T/b/helpdesk1-ed25519.private" \
     --selector helpdesk1-ed25519 --domain example.com
-# keys are never overwritten
-expect_exit 1 "$INKAN" provision example.com --profile "$P/keys-tracking-ips.yaml" \
+# keys are never overwritten without --force: a re-run reuses them
+cp "$T/b/helpdesk1-ed25519.private" "$T/key-before"
+expect_exit 0 "$INKAN" provision example.com --profile "$P/keys-tracking-ips.yaml" \
     --dkim ed25519,rsa2048 --zone "$T/example.com.zone" --out "$T/b"
-expect_err_contains "not overwriting" "$INKAN" provision example.com --profile "$P/keys-tracking-ips.yaml" \
+expect_err_contains "reusing the existing key" "$INKAN" provision example.com --profile "$P/keys-tracking-ips.yaml" \
     --dkim ed25519,rsa2048 --zone "$T/example.com.zone" --out "$T/b"
-# ... and nothing is written when one of them is there
+check "re-run: the key file is untouched" cmp -s "$T/key-before" "$T/b/helpdesk1-ed25519.private"
+# ... and nothing is written when one of them is there and is no key
 mkdir -p "$T/b2" && : >"$T/b2/helpdesk2-rsa2048.private"
 expect_exit 1 "$INKAN" provision example.com --profile "$P/keys-tracking-ips.yaml" \
     --dkim ed25519,rsa2048 --zone "$T/example.com.zone" --out "$T/b2"

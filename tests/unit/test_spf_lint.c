@@ -13,7 +13,9 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include "inkan/driver.h"
 #include "inkan/memzone.h"
+#include "inkan/resolver.h"
 #include "inkan/spf.h"
 #include "inkan/spf_lint.h"
 
@@ -68,28 +70,16 @@ static int teardown(void **state)
     return 0;
 }
 
-/* run - drive a lint to completion over Z (synchronously) */
+/* run - run a lint to its end with the driver over Z */
 static struct ink_spf_lint *run_lint(struct ink_spf_lint *l)
 {
-    int steps = 0;
+    struct ink_resolver *r = ink_resolver_memzone_new(Z, 0);
 
     assert_non_null(l);
-    for (;;) {
-        struct ink_query q;
-        enum ink_next st = ink_spf_lint_next(l, &q);
-
-        assert_true(++steps < TEST_STEPS_MAX);
-        if (st == INK_NEXT_READY) {
-            struct ink_dns_answer *a = ink_memzone_lookup(Z, q.name, q.type);
-
-            assert_non_null(a);
-            assert_int_equal(ink_spf_lint_feed(l, q.token, a), 0);
-            ink_dns_answer_free(a);
-        } else {
-            assert_int_equal(st, INK_NEXT_DONE);
-            return l;
-        }
-    }
+    assert_non_null(r);
+    assert_int_equal(ink_drive_sync(r, ink_spf_lint_machine(l), NULL), INK_NEXT_DONE);
+    ink_resolver_free(r);
+    return l;
 }
 
 /* A finding as the tests look at it: the shared finding type, with the
@@ -954,19 +944,15 @@ static void test_async_order(void **state)
     ink_spf_lint_free(l);
 }
 
-/* drive_eval - run an evaluation to its end over Z */
+/* drive_eval - run an evaluation to its end with the driver over Z */
 static void drive_eval(struct ink_spf *ev)
 {
-    struct ink_query q;
-    int steps = 0;
+    struct ink_resolver *r = ink_resolver_memzone_new(Z, 0);
 
-    while (ink_spf_next(ev, &q) == INK_NEXT_READY) {
-        struct ink_dns_answer *a = ink_memzone_lookup(Z, q.name, q.type);
-
-        assert_true(++steps < TEST_STEPS_MAX);
-        ink_spf_feed(ev, q.token, a);
-        ink_dns_answer_free(a);
-    }
+    assert_non_null(r);
+    assert_int_equal(ink_drive_sync(r, ink_spf_machine(ev), NULL), INK_NEXT_DONE);
+    assert_true(ink_spf_queries(ev) < TEST_STEPS_MAX);
+    ink_resolver_free(r);
 }
 
 /* eval_counts - run the evaluator (check_host) for an address that matches

@@ -1,30 +1,40 @@
 /*
- * audit.c - the sending-domain audit behind `inkan check`, as a set of
- * small sans-I/O machines multiplexed behind ink_audit_next/feed:
+ * audit.c - the engine of the sending-domain audit behind `inkan check`.
  *
- *   - DMARC: the policy discovery machine (dmarc_discover.c), then the
- *     record's diagnostics, rollout hints and report authorization;
- *   - MX: the MX set, each host's addresses, null MX;
- *   - PTR: reverse names of MX host addresses and of --ip senders, each
- *     confirmed forward (FCrDNS);
- *   - HELO: names that a sending host announces;
- *   - CNAME: names a sending platform expects to point at it;
- *   - MTA-STS, TLS-RPT, BIMI: presence, as information;
- *   - SPF and DKIM: see audit_spf.c and audit_dkim.c.
+ * The audit is a machine of the one query protocol (inkan/query.h) made
+ * of areas of checks, each in its own file and listed in the table below:
+ * SPF, DKIM, DMARC, MX, PTR, HELO, CNAME and the informational records
+ * (MTA-STS, TLS-RPT, BIMI).  The engine knows none of them.  It keeps a
+ * list of jobs - questions with the handler their answer goes to, and
+ * machines of other modules (DMARC discovery, SPF lint, SPF evaluation)
+ * run inside the audit - hands out their queries with tokens of its own,
+ * routes each answer back to its job, and once nothing is left runs
+ * every area's conclusions.
  *
- * Work is a list of jobs.  A plain job is one DNS query with a handler
- * that may add more jobs (MX -> addresses -> PTR -> forward lookups).
- * A machine job wraps another module's state machine.  Each query sent
- * carries a token naming its job; answers may come back in any order.
+ * The same question asked by two checks goes out twice: answering it
+ * once, and from a cache, is the driver's work (inkan/driver.h).  The
+ * audit only counts distinct questions, for its report and its budget.
  */
 #include "inkan/audit.h"
 
 #include <assert.h>
+#include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "audit_int.h"
 #include "inkan/zonefile.h"
+
+/* The areas, in the order they start (which is the order of their
+ * queries and findings) and draw their conclusions. */
+static const struct audit_area *const areas[] = {
+    &audit_area_spf, &audit_area_dkim,  &audit_area_dmarc, &audit_area_mx,
+    &audit_area_ptr, &audit_area_helo,  &audit_area_cname, &audit_area_info,
+};
+#define NAREAS (sizeof(areas) / sizeof(areas[0]))
+
+/* First size of the table of distinct questions (a power of two). */
+#define AUDIT_SEEN_INITIAL 64
 
 const char *const ink_audit_areas[] = {
     "spf", "dkim", "dmarc", "mx", "ptr", "helo", "cname", "mta-sts", "tls-rpt", "bimi", NULL,
@@ -103,6 +113,48 @@ const struct ink_audit_code ink_audit_codes[] = {
     {"bimi-present", "bimi"},
     {"temperror", NULL},        /* mta-sts, tls-rpt, bimi */
     {NULL, NULL},
+};
+
+/* One piece of work: a question (m.ops NULL) or a machine. */
+struct audit_job {
+    int done;
+    const char *area;          /* for check-incomplete */
+    /* a question */
+    int sent;
+    char *name;                /* owned */
+    uint16_t type;
+    audit_handler h;
+    size_t i, k;
+    /* a machine */
+    struct ink_machine m;
+    void (*release)(void *);
+    audit_done_fn fin;
+    size_t out;                /* its queries outstanding */
+};
+
+/* A query queued to be handed out. */
+struct audit_ready {
+    char *name;                /* owned */
+    uint16_t type;
+    size_t tok;                /* its slot in a->tok */
+};
+
+/* A query queued or handed out: its token (counting from 1, never
+ * reused within an audit, so a late or repeated answer is refused), its
+ * job, and the machine's own token. */
+struct audit_tok {
+    int used;
+    int handed;                /* handed out by next(): feed() accepts it */
+    uint32_t token;
+    size_t job;
+    uint32_t sub;
+};
+
+/* The distinct questions asked (open addressing on "type name"). */
+struct audit_seen {
+    size_t size, count;
+    char **key;                /* lower-case name, no trailing dot (owned) */
+    uint16_t *type;
 };
 
 /* ---- small helpers ---- */
@@ -306,13 +358,132 @@ void audit_key_wanted(struct ink_audit *a, const char *sel, const char *owner,
     a->nkeys++;
 }
 
+/* audit_is_temp - the answer says nothing either way */
+int audit_is_temp(const struct ink_dns_answer *ans)
+{
+    return ans->status == INK_DNS_SERVFAIL || ans->status == INK_DNS_TIMEOUT;
+}
+
+/* audit_is_ip_literal - an address, bare or as a [bracketed] literal */
+int audit_is_ip_literal(const char *s)
+{
+    int fam;
+    uint8_t tmp[16];
+    size_t n = strlen(s);
+
+    if (n >= 2 && s[0] == '[' && s[n - 1] == ']')
+        return 1;
+    return ink_ip_parse(s, n, &fam, tmp) == 0;
+}
+
+/* audit_addr_text - an address as text into buf */
+const char *audit_addr_text(int family, const uint8_t *addr, char *buf, size_t n)
+{
+    return ink_ip_format(family, addr, buf, n);
+}
+
+/* ---- distinct questions ---- */
+
+/* seen_hash - FNV-1a of the key and the type */
+static size_t seen_hash(const char *key, uint16_t type)
+{
+    uint32_t h = 2166136261u ^ type;
+
+    for (; *key != '\0'; key++)
+        h = (h ^ (uint8_t)*key) * 16777619u;
+    return h;
+}
+
+/* seen_slot - where (key, type) is, or the empty slot it would go to */
+static size_t seen_slot(const struct audit_seen *t, const char *key, uint16_t type)
+{
+    size_t at = seen_hash(key, type) & (t->size - 1);
+
+    while (t->key[at] != NULL && (t->type[at] != type || strcmp(t->key[at], key) != 0))
+        at = (at + 1) & (t->size - 1);
+    return at;
+}
+
+/* seen_grow - double the table (or make it); 0 or -1 */
+static int seen_grow(struct audit_seen *t)
+{
+    struct audit_seen n;
+    size_t i;
+
+    n.size = t->size ? t->size * 2 : AUDIT_SEEN_INITIAL;
+    if (n.size > SIZE_MAX / sizeof(char *))
+        return -1;
+    n.count = t->count;
+    n.key = calloc(n.size, sizeof(*n.key));
+    n.type = calloc(n.size, sizeof(*n.type));
+    if (n.key == NULL || n.type == NULL) {
+        free(n.key);
+        free(n.type);
+        return -1;
+    }
+    for (i = 0; i < t->size; i++)
+        if (t->key[i] != NULL) {
+            size_t at = seen_slot(&n, t->key[i], t->type[i]);
+
+            n.key[at] = t->key[i];
+            n.type[at] = t->type[i];
+        }
+    free(t->key);
+    free(t->type);
+    *t = n;
+    return 0;
+}
+
+/* seen_add - count (name, type) once however often it is asked (on
+ * ENOMEM it is simply not counted) */
+static void seen_add(struct ink_audit *a, const char *name, uint16_t type)
+{
+    struct audit_seen *t = a->seen;
+    size_t n = strlen(name), i, at;
+    char *key;
+
+    if (t == NULL && (t = a->seen = calloc(1, sizeof(*t))) == NULL)
+        return;
+    if ((t->count + 1) * 2 > t->size && seen_grow(t) < 0)
+        return;
+    if (n > 0 && name[n - 1] == '.')
+        n--;
+    key = malloc(n + 1);
+    if (key == NULL)
+        return;
+    for (i = 0; i < n; i++)
+        key[i] = (char)tolower((unsigned char)name[i]);
+    key[n] = '\0';
+    at = seen_slot(t, key, type);
+    if (t->key[at] != NULL) {
+        free(key);
+        return;
+    }
+    t->key[at] = key;
+    t->type[at] = type;
+    t->count++;
+    a->ndistinct++;
+}
+
+/* seen_free - release the table */
+static void seen_free(struct audit_seen *t)
+{
+    size_t i;
+
+    if (t == NULL)
+        return;
+    for (i = 0; i < t->size; i++)
+        free(t->key[i]);
+    free(t->key);
+    free(t->type);
+    free(t);
+}
+
 /* ---- jobs and tokens ---- */
 
-/* audit_job_new - append a job; returns its index or -1 */
-long audit_job_new(struct ink_audit *a, enum audit_job_kind kind)
+/* job_new - append an empty job; its index, or -1 on ENOMEM */
+static long job_new(struct ink_audit *a)
 {
-    struct audit_job *j;
-
     if (a->njobs == a->capjobs) {
         size_t ncap = a->capjobs ? a->capjobs * 2 : 32;
         struct audit_job *n;
@@ -324,79 +495,380 @@ long audit_job_new(struct ink_audit *a, enum audit_job_kind kind)
         a->jobs = n;
         a->capjobs = ncap;
     }
-    j = &a->jobs[a->njobs];
-    memset(j, 0, sizeof(*j));
-    j->kind = kind;
+    memset(&a->jobs[a->njobs], 0, sizeof(a->jobs[0]));
     return (long)a->njobs++;
 }
 
-/* audit_query - add a plain job: ask (name, type) and run handler h with
- * i and k when the answer comes.  Returns 0 or -1. */
-int audit_query(struct ink_audit *a, const char *name, uint16_t type, enum audit_handler h,
-                size_t i, size_t k)
+/* audit_ask - a question with its handler */
+int audit_ask(struct ink_audit *a, const char *name, uint16_t type, audit_handler h, size_t i,
+              size_t k)
 {
     long idx;
     struct audit_job *j;
 
-    if (a->nqueries + a->njobs >= INK_AUDIT_QUERIES_MAX) {
+    if (a->ndistinct + a->njobs >= INK_AUDIT_QUERIES_MAX) {
         a->over_budget = 1;
         return -1;
     }
-    idx = audit_job_new(a, JOB_QUERY);
+    idx = job_new(a);
     if (idx < 0)
         return -1;
     j = &a->jobs[idx];
+    j->area = "mx";
     j->name = audit_strdup(a, name);
     if (j->name == NULL) {
         j->done = 1;
         return -1;
     }
     j->type = type;
-    j->handler = h;
+    j->h = h;
     j->i = i;
     j->k = k;
     return 0;
 }
 
-/* token_new - a token for a query (name, type) of job idx */
-static long token_new(struct ink_audit *a, size_t idx, const char *name, uint16_t type)
+/* audit_run - a machine of another module, run inside the audit */
+int audit_run(struct ink_audit *a, const char *area, struct ink_machine m,
+              void (*release)(void *), audit_done_fn done, size_t i)
+{
+    long idx = job_new(a);
+    struct audit_job *j;
+
+    if (idx < 0) {
+        release(m.self);
+        return -1;
+    }
+    j = &a->jobs[idx];
+    j->area = area;
+    j->m = m;
+    j->release = release;
+    j->fin = done;
+    j->i = i;
+    return 0;
+}
+
+/* tok_new - a token slot for a query of job (sub: the machine's token),
+ * or -1 */
+static long tok_new(struct ink_audit *a, size_t job, uint32_t sub)
 {
     size_t t;
-    char *copy = audit_strdup(a, name);
 
-    if (copy == NULL)
+    if (a->last_token == UINT32_MAX) {
+        a->nomem = 1; /* never with INK_AUDIT_QUERIES_MAX; refuse rather than reuse */
         return -1;
-    for (t = a->tok_hint; t < a->ntok; t++)
-        if (a->tok[t].job == TOKEN_FREE)
-            goto found;
-    for (t = 0; t < a->tok_hint && t < a->ntok; t++)
-        if (a->tok[t].job == TOKEN_FREE)
-            goto found;
-    if (a->ntok == a->captok) {
-        size_t ncap = a->captok ? a->captok * 2 : 16;
-        struct audit_tok *n;
+    }
+    for (t = a->tok_free; t < a->ntok && a->tok[t].used; t++)
+        ;
+    if (t == a->ntok) {
+        if (a->ntok == a->captok) {
+            size_t ncap = a->captok ? a->captok * 2 : 16;
+            struct audit_tok *n;
 
-        if (ncap > SIZE_MAX / sizeof(*n) || (n = realloc(a->tok, ncap * sizeof(*n))) == NULL) {
-            free(copy);
+            if (ncap > SIZE_MAX / sizeof(*n) || (n = realloc(a->tok, ncap * sizeof(*n))) == NULL) {
+                a->nomem = 1;
+                return -1;
+            }
+            a->tok = n;
+            a->captok = ncap;
+        }
+        a->ntok++;
+    }
+    a->tok[t].used = 1;
+    a->tok[t].handed = 0;
+    a->tok[t].token = ++a->last_token;
+    a->tok[t].job = job;
+    a->tok[t].sub = sub;
+    a->tok_free = t + 1;
+    return (long)t;
+}
+
+/* job_release - free what job j owns; its machine is gone after this */
+static void job_release(struct audit_job *j)
+{
+    free(j->name);
+    j->name = NULL;
+    if (j->m.ops != NULL && j->release != NULL)
+        j->release(j->m.self);
+    j->m.ops = NULL;
+    j->m.self = NULL;
+}
+
+/* job_fail - end job idx that cannot go on (ENOMEM, a machine that failed
+ * or is stuck): its check is reported incomplete */
+static void job_fail(struct ink_audit *a, size_t idx)
+{
+    struct audit_job *j = &a->jobs[idx];
+    const char *area = j->area;
+    char *name = j->name;
+
+    if (j->done)
+        return;
+    j->done = 1;
+    j->name = NULL;
+    job_release(j);
+    audit_finding(a, INK_SEV_WARNING, area, "check-incomplete", name, NULL,
+                  "a check could not finish (out of memory or an internal error)%s%s",
+                  name ? ": " : "", name ? name : "");
+    free(name);
+}
+
+/* machine_end - job idx's machine ended with how */
+static void machine_end(struct ink_audit *a, size_t idx, enum ink_next how)
+{
+    struct audit_job *j = &a->jobs[idx];
+    audit_done_fn fin = j->fin;
+    void *self = j->m.self;
+    void (*release)(void *) = j->release;
+    size_t i = j->i;
+
+    if (how != INK_NEXT_DONE) {
+        job_fail(a, idx);
+        return;
+    }
+    j->done = 1;
+    j->m.ops = NULL;
+    fin(a, i, self); /* may add jobs: j is not used after this */
+    release(self);
+}
+
+/* finish - every area's conclusions once all the work is done */
+static void finish(struct ink_audit *a)
+{
+    size_t i;
+
+    for (i = 0; i < NAREAS; i++)
+        if (areas[i]->finish != NULL)
+            areas[i]->finish(a);
+    if (a->over_budget)
+        audit_finding(a, INK_SEV_WARNING, "dmarc", "query-budget", a->domain, NULL,
+                      "the audit stopped asking after %d DNS queries; some checks are "
+                      "incomplete",
+                      INK_AUDIT_QUERIES_MAX);
+    a->finished = 1;
+}
+
+/* ready_push - queue a query to hand out (name copied); 0 or -1 */
+static int ready_push(struct ink_audit *a, const char *name, uint16_t type, size_t tok)
+{
+    struct audit_ready *r;
+
+    if (a->ready_head > 0 && a->ready_head == a->nready) {
+        a->ready_head = 0; /* drained: reuse the array from its start */
+        a->nready = 0;
+    }
+    if (a->nready == a->capready) {
+        size_t ncap = a->capready ? a->capready * 2 : 16;
+        struct audit_ready *n;
+
+        if (ncap > SIZE_MAX / sizeof(*n) || (n = realloc(a->ready, ncap * sizeof(*n))) == NULL) {
             a->nomem = 1;
             return -1;
         }
-        a->tok = n;
-        a->captok = ncap;
+        a->ready = n;
+        a->capready = ncap;
     }
-    t = a->ntok++;
-found:
-    a->tok[t].job = idx;
-    a->tok[t].name = copy;
-    a->tok[t].type = type;
-    a->tok[t].waiters = NULL;
-    a->tok[t].nwait = 0;
-    a->tok_hint = t + 1;
-    return (long)t;
+    r = &a->ready[a->nready];
+    r->name = ink_memdup_cstr(name, strlen(name));
+    if (r->name == NULL) {
+        a->nomem = 1;
+        return -1;
+    }
+    r->type = type;
+    r->tok = tok;
+    a->nready++;
+    return 0;
+}
+
+/* tok_drop - give back a token that was never handed out */
+static void tok_drop(struct ink_audit *a, long t)
+{
+    a->tok[t].used = 0;
+    if ((size_t)t < a->tok_free)
+        a->tok_free = (size_t)t;
+}
+
+/*
+ * pull - move every job forward as far as it goes without an answer:
+ * questions not yet asked and the queries machines have ready are queued
+ * (in job order) to be handed out, machines that ended get their
+ * conclusions, and once nothing is left at all the areas conclude.  Run
+ * after every answer, so that what an answer leads to is asked, and
+ * concluded, in the order the answers came.
+ */
+static void pull(struct ink_audit *a)
+{
+    size_t i;
+
+    if (a->finished)
+        return;
+    for (;;) {
+        for (i = a->scan; i < a->njobs; i++) {
+            struct audit_job *j = &a->jobs[i];
+            struct ink_query sq;
+            enum ink_next st;
+            long t;
+
+            if (j->done)
+                continue;
+            if (j->m.ops == NULL) {
+                if (j->sent)
+                    continue;
+                t = tok_new(a, i, 0);
+                if (t >= 0 && ready_push(a, j->name, j->type, (size_t)t) < 0) {
+                    tok_drop(a, t);
+                    t = -1;
+                }
+                if (t < 0) {
+                    job_fail(a, i);
+                    continue;
+                }
+                j->sent = 1;
+                a->outstanding++;
+                seen_add(a, j->name, j->type);
+                continue;
+            }
+            st = ink_machine_next(j->m, &sq);
+            if (st == INK_NEXT_READY) {
+                t = tok_new(a, i, sq.token);
+                if (t >= 0 && ready_push(a, sq.name, sq.type, (size_t)t) < 0) {
+                    tok_drop(a, t);
+                    t = -1;
+                }
+                if (t < 0) {
+                    /* no room to ask it: a temporary failure of that query */
+                    (void)ink_machine_feed(j->m, sq.token, NULL);
+                } else {
+                    j->out++;
+                    a->outstanding++;
+                    seen_add(a, sq.name, sq.type);
+                }
+                i--; /* the same machine may have more to ask */
+                continue;
+            }
+            if (st == INK_NEXT_WAIT) {
+                if (j->out == 0)
+                    job_fail(a, i); /* waits for nothing: it would never end */
+                continue;
+            }
+            machine_end(a, i, st);
+        }
+        while (a->scan < a->njobs && a->jobs[a->scan].done)
+            a->scan++;
+        if (a->outstanding > 0)
+            return;
+        if (a->scan == a->njobs)
+            break;
+        /* a machine ended above and its conclusion added work: go on */
+    }
+    finish(a);
+}
+
+/* ink_audit_next - hand out the next query queued */
+enum ink_next ink_audit_next(struct ink_audit *a, struct ink_query *q)
+{
+    struct audit_ready *r;
+
+    free(a->shown_name); /* the name handed out last time */
+    a->shown_name = NULL;
+    if (a->ready_head == a->nready)
+        pull(a);
+    if (a->ready_head < a->nready) {
+        r = &a->ready[a->ready_head++];
+        a->shown_name = r->name;
+        r->name = NULL;
+        q->name = a->shown_name;
+        q->type = r->type;
+        q->token = a->tok[r->tok].token;
+        a->tok[r->tok].handed = 1;
+        return INK_NEXT_READY;
+    }
+    if (a->outstanding > 0)
+        return INK_NEXT_WAIT;
+    return INK_NEXT_DONE;
+}
+
+/* ink_audit_feed - route the answer for token to its job */
+int ink_audit_feed(struct ink_audit *a, uint32_t token, const struct ink_dns_answer *answer)
+{
+    struct audit_tok tk;
+    struct audit_job *j;
+    size_t t;
+
+    for (t = 0; t < a->ntok; t++)
+        if (a->tok[t].used && a->tok[t].handed && a->tok[t].token == token)
+            break;
+    if (t == a->ntok)
+        return -1; /* not outstanding: never handed out, or answered already */
+    tk = a->tok[t];
+    a->tok[t].used = 0;
+    if (t < a->tok_free)
+        a->tok_free = t;
+    a->outstanding--;
+    j = &a->jobs[tk.job];
+    if (j->done) {
+        pull(a); /* its check was given up on */
+        return 0;
+    }
+    if (j->m.ops != NULL) {
+        j->out--;
+        (void)ink_machine_feed(j->m, tk.sub, answer);
+        pull(a);
+        return 0;
+    }
+    j->done = 1;
+    {
+        audit_handler h = j->h;
+        size_t i = j->i, k = j->k;
+        struct ink_dns_answer *made = NULL;
+
+        if (!ink_query_answer_fits(answer, j->name, j->type)) {
+            /* no answer, or one to another question: a temporary failure */
+            made = ink_dns_answer_new(j->name, j->type,
+                                      answer == NULL ? INK_DNS_TIMEOUT : INK_DNS_SERVFAIL);
+            if (made == NULL) {
+                a->nomem = 1;
+                j->done = 0;
+                job_fail(a, tk.job);
+                pull(a);
+                return 0;
+            }
+            ink_dns_answer_set_why(made, answer == NULL ? "no answer came"
+                                                        : "the answer was to another question");
+            answer = made;
+        }
+        h(a, i, k, answer); /* may add jobs: j is not used after this */
+        ink_dns_answer_free(made);
+    }
+    pull(a);
+    return 0;
+}
+
+/* the audit as a machine for the driver */
+static enum ink_next machine_next(void *self, struct ink_query *q)
+{
+    return ink_audit_next(self, q);
+}
+
+static int machine_feed(void *self, uint32_t token, const struct ink_dns_answer *answer)
+{
+    return ink_audit_feed(self, token, answer);
+}
+
+static const struct ink_machine_ops audit_ops = {"audit", machine_next, machine_feed};
+
+/* ink_audit_machine - a as a machine of kind "audit" */
+struct ink_machine ink_audit_machine(struct ink_audit *a)
+{
+    struct ink_machine m;
+
+    m.ops = &audit_ops;
+    m.self = a;
+    return m;
 }
 
 /* ---- construction ---- */
 
+/* copy_strv - copies of n strings into a fresh array (*dst); 0 or -1 */
 static int copy_strv(struct ink_audit *a, char ***dst, const char *const *src, size_t n)
 {
     size_t i;
@@ -414,6 +886,7 @@ static int copy_strv(struct ink_audit *a, char ***dst, const char *const *src, s
     return 0;
 }
 
+/* free_strv - release an array made by copy_strv */
 static void free_strv(char **v, size_t n)
 {
     size_t i;
@@ -425,7 +898,7 @@ static void free_strv(char **v, size_t n)
     free(v);
 }
 
-/* ink_audit_new - set up every check for opts->domain */
+/* ink_audit_new - copy the inputs, start every area */
 struct ink_audit *ink_audit_new(const struct ink_audit_opts *opts)
 {
     struct ink_audit *a = calloc(1, sizeof(*a));
@@ -461,13 +934,8 @@ struct ink_audit *ink_audit_new(const struct ink_audit_opts *opts)
         goto nomem;
     a->nincludes = n;
     n = opts->nhelos < INK_AUDIT_HELOS_MAX ? opts->nhelos : INK_AUDIT_HELOS_MAX;
-    if (n > 0 && (a->helos = calloc(n, sizeof(*a->helos))) == NULL)
+    if (copy_strv(a, &a->helos, opts->helos, n) < 0)
         goto nomem;
-    for (i = 0; i < n; i++) {
-        a->helos[i].name = audit_strdup(a, opts->helos[i]);
-        if (a->helos[i].name == NULL)
-            goto nomem;
-    }
     a->nhelos = n;
     n = opts->nips < INK_AUDIT_IPS_MAX ? opts->nips : INK_AUDIT_IPS_MAX;
     if (n > 0 && (a->ips = calloc(n, sizeof(*a->ips))) == NULL)
@@ -495,8 +963,9 @@ struct ink_audit *ink_audit_new(const struct ink_audit_opts *opts)
             goto nomem;
     }
     a->ncnames = n;
-    if (audit_start_checks(a) < 0 && a->nomem)
-        goto nomem;
+    for (i = 0; i < NAREAS; i++)
+        if (areas[i]->start(a) < 0 && a->nomem)
+            goto nomem;
     return a;
 nomem:
     ink_audit_free(a);
@@ -506,30 +975,24 @@ nomem:
 /* ink_audit_free - release everything */
 void ink_audit_free(struct ink_audit *a)
 {
-    size_t i, k;
+    size_t i;
 
     if (a == NULL)
         return;
-    for (i = 0; i < a->njobs; i++) {
-        free(a->jobs[i].name);
-        audit_job_release(&a->jobs[i]);
-    }
+    for (i = 0; i < NAREAS; i++)
+        if (areas[i]->release != NULL)
+            areas[i]->release(a);
+    for (i = 0; i < a->njobs; i++)
+        job_release(&a->jobs[i]);
     free(a->jobs);
-    for (i = 0; i < a->ntok; i++) {
-        free(a->tok[i].name);
-        free(a->tok[i].waiters);
-    }
     free(a->tok);
-    for (i = 0; i < a->ncache; i++) {
-        free(a->cache[i].name);
-        ink_dns_answer_free(a->cache[i].ans);
-    }
-    free(a->cache);
-    for (i = 0; i < a->nfind; i++) {
-        free(a->find[i].subject);
-        free(a->find[i].message);
-        free(a->find[i].fix);
-    }
+    for (i = a->ready_head; i < a->nready; i++)
+        free(a->ready[i].name);
+    free(a->ready);
+    free(a->shown_name);
+    seen_free(a->seen);
+    for (i = 0; i < a->nfind; i++)
+        ink_finding_clear(&a->find[i]);
     free(a->find);
     for (i = 0; i < a->nkeys; i++) {
         free((char *)a->keys[i].selector);
@@ -543,245 +1006,19 @@ void ink_audit_free(struct ink_audit *a)
     free(a->rec);
     free_strv(a->selectors, a->nselectors);
     free_strv(a->includes, a->nincludes);
-    for (i = 0; i < a->nhelos; i++)
-        free(a->helos[i].name);
-    free(a->helos);
+    free_strv(a->helos, a->nhelos);
     free(a->ips);
     for (i = 0; i < a->ncnames; i++) {
         free(a->cnames[i].name);
         free(a->cnames[i].target);
     }
     free(a->cnames);
-    for (i = 0; i < a->nmx; i++)
-        free(a->mx[i].name);
-    for (i = 0; i < a->nptr; i++) {
-        free(a->ptr[i].source);
-        free(a->ptr[i].hint);
-        for (k = 0; k < a->ptr[i].nnames; k++)
-            free(a->ptr[i].names[k]);
-    }
-    free(a->ptr);
-    audit_spf_free(a);
-    audit_dkim_free(a);
     free(a->rua);
     free(a->shown_domain);
     free(a);
 }
 
-/* ---- driving ---- */
-
-/* all_jobs_done - whether nothing is left to ask or await */
-static int all_jobs_done(const struct ink_audit *a)
-{
-    size_t i;
-
-    for (i = 0; i < a->njobs; i++)
-        if (!a->jobs[i].done)
-            return 0;
-    return 1;
-}
-
-/* finish - cross-area conclusions once every job is done */
-static void finish(struct ink_audit *a)
-{
-    audit_finish_checks(a);
-    if (a->over_budget)
-        audit_finding(a, INK_SEV_WARNING, "dmarc", "query-budget", a->domain, NULL,
-                      "the audit stopped asking after %d DNS queries; some checks are "
-                      "incomplete",
-                      INK_AUDIT_QUERIES_MAX);
-    a->finished = 1;
-}
-
-/* cache_find - an answer already received for (name, type), or NULL */
-static const struct ink_dns_answer *cache_find(const struct ink_audit *a, const char *name,
-                                               uint16_t type)
-{
-    size_t i;
-
-    for (i = 0; i < a->ncache; i++)
-        if (a->cache[i].type == type && ink_dns_name_eq(a->cache[i].name, name))
-            return a->cache[i].ans;
-    return NULL;
-}
-
-/* cache_add - keep a copy of an answer (nothing happens on ENOMEM: the
- * question is then simply asked again) */
-static void cache_add(struct ink_audit *a, const char *name, uint16_t type,
-                      const struct ink_dns_answer *ans)
-{
-    struct audit_cached *c;
-
-    if (a->ncache == a->capcache) {
-        size_t ncap = a->capcache ? a->capcache * 2 : 16;
-        struct audit_cached *n;
-
-        if (ncap > SIZE_MAX / sizeof(*n) || (n = realloc(a->cache, ncap * sizeof(*n))) == NULL)
-            return;
-        a->cache = n;
-        a->capcache = ncap;
-    }
-    c = &a->cache[a->ncache];
-    c->name = ink_memdup_cstr(name, strlen(name));
-    c->ans = ink_dns_answer_dup(ans);
-    c->type = type;
-    if (c->name == NULL || c->ans == NULL) {
-        free(c->name);
-        ink_dns_answer_free(c->ans);
-        return;
-    }
-    a->ncache++;
-}
-
-/* tok_find - the token of a question in flight, or -1 */
-static long tok_find(const struct ink_audit *a, const char *name, uint16_t type)
-{
-    size_t t;
-
-    for (t = 0; t < a->ntok; t++)
-        if (a->tok[t].job != TOKEN_FREE && a->tok[t].type == type &&
-            ink_dns_name_eq(a->tok[t].name, name))
-            return (long)t;
-    return -1;
-}
-
-/* deliver - hand job idx its answer (taken) */
-static void deliver(struct ink_audit *a, size_t idx, struct ink_dns_answer *ans)
-{
-    struct audit_job *j = &a->jobs[idx];
-
-    j->inflight--;
-    a->inflight--;
-    if (j->kind == JOB_QUERY) {
-        j->done = 1;
-        if (ans != NULL)
-            audit_handle(a, idx, ans);
-        ink_dns_answer_free(ans);
-    } else {
-        audit_machine_feed(a, idx, ans); /* takes ans */
-    }
-}
-
-/* ink_audit_next - hand out the next query that is ready */
-int ink_audit_next(struct ink_audit *a, struct ink_audit_query *q)
-{
-    size_t i = a->scan;
-
-    if (a->finished)
-        return 0;
-    while (i < a->njobs) {
-        struct audit_job *j = &a->jobs[i];
-        const struct ink_dns_answer *cached;
-        const char *name = NULL;
-        uint16_t type = 0;
-        long t;
-
-        if (j->done) {
-            i++;
-            continue;
-        }
-        if (j->kind == JOB_QUERY) {
-            if (j->sent) {
-                i++;
-                continue;
-            }
-            name = j->name;
-            type = j->type;
-            j->sent = 1;
-        } else if (audit_machine_next(a, i, &name, &type) <= 0) {
-            i++;
-            continue;
-        }
-        /* asked before by another check: its answer serves this one too */
-        cached = cache_find(a, name, type);
-        if (cached != NULL) {
-            struct ink_dns_answer *dup = ink_dns_answer_dup(cached);
-
-            j->inflight++;
-            a->inflight++;
-            a->nshared++;
-            deliver(a, i, dup);
-            i = a->scan; /* the handler may have made new work anywhere */
-            continue;
-        }
-        t = tok_find(a, name, type);
-        if (t >= 0) {
-            size_t *w = realloc(a->tok[t].waiters, (a->tok[t].nwait + 1) * sizeof(*w));
-
-            if (w != NULL) {
-                a->tok[t].waiters = w;
-                w[a->tok[t].nwait++] = i;
-                j->inflight++;
-                a->inflight++;
-                a->nshared++;
-                i++;
-                continue;
-            }
-        }
-        t = token_new(a, i, name, type);
-        if (t < 0) {
-            /* out of memory: give up on this job, as a temporary failure */
-            audit_job_fail(a, i);
-            i++;
-            continue;
-        }
-        j->inflight++;
-        a->inflight++;
-        a->nqueries++;
-        q->name = name;
-        q->type = type;
-        q->token = (uint32_t)t;
-        return 1;
-    }
-    /* the scan can restart from the first job not done */
-    while (a->scan < a->njobs && a->jobs[a->scan].done)
-        a->scan++;
-    if (!all_jobs_done(a) && a->inflight == 0) {
-        /* nothing in flight and nothing to ask: a machine is stuck (or
-         * memory ran out); end its job rather than wait forever */
-        for (i = 0; i < a->njobs; i++)
-            if (!a->jobs[i].done)
-                audit_job_fail(a, i);
-    }
-    if (all_jobs_done(a))
-        finish(a);
-    return 0;
-}
-
-/* ink_audit_feed - an answer came back */
-int ink_audit_feed(struct ink_audit *a, uint32_t token, struct ink_dns_answer *ans)
-{
-    struct audit_tok tk;
-    size_t k;
-
-    if (token >= a->ntok || a->tok[token].job == TOKEN_FREE) {
-        ink_dns_answer_free(ans);
-        return -1;
-    }
-    tk = a->tok[token];
-    if (ans == NULL) {
-        /* the driver could not resolve: a temporary failure for what was asked */
-        ans = ink_dns_answer_new(tk.name, tk.type, INK_DNS_SERVFAIL);
-        if (ans != NULL)
-            ink_dns_answer_set_why(ans, "the query could not be sent");
-    }
-    a->tok[token].job = TOKEN_FREE;
-    a->tok[token].name = NULL;
-    a->tok[token].waiters = NULL;
-    a->tok[token].nwait = 0;
-    if (token < a->tok_hint)
-        a->tok_hint = token;
-    if (ans != NULL)
-        cache_add(a, tk.name, tk.type, ans);
-    for (k = 0; k < tk.nwait; k++)
-        deliver(a, tk.waiters[k], ans != NULL ? ink_dns_answer_dup(ans) : NULL);
-    deliver(a, tk.job, ans);
-    free(tk.waiters);
-    free(tk.name);
-    /* new jobs may now be ready; restart the scan at the earliest */
-    a->scan = 0;
-    return 0;
-}
+/* ---- results ---- */
 
 int ink_audit_done(const struct ink_audit *a)
 {
@@ -831,7 +1068,7 @@ size_t ink_audit_count(const struct ink_audit *a, enum ink_severity s)
 
 size_t ink_audit_queries(const struct ink_audit *a)
 {
-    return a->nqueries;
+    return a->ndistinct;
 }
 
 size_t ink_audit_nkeys_wanted(const struct ink_audit *a)

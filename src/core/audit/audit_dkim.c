@@ -18,8 +18,11 @@
  * signers for at least 2048). */
 #define AUDIT_DKIM_RSA_GOOD_BITS 2048
 
-/* audit_dkim_start - one TXT query per selector */
-int audit_dkim_start(struct ink_audit *a)
+static void dkim_answer(struct ink_audit *a, size_t i, size_t unused_k,
+                        const struct ink_dns_answer *ans);
+
+/* dkim_start - one TXT query per selector */
+static int dkim_start(struct ink_audit *a)
 {
     char name[INK_DNS_NAME_MAX + 1];
     size_t i;
@@ -34,7 +37,7 @@ int audit_dkim_start(struct ink_audit *a)
                           ink_str_cstr(&shown), a->domain);
             continue;
         }
-        if (audit_query(a, name, INK_DNS_TXT, H_DKIM, i, 0) < 0 && a->nomem)
+        if (audit_ask(a, name, INK_DNS_TXT, dkim_answer, i, 0) < 0 && a->nomem)
             break;
     }
     ink_str_free(&shown);
@@ -109,8 +112,9 @@ static char *without_testing(const uint8_t *text, size_t len)
     return ink_str_steal(&out);
 }
 
-/* audit_dkim_answer - the key record of selector i */
-void audit_dkim_answer(struct ink_audit *a, size_t i, const struct ink_dns_answer *ans)
+/* dkim_answer - the key record of selector i */
+static void dkim_answer(struct ink_audit *a, size_t i, size_t unused_k,
+                        const struct ink_dns_answer *ans)
 {
     const char *sel = a->selectors[i];
     char owner[INK_DNS_NAME_MAX + 1];
@@ -121,6 +125,7 @@ void audit_dkim_answer(struct ink_audit *a, size_t i, const struct ink_dns_answe
     struct ink_finding *f;
     size_t w;
 
+    (void)unused_k;
     if (ink_dkim_key_name(sel, a->domain, owner, sizeof(owner)) < 0)
         return;
     for (k = 0; k < ans->nrr; k++)
@@ -245,8 +250,4 @@ void audit_dkim_answer(struct ink_audit *a, size_t i, const struct ink_dns_answe
     free(text);
 }
 
-/* audit_dkim_free - nothing is kept beyond the findings */
-void audit_dkim_free(struct ink_audit *a)
-{
-    (void)a;
-}
+const struct audit_area audit_area_dkim = {"dkim", dkim_start, NULL, NULL};

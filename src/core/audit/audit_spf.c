@@ -26,20 +26,7 @@ struct spf_eval_item {
     int done;
 };
 
-/* A query of the lint or of an evaluation handed to the audit, with the
- * token its machine wants back (the audit identifies answers by name and
- * type). */
-struct spf_out {
-    size_t job;
-    char *name;
-    uint16_t type;
-    uint32_t token;
-};
-
 struct audit_spf {
-    struct spf_out *out;       /* queries out */
-    size_t nout, capout;
-    long lint_job;             /* -1 when not started */
     int lint_done;
     struct spf_eval_item *evals;
     size_t nevals;
@@ -93,13 +80,39 @@ static void range_first(const struct ink_audit_ip *r, uint8_t *out)
             out[k / 8] &= (uint8_t)~(0x80u >> (k % 8));
 }
 
+static void lint_done(struct ink_audit *a, size_t unused, void *machine);
+
+/* eval_done - evaluation i has its check_host() result */
+static void eval_done(struct ink_audit *a, size_t i, void *machine)
+{
+    struct spf_eval_item *it = &a->spf->evals[i];
+
+    it->result = ink_spf_result(machine);
+    it->reason = audit_strdup(a, ink_spf_reason(machine));
+    it->done = 1;
+    if (it->result != INK_SPF_PASS)
+        a->spf->ip_ok[it->ip] = 0;
+}
+
+/* release_eval, release_lint - free a machine (audit_run's release) */
+static void release_eval(void *self)
+{
+    ink_spf_free(self);
+}
+
+static void release_lint(void *self)
+{
+    ink_spf_lint_free(self);
+}
+
+/* add_eval - check_host() of addr (of --ip ip) for the domain */
 static int add_eval(struct ink_audit *a, size_t ip, const uint8_t *addr)
 {
     struct audit_spf *s = a->spf;
     struct spf_eval_item *it = &s->evals[s->nevals];
     struct ink_spf_params p;
     struct ink_str sender = INK_STR_INIT;
-    long idx;
+    struct ink_spf *ev;
 
     memset(&p, 0, sizeof(p));
     p.family = a->ips[ip].family;
@@ -110,40 +123,34 @@ static int add_eval(struct ink_audit *a, size_t ip, const uint8_t *addr)
         return -1;
     }
     p.mail_from = ink_str_cstr(&sender);
-    p.helo = a->nhelos > 0 ? a->helos[0].name : a->domain;
-    idx = audit_job_new(a, JOB_SPF_EVAL);
-    if (idx < 0) {
-        ink_str_free(&sender);
-        return -1;
-    }
-    a->jobs[idx].machine = ink_spf_new(&p);
+    p.helo = a->nhelos > 0 ? a->helos[0] : a->domain;
+    ev = ink_spf_new(&p);
     ink_str_free(&sender);
-    if (a->jobs[idx].machine == NULL) {
-        a->jobs[idx].done = 1;
+    if (ev == NULL) {
         a->nomem = 1;
         return -1;
     }
-    a->jobs[idx].i = s->nevals;
     it->ip = ip;
     it->family = p.family;
     memcpy(it->addr, addr, 16);
+    if (audit_run(a, "spf", ink_spf_machine(ev), release_eval, eval_done, s->nevals) < 0)
+        return -1;
     s->nevals++;
     return 0;
 }
 
-/* audit_spf_start - the lint, and one evaluation per sending address */
-int audit_spf_start(struct ink_audit *a)
+/* spf_start - the lint, and one evaluation per end of each sending range */
+static int spf_start(struct ink_audit *a)
 {
     struct audit_spf *s = calloc(1, sizeof(*s));
+    struct ink_spf_lint *l;
     size_t i;
-    long idx;
 
     if (s == NULL) {
         a->nomem = 1;
         return -1;
     }
     a->spf = s;
-    s->lint_job = -1;
     if (a->nips > 0) {
         s->evals = calloc(a->nips * 2, sizeof(*s->evals));
         s->ip_ok = calloc(a->nips, sizeof(*s->ip_ok));
@@ -156,16 +163,13 @@ int audit_spf_start(struct ink_audit *a)
         a->nomem = 1;
         return -1;
     }
-    idx = audit_job_new(a, JOB_SPF_LINT);
-    if (idx < 0)
-        return -1;
-    a->jobs[idx].machine = ink_spf_lint_new_domain(a->domain);
-    if (a->jobs[idx].machine == NULL) {
-        a->jobs[idx].done = 1;
+    l = ink_spf_lint_new_domain(a->domain);
+    if (l == NULL) {
         a->nomem = 1;
         return -1;
     }
-    s->lint_job = idx;
+    if (audit_run(a, "spf", ink_spf_lint_machine(l), release_lint, lint_done, 0) < 0)
+        return -1;
     for (i = 0; i < a->nips; i++) {
         const struct ink_audit_ip *r = &a->ips[i];
         uint8_t first[16], last[16];
@@ -199,13 +203,15 @@ static int find_include(const struct ink_spf_lint_node *n, const char *domain, i
     return 0;
 }
 
-/* lint_done - the lint's findings become audit findings */
-static void lint_done(struct ink_audit *a, struct ink_spf_lint *l)
+/* lint_done - the lint has ended: its findings become the audit's */
+static void lint_done(struct ink_audit *a, size_t unused, void *machine)
 {
+    struct ink_spf_lint *l = machine;
     struct audit_spf *s = a->spf;
     size_t i, n = ink_spf_lint_nfindings(l);
     const char *rec = ink_spf_lint_record(l), *fixed = ink_spf_lint_fixed_record(l);
 
+    (void)unused;
     s->lint_done = 1;
     if (rec != NULL) {
         s->record = audit_strdup(a, rec);
@@ -232,164 +238,8 @@ static void lint_done(struct ink_audit *a, struct ink_spf_lint *l)
         s->inc_ok[i] = find_include(ink_spf_lint_tree(l), a->includes[i], 0);
 }
 
-/* out_add - remember the token of a query handed out; 0 or -1 (ENOMEM) */
-static int out_add(struct audit_spf *s, size_t job, const struct ink_query *q)
-{
-    if (s->nout == s->capout) {
-        size_t cap = s->capout ? s->capout * 2 : 16;
-        struct spf_out *n = realloc(s->out, cap * sizeof(*n));
-
-        if (n == NULL)
-            return -1;
-        s->out = n;
-        s->capout = cap;
-    }
-    s->out[s->nout].name = ink_memdup_cstr(q->name, strlen(q->name));
-    if (s->out[s->nout].name == NULL)
-        return -1;
-    s->out[s->nout].job = job;
-    s->out[s->nout].type = q->type;
-    s->out[s->nout].token = q->token;
-    s->nout++;
-    return 0;
-}
-
-/* out_take - the token of job's query that ans answers (any of job's
- * queries when ans is NULL); 0 with *token set, or -1 when none */
-static int out_take(struct audit_spf *s, size_t job, const struct ink_dns_answer *ans,
-                    uint32_t *token)
-{
-    size_t i;
-
-    for (i = 0; i < s->nout; i++) {
-        struct spf_out *o = &s->out[i];
-
-        if (o->job != job)
-            continue;
-        if (ans != NULL && (ans->qname == NULL || ans->qtype != o->type ||
-                            !ink_dns_name_eq(ans->qname, o->name)))
-            continue;
-        *token = o->token;
-        free(o->name);
-        s->out[i] = s->out[--s->nout];
-        return 0;
-    }
-    return -1;
-}
-
-/* audit_spf_next - the next query of the lint or of an evaluation */
-int audit_spf_next(struct ink_audit *a, size_t job, const char **name, uint16_t *type)
-{
-    struct audit_job *j = &a->jobs[job];
-    struct ink_query q;
-
-    if (j->kind == JOB_SPF_LINT) {
-        switch (ink_spf_lint_next(j->machine, &q)) {
-        case INK_NEXT_READY:
-            if (out_add(a->spf, job, &q) < 0) {
-                audit_job_fail(a, job);
-                return 0;
-            }
-            *name = q.name;
-            *type = q.type;
-            return 1;
-        case INK_NEXT_WAIT:
-            return 0;
-        case INK_NEXT_DONE:
-            lint_done(a, j->machine);
-            j->done = 1;
-            return 0;
-        case INK_NEXT_FAILED:
-        default:
-            audit_job_fail(a, job);
-            return 0;
-        }
-    }
-    /* an evaluation asks one query at a time */
-    if (j->inflight > 0)
-        return 0;
-    {
-        struct spf_eval_item *it = &a->spf->evals[j->i];
-        enum ink_next st = ink_spf_next(j->machine, &q);
-
-        if (st == INK_NEXT_READY) {
-            if (out_add(a->spf, job, &q) < 0) {
-                audit_job_fail(a, job);
-                return 0;
-            }
-            *name = q.name;
-            *type = q.type;
-            return 1;
-        }
-        if (st != INK_NEXT_DONE)
-            return 0;
-        it->result = ink_spf_result(j->machine);
-        it->reason = audit_strdup(a, ink_spf_reason(j->machine));
-        it->done = 1;
-        if (it->result != INK_SPF_PASS)
-            a->spf->ip_ok[it->ip] = 0;
-        j->done = 1;
-        return 0;
-    }
-}
-
-/* audit_spf_feed - an answer (taken) for the lint or an evaluation, both
- * of which borrow it */
-void audit_spf_feed(struct ink_audit *a, size_t job, struct ink_dns_answer *ans)
-{
-    struct audit_job *j = &a->jobs[job];
-    uint32_t token;
-
-    if (out_take(a->spf, job, ans, &token) < 0 || (j->kind == JOB_SPF_LINT && ans == NULL)) {
-        audit_job_fail(a, job);
-    } else if (j->kind == JOB_SPF_LINT) {
-        if (ink_spf_lint_feed(j->machine, token, ans) < 0)
-            audit_job_fail(a, job);
-    } else if (ink_spf_feed(j->machine, token, ans) < 0) {
-        audit_job_fail(a, job);
-    }
-    ink_dns_answer_free(ans);
-}
-
-/* insert_terms - the record with terms put before its all/redirect */
-static char *insert_terms(struct ink_audit *a, const char *rec, const char *terms)
-{
-    struct ink_str s = INK_STR_INIT;
-    const char *p = rec, *cut = NULL;
-
-    /* the first all (any qualifier) or redirect= term ends the list */
-    while (*p) {
-        const char *t = p, *e;
-
-        while (*t == ' ')
-            t++;
-        e = t;
-        while (*e && *e != ' ')
-            e++;
-        if (e > t) {
-            const char *m = (*t == '+' || *t == '-' || *t == '~' || *t == '?') ? t + 1 : t;
-
-            if ((e - m == 3 && strncasecmp(m, "all", 3) == 0) ||
-                strncasecmp(t, "redirect=", 9) == 0) {
-                cut = t;
-                break;
-            }
-        }
-        p = e;
-    }
-    if (cut != NULL) {
-        ink_str_append(&s, rec, (size_t)(cut - rec));
-        ink_str_printf(&s, "%s %s", terms, cut);
-    } else {
-        ink_str_printf(&s, "%s %s", rec, terms);
-    }
-    if (s.buf == NULL)
-        a->nomem = 1;
-    return ink_str_steal(&s);
-}
-
-/* audit_spf_finish - include/IP authorization findings and the combined fix */
-void audit_spf_finish(struct ink_audit *a)
+/* spf_finish - include/IP authorization findings and the combined fix */
+static void spf_finish(struct ink_audit *a)
 {
     struct audit_spf *s = a->spf;
     struct ink_str add = INK_STR_INIT;
@@ -413,14 +263,14 @@ void audit_spf_finish(struct ink_audit *a)
     }
     for (i = 0; i < a->nips; i++) {
         const struct ink_audit_ip *r = &a->ips[i];
-        char ip[64];
+        char ip[AUDIT_ADDR_TEXT_MAX];
         const char *why = NULL;
         enum ink_spf_result res = INK_SPF_PASS;
         uint8_t net[16];
         int single;
 
         if (s->ip_ok[i]) {
-            char shown[64];
+            char shown[AUDIT_ADDR_TEXT_MAX];
 
             ink_ip_format(r->family, r->addr, shown, sizeof(shown));
             audit_finding(a, INK_SEV_INFO, "spf", "spf-ip-authorized", shown, NULL,
@@ -463,8 +313,11 @@ void audit_spf_finish(struct ink_audit *a)
                            : s->fixed != NULL ? s->fixed
                                               : s->record;
 
-        if (base != NULL && add.len > 0)
-            combined = insert_terms(a, base, ink_str_cstr(&add));
+        if (base != NULL && add.len > 0) {
+            if (ink_spf_edit_insert(base, strlen(base), ink_str_cstr(&add), &combined) ==
+                INK_SPF_EDIT_NOMEM)
+                a->nomem = 1;
+        }
         else if (base == NULL && add.len > 0) {
             struct ink_str t = INK_STR_INIT;
 
@@ -488,17 +341,8 @@ void audit_spf_finish(struct ink_audit *a)
     free(line);
 }
 
-/* audit_spf_release - free a job's machine */
-void audit_spf_release(struct audit_job *j)
-{
-    if (j->kind == JOB_SPF_LINT)
-        ink_spf_lint_free(j->machine);
-    else
-        ink_spf_free(j->machine);
-}
-
-/* audit_spf_free - the SPF state */
-void audit_spf_free(struct ink_audit *a)
+/* spf_release - the SPF state */
+static void spf_release(struct ink_audit *a)
 {
     struct audit_spf *s = a->spf;
     size_t i;
@@ -507,9 +351,6 @@ void audit_spf_free(struct ink_audit *a)
         return;
     for (i = 0; i < s->nevals; i++)
         free(s->evals[i].reason);
-    for (i = 0; i < s->nout; i++)
-        free(s->out[i].name);
-    free(s->out);
     free(s->evals);
     free(s->ip_ok);
     free(s->inc_ok);
@@ -519,3 +360,5 @@ void audit_spf_free(struct ink_audit *a)
     free(s);
     a->spf = NULL;
 }
+
+const struct audit_area audit_area_spf = {"spf", spf_start, spf_finish, spf_release};

@@ -465,6 +465,12 @@ struct ink_dkim_privkey *ink_dkim_privkey_parse(const uint8_t *pem, size_t len,
         ink_str_puts(err, "key file too large");
         return NULL;
     }
+    /* BIO_new_mem_buf refuses an empty buffer as a "null parameter",
+     * which would read as out of memory */
+    if (len == 0) {
+        ink_str_puts(err, "empty: no private key in it (a PEM PKCS#8 or RSA PRIVATE KEY block)");
+        return NULL;
+    }
     bio = BIO_new_mem_buf(pem, (int)len);
     if (bio == NULL) {
         ssl_why(err, "out of memory");

@@ -11,10 +11,9 @@
 
 #include "dkim_int.h"
 
-/* Digits RFC 6376 allows in l= (76) are more than uint64 holds; t= and
- * x= allow 12.  Longer t=/x= values are refused. */
+/* Digits t= and x= may have (RFC 6376 allows 12); longer values are
+ * refused.  l= may have INK_DKIM_L_DIGITS_MAX. */
 #define SIG_TIME_DIGITS_MAX 12
-#define SIG_L_DIGITS_MAX 76
 
 /* ink_dkim_alg_name - algorithm as a word */
 const char *ink_dkim_alg_name(enum ink_dkim_alg a)
@@ -435,8 +434,10 @@ struct ink_dkim_sig *ink_dkim_sig_parse(const uint8_t *value, size_t len)
     }
     if ((t = T_L) != NULL) {
         s->has_l = 1;
-        if (parse_number(t->val, t->val_len, SIG_L_DIGITS_MAX, &s->l) < 0)
+        if (parse_number(t->val, t->val_len, INK_DKIM_L_DIGITS_MAX, &s->l) < 0)
             sig_fail(s, t->val_off, "l= is not a decimal number");
+        else /* digits only, at most INK_DKIM_L_DIGITS_MAX: fits */
+            memcpy(s->l_text, t->val, t->val_len);
     }
     if ((t = T_T) != NULL) {
         s->has_t = 1;

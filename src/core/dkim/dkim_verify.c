@@ -582,8 +582,8 @@ static void finish_sig(struct ink_dkim_verify *v, struct vsig *s)
     testing = (s->res.key_flags & INK_DKIM_FLAG_TESTING) != 0;
     if (s->sig->has_l && s->sig->l > bh->total) {
         settle(s, testing ? INK_DKIM_NEUTRAL : INK_DKIM_FAIL,
-               "l=%llu is longer than the canonicalized body (%llu bytes): the body was cut%s",
-               (unsigned long long)s->sig->l, (unsigned long long)bh->total,
+               "l=%s is longer than the canonicalized body (%llu bytes): the body was cut%s",
+               s->sig->l_text, (unsigned long long)bh->total,
                testing ? " (key in testing mode, t=y)" : "");
         return;
     }

@@ -43,6 +43,26 @@
 #define ZF_TYPE_RRSIG 46
 #define ZF_TYPE_NSEC 47
 
+/* zf_show - append zone-file text (a token, a name) to a message as it
+ * is written in a zone file: printable ASCII as is, backslash included
+ * (it is the file's own escape, "a\\.b" must read as in the file), other
+ * bytes as \DDD (RFC 1035 5.1), cut to ZF_SHOW_MAX bytes with "...". */
+static int zf_show(struct ink_str *s, const void *p, size_t len)
+{
+    const unsigned char *b = p;
+    size_t i, n = len < ZF_SHOW_MAX ? len : ZF_SHOW_MAX;
+
+    for (i = 0; i < n; i++) {
+        if (b[i] >= 0x20 && b[i] < 0x7f) {
+            if (ink_str_putc(s, (char)b[i]) < 0)
+                return -1;
+        } else if (ink_str_printf(s, "\\%03u", (unsigned)b[i]) < 0) {
+            return -1;
+        }
+    }
+    return n < len ? ink_str_puts(s, "...") : 0;
+}
+
 /* One token of a logical line: a slice of the input, escapes undecoded. */
 struct zf_tok {
     const uint8_t *p; /* first byte (inside the quotes when quoted) */
@@ -108,7 +128,7 @@ static int zf_error_tok(struct zf *zf, const struct zf_tok *t, const char *befor
                         const char *after)
 {
     ink_str_printf(zf->err, "%s:%zu: %s'", zf->file, t->line, before);
-    ink_str_put_printable(zf->err, t->p, t->len, ZF_SHOW_MAX);
+    zf_show(zf->err, t->p, t->len);
     ink_str_printf(zf->err, "'%s", after);
     return -1;
 }
@@ -508,7 +528,7 @@ static void add_note(struct zf *zf, const struct zf_tok *t, const char *what)
     zf->nnotes++;
     if (zf->nnotes <= ZF_NOTES_MAX) {
         ink_str_printf(zf->notes, "%s:%zu: skipped ", zf->file, t->line);
-        ink_str_put_printable(zf->notes, t->p, t->len, ZF_SHOW_MAX);
+        zf_show(zf->notes, t->p, t->len);
         ink_str_printf(zf->notes, " record (%s)\n", what);
     }
 }
@@ -523,7 +543,7 @@ static int need(struct zf *zf, size_t i, size_t n, const struct zf_tok *type_tok
         return 0;
     ink_str_printf(zf->err, "%s:%zu: ", zf->file,
                    zf->ntok > 0 ? zf->tok[zf->ntok - 1].line : type_tok->line);
-    ink_str_put_printable(zf->err, type_tok->p, type_tok->len, ZF_SHOW_MAX);
+    zf_show(zf->err, type_tok->p, type_tok->len);
     ink_str_printf(zf->err, " record needs %s", what);
     return -1;
 }
@@ -534,9 +554,9 @@ static int no_more(struct zf *zf, size_t i, const struct zf_tok *type_tok)
     if (i >= zf->ntok)
         return 0;
     ink_str_printf(zf->err, "%s:%zu: unexpected '", zf->file, zf->tok[i].line);
-    ink_str_put_printable(zf->err, zf->tok[i].p, zf->tok[i].len, ZF_SHOW_MAX);
+    zf_show(zf->err, zf->tok[i].p, zf->tok[i].len);
     ink_str_puts(zf->err, "' after the data of the ");
-    ink_str_put_printable(zf->err, type_tok->p, type_tok->len, ZF_SHOW_MAX);
+    zf_show(zf->err, type_tok->p, type_tok->len);
     ink_str_puts(zf->err, " record");
     return -1;
 }
@@ -588,7 +608,7 @@ static int owner_error(struct zf *zf, size_t line, const char *name, const char 
                        size_t other)
 {
     ink_str_printf(zf->err, "%s:%zu: '", zf->file, line);
-    ink_str_put_printable(zf->err, name, strlen(name), ZF_SHOW_MAX);
+    zf_show(zf->err, name, strlen(name));
     ink_str_printf(zf->err, "' %s (line %zu): a CNAME must be alone at its name", what, other);
     return -1;
 }
@@ -666,7 +686,7 @@ static int rdata_txt(struct zf *zf, size_t i, struct ink_dns_rr *rr,
         if (lens[k] > INK_DNS_TXT_STRING_MAX) {
             ink_str_printf(zf->err, "%s:%zu: string of %zu bytes is over %d: '", zf->file,
                            t->line, lens[k], INK_DNS_TXT_STRING_MAX);
-            ink_str_put_printable(zf->err, t->p, t->len, ZF_SHOW_MAX);
+            zf_show(zf->err, t->p, t->len);
             ink_str_puts(zf->err, "' (split it into several quoted strings)");
             goto out;
         }
@@ -716,7 +736,7 @@ static int rdata_soa(struct zf *zf, size_t i, struct ink_dns_rr *rr,
         int bad = k == 0 ? parse_u32(t, UINT32_MAX, &v) : parse_ttl(t, &v);
         if (bad < 0) {
             ink_str_printf(zf->err, "%s:%zu: SOA %s '", zf->file, t->line, field[k]);
-            ink_str_put_printable(zf->err, t->p, t->len, ZF_SHOW_MAX);
+            zf_show(zf->err, t->p, t->len);
             ink_str_puts(zf->err, "' is not a number in range");
             return -1;
         }
@@ -923,7 +943,7 @@ long ink_zonefile_parse_notes(const uint8_t *buf, size_t len, const char *filena
             decode_name(&zf, &t, "origin ", zf.origin) < 0) {
             ink_str_truncate(err, mark); /* say it is the option, not a line */
             ink_str_printf(err, "%s: origin '", zf.file);
-            ink_str_put_printable(err, origin, strlen(origin), ZF_SHOW_MAX);
+            zf_show(err, origin, strlen(origin));
             ink_str_puts(err, "' is not a valid domain name");
             return -1;
         }

@@ -168,7 +168,10 @@ static enum ink_mailhdr_state line_done(struct ink_mailhdr *h)
 static int append(struct ink_mailhdr *h, const void *p, size_t n)
 {
     if (n > INK_MAILHDR_SIZE_MAX - h->buf.len || h->buf.len + n > INK_MAILHDR_SIZE_MAX) {
-        fail(h, "header section larger than the limit (INK_MAILHDR_SIZE_MAX)");
+        /* the limit by its size: a reader cannot look up a C macro */
+        h->state = INK_MAILHDR_ERROR;
+        snprintf(h->why, sizeof(h->why), "header section larger than %u bytes (%u KiB)",
+                 (unsigned)INK_MAILHDR_SIZE_MAX, (unsigned)(INK_MAILHDR_SIZE_MAX / 1024u));
         return -1;
     }
     if (ink_str_append(&h->buf, p, n) < 0) {

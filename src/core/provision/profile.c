@@ -166,7 +166,24 @@ static char *rel_name(struct pctx *c, yaml_node_t *n, const char *what)
     }
     len = ink_dns_name_normalize(s, strlen(s), buf, sizeof(buf));
     if (len <= 0) {
-        perr_value(c, n, what, s, "is not a relative name (labels, or @)");
+        /* say which rule it breaks: "not a name" alone sends one looking */
+        size_t at = 0, l;
+        const char *why = "is not a relative name (labels, or @)";
+
+        for (; s[at] != '\0'; at += l + (s[at + l] == '.')) {
+            l = strcspn(s + at, ".");
+            if (l == 0) {
+                why = "has an empty label (two dots, or a leading dot)";
+                break;
+            }
+            if (l > INK_DNS_LABEL_MAX) {
+                why = "has a label longer than 63 bytes";
+                break;
+            }
+        }
+        if (s[at] == '\0' && strlen(s) > INK_DNS_NAME_MAX)
+            why = "is longer than 253 bytes";
+        perr_value(c, n, what, s, why);
         free(s);
         return NULL;
     }

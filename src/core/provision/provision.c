@@ -3,9 +3,9 @@
  * a domain publishes now (sans-I/O: fed DNS answers), and write it as a
  * zone-file fragment, a checklist and verification expectations.
  *
- * SPF terms are merged into the one existing record by text insertion at
- * byte offsets the SPF parser gives, so every existing term stays exactly
- * as the customer wrote it; a second SPF record is never proposed.
+ * SPF terms are merged into the one existing record by the one SPF record
+ * editor (ink_spf_edit_insert), so every existing term stays exactly as
+ * the customer wrote it; a second SPF record is never proposed.
  */
 #include "inkan/provision.h"
 
@@ -22,10 +22,75 @@
 /* Longest "currently published" text kept for display. */
 #define PROV_CURRENT_MAX 600
 
+/* Where one query stands in the protocol (inkan/query.h). */
+enum prov_qstate { PROV_Q_NEW = 0, PROV_Q_OUT, PROV_Q_FED };
+
 struct prov_query {
     char *name;
     uint16_t type;
-    struct ink_dns_answer *answer; /* fed answer (owned), or NULL */
+    enum prov_qstate state;
+    struct ink_dns_answer *answer; /* fed answer (owned); NULL when none or
+                                    * unusable (state tells which) */
+};
+
+/* The finding codes, each once: note() takes an index into this table, so
+ * ink_provision_code() lists every code provisioning can report. */
+enum prov_code {
+    PC_DNS_UNREADABLE = 0,
+    PC_SPF_EXISTING_INVALID,
+    PC_SPF_PASS_ALL,
+    PC_SPF_REDIRECT_IGNORED,
+    PC_SPF_BEFORE_REDIRECT,
+    PC_SPF_NO_ALL,
+    PC_SPF_MULTIPLE_RECORDS,
+    PC_SPF_RECORD_LONG,
+    PC_SPF_TOO_MANY_LOOKUPS,
+    PC_CNAME_AT_APEX,
+    PC_CNAME_POINTS_ELSEWHERE,
+    PC_CNAME_CONFLICT,
+    PC_DKIM_SELECTOR_IN_USE,
+    PC_MX_WOULD_TAKE_DOMAIN_MAIL,
+    PC_MX_OTHERS_PRESENT,
+    PC_MX_ON_DOMAIN,
+    PC_DMARC_RUA_MISSING,
+    PC_DMARC_NO_REPORTS,
+    PC_DMARC_DEFAULT_RUA,
+    PC_DMARC_EXTERNAL_RUA_AUTHORIZED,
+    PC_DMARC_EXTERNAL_RUA_UNAUTHORIZED,
+    PC_DMARC_EXTERNAL_RUA,
+    PC_DMARC_STAGED_ROLLOUT,
+    PC_PROFILE_NAME_CLASH,
+    PC_COUNT
+};
+
+static const struct {
+    const char *code;
+    const char *area;
+} prov_codes[PC_COUNT] = {
+    [PC_DNS_UNREADABLE] = {"dns-unreadable", "provision"},
+    [PC_SPF_EXISTING_INVALID] = {"spf-existing-invalid", "spf"},
+    [PC_SPF_PASS_ALL] = {"spf-pass-all", "spf"},
+    [PC_SPF_REDIRECT_IGNORED] = {"spf-redirect-ignored", "spf"},
+    [PC_SPF_BEFORE_REDIRECT] = {"spf-before-redirect", "spf"},
+    [PC_SPF_NO_ALL] = {"spf-no-all", "spf"},
+    [PC_SPF_MULTIPLE_RECORDS] = {"spf-multiple-records", "spf"},
+    [PC_SPF_RECORD_LONG] = {"spf-record-long", "spf"},
+    [PC_SPF_TOO_MANY_LOOKUPS] = {"spf-too-many-lookups", "spf"},
+    [PC_CNAME_AT_APEX] = {"cname-at-apex", "cname"},
+    [PC_CNAME_POINTS_ELSEWHERE] = {"cname-points-elsewhere", "cname"},
+    [PC_CNAME_CONFLICT] = {"cname-conflict", "cname"},
+    [PC_DKIM_SELECTOR_IN_USE] = {"dkim-selector-in-use", "dkim"},
+    [PC_MX_WOULD_TAKE_DOMAIN_MAIL] = {"mx-would-take-domain-mail", "mx"},
+    [PC_MX_OTHERS_PRESENT] = {"mx-others-present", "mx"},
+    [PC_MX_ON_DOMAIN] = {"mx-on-domain", "mx"},
+    [PC_DMARC_RUA_MISSING] = {"dmarc-rua-missing", "dmarc"},
+    [PC_DMARC_NO_REPORTS] = {"dmarc-no-reports", "dmarc"},
+    [PC_DMARC_DEFAULT_RUA] = {"dmarc-default-rua", "dmarc"},
+    [PC_DMARC_EXTERNAL_RUA_AUTHORIZED] = {"dmarc-external-rua-authorized", "dmarc"},
+    [PC_DMARC_EXTERNAL_RUA_UNAUTHORIZED] = {"dmarc-external-rua-unauthorized", "dmarc"},
+    [PC_DMARC_EXTERNAL_RUA] = {"dmarc-external-rua", "dmarc"},
+    [PC_DMARC_STAGED_ROLLOUT] = {"dmarc-staged-rollout", "dmarc"},
+    [PC_PROFILE_NAME_CLASH] = {"profile-name-clash", "provision"},
 };
 
 struct ink_provision {
@@ -43,8 +108,8 @@ struct ink_provision {
 
     struct ink_prov_record rec[INK_PROV_RECORDS_MAX];
     size_t nrec;
-    struct ink_prov_note notes[INK_PROV_NOTES_MAX];
-    size_t nnotes;
+    struct ink_finding findings[INK_PROV_FINDINGS_MAX];
+    size_t nfindings;
 
     char *spf;        /* the SPF record to publish */
     char *spf_owner;  /* where */
@@ -104,42 +169,58 @@ static void add_query(struct ink_provision *p, const char *name, uint16_t type)
     }
     p->q[p->nq].name = xdup(p, name);
     p->q[p->nq].type = type;
+    p->q[p->nq].state = PROV_Q_NEW;
     p->q[p->nq].answer = NULL;
     p->nq++;
 }
 
-/* answer_for - the fed answer to (name, type), or NULL */
-static const struct ink_dns_answer *answer_for(const struct ink_provision *p, const char *name,
-                                               uint16_t type)
+/* query_for - the query for (name, type), or NULL when never asked */
+static const struct prov_query *query_for(const struct ink_provision *p, const char *name,
+                                          uint16_t type)
 {
     size_t i;
 
     for (i = 0; i < p->nq; i++)
         if (p->q[i].type == type && ink_dns_name_eq(p->q[i].name, name))
-            return p->q[i].answer;
+            return &p->q[i];
     return NULL;
 }
 
-/* note - add a note (printf-style message; fix copied) */
-static void note(struct ink_provision *p, enum ink_prov_severity sev, const char *code,
-                 const char *fix, const char *fmt, ...) __attribute__((format(printf, 5, 6)));
-static void note(struct ink_provision *p, enum ink_prov_severity sev, const char *code,
-                 const char *fix, const char *fmt, ...)
+/* answer_for - the usable answer fed for (name, type), or NULL */
+static const struct ink_dns_answer *answer_for(const struct ink_provision *p, const char *name,
+                                               uint16_t type)
+{
+    const struct prov_query *q = query_for(p, name, type);
+
+    return q != NULL ? q->answer : NULL;
+}
+
+/* note - add a finding of code about subject (printf-style message;
+ * subject and fix copied) */
+static void note(struct ink_provision *p, enum ink_severity sev, enum prov_code code,
+                 const char *subject, const char *fix, const char *fmt, ...)
+    __attribute__((format(printf, 6, 7)));
+static void note(struct ink_provision *p, enum ink_severity sev, enum prov_code code,
+                 const char *subject, const char *fix, const char *fmt, ...)
 {
     struct ink_str m = INK_STR_INIT;
     va_list ap;
-    struct ink_prov_note *n;
+    struct ink_finding *n;
 
-    if (p->nnotes >= INK_PROV_NOTES_MAX)
+    if (p->nfindings >= INK_PROV_FINDINGS_MAX)
         return;
     va_start(ap, fmt);
     if (ink_str_vprintf(&m, fmt, ap) < 0)
         p->oom = 1;
     va_end(ap);
-    n = &p->notes[p->nnotes++];
+    n = &p->findings[p->nfindings++];
+    memset(n, 0, sizeof(*n));
     n->severity = sev;
-    n->code = code;
+    n->area = prov_codes[code].area;
+    n->code = prov_codes[code].code;
+    n->subject = xdup(p, subject);
     n->message = ink_str_steal(&m);
+    n->offset = -1;
     n->fix = xdup(p, fix);
     if (n->message == NULL)
         p->oom = 1;
@@ -187,17 +268,23 @@ static void set_current(struct ink_provision *p, struct ink_prov_record *r, cons
 /* dns_unreadable - note that a query could not be answered.  For SPF and
  * DMARC that is an error: the record proposed as new might then be a
  * second one, which breaks the first. */
-static int dns_unreadable(struct ink_provision *p, const struct ink_dns_answer *a,
-                          const char *name, const char *what, enum ink_prov_severity sev)
+static int dns_unreadable(struct ink_provision *p, const char *name, uint16_t type,
+                          const char *what, enum ink_severity sev)
 {
+    const struct prov_query *q = query_for(p, name, type);
+    const struct ink_dns_answer *a = q != NULL ? q->answer : NULL;
+
     if (a != NULL && (a->status == INK_DNS_OK || a->status == INK_DNS_NODATA ||
                       a->status == INK_DNS_NXDOMAIN))
         return 0;
-    note(p, sev, "dns-unreadable", NULL,
+    note(p, sev, PC_DNS_UNREADABLE, name, NULL,
          "could not read the %s at %s (%s): the records below assume there is none; check "
          "before publishing%s",
-         what, name, a ? ink_dns_status_name(a->status) : "not looked up",
-         sev == INK_PROV_ERROR ? " (a second record of this kind would break the first)" : "");
+         what, name,
+         a != NULL                              ? ink_dns_status_name(a->status)
+         : q != NULL && q->state == PROV_Q_FED ? "no answer"
+                                                : "not looked up",
+         sev == INK_SEV_ERROR ? " (a second record of this kind would break the first)" : "");
     return 1;
 }
 
@@ -222,6 +309,20 @@ struct ink_provision *ink_provision_new(const struct ink_profile *profile, const
         ink_str_printf(err, "'%s' is not a domain name", ink_str_cstr(&shown));
         ink_str_free(&shown);
         return NULL;
+    }
+    /* a top-level label of digits only is no domain (RFC 3696 section 2):
+     * "192.0.2.1" is an address typed where the domain goes */
+    {
+        const char *top = strrchr(buf, '.') + 1; /* normalized: no trailing dot */
+
+        if (top[strspn(top, "0123456789")] == '\0') {
+            struct ink_str shown = INK_STR_INIT;
+            ink_str_put_printable(&shown, domain, strlen(domain), 80);
+            ink_str_printf(err, "'%s' is an IP address or ends in a numeric label, not a "
+                           "domain name", ink_str_cstr(&shown));
+            ink_str_free(&shown);
+            return NULL;
+        }
     }
     if (sub != NULL && (sub[0] == '\0' || strcmp(sub, "@") == 0))
         sub = NULL;
@@ -405,10 +506,8 @@ void ink_provision_free(struct ink_provision *p)
         free(p->rec[i].current);
         free(p->rec[i].expect);
     }
-    for (i = 0; i < p->nnotes; i++) {
-        free(p->notes[i].message);
-        free(p->notes[i].fix);
-    }
+    for (i = 0; i < p->nfindings; i++)
+        ink_finding_clear(&p->findings[i]);
     free(p->spf);
     free(p->spf_owner);
     free(p->spf_terms);
@@ -442,33 +541,65 @@ int ink_provision_set_key(struct ink_provision *p, size_t i, const char *record)
     return 0;
 }
 
-size_t ink_provision_nqueries(const struct ink_provision *p) { return p->nq; }
-
-/* ink_provision_query - the i-th query */
-void ink_provision_query(const struct ink_provision *p, size_t i, const char **name,
-                         uint16_t *type)
-{
-    *name = i < p->nq ? p->q[i].name : NULL;
-    *type = i < p->nq ? p->q[i].type : 0;
-}
-
-/* ink_provision_feed - keep a copy of the answer to one of our queries */
-int ink_provision_feed(struct ink_provision *p, const struct ink_dns_answer *a)
+/* ink_provision_next - hand out every query at once, then wait for them */
+enum ink_next ink_provision_next(struct ink_provision *p, struct ink_query *q)
 {
     size_t i;
+    int out = 0;
 
-    if (a == NULL || a->qname == NULL)
-        return -1;
-    for (i = 0; i < p->nq; i++)
-        if (p->q[i].type == a->qtype && ink_dns_name_eq(p->q[i].name, a->qname)) {
-            struct ink_dns_answer *copy = ink_dns_answer_dup(a);
-            if (copy == NULL)
-                return -1;
-            ink_dns_answer_free(p->q[i].answer);
-            p->q[i].answer = copy;
-            return 0;
+    if (p->oom)
+        return INK_NEXT_FAILED;
+    for (i = 0; i < p->nq; i++) {
+        if (p->q[i].state == PROV_Q_NEW) {
+            p->q[i].state = PROV_Q_OUT;
+            q->name = p->q[i].name;
+            q->type = p->q[i].type;
+            q->token = (uint32_t)(i + 1); /* 0 is never a token */
+            return INK_NEXT_READY;
         }
-    return -1;
+        if (p->q[i].state == PROV_Q_OUT)
+            out = 1;
+    }
+    return out ? INK_NEXT_WAIT : INK_NEXT_DONE;
+}
+
+/* ink_provision_feed - keep a copy of the answer to an outstanding query;
+ * NULL or an answer to another question leaves it unread */
+int ink_provision_feed(struct ink_provision *p, uint32_t token, const struct ink_dns_answer *a)
+{
+    struct prov_query *q;
+
+    if (token == 0 || token > p->nq || p->q[token - 1].state != PROV_Q_OUT)
+        return -1;
+    q = &p->q[token - 1];
+    q->state = PROV_Q_FED;
+    if (a == NULL || !ink_query_answer_fits(a, q->name, q->type))
+        return 0;
+    q->answer = ink_dns_answer_dup(a);
+    if (q->answer == NULL)
+        p->oom = 1; /* next() says FAILED */
+    return 0;
+}
+
+/* machine_next / machine_feed - the table's entries */
+static enum ink_next machine_next(void *self, struct ink_query *q)
+{
+    return ink_provision_next(self, q);
+}
+
+static int machine_feed(void *self, uint32_t token, const struct ink_dns_answer *a)
+{
+    return ink_provision_feed(self, token, a);
+}
+
+static const struct ink_machine_ops provision_ops = {"provision", machine_next, machine_feed};
+
+/* ink_provision_machine - p as the driver sees it (p stays the caller's) */
+struct ink_machine ink_provision_machine(struct ink_provision *p)
+{
+    struct ink_machine m = {&provision_ops, p};
+
+    return m;
 }
 
 /* ---- SPF ---- */
@@ -539,7 +670,7 @@ static void compute_spf(struct ink_provision *p)
     p->spf_terms = xdup(p, ink_str_cstr(&terms));
 
     a = answer_for(p, p->spf_owner, INK_DNS_TXT);
-    dns_unreadable(p, a, p->spf_owner, "SPF record", INK_PROV_ERROR);
+    dns_unreadable(p, p->spf_owner, INK_DNS_TXT, "SPF record", INK_SEV_ERROR);
     for (i = 0; a != NULL && i < a->nrr && nspf < INK_PROV_RECORDS_MAX; i++) {
         size_t len;
         uint8_t *text;
@@ -571,7 +702,7 @@ static void compute_spf(struct ink_provision *p)
     /* merge into the first record; the others must go */
     {
         const struct ink_spf_record *rec = recs[0];
-        size_t tlen, nterms = ink_spf_record_nterms(rec), off = 6;
+        size_t tlen, nterms = ink_spf_record_nterms(rec);
         const char *text = ink_spf_record_text(rec, &tlen);
         const char *tp = ink_str_cstr(&terms);
         int before_all = 0, has_redirect = ink_spf_record_redirect(rec) != NULL, allq = -1;
@@ -591,28 +722,25 @@ static void compute_spf(struct ink_provision *p)
         for (i = 0; i < nterms; i++) {
             const struct ink_spf_term *t = ink_spf_record_term(rec, i);
             if (t->kind == INK_SPF_T_ALL) {
-                off = t->text.off;
                 before_all = 1;
                 allq = (int)t->qual;
                 break;
             }
-            if (ink_spf_kind_is_mechanism(t->kind))
-                off = t->text.off + t->text.len;
         }
         if (ink_spf_record_nerrors(rec) > 0) {
             const struct ink_spf_diag *dg = ink_spf_record_error(rec, 0);
-            note(p, INK_PROV_ERROR, "spf-existing-invalid", NULL,
+            note(p, INK_SEV_ERROR, PC_SPF_EXISTING_INVALID, p->spf_owner, NULL,
                  "the SPF record at %s is broken already (%s at column %zu): receivers "
                  "ignore it (permerror) until it is fixed",
                  p->spf_owner, dg->reason, dg->off + 1);
         }
         if (allq == INK_SPF_QUAL_PASS)
-            note(p, INK_PROV_ERROR, "spf-pass-all", NULL,
+            note(p, INK_SEV_ERROR, PC_SPF_PASS_ALL, p->spf_owner, NULL,
                  "the SPF record at %s ends in +all, which lets anyone send as the domain: "
                  "change it to ~all or -all",
                  p->spf_owner);
         if (before_all && has_redirect)
-            note(p, INK_PROV_WARNING, "spf-redirect-ignored", NULL,
+            note(p, INK_SEV_WARNING, PC_SPF_REDIRECT_IGNORED, p->spf_owner, NULL,
                  "the SPF record at %s has both 'all' and 'redirect=': the redirect is never used",
                  p->spf_owner);
         if (add.len == 0) {
@@ -621,26 +749,33 @@ static void compute_spf(struct ink_provision *p)
                            INK_VMATCH_SPF, p->spf_terms);
             set_current(p, r, text, tlen);
         } else {
-            if (before_all) {
-                ink_str_append(&out, text, off);
-                ink_str_printf(&out, "%s ", ink_str_cstr(&add));
-                ink_str_append(&out, text + off, tlen - off);
-            } else {
-                ink_str_append(&out, text, off);
-                ink_str_printf(&out, " %s", ink_str_cstr(&add));
-                ink_str_append(&out, text + off, tlen - off);
+            /* the one SPF editor: the terms go before 'all' or 'redirect='
+             * (so they are evaluated), every existing term kept as written */
+            char *merged = NULL;
+            int erc = ink_spf_edit_insert(text, tlen, ink_str_cstr(&add), &merged);
+            if (erc == INK_SPF_EDIT_NOMEM)
+                p->oom = 1;
+            else if (erc != INK_SPF_EDIT_OK) {
+                /* the editor refuses a record it cannot edit safely: then
+                 * the record is replaced by one of the profile's terms */
+                note(p, INK_SEV_ERROR, PC_SPF_EXISTING_INVALID, p->spf_owner, NULL,
+                     "the SPF record at %s cannot be edited as it stands: the record below "
+                     "replaces it; carry over any of its terms still needed",
+                     p->spf_owner);
+                ink_str_printf(&out, "v=spf1 %s %s", ink_str_cstr(&terms), pr->spf_all);
+                merged = xdup(p, ink_str_cstr(&out));
             }
-            p->spf = xdup(p, ink_str_cstr(&out));
+            p->spf = merged;
             r = add_record(p, p->spf_owner, INK_DNS_TXT, p->spf, "spf", INK_PROV_CHANGE,
                            INK_VMATCH_SPF, p->spf_terms);
             set_current(p, r, text, tlen);
             if (!before_all && has_redirect)
-                note(p, INK_PROV_INFO, "spf-before-redirect", NULL,
+                note(p, INK_SEV_INFO, PC_SPF_BEFORE_REDIRECT, p->spf_owner, NULL,
                      "the SPF record at %s ends in redirect=: the new terms are placed before it, "
                      "so they are checked first",
                      p->spf_owner);
             else if (!before_all)
-                note(p, INK_PROV_WARNING, "spf-no-all", NULL,
+                note(p, INK_SEV_WARNING, PC_SPF_NO_ALL, p->spf_owner, NULL,
                      "the SPF record at %s has no 'all' term: mail from other servers gets a "
                      "neutral result; consider ending it with ~all",
                      p->spf_owner);
@@ -653,7 +788,7 @@ static void compute_spf(struct ink_provision *p)
             set_current(p, r, t2, l);
         }
         if (nspf > 1)
-            note(p, INK_PROV_ERROR, "spf-multiple-records", NULL,
+            note(p, INK_SEV_ERROR, PC_SPF_MULTIPLE_RECORDS, p->spf_owner, NULL,
                  "%zu SPF records are published at %s: receivers treat that as an error "
                  "(permerror), so SPF fails for every sender.  Keep the merged record and "
                  "remove the others (move any of their terms you still need into it)",
@@ -661,7 +796,7 @@ static void compute_spf(struct ink_provision *p)
     }
 done:
     if (p->spf != NULL && strlen(p->spf) > PROV_SPF_SAFE_LEN)
-        note(p, INK_PROV_WARNING, "spf-record-long", NULL,
+        note(p, INK_SEV_WARNING, PC_SPF_RECORD_LONG, p->spf_owner, NULL,
              "the SPF record at %s is %zu bytes: above %d bytes a DNS answer may not fit one "
              "UDP packet (RFC 7208 3.4)",
              p->spf_owner, strlen(p->spf), PROV_SPF_SAFE_LEN);
@@ -672,7 +807,7 @@ done:
             if (ink_spf_kind_counts_lookup(ink_spf_record_term(m, i)->kind))
                 n++;
         if (n > INK_SPF_DNS_LOOKUP_MAX)
-            note(p, INK_PROV_ERROR, "spf-too-many-lookups", NULL,
+            note(p, INK_SEV_ERROR, PC_SPF_TOO_MANY_LOOKUPS, p->spf_owner, NULL,
                  "the merged SPF record at %s has %u lookup terms on its own, over the limit "
                  "of %d: receivers will fail it (permerror)",
                  p->spf_owner, n, INK_SPF_DNS_LOOKUP_MAX);
@@ -713,13 +848,13 @@ static void compute_cname(struct ink_provision *p, const char *owner, const char
     struct ink_prov_record *r;
 
     if (strcmp(owner, p->domain) == 0) {
-        note(p, INK_PROV_ERROR, "cname-at-apex", NULL,
+        note(p, INK_SEV_ERROR, PC_CNAME_AT_APEX, owner, NULL,
              "the profile puts the %s CNAME at %s itself, which cannot hold a CNAME (it has "
              "SOA and NS records): use a sending subdomain (--subdomain)",
              purpose, owner);
         return;
     }
-    dns_unreadable(p, a, owner, "CNAME", INK_PROV_WARNING);
+    dns_unreadable(p, owner, INK_DNS_CNAME, "CNAME", INK_SEV_WARNING);
     for (i = 0; a != NULL && i < a->nrr; i++)
         if (a->rr[i].type == INK_DNS_CNAME && a->rr[i].owner &&
             ink_dns_name_eq(a->rr[i].owner, owner))
@@ -734,12 +869,12 @@ static void compute_cname(struct ink_provision *p, const char *owner, const char
                    cur != NULL ? INK_PROV_CHANGE : INK_PROV_ADD, INK_VMATCH_CNAME, target);
     if (cur != NULL) {
         set_current(p, r, cur, strlen(cur));
-        note(p, INK_PROV_WARNING, "cname-points-elsewhere", NULL,
+        note(p, INK_SEV_WARNING, PC_CNAME_POINTS_ELSEWHERE, owner, NULL,
              "%s is a CNAME to %s now; for %s it must point to %s (whatever uses the old "
              "target stops working there)",
              owner, r ? r->current : cur, purpose, target);
     } else if (other_data(p, owner))
-        note(p, INK_PROV_ERROR, "cname-conflict", NULL,
+        note(p, INK_SEV_ERROR, PC_CNAME_CONFLICT, owner, NULL,
              "%s already holds other records (A, TXT or MX): a CNAME cannot sit beside them. "
              "Remove them or choose another name for %s",
              owner, purpose);
@@ -758,7 +893,7 @@ static void compute_dkim(struct ink_provision *p)
         uint8_t *cur = NULL;
         size_t curlen = 0;
 
-        dns_unreadable(p, a, k->owner, "DKIM key", INK_PROV_WARNING);
+        dns_unreadable(p, k->owner, INK_DNS_TXT, "DKIM key", INK_SEV_WARNING);
         for (j = 0; a != NULL && j < a->nrr && cur == NULL; j++)
             if (a->rr[j].type == INK_DNS_TXT)
                 cur = ink_dns_rr_txt_join(&a->rr[j], &curlen);
@@ -769,7 +904,7 @@ static void compute_dkim(struct ink_provision *p)
             r->key = (long)i;
         if (cur != NULL) {
             set_current(p, r, cur, curlen);
-            note(p, INK_PROV_WARNING, "dkim-selector-in-use", NULL,
+            note(p, INK_SEV_WARNING, PC_DKIM_SELECTOR_IN_USE, k->owner, NULL,
                  "a record is already published at %s: replacing it breaks DKIM for mail "
                  "still signed with the old key; a fresh selector name is safer",
                  k->owner);
@@ -801,7 +936,7 @@ static void compute_mx(struct ink_provision *p)
     if (owner == NULL)
         return;
     a = answer_for(p, owner, INK_DNS_MX);
-    dns_unreadable(p, a, owner, "MX records", INK_PROV_WARNING);
+    dns_unreadable(p, owner, INK_DNS_MX, "MX records", INK_SEV_WARNING);
     for (j = 0; a != NULL && j < a->nrr; j++) {
         int ours = 0;
         if (a->rr[j].type != INK_DNS_MX || a->rr[j].name == NULL)
@@ -828,18 +963,18 @@ static void compute_mx(struct ink_provision *p)
         ink_str_free(&v);
     }
     if (nother > 0 && strcmp(owner, p->domain) == 0)
-        note(p, INK_PROV_ERROR, "mx-would-take-domain-mail", NULL,
+        note(p, INK_SEV_ERROR, PC_MX_WOULD_TAKE_DOMAIN_MAIL, owner, NULL,
              "%s already receives mail through %zu other MX host(s): adding the platform's MX "
              "there would send part of the company's mail to the platform.  Use a sending "
              "subdomain (--subdomain) for the platform's MX",
              owner, nother);
     else if (nother > 0)
-        note(p, INK_PROV_WARNING, "mx-others-present", NULL,
+        note(p, INK_SEV_WARNING, PC_MX_OTHERS_PRESENT, owner, NULL,
              "%s has %zu other MX host(s): mail to it would be shared between them and the "
              "platform's; remove them if the platform is to receive all of it",
              owner, nother);
     else if (strcmp(owner, p->domain) == 0)
-        note(p, INK_PROV_WARNING, "mx-on-domain", NULL,
+        note(p, INK_SEV_WARNING, PC_MX_ON_DOMAIN, owner, NULL,
              "the platform's MX goes on %s itself: all mail to the domain will go to the "
              "platform.  A sending subdomain (--subdomain) is usually what is wanted",
              owner);
@@ -880,7 +1015,7 @@ static void compute_dmarc(struct ink_provision *p)
     ink_str_printf(&owner_d, "_dmarc.%s", p->domain);
     as = answer_for(p, ink_str_cstr(&owner_s), INK_DNS_TXT);
     ad = answer_for(p, ink_str_cstr(&owner_d), INK_DNS_TXT);
-    dns_unreadable(p, ad, ink_str_cstr(&owner_d), "DMARC record", INK_PROV_ERROR);
+    dns_unreadable(p, ink_str_cstr(&owner_d), INK_DNS_TXT, "DMARC record", INK_SEV_ERROR);
     if ((text = dmarc_text(as, &len)) != NULL)
         where = ink_str_cstr(&owner_s);
     else if ((text = dmarc_text(ad, &len)) != NULL)
@@ -899,13 +1034,13 @@ static void compute_dmarc(struct ink_provision *p)
                     if (strcasecmp(cur->rua[j].uri, pr->rua[i]) == 0)
                         found = 1;
                 if (!found)
-                    note(p, INK_PROV_INFO, "dmarc-rua-missing", NULL,
+                    note(p, INK_SEV_INFO, PC_DMARC_RUA_MISSING, where, NULL,
                          "the DMARC record at %s is kept as it is; the platform asks for "
                          "aggregate reports at %s: add it to rua= if it should get them",
                          where, pr->rua[i]);
             }
             if (cur->nrua == 0)
-                note(p, INK_PROV_INFO, "dmarc-no-reports", NULL,
+                note(p, INK_SEV_INFO, PC_DMARC_NO_REPORTS, where, NULL,
                      "the DMARC record at %s asks for no aggregate reports (no rua=): without "
                      "them you cannot see who sends as the domain",
                      where);
@@ -930,7 +1065,7 @@ static void compute_dmarc(struct ink_provision *p)
     if (pr->n_rua == 0) {
         ink_str_printf(&def, "mailto:dmarc-reports@%s", p->domain);
         ink_dmarc_record_add_uri(rec, 0, ink_str_cstr(&def));
-        note(p, INK_PROV_INFO, "dmarc-default-rua", NULL,
+        note(p, INK_SEV_INFO, PC_DMARC_DEFAULT_RUA, ink_str_cstr(&owner_d), NULL,
              "aggregate DMARC reports will go to dmarc-reports@%s: make sure that mailbox "
              "exists (or change rua= before publishing)",
              p->domain);
@@ -949,18 +1084,18 @@ static void compute_dmarc(struct ink_provision *p)
             t = auth != NULL ? dmarc_text(auth, &tl) : NULL;
             free(t);
             if (t != NULL)
-                note(p, INK_PROV_INFO, "dmarc-external-rua-authorized", NULL,
+                note(p, INK_SEV_INFO, PC_DMARC_EXTERNAL_RUA_AUTHORIZED, ink_str_cstr(&q), NULL,
                      "reports go to %s, outside %s; %s already authorizes them (%s)",
                      rec->rua[i].host, p->domain, rec->rua[i].host, ink_str_cstr(&q));
             else if (auth != NULL && (auth->status == INK_DNS_NXDOMAIN ||
                                       auth->status == INK_DNS_NODATA || auth->status == INK_DNS_OK))
-                note(p, INK_PROV_WARNING, "dmarc-external-rua-unauthorized", ink_str_cstr(&fix),
+                note(p, INK_SEV_WARNING, PC_DMARC_EXTERNAL_RUA_UNAUTHORIZED, ink_str_cstr(&q), ink_str_cstr(&fix),
                      "reports go to %s, outside %s, but %s does not publish the authorization "
                      "record %s yet: receivers send no reports there until it does (ask the "
                      "platform)",
                      rec->rua[i].host, p->domain, rec->rua[i].host, ink_str_cstr(&q));
             else
-                note(p, INK_PROV_INFO, "dmarc-external-rua", ink_str_cstr(&fix),
+                note(p, INK_SEV_INFO, PC_DMARC_EXTERNAL_RUA, ink_str_cstr(&q), ink_str_cstr(&fix),
                      "reports go to %s, outside %s: receivers send them only if %s publishes "
                      "the authorization record %s (the platform's side)",
                      rec->rua[i].host, p->domain, rec->rua[i].host, ink_str_cstr(&q));
@@ -970,7 +1105,7 @@ static void compute_dmarc(struct ink_provision *p)
     ink_dmarc_record_free(rec);
     add_record(p, ink_str_cstr(&owner_d), INK_DNS_TXT, ink_str_cstr(&v), "dmarc", INK_PROV_ADD,
                INK_VMATCH_DMARC, "");
-    note(p, INK_PROV_INFO, "dmarc-staged-rollout", NULL,
+    note(p, INK_SEV_INFO, PC_DMARC_STAGED_ROLLOUT, ink_str_cstr(&owner_d), NULL,
          "the new DMARC record starts at p=none (monitor only).  When the reports show all "
          "legitimate mail passing, move to p=quarantine, then p=reject");
 done:
@@ -992,7 +1127,7 @@ static void check_overlaps(struct ink_provision *p)
         for (j = 0; j < p->nrec; j++)
             if (j != i && p->rec[j].action != INK_PROV_REMOVE &&
                 ink_dns_name_eq(p->rec[i].owner, p->rec[j].owner)) {
-                note(p, INK_PROV_ERROR, "profile-name-clash", NULL,
+                note(p, INK_SEV_ERROR, PC_PROFILE_NAME_CLASH, p->rec[i].owner, NULL,
                      "the profile puts a CNAME (%s) and a %s record (%s) both at %s: a CNAME "
                      "cannot share its name",
                      p->rec[i].purpose, ink_dns_type_name(p->rec[j].type), p->rec[j].purpose,
@@ -1033,12 +1168,12 @@ const struct ink_prov_record *ink_provision_record(const struct ink_provision *p
     return i < p->nrec ? &p->rec[i] : NULL;
 }
 
-size_t ink_provision_nnotes(const struct ink_provision *p) { return p->nnotes; }
+size_t ink_provision_nfindings(const struct ink_provision *p) { return p->nfindings; }
 
-/* ink_provision_note - the i-th note */
-const struct ink_prov_note *ink_provision_note(const struct ink_provision *p, size_t i)
+/* ink_provision_finding - the i-th finding */
+const struct ink_finding *ink_provision_finding(const struct ink_provision *p, size_t i)
 {
-    return i < p->nnotes ? &p->notes[i] : NULL;
+    return i < p->nfindings ? &p->findings[i] : NULL;
 }
 
 const char *ink_provision_spf_record(const struct ink_provision *p) { return p->spf; }
@@ -1049,9 +1184,9 @@ int ink_provision_worst(const struct ink_provision *p)
     int w = -1;
     size_t i;
 
-    for (i = 0; i < p->nnotes; i++)
-        if ((int)p->notes[i].severity > w)
-            w = (int)p->notes[i].severity;
+    for (i = 0; i < p->nfindings; i++)
+        if ((int)p->findings[i].severity > w)
+            w = (int)p->findings[i].severity;
     return w;
 }
 
@@ -1116,7 +1251,7 @@ int ink_provision_spf_lookups(struct ink_provision *p, unsigned total,
         ink_str_printf(&fix, "no single term covers the excess of %u: flatten the largest "
                              "includes into ip4:/ip6: ranges or move senders to subdomains",
                        excess);
-    note(p, INK_PROV_ERROR, "spf-too-many-lookups", ink_str_cstr(&fix),
+    note(p, INK_SEV_ERROR, PC_SPF_TOO_MANY_LOOKUPS, p->spf_owner, ink_str_cstr(&fix),
          "with the platform's terms the SPF record at %s needs %u DNS lookups, over the limit "
          "of %d: receivers would fail SPF (permerror) for all of the domain's mail",
          p->spf_owner, total, INK_SPF_DNS_LOOKUP_MAX);
@@ -1133,10 +1268,10 @@ int ink_provision_spf_flattened(struct ink_provision *p, const char *record)
     struct ink_str fix = INK_STR_INIT;
     int keeps_all = 1;
 
-    for (i = 0; i < p->nnotes; i++)
-        if (strcmp(p->notes[i].code, "spf-too-many-lookups") == 0 && p->notes[i].fix != NULL)
+    for (i = 0; i < p->nfindings; i++)
+        if (p->findings[i].code == prov_codes[PC_SPF_TOO_MANY_LOOKUPS].code && p->findings[i].fix != NULL)
             break;
-    if (i == p->nnotes || record == NULL || p->spf_terms == NULL)
+    if (i == p->nfindings || record == NULL || p->spf_terms == NULL)
         return 0;
     r = ink_spf_record_parse((const uint8_t *)record, strlen(record));
     if (r == NULL)
@@ -1156,13 +1291,13 @@ int ink_provision_spf_flattened(struct ink_provision *p, const char *record)
         return 0;
     if (ink_str_printf(&fix, "%s; or publish this flattened record (today's networks of the "
                              "flattened includes: re-check when those providers change them): %s",
-                       p->notes[i].fix, record) < 0) {
+                       p->findings[i].fix, record) < 0) {
         ink_str_free(&fix);
         return -1;
     }
-    free(p->notes[i].fix);
-    p->notes[i].fix = ink_str_steal(&fix);
-    return p->notes[i].fix ? 0 : -1;
+    free(p->findings[i].fix);
+    p->findings[i].fix = ink_str_steal(&fix);
+    return p->findings[i].fix ? 0 : -1;
 }
 
 /* ---- output ---- */
@@ -1325,13 +1460,13 @@ int ink_provision_checklist(const struct ink_provision *p, struct ink_str *out)
             rc |= ink_str_printf(out, "  - %s %s at %s\n", S0(p->rec[i].purpose),
                                  ink_dns_type_name(p->rec[i].type), S1(p->rec[i].owner));
         }
-    if (p->nnotes > 0) {
+    if (p->nfindings > 0) {
         rc |= ink_str_puts(out, "\nRead before publishing:\n");
-        for (i = 0; i < p->nnotes; i++) {
-            rc |= ink_str_printf(out, "  [%s] %s.\n", ink_prov_severity_name(p->notes[i].severity),
-                                 S0(p->notes[i].message));
-            if (p->notes[i].fix != NULL)
-                rc |= ink_str_printf(out, "      Fix: %s\n", S0(p->notes[i].fix));
+        for (i = 0; i < p->nfindings; i++) {
+            rc |= ink_str_printf(out, "  [%s] %s.\n", ink_severity_name(p->findings[i].severity),
+                                 S0(p->findings[i].message));
+            if (p->findings[i].fix != NULL)
+                rc |= ink_str_printf(out, "      Fix: %s\n", S0(p->findings[i].fix));
         }
     }
     rc |= ink_str_printf(out, "\nAfter publishing, follow it with (DIR: the directory holding "
@@ -1367,7 +1502,6 @@ int ink_provision_expect(const struct ink_provision *p, struct ink_vdomain *d)
 }
 
 static const char *const action_names[] = {"add", "change", "keep", "remove"};
-static const char *const severity_names[] = {"info", "warning", "error"};
 
 /* ink_prov_action_name - the action's name (static) */
 const char *ink_prov_action_name(enum ink_prov_action a)
@@ -1375,8 +1509,8 @@ const char *ink_prov_action_name(enum ink_prov_action a)
     return (size_t)a < 4 ? action_names[a] : "add";
 }
 
-/* ink_prov_severity_name - the severity's name (static) */
-const char *ink_prov_severity_name(enum ink_prov_severity s)
+/* ink_provision_code - the i-th finding code (static), NULL past the last */
+const char *ink_provision_code(size_t i)
 {
-    return (size_t)s < 3 ? severity_names[s] : "info";
+    return i < PC_COUNT ? prov_codes[i].code : NULL;
 }

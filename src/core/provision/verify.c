@@ -2,7 +2,10 @@
  * verify.c - the publication-verification state machine (pure): expected
  * records, matching an answer against what a record expects, and the
  * transitions NOT_STARTED / PENDING / VERIFIED / TEMPORARY_FAILURE /
- * FAILURE with the polling schedule.  Time is always a parameter.
+ * FAILURE with the polling schedule.  Time is always a parameter.  Also
+ * the two machines of the query protocol that do the asking: finding a
+ * name's authoritative servers (ink_vauth) and one check of a domain
+ * (ink_vcheck).
  */
 #include "inkan/verify.h"
 

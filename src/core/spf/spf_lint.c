@@ -388,10 +388,22 @@ static const struct ink_dns_answer *pass_lookup(struct lint_pass *p, const char 
     return NULL;
 }
 
-/* is_void - NODATA or NXDOMAIN (RFC 7208 4.6.4) */
+/* is_void - RFC 7208 4.6.4: "a positive answer (RCODE 0) with an answer
+ * count of 0, or a 'Name Error' (RCODE 3)": NODATA, NXDOMAIN, or a
+ * NOERROR answer without a record of the type asked (as the evaluator
+ * counts it) */
 static int is_void(const struct ink_dns_answer *a)
 {
-    return a->status == INK_DNS_NODATA || a->status == INK_DNS_NXDOMAIN;
+    size_t i;
+
+    if (a->status == INK_DNS_NODATA || a->status == INK_DNS_NXDOMAIN)
+        return 1;
+    if (a->status != INK_DNS_OK)
+        return 0;
+    for (i = 0; i < a->nrr; i++)
+        if (a->rr[i].type == a->qtype)
+            return 0;
+    return 1;
 }
 
 static int is_temp(const struct ink_dns_answer *a)
