@@ -85,7 +85,12 @@ expect_err_contains "--trust-anchor does not apply to --zone" \
 expect_exit 2 "$INKAN" dns example.com --zone ''
 
 # --- messages ---
-expect_err_contains "inkan dns: unrecognized option '--bogus'" "$INKAN" dns --bogus
+# the option layer (cli_getopt): one message format, a missing value named
+expect_err_contains "inkan dns: unknown option '--bogus' (see 'inkan dns --help')" "$INKAN" dns --bogus
+expect_err_contains "inkan dns: --zone needs a value" "$INKAN" dns --zone
+expect_exit 2 "$INKAN" dns --zone
+expect_err_contains "inkan dns: '--json=3': the option takes no value" "$INKAN" dns --json=3 x
+expect_err_contains "inkan dns: give a NAME" "$INKAN" dns
 expect_err_contains "inkan dkim sign: unrecognized option '--bogus'" "$INKAN" dkim sign --bogus
 expect_err_contains "inkan domain add: unrecognized option '--bogus'" "$INKAN" domain add --bogus
 expect_err_contains "'0' is not a number of seconds above 0 and at most 600" "$INKAN" dns --timeout 0 x

@@ -258,7 +258,7 @@ static int compare(const char *server, const char *path)
         char name[CMP_LINE_MAX], type[CMP_LINE_MAX];
         if (sscanf(line, "%300s %30s", name, type) != 2 || strlen(name) > INK_DNS_NAME_MAX + 1)
             continue;
-        snprintf(ub[n].name, sizeof(ub[n].name), "%s", name);
+        memcpy(ub[n].name, name, strlen(name) + 1); /* length checked above */
         ub[n].type = ink_dns_type_from_name(type, strlen(type));
         if (ub[n].type == 0)
             continue;
