@@ -162,6 +162,14 @@ int cli_write_file(const char *path, const void *buf, size_t len, unsigned mode,
  * points to).  0, or -1 after printing why (nothing left behind).
  */
 int cli_secret_write(const char *path, const void *buf, size_t len, int force);
+/* Largest --trust-anchor file read (root keys: a few KB). */
+#define CLI_TRUST_ANCHOR_MAX (1u << 20)
+/*
+ * cli_file_limit - before a library reads path for option what: it must
+ * be a regular file (not /dev/zero, a pipe) of at most max bytes.  0, or
+ * -1 after printing "WHAT PATH: why".
+ */
+int cli_file_limit(const char *what, const char *path, size_t max);
 /* cli_profile_load - read and parse a sender profile, or NULL after printing why */
 struct ink_profile *cli_profile_load(const char *path);
 

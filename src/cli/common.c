@@ -8,7 +8,9 @@
 #include <errno.h>
 #include <stdarg.h>
 #include <stdlib.h>
+#include <stdint.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "inkan/dnsio.h"
@@ -205,6 +207,8 @@ int cli_dns_option(struct ink_resolver_opts *opts, int opt, const char *arg)
                       arg[0] ? strerror(errno) : "empty file name");
             return -1;
         }
+        if (cli_file_limit("--trust-anchor", arg, CLI_TRUST_ANCHOR_MAX) < 0)
+            return -1;
         opts->trust_anchor = arg;
         return 1;
     case CLI_OPT_TIMEOUT:
@@ -252,4 +256,25 @@ int cli_stdout_is_tty(void)
     const char *nc = getenv("NO_COLOR");
 
     return isatty(STDOUT_FILENO) && (nc == NULL || nc[0] == '\0');
+}
+
+/* cli_file_limit - path must be a regular file of at most max bytes */
+int cli_file_limit(const char *what, const char *path, size_t max)
+{
+    struct stat st;
+
+    if (stat(path, &st) < 0) {
+        cli_error("%s %s: %s", what, path, strerror(errno));
+        return -1;
+    }
+    /* a device or a pipe (/dev/zero, /dev/stdin) could be read forever */
+    if (!S_ISREG(st.st_mode)) {
+        cli_error("%s %s: not a regular file", what, path);
+        return -1;
+    }
+    if ((uintmax_t)st.st_size > (uintmax_t)max) {
+        cli_error("%s %s: larger than the %zu-byte limit", what, path, max);
+        return -1;
+    }
+    return 0;
 }
