@@ -43,6 +43,10 @@
 #define CHECK_PROGRESS_WIDTH 30
 /* Where Debian's publicsuffix package puts the list. */
 #define CHECK_PSL_FILE "/usr/share/publicsuffix/public_suffix_list.dat"
+/* Largest --psl file read (the list is about 300 KB). */
+#define CHECK_PSL_SIZE_MAX (16u << 20)
+/* Largest --file read (bytes, stdin included): the list is held in memory. */
+#define CHECK_FILE_SIZE_MAX (256u << 20)
 /* Size of the RSA keys --dkim-keygen makes (RFC 8301's norm). */
 #define CHECK_KEYGEN_RSA_BITS 2048
 
@@ -610,10 +614,21 @@ static int read_domains(const char *path, struct strlist *out, struct strlist *o
         cli_error("%s: %s", path, strerror(errno));
         return -1;
     }
+    size_t total = 0;
+
     while (fgets(line, sizeof(line), fp) != NULL) {
         char *p = line, *e, *c;
 
         lineno++;
+        /* a line of NUL bytes still counts: an endless stream of them
+         * must end too */
+        total += strlen(line) > 0 ? strlen(line) : 1;
+        if (total > CHECK_FILE_SIZE_MAX) {
+            cli_error("%s: larger than the %u-byte limit of --file", path, CHECK_FILE_SIZE_MAX);
+            if (fp != stdin)
+                fclose(fp);
+            return -1;
+        }
         if (strchr(line, '\n') == NULL && !feof(fp)) {
             cli_error("%s:%lu: line longer than %d bytes", path, lineno, CHECK_LINE_MAX);
             if (fp != stdin)
@@ -983,6 +998,10 @@ int cmd_check(int argc, char **argv)
         }
     }
     if (o.audit.org_mode == INK_DMARC_ORG_PSL) {
+        if (psl_file != NULL && cli_file_limit("check: --psl", psl_file, CHECK_PSL_SIZE_MAX) < 0) {
+            rc = INK_EXIT_OPERR;
+            goto out;
+        }
         psl = psl_load_file(psl_file ? psl_file : CHECK_PSL_FILE);
         if (psl == NULL && psl_file != NULL) {
             cli_error("check: --psl %s: cannot load the public suffix list", psl_file);

@@ -94,6 +94,8 @@ struct cli_optset {
                                     * go here; NULL: the command takes none */
     int *json;                     /* --json sets *json = 1; NULL: no --json */
     void (*usage)(FILE *fp);       /* the command's help (--help, -h) */
+    const char *shorts;            /* its short options besides -h, as getopt
+                                    * letters ("v"); NULL: none */
 };
 /* cli_getopt's answers besides the subcommand's own ids and -1 (done). */
 #define CLI_GETOPT_HELP (-2)  /* --help or -h: the usage is on stdout; exit 0 */
@@ -160,6 +162,14 @@ int cli_write_file(const char *path, const void *buf, size_t len, unsigned mode,
  * points to).  0, or -1 after printing why (nothing left behind).
  */
 int cli_secret_write(const char *path, const void *buf, size_t len, int force);
+/* Largest --trust-anchor file read (root keys: a few KB). */
+#define CLI_TRUST_ANCHOR_MAX (1u << 20)
+/*
+ * cli_file_limit - before a library reads path for option what: it must
+ * be a regular file (not /dev/zero, a pipe) of at most max bytes.  0, or
+ * -1 after printing "WHAT PATH: why".
+ */
+int cli_file_limit(const char *what, const char *path, size_t max);
 /* cli_profile_load - read and parse a sender profile, or NULL after printing why */
 struct ink_profile *cli_profile_load(const char *path);
 

@@ -8,13 +8,17 @@
 #include <errno.h>
 #include <stdarg.h>
 #include <stdlib.h>
+#include <stdint.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "inkan/dnsio.h"
 
 /* Longest --timeout accepted, in seconds. */
 #define CLI_TIMEOUT_MAX_S 600
+/* Most short-option letters a command may have (beside -h). */
+#define CLI_SHORTOPTS_MAX 16
 /* Longest message cli_error prints (a longer one is cut). */
 #define CLI_MESSAGE_MAX 4096
 /* Command names cli_set_argv0 keeps: one per level ("inkan dkim", then
@@ -103,8 +107,13 @@ int cli_getopt(const struct cli_optset *set, int argc, char **argv)
     static const struct option shared_dns[] = {CLI_DNS_LONGOPTS, {NULL, 0, NULL, 0}};
     static struct option merged[CLI_LONGOPTS_MAX + 1];
     size_t n = 0, i;
+    char optstring[CLI_SHORTOPTS_MAX + 3] = ":h";
     int c, d;
 
+    if (set->shorts != NULL) {
+        assert(strlen(set->shorts) <= CLI_SHORTOPTS_MAX);
+        strcat(optstring, set->shorts);
+    }
     /* the command's own options, then the shared ones it takes */
     for (i = 0; set->own != NULL && set->own[i].name != NULL; i++) {
         assert(n < CLI_LONGOPTS_MAX);
@@ -126,7 +135,7 @@ int cli_getopt(const struct cli_optset *set, int argc, char **argv)
 
     opterr = 0; /* every message comes from here, in one format */
     for (;;) {
-        c = getopt_long(argc, argv, ":h", merged, NULL);
+        c = getopt_long(argc, argv, optstring, merged, NULL);
         if (c == -1)
             return -1;
         if (c == 'h' || c == CLI_OPT_HELP) {
@@ -198,6 +207,8 @@ int cli_dns_option(struct ink_resolver_opts *opts, int opt, const char *arg)
                       arg[0] ? strerror(errno) : "empty file name");
             return -1;
         }
+        if (cli_file_limit("--trust-anchor", arg, CLI_TRUST_ANCHOR_MAX) < 0)
+            return -1;
         opts->trust_anchor = arg;
         return 1;
     case CLI_OPT_TIMEOUT:
@@ -245,4 +256,25 @@ int cli_stdout_is_tty(void)
     const char *nc = getenv("NO_COLOR");
 
     return isatty(STDOUT_FILENO) && (nc == NULL || nc[0] == '\0');
+}
+
+/* cli_file_limit - path must be a regular file of at most max bytes */
+int cli_file_limit(const char *what, const char *path, size_t max)
+{
+    struct stat st;
+
+    if (stat(path, &st) < 0) {
+        cli_error("%s %s: %s", what, path, strerror(errno));
+        return -1;
+    }
+    /* a device or a pipe (/dev/zero, /dev/stdin) could be read forever */
+    if (!S_ISREG(st.st_mode)) {
+        cli_error("%s %s: not a regular file", what, path);
+        return -1;
+    }
+    if ((uintmax_t)st.st_size > (uintmax_t)max) {
+        cli_error("%s %s: larger than the %zu-byte limit", what, path, max);
+        return -1;
+    }
+    return 0;
 }

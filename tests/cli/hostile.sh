@@ -85,4 +85,16 @@ else
 fi
 chmod 0755 "$RO"
 
+# --- file options that could be read forever have a limit ---
+EXZ=$INKAN_SRC/examples/example.zone
+expect_exit 1 timeout 20 "$INKAN" check --org-domain psl --psl /dev/zero example.com --zone "$EXZ"
+expect_err_contains "--psl /dev/zero: not a regular file" timeout 20 "$INKAN" check --org-domain psl --psl /dev/zero example.com --zone "$EXZ"
+head -c $((17 * 1024 * 1024)) /dev/zero | tr '\0' 'a' >"$T/big.psl"
+expect_err_contains "larger than the 16777216-byte limit" timeout 20 "$INKAN" check --org-domain psl --psl "$T/big.psl" example.com --zone "$EXZ"
+rm -f "$T/big.psl"
+expect_exit 2 timeout 20 "$INKAN" check --trust-anchor /dev/zero example.com --zone "$EXZ"
+expect_err_contains "--trust-anchor /dev/zero: not a regular file" timeout 20 "$INKAN" dns example.com A --trust-anchor /dev/zero --zone "$EXZ"
+expect_exit 1 timeout 20 "$INKAN" check --file /dev/zero --zone "$EXZ"
+expect_exit 1 timeout 20 "$INKAN" provision example.com --profile /dev/zero --zone "$EXZ" --out "$T/out-zero"
+
 finish
