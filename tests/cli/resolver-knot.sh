@@ -4,7 +4,7 @@
 # libunbound for the same zones (statuses, records in order, TTLs), every
 # question in flight at once and both backends driven only from a poll()
 # loop over fd()/timeout(); a closed and a silent server give TIMEOUT
-# within the timeout; every query leaves with its own random ID
+# within the timeout; queries leave with random IDs, nearly all distinct
 # (tests/tools/resolver_compare.c does the checks).
 set -u
 . "$INKAN_SRC/tests/cli/lib.sh"

@@ -13,8 +13,8 @@
  *       answered before the loop's own deadline.
  *   resolver_compare ids
  *       CMP_ID_QUERIES questions sent by the c-ares backend to a socket of
- *       this program: each datagram arrives with a query ID no other one
- *       in flight has (c-ares's ares_send keeps the ID of the packet it is
+ *       this program: they arrive with random query IDs, nearly all
+ *       distinct (c-ares's ares_send keeps the ID of the packet it is
  *       given; a backend that built every query with ID 0 sent them all
  *       with one ID), and the IDs are not a counter.
  *   resolver_compare dead TIMEOUT_MS
@@ -50,6 +50,9 @@
 #define CMP_DEAD_QUERIES 40
 /* Queries whose IDs the ids check looks at. */
 #define CMP_ID_QUERIES 200
+/* Repeated IDs allowed among them: about 0.3 are expected from random
+ * IDs, 199 from one fixed ID. */
+#define CMP_ID_REPEATS_MAX 5
 /* Room for one answer in text. */
 #define CMP_TEXT_MAX 65536
 
@@ -439,7 +442,10 @@ static int ids(void)
     }
     tap(nrecv == CMP_ID_QUERIES, "ids: %zu of %d queries reached the server", nrecv,
         CMP_ID_QUERIES);
-    tap(distinct == nrecv, "ids: %zu distinct query IDs among %zu queries", distinct, nrecv);
+    /* random 16-bit IDs: 200 draws share one now and then (c-ares 1.18
+     * does not rule it out; answers are matched on the question too) */
+    tap(nrecv > 0 && distinct + CMP_ID_REPEATS_MAX >= nrecv,
+        "ids: %zu distinct query IDs among %zu queries", distinct, nrecv);
     tap(steps < nrecv / 4, "ids: IDs are not a counter (%zu of %zu follow the one before)", steps,
         nrecv);
     ink_resolver_free(r);
