@@ -94,6 +94,8 @@ struct cli_optset {
                                     * go here; NULL: the command takes none */
     int *json;                     /* --json sets *json = 1; NULL: no --json */
     void (*usage)(FILE *fp);       /* the command's help (--help, -h) */
+    const char *shorts;            /* its short options besides -h, as getopt
+                                    * letters ("v"); NULL: none */
 };
 /* cli_getopt's answers besides the subcommand's own ids and -1 (done). */
 #define CLI_GETOPT_HELP (-2)  /* --help or -h: the usage is on stdout; exit 0 */

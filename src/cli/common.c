@@ -17,6 +17,8 @@
 
 /* Longest --timeout accepted, in seconds. */
 #define CLI_TIMEOUT_MAX_S 600
+/* Most short-option letters a command may have (beside -h). */
+#define CLI_SHORTOPTS_MAX 16
 /* Longest message cli_error prints (a longer one is cut). */
 #define CLI_MESSAGE_MAX 4096
 /* Command names cli_set_argv0 keeps: one per level ("inkan dkim", then
@@ -105,8 +107,13 @@ int cli_getopt(const struct cli_optset *set, int argc, char **argv)
     static const struct option shared_dns[] = {CLI_DNS_LONGOPTS, {NULL, 0, NULL, 0}};
     static struct option merged[CLI_LONGOPTS_MAX + 1];
     size_t n = 0, i;
+    char optstring[CLI_SHORTOPTS_MAX + 3] = ":h";
     int c, d;
 
+    if (set->shorts != NULL) {
+        assert(strlen(set->shorts) <= CLI_SHORTOPTS_MAX);
+        strcat(optstring, set->shorts);
+    }
     /* the command's own options, then the shared ones it takes */
     for (i = 0; set->own != NULL && set->own[i].name != NULL; i++) {
         assert(n < CLI_LONGOPTS_MAX);
@@ -128,7 +135,7 @@ int cli_getopt(const struct cli_optset *set, int argc, char **argv)
 
     opterr = 0; /* every message comes from here, in one format */
     for (;;) {
-        c = getopt_long(argc, argv, ":h", merged, NULL);
+        c = getopt_long(argc, argv, optstring, merged, NULL);
         if (c == -1)
             return -1;
         if (c == 'h' || c == CLI_OPT_HELP) {

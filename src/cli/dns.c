@@ -269,7 +269,7 @@ int cmd_dns(int argc, char **argv)
     const char *name;
     uint16_t type = INK_DNS_A;
     int json = 0, c, rc;
-    const struct cli_optset set = {own, &opts, &json, dns_usage};
+    const struct cli_optset set = {.own = own, .dns = &opts, .json = &json, .usage = dns_usage};
 
     memset(&opts, 0, sizeof(opts));
     optind = 1;
