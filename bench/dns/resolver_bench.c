@@ -85,7 +85,7 @@ static void load(const char *path)
             if (qs == NULL)
                 exit(1);
         }
-        snprintf(qs[nq].name, sizeof(qs[nq].name), "%s", name);
+        memcpy(qs[nq].name, name, strlen(name) + 1); /* length checked above */
         qs[nq].type = ink_dns_type_from_name(type, strlen(type));
         if (qs[nq].type != 0)
             nq++;

@@ -19,11 +19,19 @@ Modes:
   Rates are evaluations per second of wall time and per CPU-second of the
   evaluating process (user+system, threads included; Knot's own CPU is not
   counted): the second is the per-core figure the targets are about.
+  cold  the COLD workload (gen_cold.py): every sender distinct, each of its
+        five questions asked once, so no cache helps anyone; through the
+        same Knot: dnsperf at 64 outstanding queries over exactly those
+        questions gives the server's ceiling in queries per second; inkan
+        `spf --batch` at 64 and 256 in flight; libspf2 (library and
+        spfquery -f).  Queries per second of an implementation is the
+        workload's questions over its wall time.
 Memory: peak heap growth per evaluation in flight (inkan_spf_bench memory,
 10,000 at once) and the RSS growth of `inkan spf --batch` from 1 to 2,000
 in flight over Knot.
 """
 import os
+import re
 import resource
 import subprocess
 import sys
@@ -77,6 +85,7 @@ def main():
     if len(args) < 2:
         sys.exit(__doc__)
     build, data = os.path.abspath(args[0]), os.path.abspath(args[1])
+    load_start = loadavg()
     repeat = 5
     skip_dns = "--skip-dns" in args
     if "--repeat" in args:
@@ -149,9 +158,56 @@ def main():
         rows.append(("dns", "pyspf (dnspython)", n, w, c))
         results[("dns", "pyspf")] = read_results(out)
 
+    # ---- cold: every question asked once ----
+    cold = []   # (impl, evals, questions, wall, cpu)
+    ceiling = None
+    cold_q = os.path.join(data, "cold-queries.txt")
+    cold_d = os.path.join(data, "cold-dnsperf.txt")
+    if port and not skip_dns and os.path.exists(cold_q):
+        server = "127.0.0.1:%s" % port
+        ncold = sum(1 for _ in open(cold_q))
+        nquest = sum(1 for _ in open(cold_d))
+        p = subprocess.run(["dnsperf", "-s", "127.0.0.1", "-p", port, "-d", cold_d, "-q", "64",
+                            "-n", "1"], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, check=False)
+        m = re.search(r"Queries per second:\s+([0-9.]+)", p.stdout.decode())
+        if p.returncode != 0 or m is None:
+            sys.stderr.write("run.py: dnsperf failed: %s\n" % p.stdout.decode()[-2000:])
+            raise SystemExit(1)
+        ceiling = float(m.group(1))
+        for par in (64, 256):
+            before = resource.getrusage(resource.RUSAGE_CHILDREN)
+            w0 = time.perf_counter()
+            with open(os.path.join(data, "cold.inkan"), "w") as fo:
+                p = subprocess.run([inkan, "spf", "--dns", server, "--batch", cold_q, "--parallel",
+                                    str(par), "--stats"], stdout=fo, stderr=subprocess.PIPE,
+                                   check=False)
+            w1 = time.perf_counter()
+            after = resource.getrusage(resource.RUSAGE_CHILDREN)
+            if p.returncode != 0:
+                sys.stderr.write("run.py: inkan spf --batch (cold) failed: %s\n" % p.stderr.decode()[-2000:])
+                raise SystemExit(1)
+            cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+            cold.append(("inkan (--batch, %d in flight)" % par, ncold, nquest, w1 - w0, cpu))
+            res = [l.split()[0] for l in read_results(os.path.join(data, "cold.inkan"))]
+            if res.count("fail") != ncold:
+                sys.stderr.write("run.py: cold workload: inkan gave %d fail of %d\n" % (res.count("fail"), ncold))
+                raise SystemExit(1)
+        env = dict(os.environ, INKAN_BENCH_DNS=server, LD_PRELOAD=shim)
+        if have_libspf2:
+            n, w, c = parse_self_timed(run_timed([lbench, "dns", cold_q, os.path.join(data, "cold.libspf2")],
+                                                 env=env)[3])
+            cold.append(("libspf2 (library)", n, nquest, w, c))
+        w, c, _, txt = run_timed(["spfquery", "-f", cold_q], env=env, any_status=True)
+        got = spfquery_results(txt)
+        if got.count("fail") != ncold:
+            sys.stderr.write("run.py: cold workload: spfquery gave %d fail of %d\n" % (got.count("fail"), ncold))
+            raise SystemExit(1)
+        cold.append(("libspf2 (spfquery -f)", ncold, nquest, w, c))
+
     # ---- report ----
     print("SPF benchmark: %d queries over %s" % (nq, data))
-    print("machine: %s, %d cores (nproc)" % (cpu_model(), os.cpu_count() or 0))
+    print("machine: %s, %d cores (nproc); load average %s at the start, %s at the end"
+          % (cpu_model(), os.cpu_count() or 0, load_start, loadavg()))
     print()
     print("| mode | implementation | evaluations | wall s | CPU s | evals/s (wall) | evals/s per core (CPU) |")
     print("|---|---|---:|---:|---:|---:|---:|")
@@ -168,6 +224,23 @@ def main():
                 print("%s: inkan / %s = %.1fx per core (CPU), %.1fx wall" % (
                     mode, r[1], (n0 / max(c0, 1e-9)) / (r[2] / max(r[4], 1e-9)), (n0 / w0) / (r[2] / r[3])))
     print()
+    if cold:
+        print("Cold workload (every question asked once), through Knot; ceiling: dnsperf -q 64 "
+              "over the same questions = %.0f queries/s" % ceiling)
+        print()
+        print("| implementation | evaluations | questions | wall s | CPU s | evals/s (wall) | queries/s (wall) | % of ceiling | evals per CPU-s |")
+        print("|---|---:|---:|---:|---:|---:|---:|---:|---:|")
+        for impl, n, nqs, w, c in cold:
+            print("| %s | %d | %d | %.3f | %.3f | %.0f | %.0f | %.0f%% | %.0f |" % (
+                impl, n, nqs, w, c, n / w, nqs / w, 100.0 * nqs / w / ceiling, n / max(c, 1e-9)))
+        print()
+        sq = [r for r in cold if r[0] == "libspf2 (spfquery -f)"][0]
+        for r in cold:
+            if r[0].startswith("inkan"):
+                print("cold: %s / spfquery -f = %.1fx evals/s (wall), %.1fx per CPU-s; %.0f%% of the dnsperf ceiling"
+                      % (r[0], (r[1] / r[3]) / (sq[1] / sq[3]), (r[1] / max(r[4], 1e-9)) / (sq[1] / max(sq[4], 1e-9)),
+                         100.0 * r[2] / r[3] / ceiling))
+        print()
     print("memory: peak heap growth %.0f bytes per evaluation in flight (%d at once, in memory)"
           % (mem["heap_per_eval"], mem["heap_inflight"]))
     if "rss_per_eval" in mem:
@@ -178,6 +251,12 @@ def main():
     for k, v in sorted(results.items()):
         same, tot = agree(v, ref)
         print("agreement with pyspf (zone): %-16s %d of %d results the same" % ("%s/%s" % k, same, tot))
+
+
+def loadavg():
+    """the 1, 5 and 15 minute load averages, as uptime prints them"""
+    with open("/proc/loadavg") as f:
+        return " ".join(f.read().split()[:3])
 
 
 def cpu_model():

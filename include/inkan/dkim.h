@@ -32,8 +32,10 @@ extern "C" {
 
 INK_API_BEGIN
 
-/* Signatures evaluated per message (from the top); later ones are not
- * evaluated and not listed. */
+/* Signatures evaluated per message (from the top): each costs a key
+ * lookup and a public-key operation, so a message cannot make the
+ * verifier do unbounded work.  Later ones are not evaluated; their number
+ * is given by ink_dkim_verify_skipped(). */
 #define INK_DKIM_SIGNATURES_MAX 16
 /* Header names one h= may list. */
 #define INK_DKIM_H_NAMES_MAX 256
@@ -262,8 +264,12 @@ int ink_dkim_verify_feed(struct ink_dkim_verify *v, uint32_t token,
  * (v stays the caller's) */
 struct ink_machine ink_dkim_verify_machine(struct ink_dkim_verify *v);
 
-/* ink_dkim_verify_count - DKIM-Signature fields seen (0: the message is unsigned) */
+/* ink_dkim_verify_count - DKIM-Signature fields evaluated (0: the message is unsigned) */
 size_t ink_dkim_verify_count(const struct ink_dkim_verify *v);
+/* ink_dkim_verify_skipped - DKIM-Signature fields after the first
+ * INK_DKIM_SIGNATURES_MAX (or opts.max_signatures): not evaluated, not in
+ * the results.  0 when every signature was checked. */
+size_t ink_dkim_verify_skipped(const struct ink_dkim_verify *v);
 /* ink_dkim_verify_result - result i (valid until v is freed), or NULL */
 const struct ink_dkim_result *ink_dkim_verify_result(const struct ink_dkim_verify *v, size_t i);
 /* ink_dkim_verify_header - the message's header (valid until v is freed;

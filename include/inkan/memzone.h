@@ -22,6 +22,12 @@ INK_API_BEGIN
 
 /* Records one zone may hold (a guard against runaway zone files). */
 #define INK_MEMZONE_RR_MAX 1000000
+/* Records of one type one name may hold: an answer holds at most
+ * INK_DNS_ANSWER_RR_MAX records, a CNAME chain to the name included, so
+ * more could be loaded but never answered.  They are refused when loaded. */
+#define INK_MEMZONE_TYPE_RR_MAX (INK_DNS_ANSWER_RR_MAX - INK_DNS_CNAME_CHAIN_MAX - 1)
+/* What an adder returns for a record over INK_MEMZONE_TYPE_RR_MAX. */
+#define INK_MEMZONE_TOO_MANY (-2)
 
 struct ink_memzone;
 
@@ -30,7 +36,8 @@ struct ink_memzone *ink_memzone_new(void);
 /* ink_memzone_free - release; NULL is a no-op */
 void ink_memzone_free(struct ink_memzone *z);
 
-/* Adders: 0, or -1 on a bad owner name, ENOMEM or the limit. */
+/* Adders: 0, or -1 on a bad owner name, ENOMEM or the limit, or
+ * INK_MEMZONE_TOO_MANY. */
 int ink_memzone_add_addr_text(struct ink_memzone *z, const char *owner, uint32_t ttl,
                               const char *ip);
 int ink_memzone_add_name(struct ink_memzone *z, const char *owner, uint16_t type,

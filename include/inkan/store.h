@@ -112,6 +112,20 @@ void ink_store_domains_free(struct ink_vdomain **d, size_t n);
  */
 struct ink_store *ink_store_sqlite_open(const char *path, struct ink_str *err);
 
+/*
+ * ink_store_sqlite_open_readonly - open the existing database at path to
+ * read only (status, list, history): works on a file and directory the
+ * user cannot write.  Nothing is created; a file that holds no inkan
+ * schema, or a newer one, is refused.  NULL with the reason in err.
+ */
+struct ink_store *ink_store_sqlite_open_readonly(const char *path, struct ink_str *err);
+
+/* ink_store_path_ok - 1 when path names a database file: not "" (an
+ * unset shell variable), not ":memory:", not a "file:" URI, each of which
+ * SQLite would turn into a database thrown away at exit.  Both opens
+ * refuse the others. */
+int ink_store_path_ok(const char *path);
+
 INK_API_END
 
 #ifdef __cplusplus

@@ -43,6 +43,10 @@
 #define CHECK_PROGRESS_WIDTH 30
 /* Where Debian's publicsuffix package puts the list. */
 #define CHECK_PSL_FILE "/usr/share/publicsuffix/public_suffix_list.dat"
+/* Largest --psl file read (the list is about 300 KB). */
+#define CHECK_PSL_SIZE_MAX (16u << 20)
+/* Largest --file read (bytes, stdin included): the list is held in memory. */
+#define CHECK_FILE_SIZE_MAX (256u << 20)
 /* Size of the RSA keys --dkim-keygen makes (RFC 8301's norm). */
 #define CHECK_KEYGEN_RSA_BITS 2048
 
@@ -62,8 +66,7 @@ enum {
     OPT_NO_INFO,
     OPT_NO_PROGRESS,
     OPT_SUBDOMAIN,
-    OPT_PROFILE,
-    OPT_HELP
+    OPT_PROFILE
 };
 
 static const char check_usage[] =
@@ -154,6 +157,12 @@ struct check_opts {
     int no_progress;
     int colour;
 };
+
+/* check_help - the help, for the option layer */
+static void check_help(FILE *fp)
+{
+    fputs(check_usage, fp);
+}
 
 /* name_ok - whether v (len bytes) is a DNS name; else print why for
  * option what and return 0 (a usage error: the audit would only report a
@@ -610,10 +619,21 @@ static int read_domains(const char *path, struct strlist *out, struct strlist *o
         cli_error("%s: %s", path, strerror(errno));
         return -1;
     }
+    size_t total = 0;
+
     while (fgets(line, sizeof(line), fp) != NULL) {
         char *p = line, *e, *c;
 
         lineno++;
+        /* a line of NUL bytes still counts: an endless stream of them
+         * must end too */
+        total += strlen(line) > 0 ? strlen(line) : 1;
+        if (total > CHECK_FILE_SIZE_MAX) {
+            cli_error("%s: larger than the %u-byte limit of --file", path, CHECK_FILE_SIZE_MAX);
+            if (fp != stdin)
+                fclose(fp);
+            return -1;
+        }
         if (strchr(line, '\n') == NULL && !feof(fp)) {
             cli_error("%s:%lu: line longer than %d bytes", path, lineno, CHECK_LINE_MAX);
             if (fp != stdin)
@@ -799,9 +819,6 @@ int cmd_check(int argc, char **argv)
         {"no-progress", no_argument, NULL, OPT_NO_PROGRESS},
         {"subdomain", required_argument, NULL, OPT_SUBDOMAIN},
         {"profile", required_argument, NULL, OPT_PROFILE},
-        {"json", no_argument, NULL, CLI_OPT_JSON},
-        {"help", no_argument, NULL, OPT_HELP},
-        CLI_DNS_LONGOPTS,
         {NULL, 0, NULL, 0},
     };
     struct ink_resolver_opts ropts;
@@ -816,19 +833,15 @@ int cmd_check(int argc, char **argv)
     const char *psl_file = NULL;
     int opt, rc = INK_EXIT_USAGE, k;
     size_t i;
+    const struct cli_optset set = {
+        .own = longopts, .dns = &ropts, .json = &o.json, .usage = check_help};
 
     memset(&ropts, 0, sizeof(ropts));
     memset(&o, 0, sizeof(o));
     o.concurrency = CHECK_CONCURRENCY_DEFAULT;
     o.audit.org_mode = INK_DMARC_ORG_TREEWALK;
     optind = 1;
-    opterr = 0;
-    while ((opt = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
-        k = cli_dns_option(&ropts, opt, optarg);
-        if (k < 0)
-            goto out;
-        if (k > 0)
-            continue;
+    while ((opt = cli_getopt(&set, argc, argv)) != -1) {
         switch (opt) {
         case OPT_SELECTOR:
             if ((k = split_add(&o, &o.selectors, optarg, "--selector")) < 0)
@@ -936,17 +949,10 @@ int cmd_check(int argc, char **argv)
         case OPT_PROFILE:
             o.profile = optarg;
             break;
-        case CLI_OPT_JSON:
-            o.json = 1;
-            break;
-        case OPT_HELP:
-        case 'h':
-            fputs(check_usage, stdout);
+        case CLI_GETOPT_HELP:
             rc = INK_EXIT_OK;
             goto out;
-        default:
-            cli_error("check: unknown option '%s' (see 'inkan check --help')",
-                      argv[optind - 1]);
+        default: /* CLI_GETOPT_USAGE: said why */
             goto out;
         }
     }
@@ -983,6 +989,10 @@ int cmd_check(int argc, char **argv)
         }
     }
     if (o.audit.org_mode == INK_DMARC_ORG_PSL) {
+        if (psl_file != NULL && cli_file_limit("check: --psl", psl_file, CHECK_PSL_SIZE_MAX) < 0) {
+            rc = INK_EXIT_OPERR;
+            goto out;
+        }
         psl = psl_load_file(psl_file ? psl_file : CHECK_PSL_FILE);
         if (psl == NULL && psl_file != NULL) {
             cli_error("check: --psl %s: cannot load the public suffix list", psl_file);

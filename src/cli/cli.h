@@ -8,6 +8,7 @@
 #ifndef INKAN_CLI_H
 #define INKAN_CLI_H
 
+#include <getopt.h>
 #include <stdio.h>
 
 #include <jansson.h>
@@ -30,6 +31,7 @@ enum {
     CLI_OPT_ORIGIN,
     CLI_OPT_JSON,
     CLI_OPT_TRUST_ANCHOR,
+    CLI_OPT_HELP,
     CLI_OPT_FIRST_FREE /* subcommands number their own options from here */
 };
 
@@ -72,8 +74,43 @@ const char *cli_shown(const char *arg);
  */
 void cli_set_argv0(char **argv, const char *name);
 
-/* cli_error - print "inkan: CONTEXT: message" to stderr */
+/*
+ * cli_error - print "inkan SUB: message" to stderr, SUB the command
+ * cli_set_argv0 named ("inkan: message" before one is chosen).  A message
+ * that starts with the command's name ("check: ...", "dkim sign: ...")
+ * gets it once, not twice.
+ */
 void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* ---- the option layer every subcommand parses its options with ---- */
+
+/* Entries of a merged option table (a subcommand's own plus the shared). */
+#define CLI_LONGOPTS_MAX 64
+
+/* What a subcommand hands cli_getopt. */
+struct cli_optset {
+    const struct option *own;      /* its own options, ended by {NULL}; may be NULL */
+    struct ink_resolver_opts *dns; /* --zone/--dns/--timeout/--origin/--trust-anchor
+                                    * go here; NULL: the command takes none */
+    int *json;                     /* --json sets *json = 1; NULL: no --json */
+    void (*usage)(FILE *fp);       /* the command's help (--help, -h) */
+    const char *shorts;            /* its short options besides -h, as getopt
+                                    * letters ("v"); NULL: none */
+};
+/* cli_getopt's answers besides the subcommand's own ids and -1 (done). */
+#define CLI_GETOPT_HELP (-2)  /* --help or -h: the usage is on stdout; exit 0 */
+#define CLI_GETOPT_USAGE (-3) /* a bad option or value: said why; exit 2 */
+
+/*
+ * cli_getopt - the next option of argv (getopt_long underneath, from
+ * optind; set optind = 1 first).  The shared options (DNS source, --json,
+ * --help) are handled here, so the loop sees only the command's own; an
+ * unknown option, a missing value ("--zone needs a value") and a bad DNS
+ * option value are reported in the one message format.  Returns the own
+ * option's id (optarg holds its value), CLI_GETOPT_HELP, CLI_GETOPT_USAGE
+ * or -1 when the options end (argv[optind...] are the operands).
+ */
+int cli_getopt(const struct cli_optset *set, int argc, char **argv);
 
 /*
  * cli_dns_option - handle one of the CLI_OPT_ZONE/DNS/TIMEOUT/ORIGIN
@@ -125,6 +162,14 @@ int cli_write_file(const char *path, const void *buf, size_t len, unsigned mode,
  * points to).  0, or -1 after printing why (nothing left behind).
  */
 int cli_secret_write(const char *path, const void *buf, size_t len, int force);
+/* Largest --trust-anchor file read (root keys: a few KB). */
+#define CLI_TRUST_ANCHOR_MAX (1u << 20)
+/*
+ * cli_file_limit - before a library reads path for option what: it must
+ * be a regular file (not /dev/zero, a pipe) of at most max bytes.  0, or
+ * -1 after printing "WHAT PATH: why".
+ */
+int cli_file_limit(const char *what, const char *path, size_t max);
 /* cli_profile_load - read and parse a sender profile, or NULL after printing why */
 struct ink_profile *cli_profile_load(const char *path);
 

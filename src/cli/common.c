@@ -4,16 +4,23 @@
  */
 #include "cli.h"
 
+#include <assert.h>
 #include <errno.h>
 #include <stdarg.h>
 #include <stdlib.h>
+#include <stdint.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "inkan/dnsio.h"
 
 /* Longest --timeout accepted, in seconds. */
 #define CLI_TIMEOUT_MAX_S 600
+/* Most short-option letters a command may have (beside -h). */
+#define CLI_SHORTOPTS_MAX 16
+/* Longest message cli_error prints (a longer one is cut). */
+#define CLI_MESSAGE_MAX 4096
 /* Command names cli_set_argv0 keeps: one per level ("inkan dkim", then
  * "inkan dkim sign"), and the longest. */
 #define CLI_ARGV0_LEVELS 2
@@ -38,6 +45,9 @@ const char *cli_shown(const char *arg)
     return out;
 }
 
+/* The command messages are about ("dkim sign"), or "" before one. */
+static const char *cli_cmd = "";
+
 /* cli_set_argv0 - argv[0] becomes "inkan NAME" (static storage) */
 void cli_set_argv0(char **argv, const char *name)
 {
@@ -48,18 +58,117 @@ void cli_set_argv0(char **argv, const char *name)
         return; /* deeper than any command: keep the name as typed */
     snprintf(names[used], sizeof(names[used]), "%s %s", cli_prog, name);
     argv[0] = names[used++];
+    cli_cmd = argv[0] + strlen(cli_prog) + 1;
 }
 
-/* cli_error - print a message to stderr, prefixed with the program name */
+/* cli_error - print "inkan SUB: message" (see cli.h) */
 void cli_error(const char *fmt, ...)
 {
+    char msg[CLI_MESSAGE_MAX];
+    const char *m = msg;
+    size_t n = strlen(cli_cmd);
     va_list ap;
 
-    fprintf(stderr, "%s: ", cli_prog);
     va_start(ap, fmt);
-    vfprintf(stderr, fmt, ap);
+    vsnprintf(msg, sizeof(msg), fmt, ap);
     va_end(ap);
-    fputc('\n', stderr);
+    /* drop a leading "SUB: " or a leading part of it ("dkim: " under
+     * "dkim sign"): the prefix printed below says it */
+    while (n > 0) {
+        if (strncmp(msg, cli_cmd, n) == 0 && msg[n] == ':' && msg[n + 1] == ' ') {
+            m = msg + n + 2;
+            break;
+        }
+        while (n > 0 && cli_cmd[n - 1] != ' ')
+            n--;
+        while (n > 0 && cli_cmd[n - 1] == ' ')
+            n--;
+    }
+    if (cli_cmd[0] != '\0')
+        fprintf(stderr, "%s %s: %s\n", cli_prog, cli_cmd, m);
+    else
+        fprintf(stderr, "%s: %s\n", cli_prog, m);
+}
+
+/* option_named - whether the first n entries of table have one called name */
+static int option_named(const struct option *table, size_t n, const char *name)
+{
+    size_t i;
+
+    for (i = 0; i < n; i++)
+        if (strcmp(table[i].name, name) == 0)
+            return 1;
+    return 0;
+}
+
+/* cli_getopt - the next own option; the shared ones handled (see cli.h) */
+int cli_getopt(const struct cli_optset *set, int argc, char **argv)
+{
+    static const struct option shared_dns[] = {CLI_DNS_LONGOPTS, {NULL, 0, NULL, 0}};
+    static struct option merged[CLI_LONGOPTS_MAX + 1];
+    size_t n = 0, i;
+    char optstring[CLI_SHORTOPTS_MAX + 3] = ":h";
+    int c, d;
+
+    if (set->shorts != NULL) {
+        assert(strlen(set->shorts) <= CLI_SHORTOPTS_MAX);
+        strcat(optstring, set->shorts);
+    }
+    /* the command's own options, then the shared ones it takes */
+    for (i = 0; set->own != NULL && set->own[i].name != NULL; i++) {
+        assert(n < CLI_LONGOPTS_MAX);
+        merged[n++] = set->own[i];
+    }
+    for (i = 0; set->dns != NULL && shared_dns[i].name != NULL; i++) {
+        assert(n < CLI_LONGOPTS_MAX);
+        merged[n++] = shared_dns[i];
+    }
+    if (set->json != NULL && !option_named(merged, n, "json")) {
+        assert(n < CLI_LONGOPTS_MAX);
+        merged[n++] = (struct option){"json", no_argument, NULL, CLI_OPT_JSON};
+    }
+    if (!option_named(merged, n, "help")) {
+        assert(n < CLI_LONGOPTS_MAX);
+        merged[n++] = (struct option){"help", no_argument, NULL, CLI_OPT_HELP};
+    }
+    merged[n] = (struct option){NULL, 0, NULL, 0};
+
+    opterr = 0; /* every message comes from here, in one format */
+    for (;;) {
+        c = getopt_long(argc, argv, optstring, merged, NULL);
+        if (c == -1)
+            return -1;
+        if (c == 'h' || c == CLI_OPT_HELP) {
+            set->usage(stdout);
+            return CLI_GETOPT_HELP;
+        }
+        if (c == ':' || c == '?') {
+            /* the word at fault: the last one getopt read */
+            const char *w = optind > 0 && optind <= argc ? argv[optind - 1] : "?";
+            char shortopt[3] = {'-', (char)optopt, '\0'};
+
+            if (optopt > 0 && optopt < 128 && strncmp(w, "--", 2) != 0)
+                w = shortopt; /* a short option, maybe inside -xyz */
+            if (c == ':')
+                cli_error("%s needs a value (see '%s --help')", cli_shown(w), argv[0]);
+            else if (optopt >= CLI_OPT_ZONE) /* a value given to a flag: --json=x */
+                cli_error("'%s': the option takes no value (see '%s --help')", cli_shown(w),
+                          argv[0]);
+            else
+                cli_error("unknown option '%s' (see '%s --help')", cli_shown(w), argv[0]);
+            return CLI_GETOPT_USAGE;
+        }
+        if (set->dns != NULL && (d = cli_dns_option(set->dns, c, optarg)) != 0) {
+            if (d < 0)
+                return CLI_GETOPT_USAGE;
+            continue;
+        }
+        if (set->json != NULL && c == CLI_OPT_JSON) {
+            *set->json = 1;
+            continue;
+        }
+        return c;
+    }
 }
 
 /* cli_dns_option - take one DNS source option into opts */
@@ -98,6 +207,8 @@ int cli_dns_option(struct ink_resolver_opts *opts, int opt, const char *arg)
                       arg[0] ? strerror(errno) : "empty file name");
             return -1;
         }
+        if (cli_file_limit("--trust-anchor", arg, CLI_TRUST_ANCHOR_MAX) < 0)
+            return -1;
         opts->trust_anchor = arg;
         return 1;
     case CLI_OPT_TIMEOUT:
@@ -145,4 +256,25 @@ int cli_stdout_is_tty(void)
     const char *nc = getenv("NO_COLOR");
 
     return isatty(STDOUT_FILENO) && (nc == NULL || nc[0] == '\0');
+}
+
+/* cli_file_limit - path must be a regular file of at most max bytes */
+int cli_file_limit(const char *what, const char *path, size_t max)
+{
+    struct stat st;
+
+    if (stat(path, &st) < 0) {
+        cli_error("%s %s: %s", what, path, strerror(errno));
+        return -1;
+    }
+    /* a device or a pipe (/dev/zero, /dev/stdin) could be read forever */
+    if (!S_ISREG(st.st_mode)) {
+        cli_error("%s %s: not a regular file", what, path);
+        return -1;
+    }
+    if ((uintmax_t)st.st_size > (uintmax_t)max) {
+        cli_error("%s %s: larger than the %zu-byte limit", what, path, max);
+        return -1;
+    }
+    return 0;
 }

@@ -160,8 +160,7 @@ enum {
     OPT_EXPIRE,
     OPT_IDENTITY,
     OPT_NO_LF,
-    OPT_BODY_LENGTH,
-    OPT_HELP
+    OPT_BODY_LENGTH
 };
 
 static void keygen_usage(FILE *fp)
@@ -209,8 +208,6 @@ static int cmd_dkim_keygen(int argc, char **argv)
         {"ttl", required_argument, NULL, OPT_TTL},
         {"testing", no_argument, NULL, OPT_TESTING},
         {"force", no_argument, NULL, OPT_FORCE},
-        {"json", no_argument, NULL, CLI_OPT_JSON},
-        {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
     const char *domain = NULL, *selector = NULL, *outdir = NULL;
@@ -223,9 +220,10 @@ static int cmd_dkim_keygen(int argc, char **argv)
     struct ink_dkim_privkey *pk = NULL;
     json_t *j = NULL;
     char *js = NULL;
+    const struct cli_optset set = {.own = longopts, .json = &json, .usage = keygen_usage};
 
     optind = 1;
-    while ((opt = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+    while ((opt = cli_getopt(&set, argc, argv)) != -1) {
         switch (opt) {
         case OPT_DOMAIN:
             domain = optarg;
@@ -271,14 +269,9 @@ static int cmd_dkim_keygen(int argc, char **argv)
         case OPT_FORCE:
             force = 1;
             break;
-        case CLI_OPT_JSON:
-            json = 1;
-            break;
-        case 'h':
-            keygen_usage(stdout);
+        case CLI_GETOPT_HELP:
             return INK_EXIT_OK;
-        default:
-            keygen_usage(stderr);
+        default: /* CLI_GETOPT_USAGE: said why */
             return INK_EXIT_USAGE;
         }
     }
@@ -396,7 +389,9 @@ static void verify_usage(FILE *fp)
             "                    0 skips the check)\n" CLI_DNS_HELP
             "\nOne line per signature: the result (pass, fail, neutral, policy, temperror,\n"
             "permerror), d=, s=, a= and the reason in parentheses; 'none' for a message\n"
-            "without signatures.  With several FILEs each line starts with 'FILE: '.\n"
+            "without signatures.  Only the first 16 signatures are verified; a last\n"
+            "line 'not-checked: N more ...' counts the others.  With several FILEs each\n"
+            "line starts with 'FILE: '.\n"
             "Exit 0 when verification ran (whatever the results), 1 operational error,\n"
             "2 usage.\n");
 }
@@ -579,6 +574,8 @@ static int verify_one(int fd, const char *label, const char *prefix, struct ink_
             json_object_set_new(m, "file", json_string(label));
         json_object_set_new(m, "result", json_string(ink_dkim_verify_count(v) ? "signed" : "none"));
         json_object_set_new(m, "signatures", sigs);
+        /* signatures past the limit: not verified, and said so */
+        json_object_set_new(m, "not_checked", json_integer((json_int_t)ink_dkim_verify_skipped(v)));
         json_array_append_new(jout, m);
     } else if (ink_dkim_verify_count(v) == 0) {
         printf("%s%snone\n", prefix ? prefix : "", prefix ? ": " : "");
@@ -601,6 +598,11 @@ static int verify_one(int fd, const char *label, const char *prefix, struct ink_
             }
             printf("%s\n", ink_str_cstr(&line));
         }
+        if (ink_dkim_verify_skipped(v) > 0)
+            printf("%s%snot-checked: %zu more DKIM-Signature field%s (only the first %d are "
+                   "verified)\n",
+                   prefix ? prefix : "", prefix ? ": " : "", ink_dkim_verify_skipped(v),
+                   ink_dkim_verify_skipped(v) == 1 ? "" : "s", INK_DKIM_SIGNATURES_MAX);
     }
     rc = 0;
 done:
@@ -614,10 +616,7 @@ done:
 static int cmd_dkim_verify(int argc, char **argv)
 {
     static const struct option longopts[] = {
-        {"json", no_argument, NULL, CLI_OPT_JSON},
         {"now", required_argument, NULL, OPT_TIME},
-        {"help", no_argument, NULL, 'h'},
-        CLI_DNS_LONGOPTS,
         {NULL, 0, NULL, 0},
     };
     struct ink_resolver_opts ropts = {0};
@@ -626,17 +625,16 @@ static int cmd_dkim_verify(int argc, char **argv)
     struct ink_resolver *r = NULL;
     struct ink_driver *drv = NULL;
     json_t *jout = NULL;
-    int json = 0, opt, m, rc = INK_EXIT_OK, nfiles, fi;
+    int json = 0, opt, rc = INK_EXIT_OK, nfiles, fi;
     char *end;
+    const struct cli_optset set = {
+        .own = longopts, .dns = &ropts, .json = &json, .usage = verify_usage};
 
     vo.now = (uint64_t)time(NULL);
     vo.flags = INK_DKIM_VERIFY_LF_TO_CRLF;
     optind = 1;
-    while ((opt = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+    while ((opt = cli_getopt(&set, argc, argv)) != -1) {
         switch (opt) {
-        case CLI_OPT_JSON:
-            json = 1;
-            break;
         case OPT_TIME:
             errno = 0;
             vo.now = strtoull(optarg, &end, 10);
@@ -645,15 +643,9 @@ static int cmd_dkim_verify(int argc, char **argv)
                 return INK_EXIT_USAGE;
             }
             break;
-        case 'h':
-            verify_usage(stdout);
+        case CLI_GETOPT_HELP:
             return INK_EXIT_OK;
-        default:
-            m = cli_dns_option(&ropts, opt, optarg);
-            if (m == 1)
-                break;
-            if (m == 0)
-                verify_usage(stderr);
+        default: /* CLI_GETOPT_USAGE: said why */
             return INK_EXIT_USAGE;
         }
     }
@@ -765,6 +757,142 @@ static int parse_canon_opt(const char *v, enum ink_dkim_canon *h, enum ink_dkim_
     return 0;
 }
 
+/* open_spool - an unlinked temporary file (in $TMPDIR or /tmp) to keep a
+ * message read from a pipe; the fd, or -1 after printing why */
+static int open_spool(void)
+{
+    const char *dir = getenv("TMPDIR");
+    struct ink_str path = INK_STR_INIT;
+    int fd;
+
+    if (dir == NULL || dir[0] != '/')
+        dir = "/tmp";
+    ink_str_printf(&path, "%s/inkan-sign-XXXXXX", dir);
+    fd = path.buf != NULL ? mkstemp(path.buf) : -1;
+    if (fd < 0) {
+        cli_error("dkim sign: cannot make a temporary file in %s: %s", dir, strerror(errno));
+        ink_str_free(&path);
+        return -1;
+    }
+    unlink(path.buf); /* gone at exit, whatever happens */
+    ink_str_free(&path);
+    return fd;
+}
+
+/* write_fd - write all of p/n to fd; 0 or -1 (errno set) */
+static int write_fd(int fd, const uint8_t *p, size_t n)
+{
+    while (n > 0) {
+        ssize_t w = write(fd, p, n);
+        if (w < 0) {
+            if (errno == EINTR)
+                continue;
+            return -1;
+        }
+        p += w;
+        n -= (size_t)w;
+    }
+    return 0;
+}
+
+/*
+ * sign_stream - sign the message on stdin and write it out after its
+ * signatures, in memory that does not grow with the message: one pass
+ * through the signer, then a second pass copying the message to stdout,
+ * re-read from stdin when it is a file, else from a temporary file it was
+ * spooled to.  buf: DKIM_CLI_READ_CHUNK bytes; out receives the
+ * signature fields.  0, or -1 after printing why.
+ */
+static int sign_stream(struct ink_dkim_sign *signer, uint8_t *buf, struct ink_str *out)
+{
+    struct stat st;
+    off_t start = -1;
+    int spool = -1, src, rc = -1, seen_lf = 0, lf_bare = 0;
+    uint64_t total = 0, left;
+    uint8_t last = 0;
+    const char *eol;
+
+    if (fstat(STDIN_FILENO, &st) == 0 && S_ISREG(st.st_mode))
+        start = lseek(STDIN_FILENO, 0, SEEK_CUR);
+    if (start < 0 && (spool = open_spool()) < 0)
+        return -1;
+    for (;;) {
+        ssize_t n = read(STDIN_FILENO, buf, DKIM_CLI_READ_CHUNK);
+        const uint8_t *lf;
+        if (n < 0) {
+            if (errno == EINTR)
+                continue;
+            cli_error("dkim sign: stdin: %s", strerror(errno));
+            goto done;
+        }
+        if (n == 0)
+            break;
+        if (spool >= 0 && write_fd(spool, buf, (size_t)n) < 0) {
+            cli_error("dkim sign: writing the temporary copy of the message: %s", strerror(errno));
+            goto done;
+        }
+        if (ink_dkim_sign_push(signer, buf, (size_t)n) < 0) {
+            cli_error("dkim sign: %s", ink_dkim_sign_error(signer));
+            goto done;
+        }
+        /* the signatures get the line ending of the message's first line */
+        if (!seen_lf && (lf = memchr(buf, '\n', (size_t)n)) != NULL) {
+            uint8_t before = lf > buf ? lf[-1] : last;
+            seen_lf = 1;
+            lf_bare = (total > 0 || lf > buf) && before != '\r';
+        }
+        last = buf[n - 1];
+        total += (uint64_t)n;
+    }
+    eol = seen_lf && lf_bare ? "\n" : "\r\n";
+    if (total > 0 && last != '\n') {
+        /* a message ends with a line ending (SMTP adds one anyway): add
+         * it before signing, so that no verifier has to guess how an
+         * unterminated last line is canonicalized */
+        if (ink_dkim_sign_push(signer, (const uint8_t *)eol, strlen(eol)) < 0) {
+            cli_error("dkim sign: %s", ink_dkim_sign_error(signer));
+            goto done;
+        }
+    }
+    if (ink_dkim_sign_end(signer, eol, out) < 0) {
+        cli_error("dkim sign: %s", ink_dkim_sign_error(signer));
+        goto done;
+    }
+    /* second pass: the signatures, then the message as it was read */
+    src = spool >= 0 ? spool : STDIN_FILENO;
+    if (lseek(src, spool >= 0 ? 0 : start, SEEK_SET) < 0) {
+        cli_error("dkim sign: cannot read the message again: %s", strerror(errno));
+        goto done;
+    }
+    if (write_fd(STDOUT_FILENO, (const uint8_t *)out->buf, out->len) < 0)
+        goto write_failed;
+    for (left = total; left > 0;) {
+        size_t want = left < DKIM_CLI_READ_CHUNK ? (size_t)left : DKIM_CLI_READ_CHUNK;
+        ssize_t n = read(src, buf, want);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0) {
+            /* the file shrank since it was signed: what is written would
+             * not verify */
+            cli_error("dkim sign: the message changed while it was signed");
+            goto done;
+        }
+        if (write_fd(STDOUT_FILENO, buf, (size_t)n) < 0)
+            goto write_failed;
+        left -= (uint64_t)n;
+    }
+    if (total > 0 && last != '\n' && write_fd(STDOUT_FILENO, (const uint8_t *)eol, strlen(eol)) < 0)
+        goto write_failed;
+    rc = 0;
+    goto done;
+write_failed:
+    cli_error("dkim sign: writing stdout: %s", strerror(errno));
+done:
+    if (spool >= 0)
+        close(spool);
+    return rc;
+}
+
 /* cmd_dkim_sign - inkan dkim sign */
 static int cmd_dkim_sign(int argc, char **argv)
 {
@@ -780,7 +908,6 @@ static int cmd_dkim_sign(int argc, char **argv)
         {"expire", required_argument, NULL, OPT_EXPIRE},
         {"no-timestamp", no_argument, NULL, OPT_NO_LF},
         {"body-length", no_argument, NULL, OPT_BODY_LENGTH},
-        {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
     const char *domains[INK_DKIM_SIGN_KEYS_MAX], *sels[INK_DKIM_SIGN_KEYS_MAX];
@@ -793,13 +920,14 @@ static int cmd_dkim_sign(int argc, char **argv)
     struct ink_dkim_privkey *pkeys[INK_DKIM_SIGN_KEYS_MAX] = {0};
     struct ink_dkim_sign_key sk[INK_DKIM_SIGN_KEYS_MAX];
     struct ink_dkim_sign *signer = NULL;
-    struct ink_str msg = INK_STR_INIT, out = INK_STR_INIT, err = INK_STR_INIT;
+    struct ink_str out = INK_STR_INIT, err = INK_STR_INIT;
     uint8_t *buf = NULL;
     char *end;
     uint64_t now = (uint64_t)time(NULL);
+    const struct cli_optset set = {.own = longopts, .usage = sign_usage};
 
     optind = 1;
-    while ((opt = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+    while ((opt = cli_getopt(&set, argc, argv)) != -1) {
         int bad = 0;
         switch (opt) {
         case OPT_DOMAIN:
@@ -851,11 +979,9 @@ static int cmd_dkim_sign(int argc, char **argv)
         case OPT_BODY_LENGTH:
             body_length = 1;
             break;
-        case 'h':
-            sign_usage(stdout);
+        case CLI_GETOPT_HELP:
             return INK_EXIT_OK;
-        default:
-            sign_usage(stderr);
+        default: /* CLI_GETOPT_USAGE: said why */
             return INK_EXIT_USAGE;
         }
         if (bad)
@@ -931,56 +1057,13 @@ static int cmd_dkim_sign(int argc, char **argv)
         cli_error("dkim sign: out of memory");
         goto done;
     }
-    /* the message is kept to be written after the signatures */
-    for (;;) {
-        ssize_t n = read(STDIN_FILENO, buf, DKIM_CLI_READ_CHUNK);
-        if (n < 0) {
-            if (errno == EINTR)
-                continue;
-            cli_error("dkim sign: stdin: %s", strerror(errno));
-            goto done;
-        }
-        if (n == 0)
-            break;
-        if (ink_str_append(&msg, buf, (size_t)n) < 0) {
-            cli_error("dkim sign: the message is too large to keep in memory");
-            goto done;
-        }
-        if (ink_dkim_sign_push(signer, buf, (size_t)n) < 0) {
-            cli_error("dkim sign: %s", ink_dkim_sign_error(signer));
-            goto done;
-        }
-    }
-    {
-        /* write the signatures with the message's own line ending */
-        const uint8_t *lf = memchr(msg.buf ? msg.buf : "", '\n', msg.len);
-        const char *eol = (lf != NULL && lf > (const uint8_t *)msg.buf && lf[-1] != '\r') ? "\n" : "\r\n";
-        if (msg.len > 0 && msg.buf[msg.len - 1] != '\n') {
-            /* a message ends with a line ending (SMTP adds one anyway):
-             * add it before signing, so that no verifier has to guess how
-             * an unterminated last line is canonicalized */
-            if (ink_str_puts(&msg, eol) < 0 ||
-                ink_dkim_sign_push(signer, (const uint8_t *)eol, strlen(eol)) < 0) {
-                cli_error("dkim sign: out of memory");
-                goto done;
-            }
-        }
-        if (ink_dkim_sign_end(signer, eol, &out) < 0) {
-            cli_error("dkim sign: %s", ink_dkim_sign_error(signer));
-            goto done;
-        }
-    }
-    if (fwrite(out.buf, 1, out.len, stdout) != out.len ||
-        (msg.len && fwrite(msg.buf, 1, msg.len, stdout) != msg.len) || fflush(stdout) != 0) {
-        cli_error("dkim sign: writing stdout: %s", strerror(errno));
+    if (sign_stream(signer, buf, &out) < 0)
         goto done;
-    }
     rc = INK_EXIT_OK;
 done:
     for (i = 0; i < INK_DKIM_SIGN_KEYS_MAX; i++)
         ink_dkim_privkey_free(pkeys[i]);
     ink_dkim_sign_free(signer);
-    ink_str_free(&msg);
     ink_str_free(&out);
     ink_str_free(&err);
     free(buf);
@@ -1069,9 +1152,6 @@ static int cmd_dkim_testkey(int argc, char **argv)
         {"domain", required_argument, NULL, OPT_DOMAIN},
         {"selector", required_argument, NULL, OPT_SELECTOR},
         {"key", required_argument, NULL, OPT_KEY},
-        {"json", no_argument, NULL, CLI_OPT_JSON},
-        {"help", no_argument, NULL, 'h'},
-        CLI_DNS_LONGOPTS,
         {NULL, 0, NULL, 0},
     };
     struct ink_resolver_opts ropts = {0};
@@ -1085,9 +1165,11 @@ static int cmd_dkim_testkey(int argc, char **argv)
     struct ink_dns_answer *ans = NULL;
     json_t *j = NULL, *recs = NULL;
     size_t i, nkeys = 0;
+    const struct cli_optset set = {
+        .own = longopts, .dns = &ropts, .json = &json, .usage = testkey_usage};
 
     optind = 1;
-    while ((opt = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+    while ((opt = cli_getopt(&set, argc, argv)) != -1) {
         switch (opt) {
         case OPT_DOMAIN:
             domain = optarg;
@@ -1098,18 +1180,9 @@ static int cmd_dkim_testkey(int argc, char **argv)
         case OPT_KEY:
             keyfile = optarg;
             break;
-        case CLI_OPT_JSON:
-            json = 1;
-            break;
-        case 'h':
-            testkey_usage(stdout);
+        case CLI_GETOPT_HELP:
             return INK_EXIT_OK;
-        default:
-            m = cli_dns_option(&ropts, opt, optarg);
-            if (m == 1)
-                break;
-            if (m == 0)
-                testkey_usage(stderr);
+        default: /* CLI_GETOPT_USAGE: said why */
             return INK_EXIT_USAGE;
         }
     }

@@ -260,11 +260,8 @@ static int batch(struct ink_resolver *r, int json)
 /* cmd_dns - inkan dns NAME [TYPE] */
 int cmd_dns(int argc, char **argv)
 {
-    static const struct option longopts[] = {
-        CLI_DNS_LONGOPTS,
-        {"json", no_argument, NULL, CLI_OPT_JSON},
+    static const struct option own[] = {
         {"no-cache", no_argument, NULL, DNS_OPT_NO_CACHE},
-        {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
     struct ink_resolver_opts opts;
@@ -272,27 +269,18 @@ int cmd_dns(int argc, char **argv)
     const char *name;
     uint16_t type = INK_DNS_A;
     int json = 0, c, rc;
+    const struct cli_optset set = {.own = own, .dns = &opts, .json = &json, .usage = dns_usage};
 
     memset(&opts, 0, sizeof(opts));
     optind = 1;
-    while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
-        if ((rc = cli_dns_option(&opts, c, optarg)) != 0) {
-            if (rc < 0)
-                return INK_EXIT_USAGE;
-            continue;
-        }
+    while ((c = cli_getopt(&set, argc, argv)) != -1) {
         switch (c) {
-        case CLI_OPT_JSON:
-            json = 1;
-            break;
         case DNS_OPT_NO_CACHE:
             opts.no_cache = 1;
             break;
-        case 'h':
-            dns_usage(stdout);
+        case CLI_GETOPT_HELP:
             return INK_EXIT_OK;
         default:
-            dns_usage(stderr);
             return INK_EXIT_USAGE;
         }
     }

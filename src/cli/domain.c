@@ -26,6 +26,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -170,10 +171,13 @@ static char *default_db_path(void)
     return ink_str_steal(&s);
 }
 
-/* open_store - open the database the options name */
-static int open_store(struct dctx *c)
+/* open_store - open the database the options name; readonly for the
+ * commands that only read it (a database the user may not write can
+ * still be shown) */
+static int open_store(struct dctx *c, int readonly)
 {
     struct ink_str err = INK_STR_INIT;
+    struct stat st;
 
     if (c->db_path == NULL) {
         c->db_default = default_db_path();
@@ -183,7 +187,11 @@ static int open_store(struct dctx *c)
         }
         c->db_path = c->db_default;
     }
-    c->store = ink_store_sqlite_open(c->db_path, &err);
+    /* a database not made yet is made (and then empty) as before */
+    if (readonly && !(stat(c->db_path, &st) < 0 && errno == ENOENT))
+        c->store = ink_store_sqlite_open_readonly(c->db_path, &err);
+    else
+        c->store = ink_store_sqlite_open(c->db_path, &err);
     if (c->store == NULL)
         cli_error("%s", ink_str_cstr(&err));
     ink_str_free(&err);
@@ -258,6 +266,11 @@ static int common_option(struct dctx *c, int opt, const char *arg)
         return d;
     switch (opt) {
     case OPT_DB:
+        if (!ink_store_path_ok(arg)) {
+            cli_error("--db '%s': give a database file (an empty or in-memory database would "
+                      "be thrown away at exit)", arg);
+            return -1;
+        }
         c->db_path = arg;
         return 1;
     case OPT_NOW:
@@ -1132,7 +1145,16 @@ static int expect_from_json(const char *path, const char *domain, struct ink_vdo
         goto done;
     }
     if (!ink_dns_name_eq(json_string_value(dom), domain)) {
-        cli_error("%s: is for %s, not %s", path, json_string_value(dom), domain);
+        struct ink_str shown = INK_STR_INIT;
+        ink_str_put_printable(&shown, json_string_value(dom), strlen(json_string_value(dom)), 80);
+        cli_error("%s: is for %s, not %s", path, ink_str_cstr(&shown), domain);
+        ink_str_free(&shown);
+        goto done;
+    }
+    /* the profile's name is shown by status: no control characters */
+    if (json_is_string(json_object_get(root, "profile")) &&
+        !printable_text(json_string_value(json_object_get(root, "profile")))) {
+        cli_error("%s: the profile name holds a control character", path);
         goto done;
     }
     if (json_is_string(json_object_get(root, "profile")))
@@ -1264,7 +1286,7 @@ static int domain_add(struct dctx *c, int argc, char **argv)
         cli_error("domain add: nothing to verify for %s", domain);
         goto done;
     }
-    if (open_store(c) < 0)
+    if (open_store(c, 0) < 0)
         goto done;
     ink_str_truncate(&err, 0);
     switch (ink_store_add(c->store, d, replace, &err)) {
@@ -1395,7 +1417,7 @@ static int domain_verify(struct dctx *c, int argc, char **argv)
             rc = INK_EXIT_USAGE;
             goto done;
         }
-    if (open_store(c) < 0)
+    if (open_store(c, 0) < 0)
         goto done;
     if (c->json)
         arr = json_array();
@@ -1466,7 +1488,7 @@ static int domain_status(struct dctx *c, int argc, char **argv, int list_only)
         cli_error("domain %s: too many arguments", list_only ? "list" : "status");
         return INK_EXIT_USAGE;
     }
-    if (open_store(c) < 0)
+    if (open_store(c, 1) < 0)
         return INK_EXIT_OPERR;
     if (optind == argc - 1) {
         char *name = normalize_arg(argv[optind]);
@@ -1545,7 +1567,7 @@ static int domain_remove(struct dctx *c, int argc, char **argv)
     name = normalize_arg(argv[optind]);
     if (name == NULL)
         return INK_EXIT_USAGE;
-    if (open_store(c) < 0) {
+    if (open_store(c, 0) < 0) {
         free(name);
         return INK_EXIT_OPERR;
     }
@@ -1596,7 +1618,7 @@ static int domain_watch(struct dctx *c, int argc, char **argv)
         cli_error("domain watch: takes no domain (it follows them all)");
         return INK_EXIT_USAGE;
     }
-    if (open_store(c) < 0 || open_checker(c) < 0)
+    if (open_store(c, 0) < 0 || open_checker(c) < 0)
         return INK_EXIT_OPERR;
     memset(&sa, 0, sizeof(sa));
     sa.sa_handler = on_signal;
@@ -1618,12 +1640,22 @@ static int domain_watch(struct dctx *c, int argc, char **argv)
             struct check_job jobs[CHECK_BATCH_MAX], *batch[CHECK_BATCH_MAX];
             size_t m = 0, j;
             int64_t t = cli_clock_now();
+            int failed = 0;
 
-            for (; i < n && m < CHECK_BATCH_MAX; i++) {
+            for (; i < n && m < CHECK_BATCH_MAX && !failed; i++) {
+                int rc;
                 memset(&jobs[m], 0, sizeof(jobs[m]));
                 ink_str_truncate(&err, 0);
-                if (ink_store_get(c->store, names[i], &jobs[m].d, &err) != 0)
+                rc = ink_store_get(c->store, names[i], &jobs[m].d, &err);
+                if (rc == INK_STORE_NOT_FOUND)
                     continue; /* removed meanwhile */
+                if (rc != 0) {
+                    /* a store that cannot be read: say so and stop,
+                     * rather than skip the domain and poll on silently */
+                    cli_error("%s", ink_str_cstr(&err));
+                    failed = 1;
+                    break;
+                }
                 /* another process may have checked it since the due query */
                 if (!ink_verify_due(jobs[m].d, t)) {
                     ink_vdomain_free(jobs[m].d);
@@ -1632,10 +1664,18 @@ static int domain_watch(struct dctx *c, int argc, char **argv)
                 batch[m] = &jobs[m];
                 m++;
             }
-            check_batch(c, batch, m, t);
+            if (!failed)
+                check_batch(c, batch, m, t);
             for (j = 0; j < m; j++) {
-                save_check(c, &jobs[j], CHECK_LOG_CHANGES | CHECK_QUIET_CONFLICT);
+                int rc = failed ? 0 : save_check(c, &jobs[j], CHECK_LOG_CHANGES | CHECK_QUIET_CONFLICT);
+                if (rc < 0 || (rc != 0 && rc != INK_STORE_CONFLICT))
+                    failed = 1; /* save_check said why */
                 ink_vdomain_free(jobs[j].d);
+            }
+            if (failed) {
+                ink_store_names_free(names, n);
+                ink_str_free(&err);
+                return INK_EXIT_OPERR;
             }
         }
         ink_store_names_free(names, n);
@@ -1658,8 +1698,11 @@ static int domain_watch(struct dctx *c, int argc, char **argv)
         now = cli_clock_now();
         names = NULL;
         n = 0;
-        if (ink_store_due(c->store, now, &names, &n, &next, &err) < 0)
-            next = 0;
+        if (ink_store_due(c->store, now, &names, &n, &next, &err) < 0) {
+            cli_error("%s", ink_str_cstr(&err));
+            ink_str_free(&err);
+            return INK_EXIT_OPERR;
+        }
         ink_store_names_free(names, n);
         ink_str_free(&err);
         pause = n > 0 ? 1 : next > now ? next - now : WATCH_SLEEP_MAX;

@@ -48,8 +48,7 @@ enum {
     OPT_BATCH,
     OPT_PARALLEL,
     OPT_STATS,
-    OPT_VERBOSE,
-    OPT_HELP
+    OPT_VERBOSE
 };
 
 static const char spf_usage_text[] =
@@ -784,21 +783,24 @@ static int spf_batch(struct spf_run *run, const char *path, size_t parallel, int
 
 /* ---- the command ----------------------------------------------------------- */
 
+/* spf_help - the help, for the option layer */
+static void spf_help(FILE *fp)
+{
+    fputs(spf_usage_text, fp);
+}
+
 /* cmd_spf - `inkan spf ...` */
 int cmd_spf(int argc, char **argv)
 {
-    static const struct option longopts[] = {
+    static const struct option own[] = {
         {"ip", required_argument, NULL, OPT_IP},
         {"mail-from", required_argument, NULL, OPT_MAIL_FROM},
         {"helo", required_argument, NULL, OPT_HELO},
         {"receiver", required_argument, NULL, OPT_RECEIVER},
-        {"json", no_argument, NULL, CLI_OPT_JSON},
         {"verbose", no_argument, NULL, OPT_VERBOSE},
         {"batch", required_argument, NULL, OPT_BATCH},
         {"parallel", required_argument, NULL, OPT_PARALLEL},
         {"stats", no_argument, NULL, OPT_STATS},
-        {"help", no_argument, NULL, OPT_HELP},
-        CLI_DNS_LONGOPTS,
         {NULL, 0, NULL, 0}};
     struct ink_resolver_opts dns;
     struct ink_driver_opts dopts;
@@ -807,6 +809,8 @@ int cmd_spf(int argc, char **argv)
     const char *ip = NULL, *mail_from = NULL, *helo = NULL, *batch = NULL;
     size_t parallel = SPF_PARALLEL_DEFAULT;
     int stats = 0, opt, rc;
+    const struct cli_optset set = {
+        .own = own, .dns = &dns, .json = &run.json, .usage = spf_help, .shorts = "v"};
 
     /* `inkan spf lint ...` is spf_lint.c's */
     if (argc >= 2 && strcmp(argv[1], "lint") == 0) {
@@ -816,13 +820,7 @@ int cmd_spf(int argc, char **argv)
     memset(&dns, 0, sizeof(dns));
     memset(&run, 0, sizeof(run));
     optind = 1;
-    opterr = 0;
-    while ((opt = getopt_long(argc, argv, ":hv", longopts, NULL)) != -1) {
-        int d = cli_dns_option(&dns, opt, optarg);
-        if (d < 0)
-            return INK_EXIT_USAGE;
-        if (d > 0)
-            continue;
+    while ((opt = cli_getopt(&set, argc, argv)) != -1) {
         switch (opt) {
         case OPT_IP:
             ip = optarg;
@@ -835,9 +833,6 @@ int cmd_spf(int argc, char **argv)
             break;
         case OPT_RECEIVER:
             run.receiver = optarg;
-            break;
-        case CLI_OPT_JSON:
-            run.json = 1;
             break;
         case 'v':
         case OPT_VERBOSE:
@@ -863,15 +858,9 @@ int cmd_spf(int argc, char **argv)
         case OPT_STATS:
             stats = 1;
             break;
-        case 'h':
-        case OPT_HELP:
-            fputs(spf_usage_text, stdout);
+        case CLI_GETOPT_HELP:
             return INK_EXIT_OK;
-        case ':':
-            cli_error("spf: %s needs a value (see 'inkan spf --help')", argv[optind - 1]);
-            return INK_EXIT_USAGE;
-        default:
-            cli_error("spf: unknown option '%s' (see 'inkan spf --help')", argv[optind - 1]);
+        default: /* CLI_GETOPT_USAGE: said why */
             return INK_EXIT_USAGE;
         }
     }

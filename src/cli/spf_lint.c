@@ -27,8 +27,7 @@
 enum {
     OPT_RECORD = CLI_OPT_FIRST_FREE,
     OPT_DOMAIN,
-    OPT_FAIL_ON,
-    OPT_HELP
+    OPT_FAIL_ON
 };
 
 static const char lint_usage[] =
@@ -274,42 +273,36 @@ static void print_text(const struct ink_spf_lint *l)
     free(fixed);
 }
 
+/* lint_help - the help, for the option layer */
+static void lint_help(FILE *fp)
+{
+    fputs(lint_usage, fp);
+}
+
 /* cmd_spf_lint - `inkan spf lint`; argv[0] is "inkan spf lint" */
 int cmd_spf_lint(int argc, char **argv)
 {
-    static const struct option longopts[] = {
+    static const struct option own[] = {
         {"record", required_argument, NULL, OPT_RECORD},
         {"domain", required_argument, NULL, OPT_DOMAIN},
-        {"json", no_argument, NULL, CLI_OPT_JSON},
         {"fail-on", required_argument, NULL, OPT_FAIL_ON},
-        {"help", no_argument, NULL, OPT_HELP},
-        CLI_DNS_LONGOPTS,
         {NULL, 0, NULL, 0}};
     struct ink_resolver_opts dns;
     struct ink_resolver *r;
     struct ink_spf_lint *l;
     const char *record = NULL, *domain = NULL;
     int json = 0, opt, rc, fail_on = -1;
+    const struct cli_optset set = {.own = own, .dns = &dns, .json = &json, .usage = lint_help};
 
     memset(&dns, 0, sizeof(dns));
     optind = 1;
-    opterr = 0;
-    while ((opt = getopt_long(argc, argv, ":h", longopts, NULL)) != -1) {
-        int d = cli_dns_option(&dns, opt, optarg);
-
-        if (d < 0)
-            return INK_EXIT_USAGE;
-        if (d > 0)
-            continue;
+    while ((opt = cli_getopt(&set, argc, argv)) != -1) {
         switch (opt) {
         case OPT_RECORD:
             record = optarg;
             break;
         case OPT_DOMAIN:
             domain = optarg;
-            break;
-        case CLI_OPT_JSON:
-            json = 1;
             break;
         case OPT_FAIL_ON:
             if (strcmp(optarg, "error") == 0)
@@ -323,16 +316,9 @@ int cmd_spf_lint(int argc, char **argv)
                 return INK_EXIT_USAGE;
             }
             break;
-        case 'h':
-        case OPT_HELP:
-            fputs(lint_usage, stdout);
+        case CLI_GETOPT_HELP:
             return INK_EXIT_OK;
-        case ':':
-            cli_error("spf lint: %s needs a value", argv[optind - 1]);
-            return INK_EXIT_USAGE;
-        default:
-            cli_error("spf lint: unknown option '%s' (see 'inkan spf lint --help')",
-                      argv[optind - 1]);
+        default: /* CLI_GETOPT_USAGE: said why */
             return INK_EXIT_USAGE;
         }
     }

@@ -684,11 +684,133 @@ fail:
     return -1;
 }
 
+/* ink_store_path_ok - a path that names a database file (see store.h) */
+int ink_store_path_ok(const char *path)
+{
+    /* "" and ":memory:" are SQLite's throw-away databases; "file:" would
+     * be read as a URI where URIs are enabled */
+    return path != NULL && path[0] != '\0' && strcmp(path, ":memory:") != 0 &&
+           strncmp(path, "file:", 5) != 0;
+}
+
+/* path_refused - err for a path that is no database file; returns 1 */
+static int path_refused(const char *path, struct ink_str *err)
+{
+    if (ink_store_path_ok(path))
+        return 0;
+    ink_str_printf(err, "'%s' is not a database file (an empty or in-memory database would be "
+                        "thrown away at exit)", path ? path : "");
+    return 1;
+}
+
+/* schema_check - the schema version of an opened database must be ours
+ * (read-only opens cannot create it).  0; -1 with *definite set when the
+ * version was read and is wrong, clear when it could not be read. */
+static int schema_check(struct sqlite_store *s, int *definite, struct ink_str *err)
+{
+    sqlite3_stmt *st = prepare(s, "PRAGMA user_version", err);
+    int version = -1;
+
+    *definite = 0;
+    if (st == NULL)
+        return -1;
+    if (sqlite3_step(st) == SQLITE_ROW)
+        version = sqlite3_column_int(st, 0);
+    else
+        db_err(s, err, "read the schema version");
+    sqlite3_finalize(st);
+    if (version < 0)
+        return -1;
+    *definite = 1;
+    if (version > STORE_SCHEMA_VERSION) {
+        ink_str_printf(err, "database schema version %d is newer than this inkan reads (%d)",
+                       version, STORE_SCHEMA_VERSION);
+        return -1;
+    }
+    if (version < STORE_SCHEMA_VERSION) {
+        ink_str_puts(err, "not an inkan database (no schema in it)");
+        return -1;
+    }
+    return 0;
+}
+
+/* immutable_uri - "file:PATH?immutable=1" with PATH percent-encoded */
+static int immutable_uri(const char *path, struct ink_str *out)
+{
+    const unsigned char *p;
+    int rc = ink_str_puts(out, "file:");
+
+    for (p = (const unsigned char *)path; *p; p++) {
+        if (*p == '%' || *p == '?' || *p == '#' || *p < 0x21 || *p > 0x7e)
+            rc |= ink_str_printf(out, "%%%02X", *p);
+        else
+            rc |= ink_str_putc(out, (char)*p);
+    }
+    rc |= ink_str_puts(out, "?immutable=1");
+    return rc < 0 ? -1 : 0;
+}
+
+/* ink_store_sqlite_open_readonly - open an existing database to read */
+struct ink_store *ink_store_sqlite_open_readonly(const char *path, struct ink_str *err)
+{
+    struct sqlite_store *s;
+    struct ink_str why = INK_STR_INIT, uri = INK_STR_INIT;
+    int attempt;
+
+    if (path_refused(path, err))
+        return NULL;
+    s = calloc(1, sizeof(*s));
+    if (s == NULL) {
+        ink_str_puts(err, "out of memory");
+        return NULL;
+    }
+    s->base.ops = &sqlite_ops;
+    /* first as it is; a WAL database whose -shm file cannot be made (a
+     * directory the user cannot write) cannot be read that way, so then
+     * as an immutable file: nobody can be writing to it from there */
+    for (attempt = 0; attempt < 2; attempt++) {
+        int rc, definite = 0;
+        ink_str_truncate(&why, 0);
+        if (attempt == 0) {
+            rc = sqlite3_open_v2(path, &s->db, SQLITE_OPEN_READONLY, NULL);
+        } else {
+            if (immutable_uri(path, &uri) < 0) {
+                ink_str_puts(&why, "out of memory");
+                break;
+            }
+            rc = sqlite3_open_v2(ink_str_cstr(&uri), &s->db,
+                                 SQLITE_OPEN_READONLY | SQLITE_OPEN_URI, NULL);
+        }
+        if (rc == SQLITE_OK) {
+            sqlite3_busy_timeout(s->db, STORE_BUSY_TIMEOUT_MS);
+            if (schema_check(s, &definite, &why) == 0) {
+                ink_str_free(&why);
+                ink_str_free(&uri);
+                return &s->base;
+            }
+        } else {
+            ink_str_printf(&why, "cannot open database: %s",
+                           s->db ? sqlite3_errmsg(s->db) : "out of memory");
+        }
+        sqlite3_close(s->db);
+        s->db = NULL;
+        if (definite)
+            break; /* read, and not ours: opening it otherwise will not help */
+    }
+    ink_str_printf(err, "%s: %s", path, ink_str_cstr(&why));
+    ink_str_free(&why);
+    ink_str_free(&uri);
+    free(s);
+    return NULL;
+}
+
 /* ink_store_sqlite_open - open or create the database at path */
 struct ink_store *ink_store_sqlite_open(const char *path, struct ink_str *err)
 {
     struct sqlite_store *s;
 
+    if (path_refused(path, err))
+        return NULL;
     if (make_parent_dirs(path, err) < 0)
         return NULL;
     s = calloc(1, sizeof(*s));

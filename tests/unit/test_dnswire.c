@@ -228,6 +228,50 @@ static void test_unbound_invalid_name(void **state)
     ink_str_free(&err);
 }
 
+/* The c-ares stub takes --dns values with the same parser and messages,
+ * answers a non-name without sending it, and its fd()/timeout() say
+ * what a caller's loop needs: a descriptor always, -1 when idle, 0 with
+ * an answer waiting for process() */
+static void test_cares_arguments_and_hooks(void **state)
+{
+    struct ink_str err = INK_STR_INIT;
+    struct ink_resolver *r;
+    struct ink_dns_answer *a;
+
+    (void)state;
+    assert_null(ink_resolver_cares_new("127.0.0.1:0", 1000, &err));
+    assert_string_equal(ink_str_cstr(&err),
+                        "--dns '127.0.0.1:0': port '0' is not a number from 1 to 65535");
+    ink_str_truncate(&err, 0);
+    assert_null(ink_resolver_cares_new("[::1]x", 1000, &err));
+    assert_string_equal(ink_str_cstr(&err), "--dns '[::1]x': write an IPv6 address as [ADDR]:PORT");
+    ink_str_truncate(&err, 0);
+    assert_null(ink_resolver_cares_new(":53", 1000, &err));
+    assert_string_equal(ink_str_cstr(&err), "--dns ':53': no server address");
+    ink_str_truncate(&err, 0);
+    r = ink_resolver_cares_new("[::1]:9", 500, &err);
+    assert_non_null(r);
+    assert_true(ink_resolver_fd(r) >= 0);
+    assert_int_equal(ink_resolver_timeout(r), -1);
+    assert_int_equal(ink_resolver_submit(r, "a..b", INK_DNS_TXT, NULL, NULL), 0);
+    assert_int_equal(ink_resolver_timeout(r), 0); /* answered, not delivered */
+    ink_resolver_free(r);                          /* dropped unrun */
+    r = ink_resolver_cares_new("[::1]:9", 500, &err);
+    assert_non_null(r);
+    a = ink_resolve_sync(r, "a..b", INK_DNS_TXT);
+    assert_non_null(a);
+    assert_int_equal(a->status, INK_DNS_NXDOMAIN);
+    assert_string_equal(a->why, "not a valid domain name");
+    ink_dns_answer_free(a);
+    assert_int_equal(ink_resolver_timeout(r), -1);
+    /* free with a query at c-ares drops it without running it */
+    assert_int_equal(ink_resolver_submit(r, "example.org", INK_DNS_A, NULL, NULL), 0);
+    assert_int_equal(ink_resolver_pending(r), 1);
+    assert_true(ink_resolver_timeout(r) > 0 && ink_resolver_timeout(r) <= 500);
+    ink_resolver_free(r);
+    ink_str_free(&err);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -236,6 +280,7 @@ int main(void)
         cmocka_unit_test(test_hostile_packets),
         cmocka_unit_test(test_unbound_arguments),
         cmocka_unit_test(test_unbound_invalid_name),
+        cmocka_unit_test(test_cares_arguments_and_hooks),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -12,6 +12,8 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include <unistd.h>
+
 #include "inkan/store.h"
 #include "inkan/verify.h"
 
@@ -171,11 +173,65 @@ static void test_unopenable(void **state)
     ink_str_free(&err);
 }
 
+/* "" and ":memory:" would be databases thrown away at exit: refused by
+ * both opens; a read-only open reads what a read-write one wrote and
+ * refuses what is not an inkan database */
+static void test_throwaway_paths_and_readonly(void **state)
+{
+    static const char *const bad[] = {"", ":memory:", "file::memory:", "file:x.db?mode=memory"};
+    struct ink_str err = INK_STR_INIT;
+    struct ink_store *s, *ro;
+    struct ink_vdomain *d = domain("example.org", 100), *got = NULL;
+    char other[300];
+    FILE *fp;
+    size_t i;
+
+    (void)state;
+    for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        assert_false(ink_store_path_ok(bad[i]));
+        ink_str_truncate(&err, 0);
+        assert_null(ink_store_sqlite_open(bad[i], &err));
+        assert_non_null(strstr(ink_str_cstr(&err), "not a database file"));
+        ink_str_truncate(&err, 0);
+        assert_null(ink_store_sqlite_open_readonly(bad[i], &err));
+        assert_non_null(strstr(ink_str_cstr(&err), "not a database file"));
+    }
+    assert_true(ink_store_path_ok("./inkan.db"));
+    if (tmpdir[strlen(tmpdir) - 1] == 'X')
+        assert_non_null(mkdtemp(tmpdir));
+    snprintf(other, sizeof(other), "%s/ro.db", tmpdir);
+    /* nothing there: a read-only open creates nothing */
+    ink_str_truncate(&err, 0);
+    assert_null(ink_store_sqlite_open_readonly(other, &err));
+    assert_int_equal(access(other, F_OK), -1);
+    s = ink_store_sqlite_open(other, &err);
+    assert_non_null(s);
+    assert_int_equal(ink_store_add(s, d, 0, &err), 0);
+    ink_store_free(s);
+    ro = ink_store_sqlite_open_readonly(other, &err);
+    assert_non_null(ro);
+    assert_int_equal(ink_store_get(ro, "example.org", &got, &err), 0);
+    assert_string_equal(got->domain, "example.org");
+    ink_vdomain_free(got);
+    ink_store_free(ro);
+    /* a file that is not an inkan database */
+    snprintf(other, sizeof(other), "%s/not.db", tmpdir);
+    fp = fopen(other, "w");
+    assert_non_null(fp);
+    fclose(fp);
+    ink_str_truncate(&err, 0);
+    assert_null(ink_store_sqlite_open_readonly(other, &err));
+    assert_non_null(strstr(ink_str_cstr(&err), "not an inkan database"));
+    ink_vdomain_free(d);
+    ink_str_free(&err);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_round_trip),
         cmocka_unit_test(test_unopenable),
+        cmocka_unit_test(test_throwaway_paths_and_readonly),
     };
 
     return cmocka_run_group_tests(tests, NULL, cleanup);

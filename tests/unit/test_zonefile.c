@@ -673,6 +673,48 @@ static void test_backend(void **state)
     ink_str_free(&want);
 }
 
+/* a UTF-8 byte-order mark at the start is skipped, not read as part of
+ * the first owner name */
+static void test_bom(void **state)
+{
+    struct ink_memzone *z;
+    struct ink_dns_answer *a;
+
+    (void)state;
+    z = load("\xef\xbb\xbf" "example.com. 60 IN A 192.0.2.1\n", NULL, 1);
+    a = answer(z, "example.com", INK_DNS_A, INK_DNS_OK, 1);
+    ink_dns_answer_free(a);
+    ink_memzone_free(z);
+    /* with $ORIGIN first, and a relative name */
+    z = load("\xef\xbb\xbf$ORIGIN example.org.\nwww 60 IN A 192.0.2.2\n", NULL, 1);
+    a = answer(z, "www.example.org", INK_DNS_A, INK_DNS_OK, 1);
+    ink_dns_answer_free(a);
+    ink_memzone_free(z);
+}
+
+/* more records of one type at one owner than an answer holds: refused
+ * at load time with the file and line */
+static void test_too_many_at_owner(void **state)
+{
+    struct ink_str zone = INK_STR_INIT, err = INK_STR_INIT, want = INK_STR_INIT;
+    struct ink_memzone *z = ink_memzone_new();
+    size_t i;
+
+    (void)state;
+    ink_str_puts(&zone, "$ORIGIN example.com.\n");
+    for (i = 0; i <= INK_MEMZONE_TYPE_RR_MAX; i++)
+        ink_str_printf(&zone, "big 60 IN TXT \"r%zu\"\n", i);
+    assert_int_equal(ink_zonefile_parse((const uint8_t *)zone.buf, zone.len, "t.zone", NULL, z, &err), -1);
+    ink_str_printf(&want, "t.zone:%d: more than %d TXT records at big.example.com", INK_MEMZONE_TYPE_RR_MAX + 2,
+                   INK_MEMZONE_TYPE_RR_MAX);
+    if (strstr(ink_str_cstr(&err), ink_str_cstr(&want)) == NULL)
+        fail_msg("got: %s\nwanted: %s", ink_str_cstr(&err), ink_str_cstr(&want));
+    ink_str_free(&zone);
+    ink_str_free(&err);
+    ink_str_free(&want);
+    ink_memzone_free(z);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -683,6 +725,8 @@ int main(void)
         cmocka_unit_test(test_cname_alone),
         cmocka_unit_test(test_skipped_types),  cmocka_unit_test(test_nul_and_crlf),
         cmocka_unit_test(test_backend),
+        cmocka_unit_test(test_bom),
+        cmocka_unit_test(test_too_many_at_owner),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -97,6 +97,7 @@ struct ink_dkim_verify {
     struct vsig *sigs;              /* one per signature evaluated (allocated
                                      * when the header is complete) */
     size_t nsigs;
+    size_t nskipped; /* DKIM-Signature fields past the limit, not evaluated */
     size_t nbh;
     struct canon_stream streams[2]; /* simple, relaxed */
     struct keyq *qs;                /* as many as sigs, at most */
@@ -435,8 +436,10 @@ static int header_complete(struct ink_dkim_verify *v)
 
         if (f->malformed || !ink_mailhdr_name_is(f, "DKIM-Signature", 14))
             continue;
-        if (v->nsigs >= maxsig)
-            break; /* a stated limit: the rest are not evaluated */
+        if (v->nsigs >= maxsig) {
+            v->nskipped++; /* a stated limit: not evaluated, but counted */
+            continue;
+        }
         s = &v->sigs[v->nsigs++];
         memset(s, 0, sizeof(*s));
         s->bh_index = s->key_index = -1;
@@ -984,6 +987,11 @@ struct ink_machine ink_dkim_verify_machine(struct ink_dkim_verify *v)
 size_t ink_dkim_verify_count(const struct ink_dkim_verify *v)
 {
     return v->nsigs;
+}
+
+size_t ink_dkim_verify_skipped(const struct ink_dkim_verify *v)
+{
+    return v->nskipped;
 }
 
 const struct ink_dkim_result *ink_dkim_verify_result(const struct ink_dkim_verify *v, size_t i)

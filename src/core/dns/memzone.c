@@ -10,20 +10,32 @@
 #include "inkan/memzone.h"
 #include "dns_int.h"
 
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 #define MZ_INITIAL_BUCKETS 64
+/* Records room is made for at a name at first (then doubled). */
+#define MZ_NODE_RR_INITIAL 4
 
 struct mz_fault {
     uint16_t type; /* 0 = every type */
     enum ink_dns_status status;
 };
 
+/* Records of one type at a node (types at one name are few). */
+struct mz_tcount {
+    uint16_t type;
+    size_t n;
+};
+
 struct mz_node {
     char *name;
-    size_t nrr;
+    size_t nrr, rrcap;           /* rr grows geometrically: many records at
+                                  * one owner load in linear time */
     struct ink_dns_rr *rr;
+    size_t ntc;
+    struct mz_tcount *tc;
     size_t nfault;
     struct mz_fault *fault;
     struct mz_node *next; /* hash chain */
@@ -78,6 +90,7 @@ void ink_memzone_free(struct ink_memzone *z)
             for (i = 0; i < n->nrr; i++)
                 ink_dns_rr_clear(&n->rr[i]);
             free(n->rr);
+            free(n->tc);
             free(n->fault);
             free(n->name);
             free(n);
@@ -152,12 +165,50 @@ static struct mz_node *node_get(struct ink_memzone *z, const char *name)
     return n;
 }
 
+/* type_count - the count slot of type at n (created at 0), or NULL on ENOMEM */
+static struct mz_tcount *type_count(struct mz_node *n, uint16_t type)
+{
+    struct mz_tcount *t;
+    size_t i;
+
+    for (i = 0; i < n->ntc; i++)
+        if (n->tc[i].type == type)
+            return &n->tc[i];
+    t = realloc(n->tc, (n->ntc + 1) * sizeof(*t));
+    if (t == NULL)
+        return NULL;
+    n->tc = t;
+    n->tc[n->ntc].type = type;
+    n->tc[n->ntc].n = 0;
+    return &n->tc[n->ntc++];
+}
+
+/* rr_reserve - room for one more record at n (capacity doubles, with
+ * overflow checks).  0 or -1. */
+static int rr_reserve(struct mz_node *n)
+{
+    struct ink_dns_rr *nrr;
+    size_t ncap;
+
+    if (n->nrr < n->rrcap)
+        return 0;
+    ncap = n->rrcap ? n->rrcap * 2 : MZ_NODE_RR_INITIAL;
+    if (ncap < n->rrcap || ncap > SIZE_MAX / sizeof(*nrr))
+        return -1;
+    nrr = realloc(n->rr, ncap * sizeof(*nrr));
+    if (nrr == NULL)
+        return -1;
+    n->rr = nrr;
+    n->rrcap = ncap;
+    return 0;
+}
+
 /* ink_memzone_add - store a copy of rr under its owner */
 int ink_memzone_add(struct ink_memzone *z, const struct ink_dns_rr *rr)
 {
     char owner[INK_DNS_NAME_MAX + 1];
     struct ink_dns_answer *tmp;
-    struct ink_dns_rr *nrr;
+    struct mz_tcount *tc;
     struct mz_node *n;
 
     if (z->nrr >= INK_MEMZONE_RR_MAX || rr->owner == NULL)
@@ -167,6 +218,14 @@ int ink_memzone_add(struct ink_memzone *z, const struct ink_dns_rr *rr)
     n = node_get(z, owner);
     if (n == NULL)
         return -1;
+    /* more of one type at one name could be loaded but never answered */
+    tc = type_count(n, rr->type);
+    if (tc == NULL)
+        return -1;
+    if (tc->n >= INK_MEMZONE_TYPE_RR_MAX)
+        return INK_MEMZONE_TOO_MANY;
+    if (rr_reserve(n) < 0)
+        return -1;
     /* Reuse the answer's deep-copy code, then move the record over. */
     tmp = ink_dns_answer_new(owner, rr->type, INK_DNS_OK);
     if (tmp == NULL)
@@ -175,12 +234,6 @@ int ink_memzone_add(struct ink_memzone *z, const struct ink_dns_rr *rr)
         ink_dns_answer_free(tmp);
         return -1;
     }
-    nrr = realloc(n->rr, (n->nrr + 1) * sizeof(*nrr));
-    if (nrr == NULL) {
-        ink_dns_answer_free(tmp);
-        return -1;
-    }
-    n->rr = nrr;
     n->rr[n->nrr] = tmp->rr[0];
     free(n->rr[n->nrr].owner);
     n->rr[n->nrr].owner = strdup(owner);
@@ -191,6 +244,7 @@ int ink_memzone_add(struct ink_memzone *z, const struct ink_dns_rr *rr)
         return -1;
     }
     n->nrr++;
+    tc->n++;
     z->nrr++;
     return 0;
 }
@@ -320,6 +374,9 @@ size_t ink_memzone_remove(struct ink_memzone *z, const char *owner, uint16_t typ
         }
     }
     n->nrr = kept;
+    for (i = 0; i < n->ntc; i++)
+        if (type == 0 || n->tc[i].type == type)
+            n->tc[i].n = 0;
     z->nrr -= removed;
     return removed;
 }

@@ -23,6 +23,9 @@
 #include <strings.h>
 
 /* Bytes of an offending token quoted in a message. */
+/* The UTF-8 byte-order mark, skipped at the start of a file. */
+#define ZF_BOM "\xef\xbb\xbf"
+#define ZF_BOM_LEN 3
 #define ZF_SHOW_MAX 64
 /* Notes (skipped records) written before "and N more". */
 #define ZF_NOTES_MAX 20
@@ -648,11 +651,17 @@ static int note_owner(struct zf *zf, int cname, int cname_ok, size_t line)
 /* store - add rr to the zone */
 static int store(struct zf *zf, struct ink_dns_rr *rr, size_t line)
 {
+    int rc;
+
     if (ink_memzone_count(zf->z) >= INK_MEMZONE_RR_MAX)
         return zf_error(zf, line, "too many records (over %d)", INK_MEMZONE_RR_MAX);
     if (note_owner(zf, rr->type == INK_DNS_CNAME, 0, line) < 0)
         return -1;
-    if (ink_memzone_add(zf->z, rr) < 0)
+    rc = ink_memzone_add(zf->z, rr);
+    if (rc == INK_MEMZONE_TOO_MANY)
+        return zf_error(zf, line, "more than %d %s records at %s (more than one answer can hold)",
+                        INK_MEMZONE_TYPE_RR_MAX, ink_dns_type_name(rr->type), rr->owner);
+    if (rc < 0)
         return zf_error(zf, line, "cannot store record (out of memory)");
     zf->added++;
     return 0;
@@ -927,6 +936,12 @@ long ink_zonefile_parse_notes(const uint8_t *buf, size_t len, const char *filena
     memset(&zf, 0, sizeof(zf));
     zf.buf = buf;
     zf.len = buf != NULL ? len : 0;
+    /* a UTF-8 byte-order mark (editors on some systems write one) is no
+     * part of the first owner name */
+    if (zf.len >= ZF_BOM_LEN && memcmp(buf, ZF_BOM, ZF_BOM_LEN) == 0) {
+        zf.buf += ZF_BOM_LEN;
+        zf.len -= ZF_BOM_LEN;
+    }
     zf.line = 1;
     zf.file = filename != NULL ? filename : "(zone)";
     zf.z = z;
