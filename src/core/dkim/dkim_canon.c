@@ -697,6 +697,19 @@ int ink_dkim_canon_header(enum ink_dkim_canon c, const uint8_t *f, size_t len,
     start = out->len;
     for (; i < len; i++) {
         uint8_t ch = f[i];
+        if (ch > ' ') {
+            /* a run of visible (or 8-bit) bytes goes over whole */
+            size_t j = i + 1;
+            while (j < len && f[j] > ' ')
+                j++;
+            if (sp && out->len > start)
+                out->buf[out->len++] = ' ';
+            sp = 0;
+            memcpy(out->buf + out->len, f + i, j - i);
+            out->len += j - i;
+            i = j - 1;
+            continue;
+        }
         if (ch == '\r' && i + 1 < len && f[i + 1] == '\n') {
             i++;
             continue;
