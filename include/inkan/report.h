@@ -192,6 +192,24 @@ int ink_report_parse(const uint8_t *buf, size_t len, const struct ink_report_lim
                      const struct ink_report_callbacks *cb, void *ctx,
                      enum ink_report_error *err, char *msg, size_t msglen, size_t *offset);
 
+/*
+ * ink_report_source_class - what a sending source looks like from its
+ * totals over the stored reports (static string):
+ *   "aligned"            every message passed DMARC;
+ *   "legitimate-failing" some failed DMARC although SPF or DKIM passed for
+ *                        some domain (it authenticates, but not aligned:
+ *                        a platform to fix with an include or a selector);
+ *   "forwarder"          some failed, none authenticated, yet DKIM passed
+ *                        aligned for others and SPF never did (mail
+ *                        relayed on: SPF breaks, DKIM mostly survives);
+ *   "unknown"            failed with nothing authenticated (spoofing or an
+ *                        unknown sender).
+ * A heuristic over report data alone; platform recognition will refine it.
+ */
+const char *ink_report_source_class(uint64_t messages, uint64_t dmarc_pass,
+                                    uint64_t spf_aligned_pass, uint64_t dkim_aligned_pass,
+                                    uint64_t fail_authenticated);
+
 INK_API_END
 
 #ifdef __cplusplus

@@ -948,3 +948,17 @@ int ink_report_parse(const uint8_t *buf, size_t len, const struct ink_report_lim
     ink_report_free(p);
     return rc;
 }
+
+/* ink_report_source_class - classify a source by its totals (report.h) */
+const char *ink_report_source_class(uint64_t messages, uint64_t dmarc_pass,
+                                    uint64_t spf_aligned_pass, uint64_t dkim_aligned_pass,
+                                    uint64_t fail_authenticated)
+{
+    if (dmarc_pass >= messages)
+        return "aligned";
+    if (fail_authenticated > 0)
+        return "legitimate-failing";
+    if (dkim_aligned_pass > 0 && spf_aligned_pass == 0)
+        return "forwarder";
+    return "unknown";
+}
