@@ -24,6 +24,7 @@
 #include "inkan/driver.h"
 #include "inkan/inbound.h"
 #include "inkan/memzone.h"
+#include "inkan/policy.h"
 #include "inkan/resolver.h"
 
 static struct ink_memzone *zone;
@@ -458,12 +459,151 @@ static void test_authres_writer(void **state)
                                          "mx.example.net"), 0);
 }
 
+/* policy - parse YAML text (must succeed) */
+static struct ink_policy *policy(const char *yaml)
+{
+    struct ink_str err = INK_STR_INIT;
+    struct ink_policy *p = ink_policy_parse((const uint8_t *)yaml, strlen(yaml), &err);
+
+    if (p == NULL)
+        fail_msg("policy refused: %s", ink_str_cstr(&err));
+    ink_str_free(&err);
+    return p;
+}
+
+/* policy_error - parse YAML text that must be refused with text in the error */
+static void policy_error(const char *yaml, const char *text)
+{
+    struct ink_str err = INK_STR_INIT;
+    struct ink_policy *p = ink_policy_parse((const uint8_t *)yaml, strlen(yaml), &err);
+
+    assert_null(p);
+    if (strstr(ink_str_cstr(&err), text) == NULL)
+        fail_msg("policy error '%s' does not say '%s'", ink_str_cstr(&err), text);
+    ink_str_free(&err);
+}
+
+/* run_rcpt - a DMARC-failing message (p=reject at example.org) to rcpt */
+static struct ink_inbound *run_fail(const char *from, const char *rcpt, const char *mail_from)
+{
+    struct ink_inbound_params p;
+    struct ink_inbound *m;
+    struct ink_resolver *r = ink_resolver_memzone_new(zone, 0);
+    char *msg = message(from);
+    const char *rc[1];
+
+    rc[0] = rcpt;
+    memset(&p, 0, sizeof(p));
+    p.ip = IP_OTHER;
+    p.helo = "mail.example.org";
+    p.mail_from = mail_from;
+    p.nrcpt = 1;
+    p.rcpt = rc;
+    m = ink_inbound_new(&p, NULL);
+    assert_int_equal(ink_inbound_push(m, (const uint8_t *)msg, strlen(msg)), 0);
+    assert_int_equal(ink_inbound_end(m), 0);
+    assert_int_equal(ink_drive_sync(r, ink_inbound_machine(m), NULL), INK_NEXT_DONE);
+    ink_resolver_free(r);
+    free(msg);
+    return m;
+}
+
+/* decide - the verdict of m under the YAML policy (NULL: the default) */
+static enum ink_verdict_action decide(const char *yaml, struct ink_inbound *m,
+                                      const struct ink_policy_arc *arc, struct ink_verdict *v)
+{
+    struct ink_policy *p = yaml != NULL ? policy(yaml) : ink_policy_default();
+
+    ink_policy_decide(p, m, arc, v);
+    ink_policy_free(p);
+    return v->action;
+}
+
+/* each rollout mode and exception changes the verdict of a p=reject fail,
+ * and says so */
+static void test_policy(void **state)
+{
+    struct ink_inbound *m = run_fail("From: a@example.org\r\n", "ceo@example.net",
+                                     "u@lists.bounce.example.net");
+    struct ink_inbound *q = run_fail("From: a@sub.example.org\r\n", "bob@example.net",
+                                     "u@thirdparty.example");
+    struct ink_inbound *t = run_fail("From: a@slow.example\r\n", "bob@example.net",
+                                     "u@thirdparty.example");
+    struct ink_policy_arc arc = {"pass", "forwarder.example", 1};
+    struct ink_verdict v;
+
+    (void)state;
+    assert_int_equal(ink_inbound_dmarc(m)->result, INK_DMARC_RES_FAIL);
+    assert_int_equal(decide(NULL, m, NULL, &v), INK_VERDICT_REJECT);
+    assert_true(v.enforced);
+    assert_non_null(strstr(v.smtp_reply, "550 5.7.1"));
+    assert_non_null(strstr(v.smtp_reply, "example.org"));
+    /* sp=quarantine */
+    assert_int_equal(decide(NULL, q, NULL, &v), INK_VERDICT_QUARANTINE);
+    /* monitor */
+    assert_int_equal(decide("mode: monitor\n", m, NULL, &v), INK_VERDICT_ACCEPT);
+    assert_string_equal(v.override, "local_policy");
+    assert_non_null(strstr(v.comment, "monitor"));
+    /* staged: listed author enforced, other not */
+    assert_int_equal(decide("mode: staged\nstaged: [example.org]\n", m, NULL, &v),
+                     INK_VERDICT_REJECT);
+    assert_int_equal(decide("mode: staged\nstaged: [other.example]\n", m, NULL, &v),
+                     INK_VERDICT_ACCEPT);
+    assert_non_null(strstr(v.comment, "staged"));
+    /* people-centric: by address and by domain */
+    assert_int_equal(decide("mode: people-centric\npeople-centric: [ceo@example.net]\n", m, NULL, &v),
+                     INK_VERDICT_REJECT);
+    assert_int_equal(decide("mode: people-centric\npeople-centric: [cfo@example.net]\n", m, NULL, &v),
+                     INK_VERDICT_ACCEPT);
+    assert_int_equal(decide("mode: people-centric\npeople-centric: [example.net]\n", q, NULL, &v),
+                     INK_VERDICT_QUARANTINE);
+    /* exceptions: CIDR, MAIL FROM pattern, Author Domain, trusted sealer */
+    assert_int_equal(decide("exceptions:\n  ip: [198.51.100.0/24]\n", m, NULL, &v), INK_VERDICT_ACCEPT);
+    assert_non_null(strstr(v.comment, "198.51.100.0/24"));
+    assert_int_equal(decide("exceptions:\n  ip: [198.51.101.0/24, '2001:db8::/32']\n", m, NULL, &v),
+                     INK_VERDICT_REJECT);
+    assert_int_equal(decide("exceptions:\n  mail-from: ['*.bounce.example.net']\n", m, NULL, &v),
+                     INK_VERDICT_ACCEPT);
+    assert_non_null(strstr(v.comment, "*.bounce.example.net"));
+    assert_int_equal(decide("exceptions:\n  mail-from: ['bounce.example.net']\n", m, NULL, &v),
+                     INK_VERDICT_REJECT);
+    assert_int_equal(decide("exceptions:\n  author-domain: [example.org]\n", m, NULL, &v),
+                     INK_VERDICT_ACCEPT);
+    assert_int_equal(decide("exceptions:\n  arc-sealers: [forwarder.example]\n", m, &arc, &v),
+                     INK_VERDICT_ACCEPT);
+    assert_string_equal(v.override, "trusted_forwarder");
+    arc.sealer = "untrusted.example";
+    assert_int_equal(decide("exceptions:\n  arc-sealers: [forwarder.example]\n", m, &arc, &v),
+                     INK_VERDICT_REJECT);
+    arc.sealer = "forwarder.example";
+    arc.upstream_pass = 0;
+    assert_int_equal(decide("exceptions:\n  arc-sealers: [forwarder.example]\n", m, &arc, &v),
+                     INK_VERDICT_REJECT);
+    /* temperror */
+    assert_int_equal(ink_inbound_dmarc(t)->result, INK_DMARC_RES_TEMPERROR);
+    assert_int_equal(decide(NULL, t, NULL, &v), INK_VERDICT_TEMPFAIL);
+    assert_non_null(strstr(v.smtp_reply, "451 4.7."));
+    assert_int_equal(decide("temperror: accept\n", t, NULL, &v), INK_VERDICT_ACCEPT);
+    ink_inbound_free(m);
+    ink_inbound_free(q);
+    ink_inbound_free(t);
+
+    /* the file's errors name where */
+    policy_error("mode: loose\n", "1:7");
+    policy_error("mode: staged\n", "'staged' list");
+    policy_error("exceptions:\n  ip: [300.1.2.3/8]\n", "2:");
+    policy_error("exceptoins: {}\n", "unknown key");
+    policy_error("a: &x [1]\nb: *x\n", "aliases");
+    policy_error("exceptions:\n  ip: [[[1]]]\n", "deeper");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_matrix),          cmocka_unit_test(test_authres),
         cmocka_unit_test(test_receiver_checks), cmocka_unit_test(test_rfc5322),
         cmocka_unit_test(test_concurrent),      cmocka_unit_test(test_authres_writer),
+        cmocka_unit_test(test_policy),
     };
 
     return cmocka_run_group_tests(tests, setup, teardown);
