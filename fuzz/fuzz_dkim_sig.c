@@ -65,6 +65,17 @@ static void check_sig(const struct ink_dkim_sig *s, size_t size)
         die("usable signature whose h= does not name From");
     if (!domain_within(s->i_domain, s->d))
         die("usable signature with i= outside d=");
+    {
+        /* d= and s= end up in Authentication-Results: only RFC 6376
+         * syntax may pass (issue 8) */
+        size_t off;
+        const char *why;
+        if (ink_dkim_domain_check(s->d, strlen(s->d), &off, &why) < 0 ||
+            ink_dkim_domain_check(s->i_domain, strlen(s->i_domain), &off, &why) < 0)
+            die("usable signature whose d= or i= domain is not a domain-name");
+        if (ink_dkim_selector_check(s->s, strlen(s->s), &off, &why) < 0)
+            die("usable signature whose s= is not a selector");
+    }
     if (s->has_t && s->has_x && s->x < s->t)
         die("usable signature with x= before t=");
     if (s->b_val_start > s->b_val_end || s->b_val_end > size)

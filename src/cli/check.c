@@ -66,8 +66,7 @@ enum {
     OPT_NO_INFO,
     OPT_NO_PROGRESS,
     OPT_SUBDOMAIN,
-    OPT_PROFILE,
-    OPT_HELP
+    OPT_PROFILE
 };
 
 static const char check_usage[] =
@@ -158,6 +157,12 @@ struct check_opts {
     int no_progress;
     int colour;
 };
+
+/* check_help - the help, for the option layer */
+static void check_help(FILE *fp)
+{
+    fputs(check_usage, fp);
+}
 
 /* name_ok - whether v (len bytes) is a DNS name; else print why for
  * option what and return 0 (a usage error: the audit would only report a
@@ -814,9 +819,6 @@ int cmd_check(int argc, char **argv)
         {"no-progress", no_argument, NULL, OPT_NO_PROGRESS},
         {"subdomain", required_argument, NULL, OPT_SUBDOMAIN},
         {"profile", required_argument, NULL, OPT_PROFILE},
-        {"json", no_argument, NULL, CLI_OPT_JSON},
-        {"help", no_argument, NULL, OPT_HELP},
-        CLI_DNS_LONGOPTS,
         {NULL, 0, NULL, 0},
     };
     struct ink_resolver_opts ropts;
@@ -831,19 +833,15 @@ int cmd_check(int argc, char **argv)
     const char *psl_file = NULL;
     int opt, rc = INK_EXIT_USAGE, k;
     size_t i;
+    const struct cli_optset set = {
+        .own = longopts, .dns = &ropts, .json = &o.json, .usage = check_help};
 
     memset(&ropts, 0, sizeof(ropts));
     memset(&o, 0, sizeof(o));
     o.concurrency = CHECK_CONCURRENCY_DEFAULT;
     o.audit.org_mode = INK_DMARC_ORG_TREEWALK;
     optind = 1;
-    opterr = 0;
-    while ((opt = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
-        k = cli_dns_option(&ropts, opt, optarg);
-        if (k < 0)
-            goto out;
-        if (k > 0)
-            continue;
+    while ((opt = cli_getopt(&set, argc, argv)) != -1) {
         switch (opt) {
         case OPT_SELECTOR:
             if ((k = split_add(&o, &o.selectors, optarg, "--selector")) < 0)
@@ -951,17 +949,10 @@ int cmd_check(int argc, char **argv)
         case OPT_PROFILE:
             o.profile = optarg;
             break;
-        case CLI_OPT_JSON:
-            o.json = 1;
-            break;
-        case OPT_HELP:
-        case 'h':
-            fputs(check_usage, stdout);
+        case CLI_GETOPT_HELP:
             rc = INK_EXIT_OK;
             goto out;
-        default:
-            cli_error("check: unknown option '%s' (see 'inkan check --help')",
-                      argv[optind - 1]);
+        default: /* CLI_GETOPT_USAGE: said why */
             goto out;
         }
     }

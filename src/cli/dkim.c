@@ -160,8 +160,7 @@ enum {
     OPT_EXPIRE,
     OPT_IDENTITY,
     OPT_NO_LF,
-    OPT_BODY_LENGTH,
-    OPT_HELP
+    OPT_BODY_LENGTH
 };
 
 static void keygen_usage(FILE *fp)
@@ -209,8 +208,6 @@ static int cmd_dkim_keygen(int argc, char **argv)
         {"ttl", required_argument, NULL, OPT_TTL},
         {"testing", no_argument, NULL, OPT_TESTING},
         {"force", no_argument, NULL, OPT_FORCE},
-        {"json", no_argument, NULL, CLI_OPT_JSON},
-        {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
     const char *domain = NULL, *selector = NULL, *outdir = NULL;
@@ -223,9 +220,10 @@ static int cmd_dkim_keygen(int argc, char **argv)
     struct ink_dkim_privkey *pk = NULL;
     json_t *j = NULL;
     char *js = NULL;
+    const struct cli_optset set = {.own = longopts, .json = &json, .usage = keygen_usage};
 
     optind = 1;
-    while ((opt = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+    while ((opt = cli_getopt(&set, argc, argv)) != -1) {
         switch (opt) {
         case OPT_DOMAIN:
             domain = optarg;
@@ -271,14 +269,9 @@ static int cmd_dkim_keygen(int argc, char **argv)
         case OPT_FORCE:
             force = 1;
             break;
-        case CLI_OPT_JSON:
-            json = 1;
-            break;
-        case 'h':
-            keygen_usage(stdout);
+        case CLI_GETOPT_HELP:
             return INK_EXIT_OK;
-        default:
-            keygen_usage(stderr);
+        default: /* CLI_GETOPT_USAGE: said why */
             return INK_EXIT_USAGE;
         }
     }
@@ -623,10 +616,7 @@ done:
 static int cmd_dkim_verify(int argc, char **argv)
 {
     static const struct option longopts[] = {
-        {"json", no_argument, NULL, CLI_OPT_JSON},
         {"now", required_argument, NULL, OPT_TIME},
-        {"help", no_argument, NULL, 'h'},
-        CLI_DNS_LONGOPTS,
         {NULL, 0, NULL, 0},
     };
     struct ink_resolver_opts ropts = {0};
@@ -635,17 +625,16 @@ static int cmd_dkim_verify(int argc, char **argv)
     struct ink_resolver *r = NULL;
     struct ink_driver *drv = NULL;
     json_t *jout = NULL;
-    int json = 0, opt, m, rc = INK_EXIT_OK, nfiles, fi;
+    int json = 0, opt, rc = INK_EXIT_OK, nfiles, fi;
     char *end;
+    const struct cli_optset set = {
+        .own = longopts, .dns = &ropts, .json = &json, .usage = verify_usage};
 
     vo.now = (uint64_t)time(NULL);
     vo.flags = INK_DKIM_VERIFY_LF_TO_CRLF;
     optind = 1;
-    while ((opt = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+    while ((opt = cli_getopt(&set, argc, argv)) != -1) {
         switch (opt) {
-        case CLI_OPT_JSON:
-            json = 1;
-            break;
         case OPT_TIME:
             errno = 0;
             vo.now = strtoull(optarg, &end, 10);
@@ -654,15 +643,9 @@ static int cmd_dkim_verify(int argc, char **argv)
                 return INK_EXIT_USAGE;
             }
             break;
-        case 'h':
-            verify_usage(stdout);
+        case CLI_GETOPT_HELP:
             return INK_EXIT_OK;
-        default:
-            m = cli_dns_option(&ropts, opt, optarg);
-            if (m == 1)
-                break;
-            if (m == 0)
-                verify_usage(stderr);
+        default: /* CLI_GETOPT_USAGE: said why */
             return INK_EXIT_USAGE;
         }
     }
@@ -925,7 +908,6 @@ static int cmd_dkim_sign(int argc, char **argv)
         {"expire", required_argument, NULL, OPT_EXPIRE},
         {"no-timestamp", no_argument, NULL, OPT_NO_LF},
         {"body-length", no_argument, NULL, OPT_BODY_LENGTH},
-        {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
     const char *domains[INK_DKIM_SIGN_KEYS_MAX], *sels[INK_DKIM_SIGN_KEYS_MAX];
@@ -942,9 +924,10 @@ static int cmd_dkim_sign(int argc, char **argv)
     uint8_t *buf = NULL;
     char *end;
     uint64_t now = (uint64_t)time(NULL);
+    const struct cli_optset set = {.own = longopts, .usage = sign_usage};
 
     optind = 1;
-    while ((opt = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+    while ((opt = cli_getopt(&set, argc, argv)) != -1) {
         int bad = 0;
         switch (opt) {
         case OPT_DOMAIN:
@@ -996,11 +979,9 @@ static int cmd_dkim_sign(int argc, char **argv)
         case OPT_BODY_LENGTH:
             body_length = 1;
             break;
-        case 'h':
-            sign_usage(stdout);
+        case CLI_GETOPT_HELP:
             return INK_EXIT_OK;
-        default:
-            sign_usage(stderr);
+        default: /* CLI_GETOPT_USAGE: said why */
             return INK_EXIT_USAGE;
         }
         if (bad)
@@ -1171,9 +1152,6 @@ static int cmd_dkim_testkey(int argc, char **argv)
         {"domain", required_argument, NULL, OPT_DOMAIN},
         {"selector", required_argument, NULL, OPT_SELECTOR},
         {"key", required_argument, NULL, OPT_KEY},
-        {"json", no_argument, NULL, CLI_OPT_JSON},
-        {"help", no_argument, NULL, 'h'},
-        CLI_DNS_LONGOPTS,
         {NULL, 0, NULL, 0},
     };
     struct ink_resolver_opts ropts = {0};
@@ -1187,9 +1165,11 @@ static int cmd_dkim_testkey(int argc, char **argv)
     struct ink_dns_answer *ans = NULL;
     json_t *j = NULL, *recs = NULL;
     size_t i, nkeys = 0;
+    const struct cli_optset set = {
+        .own = longopts, .dns = &ropts, .json = &json, .usage = testkey_usage};
 
     optind = 1;
-    while ((opt = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+    while ((opt = cli_getopt(&set, argc, argv)) != -1) {
         switch (opt) {
         case OPT_DOMAIN:
             domain = optarg;
@@ -1200,18 +1180,9 @@ static int cmd_dkim_testkey(int argc, char **argv)
         case OPT_KEY:
             keyfile = optarg;
             break;
-        case CLI_OPT_JSON:
-            json = 1;
-            break;
-        case 'h':
-            testkey_usage(stdout);
+        case CLI_GETOPT_HELP:
             return INK_EXIT_OK;
-        default:
-            m = cli_dns_option(&ropts, opt, optarg);
-            if (m == 1)
-                break;
-            if (m == 0)
-                testkey_usage(stderr);
+        default: /* CLI_GETOPT_USAGE: said why */
             return INK_EXIT_USAGE;
         }
     }

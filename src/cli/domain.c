@@ -1145,7 +1145,16 @@ static int expect_from_json(const char *path, const char *domain, struct ink_vdo
         goto done;
     }
     if (!ink_dns_name_eq(json_string_value(dom), domain)) {
-        cli_error("%s: is for %s, not %s", path, json_string_value(dom), domain);
+        struct ink_str shown = INK_STR_INIT;
+        ink_str_put_printable(&shown, json_string_value(dom), strlen(json_string_value(dom)), 80);
+        cli_error("%s: is for %s, not %s", path, ink_str_cstr(&shown), domain);
+        ink_str_free(&shown);
+        goto done;
+    }
+    /* the profile's name is shown by status: no control characters */
+    if (json_is_string(json_object_get(root, "profile")) &&
+        !printable_text(json_string_value(json_object_get(root, "profile")))) {
+        cli_error("%s: the profile name holds a control character", path);
         goto done;
     }
     if (json_is_string(json_object_get(root, "profile")))

@@ -397,9 +397,6 @@ int cmd_provision(int argc, char **argv)
         {"subdomain", required_argument, NULL, OPT_SUBDOMAIN},
         {"dkim", required_argument, NULL, OPT_DKIM},
         {"force", no_argument, NULL, OPT_FORCE},
-        {"json", no_argument, NULL, CLI_OPT_JSON},
-        {"help", no_argument, NULL, 'h'},
-        CLI_DNS_LONGOPTS,
         {NULL, 0, NULL, 0}};
     struct ink_resolver_opts dns = {0};
     const char *profile_path = NULL, *out = NULL, *sub = NULL;
@@ -414,14 +411,11 @@ int cmd_provision(int argc, char **argv)
     json_t *js = NULL;
     char *jtext = NULL;
     size_t i;
+    const struct cli_optset set = {
+        .own = longopts, .dns = &dns, .json = &json, .usage = provision_usage};
 
     optind = 1;
-    while ((opt = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
-        int d = cli_dns_option(&dns, opt, optarg);
-        if (d < 0)
-            return INK_EXIT_USAGE;
-        if (d > 0)
-            continue;
+    while ((opt = cli_getopt(&set, argc, argv)) != -1) {
         switch (opt) {
         case OPT_PROFILE: profile_path = optarg; break;
         case OPT_OUT: out = optarg; break;
@@ -438,10 +432,9 @@ int cmd_provision(int argc, char **argv)
             if (nalgs < 0)
                 return INK_EXIT_USAGE;
             break;
-        case CLI_OPT_JSON: json = 1; break;
         case OPT_FORCE: force = 1; break;
-        case 'h': provision_usage(stdout); return INK_EXIT_OK;
-        default: provision_usage(stderr); return INK_EXIT_USAGE;
+        case CLI_GETOPT_HELP: return INK_EXIT_OK;
+        default: return INK_EXIT_USAGE; /* CLI_GETOPT_USAGE: said why */
         }
     }
     if (optind != argc - 1 || profile_path == NULL || out == NULL) {

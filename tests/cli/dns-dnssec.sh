@@ -47,7 +47,8 @@ expect_out_contains "; dnssec: insecure" "$INKAN" dns www.plain.test A "${dns[@]
 expect_out_contains '"dnssec": "unknown"' "$INKAN" dns www.bogus.test A "${dns[@]}" --json
 expect_first_line NOERROR "$INKAN" dns www.bogus.test A "${dns[@]}"
 
-expect_exit 1 "$INKAN" dns www.signed.test --dns "127.0.0.1:$KNOT_PORT" --trust-anchor "$dir/none.key"
+# a missing trust-anchor file is a usage error (checked with the options)
+expect_exit 2 "$INKAN" dns www.signed.test --dns "127.0.0.1:$KNOT_PORT" --trust-anchor "$dir/none.key"
 expect_err_contains "none.key: No such file or directory" "$INKAN" dns www.signed.test --dns "127.0.0.1:$KNOT_PORT" --trust-anchor "$dir/none.key"
 knot_stop
 finish

@@ -97,4 +97,15 @@ expect_err_contains "--trust-anchor /dev/zero: not a regular file" timeout 20 "$
 expect_exit 1 timeout 20 "$INKAN" check --file /dev/zero --zone "$EXZ"
 expect_exit 1 timeout 20 "$INKAN" provision example.com --profile /dev/zero --zone "$EXZ" --out "$T/out-zero"
 
+# --- a records.json whose profile name would drive the terminal is refused ---
+mkdir -p "$T/evil"
+python3 - "$T/prov/records.json" "$T/evil/records.json" <<'PY'
+import json, sys
+j = json.load(open(sys.argv[1]))
+j["profile"] = "x\u001b[2Jy"
+json.dump(j, open(sys.argv[2], "w"))
+PY
+expect_exit 1 "$INKAN" domain add example.com --out "$T/evil" --db "$T/evil.db"
+expect_err_contains "control character" "$INKAN" domain add example.com --out "$T/evil" --db "$T/evil.db"
+
 finish

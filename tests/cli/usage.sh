@@ -91,7 +91,18 @@ expect_err_contains "inkan dns: --zone needs a value" "$INKAN" dns --zone
 expect_exit 2 "$INKAN" dns --zone
 expect_err_contains "inkan dns: '--json=3': the option takes no value" "$INKAN" dns --json=3 x
 expect_err_contains "inkan dns: give a NAME" "$INKAN" dns
-expect_err_contains "inkan dkim sign: unrecognized option '--bogus'" "$INKAN" dkim sign --bogus
+for cmd in check "spf lint" spf provision "dkim verify" "dkim testkey"; do
+    # shellcheck disable=SC2086
+    expect_err_contains "inkan $cmd: --zone needs a value (see 'inkan $cmd --help')" "$INKAN" $cmd --zone
+done
+for cmd in check "spf lint" spf provision "dkim verify" "dkim testkey" "dkim sign" "dkim keygen"; do
+    # shellcheck disable=SC2086
+    expect_err_contains "inkan $cmd: unknown option '--bogus' (see 'inkan $cmd --help')" \
+        "$INKAN" $cmd --bogus
+    # shellcheck disable=SC2086
+    expect_exit 2 "$INKAN" $cmd --bogus
+done
+expect_err_contains "inkan dkim sign: --key needs a value" "$INKAN" dkim sign --key
 expect_err_contains "inkan domain add: unrecognized option '--bogus'" "$INKAN" domain add --bogus
 expect_err_contains "'0' is not a number of seconds above 0 and at most 600" "$INKAN" dns --timeout 0 x
 : >"$T/empty.key"
@@ -127,6 +138,12 @@ for opt in --domain --selector; do
     "$INKAN" dkim keygen --domain example.com --selector s --out "$T/k2" "$opt" "$LONG.com" \
         >"$T/out" 2>"$T/err"
     check "dkim keygen $opt LONG: message under 1 KB" test "$(wc -c <"$T/err")" -lt 1024
+done
+for opt in --domain --selector --identity; do
+    "$INKAN" dkim sign --domain example.com --selector ed1 --key "$T/k/ed1.example.com.private" \
+        "$opt" "$LONG.example.com" <"$EX/msg.eml" >"$T/out" 2>"$T/err"
+    check "dkim sign $opt LONG: usage error, message under 1 KB" \
+        test "$?" = 2 -a "$(wc -c <"$T/err")" -lt 1024
 done
 # a malformed batch line exits the same (1) in dns - and spf --batch
 expect_exit 1 sh -c "echo 'a b c' | '$INKAN' dns - ${Z[*]}"
