@@ -12,7 +12,9 @@
  *     the flag is set; no bare CR), the output equals a plain in-memory
  *     reference written here from the RFC text (a differential oracle);
  *   - relaxed output is a fixed point (canonicalizing it again changes
- *     nothing), and the header output always ends in CRLF.
+ *     nothing), and the header output always ends in CRLF;
+ *   - every scanner this build and CPU have (scalar, SSE2, AVX2: the
+ *     internal DKIM_BODY_SCAN_* flags) gives the same output, cut or not.
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -20,6 +22,7 @@
 #include <string.h>
 
 #include "inkan/dkim.h"
+#include "dkim_int.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -240,6 +243,21 @@ static void check_body(enum ink_dkim_canon c, unsigned flags, unsigned seed,
         ref_body(c, 1, p, n, &ref);
         if (one.len != ref.len || (one.len && memcmp(one.p, ref.p, one.len) != 0))
             die("body: output differs from the reference");
+    }
+    {
+        /* the best scanner gave one/cut: each forced one must agree */
+        static const unsigned scans[] = {DKIM_BODY_SCAN_SCALAR, DKIM_BODY_SCAN_SSE2,
+                                         DKIM_BODY_SCAN_AVX2};
+        size_t si;
+        for (si = 0; si < sizeof(scans) / sizeof(scans[0]); si++) {
+            struct buf alt = {NULL, 0, 0};
+            if (!dkim_canon_scan_available(scans[si]))
+                continue;
+            body_canon(c, flags | scans[si], p, n, si == 0 ? 0 : seed | 1u, &alt);
+            if (alt.len != one.len || (one.len && memcmp(alt.p, one.p, one.len) != 0))
+                die("body: a forced scanner (scalar/SSE2/AVX2) gave other output");
+            free(alt.p);
+        }
     }
     if (c == INK_DKIM_CANON_RELAXED) {
         body_canon(c, 0, one.p ? one.p : (const uint8_t *)"", one.len, 0, &again);

@@ -25,8 +25,11 @@ while [ $# -gt 0 ]; do
 done
 data=$build/bench-check
 mkdir -p "$data/knot"
-if [ ! -s "$data/domains-$domains.txt" ]; then
+# bench.zone holds the domains of the last generation only: regenerate
+# when it was made for another N
+if [ ! -s "$data/domains-$domains.txt" ] || [ "$(cat "$data/zone-domains" 2>/dev/null)" != "$domains" ]; then
     /usr/bin/python3 "$here/gen.py" "$data" --domains "$domains" >/dev/null
+    echo "$domains" >"$data/zone-domains"
 fi
 ninja -C "$build" inkan >/dev/null
 inkan=$build/inkan

@@ -21,7 +21,12 @@
  * the streaming body canonicalizer feeding SHA-256 (what the verifier
  * does with every body byte), over each message's body; "bytes" then
  * counts body bytes.  --repeat runs the loop N times over the
- * messages (for profiling: the reading then weighs nothing).  Prints:
+ * messages (for profiling: the reading then weighs nothing).  Before the
+ * clock starts, the first message goes through once untimed: OpenSSL's
+ * one-time provider fetch and the first key parse (the cache's) are then
+ * not counted, as `openssl speed` does not count its key set-up: what is
+ * measured is the steady state of a long-running verifier or signer.
+ * Prints:
  *   messages N bytes B seconds S pass P
  * Exit 0, 1 on any error.  A bench helper, not part of the product.
  */
@@ -209,6 +214,18 @@ int main(int argc, char **argv)
         total = 0;
         for (i = 0; i < n; i++)
             total += msgs[i].len - body_of(&msgs[i]);
+        if (n > 0) { /* the untimed warm-up */
+            size_t b = body_of(&msgs[0]);
+            struct ink_dkim_bodycanon *bc;
+            EVP_DigestInit_ex(mc, sha, NULL);
+            bc = ink_dkim_bodycanon_new(c, 0, hash_sink, mc);
+            if (bc != NULL) {
+                ink_dkim_bodycanon_push(bc, msgs[0].p + b, msgs[0].len - b);
+                ink_dkim_bodycanon_end(bc);
+                ink_dkim_bodycanon_free(bc);
+            }
+            EVP_DigestFinal_ex(mc, dg, NULL);
+        }
         t0 = now_s();
         for (r_i = 0; r_i < repeat; r_i++)
         for (i = 0; i < n; i++) {
@@ -238,6 +255,13 @@ int main(int argc, char **argv)
         struct ink_driver *drv = res != NULL ? ink_driver_new(res, NULL) : NULL;
         if (drv == NULL) {
             fprintf(stderr, "dkim_bench: out of memory\n");
+            ink_resolver_free(res);
+            ink_dkim_keycache_free(vo.cache);
+            goto out;
+        }
+        if (n > 0 && verify_one(&msgs[0], drv, &vo) < 0) { /* the untimed warm-up */
+            fprintf(stderr, "dkim_bench: message 0 could not be verified\n");
+            ink_driver_free(drv);
             ink_resolver_free(res);
             ink_dkim_keycache_free(vo.cache);
             goto out;
@@ -282,6 +306,14 @@ int main(int argc, char **argv)
                                                            : INK_DKIM_ALG_RSA_SHA256;
         sk.hcanon = sk.bcanon = INK_DKIM_CANON_RELAXED;
         sk.timestamp = 1795000000u;
+        if (n > 0) { /* the untimed warm-up */
+            struct ink_str out = INK_STR_INIT;
+            struct ink_dkim_sign *s = ink_dkim_sign_new(&sk, 1, 0, &err);
+            if (s != NULL && ink_dkim_sign_push(s, msgs[0].p, msgs[0].len) == 0)
+                (void)ink_dkim_sign_end(s, "\r\n", &out);
+            ink_dkim_sign_free(s);
+            ink_str_free(&out);
+        }
         t0 = now_s();
         for (r_i = 0; r_i < repeat; r_i++)
         for (i = 0; i < n; i++) {

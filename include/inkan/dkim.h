@@ -193,7 +193,10 @@ struct ink_dkim_result {
 /*
  * A cache of parsed key records shared by many verifications (a bulk
  * verifier, a milter): keyed by the record's exact text, so it never
- * changes what DNS says, it only saves parsing the same key again.  Not
+ * changes what DNS says, it only saves parsing the same key again (the
+ * RSA key's verification context is set up once too).  It also keeps
+ * the SHA-256 contexts finished verifiers give back, so the next message
+ * reuses them instead of allocating and initialising new ones.  Not
  * thread-safe: one per thread.  Must outlive the verifiers using it.
  */
 struct ink_dkim_keycache;

@@ -4,8 +4,10 @@
  * A backend is a struct of function pointers (Postfix dict.h style), one
  * file each under src/dns/ (and the in-memory one here in the core):
  *   - memzone:  answers from a struct ink_memzone (tests, --zone FILE)
- *   - unbound:  libunbound, async, cached, DNSSEC-aware (--dns HOST[:PORT]
- *               or the system's resolv.conf)
+ *   - c-ares:   the stub to a named or configured resolver (--dns HOST[:PORT],
+ *               resolv.conf nameservers): one socket kept open, epoll fd()
+ *   - unbound:  libunbound, async, cached, DNSSEC-aware (--trust-anchor,
+ *               or recursion when resolv.conf names no nameserver)
  *
  * Use: submit any number of queries, each with a callback; call process()
  * until pending() is 0.  Callbacks run only inside process(), never inside

@@ -50,11 +50,18 @@
 /* First retransmission after this long without an answer; c-ares doubles
  * it at each round over the servers. */
 #define CARES_RETRY_FIRST_MS 400
-/* Requests handed to c-ares at once; more wait in our own queue.  A
- * burst of thousands of datagrams overflows a server's receive buffer
- * (Knot with one UDP worker drops past a few hundred) and every loss
- * costs a retransmission timeout, so the stub never floods. */
-#define CARES_SENT_MAX 512
+/* Requests handed to c-ares at once (the window); more wait in our own
+ * queue.  A burst of datagrams overflows a server's receive buffer (Knot
+ * with one UDP worker and the kernel's default 208 KB drops past about
+ * 250 small queries) and every drop costs a retransmission timeout, so
+ * the window starts at CARES_WINDOW_START, grows by one for each window's
+ * worth of answers that needed no retransmission, and halves (at most
+ * once per CARES_RETRY_FIRST_MS, never below CARES_WINDOW_MIN) when an
+ * answer needed one or a query timed out: TCP's additive increase and
+ * multiplicative decrease, with retransmissions as the loss signal. */
+#define CARES_WINDOW_START 128
+#define CARES_WINDOW_MIN 32
+#define CARES_WINDOW_MAX 512
 /* Rounds of retransmission at most (each round doubles the wait). */
 #define CARES_TRIES_MAX 8
 /* Longest sleep while queries are out: c-ares's retransmissions are
@@ -83,7 +90,7 @@ struct caq {
     void *arg;
     long long deadline_ms;        /* monotonic */
     int in_ares;                  /* c-ares holds a request for it */
-    int waiting;                  /* on the send queue (CARES_SENT_MAX reached) */
+    int waiting;                  /* on the send queue (the window is full) */
     struct caq *wnext;            /* send queue */
     char send_name[INK_DNS_NAME_MAX + 1]; /* what to ask when sent from the queue */
     int abandoned;                /* answered TIMEOUT; drop what c-ares says */
@@ -108,6 +115,10 @@ struct cares_resolver {
     struct caq *head, *tail;      /* in flight (not abandoned) */
     struct caq *whead, *wtail;    /* waiting to be sent, oldest first */
     size_t nares;                 /* requests c-ares holds (abandoned too) */
+    size_t window;                /* at most this many at c-ares */
+    size_t clean;                 /* answers without retransmission since
+                                   * the window last changed */
+    long long last_cut_ms;        /* when the window was last halved */
     struct cadone *done;          /* FIFO of answers to deliver */
     size_t ndone, capdone;
     size_t npending;              /* in flight + done */
@@ -234,7 +245,7 @@ static void cares_reply(struct cares_resolver *c, struct caq *q, int status,
  * adds the EDNS0 record.  Its failures come back through cares_done. */
 static void send_step(struct cares_resolver *c, struct caq *q, const char *name)
 {
-    if (c->nares >= CARES_SENT_MAX) {
+    if (c->nares >= c->window) {
         snprintf(q->send_name, sizeof(q->send_name), "%s", name);
         q->waiting = 1;
         q->wnext = NULL;
@@ -250,11 +261,31 @@ static void send_step(struct cares_resolver *c, struct caq *q, const char *name)
     ares_query(c->ch, name, CARES_CLASS_IN, q->type, cares_done, q);
 }
 
+/* adapt_window - one request came back: after retransmissions (lost)
+ * or cleanly; see CARES_WINDOW_START */
+static void adapt_window(struct cares_resolver *c, int lost)
+{
+    if (lost) {
+        long long now = now_ms();
+        if (now - c->last_cut_ms >= CARES_RETRY_FIRST_MS) {
+            c->window = c->window / 2 > CARES_WINDOW_MIN ? c->window / 2 : CARES_WINDOW_MIN;
+            c->last_cut_ms = now;
+            c->clean = 0;
+        }
+        return;
+    }
+    if (++c->clean >= c->window) {
+        if (c->window < CARES_WINDOW_MAX)
+            c->window++;
+        c->clean = 0;
+    }
+}
+
 /* send_waiting - hand queued requests to c-ares while there is room;
  * those that timed out while waiting are dropped */
 static void send_waiting(struct cares_resolver *c)
 {
-    while (c->whead != NULL && c->nares < CARES_SENT_MAX && !c->destroying) {
+    while (c->whead != NULL && c->nares < c->window && !c->destroying) {
         struct caq *q = c->whead;
         c->whead = q->wnext;
         if (c->whead == NULL)
@@ -371,9 +402,10 @@ static void cares_done(void *arg, int status, int timeouts, unsigned char *abuf,
     struct caq *q = arg;
     struct cares_resolver *c = q->res;
 
-    (void)timeouts;
     q->in_ares = 0;
     c->nares--;
+    if (!c->destroying)
+        adapt_window(c, timeouts > 0 || status == ARES_ETIMEOUT);
     if (c->destroying || q->abandoned) {
         /* the caller has its answer already, or will never want one */
         caq_free(q);
@@ -711,6 +743,8 @@ struct ink_resolver *ink_resolver_cares_new(const char *server, int timeout_ms,
     }
     c->base.ops = &cares_ops;
     c->timeout_ms = timeout_ms > 0 ? timeout_ms : INK_RESOLVER_TIMEOUT_MS_DEFAULT;
+    c->window = CARES_WINDOW_START;
+    c->last_cut_ms = -CARES_RETRY_FIRST_MS;
     c->epfd = epoll_create1(EPOLL_CLOEXEC);
     if (c->epfd < 0) {
         ink_str_printf(err, "epoll: %s", strerror(errno));

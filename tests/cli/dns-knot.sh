@@ -1,6 +1,7 @@
 #!/bin/bash
-# dns-knot.sh - the libunbound backend against a real server: Knot on
-# 127.0.0.1 at a free port (tests/lib/knot.sh) serving a test zone.
+# dns-knot.sh - --dns (the c-ares stub backend; libunbound before issue 7)
+# against a real server: Knot on 127.0.0.1 at a free port
+# (tests/lib/knot.sh) serving a test zone.
 # Checks OK / NODATA / NXDOMAIN, CNAME chains, multi-string and 64 KiB TXT
 # (TCP fallback), MX, AAAA, that --dns and --zone give the same answers
 # for the same file, caching on and --no-cache across a zone reload, and
@@ -69,7 +70,7 @@ EOF
 expect_out_contains 'esc.example.test. 300 IN TXT "quote\"d" "semi;colon" "\255\000x"' \
     "$INKAN" dns esc.example.test TXT "${dns[@]}"
 
-# 64 KiB TXT: over UDP it is truncated, libunbound retries over TCP
+# 64 KiB TXT: over UDP it is truncated, the resolver retries over TCP
 "$INKAN" dns big.example.test TXT "${dns[@]}" --json >"$dir/big.json" 2>&1
 check "64 KiB TXT record: 250 strings, 63500 bytes" /usr/bin/python3 -c '
 import json, sys
@@ -109,7 +110,7 @@ for block in sys.stdin.read().split("\n\n"):
 }
 echo "$questions" | "$INKAN" dns - "${dns[@]}" 2>&1 | sort_rrs >"$dir/via-knot"
 echo "$questions" | "$INKAN" dns - --zone "$zone" 2>&1 | sort_rrs >"$dir/via-zone"
-# Answers libunbound serves from its cache count their TTL down (a record
+# Answers a resolver serves from its cache count their TTL down (a record
 # cached by an earlier question comes back as 299 of 300): compare the
 # records with the TTL left out, and check apart that each TTL via Knot is
 # the zone's or at most TTL_SLACK seconds less.
@@ -180,7 +181,7 @@ case "$f2" in *'"new"'*) _ok "--no-cache resolver sees the change at once";;
 
 # A server that never answers: TIMEOUT within the timeout, no hang.  The
 # socket is bound (UDP and TCP), so nothing else answers on its port.
-# (libunbound alone would retry for some 20 s; the bound of 5 s for a 1 s
+# (a resolver left alone may retry for some 20 s; the bound of 5 s for a 1 s
 # timeout leaves room for process start-up on a loaded machine.)
 /usr/bin/python3 -c '
 import socket, sys, time

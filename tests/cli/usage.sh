@@ -139,6 +139,12 @@ for opt in --domain --selector; do
         >"$T/out" 2>"$T/err"
     check "dkim keygen $opt LONG: message under 1 KB" test "$(wc -c <"$T/err")" -lt 1024
 done
+for opt in --domain --selector --identity; do
+    "$INKAN" dkim sign --domain example.com --selector ed1 --key "$T/k/ed1.example.com.private" \
+        "$opt" "$LONG.example.com" <"$EX/msg.eml" >"$T/out" 2>"$T/err"
+    check "dkim sign $opt LONG: usage error, message under 1 KB" \
+        test "$?" = 2 -a "$(wc -c <"$T/err")" -lt 1024
+done
 # a malformed batch line exits the same (1) in dns - and spf --batch
 expect_exit 1 sh -c "echo 'a b c' | '$INKAN' dns - ${Z[*]}"
 expect_exit 1 sh -c "echo '192.0.2.1' | '$INKAN' spf --batch - ${Z[*]}"

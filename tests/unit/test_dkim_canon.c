@@ -3,7 +3,9 @@
  * example (3.4.6), header fields, and the streaming body canonicalizers
  * checked against a plain whole-buffer reference on many random bodies
  * cut into chunks at every size, so that no chunk boundary changes the
- * output.
+ * output.  The body tests run once per scanner this build and CPU have
+ * (scalar, SSE2, AVX2; dkim_int.h's DKIM_BODY_SCAN_*), so the scalar
+ * path is tested on every machine and the SIMD ones where they run.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -14,6 +16,11 @@
 #include <cmocka.h>
 
 #include "inkan/dkim.h"
+#include "dkim_int.h"
+
+/* The scanner the body tests force (a DKIM_BODY_SCAN_* flag, or 0: the
+ * best available), set by each group's setup. */
+static unsigned scan_flag;
 
 static void collect(void *arg, const uint8_t *p, size_t n)
 {
@@ -24,7 +31,7 @@ static void collect(void *arg, const uint8_t *p, size_t n)
 static void body(enum ink_dkim_canon c, unsigned flags, const char *in, size_t len, size_t step,
                  struct ink_str *out)
 {
-    struct ink_dkim_bodycanon *bc = ink_dkim_bodycanon_new(c, flags, collect, out);
+    struct ink_dkim_bodycanon *bc = ink_dkim_bodycanon_new(c, flags | scan_flag, collect, out);
     size_t off = 0;
 
     assert_non_null(bc);
@@ -286,16 +293,60 @@ static void test_header_relaxed(void **state)
     ink_str_free(&h);
 }
 
+/* test_scanners_available - the SIMD scanners exist where they should:
+ * on x86-64 the SSE2 one always, and none in a -Dsimd=false build */
+static void test_scanners_available(void **state)
+{
+    (void)state;
+    assert_true(dkim_canon_scan_available(DKIM_BODY_SCAN_SCALAR));
+#if defined(INK_NO_SIMD)
+    assert_false(dkim_canon_scan_available(DKIM_BODY_SCAN_SSE2));
+    assert_false(dkim_canon_scan_available(DKIM_BODY_SCAN_AVX2));
+#elif defined(__x86_64__)
+    assert_true(dkim_canon_scan_available(DKIM_BODY_SCAN_SSE2));
+#endif
+    assert_false(dkim_canon_scan_available(0x1u)); /* not a scanner flag */
+}
+
+/* a scanner group's setup: force the scanner in *state (skip if absent) */
+static int use_scanner(void **state)
+{
+    scan_flag = *(unsigned *)*state;
+    return 0;
+}
+
 int main(void)
 {
-    const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_rfc_example),
-        cmocka_unit_test(test_body_edges),
-        cmocka_unit_test(test_random_bodies_every_chunking),
-        cmocka_unit_test(test_random_long_bodies),
-        cmocka_unit_test(test_long_runs),
-        cmocka_unit_test(test_header_relaxed),
-    };
+    static unsigned scans[] = {0, DKIM_BODY_SCAN_SCALAR, DKIM_BODY_SCAN_SSE2,
+                               DKIM_BODY_SCAN_AVX2};
+    static const char *const names[] = {"best scanner", "scalar scanner", "SSE2 scanner",
+                                        "AVX2 scanner"};
+    size_t k;
+    int failed = 0;
 
-    return cmocka_run_group_tests(tests, NULL, NULL);
+    for (k = 0; k < sizeof(scans) / sizeof(scans[0]); k++) {
+        const struct CMUnitTest tests[] = {
+            cmocka_unit_test_prestate_setup_teardown(test_rfc_example, use_scanner, NULL, &scans[k]),
+            cmocka_unit_test_prestate_setup_teardown(test_body_edges, use_scanner, NULL, &scans[k]),
+            cmocka_unit_test_prestate_setup_teardown(test_random_bodies_every_chunking, use_scanner,
+                                                     NULL, &scans[k]),
+            cmocka_unit_test_prestate_setup_teardown(test_random_long_bodies, use_scanner, NULL,
+                                                     &scans[k]),
+            cmocka_unit_test_prestate_setup_teardown(test_long_runs, use_scanner, NULL, &scans[k]),
+        };
+        if (scans[k] != 0 && !dkim_canon_scan_available(scans[k])) {
+            print_message("%s: not in this build or CPU, skipped\n", names[k]);
+            continue;
+        }
+        failed += _cmocka_run_group_tests(names[k], tests, sizeof(tests) / sizeof(tests[0]), NULL,
+                                          NULL);
+    }
+    {
+        const struct CMUnitTest once[] = {
+            cmocka_unit_test(test_header_relaxed),
+            cmocka_unit_test(test_scanners_available),
+        };
+        failed += cmocka_run_group_tests_name("header and scanners", once, NULL, NULL);
+    }
+    return failed;
 }

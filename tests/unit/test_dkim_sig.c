@@ -133,6 +133,11 @@ static void test_bad(void **state)
                "not a domain name", " mple");
     expect_bad("v=1; a=rsa-sha256; d=example.com; s=a..b; h=from; bh=" BH "; b=AAAA",
                "not a valid selector", ".b; h");
+    /* control bytes in a value, found at their offset (the check takes
+     * a whole value at once, then looks for where) */
+    expect_bad(BASE "; z=abc\001def", "control byte 0x01", "\001");
+    expect_bad(BASE "; z=abcdefghijklmnopqrstuvwxyz\177", "control byte 0x7f", "\177");
+    expect_bad(BASE "; z=a\033b\002c", "control byte 0x1b", "\033");
 }
 
 static void test_i_subdomain_and_q_list(void **state)

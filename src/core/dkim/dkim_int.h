@@ -85,6 +85,21 @@ char *dkim_printable(char *buf, size_t sz, const uint8_t *p, size_t len, size_t 
 struct ink_dkim_bodycanon;
 struct ink_dkim_privkey;
 
+/*
+ * Internal flags of ink_dkim_bodycanon_new (beside the public
+ * INK_DKIM_BODY_*): force the scanner that finds the bytes relaxed
+ * canonicalization (and bare-LF normalisation) must look at.  Without
+ * one, the best this build and CPU have (AVX2, else SSE2, else scalar);
+ * SSE2 when the build lacks it means scalar.  The unit tests and the
+ * fuzz target run every case over each available scanner.
+ */
+#define DKIM_BODY_SCAN_SCALAR 0x100u
+#define DKIM_BODY_SCAN_SSE2 0x200u
+#define DKIM_BODY_SCAN_AVX2 0x400u
+/* dkim_canon_scan_available - whether this build and CPU have the
+ * scanner one DKIM_BODY_SCAN_* flag names */
+int dkim_canon_scan_available(unsigned scan_flag);
+
 /* ink_dkim_bodycanon_flush - pass on the small pieces gathered so far
  * (the sink has then seen all output except what is held back to decide
  * on: empty lines, a CR, trailing WSP) */

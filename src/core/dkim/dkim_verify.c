@@ -16,6 +16,7 @@
  */
 #include "inkan/dkim.h"
 
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -36,6 +37,9 @@
 #define BODYHASH_MAX INK_DKIM_SIGNATURES_MAX
 /* Parsed key records kept per key name (a TXT RRset may hold several). */
 #define KEYS_PER_NAME_MAX 8
+/* Spare SHA-256 contexts a key cache keeps for the next verifiers: one
+ * message with a header and a body hash per signature fits. */
+#define MD_SPARE_MAX (2 * INK_DKIM_SIGNATURES_MAX)
 
 /* One body hash shared by the signatures with the same (canon, l=). */
 struct bodyhash {
@@ -87,6 +91,7 @@ struct vsig {
 
 struct ink_dkim_verify {
     struct ink_dkim_verify_opts opts;
+    EVP_MD_CTX *hctx;               /* header hashing, shared by the signatures */
     struct ink_mailhdr *hdr;
     int header_done, ended, failed;
     char err[160];
@@ -94,11 +99,12 @@ struct ink_dkim_verify {
                                      * when the header is complete) */
     size_t nsigs;
     size_t nskipped; /* DKIM-Signature fields past the limit, not evaluated */
-    struct bodyhash bhs[BODYHASH_MAX];
     size_t nbh;
     struct canon_stream streams[2]; /* simple, relaxed */
     struct keyq *qs;                /* as many as sigs, at most */
     size_t nq;
+    /* not zeroed at creation (set up as each is taken into use) */
+    struct bodyhash bhs[BODYHASH_MAX];
 };
 
 /* ---- key cache ---- */
@@ -112,6 +118,8 @@ struct cache_entry {
 struct ink_dkim_keycache {
     struct cache_entry e[INK_DKIM_KEYCACHE_MAX];
     size_t n;
+    EVP_MD_CTX *spare[MD_SPARE_MAX]; /* given back by finished verifiers */
+    size_t nspare;
 };
 
 /* ink_dkim_keycache_new - empty cache */
@@ -138,7 +146,36 @@ void ink_dkim_keycache_free(struct ink_dkim_keycache *c)
     if (c == NULL)
         return;
     cache_clear(c);
+    while (c->nspare > 0)
+        EVP_MD_CTX_free(c->spare[--c->nspare]);
     free(c);
+}
+
+/* md_take - a SHA-256 context initialised for a new digest: a spare one
+ * from the cache (OpenSSL then keeps its provider state: no allocation),
+ * else a new one.  The verifier owns it; NULL on failure. */
+static EVP_MD_CTX *md_take(struct ink_dkim_keycache *c)
+{
+    EVP_MD_CTX *ctx = c != NULL && c->nspare > 0 ? c->spare[--c->nspare] : EVP_MD_CTX_new();
+
+    if (ctx != NULL && EVP_DigestInit_ex(ctx, dkim_sha256(), NULL) != 1) {
+        EVP_MD_CTX_free(ctx);
+        return NULL;
+    }
+    return ctx;
+}
+
+/* md_give - ctx is no longer needed: to the cache's spares, or freed
+ * (what it hashed is message text, which verification does not keep
+ * secret; the next DigestInit_ex starts it over) */
+static void md_give(struct ink_dkim_keycache *c, EVP_MD_CTX *ctx)
+{
+    if (ctx == NULL)
+        return;
+    if (c != NULL && c->nspare < MD_SPARE_MAX)
+        c->spare[c->nspare++] = ctx;
+    else
+        EVP_MD_CTX_free(ctx);
 }
 
 /* key_get - the parsed key for record text: from the cache when there is
@@ -274,11 +311,9 @@ static int bodyhash_for(struct ink_dkim_verify *v, const struct ink_dkim_sig *si
     bh->canon = sig->bcanon;
     bh->has_l = sig->has_l;
     bh->l = sig->l;
-    bh->ctx = EVP_MD_CTX_new();
-    if (bh->ctx == NULL || EVP_DigestInit_ex(bh->ctx, dkim_sha256(), NULL) != 1) {
-        EVP_MD_CTX_free(bh->ctx);
+    bh->ctx = md_take(v->opts.cache);
+    if (bh->ctx == NULL)
         return -1;
-    }
     cs->bh[cs->nbh++] = bh;
     return (int)v->nbh++;
 }
@@ -293,11 +328,17 @@ static int header_hash(struct ink_dkim_verify *v, struct vsig *s, size_t fi)
     unsigned char *used = calloc(nf ? nf : 1, 1);
     struct ink_str canon = INK_STR_INIT, blank = INK_STR_INIT;
     const struct ink_mailhdr_field *f;
-    EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+    EVP_MD_CTX *ctx;
     unsigned dlen = 0;
     int rc = -1;
 
-    if (used == NULL || ctx == NULL || EVP_DigestInit_ex(ctx, dkim_sha256(), NULL) != 1)
+    /* one context for every signature's header hash, kept until free */
+    if (v->hctx == NULL)
+        v->hctx = md_take(v->opts.cache);
+    else if (EVP_DigestInit_ex(v->hctx, dkim_sha256(), NULL) != 1)
+        goto done;
+    ctx = v->hctx;
+    if (used == NULL || ctx == NULL)
         goto done;
     for (i = 0; i < sig->nh; i++) {
         size_t nl = strlen(sig->h[i]);
@@ -336,7 +377,6 @@ static int header_hash(struct ink_dkim_verify *v, struct vsig *s, size_t fi)
         rc = 0;
 done:
     free(used);
-    EVP_MD_CTX_free(ctx);
     ink_str_free(&canon);
     ink_str_free(&blank);
     return rc;
@@ -454,10 +494,12 @@ static int header_complete(struct ink_dkim_verify *v)
 /* ink_dkim_verify_new - a verifier for one message */
 struct ink_dkim_verify *ink_dkim_verify_new(const struct ink_dkim_verify_opts *opts)
 {
-    struct ink_dkim_verify *v = calloc(1, sizeof(*v));
+    /* the body hashers (most of the size) are set up as taken into use */
+    struct ink_dkim_verify *v = malloc(sizeof(*v));
 
     if (v == NULL)
         return NULL;
+    memset(v, 0, offsetof(struct ink_dkim_verify, bhs));
     if (opts != NULL)
         v->opts = *opts;
     v->hdr = ink_mailhdr_new((v->opts.flags & INK_DKIM_VERIFY_LF_TO_CRLF) ? INK_MAILHDR_LF_TO_CRLF
@@ -479,7 +521,8 @@ void ink_dkim_verify_free(struct ink_dkim_verify *v)
     for (i = 0; i < v->nsigs; i++)
         ink_dkim_sig_free(v->sigs[i].sig);
     for (i = 0; i < v->nbh; i++)
-        EVP_MD_CTX_free(v->bhs[i].ctx);
+        md_give(v->opts.cache, v->bhs[i].ctx);
+    md_give(v->opts.cache, v->hctx);
     for (i = 0; i < 2; i++)
         ink_dkim_bodycanon_free(v->streams[i].bc);
     for (i = 0; i < v->nq; i++)

@@ -13,9 +13,9 @@
 #include <string.h>
 #include <strings.h>
 
-#include "inkan/dkim_key.h"
 #include "inkan/dmarc.h"
 #include "inkan/spf.h"
+#include "inkan/zonefile.h"
 
 /* SPF records longer than this risk a truncated UDP answer (RFC 7208 3.4). */
 #define PROV_SPF_SAFE_LEN 450
@@ -1335,19 +1335,27 @@ static const char *show(struct ink_str *slots, size_t i, const char *t, int *rc)
     return ink_str_cstr(&slots[i]);
 }
 
-/* zone_line - one record as a zone-file line */
+/* zone_line - one record as a zone-file line, through the one zone-line
+ * writer (inkan/zonefile.h) */
 static int zone_line(const struct ink_prov_record *r, const char *value, struct ink_str *out)
 {
-    switch (r->type) {
-    case INK_DNS_TXT:
-        return ink_dkim_txt_zone_line(r->owner, INK_PROV_TTL, (const uint8_t *)value,
-                                      strlen(value), out);
-    case INK_DNS_MX:
-        return ink_str_printf(out, "%s. %d IN MX %u %s.\n", r->owner, INK_PROV_TTL,
-                              (unsigned)r->pref, value);
-    default:
-        return ink_str_printf(out, "%s. %d IN CNAME %s.\n", r->owner, INK_PROV_TTL, value);
+    struct ink_str data = INK_STR_INIT;
+    int rc;
+
+    if (r->type == INK_DNS_TXT)
+        rc = ink_zone_txt_line(out, r->owner, INK_PROV_TTL, (const uint8_t *)value, strlen(value));
+    else {
+        if (r->type == INK_DNS_MX)
+            rc = ink_str_printf(&data, "%u %s.", (unsigned)r->pref, value);
+        else
+            rc = ink_str_printf(&data, "%s.", value);
+        if (rc >= 0)
+            rc = ink_zone_rr_line(out, r->owner, INK_PROV_TTL, r->type, data.buf, data.len);
+        ink_str_free(&data);
     }
+    if (rc >= 0)
+        rc = ink_str_putc(out, '\n');
+    return rc < 0 ? -1 : 0;
 }
 
 /* ink_provision_zone - the zone-file fragment for IT */
