@@ -208,6 +208,9 @@ void cli_print_findings(FILE *out, const struct ink_finding *f, size_t n,
  */
 json_t *cli_findings_json(const struct ink_finding *f, size_t n, const struct cli_findings_opts *o);
 
+/* verify.c: `inkan verify` (inbound mail) */
+int cmd_verify(int argc, char **argv);
+
 /* check.c: `inkan check` */
 int cmd_check(int argc, char **argv);
 
