@@ -4,7 +4,8 @@
  * of a few fixed inputs (a DKIM-signed message, a domain to discover
  * DMARC for, SPF check_host() parameters, a domain or record to lint, a
  * sender profile to provision, a name whose servers to find, a domain's
- * expected records to check, a domain to audit);
+ * expected records to check, a domain to audit, a message to evaluate
+ * as a receiver);
  * then every query the machine asks is answered from the
  * fuzz bytes: NULL, an empty NOERROR, a failure status, an answer of the
  * wrong type or for a name not asked, a stale or unknown token, or records
@@ -25,6 +26,7 @@
 
 #include "inkan/audit.h"
 #include "inkan/dkim.h"
+#include "inkan/inbound.h"
 #include "inkan/dmarc.h"
 #include "inkan/dns.h"
 #include "inkan/finding.h"
@@ -510,6 +512,61 @@ static void audit_release(void *obj)
     ink_audit_free(obj);
 }
 
+/* the message machine: the two-signature message from a fixed client,
+ * MAIL FROM and HELO chosen by the variant */
+static void *inbound_make(uint8_t variant)
+{
+    static const char *const ips[] = {"192.0.2.1", "2001:db8::1"};
+    static const char *const froms[] = {"joe@football.example.com", "", "<>", "x@example.org"};
+    struct ink_inbound_params p;
+    struct ink_inbound *m;
+    const char *msg = (variant & 1) ? msg_shared_keys : msg_two_sigs;
+
+    memset(&p, 0, sizeof(p));
+    p.ip = ips[(variant >> 1) & 1];
+    p.helo = (variant & 8) ? "[192.0.2.1]" : "mail.example.com";
+    p.mail_from = froms[(variant >> 2) & 1 ? 1 + ((variant >> 4) & 1) : 3 * ((variant >> 5) & 1)];
+    p.org_mode = (variant & 0x40) ? INK_DMARC_ORG_PSL : INK_DMARC_ORG_TREEWALK;
+    m = ink_inbound_new(&p, NULL);
+    if (m == NULL)
+        return NULL;
+    if (ink_inbound_push(m, (const uint8_t *)msg, strlen(msg)) < 0 || ink_inbound_end(m) < 0)
+        die("inbound", "the fixed message was refused");
+    return m;
+}
+
+static struct ink_machine inbound_machine(void *obj)
+{
+    return ink_inbound_machine(obj);
+}
+
+static void inbound_check(void *obj)
+{
+    struct ink_inbound *m = obj;
+    const struct ink_inbound_dmarc *d = ink_inbound_dmarc(m);
+    struct ink_str s = INK_STR_INIT;
+
+    if (memchr(d->eval.reason, '\0', sizeof(d->eval.reason)) == NULL)
+        die("inbound", "unterminated DMARC reason");
+    if (d->result == INK_DMARC_RES_PASS && !d->eval.spf_aligned && !d->eval.dkim_aligned)
+        die("inbound", "DMARC pass without an aligned identifier");
+    if (ink_inbound_authres(m, "mx.example.net", NULL, &s) < 0)
+        die("inbound", "Authentication-Results could not be written");
+    if (memchr(s.buf, '\n', s.len) != NULL) {
+        size_t i;
+        /* every line break is a fold: CRLF then a tab */
+        for (i = 0; i + 1 < s.len; i++)
+            if (s.buf[i] == '\n' && s.buf[i + 1] != '\t')
+                die("inbound", "a line break in Authentication-Results that is not a fold");
+    }
+    ink_str_free(&s);
+}
+
+static void inbound_release(void *obj)
+{
+    ink_inbound_free(obj);
+}
+
 static const struct kind kinds[] = {
     {"dkim", dkim_make, dkim_machine, dkim_check, dkim_release},
     {"dmarc", dmarc_make, dmarc_machine, dmarc_check, dmarc_release},
@@ -519,6 +576,7 @@ static const struct kind kinds[] = {
     {"verify-auth", vauth_make, vauth_machine, vauth_check, vauth_release},
     {"verify", vcheck_make, vcheck_machine, vcheck_check, vcheck_release},
     {"audit", audit_make, audit_machine, audit_check, audit_release},
+    {"inbound", inbound_make, inbound_machine, inbound_check, inbound_release},
 };
 
 /* ---- answers from the bytes ---- */

@@ -3,6 +3,7 @@
 # Idempotent: asks dpkg what is missing and installs only that (apt-get, as root).
 set -eu
 
+# libgmime-3.0-dev: addresses and dates of inbound mail (src/core/inbound/msgcheck.c).
 # libc-ares-dev: the stub resolver backend (src/dns/resolver_cares.c).
 # dnsperf: bench/ measures the DNS server's own ceiling with it.
 # libxml2-dev: the DMARC report parser (SAX push parser); libarchive-dev:
@@ -14,7 +15,7 @@ libssl-dev libunbound-dev libpsl-dev publicsuffix libyaml-dev libcmocka-dev
 libsqlite3-dev libjansson-dev libevent-dev openssl
 knot knot-dnsutils python3 python3-spf python3-dkim python3-dnspython
 opendkim-tools opendkim python3-nacl spfquery
-libspf2-dev libc-ares-dev dnsperf
+libspf2-dev libc-ares-dev dnsperf libgmime-3.0-dev
 libxml2-dev libxml2-utils libarchive-dev"
 
 missing=""

@@ -302,6 +302,70 @@ const char *ink_dmarc_disc_status_name(enum ink_dmarc_disc_status s);
 /* ink_dmarc_dest_status_name - "internal", "authorized", "unauthorized", ... */
 const char *ink_dmarc_dest_status_name(enum ink_dmarc_dest_status s);
 
+/* ---- evaluation (RFC 9989 section 5.3) ---- */
+
+/* The DMARC result of one message (RFC 8601 section 2.7.1 words). */
+enum ink_dmarc_outcome {
+    INK_DMARC_RES_NONE = 0,  /* no policy record applies (5.3.2) */
+    INK_DMARC_RES_PASS,      /* an Authenticated Identifier is aligned (5.3.5) */
+    INK_DMARC_RES_FAIL,      /* none is (5.3.5) */
+    INK_DMARC_RES_TEMPERROR, /* a lookup needed to decide failed temporarily (5.3.6) */
+    INK_DMARC_RES_PERMERROR  /* DMARC cannot be applied: no single Author Domain (5.3.1) */
+};
+
+/* Which tag of the record chose the policy. */
+enum ink_dmarc_policy_tag { INK_DMARC_TAG_NONE = 0, INK_DMARC_TAG_P, INK_DMARC_TAG_SP, INK_DMARC_TAG_NP };
+
+/* One Authenticated Identifier candidate: the SPF domain or a DKIM d=. */
+struct ink_dmarc_ident {
+    const char *domain;  /* normalised domain, or NULL when there is none */
+    const char *org;     /* its Organizational Domain, or NULL when unknown */
+    int org_temperror;   /* finding org failed temporarily */
+    int auth;            /* 1 authenticated (SPF pass, DKIM pass), 0 not,
+                          * -1 the check ended in temperror */
+};
+
+/* What the evaluation is given; all borrowed. */
+struct ink_dmarc_eval_in {
+    const char *author_domain;            /* normalised */
+    const struct ink_dmarc_result *disc;  /* discovery for author_domain */
+    int author_nxdomain;                  /* 1: NXDOMAIN (3.2.13), 0: exists,
+                                           * -1: the check failed temporarily;
+                                           * only read when the policy is inherited */
+    struct ink_dmarc_ident spf;           /* domain NULL: no SPF identifier */
+    size_t ndkim;
+    const struct ink_dmarc_ident *dkim;   /* one per checked signature */
+};
+
+/* The outcome. */
+struct ink_dmarc_eval {
+    enum ink_dmarc_outcome result;
+    enum ink_dmarc_policy policy;      /* the policy selected (p/sp/np), before t=y */
+    enum ink_dmarc_policy_tag tag;     /* which tag selected it */
+    enum ink_dmarc_policy disposition; /* what to apply: NONE unless result is FAIL;
+                                        * lowered one level by t=y */
+    int testing;                       /* t=y lowered the disposition */
+    enum ink_dmarc_align adkim, aspf;  /* modes used (defaults filled in) */
+    int spf_aligned, dkim_aligned;     /* an authenticated identifier aligned */
+    size_t dkim_index;                 /* the aligned DKIM identifier, when dkim_aligned */
+    char reason[160];                  /* why, for people */
+};
+
+/*
+ * ink_dmarc_eval - RFC 9989 5.3.3-5.3.6: identifier alignment (strict:
+ * the same domain; relaxed: the same Organizational Domain, 4.4) of each
+ * authenticated identifier, pass/fail, then the policy: p for the Author
+ * Domain's own record; sp (else p) for an inherited one; np (else sp,
+ * else p) when the Author Domain does not exist; t=y lowers reject to
+ * quarantine and quarantine to none.  Pure: no DNS.
+ */
+void ink_dmarc_eval(const struct ink_dmarc_eval_in *in, struct ink_dmarc_eval *out);
+
+/* ink_dmarc_outcome_name - "none", "pass", "fail", "temperror", "permerror" */
+const char *ink_dmarc_outcome_name(enum ink_dmarc_outcome r);
+/* ink_dmarc_policy_tag_name - "p", "sp", "np" (NULL for none) */
+const char *ink_dmarc_policy_tag_name(enum ink_dmarc_policy_tag t);
+
 INK_API_END
 
 #ifdef __cplusplus

@@ -142,6 +142,8 @@ int cmd_version(int argc, char **argv);
 int cmd_dns(int argc, char **argv);
 /* dkim.c */
 int cmd_dkim(int argc, char **argv);
+/* cmd_arc - inkan arc verify|seal (arc.c) */
+int cmd_arc(int argc, char **argv);
 /* spf_lint.c: `inkan spf lint ...`; spf.c's cmd_spf hands over argv
  * starting at "lint" */
 int cmd_spf_lint(int argc, char **argv);
@@ -206,6 +208,9 @@ void cli_print_findings(FILE *out, const struct ink_finding *f, size_t n,
  * with o->offsets, offset and length.  Caller decrefs; NULL on ENOMEM.
  */
 json_t *cli_findings_json(const struct ink_finding *f, size_t n, const struct cli_findings_opts *o);
+
+/* verify.c: `inkan verify` (inbound mail) */
+int cmd_verify(int argc, char **argv);
 
 /* check.c: `inkan check` */
 int cmd_check(int argc, char **argv);

@@ -4,7 +4,8 @@
 # libunbound for the same zones (statuses, records in order, TTLs), every
 # question in flight at once and both backends driven only from a poll()
 # loop over fd()/timeout(); a closed and a silent server give TIMEOUT
-# within the timeout; queries leave with random IDs, nearly all distinct
+# within the timeout; queries leave with random IDs, nearly all distinct,
+# and a burst of questions leaves a window at a time
 # (tests/tools/resolver_compare.c does the checks).
 set -u
 . "$INKAN_SRC/tests/cli/lib.sh"
@@ -122,6 +123,11 @@ done
 rc=$?
 relay_tap "$dir/ids.out"
 if [ "$rc" = 0 ]; then _ok "resolver_compare ids exits 0"; else _notok "resolver_compare ids exited $rc"; fi
+
+"$RESOLVER_COMPARE" burst >"$dir/burst.out" 2>&1
+rc=$?
+relay_tap "$dir/burst.out"
+if [ "$rc" = 0 ]; then _ok "resolver_compare burst exits 0"; else _notok "resolver_compare burst exited $rc"; fi
 
 "$RESOLVER_COMPARE" dead 1000 >"$dir/dead.out" 2>&1
 rc=$?

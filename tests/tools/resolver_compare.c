@@ -17,6 +17,9 @@
  *       distinct (c-ares's ares_send keeps the ID of the packet it is
  *       given; a backend that built every query with ID 0 sent them all
  *       with one ID), and the IDs are not a counter.
+ *   resolver_compare burst
+ *       many questions at once to a server that never answers: only a
+ *       window of them leaves, the rest wait (no flood).
  *   resolver_compare dead TIMEOUT_MS
  *       questions to a closed loopback port and to a bound socket that
  *       never answers: each comes back TIMEOUT within TIMEOUT_MS (plus
@@ -54,6 +57,12 @@
 /* Repeated IDs allowed among them: about 0.1 are expected from random
  * IDs, 99 from one fixed ID. */
 #define CMP_ID_REPEATS_MAX 5
+/* The burst check: queries submitted at once, how long to listen, and
+ * how many may leave before any answer (the stub's first window is 128). */
+#define CMP_BURST_QUERIES 400
+#define CMP_BURST_WAIT_MS 300
+#define CMP_BURST_WINDOW_MIN 32
+#define CMP_BURST_WINDOW_MAX 200
 /* Room for one answer in text. */
 #define CMP_TEXT_MAX 65536
 
@@ -455,6 +464,53 @@ static int ids(void)
     return tap_fails > 0;
 }
 
+/* burst - CMP_BURST_QUERIES questions submitted at once to a server that
+ * never answers: only the stub's first window leaves (a burst of hundreds
+ * of datagrams overflows a server's receive buffer: Knot with one UDP
+ * worker dropped 1,024 of them for 1,000 check domains), the rest wait
+ * for answers to come back */
+static int burst(void)
+{
+    struct ink_str err = INK_STR_INIT;
+    struct ink_resolver *r;
+    unsigned port;
+    char server[64];
+    size_t i, nrecv = 0;
+    int fd = loopback_port(&port);
+
+    snprintf(server, sizeof(server), "127.0.0.1:%u", port);
+    r = ink_resolver_cares_new(server, 5000, &err);
+    if (r == NULL) {
+        tap(0, "burst: open c-ares: %s", ink_str_cstr(&err));
+        return 1;
+    }
+    for (i = 0; i < CMP_BURST_QUERIES; i++) {
+        char name[64];
+        snprintf(name, sizeof(name), "b%zu.example.test", i);
+        if (ink_resolver_submit(r, name, INK_DNS_A, got, NULL) < 0) {
+            tap(0, "burst: submit");
+            return 1;
+        }
+    }
+    for (;;) {
+        uint8_t pkt[512];
+        struct pollfd p = {fd, POLLIN, 0};
+        if (poll(&p, 1, CMP_BURST_WAIT_MS) <= 0)
+            break;
+        if (recv(fd, pkt, sizeof(pkt), 0) >= 12)
+            nrecv++;
+    }
+    tap(nrecv >= CMP_BURST_WINDOW_MIN && nrecv <= CMP_BURST_WINDOW_MAX,
+        "burst: %zu of %d queries submitted at once left before any answer (window %d..%d)",
+        nrecv, CMP_BURST_QUERIES, CMP_BURST_WINDOW_MIN, CMP_BURST_WINDOW_MAX);
+    tap(ink_resolver_pending(r) == CMP_BURST_QUERIES, "burst: all %d still pending",
+        CMP_BURST_QUERIES);
+    ink_resolver_free(r);
+    close(fd);
+    ink_str_free(&err);
+    return tap_fails > 0;
+}
+
 int main(int argc, char **argv)
 {
     int rc;
@@ -463,10 +519,12 @@ int main(int argc, char **argv)
         rc = compare(argv[2], argv[3]);
     else if (argc == 2 && strcmp(argv[1], "ids") == 0)
         rc = ids();
+    else if (argc == 2 && strcmp(argv[1], "burst") == 0)
+        rc = burst();
     else if (argc == 3 && strcmp(argv[1], "dead") == 0)
         rc = dead(atoi(argv[2]));
     else {
-        fprintf(stderr, "usage: resolver_compare compare HOST:PORT FILE | ids | dead TIMEOUT_MS\n");
+        fprintf(stderr, "usage: resolver_compare compare HOST:PORT FILE | ids | burst | dead TIMEOUT_MS\n");
         return 2;
     }
     printf("1..%d\n", tap_count);

@@ -27,6 +27,7 @@
 #include "inkan/dmarc.h"
 #include "inkan/dns.h"
 #include "inkan/finding.h"
+#include "inkan/inbound.h"
 #include "inkan/memzone.h"
 #include "inkan/profile.h"
 #include "inkan/provision.h"
@@ -886,6 +887,81 @@ static void audit_release(void *obj)
     ink_audit_free(obj);
 }
 
+/* ---- the message machine: SPF, two DKIM signatures, DMARC, iprev, HELO ---- */
+
+static void inbound_zone(struct ink_memzone *z)
+{
+    dkim_zone(z);
+    add_txt(z, "_dmarc.football.example.com", "v=DMARC1; p=reject");
+    add_txt(z, "football.example.com", "v=spf1 ip4:192.0.2.1 -all");
+    assert_int_equal(ink_memzone_add_addr_text(z, "football.example.com", 300, "192.0.2.1"), 0);
+    assert_int_equal(ink_memzone_add_name(z, "1.2.0.192.in-addr.arpa", INK_DNS_PTR, 300,
+                                          "mx.football.example.com"),
+                     0);
+    assert_int_equal(ink_memzone_add_addr_text(z, "mx.football.example.com", 300, "192.0.2.1"), 0);
+    assert_int_equal(ink_memzone_add_addr_text(z, "helo.football.example.com", 300, "192.0.2.1"),
+                     0);
+}
+
+/* inbound_make - the RFC 8463 message from 192.0.2.1, whole */
+static void *inbound_make(void)
+{
+    struct ink_inbound_params p;
+    struct ink_inbound *m;
+
+    memset(&p, 0, sizeof(p));
+    p.ip = "192.0.2.1";
+    p.helo = "helo.football.example.com";
+    p.mail_from = "joe@football.example.com";
+    m = ink_inbound_new(&p, NULL);
+    assert_non_null(m);
+    assert_int_equal(ink_inbound_push(m, (const uint8_t *)dkim_msg, sizeof(dkim_msg) - 1), 0);
+    assert_int_equal(ink_inbound_end(m), 0);
+    return m;
+}
+
+static struct ink_machine inbound_machine(void *obj)
+{
+    return ink_inbound_machine(obj);
+}
+
+/* inbound_check - DMARC passes on two aligned signatures and aligned SPF,
+ * so one broken answer cannot make it fail: only the policy record's
+ * own lookup turns it into temperror (unusable) or none (empty); iprev
+ * follows its PTR and forward answers */
+static void inbound_check(void *obj, const struct at *at)
+{
+    struct ink_inbound *m = obj;
+    const struct ink_inbound_dmarc *d = ink_inbound_dmarc(m);
+    enum ink_dmarc_outcome want = INK_DMARC_RES_PASS;
+    enum ink_iprev_result iwant = INK_IPREV_PASS;
+
+    if (hit(at, "_dmarc.football.example.com"))
+        want = INK_DMARC_RES_TEMPERROR;
+    else if (emptied(at, "_dmarc.football.example.com"))
+        want = INK_DMARC_RES_NONE;
+    if (d->result != want)
+        fail_msg("inbound: %s at query %zu (%s): dmarc %s (%s), wanted %s", hostile_names[at->h],
+                 at->k, at->name, ink_dmarc_outcome_name(d->result), d->eval.reason,
+                 ink_dmarc_outcome_name(want));
+    if (hit(at, "1.2.0.192.in-addr.arpa") ||
+        (hit(at, "mx.football.example.com") && at->type == INK_DNS_A))
+        iwant = INK_IPREV_TEMPERROR;
+    else if (emptied(at, "1.2.0.192.in-addr.arpa"))
+        iwant = INK_IPREV_PERMERROR;
+    else if (emptied(at, "mx.football.example.com"))
+        iwant = INK_IPREV_FAIL;
+    if (ink_inbound_iprev(m)->result != iwant)
+        fail_msg("inbound: %s at query %zu (%s): iprev %s, wanted %s", hostile_names[at->h], at->k,
+                 at->name, ink_iprev_result_name(ink_inbound_iprev(m)->result),
+                 ink_iprev_result_name(iwant));
+}
+
+static void inbound_release(void *obj)
+{
+    ink_inbound_free(obj);
+}
+
 /* ---- the table ---- */
 
 static const struct kind kinds[] = {
@@ -897,6 +973,7 @@ static const struct kind kinds[] = {
     {"verify-auth", vauth_zone, vauth_make, vauth_machine, vauth_check, vauth_release},
     {"verify", vcheck_zone, vcheck_make, vcheck_machine, vcheck_check, vcheck_release},
     {"audit", audit_zone, audit_make, audit_machine, audit_check, audit_release},
+    {"inbound", inbound_zone, inbound_make, inbound_machine, inbound_check, inbound_release},
 };
 
 /* run_kind - the clean run, then every hostile answer at every query */
