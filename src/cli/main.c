@@ -20,6 +20,8 @@ static const struct cli_command commands[] = {
     {"spf", cmd_spf, "evaluate SPF for a client; 'spf lint' checks a domain's SPF"},
     /* dkim */
     {"dkim", cmd_dkim, "DKIM: verify, sign, generate and test keys"},
+    /* arc */
+    {"arc", cmd_arc, "ARC (RFC 8617): verify a message's chain, seal a forwarding hop"},
     /* check / provision / domain */
     {"check", cmd_check, "audit a sending domain's SPF, DKIM, DMARC, MX, PTR, HELO, CNAMEs"},
     {"provision", cmd_provision, "compute and write the DNS records a sending platform needs"},

@@ -16,6 +16,7 @@
 #include <openssl/rsa.h>
 
 #include "dkim_int.h"
+#include "inkan/dkim_prim.h"
 #include "inkan/mailhdr.h"
 
 #define DIGEST_LEN 32
@@ -358,14 +359,15 @@ static int fold_long(struct folder *fo, const char *val, size_t len, const char 
     return rc < 0 ? -1 : 0;
 }
 
-/* sign_digest - sign the header digest with key; appends the raw signature */
-static int sign_digest(const struct ink_dkim_sign_key *k, const uint8_t *digest, struct ink_str *sig)
+/* ink_dkim_privkey_sign - sign the header digest with key k; appends the raw signature */
+int ink_dkim_privkey_sign(const struct ink_dkim_privkey *k, const uint8_t *digest,
+                          struct ink_str *sig)
 {
-    EVP_PKEY *pk = ink_dkim_privkey_pkey(k->key);
+    EVP_PKEY *pk = ink_dkim_privkey_pkey(k);
     size_t siglen = 0;
     int ok = 0;
 
-    if (k->alg == INK_DKIM_ALG_ED25519_SHA256) {
+    if (ink_dkim_privkey_type(k) == INK_DKIM_KEY_ED25519) {
         EVP_MD_CTX *mc = EVP_MD_CTX_new();
         if (mc != NULL && EVP_DigestSignInit_ex(mc, NULL, NULL, NULL, NULL, pk, NULL) == 1 &&
             EVP_DigestSign(mc, NULL, &siglen, digest, DIGEST_LEN) == 1 &&
@@ -390,6 +392,13 @@ static int sign_digest(const struct ink_dkim_sign_key *k, const uint8_t *digest,
     sig->len += siglen;
     sig->buf[sig->len] = '\0';
     return 0;
+}
+
+/* sign_digest - sign the header digest with the key of k (its alg matches
+ * the key's type: ink_dkim_sign_new refuses a mismatch) */
+static int sign_digest(const struct ink_dkim_sign_key *k, const uint8_t *digest, struct ink_str *sig)
+{
+    return ink_dkim_privkey_sign(k->key, digest, sig);
 }
 
 /* make_one - build, hash and sign one DKIM-Signature field into out */

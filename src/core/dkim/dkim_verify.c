@@ -27,6 +27,7 @@
 #include <openssl/rsa.h>
 
 #include "dkim_int.h"
+#include "inkan/dkim_prim.h"
 #include "inkan/mailhdr.h"
 #include "inkan/query.h"
 
@@ -774,12 +775,14 @@ enum ink_next ink_dkim_verify_next(struct ink_dkim_verify *v, struct ink_query *
     return INK_NEXT_WAIT;
 }
 
-/* crypto_verify - check signature sig over digest with key; 1 good, 0 bad */
-static int crypto_verify(struct ink_dkim_key *k, const struct ink_dkim_sig *sig,
-                         const uint8_t *digest)
+/* ink_dkim_key_verify_digest - check signature sig over the header digest with key k */
+int ink_dkim_key_verify_digest(struct ink_dkim_key *k, const uint8_t *digest,
+                               const uint8_t *sig, size_t siglen)
 {
     int ok = 0;
 
+    if (k->status != INK_DKIM_KEY_OK || k->pkey == NULL)
+        return 0;
     if (k->type == INK_DKIM_KEY_RSA) {
         /* the initialised context is kept with the key: setting one up
          * costs about a fifth of an RSA-2048 verification in OpenSSL 3 */
@@ -792,18 +795,25 @@ static int crypto_verify(struct ink_dkim_key *k, const struct ink_dkim_sig *sig,
             else
                 EVP_PKEY_CTX_free(pc);
         }
-        if (k->vctx != NULL && EVP_PKEY_verify(k->vctx, sig->b, sig->blen, digest, DIGEST_LEN) == 1)
+        if (k->vctx != NULL && EVP_PKEY_verify(k->vctx, sig, siglen, digest, DIGEST_LEN) == 1)
             ok = 1;
     } else if (k->type == INK_DKIM_KEY_ED25519) {
         /* RFC 8463: Ed25519 (pure) over the SHA-256 of the header data */
         EVP_MD_CTX *mc = EVP_MD_CTX_new();
         if (mc != NULL && EVP_DigestVerifyInit_ex(mc, NULL, NULL, NULL, NULL, k->pkey, NULL) == 1 &&
-            EVP_DigestVerify(mc, sig->b, sig->blen, digest, DIGEST_LEN) == 1)
+            EVP_DigestVerify(mc, sig, siglen, digest, DIGEST_LEN) == 1)
             ok = 1;
         EVP_MD_CTX_free(mc);
     }
     ERR_clear_error();
     return ok;
+}
+
+/* crypto_verify - check signature sig over digest with key; 1 good, 0 bad */
+static int crypto_verify(struct ink_dkim_key *k, const struct ink_dkim_sig *sig,
+                         const uint8_t *digest)
+{
+    return ink_dkim_key_verify_digest(k, digest, sig->b, sig->blen);
 }
 
 /* key_fit - why key k cannot verify signature s, or NULL when it can */
