@@ -18,6 +18,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "inkan/arc.h"
 #include "inkan/dkim.h"
 #include "inkan/dmarc.h"
 #include "inkan/finding.h"
@@ -151,7 +152,20 @@ struct ink_inbound_iprev {
                                   * the address, dynamic, dsl, pool, ...) */
 };
 
+/* ARC (RFC 8617), for the trusted-sealer exception of the local policy */
+struct ink_inbound_arc {
+    enum ink_arc_cv cv;          /* none / pass / fail */
+    int temporary;               /* fail only from a key lookup that failed temporarily */
+    const char *reason;          /* why fail ("" otherwise) */
+    unsigned count;              /* ARC sets (highest instance) */
+    const char *sealer;          /* d= of the newest ARC-Seal, or NULL */
+    const char *chain;           /* the sealers' d=, oldest first, ':'-separated ("" if none) */
+    int upstream_pass;           /* the oldest ARC-Authentication-Results says
+                                  * dmarc=pass, or spf=pass or dkim=pass */
+};
+
 const struct ink_inbound_spf *ink_inbound_spf(const struct ink_inbound *m);
+const struct ink_inbound_arc *ink_inbound_arc(const struct ink_inbound *m);
 const struct ink_inbound_dmarc *ink_inbound_dmarc(const struct ink_inbound *m);
 const struct ink_inbound_iprev *ink_inbound_iprev(const struct ink_inbound *m);
 /* DKIM: the verifier (ink_dkim_verify_count / _result / _skipped) */
@@ -175,7 +189,8 @@ size_t ink_inbound_queries(const struct ink_inbound *m);
 /*
  * ink_inbound_authres - append the Authentication-Results field (with
  * "Authentication-Results: " and the CRLF-folded methods, no final CRLF)
- * for authserv_id; arc is "none"/"pass"/"fail" or NULL to leave arc out.
+ * for authserv_id; arc is "none"/"pass"/"fail" to write instead of the
+ * machine's own ARC result, or NULL for the machine's (arc.chain with it).
  * 0 or -1 (ENOMEM).
  */
 int ink_inbound_authres(const struct ink_inbound *m, const char *authserv_id, const char *arc,

@@ -1,7 +1,7 @@
 /*
  * verify.c - `inkan verify`: evaluate one inbound message as a receiver
  * would (the message machine of inkan/inbound.h: SPF, DKIM, DMARC,
- * iprev, HELO, RFC 5322, trust), apply the local policy (inkan/policy.h)
+ * iprev, ARC, HELO, RFC 5322, trust), apply the local policy (inkan/policy.h)
  * and print the verdict, the Authentication-Results field it would add,
  * and each check; or, with --batch, evaluate a list of messages with
  * many in flight on one driver and print JSON Lines.
@@ -215,8 +215,19 @@ static json_t *result_json(const struct vrun *run, const struct ink_inbound *m,
     json_object_set_new(ji, "generic", json_boolean(ip->generic));
     json_object_set_new(o, "iprev", ji);
     json_object_set_new(o, "helo", findings_json(m, "helo"));
-    /* ARC (RFC 8617) is not verified by this command yet: null, not a guess */
-    json_object_set_new(o, "arc", json_null());
+    {
+        const struct ink_inbound_arc *a = ink_inbound_arc(m);
+        json_t *ja = json_object();
+
+        json_object_set_new(ja, "result", json_string(a->temporary ? "temperror"
+                                                                   : ink_arc_cv_name(a->cv)));
+        json_object_set_new(ja, "reason", json_string(a->reason));
+        json_object_set_new(ja, "instances", json_integer((json_int_t)a->count));
+        json_object_set_new(ja, "sealer", str_or_null(a->sealer));
+        json_object_set_new(ja, "chain", json_string(a->chain));
+        json_object_set_new(ja, "upstream_pass", json_boolean(a->upstream_pass));
+        json_object_set_new(o, "arc", ja);
+    }
     json_object_set_new(o, "rfc5322", findings_json(m, "rfc5322"));
     return o;
 }
@@ -282,6 +293,18 @@ static void print_text(const struct vrun *run, const struct ink_inbound *m,
            ip->name != NULL ? shown(&a, ip->name) : "", ip->generic ? " (generic name)" : "");
     if (ip->reason != NULL)
         printf("  %s\n", shown(&a, ip->reason));
+    {
+        const struct ink_inbound_arc *ar_ = ink_inbound_arc(m);
+
+        printf("arc: %s", ar_->temporary ? "temperror" : ink_arc_cv_name(ar_->cv));
+        if (ar_->count > 0)
+            printf(" (%u set%s%s%s%s)", ar_->count, ar_->count == 1 ? "" : "s",
+                   ar_->chain[0] != '\0' ? ", sealed by " : "", shown(&a, ar_->chain),
+                   ar_->upstream_pass ? ", passed upstream" : "");
+        if (ar_->reason[0] != '\0')
+            printf(" %s", shown(&a, ar_->reason));
+        printf("\n");
+    }
     n = ink_inbound_findings(m, "helo", &f);
     printf("helo: %s\n", n == 0 ? "ok" : "findings");
     cli_print_findings(stdout, f, n, NULL);

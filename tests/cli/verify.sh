@@ -55,6 +55,9 @@ check "t=y: reject lowered to quarantine" test "$(jqv testing '[.verdict, .dmarc
 check "two From fields: permerror, accepted by default" test "$(jqv two-from '[.dmarc.result, .dmarc.from_status, .verdict] | join(" ")')" = "permerror multiple-from accept"
 check "two From fields: an rfc5322 finding" test "$(jqv two-from '[.rfc5322[].code] | index("rfc5322-from-multiple") != null')" = true
 check "null path: SPF of the HELO" test "$(jqv null-path '[.spf.from_helo, .spf.domain] | join(" ")')" = "true mail.example.org"
+check "forwarded: DKIM broken, DMARC fails" test "$(jqv forwarded '[.dkim[] | select(.d == "example.org") | .result][0] + " " + .dmarc.result')" = "fail fail"
+check "forwarded: ARC passes, sealed by forwarder.example, passed upstream" test "$(jqv forwarded '[.arc.result, .arc.sealer, .arc.upstream_pass] | map(tostring) | join(" ")')" = "pass forwarder.example true"
+check "forwarded: rejected without an exception" test "$(jqv forwarded .verdict)" = reject
 check "json has every documented key" test "$(jqv aligned '[has("verdict","smtp_reply","trust","authentication_results","spf","dkim","dmarc","iprev","helo","arc","rfc5322")] | all')" = true
 
 # plain output: verdict, then the field, then the checks
@@ -93,6 +96,14 @@ pol $'exceptions:\n  mail-from: ["*.partner.example", partner.example]'
 verdict accept plain.eml "${SP[@]}" --policy "$T/policy.yaml"
 pol $'exceptions:\n  author-domain: [example.org]'
 verdict accept plain.eml "${SP[@]}" --policy "$T/policy.yaml"
+pol $'exceptions:\n  arc-sealers: [forwarder.example]'
+FW=(--ip 198.51.100.7 --helo mail.partner.example --mail-from list@partner.example)
+verdict accept forwarded.eml "${FW[@]}" --policy "$T/policy.yaml"
+"$INKAN" verify "${Z[@]}" "${FW[@]}" --policy "$T/policy.yaml" --json "$T/forwarded.eml" >"$T/p.json"
+check "trusted sealer: override trusted_forwarder" test "$(jq -r .dmarc.override.type "$T/p.json")" = trusted_forwarder
+check "trusted sealer: arc=pass arc.chain in the field" grep -q 'arc=pass arc.chain=forwarder.example' "$T/p.json"
+pol $'exceptions:\n  arc-sealers: [other-list.example]'
+verdict reject forwarded.eml "${FW[@]}" --policy "$T/policy.yaml"
 pol $'authserv-id: mx.example.net\npermerror: reject'
 verdict reject twofrom.eml --ip 192.0.2.1 --helo mail.example.org --mail-from alice@example.org --policy "$T/policy.yaml"
 pol 'mode: sometimes'

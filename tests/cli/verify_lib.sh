@@ -13,6 +13,8 @@ verify_setup() {
         cat "$d/keys/sel.example.org.zone"
         sed 's/^sel\._domainkey\.example\.org\./sel._domainkey.partner.example./' \
             "$d/keys/sel.example.org.zone"
+        sed 's/^sel\._domainkey\.example\.org\./sel._domainkey.forwarder.example./' \
+            "$d/keys/sel.example.org.zone"
         cat <<'Z'
 example.org. 300 IN A 192.0.2.1
 example.org. 300 IN TXT "v=spf1 ip4:192.0.2.0/24 -all"
@@ -40,6 +42,15 @@ Z
     printf "From: a@t.example\n${hdr}Message-ID: <4@example.org>\n\nx\n" >"$d/t.eml"
     printf "From: a@example.org\nFrom: b@evil.example\n${hdr}Message-ID: <5@example.org>\n\nx\n" \
         >"$d/twofrom.eml"
+    # a list at forwarder.example receives signed.eml from example.org's
+    # server, records its results, adds a footer (DKIM breaks) and seals
+    "$INKAN" verify --zone "$d/verify.zone" --authserv-id forwarder.example --ip 192.0.2.1 \
+        --helo mail.example.org --mail-from alice@example.org "$d/signed.eml" |
+        awk 'NR == 1 { next } /^smtp: / { exit } { print }' >"$d/fwd-ar.txt" || return 1
+    { cat "$d/fwd-ar.txt" "$d/signed.eml"; printf -- '-- \nthe list footer\n'; } >"$d/fwd-in.eml"
+    "$INKAN" arc seal --zone "$d/verify.zone" --key "$d/keys/sel.example.org.private" \
+        --domain forwarder.example --selector sel --authserv-id forwarder.example \
+        "$d/fwd-in.eml" >"$d/forwarded.eml" || return 1
     # a forged field claiming our authserv-id
     { printf 'Authentication-Results: mx.example.net; dmarc=pass header.from=example.org\n'
       cat "$d/plain.eml"; } >"$d/forged.eml"
@@ -55,4 +66,5 @@ sp|sub.eml|--ip 198.51.100.7 --helo mail.partner.example --mail-from x@partner.e
 np|nx.eml|--ip 198.51.100.7 --helo mail.partner.example --mail-from x@partner.example
 testing|t.eml|--ip 198.51.100.7 --helo mail.partner.example --mail-from x@partner.example
 two-from|twofrom.eml|--ip 192.0.2.1 --helo mail.example.org --mail-from alice@example.org
-null-path|signed.eml|--ip 192.0.2.1 --helo mail.example.org --mail-from <>'
+null-path|signed.eml|--ip 192.0.2.1 --helo mail.example.org --mail-from <>
+forwarded|forwarded.eml|--ip 198.51.100.7 --helo mail.partner.example --mail-from list@partner.example'

@@ -17,6 +17,7 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include "inkan/arc.h"
 #include "inkan/authres.h"
 #include "inkan/dkim.h"
 #include "inkan/dkim_key.h"
@@ -43,6 +44,7 @@ static int setup(void **state)
     struct ink_str pem = INK_STR_INIT, rec = INK_STR_INIT, err = INK_STR_INIT;
     static const char *const signers[] = {"example.org", "sub.example.org", "thirdparty.example",
                                           "strict.example", "sub.strict.example", "t.example",
+                                          "forwarder.example", "untrusted.example",
                                           "a.b.psd.example", NULL};
     size_t i;
 
@@ -597,13 +599,74 @@ static void test_policy(void **state)
     policy_error("exceptions:\n  ip: [[[1]]]\n", "deeper");
 }
 
+/* forwarded - msg signed by example.org, changed by a list (a footer),
+ * then ARC-sealed by sealer with the upstream results */
+static char *forwarded(const char *sealer)
+{
+    char *msg = message("From: a@example.org\r\n"), *sm = signed_msg(msg, "example.org");
+    struct ink_str changed = INK_STR_INIT, out = INK_STR_INIT, err = INK_STR_INIT;
+    struct ink_arc_seal_opts o;
+    struct ink_arc_seal *s;
+
+    ink_str_puts(&changed, sm);
+    ink_str_puts(&changed, "-- \r\nthe list footer\r\n");
+    memset(&o, 0, sizeof(o));
+    o.key = key;
+    o.domain = sealer;
+    o.selector = "sel";
+    o.authserv_id = sealer;
+    o.results = "spf=pass smtp.mailfrom=example.org; dkim=pass header.d=example.org; "
+                "dmarc=pass header.from=example.org";
+    s = ink_arc_seal_new(&o, &err);
+    assert_non_null(s);
+    assert_int_equal(ink_arc_seal_push(s, (const uint8_t *)changed.buf, changed.len), 0);
+    assert_int_equal(ink_arc_seal_end(s, "\r\n", &out), 0);
+    ink_str_append(&out, changed.buf, changed.len);
+    ink_arc_seal_free(s);
+    ink_str_free(&changed);
+    ink_str_free(&err);
+    free(msg);
+    free(sm);
+    return ink_str_steal(&out);
+}
+
+/* a forwarded message that breaks DKIM and SPF: ARC passes, and the
+ * trusted sealer (not an untrusted one) overrides the DMARC fail */
+static void test_arc_forwarded(void **state)
+{
+    const char *trusted = "exceptions:\n  arc-sealers: [forwarder.example]\n";
+    char *fw = forwarded("forwarder.example"), *un = forwarded("untrusted.example");
+    struct ink_inbound *m = run(IP_OTHER, "mail.example.org", "list@thirdparty.example", fw, 13);
+    struct ink_inbound *u = run(IP_OTHER, "mail.example.org", "list@thirdparty.example", un, 0);
+    struct ink_str s = INK_STR_INIT;
+    struct ink_verdict v;
+
+    (void)state;
+    assert_int_equal(ink_inbound_dmarc(m)->result, INK_DMARC_RES_FAIL);
+    assert_int_equal(ink_inbound_arc(m)->cv, INK_ARC_CV_PASS);
+    assert_string_equal(ink_inbound_arc(m)->sealer, "forwarder.example");
+    assert_true(ink_inbound_arc(m)->upstream_pass);
+    assert_int_equal(decide(trusted, m, NULL, &v), INK_VERDICT_ACCEPT);
+    assert_string_equal(v.override, "trusted_forwarder");
+    assert_int_equal(decide(NULL, m, NULL, &v), INK_VERDICT_REJECT);
+    assert_int_equal(ink_inbound_arc(u)->cv, INK_ARC_CV_PASS);
+    assert_int_equal(decide(trusted, u, NULL, &v), INK_VERDICT_REJECT);
+    assert_int_equal(ink_inbound_authres(m, "mx.example.net", NULL, &s), 0);
+    assert_non_null(strstr(s.buf, "arc=pass arc.chain=forwarder.example"));
+    ink_str_free(&s);
+    ink_inbound_free(m);
+    ink_inbound_free(u);
+    free(fw);
+    free(un);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_matrix),          cmocka_unit_test(test_authres),
         cmocka_unit_test(test_receiver_checks), cmocka_unit_test(test_rfc5322),
         cmocka_unit_test(test_concurrent),      cmocka_unit_test(test_authres_writer),
-        cmocka_unit_test(test_policy),
+        cmocka_unit_test(test_policy),          cmocka_unit_test(test_arc_forwarded),
     };
 
     return cmocka_run_group_tests(tests, setup, teardown);

@@ -36,6 +36,7 @@ enum {
     C_SPF = 0,
     C_SPF_HELO,
     C_DKIM,
+    C_ARC,
     C_IPREV,
     C_HELO_A,
     C_HELO_AAAA,
@@ -75,6 +76,7 @@ struct ink_inbound {
     struct child c[C_COUNT];
     struct ink_spf *spf, *spf_helo;
     struct ink_dkim_verify *dkim;
+    struct ink_arc_verify *arc;
     struct inb_iprev *iprev;
     struct ink_dmarc_disc *disc;
     struct ink_dmarc_disc *org[INK_INBOUND_ORG_LOOKUPS_MAX];
@@ -97,6 +99,8 @@ struct ink_inbound {
     struct ink_inbound_spf spf_res;
     struct ink_inbound_dmarc dmarc_res;
     struct ink_inbound_iprev iprev_res;
+    struct ink_inbound_arc arc_res;
+    struct ink_str arc_chain;
     struct inb_findings helo_f, rfc_f;
     enum ink_trust trust;
     struct ink_dmarc_ident dkim_ids[INK_DKIM_SIGNATURES_MAX];
@@ -255,6 +259,17 @@ struct ink_inbound *ink_inbound_new(const struct ink_inbound_params *p, const ch
         goto nomem;
     m->c[C_DKIM].m = ink_dkim_verify_machine(m->dkim);
     m->c[C_DKIM].active = 1;
+    {
+        struct ink_arc_verify_opts aopts;
+
+        memset(&aopts, 0, sizeof(aopts));
+        aopts.flags = (p->flags & INK_INBOUND_LF_TO_CRLF) ? INK_ARC_VERIFY_LF_TO_CRLF : 0;
+        m->arc = ink_arc_verify_new(&aopts);
+        if (m->arc == NULL)
+            goto nomem;
+        m->c[C_ARC].m = ink_arc_verify_machine(m->arc);
+        m->c[C_ARC].active = 1;
+    }
 
     if (m->has_ip) {
         struct ink_spf_params sp;
@@ -312,6 +327,8 @@ void ink_inbound_free(struct ink_inbound *m)
     ink_spf_free(m->spf);
     ink_spf_free(m->spf_helo);
     ink_dkim_verify_free(m->dkim);
+    ink_arc_verify_free(m->arc);
+    ink_str_free(&m->arc_chain);
     inb_iprev_free(m->iprev);
     ink_dmarc_disc_free(m->disc);
     for (i = 0; i < m->norg; i++)
@@ -346,6 +363,10 @@ int ink_inbound_push(struct ink_inbound *m, const uint8_t *buf, size_t len)
         set_failed(m, ink_dkim_verify_error(m->dkim));
         return -1;
     }
+    if (ink_arc_verify_push(m->arc, buf, len) < 0) {
+        set_failed(m, ink_arc_verify_error(m->arc));
+        return -1;
+    }
     return 0;
 }
 
@@ -359,6 +380,10 @@ int ink_inbound_end(struct ink_inbound *m)
     m->ended = 1;
     if (ink_dkim_verify_end(m->dkim) < 0) {
         set_failed(m, ink_dkim_verify_error(m->dkim));
+        return -1;
+    }
+    if (ink_arc_verify_end(m->arc) < 0) {
+        set_failed(m, ink_arc_verify_error(m->arc));
         return -1;
     }
     return 0;
@@ -588,6 +613,63 @@ static int helo_findings(struct ink_inbound *m)
     return 0;
 }
 
+/* aar_passed - the AAR payload ("authserv-id; results") says DMARC
+ * passed, or SPF or DKIM did (RFC 9989's forwarding case) */
+static int aar_passed(const uint8_t *p, size_t len)
+{
+    struct ink_authres *a = ink_authres_parse(p, len);
+    size_t i;
+    int pass = 0;
+
+    if (a == NULL)
+        return -1;
+    for (i = 0; i < a->nresults; i++)
+        if (strcmp(a->results[i].result, "pass") == 0 &&
+            (strcmp(a->results[i].method, "dmarc") == 0 ||
+             strcmp(a->results[i].method, "spf") == 0 || strcmp(a->results[i].method, "dkim") == 0))
+            pass = 1;
+    ink_authres_free(a);
+    return pass;
+}
+
+/* arc_finish - the ARC outcome: cv, the sealers, what the oldest AAR says */
+static int arc_finish(struct ink_inbound *m)
+{
+    const struct ink_arc_result *r = ink_arc_verify_result(m->arc);
+    struct ink_inbound_arc *a = &m->arc_res;
+    size_t i;
+
+    a->reason = "";
+    a->chain = "";
+    if (r == NULL)
+        return 0;
+    a->cv = r->cv;
+    a->temporary = r->temporary;
+    a->reason = r->reason;
+    a->count = r->count;
+    if (r->cv != INK_ARC_CV_PASS)
+        return 0;
+    for (i = 0; i < r->nsets; i++) {
+        const struct ink_arc_field *as = r->sets[i].as;
+
+        if (as == NULL || as->d == NULL)
+            continue;
+        if ((m->arc_chain.len > 0 && ink_str_putc(&m->arc_chain, ':') < 0) ||
+            ink_str_puts(&m->arc_chain, as->d) < 0)
+            return -1;
+        a->sealer = as->d;
+    }
+    a->chain = ink_str_cstr(&m->arc_chain);
+    if (r->nsets > 0 && r->sets[0].aar_payload != NULL) {
+        int pass = aar_passed(r->sets[0].aar_payload, r->sets[0].aar_payload_len);
+
+        if (pass < 0)
+            return -1;
+        a->upstream_pass = pass;
+    }
+    return 0;
+}
+
 /* finish - every child is done: decide */
 static int finish(struct ink_inbound *m)
 {
@@ -609,6 +691,8 @@ static int finish(struct ink_inbound *m)
         m->spf_res.helo = ink_spf_domain(m->spf_helo);
         m->spf_res.helo_reason = ink_spf_reason(m->spf_helo);
     }
+    if (arc_finish(m) < 0)
+        return -1;
     /* iprev */
     if (m->iprev != NULL)
         inb_iprev_result(m->iprev, &m->iprev_res);
@@ -745,6 +829,10 @@ enum ink_next ink_inbound_next(struct ink_inbound *m, struct ink_query *q)
                 set_failed(m, ink_dkim_verify_error(m->dkim));
                 return INK_NEXT_FAILED;
             }
+            if (st == INK_NEXT_FAILED && k == C_ARC) {
+                set_failed(m, ink_arc_verify_error(m->arc));
+                return INK_NEXT_FAILED;
+            }
             if (st == INK_NEXT_DONE || st == INK_NEXT_FAILED) {
                 m->c[k].done = 1;
                 progress = 1;
@@ -812,6 +900,11 @@ struct ink_machine ink_inbound_machine(struct ink_inbound *m)
 const struct ink_inbound_spf *ink_inbound_spf(const struct ink_inbound *m)
 {
     return &m->spf_res;
+}
+
+const struct ink_inbound_arc *ink_inbound_arc(const struct ink_inbound *m)
+{
+    return &m->arc_res;
 }
 
 const struct ink_inbound_dmarc *ink_inbound_dmarc(const struct ink_inbound *m)
@@ -964,9 +1057,14 @@ int ink_inbound_authres(const struct ink_inbound *m, const char *authserv_id, co
             ink_str_printf(out, " (%s)", m->iprev_res.result == INK_IPREV_PASS ? "confirmed" : "unconfirmed") < 0)
             return -1;
     }
-    if (arc != NULL) {
+    if (arc != NULL || m->arc_res.count > 0) {
         any = 1;
-        if (ink_authres_method(out, "arc", arc) < 0)
+        if (ink_authres_method(out, "arc", arc != NULL ? arc
+                                           : m->arc_res.temporary ? "temperror"
+                                                                  : ink_arc_cv_name(m->arc_res.cv)) < 0)
+            return -1;
+        if (arc == NULL && m->arc_res.cv == INK_ARC_CV_PASS && m->arc_res.chain[0] != '\0' &&
+            ink_authres_prop(out, "arc", "chain", m->arc_res.chain, strlen(m->arc_res.chain)) < 0)
             return -1;
     }
     if (!any && ink_authres_none(out) < 0)

@@ -566,7 +566,17 @@ void ink_policy_decide(const struct ink_policy *p, const struct ink_inbound *m,
     char mf[INK_DNS_NAME_MAX + 1];
     size_t i;
 
+    struct ink_policy_arc own;
+
     memset(v, 0, sizeof(*v));
+    if (arc == NULL) { /* the message machine's own ARC result */
+        const struct ink_inbound_arc *ia = ink_inbound_arc(m);
+
+        own.cv = ink_arc_cv_name(ia->cv);
+        own.sealer = ia->sealer;
+        own.upstream_pass = ia->upstream_pass;
+        arc = &own;
+    }
     v->action = INK_VERDICT_ACCEPT;
     (void)snprintf(v->smtp_reply, sizeof(v->smtp_reply), "250 2.0.0 accepted");
     if (d->result == INK_DMARC_RES_TEMPERROR) {

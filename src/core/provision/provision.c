@@ -838,6 +838,25 @@ static int other_data(const struct ink_provision *p, const char *owner)
     return 0;
 }
 
+/* beside_unreadable - say so when a lookup that would show records
+ * standing in the way of a CNAME at owner (A, TXT, MX; only those that
+ * were asked) could not be read: the CNAME is then proposed blind.
+ * Returns how many could not be read. */
+static int beside_unreadable(struct ink_provision *p, const char *owner)
+{
+    static const uint16_t types[] = {INK_DNS_A, INK_DNS_TXT, INK_DNS_MX};
+    static const char *const what[] = {"address records (beside the CNAME)",
+                                       "TXT records (beside the CNAME)",
+                                       "MX records (beside the CNAME)"};
+    size_t i;
+    int n = 0;
+
+    for (i = 0; i < sizeof(types) / sizeof(types[0]); i++)
+        if (query_for(p, owner, types[i]) != NULL)
+            n += dns_unreadable(p, owner, types[i], what[i], INK_SEV_WARNING);
+    return n;
+}
+
 /* compute_cname - one CNAME the profile needs */
 static void compute_cname(struct ink_provision *p, const char *owner, const char *target,
                           const char *purpose)
@@ -873,7 +892,7 @@ static void compute_cname(struct ink_provision *p, const char *owner, const char
              "%s is a CNAME to %s now; for %s it must point to %s (whatever uses the old "
              "target stops working there)",
              owner, r ? r->current : cur, purpose, target);
-    } else if (other_data(p, owner))
+    } else if (!beside_unreadable(p, owner) && other_data(p, owner))
         note(p, INK_SEV_ERROR, PC_CNAME_CONFLICT, owner, NULL,
              "%s already holds other records (A, TXT or MX): a CNAME cannot sit beside them. "
              "Remove them or choose another name for %s",
