@@ -58,6 +58,9 @@ check "null path: SPF of the HELO" test "$(jqv null-path '[.spf.from_helo, .spf.
 check "forwarded: DKIM broken, DMARC fails" test "$(jqv forwarded '[.dkim[] | select(.d == "example.org") | .result][0] + " " + .dmarc.result')" = "fail fail"
 check "forwarded: ARC passes, sealed by forwarder.example, passed upstream" test "$(jqv forwarded '[.arc.result, .arc.sealer, .arc.upstream_pass] | map(tostring) | join(" ")')" = "pass forwarder.example true"
 check "forwarded: rejected without an exception" test "$(jqv forwarded .verdict)" = reject
+"$INKAN" verify "${Z[@]}" --org-domain psl --json --ip 192.0.2.1 --helo mail.example.org \
+    --mail-from b@bounce.example.org "$T/plain.eml" >"$T/psl.json"
+check "--org-domain psl: relaxed SPF alignment through the PSL" test "$(jq -r '[.dmarc.result, .dmarc.spf_aligned, .dmarc.org_domain] | map(tostring) | join(" ")' "$T/psl.json")" = "pass true example.org"
 check "json has every documented key" test "$(jqv aligned '[has("verdict","smtp_reply","trust","authentication_results","spf","dkim","dmarc","iprev","helo","arc","rfc5322")] | all')" = true
 
 # plain output: verdict, then the field, then the checks
