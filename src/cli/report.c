@@ -24,19 +24,27 @@
 /* Entries of one directory an import reads at most. */
 #define REPORT_DIR_ENTRIES_MAX 1000000
 
-enum { OPT_DB = CLI_OPT_FIRST_FREE };
+enum { OPT_DB = CLI_OPT_FIRST_FREE, OPT_REDACT, OPT_HEADERS_MAX };
+
+/* Largest --headers-max accepted (1 MiB). */
+#define REPORT_HEADERS_MAX_MAX ((size_t)1 << 20)
 
 static const char report_help[] =
     "usage: inkan report SUBCOMMAND [OPTIONS]\n\n"
     "DMARC aggregate reports: import them into the store, summarise them.\n\n"
-    "  import [--db FILE] PATH...|-        import reports: files (.xml, .xml.gz, .zip,\n"
-    "                                      told by content), directory trees, stdin\n"
+    "  import [--db FILE] [--redact] [--headers-max N] PATH...|-\n"
+    "                                      import reports: files (.xml, .xml.gz, .zip,\n"
+    "                                      mail messages, mbox; told by content),\n"
+    "                                      directory trees (Maildir), stdin\n"
     "  summary [--db FILE] [--json] [DOMAIN]  per policy domain: messages, DMARC,\n"
     "                                      SPF and DKIM aligned passes, sources\n\n"
     "Options:\n"
     "  --db FILE   the store (default $XDG_DATA_HOME/inkan/inkan.db or\n"
     "              ~/.local/share/inkan/inkan.db, as 'inkan domain')\n"
-    "  --json      machine-readable output (summary)\n\n"
+    "  --json      machine-readable output (summary)\n"
+    "  --redact    failure reports: keep only the domains of addresses\n"
+    "  --headers-max N  failure reports: original header bytes kept (default\n"
+    "              16384; 0 keeps none)\n\n"
     "Exit status of import: 0 every report imported or a duplicate, 3 some\n"
     "refused (the others imported), 1 an input or the database failed; 2 usage.\n";
 
@@ -99,6 +107,11 @@ static void on_result(void *ctx, const struct ink_import_result *r)
     switch (r->status) {
     case INK_IMPORT_IMPORTED:
         t->imported++;
+        if (r->failure) {
+            printf("%s%s%s: imported: failure report for %s: %s\n", t->input, sep, r->entry,
+                   r->domain[0] ? r->domain : "?", r->message);
+            break;
+        }
         printf("%s%s%s: imported: %s report %s from %s (%zu records, %llu messages)%s%s\n",
                t->input, sep, r->entry, r->domain, r->report_id, r->org_name, r->records,
                (unsigned long long)r->messages, r->message[0] ? "; noted: " : "", r->message);
@@ -120,6 +133,9 @@ static void on_result(void *ctx, const struct ink_import_result *r)
 }
 
 static int import_path(struct ink_store *st, const char *path, int depth, struct tally *t);
+
+/* The import choices of this run (--redact, --headers-max). */
+static struct ink_import_limits import_lim;
 
 /* name_cmp - directory entries in byte order (a stable import order) */
 static int name_cmp(const void *a, const void *b)
@@ -191,7 +207,7 @@ static int import_path(struct ink_store *st, const char *path, int depth, struct
 
     if (strcmp(path, "-") == 0 && depth == 0) {
         t->input = "-";
-        ink_report_import_fd(st, 0, "-", NULL, on_result, t);
+        ink_report_import_fd(st, 0, "-", &import_lim, on_result, t);
         return 0;
     }
     if (stat(path, &sb) < 0) {
@@ -213,7 +229,7 @@ static int import_path(struct ink_store *st, const char *path, int depth, struct
         return 0;
     }
     t->input = path;
-    ink_report_import_fd(st, fd, path, NULL, on_result, t);
+    ink_report_import_fd(st, fd, path, &import_lim, on_result, t);
     close(fd);
     (void)failed_before;
     return 0;
@@ -224,6 +240,8 @@ static int report_import(int argc, char **argv)
 {
     static const struct option own[] = {
         {"db", required_argument, NULL, OPT_DB},
+        {"redact", no_argument, NULL, OPT_REDACT},
+        {"headers-max", required_argument, NULL, OPT_HEADERS_MAX},
         {NULL, 0, NULL, 0},
     };
     const struct cli_optset set = {.own = own, .usage = report_usage};
@@ -231,10 +249,28 @@ static int report_import(int argc, char **argv)
     struct ink_store *st;
     struct tally t;
     int c, i;
+    char *end;
+    unsigned long long v;
 
+    memset(&import_lim, 0, sizeof(import_lim));
     optind = 1;
     while ((c = cli_getopt(&set, argc, argv)) != -1) {
         switch (c) {
+        case OPT_REDACT:
+            import_lim.redact = 1;
+            break;
+        case OPT_HEADERS_MAX:
+            errno = 0;
+            v = strtoull(optarg, &end, 10);
+            if (optarg[0] < '0' || optarg[0] > '9' || *end != '\0' || errno != 0 ||
+                v > REPORT_HEADERS_MAX_MAX) {
+                cli_error("--headers-max: '%s' is not a byte count up to %zu", cli_shown(optarg),
+                          REPORT_HEADERS_MAX_MAX);
+                return INK_EXIT_USAGE;
+            }
+            import_lim.headers_none = v == 0;
+            import_lim.headers_max = (size_t)v;
+            break;
         case OPT_DB:
             if (!ink_store_path_ok(optarg)) {
                 cli_error("--db '%s': give a database file", cli_shown(optarg));
@@ -306,6 +342,7 @@ static int summary_json(const struct ink_report_summary *sum, size_t n)
         json_object_set_new(d, "spf_aligned_pass", json_integer((json_int_t)s->spf_aligned_pass));
         json_object_set_new(d, "dkim_aligned_pass",
                             json_integer((json_int_t)s->dkim_aligned_pass));
+        json_object_set_new(d, "failure_reports", json_integer((json_int_t)s->failure_reports));
         for (j = 0; j < s->nsources; j++) {
             const struct ink_report_source *r = &s->sources[j];
             json_t *o = json_object();
@@ -342,9 +379,10 @@ static void summary_text(const struct ink_report_summary *sum, size_t n)
 
     for (i = 0; i < n; i++) {
         const struct ink_report_summary *s = &sum[i];
-        printf("%s  %s .. %s  reports %llu (duplicates %llu)\n", s->domain,
-               day(s->begin, b, sizeof(b)), day(s->end, e, sizeof(e)),
-               (unsigned long long)s->reports, (unsigned long long)s->duplicates);
+        printf("%s  %s .. %s  reports %llu (duplicates %llu)  failure reports %llu\n",
+               s->domain, day(s->begin, b, sizeof(b)), day(s->end, e, sizeof(e)),
+               (unsigned long long)s->reports, (unsigned long long)s->duplicates,
+               (unsigned long long)s->failure_reports);
         printf("  messages %llu  dmarc pass %llu (%.1f%%)  fail %llu  spf aligned pass %llu "
                "(%.1f%%)  dkim aligned pass %llu (%.1f%%)\n",
                (unsigned long long)s->messages, (unsigned long long)s->dmarc_pass,

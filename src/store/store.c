@@ -120,6 +120,14 @@ void ink_store_report_abort(struct ink_store *s)
     s->ops->report_abort(s);
 }
 
+/* ink_store_report_failure_add - store one failure report */
+int ink_store_report_failure_add(struct ink_store *s, const struct ink_arf *a,
+                                 const char *headers, const char *sha256_hex, const char *source,
+                                 struct ink_str *err)
+{
+    return s->ops->report_failure_add(s, a, headers, sha256_hex, source, err);
+}
+
 /* ink_store_report_summary - per-domain summaries of the stored reports */
 int ink_store_report_summary(struct ink_store *s, const char *domain,
                              struct ink_report_summary **out, size_t *n, struct ink_str *err)
