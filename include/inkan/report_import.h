@@ -1,6 +1,7 @@
 /*
  * inkan/report_import.h - importing DMARC aggregate reports into a store:
- * the containers (plain XML, gzip, zip through libarchive) around the
+ * the containers (mail messages and mbox through GMime; plain XML, gzip,
+ * zip through libarchive) around the
  * streaming parser (inkan/report.h), each report one store transaction.
  *
  * Decompression is bounded: a report may decompress to at most
@@ -68,8 +69,10 @@ typedef void (*ink_import_cb)(void *ctx, const struct ink_import_result *r);
 
 /*
  * ink_report_import_fd - read the file open at fd (plain XML, .xml.gz or
- * .zip, told by its content, not its name) into the store; name says
- * where it came from.  Calls cb for each report.  Returns the number of
+ * .zip, or a mail message or mbox whose xml, gzip or zip attachments are
+ * reports, told by its content, not its name) into the store; name says
+ * where it came from.  A message's attachments are decoded into memory
+ * (at most 64 MiB each), then decompressed streaming.  Calls cb for each report.  Returns the number of
  * reports not imported because refused or failed (0: all imported or
  * duplicates), or -1 when the input could not be read at all (cb called
  * with INK_IMPORT_FAILED).

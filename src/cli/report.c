@@ -169,7 +169,8 @@ static int import_dir(struct ink_store *st, const char *dir, int depth, struct t
     }
     closedir(d);
     if (rc == 0) {
-        qsort(names, n, sizeof(*names), name_cmp);
+        if (n > 0) /* qsort wants an array, even of none */
+            qsort(names, n, sizeof(*names), name_cmp);
         for (i = 0; i < n && rc == 0; i++)
             rc = import_path(st, names[i], depth + 1, t);
     } else {

@@ -50,6 +50,44 @@ check "example.net: one report, 5 messages failing" test "$(py 'o=d["example.net
 expect_out_contains "example.net  2025-12-01 .. 2025-12-01  reports 1" "$INKAN" report summary --db "$DB" example.net
 expect_out_contains "no reports stored for nothing.example" "$INKAN" report summary --db "$DB" nothing.example
 
+# --- mail: .eml, mbox, Maildir (GMime walks the parts) ----------------------
+mkdir -p "$T/mail/Maildir/cur" "$T/mail/Maildir/new" "$T/mail/Maildir/tmp"
+/usr/bin/python3 - "$D" "$T/mail" <<'PY'
+import sys, gzip, io, zipfile, email.message
+D, out = sys.argv[1], sys.argv[2]
+def msg(att, fn, mt, st):
+    m = email.message.EmailMessage()
+    m['From'] = 'noreply-dmarc@example-provider.test'
+    m['To'] = 'dmarc@example.org'
+    m['Subject'] = 'Report domain: example.org'
+    m.set_content('DMARC aggregate report attached.')
+    m.add_attachment(att, maintype=mt, subtype=st, filename=fn)
+    return m.as_bytes()
+rd = lambda n: open(D + '/' + n, 'rb').read()
+open(out + '/google.eml', 'wb').write(msg(gzip.compress(rd('rfc7489-google.xml')), 'google.xml.gz', 'application', 'gzip'))
+b = io.BytesIO()
+with zipfile.ZipFile(b, 'w', zipfile.ZIP_DEFLATED) as z:
+    z.writestr('other-domain.xml', rd('other-domain.xml'))
+with open(out + '/reports.mbox', 'wb') as f:
+    for m in (msg(b.getvalue(), 'other.zip', 'application', 'zip'), msg(rd('rfc9990-sample.xml'), 'r2.xml', 'text', 'xml')):
+        f.write(b'From noreply@example-provider.test Tue Dec  2 01:00:00 2025\n' + m.replace(b'\nFrom ', b'\n>From ') + b'\n')
+open(out + '/Maildir/new/1.host', 'wb').write(msg(rd('sloppy.xml'), 'sloppy.xml', 'application', 'xml'))
+n = email.message.EmailMessage(); n['From'] = 'a@b.test'; n['Subject'] = 'hello'; n.set_content('no report here')
+open(out + '/Maildir/cur/2.host:2,S', 'wb').write(n.as_bytes())
+PY
+"$INKAN" report import --db "$T/mail.db" "$T/mail" >"$T/mail.out" 2>&1
+check "mail: 4 imported, 1 message without a report refused" grep -q '^imported 4, duplicates 0, refused 1, failed 0$' "$T/mail.out"
+check "mail: .eml with a gzip attachment" grep -q 'google.eml:google.xml.gz: imported: example.org' "$T/mail.out"
+check "mail: mbox message 1, a zip attachment" grep -q 'reports.mbox:message 1:other.zip:other-domain.xml: imported: example.net' "$T/mail.out"
+check "mail: mbox message 2, a text/xml attachment" grep -q 'reports.mbox:message 2:r2.xml: imported: example.org' "$T/mail.out"
+check "mail: Maildir new/ message" grep -q 'Maildir/new/1.host:sloppy.xml: imported' "$T/mail.out"
+check "mail: a message without a report is refused, saying so" grep -q 'Maildir/cur/2.host:2,S: refused: a message without a report attachment' "$T/mail.out"
+check "mail: nothing on stderr (no GLib criticals)" bash -c "! grep -q CRITICAL '$T/mail.out'"
+"$INKAN" report summary --db "$T/mail.db" --json | sed '/"duplicates"/d' >"$T/mail.json"
+check "mail: the same summary as the files" cmp -s "$T/sum1b.json" "$T/mail.json"
+"$INKAN" report import --db "$T/mail.db" - <"$T/mail/google.eml" >"$T/mail2.out" 2>&1
+check "mail on stdin: a duplicate" grep -q '^-:google.xml.gz: duplicate' "$T/mail2.out"
+
 # --- standard input ----------------------------------------------------------
 "$INKAN" report import --db "$T/stdin.db" - <"$D/rfc7489-google.xml" >"$T/stdin.out" 2>&1
 check "stdin: imported" grep -q '^-: imported: example.org report 4812930581239012345' "$T/stdin.out"
