@@ -62,6 +62,9 @@ struct ink_report_source {
     char *ptr;                  /* reverse name cached in the store, or NULL */
     char *platform;             /* sending platform, or NULL (not recognised yet) */
     const char *class;          /* ink_report_source_class() (static) */
+    char *spf_pass_domains;     /* sources not aligned: the domains SPF passed
+                                 * for, space-separated (owned), or NULL */
+    char *dkim_pass_domains;    /* and the DKIM d=/s= that passed ("d/s") */
 };
 
 /* What the stored reports say about one policy domain. */
@@ -71,6 +74,8 @@ struct ink_report_summary {
     uint64_t dmarc_pass, dmarc_fail, spf_aligned_pass, dkim_aligned_pass;
     uint64_t failure_reports;   /* failure (ARF) reports stored for the domain */
     int64_t begin, end;         /* earliest begin, latest end of the reports */
+    char *p;                    /* the policy the latest report saw published, or NULL */
+    char *testing;              /* and its t= (RFC 9990), or NULL */
     struct ink_report_source *sources;
     size_t nsources;
 };

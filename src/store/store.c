@@ -145,9 +145,13 @@ void ink_report_summaries_free(struct ink_report_summary *sum, size_t n)
             free(sum[i].sources[j].ip);
             free(sum[i].sources[j].ptr);
             free(sum[i].sources[j].platform);
+            free(sum[i].sources[j].spf_pass_domains);
+            free(sum[i].sources[j].dkim_pass_domains);
         }
         free(sum[i].sources);
         free(sum[i].domain);
+        free(sum[i].p);
+        free(sum[i].testing);
     }
     free(sum);
 }

@@ -1006,6 +1006,49 @@ static int s_report_failure_add(struct ink_store *base, const struct ink_arf *a,
     return rc == SQLITE_DONE ? 0 : db_err(s, err, "store the failure report");
 }
 
+/* source_auth_domains - for each source not aligned, the domains its SPF
+ * and DKIM results passed for in the rows that failed DMARC */
+static int source_auth_domains(struct sqlite_store *s, struct ink_report_summary *sum,
+                               struct ink_str *err)
+{
+    static const char sql[] =
+        "SELECT group_concat(d, ' ') FROM (SELECT DISTINCT"
+        "  CASE WHEN a.kind = 'dkim' AND a.selector IS NOT NULL"
+        "   THEN a.domain || '/' || a.selector ELSE a.domain END AS d"
+        " FROM report_auth a JOIN report_rows r ON r.report = a.report AND r.idx = a.idx"
+        " JOIN reports rep ON rep.id = r.report"
+        " WHERE rep.domain = ?1 AND r.source_ip = ?2 AND a.kind = ?3 AND a.result = 'pass'"
+        "  AND a.domain IS NOT NULL"
+        "  AND NOT (IFNULL(r.dkim = 'pass', 0) OR IFNULL(r.spf = 'pass', 0)) ORDER BY d)";
+    sqlite3_stmt *st = prepare(s, sql, err);
+    size_t i;
+    int k;
+
+    if (st == NULL)
+        return -1;
+    for (i = 0; i < sum->nsources; i++) {
+        struct ink_report_source *src = &sum->sources[i];
+        if (src->dmarc_pass >= src->messages)
+            continue;
+        for (k = 0; k < 2; k++) {
+            sqlite3_reset(st);
+            bind_text(st, 1, sum->domain);
+            bind_text(st, 2, src->ip);
+            bind_text(st, 3, k ? "dkim" : "spf");
+            if (sqlite3_step(st) != SQLITE_ROW) {
+                sqlite3_finalize(st);
+                return db_err(s, err, "read source results");
+            }
+            if (k)
+                src->dkim_pass_domains = col_dup(st, 0);
+            else
+                src->spf_pass_domains = col_dup(st, 0);
+        }
+    }
+    sqlite3_finalize(st);
+    return 0;
+}
+
 /* summary_sources - the sources of one domain, most messages first */
 static int summary_sources(struct sqlite_store *s, struct ink_report_summary *sum,
                            struct ink_str *err)
@@ -1055,7 +1098,9 @@ static int summary_sources(struct sqlite_store *s, struct ink_report_summary *su
                                              src->fail_authenticated);
     }
     sqlite3_finalize(st);
-    return rc == SQLITE_DONE ? 0 : db_err(s, err, "read report sources");
+    if (rc != SQLITE_DONE)
+        return db_err(s, err, "read report sources");
+    return source_auth_domains(s, sum, err);
 }
 
 /* s_report_summary - totals per policy domain, then its sources */
@@ -1072,7 +1117,11 @@ static int s_report_summary(struct ink_store *base, const char *domain,
         "   WHERE x.domain = rep.domain AND r.spf = 'pass'),"
         " (SELECT IFNULL(SUM(r.count), 0) FROM report_rows r JOIN reports x ON x.id = r.report"
         "   WHERE x.domain = rep.domain AND r.dkim = 'pass'),"
-        " (SELECT COUNT(*) FROM failure_reports f WHERE f.domain = rep.domain)"
+        " (SELECT COUNT(*) FROM failure_reports f WHERE f.domain = rep.domain),"
+        " (SELECT p FROM reports x WHERE x.domain = rep.domain ORDER BY end_at DESC, id DESC"
+        "   LIMIT 1),"
+        " (SELECT testing FROM reports x WHERE x.domain = rep.domain"
+        "   ORDER BY end_at DESC, id DESC LIMIT 1)"
         " FROM reports rep WHERE ?1 IS NULL OR rep.domain = ?1"
         " GROUP BY rep.domain ORDER BY rep.domain";
     struct sqlite_store *s = (struct sqlite_store *)base;
@@ -1111,6 +1160,8 @@ static int s_report_summary(struct ink_store *base, const char *domain,
         d->spf_aligned_pass = (uint64_t)sqlite3_column_int64(st, 7);
         d->dkim_aligned_pass = (uint64_t)sqlite3_column_int64(st, 8);
         d->failure_reports = (uint64_t)sqlite3_column_int64(st, 9);
+        d->p = col_dup(st, 10);
+        d->testing = col_dup(st, 11);
     }
     sqlite3_finalize(st);
     if (rc != SQLITE_DONE) {

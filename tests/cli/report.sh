@@ -129,6 +129,14 @@ check "ARF twice: duplicates" grep -q '^imported 0, duplicates 2, refused 1, fai
 check "--headers-max 0: no original headers stored" test "$(/usr/bin/python3 -c 'import sqlite3,sys; print(sqlite3.connect(sys.argv[1]).execute("select headers is null from failure_reports").fetchone()[0])' "$T/arf-nohdr.db")" = 1
 expect_exit 2 "$INKAN" report import --db "$T/x.db" --headers-max lots "$T/arf"
 
+# --- advise: readiness, what to fix, the next step --------------------------
+"$INKAN" report advise --db "$DB" example.org >"$T/advise.out" 2>&1
+check "advise: the published policy" grep -q '^example.org: 2025-12-01 .. 2025-12-03, 64 messages in 3 reports, published p=none$' "$T/advise.out"
+check "advise: readiness in messages and percent" grep -q 'would affect 7 (10.9%) messages from sources that look legitimate, 0 (0.0%) forwarded, and 3 (4.7%) from sources that look like spoofing' "$T/advise.out"
+check "advise: the source to fix, with the domain SPF passed for" grep -q '2001:db8::25 .* 7 failing: SPF passed for bounce.example-esp.test; DKIM passed for -' "$T/advise.out"
+check "advise: fix before tightening" grep -q 'next step: fix the legitimate failing sources' "$T/advise.out"
+check "advise --json: example.net is enforced" test "$("$INKAN" report advise --db "$DB" --json example.net | /usr/bin/python3 -c 'import json,sys; d=json.load(sys.stdin)["domains"][0]; print(d["p"], d["fail_unknown"], d["next_step"][:8])')" = "reject 5 enforced"
+
 # --- standard input ----------------------------------------------------------
 "$INKAN" report import --db "$T/stdin.db" - <"$D/rfc7489-google.xml" >"$T/stdin.out" 2>&1
 check "stdin: imported" grep -q '^-: imported: example.org report 4812930581239012345' "$T/stdin.out"
