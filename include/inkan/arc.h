@@ -243,7 +243,9 @@ int ink_arc_seal_push(struct ink_arc_seal *s, const uint8_t *buf, size_t len);
  * 8617 5.1.2: a failed chain is not continued) and
  * ink_arc_seal_instance() is 0.  -1 with the reason in
  * ink_arc_seal_error() when the chain already has INK_ARC_INSTANCE_MAX
- * sets, a chain exists but cv is none, or signing fails.
+ * sets, a chain exists but cv is none, the message begins with a
+ * continuation line (it would continue the fields put on top), or
+ * signing fails.
  */
 int ink_arc_seal_end(struct ink_arc_seal *s, const char *eol, struct ink_str *out);
 /* ink_arc_seal_error - why a call failed ("" otherwise) */

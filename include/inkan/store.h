@@ -15,6 +15,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "inkan/report.h"
 #include "inkan/str.h"
 #include "inkan/verify.h"
 
@@ -42,6 +43,34 @@ struct ink_store_event {
     char *type;             /* "CNAME", ... NULL for the domain */
     enum ink_vstate from, to;
     char *detail;           /* why (the record's detail at the time), or NULL */
+};
+
+/* Sources one report summary lists per domain at most (the largest first). */
+#define INK_STORE_SOURCES_MAX 10000
+/* Bytes of a SHA-256 digest in hex, with the terminator. */
+#define INK_STORE_SHA256_HEX 65
+
+/* One sending source (IP address) of a domain, over its stored reports. */
+struct ink_report_source {
+    char *ip;
+    uint64_t messages;
+    uint64_t dmarc_pass;        /* policy_evaluated dkim or spf pass */
+    uint64_t spf_aligned_pass;  /* policy_evaluated spf pass */
+    uint64_t dkim_aligned_pass; /* policy_evaluated dkim pass */
+    uint64_t fail_authenticated; /* failed DMARC yet an SPF or DKIM result passed */
+    char *ptr;                  /* reverse name cached in the store, or NULL */
+    char *platform;             /* sending platform, or NULL (not recognised yet) */
+    const char *class;          /* ink_report_source_class() (static) */
+};
+
+/* What the stored reports say about one policy domain. */
+struct ink_report_summary {
+    char *domain;
+    uint64_t reports, duplicates, messages;
+    uint64_t dmarc_pass, dmarc_fail, spf_aligned_pass, dkim_aligned_pass;
+    int64_t begin, end;         /* earliest begin, latest end of the reports */
+    struct ink_report_source *sources;
+    size_t nsources;
 };
 
 struct ink_store;
@@ -72,6 +101,26 @@ struct ink_store_ops {
      * first; caller frees with ink_store_events_free */
     int (*history)(struct ink_store *s, const char *domain, size_t limit,
                    struct ink_store_event **out, size_t *n, struct ink_str *err);
+    /*
+     * Reports: one report is one transaction.  report_begin opens it for
+     * the report m describes (source: where it came from, for people);
+     * INK_STORE_EXISTS when the same org_name + report_id is stored (the
+     * duplicate is counted, nothing is open).  report_record adds one
+     * record; report_commit checks the bytes' SHA-256 (hex) against the
+     * stored reports (INK_STORE_EXISTS: same bytes, counted, rolled back)
+     * and commits; report_abort rolls back (a refused report).
+     */
+    int (*report_begin)(struct ink_store *s, const struct ink_report_meta *m, const char *source,
+                        struct ink_str *err);
+    int (*report_record)(struct ink_store *s, const struct ink_report_record *r,
+                         struct ink_str *err);
+    int (*report_commit)(struct ink_store *s, const char *sha256_hex, uint64_t bytes,
+                         const char *notes, struct ink_str *err);
+    void (*report_abort)(struct ink_store *s);
+    /* report_summary - one summary per policy domain (domain NULL: every
+     * one, by name); caller frees with ink_report_summaries_free */
+    int (*report_summary)(struct ink_store *s, const char *domain,
+                          struct ink_report_summary **out, size_t *n, struct ink_str *err);
     /* free - close; NULL-safe through ink_store_free */
     void (*free)(struct ink_store *s);
 };
@@ -94,6 +143,17 @@ int ink_store_due(struct ink_store *s, int64_t now, char ***names, size_t *n, in
                   struct ink_str *err);
 int ink_store_history(struct ink_store *s, const char *domain, size_t limit,
                       struct ink_store_event **out, size_t *n, struct ink_str *err);
+int ink_store_report_begin(struct ink_store *s, const struct ink_report_meta *m,
+                           const char *source, struct ink_str *err);
+int ink_store_report_record(struct ink_store *s, const struct ink_report_record *r,
+                            struct ink_str *err);
+int ink_store_report_commit(struct ink_store *s, const char *sha256_hex, uint64_t bytes,
+                            const char *notes, struct ink_str *err);
+void ink_store_report_abort(struct ink_store *s);
+int ink_store_report_summary(struct ink_store *s, const char *domain,
+                             struct ink_report_summary **out, size_t *n, struct ink_str *err);
+/* ink_report_summaries_free - free n summaries and the array */
+void ink_report_summaries_free(struct ink_report_summary *sum, size_t n);
 /* ink_store_free - close the store; NULL is a no-op */
 void ink_store_free(struct ink_store *s);
 

@@ -26,6 +26,8 @@ static const struct cli_command commands[] = {
     {"check", cmd_check, "audit a sending domain's SPF, DKIM, DMARC, MX, PTR, HELO, CNAMEs"},
     {"provision", cmd_provision, "compute and write the DNS records a sending platform needs"},
     {"domain", cmd_domain, "follow publication: add, verify, status, list, watch, remove"},
+    /* reports */
+    {"report", cmd_report, "DMARC aggregate reports: import, summary"},
     /* inbound mail */
     {"verify", cmd_verify, "evaluate a received message: SPF, DKIM, DMARC, iprev, HELO -> verdict"},
 };

@@ -92,3 +92,54 @@ void ink_store_domains_free(struct ink_vdomain **d, size_t n)
         ink_vdomain_free(d[i]);
     free(d);
 }
+
+/* ink_store_report_begin - open the transaction of one report */
+int ink_store_report_begin(struct ink_store *s, const struct ink_report_meta *m,
+                           const char *source, struct ink_str *err)
+{
+    return s->ops->report_begin(s, m, source, err);
+}
+
+/* ink_store_report_record - add one record to the open report */
+int ink_store_report_record(struct ink_store *s, const struct ink_report_record *r,
+                            struct ink_str *err)
+{
+    return s->ops->report_record(s, r, err);
+}
+
+/* ink_store_report_commit - check the bytes and commit the open report */
+int ink_store_report_commit(struct ink_store *s, const char *sha256_hex, uint64_t bytes,
+                            const char *notes, struct ink_str *err)
+{
+    return s->ops->report_commit(s, sha256_hex, bytes, notes, err);
+}
+
+/* ink_store_report_abort - roll the open report back */
+void ink_store_report_abort(struct ink_store *s)
+{
+    s->ops->report_abort(s);
+}
+
+/* ink_store_report_summary - per-domain summaries of the stored reports */
+int ink_store_report_summary(struct ink_store *s, const char *domain,
+                             struct ink_report_summary **out, size_t *n, struct ink_str *err)
+{
+    return s->ops->report_summary(s, domain, out, n, err);
+}
+
+/* ink_report_summaries_free - free summaries and their sources */
+void ink_report_summaries_free(struct ink_report_summary *sum, size_t n)
+{
+    size_t i, j;
+
+    for (i = 0; sum != NULL && i < n; i++) {
+        for (j = 0; j < sum[i].nsources; j++) {
+            free(sum[i].sources[j].ip);
+            free(sum[i].sources[j].ptr);
+            free(sum[i].sources[j].platform);
+        }
+        free(sum[i].sources);
+        free(sum[i].domain);
+    }
+    free(sum);
+}

@@ -1,9 +1,13 @@
 /*
- * store_sqlite.c - the SQLite backend of the verification store.
+ * store_sqlite.c - the SQLite backend of the store: verification state
+ * and DMARC aggregate reports.
  *
- * Schema version 1 (PRAGMA user_version): domains, records (one row per
- * expected record, keyed by domain and position) and events (the history
- * of state changes).  Every statement binds its parameters; every save is
+ * Schema (PRAGMA user_version, migrations applied on open): version 1
+ * domains, records (one row per expected record, keyed by domain and
+ * position) and events (the history of state changes); version 2 the
+ * DMARC reports (reports, report_rows, report_auth, report_reasons,
+ * report_ptr).  A report is one IMMEDIATE transaction from its metadata
+ * to its commit: a killed import leaves no half report.  Every statement binds its parameters; every save is
  * one IMMEDIATE transaction guarded by the domain's revision, so a killed
  * process leaves either the old state or the new one, never half of each,
  * and two processes checking the same domain cannot undo each other.
@@ -12,6 +16,7 @@
 
 #include <errno.h>
 #include <sqlite3.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -19,7 +24,7 @@
 #include "inkan/dns.h"
 
 /* The schema this file writes; databases with a higher version are refused. */
-#define STORE_SCHEMA_VERSION 1
+#define STORE_SCHEMA_VERSION 2
 /* How long a statement waits for another process's transaction (ms). */
 #define STORE_BUSY_TIMEOUT_MS 10000
 /* Longest database path accepted. */
@@ -28,6 +33,12 @@
 struct sqlite_store {
     struct ink_store base;
     sqlite3 *db;
+    /* the report being imported (report_begin .. commit/abort) */
+    int in_report;
+    sqlite3_int64 report;     /* its rowid */
+    sqlite3_int64 nrows;      /* records added */
+    sqlite3_int64 messages;   /* their messages */
+    sqlite3_stmt *st_row, *st_auth, *st_reason;
 };
 
 static const char schema_v1[] =
@@ -72,6 +83,62 @@ static const char schema_v1[] =
     "  to_state TEXT NOT NULL,"
     "  detail TEXT);"
     "CREATE INDEX events_domain ON events(domain, id);";
+
+/* Version 2: DMARC aggregate reports.  A report is unique by (org_name,
+ * report_id) and by the SHA-256 of its bytes; rows are its records, auth
+ * its SPF and DKIM results, reasons its policy_evaluated reasons; ptr
+ * caches reverse names of source addresses. */
+static const char schema_v2[] =
+    "CREATE TABLE reports ("
+    "  id INTEGER PRIMARY KEY,"
+    "  org_name TEXT NOT NULL,"
+    "  report_id TEXT NOT NULL,"
+    "  email TEXT,"
+    "  format TEXT NOT NULL,"
+    "  domain TEXT NOT NULL,"
+    "  begin_at INTEGER NOT NULL,"
+    "  end_at INTEGER NOT NULL,"
+    "  adkim TEXT, aspf TEXT, p TEXT, sp TEXT, np TEXT, pct INTEGER, testing TEXT,"
+    "  sha256 TEXT UNIQUE,"
+    "  bytes INTEGER,"
+    "  source TEXT,"
+    "  notes TEXT,"
+    "  records INTEGER NOT NULL DEFAULT 0,"
+    "  messages INTEGER NOT NULL DEFAULT 0,"
+    "  duplicates INTEGER NOT NULL DEFAULT 0,"
+    "  UNIQUE (org_name, report_id));"
+    "CREATE INDEX reports_domain ON reports(domain, begin_at);"
+    "CREATE TABLE report_rows ("
+    "  report INTEGER NOT NULL REFERENCES reports(id) ON DELETE CASCADE,"
+    "  idx INTEGER NOT NULL,"
+    "  source_ip TEXT NOT NULL,"
+    "  count INTEGER NOT NULL,"
+    "  disposition TEXT, dkim TEXT, spf TEXT,"
+    "  header_from TEXT, envelope_from TEXT, envelope_to TEXT,"
+    "  authenticated INTEGER NOT NULL DEFAULT 0,"
+    "  PRIMARY KEY (report, idx));"
+    "CREATE INDEX report_rows_ip ON report_rows(source_ip);"
+    "CREATE TABLE report_auth ("
+    "  report INTEGER NOT NULL REFERENCES reports(id) ON DELETE CASCADE,"
+    "  idx INTEGER NOT NULL,"
+    "  kind TEXT NOT NULL,"
+    "  n INTEGER NOT NULL,"
+    "  domain TEXT, selector TEXT, scope TEXT, result TEXT, human_result TEXT,"
+    "  PRIMARY KEY (report, idx, kind, n));"
+    "CREATE TABLE report_reasons ("
+    "  report INTEGER NOT NULL REFERENCES reports(id) ON DELETE CASCADE,"
+    "  idx INTEGER NOT NULL,"
+    "  n INTEGER NOT NULL,"
+    "  type TEXT, comment TEXT,"
+    "  PRIMARY KEY (report, idx, n));"
+    "CREATE TABLE report_ptr ("
+    "  ip TEXT PRIMARY KEY,"
+    "  ptr TEXT,"
+    "  looked_up_at INTEGER NOT NULL);";
+
+/* The migrations: migrations[i] takes a database from version i to i + 1,
+ * each in the one transaction that also sets user_version. */
+static const char *const migrations[STORE_SCHEMA_VERSION] = {schema_v1, schema_v2};
 
 /* db_err - "what: sqlite's message" into err; returns -1 */
 static int db_err(struct sqlite_store *s, struct ink_str *err, const char *what)
@@ -611,16 +678,387 @@ static int s_history(struct ink_store *base, const char *domain, size_t limit,
 }
 
 /* s_free - close the database */
+/* ---- DMARC reports ---- */
+
+/* report_finalize - drop the statements of the report import */
+static void report_finalize(struct sqlite_store *s)
+{
+    sqlite3_finalize(s->st_row);
+    sqlite3_finalize(s->st_auth);
+    sqlite3_finalize(s->st_reason);
+    s->st_row = s->st_auth = s->st_reason = NULL;
+}
+
+/* s_report_abort - roll the open report back */
+static void s_report_abort(struct ink_store *base)
+{
+    struct sqlite_store *s = (struct sqlite_store *)base;
+
+    if (!s->in_report)
+        return;
+    report_finalize(s);
+    sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+    s->in_report = 0;
+}
+
+/* count_duplicate - one more duplicate of the report matched by the
+ * statement (a transaction of its own, after the rollback) */
+static int count_duplicate(struct sqlite_store *s, const char *sql, const char *a, const char *b,
+                           struct ink_str *err)
+{
+    sqlite3_stmt *st = prepare(s, sql, err);
+    int rc;
+
+    if (st == NULL)
+        return -1;
+    bind_text(st, 1, a);
+    if (b != NULL)
+        bind_text(st, 2, b);
+    rc = sqlite3_step(st);
+    sqlite3_finalize(st);
+    return rc == SQLITE_DONE ? 0 : db_err(s, err, "count a duplicate report");
+}
+
+/* s_report_begin - open the report's transaction and write its row */
+static int s_report_begin(struct ink_store *base, const struct ink_report_meta *m,
+                          const char *source, struct ink_str *err)
+{
+    static const char ins[] =
+        "INSERT INTO reports (org_name, report_id, email, format, domain, begin_at, end_at,"
+        " adkim, aspf, p, sp, np, pct, testing, source)"
+        " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)";
+    struct sqlite_store *s = (struct sqlite_store *)base;
+    sqlite3_stmt *st;
+    char adkim[2] = {m->adkim, 0}, aspf[2] = {m->aspf, 0};
+    int rc;
+
+    if (s->in_report)
+        s_report_abort(base);
+    if (exec(s, "BEGIN IMMEDIATE", err) < 0)
+        return -1;
+    s->in_report = 1;
+    s->nrows = s->messages = 0;
+    st = prepare(s, ins, err);
+    if (st == NULL)
+        goto fail;
+    bind_text(st, 1, m->org_name);
+    bind_text(st, 2, m->report_id);
+    bind_text(st, 3, m->email);
+    bind_text(st, 4, ink_report_format_name(m->format));
+    bind_text(st, 5, m->domain);
+    sqlite3_bind_int64(st, 6, m->begin);
+    sqlite3_bind_int64(st, 7, m->end);
+    bind_text(st, 8, adkim);
+    bind_text(st, 9, aspf);
+    bind_text(st, 10, m->p);
+    bind_text(st, 11, m->sp);
+    bind_text(st, 12, m->np);
+    if (m->pct >= 0)
+        sqlite3_bind_int(st, 13, m->pct);
+    else
+        sqlite3_bind_null(st, 13);
+    bind_text(st, 14, m->testing);
+    bind_text(st, 15, source);
+    rc = sqlite3_step(st);
+    sqlite3_finalize(st);
+    if (rc == SQLITE_CONSTRAINT) {
+        s_report_abort(base);
+        if (count_duplicate(s,
+                            "UPDATE reports SET duplicates = duplicates + 1"
+                            " WHERE org_name = ?1 AND report_id = ?2",
+                            m->org_name, m->report_id, err) < 0)
+            return -1;
+        return INK_STORE_EXISTS;
+    }
+    if (rc != SQLITE_DONE) {
+        db_err(s, err, "store the report");
+        goto fail;
+    }
+    s->report = sqlite3_last_insert_rowid(s->db);
+    s->st_row = prepare(s,
+                        "INSERT INTO report_rows (report, idx, source_ip, count, disposition, dkim,"
+                        " spf, header_from, envelope_from, envelope_to, authenticated)"
+                        " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+                        err);
+    s->st_auth = s->st_row ? prepare(s,
+                                     "INSERT INTO report_auth (report, idx, kind, n, domain,"
+                                     " selector, scope, result, human_result)"
+                                     " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+                                     err)
+                           : NULL;
+    s->st_reason = s->st_auth ? prepare(s,
+                                        "INSERT INTO report_reasons (report, idx, n, type, comment)"
+                                        " VALUES (?1, ?2, ?3, ?4, ?5)",
+                                        err)
+                              : NULL;
+    if (s->st_reason == NULL)
+        goto fail;
+    return 0;
+fail:
+    s_report_abort(base);
+    return -1;
+}
+
+/* step_reset - run a prepared insert once and make it ready again */
+static int step_reset(struct sqlite_store *s, sqlite3_stmt *st, struct ink_str *err)
+{
+    int rc = sqlite3_step(st);
+
+    sqlite3_reset(st);
+    sqlite3_clear_bindings(st);
+    return rc == SQLITE_DONE ? 0 : db_err(s, err, "store a report record");
+}
+
+/* s_report_record - one record, its auth results and reasons */
+static int s_report_record(struct ink_store *base, const struct ink_report_record *r,
+                           struct ink_str *err)
+{
+    struct sqlite_store *s = (struct sqlite_store *)base;
+    sqlite3_int64 idx;
+    int authenticated = 0;
+    size_t i;
+
+    if (!s->in_report) {
+        ink_str_puts(err, "database: no report open");
+        return -1;
+    }
+    if (r->count > (uint64_t)INT64_MAX - (uint64_t)s->messages) {
+        ink_str_puts(err, "report: message count overflows");
+        return -1;
+    }
+    idx = s->nrows++;
+    s->messages += (sqlite3_int64)r->count;
+    for (i = 0; i < r->ndkim; i++)
+        if (r->dkim_auth[i].result && strcmp(r->dkim_auth[i].result, "pass") == 0)
+            authenticated = 1;
+    for (i = 0; i < r->nspf; i++)
+        if (r->spf_auth[i].result && strcmp(r->spf_auth[i].result, "pass") == 0)
+            authenticated = 1;
+    sqlite3_bind_int64(s->st_row, 1, s->report);
+    sqlite3_bind_int64(s->st_row, 2, idx);
+    bind_text(s->st_row, 3, r->source_ip);
+    sqlite3_bind_int64(s->st_row, 4, (sqlite3_int64)r->count);
+    bind_text(s->st_row, 5, r->disposition);
+    bind_text(s->st_row, 6, r->dkim);
+    bind_text(s->st_row, 7, r->spf);
+    bind_text(s->st_row, 8, r->header_from);
+    bind_text(s->st_row, 9, r->envelope_from);
+    bind_text(s->st_row, 10, r->envelope_to);
+    sqlite3_bind_int(s->st_row, 11, authenticated);
+    if (step_reset(s, s->st_row, err) < 0)
+        return -1;
+    for (i = 0; i < r->ndkim + r->nspf; i++) {
+        int dk = i < r->ndkim;
+        const struct ink_report_dkim_auth *d = dk ? &r->dkim_auth[i] : NULL;
+        const struct ink_report_spf_auth *f = dk ? NULL : &r->spf_auth[i - r->ndkim];
+        sqlite3_bind_int64(s->st_auth, 1, s->report);
+        sqlite3_bind_int64(s->st_auth, 2, idx);
+        bind_text(s->st_auth, 3, dk ? "dkim" : "spf");
+        sqlite3_bind_int64(s->st_auth, 4, (sqlite3_int64)(dk ? i : i - r->ndkim));
+        bind_text(s->st_auth, 5, dk ? d->domain : f->domain);
+        bind_text(s->st_auth, 6, dk ? d->selector : NULL);
+        bind_text(s->st_auth, 7, dk ? NULL : f->scope);
+        bind_text(s->st_auth, 8, dk ? d->result : f->result);
+        bind_text(s->st_auth, 9, dk ? d->human_result : f->human_result);
+        if (step_reset(s, s->st_auth, err) < 0)
+            return -1;
+    }
+    for (i = 0; i < r->nreason; i++) {
+        sqlite3_bind_int64(s->st_reason, 1, s->report);
+        sqlite3_bind_int64(s->st_reason, 2, idx);
+        sqlite3_bind_int64(s->st_reason, 3, (sqlite3_int64)i);
+        bind_text(s->st_reason, 4, r->reason[i].type);
+        bind_text(s->st_reason, 5, r->reason[i].comment);
+        if (step_reset(s, s->st_reason, err) < 0)
+            return -1;
+    }
+    return 0;
+}
+
+/* s_report_commit - same bytes stored already?  else commit */
+static int s_report_commit(struct ink_store *base, const char *sha256_hex, uint64_t bytes,
+                           const char *notes, struct ink_str *err)
+{
+    struct sqlite_store *s = (struct sqlite_store *)base;
+    sqlite3_stmt *st;
+    int rc;
+
+    if (!s->in_report) {
+        ink_str_puts(err, "database: no report open");
+        return -1;
+    }
+    st = prepare(s,
+                 "UPDATE reports SET sha256 = ?2, bytes = ?3, notes = ?4, records = ?5,"
+                 " messages = ?6 WHERE id = ?1",
+                 err);
+    if (st == NULL) {
+        s_report_abort(base);
+        return -1;
+    }
+    sqlite3_bind_int64(st, 1, s->report);
+    bind_text(st, 2, sha256_hex);
+    sqlite3_bind_int64(st, 3, (sqlite3_int64)bytes);
+    bind_text(st, 4, notes);
+    sqlite3_bind_int64(st, 5, s->nrows);
+    sqlite3_bind_int64(st, 6, s->messages);
+    rc = sqlite3_step(st);
+    sqlite3_finalize(st);
+    if (rc == SQLITE_CONSTRAINT) { /* the sha256 is there: the same bytes */
+        s_report_abort(base);
+        if (count_duplicate(s, "UPDATE reports SET duplicates = duplicates + 1 WHERE sha256 = ?1",
+                            sha256_hex, NULL, err) < 0)
+            return -1;
+        return INK_STORE_EXISTS;
+    }
+    if (rc != SQLITE_DONE) {
+        db_err(s, err, "store the report");
+        s_report_abort(base);
+        return -1;
+    }
+    report_finalize(s);
+    if (exec(s, "COMMIT", err) < 0) {
+        s_report_abort(base);
+        return -1;
+    }
+    s->in_report = 0;
+    return 0;
+}
+
+/* summary_sources - the sources of one domain, most messages first */
+static int summary_sources(struct sqlite_store *s, struct ink_report_summary *sum,
+                           struct ink_str *err)
+{
+    static const char sql[] =
+        "SELECT r.source_ip, SUM(r.count),"
+        " SUM(CASE WHEN r.dkim = 'pass' OR r.spf = 'pass' THEN r.count ELSE 0 END),"
+        " SUM(CASE WHEN r.spf = 'pass' THEN r.count ELSE 0 END),"
+        " SUM(CASE WHEN r.dkim = 'pass' THEN r.count ELSE 0 END),"
+        " SUM(CASE WHEN NOT (IFNULL(r.dkim = 'pass', 0) OR IFNULL(r.spf = 'pass', 0))"
+        "  AND r.authenticated THEN r.count ELSE 0 END),"
+        " (SELECT ptr FROM report_ptr WHERE ip = r.source_ip)"
+        " FROM report_rows r JOIN reports rep ON rep.id = r.report"
+        " WHERE rep.domain = ?1 GROUP BY r.source_ip ORDER BY 2 DESC, 1 LIMIT ?2";
+    sqlite3_stmt *st = prepare(s, sql, err);
+    size_t cap = 0;
+    int rc;
+
+    if (st == NULL)
+        return -1;
+    bind_text(st, 1, sum->domain);
+    sqlite3_bind_int(st, 2, INK_STORE_SOURCES_MAX);
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        struct ink_report_source *src;
+        if (sum->nsources == cap) {
+            size_t ncap = cap ? cap * 2 : 16;
+            void *p = reallocarray(sum->sources, ncap, sizeof(*sum->sources));
+            if (p == NULL) {
+                sqlite3_finalize(st);
+                ink_str_puts(err, "out of memory");
+                return -1;
+            }
+            sum->sources = p;
+            cap = ncap;
+        }
+        src = &sum->sources[sum->nsources++];
+        memset(src, 0, sizeof(*src));
+        src->ip = col_dup(st, 0);
+        src->messages = (uint64_t)sqlite3_column_int64(st, 1);
+        src->dmarc_pass = (uint64_t)sqlite3_column_int64(st, 2);
+        src->spf_aligned_pass = (uint64_t)sqlite3_column_int64(st, 3);
+        src->dkim_aligned_pass = (uint64_t)sqlite3_column_int64(st, 4);
+        src->fail_authenticated = (uint64_t)sqlite3_column_int64(st, 5);
+        src->ptr = col_dup(st, 6);
+        src->class = ink_report_source_class(src->messages, src->dmarc_pass,
+                                             src->spf_aligned_pass, src->dkim_aligned_pass,
+                                             src->fail_authenticated);
+    }
+    sqlite3_finalize(st);
+    return rc == SQLITE_DONE ? 0 : db_err(s, err, "read report sources");
+}
+
+/* s_report_summary - totals per policy domain, then its sources */
+static int s_report_summary(struct ink_store *base, const char *domain,
+                            struct ink_report_summary **out, size_t *n, struct ink_str *err)
+{
+    static const char sql[] =
+        "SELECT rep.domain, COUNT(*), SUM(rep.duplicates), MIN(rep.begin_at), MAX(rep.end_at),"
+        " (SELECT IFNULL(SUM(r.count), 0) FROM report_rows r JOIN reports x ON x.id = r.report"
+        "   WHERE x.domain = rep.domain),"
+        " (SELECT IFNULL(SUM(r.count), 0) FROM report_rows r JOIN reports x ON x.id = r.report"
+        "   WHERE x.domain = rep.domain AND (r.dkim = 'pass' OR r.spf = 'pass')),"
+        " (SELECT IFNULL(SUM(r.count), 0) FROM report_rows r JOIN reports x ON x.id = r.report"
+        "   WHERE x.domain = rep.domain AND r.spf = 'pass'),"
+        " (SELECT IFNULL(SUM(r.count), 0) FROM report_rows r JOIN reports x ON x.id = r.report"
+        "   WHERE x.domain = rep.domain AND r.dkim = 'pass')"
+        " FROM reports rep WHERE ?1 IS NULL OR rep.domain = ?1"
+        " GROUP BY rep.domain ORDER BY rep.domain";
+    struct sqlite_store *s = (struct sqlite_store *)base;
+    sqlite3_stmt *st = prepare(s, sql, err);
+    struct ink_report_summary *sum = NULL;
+    size_t cap = 0, cnt = 0, i;
+    int rc;
+
+    *out = NULL;
+    *n = 0;
+    if (st == NULL)
+        return -1;
+    bind_text(st, 1, domain);
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        struct ink_report_summary *d;
+        if (cnt == cap) {
+            size_t ncap = cap ? cap * 2 : 8;
+            void *p = reallocarray(sum, ncap, sizeof(*sum));
+            if (p == NULL) {
+                rc = SQLITE_NOMEM;
+                break;
+            }
+            sum = p;
+            cap = ncap;
+        }
+        d = &sum[cnt++];
+        memset(d, 0, sizeof(*d));
+        d->domain = col_dup(st, 0);
+        d->reports = (uint64_t)sqlite3_column_int64(st, 1);
+        d->duplicates = (uint64_t)sqlite3_column_int64(st, 2);
+        d->begin = sqlite3_column_int64(st, 3);
+        d->end = sqlite3_column_int64(st, 4);
+        d->messages = (uint64_t)sqlite3_column_int64(st, 5);
+        d->dmarc_pass = (uint64_t)sqlite3_column_int64(st, 6);
+        d->dmarc_fail = d->messages - d->dmarc_pass;
+        d->spf_aligned_pass = (uint64_t)sqlite3_column_int64(st, 7);
+        d->dkim_aligned_pass = (uint64_t)sqlite3_column_int64(st, 8);
+    }
+    sqlite3_finalize(st);
+    if (rc != SQLITE_DONE) {
+        if (rc == SQLITE_NOMEM)
+            ink_str_puts(err, "out of memory");
+        else
+            db_err(s, err, "read report summary");
+        ink_report_summaries_free(sum, cnt);
+        return -1;
+    }
+    for (i = 0; i < cnt; i++)
+        if (summary_sources(s, &sum[i], err) < 0) {
+            ink_report_summaries_free(sum, cnt);
+            return -1;
+        }
+    *out = sum;
+    *n = cnt;
+    return 0;
+}
+
 static void s_free(struct ink_store *base)
 {
     struct sqlite_store *s = (struct sqlite_store *)base;
 
+    s_report_abort(base);
     sqlite3_close(s->db);
     free(s);
 }
 
 static const struct ink_store_ops sqlite_ops = {
-    "sqlite", s_add, s_get, s_list, s_save, s_remove, s_due, s_history, s_free,
+    "sqlite", s_add, s_get, s_list, s_save, s_remove, s_due, s_history,
+    s_report_begin, s_report_record, s_report_commit, s_report_abort, s_report_summary, s_free,
 };
 
 /* make_parent_dirs - create the directories above path (mode 0700) */
@@ -665,8 +1103,6 @@ static int migrate(struct sqlite_store *s, const char *path, struct ink_str *err
                        path, version, STORE_SCHEMA_VERSION);
         return -1;
     }
-    /* version 0: a new database (a schema of another program is refused by
-     * the CREATE failing on an existing table) */
     if (exec(s, "BEGIN IMMEDIATE", err) < 0)
         return -1;
     st = prepare(s, "PRAGMA user_version", err);
@@ -674,8 +1110,13 @@ static int migrate(struct sqlite_store *s, const char *path, struct ink_str *err
         goto fail;
     version = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int(st, 0) : 0;
     sqlite3_finalize(st);
-    if (version == 0) { /* nobody created it while we waited for the lock */
-        if (exec(s, schema_v1, err) < 0 || exec(s, "PRAGMA user_version = 1", err) < 0)
+    /* from the version found (0: new; a schema of another program is
+     * refused by a CREATE failing on an existing table) to ours, unless
+     * another process did it while we waited for the lock */
+    for (; version < STORE_SCHEMA_VERSION; version++) {
+        char pragma[64];
+        snprintf(pragma, sizeof(pragma), "PRAGMA user_version = %d", version + 1);
+        if (exec(s, migrations[version], err) < 0 || exec(s, pragma, err) < 0)
             goto fail;
     }
     return exec(s, "COMMIT", err) < 0 ? -1 : 0;
@@ -727,7 +1168,9 @@ static int schema_check(struct sqlite_store *s, int *definite, struct ink_str *e
                        version, STORE_SCHEMA_VERSION);
         return -1;
     }
-    if (version < STORE_SCHEMA_VERSION) {
+    /* an older version is read as it is (its domains are there); only the
+     * commands that write migrate it */
+    if (version < 1) {
         ink_str_puts(err, "not an inkan database (no schema in it)");
         return -1;
     }

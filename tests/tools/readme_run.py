@@ -39,6 +39,7 @@ MASKS = [
     (re.compile(r"\bt=\d+"), "t=<time>"),
     (re.compile(r"\bp=[A-Za-z0-9+/]{16,}=*(\.\.\.)?"), "p=<key>"),
     (re.compile(r"\bb=[A-Za-z0-9+/]+=*$"), "b=<signature>"),
+    (re.compile(r"\bheader\.b=\"?[A-Za-z0-9+/]+=*\"?"), "header.b=<prefix>"),
     # a folded line of a DKIM-Signature that is base64 only
     (re.compile(r"^[ \t]+[A-Za-z0-9+/]{16,}=*$"), " <base64>"),
 ]

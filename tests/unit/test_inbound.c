@@ -450,6 +450,12 @@ static void test_authres_writer(void **state)
     a = parse_str(" example.com; spf=pass smtp.mailfrom=");
     assert_false(a->ok);
     ink_authres_free(a);
+    /* a property cut short is not kept half-made (its value was NULL) */
+    a = parse_str(" ex; spf=pass smtp.mailfrom");
+    assert_false(a->ok);
+    assert_int_equal(a->nresults, 1);
+    assert_int_equal(a->results[0].nprops, 0);
+    ink_authres_free(a);
     a = parse_str(" ex; dkim/1=pass reason=\"ok\" header.i=@x.org");
     assert_true(a->ok);
     assert_string_equal(a->results[0].reason, "ok");

@@ -23,6 +23,7 @@
 #include <cmocka.h>
 
 #include "inkan/audit.h"
+#include "inkan/arc.h"
 #include "inkan/dkim.h"
 #include "inkan/dmarc.h"
 #include "inkan/dns.h"
@@ -350,6 +351,105 @@ static void dkim_check(void *obj, const struct at *at)
 static void dkim_release(void *obj)
 {
     ink_dkim_verify_free(obj);
+}
+
+/* ---- ARC verification: a two-hop chain, two keys ---- */
+
+/* The chain, sealed once per process with two fresh Ed25519 keys (one
+ * per hop, so the verifier asks two key names at once). */
+static struct ink_str arc_msg = INK_STR_INIT;
+static struct ink_str arc_rec[2] = {INK_STR_INIT, INK_STR_INIT};
+static const char *const arc_keyname[2] = {"h1._domainkey.one.example", "h2._domainkey.two.example"};
+
+static void arc_fixture(void)
+{
+    static const char *const dom[2] = {"one.example", "two.example"}, *const sel[2] = {"h1", "h2"};
+    size_t k;
+
+    if (arc_msg.len)
+        return;
+    assert_int_equal(ink_str_puts(&arc_msg, "Authentication-Results: one.example; spf=pass\r\n"
+                                            "From: a@d.example\r\nTo: b@e.example\r\n"
+                                            "Subject: s\r\n\r\nbody\r\n"),
+                     0);
+    for (k = 0; k < 2; k++) {
+        struct ink_str pem = INK_STR_INIT, err = INK_STR_INIT, out = INK_STR_INIT;
+        struct ink_dkim_privkey *key;
+        struct ink_arc_seal_opts o;
+        struct ink_arc_seal *s;
+        assert_int_equal(ink_dkim_keygen(INK_DKIM_KEY_ED25519, 0, &pem, &arc_rec[k], &err), 0);
+        key = ink_dkim_privkey_parse((const uint8_t *)pem.buf, pem.len, &err);
+        assert_non_null(key);
+        memset(&o, 0, sizeof(o));
+        o.key = key;
+        o.domain = dom[k];
+        o.selector = sel[k];
+        o.authserv_id = dom[k];
+        o.cv = INK_ARC_CV_PASS;
+        s = ink_arc_seal_new(&o, &err);
+        assert_non_null(s);
+        assert_int_equal(ink_arc_seal_push(s, (const uint8_t *)arc_msg.buf, arc_msg.len), 0);
+        assert_int_equal(ink_arc_seal_end(s, "\r\n", &out), 0);
+        assert_int_equal(ink_str_append(&out, arc_msg.buf, arc_msg.len), 0);
+        ink_str_free(&arc_msg);
+        arc_msg = out;
+        ink_arc_seal_free(s);
+        ink_dkim_privkey_free(key);
+        ink_str_free(&pem);
+        ink_str_free(&err);
+    }
+}
+
+static void arc_zone(struct ink_memzone *z)
+{
+    arc_fixture();
+    add_txt(z, arc_keyname[0], arc_rec[0].buf);
+    add_txt(z, arc_keyname[1], arc_rec[1].buf);
+}
+
+static void *arc_make(void)
+{
+    struct ink_arc_verify *v = ink_arc_verify_new(NULL);
+
+    arc_fixture();
+    assert_non_null(v);
+    assert_int_equal(ink_arc_verify_push(v, (const uint8_t *)arc_msg.buf, arc_msg.len), 0);
+    assert_int_equal(ink_arc_verify_end(v), 0);
+    return v;
+}
+
+static struct ink_machine arc_machine(void *obj)
+{
+    return ink_arc_verify_machine(obj);
+}
+
+/* arc_check - an unusable key answer makes the chain fail temporarily; no
+ * key record makes it fail for good; otherwise it passes */
+static void arc_check(void *obj, const struct at *at)
+{
+    const struct ink_arc_result *r = ink_arc_verify_result(obj);
+    enum ink_arc_cv want = INK_ARC_CV_PASS;
+    int temporary = 0;
+    size_t k;
+
+    assert_non_null(r);
+    for (k = 0; k < 2; k++) {
+        if (hit(at, arc_keyname[k])) {
+            want = INK_ARC_CV_FAIL;
+            temporary = 1;
+        } else if (emptied(at, arc_keyname[k]))
+            want = INK_ARC_CV_FAIL;
+    }
+    if (r->cv != want || r->temporary != temporary)
+        fail_msg("arc: %s at query %zu (%s): cv=%s temporary=%d (%s), wanted cv=%s temporary=%d",
+                 hostile_names[at->h], at->k, at->name, ink_arc_cv_name(r->cv), r->temporary,
+                 r->reason, ink_arc_cv_name(want), temporary);
+    assert_int_equal(r->count, 2);
+}
+
+static void arc_release(void *obj)
+{
+    ink_arc_verify_free(obj);
 }
 
 /* ---- DMARC discovery: a tree walk that inherits, and a destination ---- */
@@ -967,6 +1067,7 @@ static void inbound_release(void *obj)
 
 static const struct kind kinds[] = {
     {"dkim", dkim_zone, dkim_make, dkim_machine, dkim_check, dkim_release},
+    {"arc", arc_zone, arc_make, arc_machine, arc_check, arc_release},
     {"dmarc", dmarc_zone, dmarc_make, dmarc_machine, dmarc_check, dmarc_release},
     {"spf", spf_zone, spf_make, spf_machine, spf_check, spf_release},
     {"spf-lint", spf_zone, lint_make, lint_machine, lint_check, lint_release},

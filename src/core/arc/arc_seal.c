@@ -184,10 +184,15 @@ struct fieldw {
     int first;
 };
 
-/* put_tag - "name=value" with "; " before it (folding when it does not fit) */
+/* put_tag - "name=value" with "; " before it, folding before the tag when
+ * it does not fit.  A long value is broken across lines only where a
+ * verifier ignores the break: anywhere in base64 (b=, bh=: whitespace is
+ * dropped), after a ':' in h= (whitespace around names is dropped), and
+ * nowhere else (d=, s= and the rest stay whole). */
 static int put_tag(struct fieldw *w, const char *name, const char *val, size_t vlen)
 {
     size_t need = strlen(name) + 1 + vlen + 1;
+    int b64 = strcmp(name, "b") == 0 || strcmp(name, "bh") == 0, hlist = strcmp(name, "h") == 0;
 
     if (!w->first && ink_str_putc(w->out, ';') < 0)
         return -1;
@@ -203,25 +208,37 @@ static int put_tag(struct fieldw *w, const char *name, const char *val, size_t v
     if (ink_str_printf(w->out, "%s=", name) < 0)
         return -1;
     w->col += strlen(name) + 1;
-    if (!w->fold) {
+    if (!w->fold || (!b64 && !hlist)) {
         w->col += vlen;
         return ink_str_append(w->out, val, vlen);
     }
-    /* a long value (b=, bh=, h=) is broken across lines at the width */
     while (vlen > 0) {
         size_t room = w->col < ARC_FOLD_WIDTH ? ARC_FOLD_WIDTH - w->col : 0, take;
         if (room == 0) {
             if (ink_str_puts(w->out, "\r\n\t") < 0)
                 return -1;
             w->col = 8;
-            continue;
+            room = ARC_FOLD_WIDTH - w->col;
         }
         take = vlen < room ? vlen : room;
+        if (hlist && take < vlen) {
+            /* end the piece just after a ':' (or take one whole name) */
+            size_t k = take;
+            while (k > 0 && val[k - 1] != ':')
+                k--;
+            if (k == 0) {
+                const char *c = memchr(val, ':', vlen);
+                k = c != NULL ? (size_t)(c - val) + 1 : vlen;
+            }
+            take = k;
+        }
         if (ink_str_append(w->out, val, take) < 0)
             return -1;
         w->col += take;
         val += take;
         vlen -= take;
+        if (vlen > 0 && w->col >= ARC_FOLD_WIDTH - 1)
+            w->col = ARC_FOLD_WIDTH; /* the next piece goes on a new line */
     }
     return 0;
 }
@@ -623,6 +640,14 @@ int ink_arc_seal_end(struct ink_arc_seal *s, const char *eol, struct ink_str *ou
     ink_dkim_bodycanon_end(s->bc);
     if (EVP_DigestFinal_ex(s->bctx, bh, &dl) != 1 || dl != INK_DKIM_DIGEST_LEN)
         return seal_fail(s, "SHA-256 failed");
+    {
+        /* a message whose first line is a continuation would continue the
+         * last field put on top of it: what was signed would change */
+        const struct ink_mailhdr_field *f0 = ink_mailhdr_field(s->hdr, 0);
+        if (f0 != NULL && f0->len > 0 && (f0->raw[0] == ' ' || f0->raw[0] == '\t'))
+            return seal_fail(s, "the message begins with a folded (continuation) line: "
+                                "no field can be put on top of it");
+    }
     top = highest_instance(s);
     if (top >= INK_ARC_INSTANCE_MAX)
         return seal_fail(s, "the chain already has %u sets (RFC 8617 allows %d)", top,

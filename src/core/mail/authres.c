@@ -361,20 +361,27 @@ static int resinfo(struct cur *c, struct ink_authres_result *r)
             free(name);
             return fail(c, "too many properties");
         }
-        r->props[r->nprops].ptype = name;
-        if (skip_cfws(c) < 0)
-            return -1;
-        rc = keyword(c, &r->props[r->nprops].property);
-        if (rc <= 0) {
-            free(name);
-            r->props[r->nprops].ptype = NULL;
-            return rc < 0 ? rc : fail(c, "a property name was expected");
+        {
+            struct ink_authres_prop *pp = &r->props[r->nprops];
+
+            /* the property counts only once it is whole (name and value) */
+            pp->ptype = name;
+            if (skip_cfws(c) < 0 || (rc = keyword(c, &pp->property)) <= 0 ||
+                expect(c, '=', "'=' was expected after the property") < 0 ||
+                (rc = value(c, &pp->value)) <= 0) {
+                int nomem = rc == -2;
+
+                if (!nomem && c->a->ok)
+                    fail(c, pp->property == NULL ? "a property name was expected"
+                                                 : "a property value was expected");
+                free(pp->ptype);
+                free(pp->property);
+                free(pp->value);
+                memset(pp, 0, sizeof(*pp));
+                return nomem ? -2 : -1;
+            }
+            r->nprops++;
         }
-        r->nprops++;
-        if (expect(c, '=', "'=' was expected after the property") < 0)
-            return -1;
-        if ((rc = value(c, &r->props[r->nprops - 1].value)) <= 0)
-            return rc < 0 ? rc : fail(c, "a property value was expected");
     }
 }
 

@@ -1,0 +1,446 @@
+/*
+ * report.c - 'inkan report': import DMARC aggregate reports into the
+ * store (files, directory trees, standard input; XML, .xml.gz, .zip) and
+ * summarise them per policy domain.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "inkan/report_import.h"
+#include "inkan/store.h"
+#include "inkan/str.h"
+
+/* Exit status when some inputs were refused (the rest was imported). */
+#define REPORT_EXIT_REFUSED 3
+/* Directory levels an import walks down at most. */
+#define REPORT_DIR_DEPTH_MAX 16
+/* Entries of one directory an import reads at most. */
+#define REPORT_DIR_ENTRIES_MAX 1000000
+
+enum { OPT_DB = CLI_OPT_FIRST_FREE };
+
+static const char report_help[] =
+    "usage: inkan report SUBCOMMAND [OPTIONS]\n\n"
+    "DMARC aggregate reports: import them into the store, summarise them.\n\n"
+    "  import [--db FILE] PATH...|-        import reports: files (.xml, .xml.gz, .zip,\n"
+    "                                      told by content), directory trees, stdin\n"
+    "  summary [--db FILE] [--json] [DOMAIN]  per policy domain: messages, DMARC,\n"
+    "                                      SPF and DKIM aligned passes, sources\n\n"
+    "Options:\n"
+    "  --db FILE   the store (default $XDG_DATA_HOME/inkan/inkan.db or\n"
+    "              ~/.local/share/inkan/inkan.db, as 'inkan domain')\n"
+    "  --json      machine-readable output (summary)\n\n"
+    "Exit status of import: 0 every report imported or a duplicate, 3 some\n"
+    "refused (the others imported), 1 an input or the database failed; 2 usage.\n";
+
+/* report_usage - the help */
+static void report_usage(FILE *fp)
+{
+    fputs(report_help, fp);
+}
+
+/* default_db_path - the store 'inkan domain' uses by default (caller frees) */
+static char *default_db_path(void)
+{
+    const char *xdg = getenv("XDG_DATA_HOME"), *home = getenv("HOME");
+    struct ink_str s = INK_STR_INIT;
+
+    if (xdg != NULL && xdg[0] == '/')
+        ink_str_printf(&s, "%s/inkan/inkan.db", xdg);
+    else if (home != NULL && home[0] != '\0')
+        ink_str_printf(&s, "%s/.local/share/inkan/inkan.db", home);
+    else
+        return NULL;
+    return ink_str_steal(&s);
+}
+
+/* open_db - open (creating or migrating) the store; NULL after saying why */
+static struct ink_store *open_db(const char *path)
+{
+    struct ink_str err = INK_STR_INIT;
+    struct ink_store *st;
+    char *def = NULL;
+
+    if (path == NULL) {
+        def = default_db_path();
+        if (def == NULL) {
+            cli_error("no --db FILE given and neither XDG_DATA_HOME nor HOME is set");
+            return NULL;
+        }
+        path = def;
+    }
+    st = ink_store_sqlite_open(path, &err);
+    if (st == NULL)
+        cli_error("%s", ink_str_cstr(&err));
+    ink_str_free(&err);
+    free(def);
+    return st;
+}
+
+/* The counts of one import run. */
+struct tally {
+    const char *input; /* the input being read, for the per-report lines */
+    unsigned long imported, duplicate, refused, failed;
+};
+
+/* on_result - one line per report: INPUT[:ENTRY]: STATUS ... */
+static void on_result(void *ctx, const struct ink_import_result *r)
+{
+    struct tally *t = ctx;
+    const char *sep = r->entry[0] ? ":" : "";
+
+    switch (r->status) {
+    case INK_IMPORT_IMPORTED:
+        t->imported++;
+        printf("%s%s%s: imported: %s report %s from %s (%zu records, %llu messages)%s%s\n",
+               t->input, sep, r->entry, r->domain, r->report_id, r->org_name, r->records,
+               (unsigned long long)r->messages, r->message[0] ? "; noted: " : "", r->message);
+        break;
+    case INK_IMPORT_DUPLICATE:
+        t->duplicate++;
+        printf("%s%s%s: duplicate: %s\n", t->input, sep, r->entry, r->message);
+        break;
+    case INK_IMPORT_REFUSED:
+        t->refused++;
+        printf("%s%s%s: refused: %s\n", t->input, sep, r->entry, r->message);
+        break;
+    case INK_IMPORT_FAILED:
+        t->failed++;
+        printf("%s%s%s: failed: %s\n", t->input, sep, r->entry, r->message);
+        break;
+    }
+    fflush(stdout);
+}
+
+static int import_path(struct ink_store *st, const char *path, int depth, struct tally *t);
+
+/* name_cmp - directory entries in byte order (a stable import order) */
+static int name_cmp(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* import_dir - every regular file under dir, in name order */
+static int import_dir(struct ink_store *st, const char *dir, int depth, struct tally *t)
+{
+    DIR *d;
+    struct dirent *de;
+    char **names = NULL;
+    size_t n = 0, cap = 0, i;
+    int rc = 0;
+
+    if (depth >= REPORT_DIR_DEPTH_MAX) {
+        printf("%s: refused: directories nested deeper than %d\n", dir, REPORT_DIR_DEPTH_MAX);
+        t->refused++;
+        return 0;
+    }
+    d = opendir(dir);
+    if (d == NULL) {
+        printf("%s: failed: cannot read the directory: %s\n", dir, strerror(errno));
+        t->failed++;
+        return 0;
+    }
+    while ((de = readdir(d)) != NULL && n < REPORT_DIR_ENTRIES_MAX) {
+        struct ink_str p = INK_STR_INIT;
+        if (de->d_name[0] == '.') /* ., .., and hidden files (editors' backups) */
+            continue;
+        if (n == cap) {
+            size_t ncap = cap ? cap * 2 : 64;
+            char **nn = reallocarray(names, ncap, sizeof(*names));
+            if (nn == NULL) {
+                rc = -1;
+                break;
+            }
+            names = nn;
+            cap = ncap;
+        }
+        if (ink_str_printf(&p, "%s/%s", dir, de->d_name) < 0) {
+            rc = -1;
+            break;
+        }
+        names[n++] = ink_str_steal(&p);
+    }
+    closedir(d);
+    if (rc == 0) {
+        if (n > 0) /* qsort wants an array, even of none */
+            qsort(names, n, sizeof(*names), name_cmp);
+        for (i = 0; i < n && rc == 0; i++)
+            rc = import_path(st, names[i], depth + 1, t);
+    } else {
+        cli_error("out of memory");
+    }
+    for (i = 0; i < n; i++)
+        free(names[i]);
+    free(names);
+    return rc;
+}
+
+/* import_path - a file, a directory tree, or "-" (standard input);
+ * -1 only when the database failed (the batch stops) */
+static int import_path(struct ink_store *st, const char *path, int depth, struct tally *t)
+{
+    struct stat sb;
+    int fd, failed_before = (int)t->failed;
+
+    if (strcmp(path, "-") == 0 && depth == 0) {
+        t->input = "-";
+        ink_report_import_fd(st, 0, "-", NULL, on_result, t);
+        return 0;
+    }
+    if (stat(path, &sb) < 0) {
+        printf("%s: failed: %s\n", path, strerror(errno));
+        t->failed++;
+        return 0;
+    }
+    if (S_ISDIR(sb.st_mode))
+        return import_dir(st, path, depth, t);
+    if (!S_ISREG(sb.st_mode)) {
+        printf("%s: refused: not a regular file\n", path);
+        t->refused++;
+        return 0;
+    }
+    fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
+        printf("%s: failed: %s\n", path, strerror(errno));
+        t->failed++;
+        return 0;
+    }
+    t->input = path;
+    ink_report_import_fd(st, fd, path, NULL, on_result, t);
+    close(fd);
+    (void)failed_before;
+    return 0;
+}
+
+/* report_import - inkan report import */
+static int report_import(int argc, char **argv)
+{
+    static const struct option own[] = {
+        {"db", required_argument, NULL, OPT_DB},
+        {NULL, 0, NULL, 0},
+    };
+    const struct cli_optset set = {.own = own, .usage = report_usage};
+    const char *db = NULL;
+    struct ink_store *st;
+    struct tally t;
+    int c, i;
+
+    optind = 1;
+    while ((c = cli_getopt(&set, argc, argv)) != -1) {
+        switch (c) {
+        case OPT_DB:
+            if (!ink_store_path_ok(optarg)) {
+                cli_error("--db '%s': give a database file", cli_shown(optarg));
+                return INK_EXIT_USAGE;
+            }
+            db = optarg;
+            break;
+        case CLI_GETOPT_HELP: return INK_EXIT_OK;
+        default: return INK_EXIT_USAGE;
+        }
+    }
+    if (optind >= argc) {
+        cli_error("give the report files or directories to import, or '-' for standard input");
+        return INK_EXIT_USAGE;
+    }
+    st = open_db(db);
+    if (st == NULL)
+        return INK_EXIT_OPERR;
+    memset(&t, 0, sizeof(t));
+    for (i = optind; i < argc; i++)
+        if (import_path(st, argv[i], 0, &t) < 0)
+            break;
+    ink_store_free(st);
+    printf("imported %lu, duplicates %lu, refused %lu, failed %lu\n", t.imported, t.duplicate,
+           t.refused, t.failed);
+    if (t.failed)
+        return INK_EXIT_OPERR;
+    return t.refused ? REPORT_EXIT_REFUSED : INK_EXIT_OK;
+}
+
+/* day - an epoch time as YYYY-MM-DD (UTC) into buf */
+static const char *day(int64_t t, char *buf, size_t len)
+{
+    time_t tt = (time_t)t;
+    struct tm tm;
+
+    if (gmtime_r(&tt, &tm) == NULL || strftime(buf, len, "%Y-%m-%d", &tm) == 0)
+        snprintf(buf, len, "%lld", (long long)t);
+    return buf;
+}
+
+/* pct - part of whole in percent (0 for an empty whole) */
+static double pct(uint64_t part, uint64_t whole)
+{
+    return whole ? 100.0 * (double)part / (double)whole : 0.0;
+}
+
+/* summary_json - the summaries as {"domains": [...]} */
+static int summary_json(const struct ink_report_summary *sum, size_t n)
+{
+    json_t *root = json_object(), *arr = json_array();
+    size_t i, j;
+    char *text;
+
+    if (root == NULL || arr == NULL)
+        return -1;
+    json_object_set_new(root, "domains", arr);
+    for (i = 0; i < n; i++) {
+        const struct ink_report_summary *s = &sum[i];
+        json_t *d = json_object(), *srcs = json_array();
+        json_object_set_new(d, "domain", json_string(s->domain));
+        json_object_set_new(d, "begin", json_integer(s->begin));
+        json_object_set_new(d, "end", json_integer(s->end));
+        json_object_set_new(d, "reports", json_integer((json_int_t)s->reports));
+        json_object_set_new(d, "duplicates", json_integer((json_int_t)s->duplicates));
+        json_object_set_new(d, "messages", json_integer((json_int_t)s->messages));
+        json_object_set_new(d, "dmarc_pass", json_integer((json_int_t)s->dmarc_pass));
+        json_object_set_new(d, "dmarc_fail", json_integer((json_int_t)s->dmarc_fail));
+        json_object_set_new(d, "spf_aligned_pass", json_integer((json_int_t)s->spf_aligned_pass));
+        json_object_set_new(d, "dkim_aligned_pass",
+                            json_integer((json_int_t)s->dkim_aligned_pass));
+        for (j = 0; j < s->nsources; j++) {
+            const struct ink_report_source *r = &s->sources[j];
+            json_t *o = json_object();
+            json_object_set_new(o, "ip", json_string(r->ip));
+            json_object_set_new(o, "messages", json_integer((json_int_t)r->messages));
+            json_object_set_new(o, "dmarc_pass", json_integer((json_int_t)r->dmarc_pass));
+            json_object_set_new(o, "spf_aligned_pass",
+                                json_integer((json_int_t)r->spf_aligned_pass));
+            json_object_set_new(o, "dkim_aligned_pass",
+                                json_integer((json_int_t)r->dkim_aligned_pass));
+            json_object_set_new(o, "ptr", r->ptr ? json_string(r->ptr) : json_null());
+            json_object_set_new(o, "platform",
+                                r->platform ? json_string(r->platform) : json_null());
+            json_object_set_new(o, "class", json_string(r->class));
+            json_array_append_new(srcs, o);
+        }
+        json_object_set_new(d, "sources", srcs);
+        json_array_append_new(arr, d);
+    }
+    text = json_dumps(root, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+    json_decref(root);
+    if (text == NULL)
+        return -1;
+    puts(text);
+    free(text);
+    return 0;
+}
+
+/* summary_text - one block per domain, sources as an aligned table */
+static void summary_text(const struct ink_report_summary *sum, size_t n)
+{
+    size_t i, j;
+    char b[32], e[32];
+
+    for (i = 0; i < n; i++) {
+        const struct ink_report_summary *s = &sum[i];
+        printf("%s  %s .. %s  reports %llu (duplicates %llu)\n", s->domain,
+               day(s->begin, b, sizeof(b)), day(s->end, e, sizeof(e)),
+               (unsigned long long)s->reports, (unsigned long long)s->duplicates);
+        printf("  messages %llu  dmarc pass %llu (%.1f%%)  fail %llu  spf aligned pass %llu "
+               "(%.1f%%)  dkim aligned pass %llu (%.1f%%)\n",
+               (unsigned long long)s->messages, (unsigned long long)s->dmarc_pass,
+               pct(s->dmarc_pass, s->messages), (unsigned long long)s->dmarc_fail,
+               (unsigned long long)s->spf_aligned_pass, pct(s->spf_aligned_pass, s->messages),
+               (unsigned long long)s->dkim_aligned_pass, pct(s->dkim_aligned_pass, s->messages));
+        printf("  %-39s %10s %10s %11s %12s  %-18s %s\n", "SOURCE", "MESSAGES", "DMARC-PASS",
+               "SPF-ALIGNED", "DKIM-ALIGNED", "CLASS", "PTR");
+        for (j = 0; j < s->nsources; j++) {
+            const struct ink_report_source *r = &s->sources[j];
+            printf("  %-39s %10llu %10llu %11llu %12llu  %-18s %s\n", r->ip,
+                   (unsigned long long)r->messages, (unsigned long long)r->dmarc_pass,
+                   (unsigned long long)r->spf_aligned_pass,
+                   (unsigned long long)r->dkim_aligned_pass, r->class, r->ptr ? r->ptr : "-");
+        }
+        if (i + 1 < n)
+            putchar('\n');
+    }
+}
+
+/* report_summary - inkan report summary */
+static int report_summary(int argc, char **argv)
+{
+    static const struct option own[] = {
+        {"db", required_argument, NULL, OPT_DB},
+        {NULL, 0, NULL, 0},
+    };
+    int json = 0, c, rc = INK_EXIT_OK;
+    const struct cli_optset set = {.own = own, .json = &json, .usage = report_usage};
+    const char *db = NULL, *domain = NULL;
+    struct ink_store *st;
+    struct ink_report_summary *sum = NULL;
+    struct ink_str err = INK_STR_INIT;
+    size_t n = 0;
+
+    optind = 1;
+    while ((c = cli_getopt(&set, argc, argv)) != -1) {
+        switch (c) {
+        case OPT_DB:
+            if (!ink_store_path_ok(optarg)) {
+                cli_error("--db '%s': give a database file", cli_shown(optarg));
+                return INK_EXIT_USAGE;
+            }
+            db = optarg;
+            break;
+        case CLI_GETOPT_HELP: return INK_EXIT_OK;
+        default: return INK_EXIT_USAGE;
+        }
+    }
+    if (argc - optind > 1) {
+        cli_error("give at most one DOMAIN");
+        return INK_EXIT_USAGE;
+    }
+    if (optind < argc)
+        domain = argv[optind];
+    st = open_db(db);
+    if (st == NULL)
+        return INK_EXIT_OPERR;
+    if (ink_store_report_summary(st, domain, &sum, &n, &err) < 0) {
+        cli_error("%s", ink_str_cstr(&err));
+        rc = INK_EXIT_OPERR;
+    } else if (json) {
+        if (summary_json(sum, n) < 0) {
+            cli_error("out of memory");
+            rc = INK_EXIT_OPERR;
+        }
+    } else if (n == 0) {
+        printf("no reports stored%s%s\n", domain ? " for " : "", domain ? cli_shown(domain) : "");
+    } else {
+        summary_text(sum, n);
+    }
+    ink_report_summaries_free(sum, n);
+    ink_str_free(&err);
+    ink_store_free(st);
+    return rc;
+}
+
+/* cmd_report - dispatch inkan report SUBCOMMAND */
+int cmd_report(int argc, char **argv)
+{
+    if (argc < 2) {
+        report_usage(stderr);
+        return INK_EXIT_USAGE;
+    }
+    if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
+        report_usage(stdout);
+        return INK_EXIT_OK;
+    }
+    if (strcmp(argv[1], "import") == 0) {
+        cli_set_argv0(argv + 1, "report import");
+        return report_import(argc - 1, argv + 1);
+    }
+    if (strcmp(argv[1], "summary") == 0) {
+        cli_set_argv0(argv + 1, "report summary");
+        return report_summary(argc - 1, argv + 1);
+    }
+    cli_error("unknown subcommand '%s' (import, summary)", cli_shown(argv[1]));
+    return INK_EXIT_USAGE;
+}

@@ -1,0 +1,156 @@
+#!/bin/bash
+# report.sh - 'inkan report import' and 'summary' against a real SQLite
+# store: a directory of mixed reports (XML of both formats, .xml.gz, .zip,
+# sloppy, refused) imported twice (the second time every report is a
+# duplicate, and the summary is unchanged); hostile inputs (billion laughs,
+# XXE naming /etc/passwd, a zip bomb, a gzip of zeros, invalid UTF-8) each
+# refused with a clear message in bounded time; stdin; a SIGKILL during a
+# large import leaves no half report and a re-run finishes the job.
+set -u
+. "$INKAN_SRC/tests/cli/lib.sh"
+
+T=$TMPDIR_TEST
+D=$INKAN_SRC/tests/data/reports
+DB=$T/r.db
+mkdir -p "$T/in/sub"
+cp "$D/rfc7489-google.xml" "$D/sloppy.xml" "$D/no-report-id.xml" "$T/in/"
+gzip -c "$D/rfc9990-sample.xml" >"$T/in/sub/reporter-two.xml.gz"
+(cd "$D" && zip -q "$T/in/sub/other.zip" other-domain.xml)
+
+# --- a mixed directory, twice -------------------------------------------------
+"$INKAN" report import --db "$DB" "$T/in" >"$T/first" 2>&1
+rc=$?
+check "first import: exit 3 (one refused, the rest imported)" test $rc = 3
+check "first import: 4 imported, 1 refused" grep -q '^imported 4, duplicates 0, refused 1, failed 0$' "$T/first"
+check "the .zip entry is named" grep -q 'other.zip:other-domain.xml: imported: example.net report other-1' "$T/first"
+check "the .xml.gz is imported" grep -q 'reporter-two.xml.gz: imported: example.org report r2-20261201-example.org' "$T/first"
+check "no report_id: refused with the reason and offset" grep -q 'no-report-id.xml: refused: report_metadata has no report_id (byte [0-9]*)' "$T/first"
+check "sloppy report: imported with notes" grep -q 'sloppy.xml: imported: .*noted: upper-case x4.*long-range x1' "$T/first"
+"$INKAN" report summary --db "$DB" --json >"$T/sum1.json"
+check "summary --json exits 0" test $? = 0
+
+"$INKAN" report import --db "$DB" "$T/in" >"$T/second" 2>&1
+check "second import: every report a duplicate" grep -q '^imported 0, duplicates 4, refused 1, failed 0$' "$T/second"
+"$INKAN" report summary --db "$DB" --json | sed '/"duplicates"/d' >"$T/sum2.json"
+sed '/"duplicates"/d' "$T/sum1.json" >"$T/sum1b.json"
+check "summary unchanged by the duplicates" cmp -s "$T/sum1b.json" "$T/sum2.json"
+# the same bytes under another name (a copy) are a duplicate as well
+cp "$D/rfc7489-google.xml" "$T/copy.xml"
+expect_out_contains "copy.xml: duplicate:" "$INKAN" report import --db "$DB" "$T/copy.xml"
+
+# --- summary numbers (fixtures: 47 + 15 + 2 messages for example.org) -------
+py() { /usr/bin/python3 -c "import json,sys; d={x['domain']: x for x in json.load(open(sys.argv[1]))['domains']}; $1" "$T/sum1.json"; }
+check "example.org: 3 reports, 64 messages" test "$(py 'o=d["example.org"]; print(o["reports"], o["messages"])')" = "3 64"
+check "example.org: dmarc_pass 54, dmarc_fail 10" test "$(py 'o=d["example.org"]; print(o["dmarc_pass"], o["dmarc_fail"])')" = "54 10"
+check "example.org: spf_aligned_pass 42, dkim_aligned_pass 52" test "$(py 'o=d["example.org"]; print(o["spf_aligned_pass"], o["dkim_aligned_pass"])')" = "42 52"
+check "example.org: 192.0.2.10 first, 52 messages, aligned" test "$(py 's=d["example.org"]["sources"][0]; print(s["ip"], s["messages"], s["class"], s["ptr"], s["platform"])')" = "192.0.2.10 52 aligned None None"
+check "IPv6 source in canonical form, legitimate-failing (SPF passed for its own domain)" test "$(py 's=[x for x in d["example.org"]["sources"] if x["ip"]=="2001:db8::25"][0]; print(s["class"])')" = "legitimate-failing"
+check "spoofing source: unknown" test "$(py 's=[x for x in d["example.org"]["sources"] if x["ip"]=="198.51.100.7"][0]; print(s["class"])')" = "unknown"
+check "example.net: one report, 5 messages failing" test "$(py 'o=d["example.net"]; print(o["reports"], o["messages"], o["dmarc_fail"])')" = "1 5 5"
+expect_out_contains "example.net  2025-12-01 .. 2025-12-01  reports 1" "$INKAN" report summary --db "$DB" example.net
+expect_out_contains "no reports stored for nothing.example" "$INKAN" report summary --db "$DB" nothing.example
+
+# --- mail: .eml, mbox, Maildir (GMime walks the parts) ----------------------
+mkdir -p "$T/mail/Maildir/cur" "$T/mail/Maildir/new" "$T/mail/Maildir/tmp"
+/usr/bin/python3 - "$D" "$T/mail" <<'PY'
+import sys, gzip, io, zipfile, email.message
+D, out = sys.argv[1], sys.argv[2]
+def msg(att, fn, mt, st):
+    m = email.message.EmailMessage()
+    m['From'] = 'noreply-dmarc@example-provider.test'
+    m['To'] = 'dmarc@example.org'
+    m['Subject'] = 'Report domain: example.org'
+    m.set_content('DMARC aggregate report attached.')
+    m.add_attachment(att, maintype=mt, subtype=st, filename=fn)
+    return m.as_bytes()
+rd = lambda n: open(D + '/' + n, 'rb').read()
+open(out + '/google.eml', 'wb').write(msg(gzip.compress(rd('rfc7489-google.xml')), 'google.xml.gz', 'application', 'gzip'))
+b = io.BytesIO()
+with zipfile.ZipFile(b, 'w', zipfile.ZIP_DEFLATED) as z:
+    z.writestr('other-domain.xml', rd('other-domain.xml'))
+with open(out + '/reports.mbox', 'wb') as f:
+    for m in (msg(b.getvalue(), 'other.zip', 'application', 'zip'), msg(rd('rfc9990-sample.xml'), 'r2.xml', 'text', 'xml')):
+        f.write(b'From noreply@example-provider.test Tue Dec  2 01:00:00 2025\n' + m.replace(b'\nFrom ', b'\n>From ') + b'\n')
+open(out + '/Maildir/new/1.host', 'wb').write(msg(rd('sloppy.xml'), 'sloppy.xml', 'application', 'xml'))
+n = email.message.EmailMessage(); n['From'] = 'a@b.test'; n['Subject'] = 'hello'; n.set_content('no report here')
+open(out + '/Maildir/cur/2.host:2,S', 'wb').write(n.as_bytes())
+PY
+"$INKAN" report import --db "$T/mail.db" "$T/mail" >"$T/mail.out" 2>&1
+check "mail: 4 imported, 1 message without a report refused" grep -q '^imported 4, duplicates 0, refused 1, failed 0$' "$T/mail.out"
+check "mail: .eml with a gzip attachment" grep -q 'google.eml:google.xml.gz: imported: example.org' "$T/mail.out"
+check "mail: mbox message 1, a zip attachment" grep -q 'reports.mbox:message 1:other.zip:other-domain.xml: imported: example.net' "$T/mail.out"
+check "mail: mbox message 2, a text/xml attachment" grep -q 'reports.mbox:message 2:r2.xml: imported: example.org' "$T/mail.out"
+check "mail: Maildir new/ message" grep -q 'Maildir/new/1.host:sloppy.xml: imported' "$T/mail.out"
+check "mail: a message without a report is refused, saying so" grep -q 'Maildir/cur/2.host:2,S: refused: a message without a report attachment' "$T/mail.out"
+check "mail: nothing on stderr (no GLib criticals)" bash -c "! grep -q CRITICAL '$T/mail.out'"
+"$INKAN" report summary --db "$T/mail.db" --json | sed '/"duplicates"/d' >"$T/mail.json"
+check "mail: the same summary as the files" cmp -s "$T/sum1b.json" "$T/mail.json"
+"$INKAN" report import --db "$T/mail.db" - <"$T/mail/google.eml" >"$T/mail2.out" 2>&1
+check "mail on stdin: a duplicate" grep -q '^-:google.xml.gz: duplicate' "$T/mail2.out"
+
+# --- standard input ----------------------------------------------------------
+"$INKAN" report import --db "$T/stdin.db" - <"$D/rfc7489-google.xml" >"$T/stdin.out" 2>&1
+check "stdin: imported" grep -q '^-: imported: example.org report 4812930581239012345' "$T/stdin.out"
+
+# --- hostile inputs: refused, clearly, in bounded time -----------------------
+mkdir "$T/bad"
+cp "$D/billion-laughs.xml" "$D/xxe.xml" "$D/invalid-utf8.xml" "$T/bad/"
+head -c 50000000 /dev/zero | gzip -1 >"$T/bad/zeros.xml.gz"
+# well-formed so far (a report opening, then 50 MB of blanks): only the
+# compression ratio stops these
+{ printf '<?xml version="1.0"?><feedback>'; head -c 50000000 /dev/zero | tr '\0' ' '; } >"$T/blanks.xml"
+gzip -1 -c "$T/blanks.xml" >"$T/bad/blanks.xml.gz"
+(cd "$T" && zip -q -1 bad/bomb.zip blanks.xml) && rm -f "$T/blanks.xml"
+: >"$T/bad/empty.xml"
+start=$(date +%s)
+"$INKAN" report import --db "$T/bad.db" "$T/bad" >"$T/bad.out" 2>&1
+rc=$?
+end=$(date +%s)
+check "hostile batch: exit 3" test $rc = 3
+check "hostile batch: all refused" grep -q '^imported 0, duplicates 0, refused 7, failed 0$' "$T/bad.out"
+check "billion laughs: DTD refused" grep -q 'billion-laughs.xml: refused: document type declaration refused' "$T/bad.out"
+check "XXE: DTD refused" grep -q 'xxe.xml: refused: document type declaration refused' "$T/bad.out"
+check "XXE: nothing of /etc/passwd shown" bash -c "! grep -q 'root:' '$T/bad.out'"
+check "invalid UTF-8: refused at its line" grep -q 'invalid-utf8.xml: refused: invalid XML at line 4.*UTF-8' "$T/bad.out"
+check "gzip of zeros: refused at its first bytes" grep -q 'zeros.xml.gz: refused: invalid XML at line 1' "$T/bad.out"
+check "gzip bomb of blanks: compression ratio refusal" grep -q 'blanks.xml.gz: refused: compression ratio over 100:1' "$T/bad.out"
+check "zip bomb: compression ratio refusal" grep -q 'bomb.zip:blanks.xml: refused: compression ratio over 100:1' "$T/bad.out"
+check "empty file: refused" grep -q 'empty.xml: refused: empty, or not a report file' "$T/bad.out"
+check "hostile batch took under 20 s" test $((end - start)) -lt 20
+check "nothing stored from the hostile batch" test "$("$INKAN" report summary --db "$T/bad.db")" = "no reports stored"
+expect_exit 1 "$INKAN" report import --db "$T/x.db" "$T/does-not-exist"
+expect_exit 2 "$INKAN" report import --db "$T/x.db"
+expect_exit 2 "$INKAN" report frobnicate
+
+# --- SIGKILL during a large import: no half report; a re-run finishes --------
+/usr/bin/python3 - "$T/big.xml" <<'PY'
+import sys
+with open(sys.argv[1], "w") as f:
+    f.write("<feedback><report_metadata><org_name>Big</org_name><report_id>big-1</report_id>"
+            "<date_range><begin>1764547200</begin><end>1764633599</end></date_range>"
+            "</report_metadata><policy_published><domain>big.example</domain><p>none</p>"
+            "</policy_published>\n")
+    for i in range(150000):
+        f.write("<record><row><source_ip>10.%d.%d.%d</source_ip><count>2</count>"
+                "<policy_evaluated><disposition>none</disposition><dkim>pass</dkim><spf>fail</spf>"
+                "</policy_evaluated></row><identifiers><header_from>big.example</header_from>"
+                "</identifiers><auth_results><dkim><domain>big.example</domain><result>pass</result>"
+                "</dkim></auth_results></record>\n" % (i >> 16, (i >> 8) & 255, i & 255))
+    f.write("</feedback>\n")
+PY
+"$INKAN" report import --db "$T/kill.db" "$T/big.xml" >/dev/null 2>&1 &
+pid=$!
+sleep 0.5
+kill -KILL $pid 2>/dev/null
+wait $pid 2>/dev/null
+n=$(/usr/bin/python3 -c 'import sqlite3,sys
+c=sqlite3.connect(sys.argv[1])
+try:
+    print(c.execute("select count(*) from reports").fetchone()[0], c.execute("select count(*) from report_rows").fetchone()[0])
+except Exception:
+    print("0 0")' "$T/kill.db")
+check "after SIGKILL: no report or the whole report ($n)" bash -c "[ '$n' = '0 0' ] || [ '$n' = '1 150000' ]"
+"$INKAN" report import --db "$T/kill.db" "$T/big.xml" >"$T/kill.out" 2>&1
+check "re-run after SIGKILL finishes the job" grep -Eq '^imported 1, duplicates 0|^imported 0, duplicates 1' "$T/kill.out"
+check "the killed store's totals equal a clean import's" test "$("$INKAN" report summary --db "$T/kill.db" --json | /usr/bin/python3 -c 'import json,sys; o=json.load(sys.stdin)["domains"][0]; print(o["reports"], o["messages"], o["dkim_aligned_pass"], len(o["sources"]))')" = "1 300000 300000 10000"
+finish
