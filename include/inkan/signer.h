@@ -120,7 +120,8 @@ struct ink_signer_key *ink_signer_key(struct ink_signer *s, const char *id);
  * ink_signer_sign - ask the signer to sign the INK_DKIM_DIGEST_LEN-byte
  * digest with key id; the raw signature is appended to sig.  INK_SIGNER_OK,
  * or another status with a sentence in why.  Once DEAD or TIMEOUT every
- * later call fails the same way (the stream is out of step).
+ * later call fails the same way (the stream is out of step).  Not for
+ * several threads at once: callers serialize, or start a signer each.
  */
 enum ink_signer_status ink_signer_sign(struct ink_signer *s, const char *id, const uint8_t *digest,
                                        size_t digest_len, struct ink_str *sig, struct ink_str *why);

@@ -937,7 +937,7 @@ static int cmd_dkim_sign(int argc, char **argv)
     const char *signer_user = NULL;
     struct ink_signer *proc = NULL;
     struct ink_signer_keyfile kfs[INK_DKIM_SIGN_KEYS_MAX];
-    char kids[INK_DKIM_SIGN_KEYS_MAX][16];
+    char kids[INK_DKIM_SIGN_KEYS_MAX][32]; /* "key" and a size_t */
     char *end;
     uint64_t now = (uint64_t)time(NULL);
     const struct cli_optset set = {.own = longopts, .usage = sign_usage};

@@ -41,6 +41,9 @@ enum {
 /* Milliseconds ink_signer_stop waits for the signer to exit after its
  * socket closes before killing it (a stopped signer never exits). */
 #define SIGNER_STOP_GRACE_MS 1000
+/* Milliseconds the parent waits for a signer whose socket closed to be
+ * reaped, to say how it ended. */
+#define SIGNER_DEATH_WAIT_MS 200
 /* Milliseconds between two looks at an exiting signer. */
 #define SIGNER_STOP_POLL_MS 10
 /* The fd the signer keeps its socket on (every other one above is closed). */
@@ -436,11 +439,19 @@ static void child_main(int fd, const struct ink_signer_config *cfg)
 
 /* ---- the parent's side ---- */
 
-/* describe_death - why the signer is gone, into why */
+/* describe_death - why the signer is gone, into why.  A dying process
+ * closes its descriptors before it can be waited for, so the EOF may come
+ * first: wait up to SIGNER_DEATH_WAIT_MS for its exit status. */
 static void describe_death(struct ink_signer *s, struct ink_str *why)
 {
-    int status = 0;
-    pid_t r = waitpid(s->pid, &status, WNOHANG);
+    int status = 0, waited = 0;
+    pid_t r;
+
+    while ((r = waitpid(s->pid, &status, WNOHANG)) == 0 && waited < SIGNER_DEATH_WAIT_MS) {
+        struct timespec ts = {0, SIGNER_STOP_POLL_MS * 1000000L};
+        nanosleep(&ts, NULL);
+        waited += SIGNER_STOP_POLL_MS;
+    }
 
     if (r == s->pid) {
         s->pid = -1;
@@ -623,7 +634,8 @@ static enum ink_signer_status broken(struct ink_signer *s, enum ink_signer_statu
     return st;
 }
 
-/* ink_signer_sign - one request, one reply */
+/* ink_signer_sign - one request, one reply (one caller at a time: the
+ * requests of several threads would interleave on the stream) */
 enum ink_signer_status ink_signer_sign(struct ink_signer *s, const char *id, const uint8_t *digest,
                                        size_t digest_len, struct ink_str *sig, struct ink_str *why)
 {
