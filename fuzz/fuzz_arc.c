@@ -98,7 +98,7 @@ static void check_field(enum ink_arc_kind k, const uint8_t *v, size_t n)
 static enum ink_arc_cv verify(const uint8_t *msg, size_t n, size_t piece, int null_answers,
                               int *temporary, int *has_fields)
 {
-    struct ink_arc_verify_opts o = {INK_ARC_VERIFY_LF_TO_CRLF, NULL};
+    struct ink_arc_verify_opts o = {INK_ARC_VERIFY_LF_TO_CRLF};
     struct ink_arc_verify *v = ink_arc_verify_new(&o);
     const struct ink_arc_result *r;
     enum ink_arc_cv cv;

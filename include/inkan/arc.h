@@ -162,8 +162,7 @@ struct ink_arc_result {
 #define INK_ARC_VERIFY_LF_TO_CRLF 0x1u /* bare LF line ends (files) */
 
 struct ink_arc_verify_opts {
-    unsigned flags;                  /* INK_ARC_VERIFY_* */
-    struct ink_dkim_keycache *cache; /* reserved (NULL) */
+    unsigned flags; /* INK_ARC_VERIFY_* */
 };
 
 struct ink_arc_verify;

@@ -12,6 +12,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "inkan/mailhdr.h"
 #include "inkan/str.h"
 
 #include "inkan/export.h"
@@ -108,6 +109,15 @@ const char *ink_authres_prop_value(const struct ink_authres_result *r, const cha
  * authserv-id is read: a field too broken to parse past it still counts.
  */
 int ink_authres_is_ours(const uint8_t *value, size_t len, const char *authserv_id);
+
+/*
+ * ink_authres_forged - the Authentication-Results fields of header h that
+ * carry authserv_id (RFC 8601 section 5: remove them before adding ours):
+ * their indices (ink_mailhdr_field numbering, topmost 0) into idx, at
+ * most max of them; returns how many there are in all.
+ */
+size_t ink_authres_forged(const struct ink_mailhdr *h, const char *authserv_id, size_t *idx,
+                          size_t max);
 
 INK_API_END
 

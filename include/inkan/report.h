@@ -210,6 +210,29 @@ const char *ink_report_source_class(uint64_t messages, uint64_t dmarc_pass,
                                     uint64_t spf_aligned_pass, uint64_t dkim_aligned_pass,
                                     uint64_t fail_authenticated);
 
+/* What enforcing the policy would do to a domain's mail, from its sources:
+ * the messages that fail DMARC, split by how their source looks. */
+struct ink_report_readiness {
+    uint64_t messages;
+    uint64_t fail_legitimate; /* from "legitimate-failing" sources */
+    uint64_t fail_forwarded;  /* from "forwarder" sources */
+    uint64_t fail_unknown;    /* from "unknown" sources (spoofing) */
+};
+
+/* ink_report_readiness_add - count one source (class from
+ * ink_report_source_class) into r */
+void ink_report_readiness_add(struct ink_report_readiness *r, uint64_t messages,
+                              uint64_t dmarc_pass, const char *cls);
+
+/*
+ * ink_report_next_step - the staged rollout's next step for a domain whose
+ * reports saw policy p (NULL: unknown) and t= testing ("y" or NULL), given
+ * r (static text): fix the legitimate failing sources while any remain;
+ * else none -> quarantine with t=y -> quarantine -> reject -> keep watching.
+ */
+const char *ink_report_next_step(const struct ink_report_readiness *r, const char *p,
+                                 const char *testing);
+
 INK_API_END
 
 #ifdef __cplusplus

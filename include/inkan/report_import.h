@@ -53,15 +53,24 @@ struct ink_import_result {
     char entry[256];        /* the zip entry, "" for a plain or gzip file */
     char domain[256];       /* policy domain, "" when unknown */
     char org_name[128], report_id[128];
+    int failure;            /* a failure (ARF) report, not an aggregate one */
     size_t records;
     uint64_t messages;
 };
 
-/* Overridable limits (tests use small ones); zero fields take the _MAX. */
+/* Bytes of a failure report's original headers stored (cut at a line). */
+#define INK_IMPORT_HEADERS_MAX 16384
+
+/* Overridable limits and choices (tests use small limits); zero fields
+ * take the _MAX. */
 struct ink_import_limits {
     uint64_t decompressed_max;
     uint64_t ratio_max;
     struct ink_report_limits parser;
+    size_t headers_max;     /* failure reports: original header bytes kept */
+    int headers_none;       /* failure reports: keep no original headers */
+    int redact;             /* failure reports: local parts of addresses dropped
+                             * (fields and headers), only their domains kept */
 };
 
 /* Called once per report of the input (a zip may hold several). */
@@ -70,7 +79,10 @@ typedef void (*ink_import_cb)(void *ctx, const struct ink_import_result *r);
 /*
  * ink_report_import_fd - read the file open at fd (plain XML, .xml.gz or
  * .zip, or a mail message or mbox whose xml, gzip or zip attachments are
- * reports, told by its content, not its name) into the store; name says
+ * reports, or whose message/feedback-report part makes it a failure
+ * report (RFC 6591: stored with its original headers, text/rfc822-headers
+ * or the message/rfc822 part's, cut to headers_max), told by its content,
+ * not its name) into the store; name says
  * where it came from.  A message's attachments are decoded into memory
  * (at most 64 MiB each), then decompressed streaming.  Calls cb for each report.  Returns the number of
  * reports not imported because refused or failed (0: all imported or

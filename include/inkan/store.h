@@ -15,6 +15,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "inkan/arf.h"
 #include "inkan/report.h"
 #include "inkan/str.h"
 #include "inkan/verify.h"
@@ -61,6 +62,9 @@ struct ink_report_source {
     char *ptr;                  /* reverse name cached in the store, or NULL */
     char *platform;             /* sending platform, or NULL (not recognised yet) */
     const char *class;          /* ink_report_source_class() (static) */
+    char *spf_pass_domains;     /* sources not aligned: the domains SPF passed
+                                 * for, space-separated (owned), or NULL */
+    char *dkim_pass_domains;    /* and the DKIM d=/s= that passed ("d/s") */
 };
 
 /* What the stored reports say about one policy domain. */
@@ -68,7 +72,10 @@ struct ink_report_summary {
     char *domain;
     uint64_t reports, duplicates, messages;
     uint64_t dmarc_pass, dmarc_fail, spf_aligned_pass, dkim_aligned_pass;
+    uint64_t failure_reports;   /* failure (ARF) reports stored for the domain */
     int64_t begin, end;         /* earliest begin, latest end of the reports */
+    char *p;                    /* the policy the latest report saw published, or NULL */
+    char *testing;              /* and its t= (RFC 9990), or NULL */
     struct ink_report_source *sources;
     size_t nsources;
 };
@@ -117,6 +124,11 @@ struct ink_store_ops {
     int (*report_commit)(struct ink_store *s, const char *sha256_hex, uint64_t bytes,
                          const char *notes, struct ink_str *err);
     void (*report_abort)(struct ink_store *s);
+    /* report_failure_add - store one failure report (its fields, the
+     * original headers or NULL, the SHA-256 hex of the message bytes it
+     * came in); INK_STORE_EXISTS when those bytes are stored (counted) */
+    int (*report_failure_add)(struct ink_store *s, const struct ink_arf *a, const char *headers,
+                              const char *sha256_hex, const char *source, struct ink_str *err);
     /* report_summary - one summary per policy domain (domain NULL: every
      * one, by name); caller frees with ink_report_summaries_free */
     int (*report_summary)(struct ink_store *s, const char *domain,
@@ -150,6 +162,9 @@ int ink_store_report_record(struct ink_store *s, const struct ink_report_record 
 int ink_store_report_commit(struct ink_store *s, const char *sha256_hex, uint64_t bytes,
                             const char *notes, struct ink_str *err);
 void ink_store_report_abort(struct ink_store *s);
+int ink_store_report_failure_add(struct ink_store *s, const struct ink_arf *a,
+                                 const char *headers, const char *sha256_hex, const char *source,
+                                 struct ink_str *err);
 int ink_store_report_summary(struct ink_store *s, const char *domain,
                              struct ink_report_summary **out, size_t *n, struct ink_str *err);
 /* ink_report_summaries_free - free n summaries and the array */

@@ -61,6 +61,17 @@ long ink_zonefile_parse_notes(const uint8_t *buf, size_t len, const char *filena
 int ink_zone_txt_line(struct ink_str *out, const char *owner, uint32_t ttl, const uint8_t *text,
                       size_t len);
 
+/* Flags of ink_zone_txt_line_flags. */
+#define INK_ZONE_SPLIT_AT_SPACE 0x1u /* cut character-strings just after the
+                                      * last space that fits (SPF records:
+                                      * each string then holds whole terms) */
+#define INK_ZONE_NO_TTL 0x2u         /* leave the TTL out: the zone's $TTL applies */
+
+/* ink_zone_txt_line_flags - ink_zone_txt_line with flags; an owner that is
+ * NULL or "" is written as "@" (the zone's origin).  0, or -1 on ENOMEM. */
+int ink_zone_txt_line_flags(struct ink_str *out, const char *owner, uint32_t ttl,
+                            const uint8_t *text, size_t len, unsigned flags);
+
 /*
  * ink_zone_rr_line - append "OWNER. TTL IN TYPE DATA" for a record of
  * another type whose presentation (data, len bytes) the caller has

@@ -95,7 +95,7 @@ static struct ink_arc_verify *run_verify(const char *cmd, struct ink_resolver *r
                                          const struct ink_resolver_opts *ropts,
                                          const struct ink_str *msg)
 {
-    struct ink_arc_verify_opts vo = {INK_ARC_VERIFY_LF_TO_CRLF, NULL};
+    struct ink_arc_verify_opts vo = {INK_ARC_VERIFY_LF_TO_CRLF};
     struct ink_driver_opts dopts = {0};
     struct ink_arc_verify *v = ink_arc_verify_new(&vo);
 

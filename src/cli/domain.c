@@ -247,23 +247,19 @@ enum {
     OPT_HISTORY
 };
 
+/* The options every domain subcommand takes beside the option layer's
+ * shared ones (DNS source, --json, --help). */
 #define DOMAIN_LONGOPTS                                            \
     {"db", required_argument, NULL, OPT_DB},                      \
     {"now", required_argument, NULL, OPT_NOW},                    \
-    {"auth-port", required_argument, NULL, OPT_AUTH_PORT},        \
-    {"json", no_argument, NULL, CLI_OPT_JSON},                    \
-    {"help", no_argument, NULL, 'h'},                             \
-    CLI_DNS_LONGOPTS
+    {"auth-port", required_argument, NULL, OPT_AUTH_PORT}
 
-/* common_option - take a shared option; 1 taken, 0 not, -1 bad value */
+/* common_option - take a DOMAIN_LONGOPTS option; 1 taken, 0 not, -1 bad value */
 static int common_option(struct dctx *c, int opt, const char *arg)
 {
-    int d = cli_dns_option(&c->dns, opt, arg);
     char *end;
     long v;
 
-    if (d != 0)
-        return d;
     switch (opt) {
     case OPT_DB:
         if (!ink_store_path_ok(arg)) {
@@ -287,9 +283,6 @@ static int common_option(struct dctx *c, int opt, const char *arg)
             return -1;
         }
         c->auth_port = (int)v;
-        return 1;
-    case CLI_OPT_JSON:
-        c->json = 1;
         return 1;
     default:
         return 0;
@@ -356,6 +349,25 @@ static void domain_sub_help(FILE *fp, const char *sub)
             domain_subs[i].what);
     /* the shared part of the generic help: from "Options:" on */
     fputs(strstr(domain_help, "Options:\n"), fp);
+}
+
+/* The subcommand being parsed, for domain_usage (the option layer's help
+ * callback takes no argument). */
+static const char *domain_sub_now = "";
+
+/* domain_usage - the help of the subcommand being parsed */
+static void domain_usage(FILE *fp)
+{
+    domain_sub_help(fp, domain_sub_now);
+}
+
+/* domain_optset - the option layer's view of a domain subcommand */
+static struct cli_optset domain_optset(struct dctx *c, const struct option *own, char **argv)
+{
+    struct cli_optset set = {.own = own, .dns = &c->dns, .json = &c->json, .usage = domain_usage};
+
+    domain_sub_now = strrchr(argv[0], ' ') != NULL ? strrchr(argv[0], ' ') + 1 : argv[0];
+    return set;
 }
 
 /* ---- authoritative servers ---- */
@@ -1217,9 +1229,11 @@ static int domain_add(struct dctx *c, int argc, char **argv)
     struct ink_str err = INK_STR_INIT, jpath = INK_STR_INIT;
     char *domain = NULL, *pname = NULL;
     int64_t now;
+    struct cli_optset set;
 
+    set = domain_optset(c, longopts, argv);
     optind = 1;
-    while ((opt = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+    while ((opt = cli_getopt(&set, argc, argv)) != -1) {
         int k = common_option(c, opt, optarg);
         if (k < 0)
             return INK_EXIT_USAGE;
@@ -1242,8 +1256,8 @@ static int domain_add(struct dctx *c, int argc, char **argv)
             if (nalgs < 0)
                 return INK_EXIT_USAGE;
             break;
-        case 'h': domain_sub_help(stdout, "add"); return INK_EXIT_OK;
-        default: domain_sub_help(stderr, "add"); return INK_EXIT_USAGE;
+        case CLI_GETOPT_HELP: return INK_EXIT_OK;
+        default: return INK_EXIT_USAGE; /* CLI_GETOPT_USAGE: said why */
         }
     }
     if (optind != argc - 1 || (profile_path == NULL && out == NULL)) {
@@ -1324,10 +1338,11 @@ static int simple_opts(struct dctx *c, int argc, char **argv, int *once, size_t 
         {"history", required_argument, NULL, OPT_HISTORY},
         DOMAIN_LONGOPTS,
         {NULL, 0, NULL, 0}};
+    struct cli_optset set = domain_optset(c, longopts, argv);
     int opt;
 
     optind = 1;
-    while ((opt = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+    while ((opt = cli_getopt(&set, argc, argv)) != -1) {
         int k = common_option(c, opt, optarg);
         if (k < 0)
             return -1;
@@ -1335,14 +1350,20 @@ static int simple_opts(struct dctx *c, int argc, char **argv, int *once, size_t 
             continue;
         switch (opt) {
         case OPT_ONCE:
-            if (once == NULL)
-                goto bad;
+            if (once == NULL) {
+                cli_error("--once goes with 'inkan domain watch'");
+                return -1;
+            }
             *once = 1;
             break;
         case OPT_HISTORY: {
             char *end;
             unsigned long v = strtoul(optarg, &end, 10);
-            if (history == NULL || *optarg == '\0' || *end != '\0' || v > INK_STORE_HISTORY_MAX) {
+            if (history == NULL) {
+                cli_error("--history goes with 'inkan domain status'");
+                return -1;
+            }
+            if (*optarg == '\0' || *end != '\0' || v > INK_STORE_HISTORY_MAX) {
                 cli_error("--history: '%s' is not a count from 0 to %d", optarg,
                           INK_STORE_HISTORY_MAX);
                 return -1;
@@ -1350,14 +1371,11 @@ static int simple_opts(struct dctx *c, int argc, char **argv, int *once, size_t 
             *history = v;
             break;
         }
-        case 'h': domain_sub_help(stdout, strrchr(argv[0], ' ') + 1); return 1;
-        default: goto bad;
+        case CLI_GETOPT_HELP: return 1;
+        default: return -1; /* CLI_GETOPT_USAGE: said why */
         }
     }
     return 0;
-bad:
-    domain_sub_help(stderr, strrchr(argv[0], ' ') + 1);
-    return -1;
 }
 
 /* verify_one - save a checked domain, checking it again (alone) while

@@ -27,7 +27,7 @@ static const struct cli_command commands[] = {
     {"provision", cmd_provision, "compute and write the DNS records a sending platform needs"},
     {"domain", cmd_domain, "follow publication: add, verify, status, list, watch, remove"},
     /* reports */
-    {"report", cmd_report, "DMARC aggregate reports: import, summary"},
+    {"report", cmd_report, "DMARC reports: import, summary, advise"},
     /* inbound mail */
     {"verify", cmd_verify, "evaluate a received message: SPF, DKIM, DMARC, iprev, HELO -> verdict"},
 };

@@ -24,19 +24,29 @@
 /* Entries of one directory an import reads at most. */
 #define REPORT_DIR_ENTRIES_MAX 1000000
 
-enum { OPT_DB = CLI_OPT_FIRST_FREE };
+enum { OPT_DB = CLI_OPT_FIRST_FREE, OPT_REDACT, OPT_HEADERS_MAX };
+
+/* Largest --headers-max accepted (1 MiB). */
+#define REPORT_HEADERS_MAX_MAX ((size_t)1 << 20)
 
 static const char report_help[] =
     "usage: inkan report SUBCOMMAND [OPTIONS]\n\n"
     "DMARC aggregate reports: import them into the store, summarise them.\n\n"
-    "  import [--db FILE] PATH...|-        import reports: files (.xml, .xml.gz, .zip,\n"
-    "                                      told by content), directory trees, stdin\n"
+    "  import [--db FILE] [--redact] [--headers-max N] PATH...|-\n"
+    "                                      import reports: files (.xml, .xml.gz, .zip,\n"
+    "                                      mail messages, mbox; told by content),\n"
+    "                                      directory trees (Maildir), stdin\n"
     "  summary [--db FILE] [--json] [DOMAIN]  per policy domain: messages, DMARC,\n"
-    "                                      SPF and DKIM aligned passes, sources\n\n"
+    "                                      SPF and DKIM aligned passes, sources\n"
+    "  advise [--db FILE] [--json] [DOMAIN]   what enforcing would affect, the\n"
+    "                                      sources to fix first, the next step\n\n"
     "Options:\n"
     "  --db FILE   the store (default $XDG_DATA_HOME/inkan/inkan.db or\n"
     "              ~/.local/share/inkan/inkan.db, as 'inkan domain')\n"
-    "  --json      machine-readable output (summary)\n\n"
+    "  --json      machine-readable output (summary)\n"
+    "  --redact    failure reports: keep only the domains of addresses\n"
+    "  --headers-max N  failure reports: original header bytes kept (default\n"
+    "              16384; 0 keeps none)\n\n"
     "Exit status of import: 0 every report imported or a duplicate, 3 some\n"
     "refused (the others imported), 1 an input or the database failed; 2 usage.\n";
 
@@ -99,6 +109,11 @@ static void on_result(void *ctx, const struct ink_import_result *r)
     switch (r->status) {
     case INK_IMPORT_IMPORTED:
         t->imported++;
+        if (r->failure) {
+            printf("%s%s%s: imported: failure report for %s: %s\n", t->input, sep, r->entry,
+                   r->domain[0] ? r->domain : "?", r->message);
+            break;
+        }
         printf("%s%s%s: imported: %s report %s from %s (%zu records, %llu messages)%s%s\n",
                t->input, sep, r->entry, r->domain, r->report_id, r->org_name, r->records,
                (unsigned long long)r->messages, r->message[0] ? "; noted: " : "", r->message);
@@ -120,6 +135,9 @@ static void on_result(void *ctx, const struct ink_import_result *r)
 }
 
 static int import_path(struct ink_store *st, const char *path, int depth, struct tally *t);
+
+/* The import choices of this run (--redact, --headers-max). */
+static struct ink_import_limits import_lim;
 
 /* name_cmp - directory entries in byte order (a stable import order) */
 static int name_cmp(const void *a, const void *b)
@@ -191,7 +209,7 @@ static int import_path(struct ink_store *st, const char *path, int depth, struct
 
     if (strcmp(path, "-") == 0 && depth == 0) {
         t->input = "-";
-        ink_report_import_fd(st, 0, "-", NULL, on_result, t);
+        ink_report_import_fd(st, 0, "-", &import_lim, on_result, t);
         return 0;
     }
     if (stat(path, &sb) < 0) {
@@ -213,7 +231,7 @@ static int import_path(struct ink_store *st, const char *path, int depth, struct
         return 0;
     }
     t->input = path;
-    ink_report_import_fd(st, fd, path, NULL, on_result, t);
+    ink_report_import_fd(st, fd, path, &import_lim, on_result, t);
     close(fd);
     (void)failed_before;
     return 0;
@@ -224,6 +242,8 @@ static int report_import(int argc, char **argv)
 {
     static const struct option own[] = {
         {"db", required_argument, NULL, OPT_DB},
+        {"redact", no_argument, NULL, OPT_REDACT},
+        {"headers-max", required_argument, NULL, OPT_HEADERS_MAX},
         {NULL, 0, NULL, 0},
     };
     const struct cli_optset set = {.own = own, .usage = report_usage};
@@ -231,10 +251,28 @@ static int report_import(int argc, char **argv)
     struct ink_store *st;
     struct tally t;
     int c, i;
+    char *end;
+    unsigned long long v;
 
+    memset(&import_lim, 0, sizeof(import_lim));
     optind = 1;
     while ((c = cli_getopt(&set, argc, argv)) != -1) {
         switch (c) {
+        case OPT_REDACT:
+            import_lim.redact = 1;
+            break;
+        case OPT_HEADERS_MAX:
+            errno = 0;
+            v = strtoull(optarg, &end, 10);
+            if (optarg[0] < '0' || optarg[0] > '9' || *end != '\0' || errno != 0 ||
+                v > REPORT_HEADERS_MAX_MAX) {
+                cli_error("--headers-max: '%s' is not a byte count up to %zu", cli_shown(optarg),
+                          REPORT_HEADERS_MAX_MAX);
+                return INK_EXIT_USAGE;
+            }
+            import_lim.headers_none = v == 0;
+            import_lim.headers_max = (size_t)v;
+            break;
         case OPT_DB:
             if (!ink_store_path_ok(optarg)) {
                 cli_error("--db '%s': give a database file", cli_shown(optarg));
@@ -306,6 +344,7 @@ static int summary_json(const struct ink_report_summary *sum, size_t n)
         json_object_set_new(d, "spf_aligned_pass", json_integer((json_int_t)s->spf_aligned_pass));
         json_object_set_new(d, "dkim_aligned_pass",
                             json_integer((json_int_t)s->dkim_aligned_pass));
+        json_object_set_new(d, "failure_reports", json_integer((json_int_t)s->failure_reports));
         for (j = 0; j < s->nsources; j++) {
             const struct ink_report_source *r = &s->sources[j];
             json_t *o = json_object();
@@ -342,9 +381,10 @@ static void summary_text(const struct ink_report_summary *sum, size_t n)
 
     for (i = 0; i < n; i++) {
         const struct ink_report_summary *s = &sum[i];
-        printf("%s  %s .. %s  reports %llu (duplicates %llu)\n", s->domain,
-               day(s->begin, b, sizeof(b)), day(s->end, e, sizeof(e)),
-               (unsigned long long)s->reports, (unsigned long long)s->duplicates);
+        printf("%s  %s .. %s  reports %llu (duplicates %llu)  failure reports %llu\n",
+               s->domain, day(s->begin, b, sizeof(b)), day(s->end, e, sizeof(e)),
+               (unsigned long long)s->reports, (unsigned long long)s->duplicates,
+               (unsigned long long)s->failure_reports);
         printf("  messages %llu  dmarc pass %llu (%.1f%%)  fail %llu  spf aligned pass %llu "
                "(%.1f%%)  dkim aligned pass %llu (%.1f%%)\n",
                (unsigned long long)s->messages, (unsigned long long)s->dmarc_pass,
@@ -365,8 +405,107 @@ static void summary_text(const struct ink_report_summary *sum, size_t n)
     }
 }
 
-/* report_summary - inkan report summary */
-static int report_summary(int argc, char **argv)
+/* share - "N (X.X%)" of whole into buf */
+static const char *share(uint64_t n, uint64_t whole, char *buf, size_t len)
+{
+    snprintf(buf, len, "%llu (%.1f%%)", (unsigned long long)n, pct(n, whole));
+    return buf;
+}
+
+/* advise_text - readiness, the sources to fix, the next step */
+static void advise_text(const struct ink_report_summary *sum, size_t n)
+{
+    size_t i, j;
+    char b[32], e[32], s1[48], s2[48], s3[48];
+
+    for (i = 0; i < n; i++) {
+        const struct ink_report_summary *s = &sum[i];
+        struct ink_report_readiness r;
+        int listed = 0;
+        memset(&r, 0, sizeof(r));
+        for (j = 0; j < s->nsources; j++)
+            ink_report_readiness_add(&r, s->sources[j].messages, s->sources[j].dmarc_pass,
+                                     s->sources[j].class);
+        printf("%s: %s .. %s, %llu messages in %llu reports, published p=%s%s\n", s->domain,
+               day(s->begin, b, sizeof(b)), day(s->end, e, sizeof(e)),
+               (unsigned long long)s->messages, (unsigned long long)s->reports,
+               s->p ? s->p : "?", s->testing && strcmp(s->testing, "y") == 0 ? " t=y" : "");
+        printf("  enforcing now would affect %s messages from sources that look legitimate, "
+               "%s forwarded, and %s from sources that look like spoofing\n",
+               share(r.fail_legitimate, r.messages, s1, sizeof(s1)),
+               share(r.fail_forwarded, r.messages, s2, sizeof(s2)),
+               share(r.fail_unknown, r.messages, s3, sizeof(s3)));
+        for (j = 0; j < s->nsources; j++) {
+            const struct ink_report_source *src = &s->sources[j];
+            if (strcmp(src->class, "legitimate-failing") != 0)
+                continue;
+            if (!listed++)
+                printf("  fix first (authenticated, but not aligned with %s):\n", s->domain);
+            printf("    %-39s %llu failing: SPF passed for %s; DKIM passed for %s\n", src->ip,
+                   (unsigned long long)(src->messages - src->dmarc_pass),
+                   src->spf_pass_domains ? src->spf_pass_domains : "-",
+                   src->dkim_pass_domains ? src->dkim_pass_domains : "-");
+        }
+        printf("  next step: %s\n", ink_report_next_step(&r, s->p, s->testing));
+        if (i + 1 < n)
+            putchar('\n');
+    }
+}
+
+/* advise_json - the same as {"domains": [...]} */
+static int advise_json(const struct ink_report_summary *sum, size_t n)
+{
+    json_t *root = json_object(), *arr = json_array();
+    size_t i, j;
+    char *text;
+
+    if (root == NULL || arr == NULL)
+        return -1;
+    json_object_set_new(root, "domains", arr);
+    for (i = 0; i < n; i++) {
+        const struct ink_report_summary *s = &sum[i];
+        struct ink_report_readiness r;
+        json_t *d = json_object(), *fix = json_array();
+        memset(&r, 0, sizeof(r));
+        for (j = 0; j < s->nsources; j++) {
+            const struct ink_report_source *src = &s->sources[j];
+            ink_report_readiness_add(&r, src->messages, src->dmarc_pass, src->class);
+            if (strcmp(src->class, "legitimate-failing") == 0) {
+                json_t *o = json_object();
+                json_object_set_new(o, "ip", json_string(src->ip));
+                json_object_set_new(o, "failing",
+                                    json_integer((json_int_t)(src->messages - src->dmarc_pass)));
+                json_object_set_new(o, "spf_pass_domains", src->spf_pass_domains
+                                    ? json_string(src->spf_pass_domains) : json_null());
+                json_object_set_new(o, "dkim_pass_domains", src->dkim_pass_domains
+                                    ? json_string(src->dkim_pass_domains) : json_null());
+                json_array_append_new(fix, o);
+            }
+        }
+        json_object_set_new(d, "domain", json_string(s->domain));
+        json_object_set_new(d, "begin", json_integer(s->begin));
+        json_object_set_new(d, "end", json_integer(s->end));
+        json_object_set_new(d, "p", s->p ? json_string(s->p) : json_null());
+        json_object_set_new(d, "testing", s->testing ? json_string(s->testing) : json_null());
+        json_object_set_new(d, "messages", json_integer((json_int_t)r.messages));
+        json_object_set_new(d, "fail_legitimate", json_integer((json_int_t)r.fail_legitimate));
+        json_object_set_new(d, "fail_forwarded", json_integer((json_int_t)r.fail_forwarded));
+        json_object_set_new(d, "fail_unknown", json_integer((json_int_t)r.fail_unknown));
+        json_object_set_new(d, "fix", fix);
+        json_object_set_new(d, "next_step", json_string(ink_report_next_step(&r, s->p, s->testing)));
+        json_array_append_new(arr, d);
+    }
+    text = json_dumps(root, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+    json_decref(root);
+    if (text == NULL)
+        return -1;
+    puts(text);
+    free(text);
+    return 0;
+}
+
+/* report_summary - inkan report summary (advise: inkan report advise) */
+static int report_summary(int argc, char **argv, int advise)
 {
     static const struct option own[] = {
         {"db", required_argument, NULL, OPT_DB},
@@ -407,12 +546,14 @@ static int report_summary(int argc, char **argv)
         cli_error("%s", ink_str_cstr(&err));
         rc = INK_EXIT_OPERR;
     } else if (json) {
-        if (summary_json(sum, n) < 0) {
+        if ((advise ? advise_json(sum, n) : summary_json(sum, n)) < 0) {
             cli_error("out of memory");
             rc = INK_EXIT_OPERR;
         }
     } else if (n == 0) {
         printf("no reports stored%s%s\n", domain ? " for " : "", domain ? cli_shown(domain) : "");
+    } else if (advise) {
+        advise_text(sum, n);
     } else {
         summary_text(sum, n);
     }
@@ -439,8 +580,12 @@ int cmd_report(int argc, char **argv)
     }
     if (strcmp(argv[1], "summary") == 0) {
         cli_set_argv0(argv + 1, "report summary");
-        return report_summary(argc - 1, argv + 1);
+        return report_summary(argc - 1, argv + 1, 0);
     }
-    cli_error("unknown subcommand '%s' (import, summary)", cli_shown(argv[1]));
+    if (strcmp(argv[1], "advise") == 0) {
+        cli_set_argv0(argv + 1, "report advise");
+        return report_summary(argc - 1, argv + 1, 1);
+    }
+    cli_error("unknown subcommand '%s' (import, summary, advise)", cli_shown(argv[1]));
     return INK_EXIT_USAGE;
 }

@@ -109,17 +109,7 @@ static json_t *str_or_null(const char *s)
  * (RFC 8601 section 5: to be removed before ours is added) */
 static size_t forged_count(const struct ink_inbound *m, const char *id)
 {
-    const struct ink_mailhdr *h = ink_inbound_header(m);
-    size_t i, n = 0;
-
-    for (i = 0; h != NULL && i < ink_mailhdr_count(h); i++) {
-        const struct ink_mailhdr_field *f = ink_mailhdr_field(h, i);
-
-        if (!f->malformed && ink_mailhdr_name_is(f, "Authentication-Results", 22) &&
-            ink_authres_is_ours(f->raw + f->value_off, f->len - f->value_off, id))
-            n++;
-    }
-    return n;
+    return ink_authres_forged(ink_inbound_header(m), id, NULL, 0);
 }
 
 /* result_json - the whole evaluation as one object (verify(1) JSON) */

@@ -386,7 +386,140 @@ struct walk {
     void *ctx;
     char where[128]; /* "message N" in an mbox, "" for one message */
     int found, bad, failed;
+    GByteArray *arf;     /* this message's message/feedback-report part */
+    GByteArray *headers; /* and its original headers */
 };
+
+/* part_bytes - a part's decoded content (caller unrefs), NULL if none */
+static GByteArray *part_bytes(GMimeObject *part)
+{
+    GMimeStream *mem;
+    GByteArray *b = NULL;
+
+    if (GMIME_IS_MESSAGE_PART(part)) {
+        GMimeMessage *m = g_mime_message_part_get_message(GMIME_MESSAGE_PART(part));
+        char *h = m ? g_mime_object_get_headers(GMIME_OBJECT(m), NULL) : NULL;
+        if (h == NULL)
+            return NULL;
+        b = g_byte_array_new();
+        g_byte_array_append(b, (const guint8 *)h, (guint)strlen(h));
+        g_free(h);
+        return b;
+    }
+    if (!GMIME_IS_PART(part) || g_mime_part_get_content(GMIME_PART(part)) == NULL)
+        return NULL;
+    mem = g_mime_stream_mem_new();
+    g_mime_stream_mem_set_owner(GMIME_STREAM_MEM(mem), FALSE);
+    if (g_mime_data_wrapper_write_to_stream(g_mime_part_get_content(GMIME_PART(part)), mem) >= 0)
+        b = g_mime_stream_mem_get_byte_array(GMIME_STREAM_MEM(mem));
+    else
+        g_byte_array_unref(g_mime_stream_mem_get_byte_array(GMIME_STREAM_MEM(mem)));
+    g_object_unref(mem);
+    return b;
+}
+
+/* redact_headers - every "local@" in text becomes "redacted@" (in place
+ * would change lengths: a new array; caller unrefs) */
+static GByteArray *redact_headers(const GByteArray *in)
+{
+    GByteArray *out = g_byte_array_new();
+    guint i, start = 0;
+
+    for (i = 0; i < in->len; i++) {
+        if (in->data[i] != '@')
+            continue;
+        {
+            guint b = i;
+            while (b > start && (g_ascii_isalnum(in->data[b - 1]) ||
+                                 strchr("!#$%&'*+-/=?^_`{|}~.", in->data[b - 1]) != NULL))
+                b--;
+            g_byte_array_append(out, in->data + start, b - start);
+            if (b < i)
+                g_byte_array_append(out, (const guint8 *)"redacted", 8);
+            start = i;
+        }
+    }
+    g_byte_array_append(out, in->data + start, in->len - start);
+    return out;
+}
+
+/* import_failure - the message's failure report into the store */
+static void import_failure(struct walk *w)
+{
+    struct ink_import_result res;
+    struct ink_arf a;
+    struct ink_str err = INK_STR_INIT;
+    char why[160], sha[INK_STORE_SHA256_HEX];
+    unsigned char digest[EVP_MAX_MD_SIZE];
+    unsigned int dlen = 0;
+    size_t off = 0, hmax = w->lim && w->lim->headers_max ? w->lim->headers_max
+                                                          : INK_IMPORT_HEADERS_MAX;
+    GByteArray *hdr = NULL;
+    char *htext = NULL;
+    EVP_MD_CTX *md;
+    int rc;
+
+    memset(&res, 0, sizeof(res));
+    res.failure = 1;
+    snprintf(res.entry, sizeof(res.entry), "%s", w->where);
+    if (ink_arf_parse(w->arf->data, w->arf->len, &a, why, sizeof(why), &off) < 0) {
+        res.status = INK_IMPORT_REFUSED;
+        snprintf(res.message, sizeof(res.message), "failure report: %s (byte %zu of the "
+                 "feedback-report part)", why, off);
+        ink_arf_clear(&a);
+        w->cb(w->ctx, &res);
+        w->bad++;
+        return;
+    }
+    md = EVP_MD_CTX_new();
+    if (md == NULL || EVP_DigestInit_ex(md, EVP_sha256(), NULL) != 1 ||
+        EVP_DigestUpdate(md, w->arf->data, w->arf->len) != 1 ||
+        (w->headers && EVP_DigestUpdate(md, w->headers->data, w->headers->len) != 1) ||
+        EVP_DigestFinal_ex(md, digest, &dlen) != 1 ||
+        (w->lim && w->lim->redact && ink_arf_redact(&a) < 0)) {
+        res.status = INK_IMPORT_FAILED;
+        snprintf(res.message, sizeof(res.message), "out of memory");
+        goto out;
+    }
+    hex(digest, dlen, sha);
+    if (w->headers && !(w->lim && w->lim->headers_none)) {
+        size_t n;
+        hdr = w->lim && w->lim->redact ? redact_headers(w->headers) : g_byte_array_ref(w->headers);
+        n = hdr->len;
+        if (n > hmax) { /* cut at the last line end within the limit */
+            n = hmax;
+            while (n > 0 && hdr->data[n - 1] != '\n')
+                n--;
+        }
+        htext = ink_memdup_cstr(hdr->data, n);
+    }
+    snprintf(res.domain, sizeof(res.domain), "%s",
+             a.nreported_domain ? a.reported_domain[0] : a.dkim_domain ? a.dkim_domain : "");
+    rc = ink_store_report_failure_add(w->store, &a, htext, sha, w->name, &err);
+    if (rc == INK_STORE_EXISTS) {
+        res.status = INK_IMPORT_DUPLICATE;
+        snprintf(res.message, sizeof(res.message), "this failure report is stored already");
+    } else if (rc != 0) {
+        res.status = INK_IMPORT_FAILED;
+        snprintf(res.message, sizeof(res.message), "%s", ink_str_cstr(&err));
+        w->failed = 1;
+    } else {
+        res.status = INK_IMPORT_IMPORTED;
+        snprintf(res.message, sizeof(res.message), "%s %s from %s%s", a.feedback_type,
+                 a.auth_failure ? a.auth_failure : "", a.source_ip ? a.source_ip : "?",
+                 htext ? ", with the original headers" : "");
+    }
+out:
+    if (res.status == INK_IMPORT_REFUSED || res.status == INK_IMPORT_FAILED)
+        w->bad++;
+    w->cb(w->ctx, &res);
+    EVP_MD_CTX_free(md);
+    if (hdr)
+        g_byte_array_unref(hdr);
+    free(htext);
+    ink_arf_clear(&a);
+    ink_str_free(&err);
+}
 
 /* import_part - decode one attachment and import what it holds */
 static void import_part(GMimeObject *parent, GMimeObject *part, gpointer data)
@@ -401,7 +534,23 @@ static void import_part(GMimeObject *parent, GMimeObject *part, gpointer data)
     int rc;
 
     (void)parent;
-    if (w->failed || !is_report_part(part))
+    if (w->failed)
+        return;
+    {
+        GMimeContentType *ct = g_mime_object_get_content_type(part);
+        if (ct && g_mime_content_type_is_type(ct, "message", "feedback-report")) {
+            if (w->arf == NULL)
+                w->arf = part_bytes(part);
+            return;
+        }
+        if (ct && (g_mime_content_type_is_type(ct, "text", "rfc822-headers") ||
+                   g_mime_content_type_is_type(ct, "message", "rfc822"))) {
+            if (w->headers == NULL)
+                w->headers = part_bytes(part);
+            return;
+        }
+    }
+    if (!is_report_part(part))
         return;
     dw = g_mime_part_get_content(GMIME_PART(part));
     if (dw == NULL)
@@ -479,13 +628,23 @@ static int import_message_stream(struct ink_store *store, GMimeStream *stream, i
         if (mbox)
             snprintf(w.where, sizeof(w.where), "message %d", n);
         g_mime_message_foreach(msg, import_part, &w);
+        if (w.arf != NULL) {
+            import_failure(&w);
+            w.found++;
+        }
+        if (w.arf)
+            g_byte_array_unref(w.arf);
+        if (w.headers)
+            g_byte_array_unref(w.headers);
+        w.arf = w.headers = NULL;
         if (w.found == before) {
             struct ink_import_result res;
             memset(&res, 0, sizeof(res));
             snprintf(res.entry, sizeof(res.entry), "%s", w.where);
             res.status = INK_IMPORT_REFUSED;
             snprintf(res.message, sizeof(res.message),
-                     "a message without a report attachment (xml, gzip or zip)");
+                     "a message without a report attachment (xml, gzip or zip) or a "
+                     "feedback-report part");
             cb(ctx, &res);
             w.bad++;
         }

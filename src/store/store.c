@@ -120,6 +120,14 @@ void ink_store_report_abort(struct ink_store *s)
     s->ops->report_abort(s);
 }
 
+/* ink_store_report_failure_add - store one failure report */
+int ink_store_report_failure_add(struct ink_store *s, const struct ink_arf *a,
+                                 const char *headers, const char *sha256_hex, const char *source,
+                                 struct ink_str *err)
+{
+    return s->ops->report_failure_add(s, a, headers, sha256_hex, source, err);
+}
+
 /* ink_store_report_summary - per-domain summaries of the stored reports */
 int ink_store_report_summary(struct ink_store *s, const char *domain,
                              struct ink_report_summary **out, size_t *n, struct ink_str *err)
@@ -137,9 +145,13 @@ void ink_report_summaries_free(struct ink_report_summary *sum, size_t n)
             free(sum[i].sources[j].ip);
             free(sum[i].sources[j].ptr);
             free(sum[i].sources[j].platform);
+            free(sum[i].sources[j].spf_pass_domains);
+            free(sum[i].sources[j].dkim_pass_domains);
         }
         free(sum[i].sources);
         free(sum[i].domain);
+        free(sum[i].p);
+        free(sum[i].testing);
     }
     free(sum);
 }

@@ -6,7 +6,7 @@
  * domains, records (one row per expected record, keyed by domain and
  * position) and events (the history of state changes); version 2 the
  * DMARC reports (reports, report_rows, report_auth, report_reasons,
- * report_ptr).  A report is one IMMEDIATE transaction from its metadata
+ * report_ptr); version 3 failure reports (failure_reports).  A report is one IMMEDIATE transaction from its metadata
  * to its commit: a killed import leaves no half report.  Every statement binds its parameters; every save is
  * one IMMEDIATE transaction guarded by the domain's revision, so a killed
  * process leaves either the old state or the new one, never half of each,
@@ -24,7 +24,7 @@
 #include "inkan/dns.h"
 
 /* The schema this file writes; databases with a higher version are refused. */
-#define STORE_SCHEMA_VERSION 2
+#define STORE_SCHEMA_VERSION 3
 /* How long a statement waits for another process's transaction (ms). */
 #define STORE_BUSY_TIMEOUT_MS 10000
 /* Longest database path accepted. */
@@ -138,7 +138,26 @@ static const char schema_v2[] =
 
 /* The migrations: migrations[i] takes a database from version i to i + 1,
  * each in the one transaction that also sets user_version. */
-static const char *const migrations[STORE_SCHEMA_VERSION] = {schema_v1, schema_v2};
+/* Version 3: DMARC failure reports (RFC 6591), one row each, unique by
+ * the SHA-256 of the message they came in; the domain is the first
+ * Reported-Domain (else DKIM-Domain). */
+static const char schema_v3[] =
+    "CREATE TABLE failure_reports ("
+    "  id INTEGER PRIMARY KEY,"
+    "  domain TEXT,"
+    "  feedback_type TEXT NOT NULL, user_agent TEXT, version TEXT,"
+    "  auth_failure TEXT, source_ip TEXT, arrival_date TEXT, reporting_mta TEXT,"
+    "  original_mail_from TEXT, original_rcpt_to TEXT, original_envelope_id TEXT,"
+    "  authentication_results TEXT, delivery_result TEXT,"
+    "  dkim_domain TEXT, dkim_identity TEXT, dkim_selector TEXT, spf_dns TEXT,"
+    "  identity_alignment TEXT, reported_domains TEXT,"
+    "  headers TEXT,"
+    "  sha256 TEXT NOT NULL UNIQUE,"
+    "  source TEXT,"
+    "  duplicates INTEGER NOT NULL DEFAULT 0);"
+    "CREATE INDEX failure_reports_domain ON failure_reports(domain);";
+
+static const char *const migrations[STORE_SCHEMA_VERSION] = {schema_v1, schema_v2, schema_v3};
 
 /* db_err - "what: sqlite's message" into err; returns -1 */
 static int db_err(struct sqlite_store *s, struct ink_str *err, const char *what)
@@ -924,6 +943,112 @@ static int s_report_commit(struct ink_store *base, const char *sha256_hex, uint6
     return 0;
 }
 
+/* s_report_failure_add - one failure report, unless its bytes are stored */
+static int s_report_failure_add(struct ink_store *base, const struct ink_arf *a,
+                                const char *headers, const char *sha256_hex, const char *source,
+                                struct ink_str *err)
+{
+    static const char ins[] =
+        "INSERT INTO failure_reports (domain, feedback_type, user_agent, version, auth_failure,"
+        " source_ip, arrival_date, reporting_mta, original_mail_from, original_rcpt_to,"
+        " original_envelope_id, authentication_results, delivery_result, dkim_domain,"
+        " dkim_identity, dkim_selector, spf_dns, identity_alignment, reported_domains, headers,"
+        " sha256, source) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14,"
+        " ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22)";
+    struct sqlite_store *s = (struct sqlite_store *)base;
+    struct ink_str doms = INK_STR_INIT;
+    sqlite3_stmt *st;
+    size_t i;
+    int rc;
+
+    if (s->in_report)
+        s_report_abort(base);
+    for (i = 0; i < a->nreported_domain; i++)
+        ink_str_printf(&doms, "%s%s", i ? " " : "", a->reported_domain[i]);
+    st = prepare(s, ins, err);
+    if (st == NULL) {
+        ink_str_free(&doms);
+        return -1;
+    }
+    bind_text(st, 1, a->nreported_domain ? a->reported_domain[0] : a->dkim_domain);
+    bind_text(st, 2, a->feedback_type);
+    bind_text(st, 3, a->user_agent);
+    bind_text(st, 4, a->version);
+    bind_text(st, 5, a->auth_failure);
+    bind_text(st, 6, a->source_ip);
+    bind_text(st, 7, a->arrival_date);
+    bind_text(st, 8, a->reporting_mta);
+    bind_text(st, 9, a->original_mail_from);
+    bind_text(st, 10, a->original_rcpt_to);
+    bind_text(st, 11, a->original_envelope_id);
+    bind_text(st, 12, a->authentication_results);
+    bind_text(st, 13, a->delivery_result);
+    bind_text(st, 14, a->dkim_domain);
+    bind_text(st, 15, a->dkim_identity);
+    bind_text(st, 16, a->dkim_selector);
+    bind_text(st, 17, a->spf_dns);
+    bind_text(st, 18, a->identity_alignment);
+    bind_text(st, 19, doms.len ? doms.buf : NULL);
+    bind_text(st, 20, headers);
+    bind_text(st, 21, sha256_hex);
+    bind_text(st, 22, source);
+    rc = sqlite3_step(st);
+    sqlite3_finalize(st);
+    ink_str_free(&doms);
+    if (rc == SQLITE_CONSTRAINT) {
+        if (count_duplicate(s,
+                            "UPDATE failure_reports SET duplicates = duplicates + 1"
+                            " WHERE sha256 = ?1",
+                            sha256_hex, NULL, err) < 0)
+            return -1;
+        return INK_STORE_EXISTS;
+    }
+    return rc == SQLITE_DONE ? 0 : db_err(s, err, "store the failure report");
+}
+
+/* source_auth_domains - for each source not aligned, the domains its SPF
+ * and DKIM results passed for in the rows that failed DMARC */
+static int source_auth_domains(struct sqlite_store *s, struct ink_report_summary *sum,
+                               struct ink_str *err)
+{
+    static const char sql[] =
+        "SELECT group_concat(d, ' ') FROM (SELECT DISTINCT"
+        "  CASE WHEN a.kind = 'dkim' AND a.selector IS NOT NULL"
+        "   THEN a.domain || '/' || a.selector ELSE a.domain END AS d"
+        " FROM report_auth a JOIN report_rows r ON r.report = a.report AND r.idx = a.idx"
+        " JOIN reports rep ON rep.id = r.report"
+        " WHERE rep.domain = ?1 AND r.source_ip = ?2 AND a.kind = ?3 AND a.result = 'pass'"
+        "  AND a.domain IS NOT NULL"
+        "  AND NOT (IFNULL(r.dkim = 'pass', 0) OR IFNULL(r.spf = 'pass', 0)) ORDER BY d)";
+    sqlite3_stmt *st = prepare(s, sql, err);
+    size_t i;
+    int k;
+
+    if (st == NULL)
+        return -1;
+    for (i = 0; i < sum->nsources; i++) {
+        struct ink_report_source *src = &sum->sources[i];
+        if (src->dmarc_pass >= src->messages)
+            continue;
+        for (k = 0; k < 2; k++) {
+            sqlite3_reset(st);
+            bind_text(st, 1, sum->domain);
+            bind_text(st, 2, src->ip);
+            bind_text(st, 3, k ? "dkim" : "spf");
+            if (sqlite3_step(st) != SQLITE_ROW) {
+                sqlite3_finalize(st);
+                return db_err(s, err, "read source results");
+            }
+            if (k)
+                src->dkim_pass_domains = col_dup(st, 0);
+            else
+                src->spf_pass_domains = col_dup(st, 0);
+        }
+    }
+    sqlite3_finalize(st);
+    return 0;
+}
+
 /* summary_sources - the sources of one domain, most messages first */
 static int summary_sources(struct sqlite_store *s, struct ink_report_summary *sum,
                            struct ink_str *err)
@@ -973,7 +1098,9 @@ static int summary_sources(struct sqlite_store *s, struct ink_report_summary *su
                                              src->fail_authenticated);
     }
     sqlite3_finalize(st);
-    return rc == SQLITE_DONE ? 0 : db_err(s, err, "read report sources");
+    if (rc != SQLITE_DONE)
+        return db_err(s, err, "read report sources");
+    return source_auth_domains(s, sum, err);
 }
 
 /* s_report_summary - totals per policy domain, then its sources */
@@ -989,7 +1116,12 @@ static int s_report_summary(struct ink_store *base, const char *domain,
         " (SELECT IFNULL(SUM(r.count), 0) FROM report_rows r JOIN reports x ON x.id = r.report"
         "   WHERE x.domain = rep.domain AND r.spf = 'pass'),"
         " (SELECT IFNULL(SUM(r.count), 0) FROM report_rows r JOIN reports x ON x.id = r.report"
-        "   WHERE x.domain = rep.domain AND r.dkim = 'pass')"
+        "   WHERE x.domain = rep.domain AND r.dkim = 'pass'),"
+        " (SELECT COUNT(*) FROM failure_reports f WHERE f.domain = rep.domain),"
+        " (SELECT p FROM reports x WHERE x.domain = rep.domain ORDER BY end_at DESC, id DESC"
+        "   LIMIT 1),"
+        " (SELECT testing FROM reports x WHERE x.domain = rep.domain"
+        "   ORDER BY end_at DESC, id DESC LIMIT 1)"
         " FROM reports rep WHERE ?1 IS NULL OR rep.domain = ?1"
         " GROUP BY rep.domain ORDER BY rep.domain";
     struct sqlite_store *s = (struct sqlite_store *)base;
@@ -1027,6 +1159,9 @@ static int s_report_summary(struct ink_store *base, const char *domain,
         d->dmarc_fail = d->messages - d->dmarc_pass;
         d->spf_aligned_pass = (uint64_t)sqlite3_column_int64(st, 7);
         d->dkim_aligned_pass = (uint64_t)sqlite3_column_int64(st, 8);
+        d->failure_reports = (uint64_t)sqlite3_column_int64(st, 9);
+        d->p = col_dup(st, 10);
+        d->testing = col_dup(st, 11);
     }
     sqlite3_finalize(st);
     if (rc != SQLITE_DONE) {
@@ -1058,7 +1193,8 @@ static void s_free(struct ink_store *base)
 
 static const struct ink_store_ops sqlite_ops = {
     "sqlite", s_add, s_get, s_list, s_save, s_remove, s_due, s_history,
-    s_report_begin, s_report_record, s_report_commit, s_report_abort, s_report_summary, s_free,
+    s_report_begin, s_report_record, s_report_commit, s_report_abort, s_report_failure_add,
+    s_report_summary, s_free,
 };
 
 /* make_parent_dirs - create the directories above path (mode 0700) */

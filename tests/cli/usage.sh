@@ -91,11 +91,13 @@ expect_err_contains "inkan dns: --zone needs a value" "$INKAN" dns --zone
 expect_exit 2 "$INKAN" dns --zone
 expect_err_contains "inkan dns: '--json=3': the option takes no value" "$INKAN" dns --json=3 x
 expect_err_contains "inkan dns: give a NAME" "$INKAN" dns
-for cmd in check "spf lint" spf provision "dkim verify" "dkim testkey"; do
+for cmd in check "spf lint" spf provision "dkim verify" "dkim testkey" "domain verify" \
+    "domain add" "domain watch"; do
     # shellcheck disable=SC2086
     expect_err_contains "inkan $cmd: --zone needs a value (see 'inkan $cmd --help')" "$INKAN" $cmd --zone
 done
-for cmd in check "spf lint" spf provision "dkim verify" "dkim testkey" "dkim sign" "dkim keygen"; do
+for cmd in check "spf lint" spf provision "dkim verify" "dkim testkey" "dkim sign" "dkim keygen" \
+    "domain add" "domain verify" "domain status" "domain list" "domain watch" "domain remove"; do
     # shellcheck disable=SC2086
     expect_err_contains "inkan $cmd: unknown option '--bogus' (see 'inkan $cmd --help')" \
         "$INKAN" $cmd --bogus
@@ -103,7 +105,7 @@ for cmd in check "spf lint" spf provision "dkim verify" "dkim testkey" "dkim sig
     expect_exit 2 "$INKAN" $cmd --bogus
 done
 expect_err_contains "inkan dkim sign: --key needs a value" "$INKAN" dkim sign --key
-expect_err_contains "inkan domain add: unrecognized option '--bogus'" "$INKAN" domain add --bogus
+expect_err_contains "inkan domain list: --once goes with 'inkan domain watch'" "$INKAN" domain list --once
 expect_err_contains "'0' is not a number of seconds above 0 and at most 600" "$INKAN" dns --timeout 0 x
 : >"$T/empty.key"
 expect_err_contains "empty.key: empty: no private key in it" \

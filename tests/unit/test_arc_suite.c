@@ -108,7 +108,7 @@ static struct ink_memzone *load_zone(yaml_document_t *doc, yaml_node_t *root)
 static enum ink_arc_cv verify_msg(struct ink_resolver *r, const char *text, size_t len,
                                   char *why, size_t whysz)
 {
-    struct ink_arc_verify_opts o = {INK_ARC_VERIFY_LF_TO_CRLF, NULL};
+    struct ink_arc_verify_opts o = {INK_ARC_VERIFY_LF_TO_CRLF};
     struct ink_arc_verify *v = ink_arc_verify_new(&o);
     const struct ink_arc_result *res;
     enum ink_arc_cv cv;

@@ -24,6 +24,7 @@
 #include "inkan/dmarc.h"
 #include "inkan/driver.h"
 #include "inkan/inbound.h"
+#include "inkan/mailhdr.h"
 #include "inkan/memzone.h"
 #include "inkan/policy.h"
 #include "inkan/resolver.h"
@@ -355,6 +356,14 @@ static void test_receiver_checks(void **state)
     assert_true(n >= 1);
     assert_string_equal(f[0].code, "helo-literal-mismatch");
     ink_inbound_free(m);
+    m = run(IP_GOOD, "nowhere.example.org", "u@example.org", sm, 0);
+    n = ink_inbound_findings(m, "helo", &f);
+    saw = 0;
+    for (i = 0; i < n; i++)
+        saw |= strcmp(f[i].code, "helo-nxdomain") == 0;
+    assert_true(saw);
+    assert_int_equal(ink_inbound_trust(m), INK_TRUST_LOW);
+    ink_inbound_free(m);
     m = run(IP_GOOD, "mailhost", "u@example.org", sm, 0);
     n = ink_inbound_findings(m, "helo", &f);
     assert_true(n >= 1);
@@ -463,6 +472,20 @@ static void test_authres_writer(void **state)
     ink_authres_free(a);
     assert_int_equal(ink_authres_is_ours((const uint8_t *)" MX.Example.NET; spf=pass", strlen(" MX.Example.NET; spf=pass"),
                                          "mx.example.net"), 1);
+    {
+        struct ink_mailhdr *h = ink_mailhdr_new(0);
+        const char *hdr = "Authentication-Results: mx.example.net; dmarc=pass\r\n"
+                          "Authentication-Results: other.example; spf=pass\r\n"
+                          "From: a@example.org\r\n"
+                          "authentication-results: (c) MX.example.net; none\r\n\r\n";
+        size_t used, idx[4];
+
+        ink_mailhdr_push(h, (const uint8_t *)hdr, strlen(hdr), &used);
+        assert_int_equal(ink_authres_forged(h, "mx.example.net", idx, 4), 2);
+        assert_int_equal(idx[0], 0);
+        assert_int_equal(idx[1], 3);
+        ink_mailhdr_free(h);
+    }
     assert_int_equal(ink_authres_is_ours((const uint8_t *)" mx.example.net.evil; x", strlen(" mx.example.net.evil; x"),
                                          "mx.example.net"), 0);
 }

@@ -482,6 +482,36 @@ static void test_parse_one_buffer(void **state)
     assert_string_equal(ink_report_format_name(INK_REPORT_FORMAT_RFC9990), "rfc9990");
 }
 
+/* classes, readiness and the staged rollout's steps */
+static void test_advise(void **state)
+{
+    struct ink_report_readiness r;
+
+    (void)state;
+    assert_string_equal(ink_report_source_class(10, 10, 10, 0, 0), "aligned");
+    assert_string_equal(ink_report_source_class(10, 4, 4, 0, 6), "legitimate-failing");
+    assert_string_equal(ink_report_source_class(10, 7, 0, 7, 0), "forwarder");
+    assert_string_equal(ink_report_source_class(10, 0, 0, 0, 0), "unknown");
+    memset(&r, 0, sizeof(r));
+    assert_non_null(strstr(ink_report_next_step(&r, "none", NULL), "no messages"));
+    ink_report_readiness_add(&r, 100, 100, "aligned");
+    ink_report_readiness_add(&r, 10, 4, "legitimate-failing");
+    ink_report_readiness_add(&r, 10, 7, "forwarder");
+    ink_report_readiness_add(&r, 5, 0, "unknown");
+    assert_int_equal(r.messages, 125);
+    assert_int_equal(r.fail_legitimate, 6);
+    assert_int_equal(r.fail_forwarded, 3);
+    assert_int_equal(r.fail_unknown, 5);
+    assert_non_null(strstr(ink_report_next_step(&r, "none", NULL), "fix the legitimate"));
+    r.fail_legitimate = 0;
+    assert_non_null(strstr(ink_report_next_step(&r, "none", NULL), "p=quarantine with t=y"));
+    assert_non_null(strstr(ink_report_next_step(&r, NULL, NULL), "p=quarantine with t=y"));
+    assert_non_null(strstr(ink_report_next_step(&r, "quarantine", "y"), "remove t=y"));
+    assert_non_null(strstr(ink_report_next_step(&r, "quarantine", "n"), "p=reject with t=y"));
+    assert_non_null(strstr(ink_report_next_step(&r, "reject", "y"), "enforce p=reject"));
+    assert_non_null(strstr(ink_report_next_step(&r, "reject", NULL), "enforced"));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -498,6 +528,7 @@ int main(void)
         cmocka_unit_test(test_stop),
         cmocka_unit_test(test_many_records),
         cmocka_unit_test(test_parse_one_buffer),
+        cmocka_unit_test(test_advise),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -715,6 +715,55 @@ static void test_too_many_at_owner(void **state)
     ink_memzone_free(z);
 }
 
+/* The one TXT line writer: strings of at most 255 bytes, cut at a space
+ * with INK_ZONE_SPLIT_AT_SPACE, no TTL with INK_ZONE_NO_TTL, "@" for no
+ * owner, escapes; and the line parses back to the same text. */
+static void test_zone_txt_line(void **state)
+{
+    char rec[400];
+    struct ink_str s = INK_STR_INIT;
+    struct ink_memzone *z;
+    struct ink_str err = INK_STR_INIT;
+    struct ink_resolver *r;
+    struct ink_dns_answer *a;
+    uint8_t *joined;
+    size_t jlen;
+    (void)state;
+
+    memset(rec, 'a', sizeof rec);
+    memcpy(rec, "v=spf1 ", 7);
+    rec[250] = ' ';
+    rec[sizeof rec - 1] = '\0';
+    /* plain: the cut is at 255 bytes exactly */
+    assert_int_equal(ink_zone_txt_line(&s, "x.example", 300, (const uint8_t *)rec, strlen(rec)), 0);
+    assert_non_null(strstr(ink_str_cstr(&s), "x.example. 300 IN TXT \""));
+    assert_int_equal(strchr(ink_str_cstr(&s) + 23, '"') - (ink_str_cstr(&s) + 23), 255);
+    ink_str_free(&s);
+    /* at a space: the first string ends just after the space at 250 */
+    assert_int_equal(ink_zone_txt_line_flags(&s, NULL, 0, (const uint8_t *)rec, strlen(rec),
+                                             INK_ZONE_SPLIT_AT_SPACE | INK_ZONE_NO_TTL), 0);
+    assert_memory_equal(ink_str_cstr(&s), "@ IN TXT \"v=spf1 ", 16);
+    assert_int_equal(strchr(ink_str_cstr(&s) + 10, '"') - (ink_str_cstr(&s) + 10), 251);
+    ink_str_free(&s);
+    /* escapes and the round trip through the parser */
+    assert_int_equal(ink_zone_txt_line(&s, "y.example.", 60, (const uint8_t *)"a\"b\\c\001", 6), 0);
+    assert_string_equal(ink_str_cstr(&s), "y.example. 60 IN TXT \"a\\\"b\\\\c\\001\"");
+    z = ink_memzone_new();
+    assert_true(ink_zonefile_parse((const uint8_t *)s.buf, s.len, "t.zone", NULL, z, &err) >= 0);
+    r = ink_resolver_memzone_new(z, 1);
+    a = ink_resolve_sync(r, "y.example", INK_DNS_TXT);
+    assert_non_null(a);
+    assert_int_equal(a->status, INK_DNS_OK);
+    joined = ink_dns_rr_txt_join(&a->rr[0], &jlen);
+    assert_int_equal(jlen, 6);
+    assert_memory_equal(joined, "a\"b\\c\001", 6);
+    free(joined);
+    ink_dns_answer_free(a);
+    ink_resolver_free(r);
+    ink_str_free(&s);
+    ink_str_free(&err);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -727,6 +776,7 @@ int main(void)
         cmocka_unit_test(test_backend),
         cmocka_unit_test(test_bom),
         cmocka_unit_test(test_too_many_at_owner),
+        cmocka_unit_test(test_zone_txt_line),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

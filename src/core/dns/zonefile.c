@@ -1000,18 +1000,39 @@ static const char *owner_dot(const char *owner)
     return n > 0 && owner[n - 1] == '.' ? "" : ".";
 }
 
-/* ink_zone_txt_line - OWNER. TTL IN TXT "..." "..." (no newline) */
-int ink_zone_txt_line(struct ink_str *out, const char *owner, uint32_t ttl, const uint8_t *text,
-                      size_t len)
+/* txt_string_end - where the character-string starting at start ends:
+ * INK_DNS_TXT_STRING_MAX bytes on, or (split_at_space) just after the
+ * last space that fits, so the joined text is unchanged */
+static size_t txt_string_end(const uint8_t *text, size_t len, size_t start, int split_at_space)
 {
-    size_t i, start;
+    size_t cut;
+
+    if (len - start <= INK_DNS_TXT_STRING_MAX)
+        return len;
+    if (!split_at_space)
+        return start + INK_DNS_TXT_STRING_MAX;
+    for (cut = INK_DNS_TXT_STRING_MAX; cut > 0 && text[start + cut - 1] != ' '; cut--)
+        ;
+    return start + (cut > 0 ? cut : INK_DNS_TXT_STRING_MAX);
+}
+
+/* ink_zone_txt_line_flags - OWNER. [TTL] IN TXT "..." "..." (no newline) */
+int ink_zone_txt_line_flags(struct ink_str *out, const char *owner, uint32_t ttl,
+                            const uint8_t *text, size_t len, unsigned flags)
+{
+    size_t i, start = 0;
     int rc;
 
-    rc = ink_str_printf(out, "%s%s %u IN TXT", owner, owner_dot(owner), ttl);
-    if (len == 0)
-        rc |= ink_str_puts(out, " \"\"");
-    for (start = 0; start < len; start += INK_DNS_TXT_STRING_MAX) {
-        size_t end = start + INK_DNS_TXT_STRING_MAX < len ? start + INK_DNS_TXT_STRING_MAX : len;
+    if (owner == NULL || owner[0] == '\0')
+        rc = ink_str_puts(out, "@");
+    else
+        rc = ink_str_printf(out, "%s%s", owner, owner_dot(owner));
+    if (flags & INK_ZONE_NO_TTL)
+        rc |= ink_str_puts(out, " IN TXT");
+    else
+        rc |= ink_str_printf(out, " %u IN TXT", ttl);
+    do {
+        size_t end = txt_string_end(text, len, start, (flags & INK_ZONE_SPLIT_AT_SPACE) != 0);
 
         rc |= ink_str_puts(out, " \"");
         for (i = start; i < end; i++) {
@@ -1025,8 +1046,16 @@ int ink_zone_txt_line(struct ink_str *out, const char *owner, uint32_t ttl, cons
                 rc |= ink_str_putc(out, (char)c);
         }
         rc |= ink_str_putc(out, '"');
-    }
+        start = end;
+    } while (start < len);
     return rc < 0 ? -1 : 0;
+}
+
+/* ink_zone_txt_line - OWNER. TTL IN TXT "..." "..." (no newline) */
+int ink_zone_txt_line(struct ink_str *out, const char *owner, uint32_t ttl, const uint8_t *text,
+                      size_t len)
+{
+    return ink_zone_txt_line_flags(out, owner, ttl, text, len, 0);
 }
 
 /* ink_zone_rr_line - OWNER. TTL IN TYPE DATA for a non-TXT record */

@@ -273,7 +273,6 @@ struct ink_inbound *ink_inbound_new(const struct ink_inbound_params *p, const ch
 
     if (m->has_ip) {
         struct ink_spf_params sp;
-        const char *at = strrchr(m->mail_from, '@');
         int null_path = m->mail_from[0] == '\0' || strcmp(m->mail_from, "<>") == 0;
 
         memset(&sp, 0, sizeof(sp));
@@ -300,7 +299,6 @@ struct ink_inbound *ink_inbound_new(const struct ink_inbound_params *p, const ch
             m->c[C_SPF_HELO].m = ink_spf_machine(m->spf_helo);
             m->c[C_SPF_HELO].active = 1;
         }
-        (void)at;
         m->iprev = inb_iprev_new(m->family, m->ip);
         if (m->iprev == NULL)
             goto nomem;
@@ -344,7 +342,7 @@ void ink_inbound_free(struct ink_inbound *m)
     free(m);
 }
 
-/* fail_nomem - the machine cannot go on */
+/* set_failed - the machine cannot go on: keep the first reason */
 static void set_failed(struct ink_inbound *m, const char *why)
 {
     if (!m->failed) {

@@ -540,3 +540,22 @@ int ink_authres_is_ours(const uint8_t *buf, size_t len, const char *authserv_id)
     free(id);
     return ours;
 }
+
+/* ink_authres_forged - the fields claiming our authserv-id */
+size_t ink_authres_forged(const struct ink_mailhdr *h, const char *authserv_id, size_t *idx,
+                          size_t max)
+{
+    size_t i, n = 0;
+
+    for (i = 0; h != NULL && i < ink_mailhdr_count(h); i++) {
+        const struct ink_mailhdr_field *f = ink_mailhdr_field(h, i);
+
+        if (f->malformed || !ink_mailhdr_name_is(f, "Authentication-Results", 22) ||
+            !ink_authres_is_ours(f->raw + f->value_off, f->len - f->value_off, authserv_id))
+            continue;
+        if (n < max && idx != NULL)
+            idx[n] = i;
+        n++;
+    }
+    return n;
+}

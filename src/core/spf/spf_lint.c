@@ -18,6 +18,7 @@
  * only interprets its terms and diagnostics.
  */
 #include "inkan/spf_lint.h"
+#include "inkan/zonefile.h"
 
 #include <assert.h>
 #include <stdlib.h>
@@ -2311,45 +2312,19 @@ int ink_spf_lint_worst(const struct ink_spf_lint *l)
     return worst;
 }
 
-/* ink_spf_lint_zone_line - the record as a zone-file TXT line, split into
- * character-strings at spaces where possible */
+/* ink_spf_lint_zone_line - the record as a zone-file TXT line (no TTL),
+ * split into character-strings at spaces where possible: the one TXT
+ * line writer (ink_zone_txt_line_flags) does the work */
 char *ink_spf_lint_zone_line(const char *owner, const char *rec, size_t len)
 {
     struct ink_str s = INK_STR_INIT;
-    size_t pos = 0;
 
-    if (owner == NULL || owner[0] == '\0')
-        ink_str_puts(&s, "@ IN TXT");
-    else
-        ink_str_printf(&s, "%s. IN TXT", owner);
-    do {
-        size_t n = len - pos, i;
-
-        if (n > INK_SPF_LINT_STRING_MAX) {
-            /* break after the last space that fits, keeping the space in
-             * this string so the joined text is unchanged */
-            size_t cut = INK_SPF_LINT_STRING_MAX;
-
-            while (cut > 0 && rec[pos + cut - 1] != ' ')
-                cut--;
-            n = cut > 0 ? cut : INK_SPF_LINT_STRING_MAX;
-        }
-        ink_str_puts(&s, " \"");
-        for (i = 0; i < n; i++) {
-            unsigned char ch = (unsigned char)rec[pos + i];
-
-            if (ch == '"' || ch == '\\')
-                ink_str_printf(&s, "\\%c", ch);
-            else if (ch < 0x20 || ch > 0x7e)
-                ink_str_printf(&s, "\\%03u", ch);
-            else
-                ink_str_putc(&s, ch);
-        }
-        ink_str_putc(&s, '"');
-        pos += n;
-    } while (pos < len);
-    if (s.buf == NULL)
+    if (ink_zone_txt_line_flags(&s, owner, 0, (const uint8_t *)rec, len,
+                                INK_ZONE_SPLIT_AT_SPACE | INK_ZONE_NO_TTL) < 0 ||
+        s.buf == NULL) {
+        ink_str_free(&s);
         return NULL;
+    }
     return ink_str_steal(&s);
 }
 
