@@ -278,9 +278,23 @@ const struct ink_mailhdr *ink_dkim_verify_header(const struct ink_dkim_verify *v
 
 /* ---- signing ---- */
 
+/*
+ * External signing: the signer computes the SHA-256 header digest
+ * (INK_DKIM_DIGEST_LEN bytes, inkan/dkim_prim.h) and asks this callback
+ * to sign it with the key the caller knows by arg, appending the raw
+ * signature (RSA PKCS#1 v1.5 over SHA-256, or Ed25519 over the digest as
+ * its data, RFC 8463 section 3) to sig.  0, or -1 with a reason in why.
+ * It lets the private key live elsewhere (a separate process: inkan/
+ * signer.h) while the core stays sans-I/O: the callback, not the core,
+ * does whatever I/O it needs.
+ */
+typedef int (*ink_dkim_sign_fn)(void *arg, enum ink_dkim_alg alg, const uint8_t *digest,
+                                struct ink_str *sig, struct ink_str *why);
+
 /* One signature to make. */
 struct ink_dkim_sign_key {
-    const struct ink_dkim_privkey *key; /* RSA or Ed25519 (not owned) */
+    const struct ink_dkim_privkey *key; /* RSA or Ed25519 (not owned), or NULL
+                                         * when sign_fn signs */
     const char *domain;                 /* d= */
     const char *selector;               /* s= */
     const char *identity;               /* i=, or NULL for none */
@@ -293,6 +307,9 @@ struct ink_dkim_sign_key {
     uint64_t timestamp;                 /* t= (0: none) */
     uint64_t expire;                    /* x= (0: none) */
     int body_length;                    /* add l= with the body length (not advised) */
+    ink_dkim_sign_fn sign_fn;           /* external signing, used when key is NULL:
+                                         * alg must then be given (not 0) */
+    void *sign_arg;                     /* passed to sign_fn (not owned) */
 };
 
 /* Signer flags. */

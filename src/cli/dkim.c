@@ -24,6 +24,7 @@
 #include "inkan/dns.h"
 #include "inkan/driver.h"
 #include "inkan/query.h"
+#include "inkan/signer.h"
 
 /* Largest private-key file read. */
 #define DKIM_CLI_KEYFILE_MAX (1u << 20)
@@ -160,7 +161,9 @@ enum {
     OPT_EXPIRE,
     OPT_IDENTITY,
     OPT_NO_LF,
-    OPT_BODY_LENGTH
+    OPT_BODY_LENGTH,
+    OPT_SIGNER,
+    OPT_SIGNER_USER
 };
 
 static void keygen_usage(FILE *fp)
@@ -703,6 +706,7 @@ static void sign_usage(FILE *fp)
             "                       [--algorithm rsa-sha256|ed25519-sha256] [--canon H/B]\n"
             "                       [--identity I] [--headers LIST] [--oversign LIST]\n"
             "                       [--expire SECONDS] [--no-timestamp] [--body-length]\n"
+            "                       [--signer [--signer-user USER]]\n"
             "                       [--domain D --selector S --key FILE ...] < message\n\n"
             "Sign the message on stdin and write it, signed, on stdout.  Give\n"
             "--domain/--selector/--key (and --algorithm, --canon, --identity) once per\n"
@@ -717,7 +721,12 @@ static void sign_usage(FILE *fp)
             "                    added (default From; '' for none)\n"
             "  --expire SECONDS  add x= that many seconds after t=\n"
             "  --no-timestamp    leave out t=\n"
-            "  --body-length     add l= (lets anyone append to the body: not advised)\n\n"
+            "  --body-length     add l= (lets anyone append to the body: not advised)\n"
+            "  --signer          keep the keys in a separate signer process: only it reads\n"
+            "                    the key files (refused if group or others may read them)\n"
+            "                    and signs the header hashes this process sends it\n"
+            "  --signer-user U   the user the signer drops to after reading the keys\n"
+            "                    (default when run as root: nobody)\n\n"
             "Exit 0 signed, 1 error (unreadable key, malformed message), 2 usage.\n");
 }
 
@@ -908,6 +917,8 @@ static int cmd_dkim_sign(int argc, char **argv)
         {"expire", required_argument, NULL, OPT_EXPIRE},
         {"no-timestamp", no_argument, NULL, OPT_NO_LF},
         {"body-length", no_argument, NULL, OPT_BODY_LENGTH},
+        {"signer", no_argument, NULL, OPT_SIGNER},
+        {"signer-user", required_argument, NULL, OPT_SIGNER_USER},
         {NULL, 0, NULL, 0},
     };
     const char *domains[INK_DKIM_SIGN_KEYS_MAX], *sels[INK_DKIM_SIGN_KEYS_MAX];
@@ -922,6 +933,11 @@ static int cmd_dkim_sign(int argc, char **argv)
     struct ink_dkim_sign *signer = NULL;
     struct ink_str out = INK_STR_INIT, err = INK_STR_INIT;
     uint8_t *buf = NULL;
+    int use_signer = 0;
+    const char *signer_user = NULL;
+    struct ink_signer *proc = NULL;
+    struct ink_signer_keyfile kfs[INK_DKIM_SIGN_KEYS_MAX];
+    char kids[INK_DKIM_SIGN_KEYS_MAX][32]; /* "key" and a size_t */
     char *end;
     uint64_t now = (uint64_t)time(NULL);
     const struct cli_optset set = {.own = longopts, .usage = sign_usage};
@@ -979,6 +995,12 @@ static int cmd_dkim_sign(int argc, char **argv)
         case OPT_BODY_LENGTH:
             body_length = 1;
             break;
+        case OPT_SIGNER:
+            use_signer = 1;
+            break;
+        case OPT_SIGNER_USER:
+            signer_user = optarg;
+            break;
         case CLI_GETOPT_HELP:
             return INK_EXIT_OK;
         default: /* CLI_GETOPT_USAGE: said why */
@@ -1011,11 +1033,47 @@ static int cmd_dkim_sign(int argc, char **argv)
     ONE_OR_ALL(nc, "--canon")
     ONE_OR_ALL(ni, "--identity")
 #undef ONE_OR_ALL
+    if (signer_user != NULL && !use_signer) {
+        cli_error("dkim sign: --signer-user needs --signer");
+        return INK_EXIT_USAGE;
+    }
+    if (use_signer) {
+        /* the keys go to a forked signer: this process never reads them */
+        struct ink_signer_config cfg = {.keys = kfs, .nkeys = nk, .user = signer_user};
+        for (i = 0; i < nk; i++) {
+            snprintf(kids[i], sizeof(kids[i]), "key%zu", i + 1);
+            kfs[i].id = kids[i];
+            kfs[i].path = keyfiles[i];
+        }
+        if (cfg.user == NULL && geteuid() == 0)
+            cfg.user = "nobody";
+        proc = ink_signer_start(&cfg, &err);
+        if (proc == NULL) {
+            cli_error("dkim sign: the signer process: %s", ink_str_cstr(&err));
+            goto done;
+        }
+    }
     memset(sk, 0, sizeof(sk));
     for (i = 0; i < nsig; i++) {
         struct ink_str pem = INK_STR_INIT;
         const char *kf = keyfiles[nk > 1 ? i : 0];
-        if (i > 0 && nk == 1) {
+        if (proc != NULL) {
+            struct ink_signer_key *pk = ink_signer_key_at(proc, nk > 1 ? i : 0);
+            enum ink_dkim_keytype want;
+            sk[i].sign_fn = ink_signer_dkim_sign;
+            sk[i].sign_arg = pk;
+            sk[i].alg = pk->type == INK_DKIM_KEY_ED25519 ? INK_DKIM_ALG_ED25519_SHA256
+                                                          : INK_DKIM_ALG_RSA_SHA256;
+            want = na && strcmp(algs[na > 1 ? i : 0], "ed25519-sha256") == 0 ? INK_DKIM_KEY_ED25519
+                                                                             : INK_DKIM_KEY_RSA;
+            if (na && want != pk->type) {
+                cli_error("dkim sign: %s: --algorithm %s needs an %s key, the key is %s", kf,
+                          algs[na > 1 ? i : 0], ink_dkim_keytype_name(want),
+                          ink_dkim_keytype_name(pk->type));
+                rc = INK_EXIT_USAGE;
+                goto done;
+            }
+        } else if (i > 0 && nk == 1) {
             pkeys[i] = NULL;
         } else {
             if (read_file_all(kf, DKIM_CLI_KEYFILE_MAX, &pem) < 0)
@@ -1028,11 +1086,14 @@ static int cmd_dkim_sign(int argc, char **argv)
             }
         }
         sk[i].key = pkeys[nk > 1 ? i : 0];
+        if (proc != NULL)
+            sk[i].key = NULL;
         sk[i].domain = domains[nd > 1 ? i : 0];
         sk[i].selector = sels[ns > 1 ? i : 0];
         sk[i].identity = ni ? idents[ni > 1 ? i : 0] : NULL;
-        sk[i].alg = INK_DKIM_ALG_UNKNOWN;
-        if (na) {
+        if (proc == NULL)
+            sk[i].alg = INK_DKIM_ALG_UNKNOWN;
+        if (na && proc == NULL) {
             const char *a = algs[na > 1 ? i : 0];
             sk[i].alg = strcmp(a, "ed25519-sha256") == 0 ? INK_DKIM_ALG_ED25519_SHA256
                                                           : INK_DKIM_ALG_RSA_SHA256;
@@ -1064,6 +1125,7 @@ done:
     for (i = 0; i < INK_DKIM_SIGN_KEYS_MAX; i++)
         ink_dkim_privkey_free(pkeys[i]);
     ink_dkim_sign_free(signer);
+    ink_signer_stop(proc);
     ink_str_free(&out);
     ink_str_free(&err);
     free(buf);

@@ -130,11 +130,19 @@ struct ink_dkim_sign *ink_dkim_sign_new(const struct ink_dkim_sign_key *keys, si
         struct ink_dkim_sign_key *k = &s->keys[i];
         enum ink_dkim_keytype kt;
         *k = keys[i];
-        if (k->key == NULL || k->domain == NULL || k->selector == NULL) {
+        if ((k->key == NULL && k->sign_fn == NULL) || k->domain == NULL || k->selector == NULL) {
             ink_str_printf(err, "signature %zu: a key, a domain and a selector are needed", i + 1);
             goto fail;
         }
-        kt = ink_dkim_privkey_type(k->key);
+        if (k->key == NULL && k->alg == INK_DKIM_ALG_UNKNOWN) {
+            /* an external key's type is the caller's to say */
+            ink_str_printf(err, "signature %zu: external signing needs the algorithm", i + 1);
+            goto fail;
+        }
+        if (k->key != NULL)
+            kt = ink_dkim_privkey_type(k->key);
+        else
+            kt = k->alg == INK_DKIM_ALG_ED25519_SHA256 ? INK_DKIM_KEY_ED25519 : INK_DKIM_KEY_RSA;
         if (k->alg == INK_DKIM_ALG_UNKNOWN)
             k->alg = kt == INK_DKIM_KEY_ED25519 ? INK_DKIM_ALG_ED25519_SHA256
                                                 : INK_DKIM_ALG_RSA_SHA256;
@@ -395,9 +403,13 @@ int ink_dkim_privkey_sign(const struct ink_dkim_privkey *k, const uint8_t *diges
 }
 
 /* sign_digest - sign the header digest with the key of k (its alg matches
- * the key's type: ink_dkim_sign_new refuses a mismatch) */
-static int sign_digest(const struct ink_dkim_sign_key *k, const uint8_t *digest, struct ink_str *sig)
+ * the key's type: ink_dkim_sign_new refuses a mismatch), or through the
+ * external signer's callback; a reason in why on failure */
+static int sign_digest(const struct ink_dkim_sign_key *k, const uint8_t *digest, struct ink_str *sig,
+                       struct ink_str *why)
 {
+    if (k->key == NULL)
+        return k->sign_fn(k->sign_arg, k->alg, digest, sig, why);
     return ink_dkim_privkey_sign(k->key, digest, sig);
 }
 
@@ -559,8 +571,14 @@ static int make_one(struct ink_dkim_sign *s, const struct ink_dkim_sign_key *k, 
         sign_fail(s, "hashing failed");
         goto done;
     }
-    if (sign_digest(k, digest, &sig) < 0) {
-        sign_fail(s, "signing with the %s key failed", ink_dkim_keytype_name(ink_dkim_privkey_type(k->key)));
+    ink_str_truncate(&tmp, 0);
+    if (sign_digest(k, digest, &sig, &tmp) < 0) {
+        if (k->key == NULL)
+            sign_fail(s, "the external signer failed for %s: %s", k->selector,
+                      tmp.len ? ink_str_cstr(&tmp) : "no reason given");
+        else
+            sign_fail(s, "signing with the %s key failed",
+                      ink_dkim_keytype_name(ink_dkim_privkey_type(k->key)));
         goto done;
     }
     ink_str_truncate(&b64, 0);
