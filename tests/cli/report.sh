@@ -167,6 +167,11 @@ check "zip bomb: compression ratio refusal" grep -q 'bomb.zip:blanks.xml: refuse
 check "empty file: refused" grep -q 'empty.xml: refused: empty, or not a report file' "$T/bad.out"
 check "hostile batch took under 20 s" test $((end - start)) -lt 20
 check "nothing stored from the hostile batch" test "$("$INKAN" report summary --db "$T/bad.db")" = "no reports stored"
+# bytes the declared encoding cannot convert: refused, and libxml2 prints
+# nothing of its own on stderr (its generic error printer is silenced)
+"$INKAN" report import --db "$T/enc.db" "$D/bad-encoding.xml" >"$T/enc.out" 2>"$T/enc.err"
+check "undecodable SHIFT_JIS: refused" grep -q 'bad-encoding.xml: refused: ' "$T/enc.out"
+check "undecodable SHIFT_JIS: nothing from libxml2 on stderr" test ! -s "$T/enc.err"
 expect_exit 1 "$INKAN" report import --db "$T/x.db" "$T/does-not-exist"
 expect_exit 2 "$INKAN" report import --db "$T/x.db"
 expect_exit 2 "$INKAN" report frobnicate

@@ -822,13 +822,34 @@ struct ink_report_parser *ink_report_new(const struct ink_report_limits *lim,
     return p;
 }
 
+/* on_generic - libxml2's unstructured messages (encoding errors print
+ * through it): dropped, as the structured error (on_error) says it */
+static void on_generic(void *ctx, const char *fmt, ...)
+{
+    (void)ctx, (void)fmt;
+}
+
+/* parse_chunk - xmlParseChunk with libxml2's generic error printer (which
+ * writes to stderr) replaced for the call, then restored */
+static int parse_chunk(struct ink_report_parser *p, const char *buf, int n, int end)
+{
+    xmlGenericErrorFunc old = xmlGenericError;
+    void *oldctx = xmlGenericErrorContext;
+    int rc;
+
+    xmlSetGenericErrorFunc(NULL, on_generic);
+    rc = xmlParseChunk(p->ctxt, buf, n, end);
+    xmlSetGenericErrorFunc(oldctx, old);
+    return rc;
+}
+
 /* ink_report_feed - push bytes */
 int ink_report_feed(struct ink_report_parser *p, const uint8_t *buf, size_t len)
 {
     while (p->err == INK_REPORT_OK && len > 0) {
         /* xmlParseChunk takes an int */
         size_t n = len > (size_t)INT_MAX ? (size_t)INT_MAX : len;
-        int rc = xmlParseChunk(p->ctxt, (const char *)buf, (int)n, 0);
+        int rc = parse_chunk(p, (const char *)buf, (int)n, 0);
         p->fed += n;
         buf += n;
         len -= n;
@@ -844,7 +865,7 @@ int ink_report_finish(struct ink_report_parser *p)
     if (p->err == INK_REPORT_OK && p->fed == 0)
         refuse(p, INK_REPORT_E_XML, 0, "empty input: no XML document");
     if (p->err == INK_REPORT_OK) {
-        int rc = xmlParseChunk(p->ctxt, NULL, 0, 1);
+        int rc = parse_chunk(p, NULL, 0, 1);
         if (rc != 0 && p->err == INK_REPORT_OK)
             refuse(p, INK_REPORT_E_XML, offset_now(p), "invalid XML (libxml2 error %d)", rc);
     }
