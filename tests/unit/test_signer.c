@@ -11,6 +11,7 @@
  * sends back only the key's secret bytes XOR-masked (NEEDLE_MASK), so the
  * plain secret never exists in this process unless a test loads the key.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <pwd.h>
@@ -546,6 +547,25 @@ static void test_privilege_drop(void **state)
     for (i = 0; i < 4; i++) {
         assert_int_equal(uids[i], pw->pw_uid);
         assert_int_equal(gids[i], pw->pw_gid);
+    }
+    /* it keeps only stdin/stdout (/dev/null), stderr and its socket: no
+     * descriptor of the parent's (the test opens one to show it) */
+    {
+        char path[64];
+        struct dirent *de;
+        DIR *d;
+        int n = 0, extra = open("/dev/null", O_RDONLY);
+        struct ink_signer *s2 = start(0);
+        snprintf(path, sizeof(path), "/proc/%ld/fd", (long)ink_signer_pid(s2));
+        d = opendir(path);
+        assert_non_null(d);
+        while ((de = readdir(d)) != NULL)
+            if (de->d_name[0] != '.')
+                n++;
+        closedir(d);
+        assert_int_equal(n, 4);
+        ink_signer_stop(s2);
+        close(extra);
     }
     /* and it still signs with the keys it read as root */
     sign_and_verify(s, "rsa", INK_DKIM_KEY_RSA);
