@@ -7,7 +7,8 @@ set -eu
 # libc-ares-dev: the stub resolver backend (src/dns/resolver_cares.c).
 # dnsperf: bench/ measures the DNS server's own ceiling with it.
 # libxml2-dev: the DMARC report parser (SAX push parser); libarchive-dev:
-# .xml.gz and .zip report containers; libxml2-utils: xmllint for the XSD test.
+# .xml.gz and .zip report containers; libxml2-utils: xmllint; python3-xmltodict:
+# the peer of bench/reports (parsedmarc parses with it).
 # libspf2-dev: bench/spf drives libspf2 (the library behind spfquery) in-process
 # from its own in-memory zone, the peer of the CPU-cost benchmark.
 PKGS="meson ninja-build pkg-config gcc clang make
@@ -16,7 +17,7 @@ libsqlite3-dev libjansson-dev libevent-dev openssl
 knot knot-dnsutils python3 python3-spf python3-dkim python3-dnspython
 opendkim-tools opendkim python3-nacl spfquery
 libspf2-dev libc-ares-dev dnsperf libgmime-3.0-dev
-libxml2-dev libxml2-utils libarchive-dev"
+libxml2-dev libxml2-utils libarchive-dev python3-xmltodict"
 
 missing=""
 for p in $PKGS; do
