@@ -109,6 +109,9 @@ struct ink_signer *ink_signer_start(const struct ink_signer_config *cfg, struct 
 void ink_signer_stop(struct ink_signer *s);
 /* ink_signer_pid - the signer process */
 pid_t ink_signer_pid(const struct ink_signer *s);
+/* ink_signer_fd - the parent's end of the socket (close-on-exec), for
+ * tests of the wire format; requests go through ink_signer_sign */
+int ink_signer_fd(const struct ink_signer *s);
 /* ink_signer_key_count - keys loaded */
 size_t ink_signer_key_count(const struct ink_signer *s);
 /* ink_signer_key_at - key i (owned by s), or NULL */

@@ -606,6 +606,11 @@ pid_t ink_signer_pid(const struct ink_signer *s)
     return s->pid;
 }
 
+int ink_signer_fd(const struct ink_signer *s)
+{
+    return s->fd;
+}
+
 size_t ink_signer_key_count(const struct ink_signer *s)
 {
     return s->nkeys;

@@ -11,6 +11,7 @@
  * sends back only the key's secret bytes XOR-masked (NEEDLE_MASK), so the
  * plain secret never exists in this process unless a test loads the key.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <pwd.h>
@@ -416,6 +417,58 @@ static void test_no_such_key_bad_request(void **state)
     ink_signer_stop(s);
 }
 
+/* raw_reply - write raw bytes to the signer, read one reply header and
+ * payload; the reply's type and first payload byte, or -1 on EOF */
+static int raw_reply(struct ink_signer *s, const uint8_t *req, size_t len, int *code)
+{
+    uint8_t h[INK_SIGNER_HDR_LEN], p[INK_SIGNER_PAYLOAD_MAX];
+    size_t n;
+
+    assert_int_equal(write(ink_signer_fd(s), req, len), (ssize_t)len);
+    if (read(ink_signer_fd(s), h, sizeof(h)) != (ssize_t)sizeof(h))
+        return -1;
+    assert_int_equal(h[0], INK_SIGNER_WIRE_VERSION);
+    n = (size_t)h[6] << 8 | h[7];
+    assert_true(n >= 1 && n <= sizeof(p));
+    assert_int_equal(read(ink_signer_fd(s), p, n), (ssize_t)n);
+    *code = p[0];
+    return h[1];
+}
+
+/* the wire format: an unknown request type is a bad request and the
+ * signer goes on; another version or an oversized length is a bad
+ * request after which the signer ends (the stream is out of step) */
+static void test_wire_format(void **state)
+{
+    /* version 1, type 9 (unknown), length 0 */
+    static const uint8_t unknown[] = {1, 9, 0, 0, 0, 0, 0, 0};
+    static const uint8_t version2[] = {2, 4, 0, 0, 0, 0, 0, 0};
+    static const uint8_t oversized[] = {1, 4, 0, 0, 0, 1, 0, 0}; /* 65536 bytes */
+    struct ink_str sig = INK_STR_INIT, why = INK_STR_INIT;
+    uint8_t digest[INK_DKIM_DIGEST_LEN] = {3};
+    struct ink_signer *s = start(0);
+    int code = 0;
+
+    (void)state;
+    assert_int_equal(raw_reply(s, unknown, sizeof(unknown), &code), 3 /* ERROR */);
+    assert_int_equal(code, INK_SIGNER_BAD_REQUEST);
+    assert_int_equal(ink_signer_sign(s, "ed", digest, sizeof(digest), &sig, &why), INK_SIGNER_OK);
+    assert_int_equal(raw_reply(s, version2, sizeof(version2), &code), 3);
+    assert_int_equal(code, INK_SIGNER_BAD_REQUEST);
+    assert_int_equal(ink_signer_sign(s, "ed", digest, sizeof(digest), &sig, &why), INK_SIGNER_DEAD);
+    ink_signer_stop(s);
+
+    s = start(0);
+    assert_int_equal(raw_reply(s, oversized, sizeof(oversized), &code), 3);
+    assert_int_equal(code, INK_SIGNER_BAD_REQUEST);
+    ink_str_truncate(&why, 0);
+    assert_int_equal(ink_signer_sign(s, "ed", digest, sizeof(digest), &sig, &why), INK_SIGNER_DEAD);
+    print_message("# after a bad header: %s\n", ink_str_cstr(&why));
+    ink_signer_stop(s);
+    ink_str_free(&sig);
+    ink_str_free(&why);
+}
+
 /* start_fails - starting over one key file fails with a message containing want */
 static void start_fails(const char *path, const char *user, const char *want)
 {
@@ -547,6 +600,25 @@ static void test_privilege_drop(void **state)
         assert_int_equal(uids[i], pw->pw_uid);
         assert_int_equal(gids[i], pw->pw_gid);
     }
+    /* it keeps only stdin/stdout (/dev/null), stderr and its socket: no
+     * descriptor of the parent's (the test opens one to show it) */
+    {
+        char path[64];
+        struct dirent *de;
+        DIR *d;
+        int n = 0, extra = open("/dev/null", O_RDONLY);
+        struct ink_signer *s2 = start(0);
+        snprintf(path, sizeof(path), "/proc/%ld/fd", (long)ink_signer_pid(s2));
+        d = opendir(path);
+        assert_non_null(d);
+        while ((de = readdir(d)) != NULL)
+            if (de->d_name[0] != '.')
+                n++;
+        closedir(d);
+        assert_int_equal(n, 4);
+        ink_signer_stop(s2);
+        close(extra);
+    }
     /* and it still signs with the keys it read as root */
     sign_and_verify(s, "rsa", INK_DKIM_KEY_RSA);
     ink_signer_stop(s);
@@ -559,6 +631,7 @@ int main(void)
         cmocka_unit_test(test_dkim_external),
         cmocka_unit_test(test_parent_holds_no_key),
         cmocka_unit_test(test_no_such_key_bad_request),
+        cmocka_unit_test(test_wire_format),
         cmocka_unit_test(test_refuses_key_files),
         cmocka_unit_test(test_killed_signer),
         cmocka_unit_test(test_privilege_drop),
