@@ -19,14 +19,24 @@
 
 static char tmpdir[] = "/tmp/inkan-store-XXXXXX";
 
-/* db_path - a fresh database path under a temporary directory (its parent
- * directories do not exist yet: the store creates them) */
+/* use_tmpdir - make the one temporary directory of this run, once (the
+ * template is filled in by the first mkdtemp: a second call on it fails) */
+static void use_tmpdir(void)
+{
+    if (tmpdir[strlen(tmpdir) - 1] == 'X')
+        assert_non_null(mkdtemp(tmpdir));
+}
+
+/* db_path - a fresh database path under the temporary directory (its
+ * parent directories do not exist yet: the store creates them) */
 static char *db_path(void)
 {
+    static unsigned n;
     char *path = malloc(256);
 
-    assert_non_null(mkdtemp(tmpdir));
-    snprintf(path, 256, "%s/sub/dir/test.db", tmpdir);
+    assert_non_null(path);
+    use_tmpdir();
+    snprintf(path, 256, "%s/sub%u/dir/test.db", tmpdir, n++);
     return path;
 }
 
@@ -197,8 +207,7 @@ static void test_throwaway_paths_and_readonly(void **state)
         assert_non_null(strstr(ink_str_cstr(&err), "not a database file"));
     }
     assert_true(ink_store_path_ok("./inkan.db"));
-    if (tmpdir[strlen(tmpdir) - 1] == 'X')
-        assert_non_null(mkdtemp(tmpdir));
+    use_tmpdir();
     snprintf(other, sizeof(other), "%s/ro.db", tmpdir);
     /* nothing there: a read-only open creates nothing */
     ink_str_truncate(&err, 0);
