@@ -28,6 +28,7 @@
 #include "inkan/dmarc.h"
 #include "inkan/dns.h"
 #include "inkan/finding.h"
+#include "inkan/report.h"
 #include "inkan/inbound.h"
 #include "inkan/memzone.h"
 #include "inkan/profile.h"
@@ -1065,6 +1066,52 @@ static void inbound_release(void *obj)
 
 /* ---- the table ---- */
 
+/* ---- ptr: the reverse name of a report source ---- */
+
+#define PTR_Q "10.2.0.192.in-addr.arpa"
+
+static void ptr_zone(struct ink_memzone *z)
+{
+    assert_int_equal(ink_memzone_add_name(z, PTR_Q, INK_DNS_PTR, 300, "mail.example.net"), 0);
+}
+
+static void *ptr_make(void)
+{
+    struct ink_ptr_lookup *m = ink_ptr_lookup_new("192.0.2.10");
+
+    assert_non_null(m);
+    return m;
+}
+
+static struct ink_machine ptr_machine(void *obj)
+{
+    return ink_ptr_lookup_machine(obj);
+}
+
+/* ptr_check - an unusable answer is temporary (not cached as "none"); an
+ * empty one is "no reverse name"; else the name */
+static void ptr_check(void *obj, const struct at *at)
+{
+    const char *name;
+    enum ink_ptr_result r = ink_ptr_lookup_result(obj, &name);
+
+    if (hit(at, PTR_Q)) {
+        assert_int_equal(r, INK_PTR_TEMP);
+        assert_null(name);
+    } else if (emptied(at, PTR_Q)) {
+        assert_int_equal(r, INK_PTR_NONE);
+        assert_null(name);
+    } else {
+        assert_int_equal(r, INK_PTR_FOUND);
+        assert_string_equal(name, "mail.example.net");
+    }
+}
+
+static void ptr_release(void *obj)
+{
+    ink_ptr_lookup_free(obj);
+}
+
 static const struct kind kinds[] = {
     {"dkim", dkim_zone, dkim_make, dkim_machine, dkim_check, dkim_release},
     {"arc", arc_zone, arc_make, arc_machine, arc_check, arc_release},
@@ -1076,6 +1123,7 @@ static const struct kind kinds[] = {
     {"verify", vcheck_zone, vcheck_make, vcheck_machine, vcheck_check, vcheck_release},
     {"audit", audit_zone, audit_make, audit_machine, audit_check, audit_release},
     {"inbound", inbound_zone, inbound_make, inbound_machine, inbound_check, inbound_release},
+    {"ptr", ptr_zone, ptr_make, ptr_machine, ptr_check, ptr_release},
 };
 
 /* run_kind - the clean run, then every hostile answer at every query */
