@@ -27,6 +27,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "inkan/query.h"
 #include "inkan/export.h"
 
 #ifdef __cplusplus
@@ -232,6 +233,61 @@ void ink_report_readiness_add(struct ink_report_readiness *r, uint64_t messages,
  */
 const char *ink_report_next_step(const struct ink_report_readiness *r, const char *p,
                                  const char *testing);
+
+/*
+ * The reverse name of a report source: one PTR query through the query
+ * protocol (inkan/query.h), for the summary (cached in the store).
+ */
+enum ink_ptr_result {
+    INK_PTR_PENDING = 0, /* not answered yet */
+    INK_PTR_FOUND,       /* a PTR name */
+    INK_PTR_NONE,        /* NXDOMAIN / NODATA: no reverse name */
+    INK_PTR_TEMP         /* SERVFAIL, timeout, an unfitting answer: ask again later */
+};
+struct ink_ptr_lookup;
+/* ink_ptr_lookup_new - the lookup of ip (text); NULL when ip is no
+ * address or out of memory.  Free with ink_ptr_lookup_free. */
+struct ink_ptr_lookup *ink_ptr_lookup_new(const char *ip);
+enum ink_next ink_ptr_lookup_next(struct ink_ptr_lookup *m, struct ink_query *q);
+int ink_ptr_lookup_feed(struct ink_ptr_lookup *m, uint32_t token,
+                        const struct ink_dns_answer *answer);
+struct ink_machine ink_ptr_lookup_machine(struct ink_ptr_lookup *m);
+/* ink_ptr_lookup_result - the outcome; *name (may be NULL) the PTR target
+ * when FOUND (owned by m), else NULL */
+enum ink_ptr_result ink_ptr_lookup_result(const struct ink_ptr_lookup *m, const char **name);
+void ink_ptr_lookup_free(struct ink_ptr_lookup *m);
+
+/*
+ * The sending-platform map (data/platforms.yaml, docs in inkan(1)):
+ *     platforms:
+ *       - name: sendgrid
+ *         ptr: [sendgrid.net]      reverse-name suffixes
+ *         spf: [sendgrid.net]      suffixes of domains SPF passed for
+ *         dkim: [sendgrid.net]     suffixes of DKIM d= domains that passed
+ */
+/* Bytes of a map file. */
+#define INK_PLATFORMS_SIZE_MAX (256 * 1024)
+/* Nesting of a map (top mapping, list, entry, suffix list = 4). */
+#define INK_PLATFORMS_DEPTH_MAX 8
+/* Platforms in one map. */
+#define INK_PLATFORMS_MAX 256
+/* Suffixes of one kind per platform. */
+#define INK_PLATFORM_SUFFIXES_MAX 64
+/* Bytes of one value (a domain name is at most 253). */
+#define INK_PLATFORMS_SCALAR_MAX 255
+
+struct ink_platforms;
+struct ink_str;
+/* ink_platforms_parse - YAML bytes to a map; NULL with "line:col: why"
+ * in err.  Free with ink_platforms_free. */
+struct ink_platforms *ink_platforms_parse(const uint8_t *buf, size_t len, struct ink_str *err);
+/* ink_platforms_match - the platform name (static to m) of a source from
+ * its PTR name, else the DKIM d= domains, else the SPF domains it passed
+ * for (space-separated, "d/s" allowed; each may be NULL); NULL: none */
+const char *ink_platforms_match(const struct ink_platforms *m, const char *ptr,
+                                const char *dkim_domains, const char *spf_domains);
+size_t ink_platforms_count(const struct ink_platforms *m);
+void ink_platforms_free(struct ink_platforms *m);
 
 INK_API_END
 

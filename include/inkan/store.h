@@ -60,11 +60,17 @@ struct ink_report_source {
     uint64_t dkim_aligned_pass; /* policy_evaluated dkim pass */
     uint64_t fail_authenticated; /* failed DMARC yet an SPF or DKIM result passed */
     char *ptr;                  /* reverse name cached in the store, or NULL */
-    char *platform;             /* sending platform, or NULL (not recognised yet) */
+    int64_t ptr_looked_up_at;   /* when it was looked up (0: never; with
+                                 * ptr NULL: the address has no reverse name) */
+    char *platform;             /* sending platform (set by the caller from a
+                                 * platform map, owned), or NULL */
     const char *class;          /* ink_report_source_class() (static) */
     char *spf_pass_domains;     /* sources not aligned: the domains SPF passed
                                  * for, space-separated (owned), or NULL */
     char *dkim_pass_domains;    /* and the DKIM d=/s= that passed ("d/s") */
+    char *spf_auth_domains;     /* every source: the domains SPF passed for
+                                 * in any row, space-separated (owned), or NULL */
+    char *dkim_auth_domains;    /* and the DKIM d= domains that passed */
 };
 
 /* What the stored reports say about one policy domain. */
@@ -78,6 +84,13 @@ struct ink_report_summary {
     char *testing;              /* and its t= (RFC 9990), or NULL */
     struct ink_report_source *sources;
     size_t nsources;
+};
+
+/* One cached reverse lookup (report_ptr_put). */
+struct ink_store_ptr {
+    const char *ip;
+    const char *ptr;            /* the name, or NULL: the address has none */
+    int64_t at;                 /* when it was looked up (seconds since the epoch) */
 };
 
 struct ink_store;
@@ -133,6 +146,10 @@ struct ink_store_ops {
      * one, by name); caller frees with ink_report_summaries_free */
     int (*report_summary)(struct ink_store *s, const char *domain,
                           struct ink_report_summary **out, size_t *n, struct ink_str *err);
+    /* report_ptr_put - cache n reverse-lookup outcomes (replacing older
+     * ones) in one transaction */
+    int (*report_ptr_put)(struct ink_store *s, const struct ink_store_ptr *v, size_t n,
+                          struct ink_str *err);
     /* free - close; NULL-safe through ink_store_free */
     void (*free)(struct ink_store *s);
 };
@@ -167,6 +184,8 @@ int ink_store_report_failure_add(struct ink_store *s, const struct ink_arf *a,
                                  struct ink_str *err);
 int ink_store_report_summary(struct ink_store *s, const char *domain,
                              struct ink_report_summary **out, size_t *n, struct ink_str *err);
+int ink_store_report_ptr_put(struct ink_store *s, const struct ink_store_ptr *v, size_t n,
+                             struct ink_str *err);
 /* ink_report_summaries_free - free n summaries and the array */
 void ink_report_summaries_free(struct ink_report_summary *sum, size_t n);
 /* ink_store_free - close the store; NULL is a no-op */

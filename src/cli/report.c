@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "inkan/driver.h"
 #include "inkan/report_import.h"
 #include "inkan/store.h"
 #include "inkan/str.h"
@@ -24,7 +25,15 @@
 /* Entries of one directory an import reads at most. */
 #define REPORT_DIR_ENTRIES_MAX 1000000
 
-enum { OPT_DB = CLI_OPT_FIRST_FREE, OPT_REDACT, OPT_HEADERS_MAX };
+enum { OPT_DB = CLI_OPT_FIRST_FREE, OPT_REDACT, OPT_HEADERS_MAX, OPT_NO_DNS, OPT_PLATFORMS };
+
+/* Seconds a cached reverse name is trusted before it is looked up again. */
+#define REPORT_PTR_MAX_AGE (30 * 86400)
+
+/* The platform map installed with inkan (meson sets the path). */
+#ifndef INK_PLATFORMS_DEFAULT
+#define INK_PLATFORMS_DEFAULT "/usr/local/share/inkan/platforms.yaml"
+#endif
 
 /* Largest --headers-max accepted (1 MiB). */
 #define REPORT_HEADERS_MAX_MAX ((size_t)1 << 20)
@@ -36,14 +45,19 @@ static const char report_help[] =
     "                                      import reports: files (.xml, .xml.gz, .zip,\n"
     "                                      mail messages, mbox; told by content),\n"
     "                                      directory trees (Maildir), stdin\n"
-    "  summary [--db FILE] [--json] [DOMAIN]  per policy domain: messages, DMARC,\n"
-    "                                      SPF and DKIM aligned passes, sources\n"
-    "  advise [--db FILE] [--json] [DOMAIN]   what enforcing would affect, the\n"
-    "                                      sources to fix first, the next step\n\n"
+    "  summary [--db FILE] [--json] [DNS OPTIONS] [DOMAIN]  per policy domain:\n"
+    "                                      messages, DMARC, SPF and DKIM aligned\n"
+    "                                      passes, sources (reverse name, platform)\n"
+    "  advise [--db FILE] [--json] [DNS OPTIONS] [DOMAIN]   what enforcing would\n"
+    "                                      affect, the sources to fix first, the next step\n\n"
     "Options:\n"
     "  --db FILE   the store (default $XDG_DATA_HOME/inkan/inkan.db or\n"
     "              ~/.local/share/inkan/inkan.db, as 'inkan domain')\n"
-    "  --json      machine-readable output (summary)\n"
+    "  --json      machine-readable output (summary, advise)\n"
+    "  --no-dns    summary, advise: look up no reverse name (cached ones are shown)\n"
+    "  --platforms FILE  summary, advise: the platform map (default\n"
+    "              " INK_PLATFORMS_DEFAULT ")\n"
+    CLI_DNS_HELP
     "  --redact    failure reports: keep only the domains of addresses\n"
     "  --headers-max N  failure reports: original header bytes kept (default\n"
     "              16384; 0 keeps none)\n\n"
@@ -391,14 +405,15 @@ static void summary_text(const struct ink_report_summary *sum, size_t n)
                pct(s->dmarc_pass, s->messages), (unsigned long long)s->dmarc_fail,
                (unsigned long long)s->spf_aligned_pass, pct(s->spf_aligned_pass, s->messages),
                (unsigned long long)s->dkim_aligned_pass, pct(s->dkim_aligned_pass, s->messages));
-        printf("  %-39s %10s %10s %11s %12s  %-18s %s\n", "SOURCE", "MESSAGES", "DMARC-PASS",
-               "SPF-ALIGNED", "DKIM-ALIGNED", "CLASS", "PTR");
+        printf("  %-39s %10s %10s %11s %12s  %-18s %s  %s\n", "SOURCE", "MESSAGES", "DMARC-PASS",
+               "SPF-ALIGNED", "DKIM-ALIGNED", "CLASS", "PTR", "PLATFORM");
         for (j = 0; j < s->nsources; j++) {
             const struct ink_report_source *r = &s->sources[j];
-            printf("  %-39s %10llu %10llu %11llu %12llu  %-18s %s\n", r->ip,
+            printf("  %-39s %10llu %10llu %11llu %12llu  %-18s %s  %s\n", r->ip,
                    (unsigned long long)r->messages, (unsigned long long)r->dmarc_pass,
                    (unsigned long long)r->spf_aligned_pass,
-                   (unsigned long long)r->dkim_aligned_pass, r->class, r->ptr ? r->ptr : "-");
+                   (unsigned long long)r->dkim_aligned_pass, r->class, r->ptr ? r->ptr : "-",
+                   r->platform ? r->platform : "-");
         }
         if (i + 1 < n)
             putchar('\n');
@@ -441,10 +456,12 @@ static void advise_text(const struct ink_report_summary *sum, size_t n)
                 continue;
             if (!listed++)
                 printf("  fix first (authenticated, but not aligned with %s):\n", s->domain);
-            printf("    %-39s %llu failing: SPF passed for %s; DKIM passed for %s\n", src->ip,
+            printf("    %-39s %llu failing: SPF passed for %s; DKIM passed for %s; "
+                   "reverse name %s; platform %s\n", src->ip,
                    (unsigned long long)(src->messages - src->dmarc_pass),
                    src->spf_pass_domains ? src->spf_pass_domains : "-",
-                   src->dkim_pass_domains ? src->dkim_pass_domains : "-");
+                   src->dkim_pass_domains ? src->dkim_pass_domains : "-",
+                   src->ptr ? src->ptr : "-", src->platform ? src->platform : "-");
         }
         printf("  next step: %s\n", ink_report_next_step(&r, s->p, s->testing));
         if (i + 1 < n)
@@ -479,6 +496,9 @@ static int advise_json(const struct ink_report_summary *sum, size_t n)
                                     ? json_string(src->spf_pass_domains) : json_null());
                 json_object_set_new(o, "dkim_pass_domains", src->dkim_pass_domains
                                     ? json_string(src->dkim_pass_domains) : json_null());
+                json_object_set_new(o, "ptr", src->ptr ? json_string(src->ptr) : json_null());
+                json_object_set_new(o, "platform",
+                                    src->platform ? json_string(src->platform) : json_null());
                 json_array_append_new(fix, o);
             }
         }
@@ -504,21 +524,198 @@ static int advise_json(const struct ink_report_summary *sum, size_t n)
     return 0;
 }
 
+/* ip_cmp - addresses in byte order (for the lookup table's bsearch) */
+static int ip_cmp(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* The reverse lookups of one summary run: the distinct addresses that
+ * need one (sorted) and a machine for each. */
+struct ptr_run {
+    char **ips;                      /* borrowed from the summaries */
+    struct ink_ptr_lookup **m;
+    size_t n;
+};
+
+/*
+ * lookup_ptrs - look up, through the driver, the reverse name of every
+ * source not cached (or cached longer than REPORT_PTR_MAX_AGE ago), all in
+ * flight at once; cache names and "none" in the store (a temporary
+ * failure is shown as null and asked again next time) and fill src->ptr.
+ * 0, or -1 after saying why.
+ */
+static int lookup_ptrs(struct ink_store *st, const struct ink_resolver_opts *ropts,
+                       struct ink_report_summary *sum, size_t n)
+{
+    struct ptr_run run = {NULL, NULL, 0};
+    struct ink_resolver *r = NULL;
+    struct ink_driver *d = NULL;
+    struct ink_driver_opts dopts;
+    struct ink_store_ptr *put = NULL;
+    struct ink_str err = INK_STR_INIT;
+    size_t i, j, k, total = 0, nput = 0, temp = 0;
+    int64_t now = (int64_t)time(NULL);
+    int rc = -1;
+
+    for (i = 0; i < n; i++)
+        total += sum[i].nsources;
+    run.ips = calloc(total ? total : 1, sizeof(*run.ips));
+    if (run.ips == NULL)
+        goto oom;
+    for (i = 0; i < n; i++)
+        for (j = 0; j < sum[i].nsources; j++) {
+            const struct ink_report_source *src = &sum[i].sources[j];
+            if (src->ptr_looked_up_at == 0 || now - src->ptr_looked_up_at > REPORT_PTR_MAX_AGE)
+                run.ips[run.n++] = src->ip;
+        }
+    if (run.n == 0) {
+        free(run.ips);
+        return 0;
+    }
+    qsort(run.ips, run.n, sizeof(*run.ips), ip_cmp);
+    for (i = 1, k = 1; i < run.n; i++) /* one lookup per address */
+        if (strcmp(run.ips[i], run.ips[k - 1]) != 0)
+            run.ips[k++] = run.ips[i];
+    run.n = k;
+    run.m = calloc(run.n, sizeof(*run.m));
+    put = calloc(run.n, sizeof(*put));
+    if (run.m == NULL || put == NULL)
+        goto oom;
+    r = cli_resolver_open(ropts);
+    if (r == NULL)
+        goto out;
+    memset(&dopts, 0, sizeof(dopts));
+    dopts.timeout_ms = ropts->timeout_ms;
+    d = ink_driver_new(r, &dopts);
+    if (d == NULL)
+        goto oom;
+    for (i = 0; i < run.n; i++) {
+        /* an address the parser stored but inet_pton refuses gets no lookup */
+        run.m[i] = ink_ptr_lookup_new(run.ips[i]);
+        if (run.m[i] != NULL && ink_driver_add(d, ink_ptr_lookup_machine(run.m[i]), NULL, NULL) < 0)
+            goto oom;
+    }
+    if (ink_driver_run(d) < 0) {
+        cli_error("the DNS resolver failed; reverse names not looked up");
+        goto out;
+    }
+    for (i = 0; i < run.n; i++) {
+        const char *name = NULL;
+        enum ink_ptr_result res = run.m[i] ? ink_ptr_lookup_result(run.m[i], &name) : INK_PTR_TEMP;
+        if (res == INK_PTR_FOUND || res == INK_PTR_NONE) {
+            put[nput].ip = run.ips[i];
+            put[nput].ptr = name;
+            put[nput].at = now;
+            nput++;
+        } else {
+            temp++;
+        }
+    }
+    if (ink_store_report_ptr_put(st, put, nput, &err) < 0) {
+        cli_error("%s", ink_str_cstr(&err));
+        goto out;
+    }
+    if (temp > 0)
+        cli_error("note: %zu reverse name%s could not be looked up now (shown as null; "
+                  "asked again next time)", temp, temp == 1 ? "" : "s");
+    for (i = 0; i < n; i++)
+        for (j = 0; j < sum[i].nsources; j++) {
+            struct ink_report_source *src = &sum[i].sources[j];
+            char **hit = bsearch(&src->ip, run.ips, run.n, sizeof(*run.ips), ip_cmp);
+            const char *name = NULL;
+            if (hit == NULL || run.m[hit - run.ips] == NULL)
+                continue;
+            if (ink_ptr_lookup_result(run.m[hit - run.ips], &name) == INK_PTR_TEMP)
+                continue; /* keep what the cache had */
+            free(src->ptr);
+            src->ptr = NULL;
+            if (name != NULL && (src->ptr = strdup(name)) == NULL)
+                goto oom;
+        }
+    rc = 0;
+    goto out;
+oom:
+    cli_error("out of memory");
+out:
+    ink_driver_free(d);
+    ink_resolver_free(r);
+    for (i = 0; run.m != NULL && i < run.n; i++)
+        ink_ptr_lookup_free(run.m[i]);
+    free(run.m);
+    free(run.ips);
+    free(put);
+    ink_str_free(&err);
+    return rc;
+}
+
+/* load_platforms - the platform map at path (NULL: the installed one,
+ * whose absence only means no platform is recognised); *out NULL then.
+ * 0, or -1 after saying why (a map given that cannot be used) */
+static int load_platforms(const char *path, struct ink_platforms **out)
+{
+    struct ink_str err = INK_STR_INIT;
+    uint8_t *buf = NULL;
+    size_t len = 0;
+
+    *out = NULL;
+    if (path == NULL) {
+        if (access(INK_PLATFORMS_DEFAULT, R_OK) != 0)
+            return 0;
+        path = INK_PLATFORMS_DEFAULT;
+    }
+    if (cli_read_file(path, INK_PLATFORMS_SIZE_MAX, &buf, &len) < 0)
+        return -1;
+    *out = ink_platforms_parse(buf, len, &err);
+    free(buf);
+    if (*out == NULL) {
+        cli_error("%s:%s", cli_shown(path), ink_str_cstr(&err));
+        ink_str_free(&err);
+        return -1;
+    }
+    ink_str_free(&err);
+    return 0;
+}
+
+/* set_platforms - each source's platform from the map: its PTR name, else
+ * the DKIM d= and SPF domains it passed for.  0, or -1 out of memory. */
+static int set_platforms(const struct ink_platforms *map, struct ink_report_summary *sum,
+                         size_t n)
+{
+    size_t i, j;
+
+    for (i = 0; map != NULL && i < n; i++)
+        for (j = 0; j < sum[i].nsources; j++) {
+            struct ink_report_source *src = &sum[i].sources[j];
+            const char *p = ink_platforms_match(map, src->ptr, src->dkim_auth_domains,
+                                                src->spf_auth_domains);
+            if (p != NULL && (src->platform = strdup(p)) == NULL)
+                return -1;
+        }
+    return 0;
+}
+
 /* report_summary - inkan report summary (advise: inkan report advise) */
 static int report_summary(int argc, char **argv, int advise)
 {
     static const struct option own[] = {
         {"db", required_argument, NULL, OPT_DB},
+        {"no-dns", no_argument, NULL, OPT_NO_DNS},
+        {"platforms", required_argument, NULL, OPT_PLATFORMS},
         {NULL, 0, NULL, 0},
     };
-    int json = 0, c, rc = INK_EXIT_OK;
-    const struct cli_optset set = {.own = own, .json = &json, .usage = report_usage};
-    const char *db = NULL, *domain = NULL;
+    struct ink_resolver_opts ropts;
+    int json = 0, c, rc = INK_EXIT_OK, no_dns = 0;
+    const struct cli_optset set = {.own = own, .dns = &ropts, .json = &json,
+                                   .usage = report_usage};
+    const char *db = NULL, *domain = NULL, *platforms = NULL;
     struct ink_store *st;
     struct ink_report_summary *sum = NULL;
+    struct ink_platforms *map = NULL;
     struct ink_str err = INK_STR_INIT;
     size_t n = 0;
 
+    memset(&ropts, 0, sizeof(ropts));
     optind = 1;
     while ((c = cli_getopt(&set, argc, argv)) != -1) {
         switch (c) {
@@ -529,6 +726,12 @@ static int report_summary(int argc, char **argv, int advise)
             }
             db = optarg;
             break;
+        case OPT_NO_DNS:
+            no_dns = 1;
+            break;
+        case OPT_PLATFORMS:
+            platforms = optarg;
+            break;
         case CLI_GETOPT_HELP: return INK_EXIT_OK;
         default: return INK_EXIT_USAGE;
         }
@@ -537,13 +740,26 @@ static int report_summary(int argc, char **argv, int advise)
         cli_error("give at most one DOMAIN");
         return INK_EXIT_USAGE;
     }
+    if (no_dns && (ropts.zone_file != NULL || ropts.server != NULL)) {
+        cli_error("--no-dns and a DNS source (--zone, --dns) do not go together");
+        return INK_EXIT_USAGE;
+    }
     if (optind < argc)
         domain = argv[optind];
-    st = open_db(db);
-    if (st == NULL)
+    if (load_platforms(platforms, &map) < 0)
         return INK_EXIT_OPERR;
+    st = open_db(db);
+    if (st == NULL) {
+        ink_platforms_free(map);
+        return INK_EXIT_OPERR;
+    }
     if (ink_store_report_summary(st, domain, &sum, &n, &err) < 0) {
         cli_error("%s", ink_str_cstr(&err));
+        rc = INK_EXIT_OPERR;
+    } else if ((!no_dns && lookup_ptrs(st, &ropts, sum, n) < 0)) {
+        rc = INK_EXIT_OPERR;
+    } else if (set_platforms(map, sum, n) < 0) {
+        cli_error("out of memory");
         rc = INK_EXIT_OPERR;
     } else if (json) {
         if ((advise ? advise_json(sum, n) : summary_json(sum, n)) < 0) {
@@ -558,6 +774,7 @@ static int report_summary(int argc, char **argv, int advise)
         summary_text(sum, n);
     }
     ink_report_summaries_free(sum, n);
+    ink_platforms_free(map);
     ink_str_free(&err);
     ink_store_free(st);
     return rc;

@@ -135,6 +135,13 @@ int ink_store_report_summary(struct ink_store *s, const char *domain,
     return s->ops->report_summary(s, domain, out, n, err);
 }
 
+/* ink_store_report_ptr_put - cache reverse-lookup outcomes */
+int ink_store_report_ptr_put(struct ink_store *s, const struct ink_store_ptr *v, size_t n,
+                             struct ink_str *err)
+{
+    return s->ops->report_ptr_put(s, v, n, err);
+}
+
 /* ink_report_summaries_free - free summaries and their sources */
 void ink_report_summaries_free(struct ink_report_summary *sum, size_t n)
 {
@@ -147,6 +154,8 @@ void ink_report_summaries_free(struct ink_report_summary *sum, size_t n)
             free(sum[i].sources[j].platform);
             free(sum[i].sources[j].spf_pass_domains);
             free(sum[i].sources[j].dkim_pass_domains);
+            free(sum[i].sources[j].spf_auth_domains);
+            free(sum[i].sources[j].dkim_auth_domains);
         }
         free(sum[i].sources);
         free(sum[i].domain);

@@ -6,7 +6,8 @@
  * domains, records (one row per expected record, keyed by domain and
  * position) and events (the history of state changes); version 2 the
  * DMARC reports (reports, report_rows, report_auth, report_reasons,
- * report_ptr); version 3 failure reports (failure_reports).  A report is one IMMEDIATE transaction from its metadata
+ * report_ptr); version 3 failure reports (failure_reports); version 4 the outcome of
+ * each cached reverse lookup (report_ptr.result: a name, or none).  A report is one IMMEDIATE transaction from its metadata
  * to its commit: a killed import leaves no half report.  Every statement binds its parameters; every save is
  * one IMMEDIATE transaction guarded by the domain's revision, so a killed
  * process leaves either the old state or the new one, never half of each,
@@ -24,7 +25,7 @@
 #include "inkan/dns.h"
 
 /* The schema this file writes; databases with a higher version are refused. */
-#define STORE_SCHEMA_VERSION 3
+#define STORE_SCHEMA_VERSION 4
 /* How long a statement waits for another process's transaction (ms). */
 #define STORE_BUSY_TIMEOUT_MS 10000
 /* Longest database path accepted. */
@@ -157,7 +158,16 @@ static const char schema_v3[] =
     "  duplicates INTEGER NOT NULL DEFAULT 0);"
     "CREATE INDEX failure_reports_domain ON failure_reports(domain);";
 
-static const char *const migrations[STORE_SCHEMA_VERSION] = {schema_v1, schema_v2, schema_v3};
+/* Version 4: report_ptr says what its lookup found ('found': ptr holds
+ * the name; 'none': NXDOMAIN or NODATA, no name), so a source without a
+ * reverse name is not asked again either.  Temporary failures are never
+ * stored. */
+static const char schema_v4[] =
+    "ALTER TABLE report_ptr ADD COLUMN result TEXT NOT NULL DEFAULT 'found'"
+    "  CHECK (result IN ('found', 'none'));";
+
+static const char *const migrations[STORE_SCHEMA_VERSION] = {schema_v1, schema_v2, schema_v3,
+                                                              schema_v4};
 
 /* db_err - "what: sqlite's message" into err; returns -1 */
 static int db_err(struct sqlite_store *s, struct ink_str *err, const char *what)
@@ -1006,6 +1016,44 @@ static int s_report_failure_add(struct ink_store *base, const struct ink_arf *a,
     return rc == SQLITE_DONE ? 0 : db_err(s, err, "store the failure report");
 }
 
+/* source_all_auth_domains - for every source, the domains its SPF and
+ * DKIM results passed for in any row (platform recognition) */
+static int source_all_auth_domains(struct sqlite_store *s, struct ink_report_summary *sum,
+                                   struct ink_str *err)
+{
+    static const char sql[] =
+        "SELECT group_concat(d, ' ') FROM (SELECT DISTINCT a.domain AS d"
+        " FROM report_auth a JOIN report_rows r ON r.report = a.report AND r.idx = a.idx"
+        " JOIN reports rep ON rep.id = r.report"
+        " WHERE rep.domain = ?1 AND r.source_ip = ?2 AND a.kind = ?3 AND a.result = 'pass'"
+        "  AND a.domain IS NOT NULL ORDER BY d)";
+    sqlite3_stmt *st = prepare(s, sql, err);
+    size_t i;
+    int k;
+
+    if (st == NULL)
+        return -1;
+    for (i = 0; i < sum->nsources; i++) {
+        struct ink_report_source *src = &sum->sources[i];
+        for (k = 0; k < 2; k++) {
+            sqlite3_reset(st);
+            bind_text(st, 1, sum->domain);
+            bind_text(st, 2, src->ip);
+            bind_text(st, 3, k ? "dkim" : "spf");
+            if (sqlite3_step(st) != SQLITE_ROW) {
+                sqlite3_finalize(st);
+                return db_err(s, err, "read source results");
+            }
+            if (k)
+                src->dkim_auth_domains = col_dup(st, 0);
+            else
+                src->spf_auth_domains = col_dup(st, 0);
+        }
+    }
+    sqlite3_finalize(st);
+    return 0;
+}
+
 /* source_auth_domains - for each source not aligned, the domains its SPF
  * and DKIM results passed for in the rows that failed DMARC */
 static int source_auth_domains(struct sqlite_store *s, struct ink_report_summary *sum,
@@ -1046,7 +1094,7 @@ static int source_auth_domains(struct sqlite_store *s, struct ink_report_summary
         }
     }
     sqlite3_finalize(st);
-    return 0;
+    return source_all_auth_domains(s, sum, err);
 }
 
 /* summary_sources - the sources of one domain, most messages first */
@@ -1060,7 +1108,8 @@ static int summary_sources(struct sqlite_store *s, struct ink_report_summary *su
         " SUM(CASE WHEN r.dkim = 'pass' THEN r.count ELSE 0 END),"
         " SUM(CASE WHEN NOT (IFNULL(r.dkim = 'pass', 0) OR IFNULL(r.spf = 'pass', 0))"
         "  AND r.authenticated THEN r.count ELSE 0 END),"
-        " (SELECT ptr FROM report_ptr WHERE ip = r.source_ip)"
+        " (SELECT ptr FROM report_ptr WHERE ip = r.source_ip),"
+        " (SELECT looked_up_at FROM report_ptr WHERE ip = r.source_ip)"
         " FROM report_rows r JOIN reports rep ON rep.id = r.report"
         " WHERE rep.domain = ?1 GROUP BY r.source_ip ORDER BY 2 DESC, 1 LIMIT ?2";
     sqlite3_stmt *st = prepare(s, sql, err);
@@ -1093,6 +1142,7 @@ static int summary_sources(struct sqlite_store *s, struct ink_report_summary *su
         src->dkim_aligned_pass = (uint64_t)sqlite3_column_int64(st, 4);
         src->fail_authenticated = (uint64_t)sqlite3_column_int64(st, 5);
         src->ptr = col_dup(st, 6);
+        src->ptr_looked_up_at = sqlite3_column_int64(st, 7);
         src->class = ink_report_source_class(src->messages, src->dmarc_pass,
                                              src->spf_aligned_pass, src->dkim_aligned_pass,
                                              src->fail_authenticated);
@@ -1182,6 +1232,48 @@ static int s_report_summary(struct ink_store *base, const char *domain,
     return 0;
 }
 
+/* s_report_ptr_put - cache n reverse-lookup outcomes, one transaction */
+static int s_report_ptr_put(struct ink_store *base, const struct ink_store_ptr *v, size_t n,
+                            struct ink_str *err)
+{
+    struct sqlite_store *s = (struct sqlite_store *)base;
+    static const char sql[] =
+        "INSERT INTO report_ptr (ip, ptr, looked_up_at, result) VALUES (?1, ?2, ?3, ?4)"
+        " ON CONFLICT (ip) DO UPDATE SET ptr = excluded.ptr,"
+        " looked_up_at = excluded.looked_up_at, result = excluded.result";
+    sqlite3_stmt *st;
+    size_t i;
+
+    if (n == 0)
+        return 0;
+    if (exec(s, "BEGIN IMMEDIATE", err) < 0)
+        return -1;
+    st = prepare(s, sql, err);
+    if (st == NULL) {
+        sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+        return -1;
+    }
+    for (i = 0; i < n; i++) {
+        sqlite3_reset(st);
+        bind_text(st, 1, v[i].ip);
+        bind_text(st, 2, v[i].ptr);
+        sqlite3_bind_int64(st, 3, v[i].at);
+        bind_text(st, 4, v[i].ptr != NULL ? "found" : "none");
+        if (sqlite3_step(st) != SQLITE_DONE) {
+            db_err(s, err, "cache a reverse name");
+            sqlite3_finalize(st);
+            sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+            return -1;
+        }
+    }
+    sqlite3_finalize(st);
+    if (exec(s, "COMMIT", err) < 0) {
+        sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+        return -1;
+    }
+    return 0;
+}
+
 static void s_free(struct ink_store *base)
 {
     struct sqlite_store *s = (struct sqlite_store *)base;
@@ -1194,7 +1286,7 @@ static void s_free(struct ink_store *base)
 static const struct ink_store_ops sqlite_ops = {
     "sqlite", s_add, s_get, s_list, s_save, s_remove, s_due, s_history,
     s_report_begin, s_report_record, s_report_commit, s_report_abort, s_report_failure_add,
-    s_report_summary, s_free,
+    s_report_summary, s_report_ptr_put, s_free,
 };
 
 /* make_parent_dirs - create the directories above path (mode 0700) */

@@ -50,4 +50,6 @@ check "libinkan.a installed" sh -c "ls '$R'/lib*/libinkan.a '$R'/lib*/*/libinkan
 check "inkan.pc installed" sh -c "ls '$R'/lib*/pkgconfig/inkan.pc '$R'/lib*/*/pkgconfig/inkan.pc 2>/dev/null | grep -q ."
 check "public headers installed" test -f "$R/include/inkan/spf.h"
 check "man page installed" test -f "$R/share/man/man1/inkan.1"
+check "platform map installed where inkan looks for it by default" test -f "$R/share/inkan/platforms.yaml"
+check "  ... and the help names that path" sh -c "'$INKAN' report --help | grep -qF '$prefix/share/inkan/platforms.yaml'"
 finish

@@ -26,12 +26,12 @@ check "the .zip entry is named" grep -q 'other.zip:other-domain.xml: imported: e
 check "the .xml.gz is imported" grep -q 'reporter-two.xml.gz: imported: example.org report r2-20261201-example.org' "$T/first"
 check "no report_id: refused with the reason and offset" grep -q 'no-report-id.xml: refused: report_metadata has no report_id (byte [0-9]*)' "$T/first"
 check "sloppy report: imported with notes" grep -q 'sloppy.xml: imported: .*noted: upper-case x4.*long-range x1' "$T/first"
-"$INKAN" report summary --db "$DB" --json >"$T/sum1.json"
+"$INKAN" report summary --no-dns --db "$DB" --json >"$T/sum1.json"
 check "summary --json exits 0" test $? = 0
 
 "$INKAN" report import --db "$DB" "$T/in" >"$T/second" 2>&1
 check "second import: every report a duplicate" grep -q '^imported 0, duplicates 4, refused 1, failed 0$' "$T/second"
-"$INKAN" report summary --db "$DB" --json | sed '/"duplicates"/d' >"$T/sum2.json"
+"$INKAN" report summary --no-dns --db "$DB" --json | sed '/"duplicates"/d' >"$T/sum2.json"
 sed '/"duplicates"/d' "$T/sum1.json" >"$T/sum1b.json"
 check "summary unchanged by the duplicates" cmp -s "$T/sum1b.json" "$T/sum2.json"
 # the same bytes under another name (a copy) are a duplicate as well
@@ -47,8 +47,8 @@ check "example.org: 192.0.2.10 first, 52 messages, aligned" test "$(py 's=d["exa
 check "IPv6 source in canonical form, legitimate-failing (SPF passed for its own domain)" test "$(py 's=[x for x in d["example.org"]["sources"] if x["ip"]=="2001:db8::25"][0]; print(s["class"])')" = "legitimate-failing"
 check "spoofing source: unknown" test "$(py 's=[x for x in d["example.org"]["sources"] if x["ip"]=="198.51.100.7"][0]; print(s["class"])')" = "unknown"
 check "example.net: one report, 5 messages failing" test "$(py 'o=d["example.net"]; print(o["reports"], o["messages"], o["dmarc_fail"])')" = "1 5 5"
-expect_out_contains "example.net  2025-12-01 .. 2025-12-01  reports 1 (duplicates 1)  failure reports 0" "$INKAN" report summary --db "$DB" example.net
-expect_out_contains "no reports stored for nothing.example" "$INKAN" report summary --db "$DB" nothing.example
+expect_out_contains "example.net  2025-12-01 .. 2025-12-01  reports 1 (duplicates 1)  failure reports 0" "$INKAN" report summary --no-dns --db "$DB" example.net
+expect_out_contains "no reports stored for nothing.example" "$INKAN" report summary --no-dns --db "$DB" nothing.example
 
 # --- mail: .eml, mbox, Maildir (GMime walks the parts) ----------------------
 mkdir -p "$T/mail/Maildir/cur" "$T/mail/Maildir/new" "$T/mail/Maildir/tmp"
@@ -83,7 +83,7 @@ check "mail: mbox message 2, a text/xml attachment" grep -q 'reports.mbox:messag
 check "mail: Maildir new/ message" grep -q 'Maildir/new/1.host:sloppy.xml: imported' "$T/mail.out"
 check "mail: a message without a report is refused, saying so" grep -q 'Maildir/cur/2.host:2,S: refused: a message without a report attachment' "$T/mail.out"
 check "mail: nothing on stderr (no GLib criticals)" bash -c "! grep -q CRITICAL '$T/mail.out'"
-"$INKAN" report summary --db "$T/mail.db" --json | sed '/"duplicates"/d' >"$T/mail.json"
+"$INKAN" report summary --no-dns --db "$T/mail.db" --json | sed '/"duplicates"/d' >"$T/mail.json"
 check "mail: the same summary as the files" cmp -s "$T/sum1b.json" "$T/mail.json"
 "$INKAN" report import --db "$T/mail.db" - <"$T/mail/google.eml" >"$T/mail2.out" 2>&1
 check "mail on stdin: a duplicate" grep -q '^-:google.xml.gz: duplicate' "$T/mail2.out"
@@ -130,12 +130,12 @@ check "--headers-max 0: no original headers stored" test "$(/usr/bin/python3 -c 
 expect_exit 2 "$INKAN" report import --db "$T/x.db" --headers-max lots "$T/arf"
 
 # --- advise: readiness, what to fix, the next step --------------------------
-"$INKAN" report advise --db "$DB" example.org >"$T/advise.out" 2>&1
+"$INKAN" report advise --no-dns --db "$DB" example.org >"$T/advise.out" 2>&1
 check "advise: the published policy" grep -q '^example.org: 2025-12-01 .. 2025-12-03, 64 messages in 3 reports, published p=none$' "$T/advise.out"
 check "advise: readiness in messages and percent" grep -q 'would affect 7 (10.9%) messages from sources that look legitimate, 0 (0.0%) forwarded, and 3 (4.7%) from sources that look like spoofing' "$T/advise.out"
 check "advise: the source to fix, with the domain SPF passed for" grep -q '2001:db8::25 .* 7 failing: SPF passed for bounce.example-esp.test; DKIM passed for -' "$T/advise.out"
 check "advise: fix before tightening" grep -q 'next step: fix the legitimate failing sources' "$T/advise.out"
-check "advise --json: example.net is enforced" test "$("$INKAN" report advise --db "$DB" --json example.net | /usr/bin/python3 -c 'import json,sys; d=json.load(sys.stdin)["domains"][0]; print(d["p"], d["fail_unknown"], d["next_step"][:8])')" = "reject 5 enforced"
+check "advise --json: example.net is enforced" test "$("$INKAN" report advise --no-dns --db "$DB" --json example.net | /usr/bin/python3 -c 'import json,sys; d=json.load(sys.stdin)["domains"][0]; print(d["p"], d["fail_unknown"], d["next_step"][:8])')" = "reject 5 enforced"
 
 # --- standard input ----------------------------------------------------------
 "$INKAN" report import --db "$T/stdin.db" - <"$D/rfc7489-google.xml" >"$T/stdin.out" 2>&1
@@ -166,7 +166,7 @@ check "gzip bomb of blanks: compression ratio refusal" grep -q 'blanks.xml.gz: r
 check "zip bomb: compression ratio refusal" grep -q 'bomb.zip:blanks.xml: refused: compression ratio over 100:1' "$T/bad.out"
 check "empty file: refused" grep -q 'empty.xml: refused: empty, or not a report file' "$T/bad.out"
 check "hostile batch took under 20 s" test $((end - start)) -lt 20
-check "nothing stored from the hostile batch" test "$("$INKAN" report summary --db "$T/bad.db")" = "no reports stored"
+check "nothing stored from the hostile batch" test "$("$INKAN" report summary --no-dns --db "$T/bad.db")" = "no reports stored"
 # bytes the declared encoding cannot convert: refused, and libxml2 prints
 # nothing of its own on stderr (its generic error printer is silenced)
 "$INKAN" report import --db "$T/enc.db" "$D/bad-encoding.xml" >"$T/enc.out" 2>"$T/enc.err"
@@ -206,7 +206,56 @@ except Exception:
 check "after SIGKILL: no report or the whole report ($n)" bash -c "[ '$n' = '0 0' ] || [ '$n' = '1 150000' ]"
 "$INKAN" report import --db "$T/kill.db" "$T/big.xml" >"$T/kill.out" 2>&1
 check "re-run after SIGKILL finishes the job" grep -Eq '^imported 1, duplicates 0|^imported 0, duplicates 1' "$T/kill.out"
-check "the killed store's totals equal a clean import's" test "$("$INKAN" report summary --db "$T/kill.db" --json | /usr/bin/python3 -c 'import json,sys; o=json.load(sys.stdin)["domains"][0]; print(o["reports"], o["messages"], o["dkim_aligned_pass"], len(o["sources"]))')" = "1 300000 300000 10000"
+check "the killed store's totals equal a clean import's" test "$("$INKAN" report summary --no-dns --db "$T/kill.db" --json | /usr/bin/python3 -c 'import json,sys; o=json.load(sys.stdin)["domains"][0]; print(o["reports"], o["messages"], o["dkim_aligned_pass"], len(o["sources"]))')" = "1 300000 300000 10000"
+
+# expect_fail_contains TEXT CMD... - exits non-zero with TEXT on stderr
+expect_fail_contains() {
+    local want=$1; shift
+    "$@" >"$TMPDIR_TEST/out" 2>"$TMPDIR_TEST/err" </dev/null
+    local got=$?
+    if [ "$got" != 0 ] && grep -qF -- "$want" "$TMPDIR_TEST/err"; then _ok "fails with '$want': $*"
+    else _notok "exit $got, stderr lacks '$want': $*"; sed 's/^/#   /' "$TMPDIR_TEST/err" | head -5; fi
+}
+
+# --- reverse names and platforms (looked up once, cached in the store) ------
+# A zone file answers the PTR questions: 192.0.2.10 is Google's, 2001:db8::25
+# has a name of its own (its platform comes from the SPF domain it passed
+# for), 198.51.100.7 has none (cached as none).  The second run names a zone
+# file that does not exist: it succeeds only if nothing is asked.
+cat >"$T/rev.zone" <<'ZONE'
+$TTL 3600
+$ORIGIN 2.0.192.in-addr.arpa.
+@   IN SOA ns1.example.org. hostmaster.example.org. 1 7200 3600 1209600 3600
+10  IN PTR mail-sor-f41.google.com.
+$ORIGIN 8.b.d.0.1.0.0.2.ip6.arpa.
+5.2.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0 IN PTR mx1.example.org.
+ZONE
+PF=$INKAN_SRC/data/platforms.yaml
+"$INKAN" report import --db "$T/ptr.db" "$D/rfc7489-google.xml" "$D/sloppy.xml" "$D/rfc9990-sample.xml" >/dev/null 2>&1
+ptrs() { /usr/bin/python3 -c 'import json,sys; d={x["domain"]: x for x in json.load(sys.stdin)["domains"]}; print(" ".join("%s=%s/%s" % (s["ip"], s["ptr"], s["platform"]) for s in d["example.org"]["sources"]))'; }
+want="192.0.2.10=mail-sor-f41.google.com/google-workspace 2001:db8::25=mx1.example.org/example-newsletter-platform 198.51.100.7=None/None 203.0.113.5=None/None"
+check "summary --no-dns before any lookup: no reverse names" test "$("$INKAN" report summary --no-dns --db "$T/ptr.db" --platforms "$PF" --json | ptrs)" = "192.0.2.10=None/None 2001:db8::25=None/example-newsletter-platform 198.51.100.7=None/None 203.0.113.5=None/None"
+check "summary --zone: ptr and platform filled" test "$("$INKAN" report summary --zone "$T/rev.zone" --db "$T/ptr.db" --platforms "$PF" --json | ptrs)" = "$want"
+check "the lookups are cached in the store (names and none)" test "$(sqlite3 "$T/ptr.db" "SELECT ip || '=' || IFNULL(ptr, '-') || '=' || result FROM report_ptr ORDER BY ip" | tr '\n' ' ')" = "192.0.2.10=mail-sor-f41.google.com=found 198.51.100.7=-=none 2001:db8::25=mx1.example.org=found 203.0.113.5=-=none "
+check "second run asks nothing (its --zone file does not exist)" test "$("$INKAN" report summary --zone "$T/no-such.zone" --db "$T/ptr.db" --platforms "$PF" --json | ptrs)" = "$want"
+check "second run asks nothing (a dead --dns port: no timeout, no note)" test "$("$INKAN" report summary --dns 127.0.0.1:9 --timeout 1 --db "$T/ptr.db" --platforms "$PF" --json 2>"$T/dead.err" | ptrs)" = "$want"
+check "  ... and says nothing on stderr" test ! -s "$T/dead.err"
+# the check above can fail: a source not cached is asked and the zone is missing
+"$INKAN" report import --db "$T/ptr.db" "$D/other-domain.xml" >/dev/null 2>&1
+expect_fail_contains "no-such.zone: No such file or directory" "$INKAN" report summary --zone "$T/no-such.zone" --db "$T/ptr.db" --platforms "$PF"
+expect_out_contains "mail-sor-f41.google.com  google-workspace" "$INKAN" report summary --no-dns --db "$T/ptr.db" --platforms "$PF" example.org
+expect_out_contains "DKIM passed for -; reverse name mx1.example.org; platform example-newsletter-platform" "$INKAN" report advise --zone "$T/rev.zone" --db "$T/ptr.db" --platforms "$PF" example.org
+expect_fail_contains "--no-dns and a DNS source (--zone, --dns) do not go together" "$INKAN" report summary --no-dns --zone "$T/rev.zone" --db "$T/ptr.db"
+
+# hostile or broken platform maps: refused with the file, line and column
+/usr/bin/python3 -c 'print("platforms: " + "[" * 5000 + "]" * 5000)' >"$T/deep.yaml"
+expect_fail_contains "deep.yaml:1:" "$INKAN" report summary --no-dns --db "$T/ptr.db" --platforms "$T/deep.yaml"
+expect_fail_contains "nested deeper than 8 levels" "$INKAN" report summary --no-dns --db "$T/ptr.db" --platforms "$T/deep.yaml"
+head -c 300000 /dev/zero | tr '\0' '#' >"$T/huge.yaml"
+expect_fail_contains "huge.yaml: larger than 262144 bytes" "$INKAN" report summary --no-dns --db "$T/ptr.db" --platforms "$T/huge.yaml"
+printf 'platforms:\n  - name: x\n    colour: red\n' >"$T/bad.yaml"
+expect_fail_contains "bad.yaml:3:5: platform: unknown or repeated key 'colour'" "$INKAN" report summary --no-dns --db "$T/ptr.db" --platforms "$T/bad.yaml"
+expect_fail_contains "no-such.yaml: No such file" "$INKAN" report summary --no-dns --db "$T/ptr.db" --platforms "$T/no-such.yaml"
 
 # --- memory does not grow with the report ------------------------------------
 # Peak RSS of importing the 150,000-record report (about 50 MB) within
