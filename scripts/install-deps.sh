@@ -11,13 +11,16 @@ set -eu
 # the peer of bench/reports (parsedmarc parses with it).
 # libspf2-dev: bench/spf drives libspf2 (the library behind spfquery) in-process
 # from its own in-memory zone, the peer of the CPU-cost benchmark.
+# nodejs: runs bench/verify's peer, postalsys mailauth (npm, installed by
+# bench/verify/run.sh from its package-lock.json; Debian's nodejs wants the
+# npm package beside it, NodeSource's build carries npm itself).
 PKGS="meson ninja-build pkg-config gcc clang make
 libssl-dev libunbound-dev libpsl-dev publicsuffix libyaml-dev libcmocka-dev
 libsqlite3-dev libjansson-dev libevent-dev openssl
 knot knot-dnsutils python3 python3-spf python3-dkim python3-dnspython
 opendkim-tools opendkim python3-nacl spfquery
 libspf2-dev libc-ares-dev dnsperf libgmime-3.0-dev
-libxml2-dev libxml2-utils libarchive-dev python3-xmltodict"
+libxml2-dev libxml2-utils libarchive-dev python3-xmltodict nodejs"
 
 missing=""
 for p in $PKGS; do
