@@ -596,10 +596,10 @@ static int lookup_ptrs(struct ink_store *st, const struct ink_resolver_opts *rop
         if (run.m[i] != NULL && ink_driver_add(d, ink_ptr_lookup_machine(run.m[i]), NULL, NULL) < 0)
             goto oom;
     }
-    if (ink_driver_run(d) < 0) {
-        cli_error("the DNS resolver failed; reverse names not looked up");
-        goto out;
-    }
+    /* a resolver that fails feeds every query NULL: those lookups end as
+     * temporary failures, counted below, and the summary still prints */
+    if (ink_driver_run(d) < 0)
+        cli_error("note: the DNS resolver failed; reverse names not looked up are shown as null");
     for (i = 0; i < run.n; i++) {
         const char *name = NULL;
         enum ink_ptr_result res = run.m[i] ? ink_ptr_lookup_result(run.m[i], &name) : INK_PTR_TEMP;

@@ -243,6 +243,13 @@ check "  ... and says nothing on stderr" test ! -s "$T/dead.err"
 # the check above can fail: a source not cached is asked and the zone is missing
 "$INKAN" report import --db "$T/ptr.db" "$D/other-domain.xml" >/dev/null 2>&1
 expect_fail_contains "no-such.zone: No such file or directory" "$INKAN" report summary --zone "$T/no-such.zone" --db "$T/ptr.db" --platforms "$PF"
+# a DNS server that does not answer: the summary still prints, the new
+# source's name is null with a note, and nothing is cached for it
+"$INKAN" report summary --dns 127.0.0.1:9 --timeout 1 --db "$T/ptr.db" --json example.net >"$T/dead.json" 2>"$T/dead.err"
+check "dead --dns with a new source: exit 0" test $? = 0
+check "  ... its ptr is null" test "$(/usr/bin/python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["domains"][0]["sources"][0]["ptr"])' "$T/dead.json")" = "None"
+check "  ... a note says it is asked again" grep -q 'note: 1 reverse name could not be looked up now' "$T/dead.err"
+check "  ... and the temporary failure is not cached" test "$(sqlite3 "$T/ptr.db" "SELECT count(*) FROM report_ptr WHERE ip = '192.0.2.99'")" = 0
 expect_out_contains "mail-sor-f41.google.com  google-workspace" "$INKAN" report summary --no-dns --db "$T/ptr.db" --platforms "$PF" example.org
 expect_out_contains "DKIM passed for -; reverse name mx1.example.org; platform example-newsletter-platform" "$INKAN" report advise --zone "$T/rev.zone" --db "$T/ptr.db" --platforms "$PF" example.org
 expect_fail_contains "--no-dns and a DNS source (--zone, --dns) do not go together" "$INKAN" report summary --no-dns --zone "$T/rev.zone" --db "$T/ptr.db"
