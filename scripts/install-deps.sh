@@ -14,13 +14,16 @@ set -eu
 # nodejs: runs bench/verify's peer, postalsys mailauth (npm, installed by
 # bench/verify/run.sh from its package-lock.json; Debian's nodejs wants the
 # npm package beside it, NodeSource's build carries npm itself).
+# sqlite3 zip unzip jq file python3-yaml: tools the integration tests call
+# (on the stock image today, listed so a bare Debian 12 gets them too).
 PKGS="meson ninja-build pkg-config gcc clang make
 libssl-dev libunbound-dev libpsl-dev publicsuffix libyaml-dev libcmocka-dev
 libsqlite3-dev libjansson-dev libevent-dev openssl
 knot knot-dnsutils python3 python3-spf python3-dkim python3-dnspython
 opendkim-tools opendkim python3-nacl spfquery
 libspf2-dev libc-ares-dev dnsperf libgmime-3.0-dev
-libxml2-dev libxml2-utils libarchive-dev python3-xmltodict nodejs"
+libxml2-dev libxml2-utils libarchive-dev python3-xmltodict nodejs
+sqlite3 zip unzip jq file python3-yaml"
 
 missing=""
 for p in $PKGS; do
