@@ -12,6 +12,8 @@
 #include <string.h>
 #include <yaml.h>
 
+#include "inkan/yamlcheck.h"
+
 /* ---- names ---- */
 
 const char *ink_verdict_name(enum ink_verdict_action a)
@@ -379,53 +381,6 @@ static int top(struct pctx *c, struct ink_policy *p, const yaml_node_t *n)
     return 0;
 }
 
-/* depth_check - refuse deep nesting and aliases on the event stream */
-static int depth_check(const uint8_t *buf, size_t len, struct ink_str *err)
-{
-    yaml_parser_t parser;
-    yaml_event_t ev;
-    int depth = 0, rc = 0, done = 0;
-
-    if (!yaml_parser_initialize(&parser)) {
-        ink_str_puts(err, "out of memory");
-        return -1;
-    }
-    yaml_parser_set_input_string(&parser, buf, len);
-    while (!done) {
-        if (!yaml_parser_parse(&parser, &ev))
-            break;
-        switch (ev.type) {
-        case YAML_SEQUENCE_START_EVENT:
-        case YAML_MAPPING_START_EVENT:
-            if (++depth > INK_POLICY_DEPTH_MAX) {
-                ink_str_printf(err, "%zu:%zu: nested deeper than %d levels", ev.start_mark.line + 1,
-                               ev.start_mark.column + 1, INK_POLICY_DEPTH_MAX);
-                rc = -1;
-                done = 1;
-            }
-            break;
-        case YAML_ALIAS_EVENT:
-            ink_str_printf(err, "%zu:%zu: YAML aliases are not allowed in a policy",
-                           ev.start_mark.line + 1, ev.start_mark.column + 1);
-            rc = -1;
-            done = 1;
-            break;
-        case YAML_SEQUENCE_END_EVENT:
-        case YAML_MAPPING_END_EVENT:
-            depth--;
-            break;
-        case YAML_STREAM_END_EVENT:
-            done = 1;
-            break;
-        default:
-            break;
-        }
-        yaml_event_delete(&ev);
-    }
-    yaml_parser_delete(&parser);
-    return rc;
-}
-
 /* ink_policy_parse - the YAML policy */
 struct ink_policy *ink_policy_parse(const uint8_t *buf, size_t len, struct ink_str *err)
 {
@@ -439,7 +394,7 @@ struct ink_policy *ink_policy_parse(const uint8_t *buf, size_t len, struct ink_s
         ink_str_printf(err, "1:1: policy larger than %u bytes", INK_POLICY_SIZE_MAX);
         return NULL;
     }
-    if (depth_check(buf, len, err) < 0)
+    if (ink_yaml_shape_check(buf, len, INK_POLICY_DEPTH_MAX, INK_YAML_NO_ALIASES, "policy", err) < 0)
         return NULL;
     p = ink_policy_default();
     if (p == NULL || !yaml_parser_initialize(&parser)) {

@@ -16,6 +16,7 @@
 #include <yaml.h>
 
 #include "inkan/dns.h"
+#include "inkan/yamlcheck.h"
 
 /* A profile parse in progress: the document and the first error. */
 struct pctx {
@@ -834,53 +835,6 @@ static int parse_top(struct pctx *c, struct ink_profile *p, yaml_node_t *root)
     return 0;
 }
 
-/*
- * depth_check - read the document's events (not its graph) and refuse
- * nesting past INK_PROFILE_DEPTH_MAX where it starts.  libyaml's work per
- * token grows with the nesting, so a deep document is stopped before it
- * costs more than a few tokens.  0; -1 with the error in err (a YAML
- * syntax error is left for the load to report).
- */
-static int depth_check(const uint8_t *buf, size_t len, struct ink_str *err)
-{
-    yaml_parser_t parser;
-    yaml_event_t ev;
-    int depth = 0, rc = 0, done = 0;
-
-    if (!yaml_parser_initialize(&parser)) {
-        ink_str_puts(err, "out of memory");
-        return -1;
-    }
-    yaml_parser_set_input_string(&parser, buf, len);
-    while (!done) {
-        if (!yaml_parser_parse(&parser, &ev))
-            break;
-        switch (ev.type) {
-        case YAML_SEQUENCE_START_EVENT:
-        case YAML_MAPPING_START_EVENT:
-            if (++depth > INK_PROFILE_DEPTH_MAX) {
-                ink_str_printf(err, "%zu:%zu: nested deeper than %d levels", ev.start_mark.line + 1,
-                               ev.start_mark.column + 1, INK_PROFILE_DEPTH_MAX);
-                rc = -1;
-                done = 1;
-            }
-            break;
-        case YAML_SEQUENCE_END_EVENT:
-        case YAML_MAPPING_END_EVENT:
-            depth--;
-            break;
-        case YAML_STREAM_END_EVENT:
-            done = 1;
-            break;
-        default:
-            break;
-        }
-        yaml_event_delete(&ev);
-    }
-    yaml_parser_delete(&parser);
-    return rc;
-}
-
 /* ink_profile_parse - YAML bytes to a profile; caller frees */
 struct ink_profile *ink_profile_parse(const uint8_t *buf, size_t len, struct ink_str *err)
 {
@@ -895,7 +849,7 @@ struct ink_profile *ink_profile_parse(const uint8_t *buf, size_t len, struct ink
         ink_str_printf(err, "1:1: profile larger than %u bytes", INK_PROFILE_SIZE_MAX);
         return NULL;
     }
-    if (depth_check(buf, len, err) < 0)
+    if (ink_yaml_shape_check(buf, len, INK_PROFILE_DEPTH_MAX, 0, "profile", err) < 0)
         return NULL;
     p = calloc(1, sizeof(*p));
     if (p == NULL)

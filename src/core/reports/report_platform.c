@@ -9,6 +9,8 @@
 #include <string.h>
 #include <yaml.h>
 
+#include "inkan/yamlcheck.h"
+
 #include "inkan/report.h"
 #include "inkan/str.h"
 
@@ -43,40 +45,6 @@ void ink_platforms_free(struct ink_platforms *m)
     }
     free(m->p);
     free(m);
-}
-
-/* depth_check - refuse nesting past INK_PLATFORMS_DEPTH_MAX from the
- * event stream, before libyaml builds a graph of it; 0 or -1 (err set;
- * syntax errors are left for the load to name) */
-static int depth_check(const uint8_t *buf, size_t len, struct ink_str *err)
-{
-    yaml_parser_t parser;
-    yaml_event_t ev;
-    int depth = 0, rc = 0, done = 0;
-
-    if (!yaml_parser_initialize(&parser)) {
-        ink_str_puts(err, "out of memory");
-        return -1;
-    }
-    yaml_parser_set_input_string(&parser, buf, len);
-    while (!done && yaml_parser_parse(&parser, &ev)) {
-        if (ev.type == YAML_SEQUENCE_START_EVENT || ev.type == YAML_MAPPING_START_EVENT) {
-            if (++depth > INK_PLATFORMS_DEPTH_MAX) {
-                ink_str_printf(err, "%zu:%zu: nested deeper than %d levels",
-                               ev.start_mark.line + 1, ev.start_mark.column + 1,
-                               INK_PLATFORMS_DEPTH_MAX);
-                rc = -1;
-                done = 1;
-            }
-        } else if (ev.type == YAML_SEQUENCE_END_EVENT || ev.type == YAML_MAPPING_END_EVENT) {
-            depth--;
-        } else if (ev.type == YAML_STREAM_END_EVENT) {
-            done = 1;
-        }
-        yaml_event_delete(&ev);
-    }
-    yaml_parser_delete(&parser);
-    return rc;
 }
 
 /* at - "line:column" of n into err's start */
@@ -231,7 +199,7 @@ struct ink_platforms *ink_platforms_parse(const uint8_t *buf, size_t len, struct
         ink_str_printf(err, "1:1: platform map larger than %d bytes", INK_PLATFORMS_SIZE_MAX);
         return NULL;
     }
-    if (depth_check(buf, len, err) < 0)
+    if (ink_yaml_shape_check(buf, len, INK_PLATFORMS_DEPTH_MAX, 0, "platform map", err) < 0)
         return NULL;
     m = calloc(1, sizeof(*m));
     if (m == NULL || !yaml_parser_initialize(&parser)) {
