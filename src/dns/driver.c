@@ -27,6 +27,9 @@
 
 /* First size of each hash table (a power of two); doubles past one entry a slot. */
 #define DRV_TABLE_INITIAL 256
+/* How long one wait for the resolver lasts when only abandoned questions
+ * are out (their answers are dropped; the resolver's own deadline ends them). */
+#define DRV_IDLE_WAIT_MS 100
 /* next() calls one machine may make in one round before the others get a turn. */
 #define DRV_STEPS_PER_TURN 4096
 
@@ -629,7 +632,7 @@ void ink_driver_free(struct ink_driver *d)
     }
     /* Every backend answers or times out each query, so this ends. */
     while (d->at_resolver > 0)
-        if (ink_resolver_process(d->r, 100) < 0 && ink_resolver_pending(d->r) == 0)
+        if (ink_resolver_process(d->r, DRV_IDLE_WAIT_MS) < 0 && ink_resolver_pending(d->r) == 0)
             break;
     while (d->sendq_head != NULL) {
         struct question *q = d->sendq_head;
@@ -708,7 +711,7 @@ static int wait_ms(const struct ink_driver *d, int timeout_ms, long long now)
     if (d->run_head != NULL)
         return 0;
     if (d->sent_head == NULL)
-        return d->at_resolver > 0 ? (timeout_ms < 0 ? 100 : timeout_ms) : 0;
+        return d->at_resolver > 0 ? (timeout_ms < 0 ? DRV_IDLE_WAIT_MS : timeout_ms) : 0;
     until = d->sent_head->deadline_ms - now;
     if (until < 0)
         until = 0;
