@@ -10,6 +10,10 @@ cd "$(dirname "$0")/.."
 
 passed=0
 failed=0
+# What failed, with the end of its output, printed again just above the
+# closing line: a CI log is often read from its tail only.
+recap=$(mktemp)
+trap 'rm -f "$recap"' EXIT
 skipped=0
 status=0
 
@@ -32,9 +36,22 @@ run_meson_tests() {
     skipped=$((skipped + ${skip:-0}))
     if [ "$rc" != 0 ]; then
         status=1
+        recap_meson "$dir" "$label"
         [ "${fail:-0}" = 0 ] && failed=$((failed + 1))
     fi
     rm -f "$log"
+}
+
+# recap_meson DIR LABEL - append each failed test of DIR's last meson run,
+# with the last lines of its output, to the recap
+recap_meson() {
+    local json=$1/meson-logs/testlog.json
+    [ -f "$json" ] || { echo "-- $2: meson failed before any test ran" >>"$recap"; return; }
+    jq -r 'select(.result != "OK" and .result != "SKIP" and .result != "EXPECTEDFAIL")
+           | "-- \(.name) (\(.result), \(.duration | floor) s) in '"$2"'\n"
+             + ((.stdout // "") | split("\n") | .[-40:] | join("\n"))' \
+        "$json" >>"$recap" 2>/dev/null ||
+        echo "-- $2: failures not readable from $json" >>"$recap"
 }
 
 echo "== build"
@@ -62,10 +79,16 @@ fuzzlog=$(mktemp)
 [ "${PIPESTATUS[0]}" = 0 ] || status=1
 fp=$(grep -c '^fuzz ok ' "$fuzzlog")
 ff=$(grep -c '^fuzz FAILED ' "$fuzzlog")
+grep -A45 '^fuzz FAILED ' "$fuzzlog" | sed 's/^fuzz FAILED /-- fuzz target /' >>"$recap"
 passed=$((passed + fp))
 failed=$((failed + ff))
 rm -f "$fuzzlog"
 
+if [ -s "$recap" ]; then
+    echo
+    echo "== what failed (again, with the end of its output)"
+    cat "$recap"
+fi
 echo
 echo "$passed passed, $failed failed, $skipped skipped"
 exit $status

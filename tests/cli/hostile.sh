@@ -21,7 +21,7 @@ done
 python3 -c "print('profile: 1\nname: x\nspf:\n  include: ' + '['*100000)" >"$T/deep.yaml"
 start=$(date +%s)
 expect_err_contains "nested deeper than" "$INKAN" provision example.com --profile "$T/deep.yaml" --zone "$T/empty.zone" --out "$T/out-deep"
-check "deep YAML refused within 2 s" test $(( $(date +%s) - start )) -le 2
+check "deep YAML refused within 10 s (54 s before)" test $(( $(date +%s) - start )) -le 10
 
 # --- database paths that SQLite would turn into a throw-away database ---
 EX=$INKAN_SRC/examples

@@ -177,7 +177,7 @@ static void test_many_records_one_owner(void **state)
         }
     assert_true(total > 20000);
     assert_int_equal(ink_memzone_count(z), total);
-    if (since(&t0) > 2.0)
+    if (since(&t0) > 8.0) /* 22-31 s before; room for a loaded machine */
         fail_msg("%zu records at one owner took %.1f s", total, since(&t0));
     a = ink_memzone_lookup(z, "big.example", INK_DNS_TXT);
     assert_int_equal(a->status, INK_DNS_OK);

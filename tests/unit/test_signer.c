@@ -541,7 +541,7 @@ static void test_killed_signer(void **state)
     print_message("# killed signer: %s: %s\n", ink_signer_status_name(st), ink_str_cstr(&why));
     assert_int_equal(st, INK_SIGNER_DEAD);
     assert_non_null(strstr(ink_str_cstr(&why), "signal 9"));
-    assert_true(elapsed_ms(&t0) < 1000);
+    assert_true(elapsed_ms(&t0) < 5000); /* seen at once, not after a timeout */
     /* and it stays dead */
     assert_int_equal(ink_signer_sign(s, "rsa", digest, sizeof(digest), &sig, &why), INK_SIGNER_DEAD);
     ink_signer_stop(s);
