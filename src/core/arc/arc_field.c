@@ -180,13 +180,15 @@ static int parse_canon(struct ink_arc_field *f, const struct ink_dkim_tag *t)
     enum ink_dkim_canon *out[2] = {&f->hcanon, &f->bcanon};
     size_t k;
 
-    slash = memchr(p, '/', n);
+    slash = n > 0 ? memchr(p, '/', n) : NULL; /* an empty value may have no pointer */
     hn = slash != NULL ? (size_t)(slash - p) : n;
     for (k = 0; k < 2; k++) {
-        const uint8_t *q = k == 0 ? p : slash + 1;
-        size_t qn = k == 0 ? hn : n - hn - 1;
+        const uint8_t *q;
+        size_t qn;
         if (k == 1 && slash == NULL)
-            break;
+            break; /* before slash + 1: no arithmetic on a NULL pointer */
+        q = k == 0 ? p : slash + 1;
+        qn = k == 0 ? hn : n - hn - 1;
         if (qn == 6 && memcmp(q, "simple", 6) == 0)
             *out[k] = INK_DKIM_CANON_SIMPLE;
         else if (qn == 7 && memcmp(q, "relaxed", 7) == 0)
