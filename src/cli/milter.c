@@ -1,0 +1,206 @@
+/*
+ * milter.c - `inkan milter --config FILE [-f]` and `inkan milter
+ * --check-config FILE`: read the daemon's configuration (inkan/milter.h),
+ * its policy and its DNS source, then serve Postfix/Sendmail over the
+ * milter protocol until SIGTERM (docs/milter.md).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <libgen.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "inkan/milter.h"
+#include "inkan/policy.h"
+
+enum { OPT_CONFIG = CLI_OPT_FIRST_FREE, OPT_CHECK };
+
+static void milter_usage(FILE *fp)
+{
+    fprintf(fp,
+            "usage: inkan milter --config FILE [-f] [-v]\n"
+            "       inkan milter --check-config FILE\n\n"
+            "The milter daemon beside Postfix or Sendmail: each inbound message is\n"
+            "evaluated (SPF, DKIM, DMARC, iprev, ARC) as it arrives, forged\n"
+            "Authentication-Results carrying our authserv-id are removed, ours is\n"
+            "added, and the local policy's verdict is acted on (550 5.7.1 reject,\n"
+            "quarantine, 451 tempfail).  Configuration: docs/milter.md, man inkan.\n\n"
+            "  --config FILE        the YAML configuration\n"
+            "  -f                   stay in the foreground (else: detach, pid_file)\n"
+            "  -v                   log each message's verdict to stderr\n"
+            "  --check-config FILE  validate the configuration, its policy and DNS\n"
+            "                       source, print 'ok' and exit\n\n"
+            "Exit status: 0 stopped cleanly (or the configuration is valid),\n"
+            "1 operational error (bad configuration, socket in use), 2 usage error.\n");
+}
+
+/* load - the configuration, its policy and resolver; 0 or -1 after printing */
+static int load(const char *path, struct ink_milter_config **cfg, struct ink_policy **pol,
+                struct ink_resolver **res)
+{
+    uint8_t *buf;
+    size_t len;
+    struct ink_str err = INK_STR_INIT;
+    char *copy = strdup(path);
+    struct ink_resolver_opts ro;
+
+    if (copy == NULL) {
+        cli_error("milter: out of memory");
+        return -1;
+    }
+    if (cli_file_limit("--config", path, INK_MILTER_CONFIG_SIZE_MAX) < 0 ||
+        cli_read_file(path, INK_MILTER_CONFIG_SIZE_MAX, &buf, &len) < 0) {
+        free(copy);
+        return -1;
+    }
+    *cfg = ink_milter_config_parse(buf, len, dirname(copy), &err);
+    free(buf);
+    free(copy);
+    if (*cfg == NULL) {
+        cli_error("milter: %s:%s", path, ink_str_cstr(&err));
+        ink_str_free(&err);
+        return -1;
+    }
+    if ((*cfg)->policy != NULL) {
+        if (cli_file_limit("policy", (*cfg)->policy, INK_POLICY_SIZE_MAX) < 0 ||
+            cli_read_file((*cfg)->policy, INK_POLICY_SIZE_MAX, &buf, &len) < 0) {
+            ink_str_free(&err);
+            return -1;
+        }
+        *pol = ink_policy_parse(buf, len, &err);
+        free(buf);
+        if (*pol == NULL) {
+            cli_error("milter: policy %s:%s", (*cfg)->policy, ink_str_cstr(&err));
+            ink_str_free(&err);
+            return -1;
+        }
+    } else {
+        *pol = ink_policy_default();
+        if (*pol == NULL) {
+            cli_error("milter: out of memory");
+            return -1;
+        }
+    }
+    ink_str_free(&err);
+    memset(&ro, 0, sizeof(ro));
+    ro.zone_file = (*cfg)->dns_zone;
+    ro.server = (*cfg)->dns_server;
+    ro.timeout_ms = (*cfg)->dns_timeout_ms;
+    *res = cli_resolver_open(&ro);
+    return *res != NULL ? 0 : -1;
+}
+
+/* write_pid - the pid file (replaced) */
+static int write_pid(const char *path)
+{
+    char line[32];
+    int n = snprintf(line, sizeof(line), "%ld\n", (long)getpid());
+
+    return cli_write_file(path, line, (size_t)n, 0644, 0);
+}
+
+/* cmd_milter - inkan milter */
+int cmd_milter(int argc, char **argv)
+{
+    static const struct option longopts[] = {
+        {"config", required_argument, NULL, OPT_CONFIG},
+        {"check-config", required_argument, NULL, OPT_CHECK},
+        {NULL, 0, NULL, 0},
+    };
+    const struct cli_optset set = {.own = longopts, .usage = milter_usage, .shorts = "fv"};
+    const char *config = NULL, *check = NULL;
+    int opt, fg = 0, verbose = 0, rc = INK_EXIT_OK;
+    struct ink_milter_config *cfg = NULL;
+    struct ink_policy *pol = NULL;
+    struct ink_resolver *res = NULL;
+    struct ink_milter_env env;
+    struct ink_str err = INK_STR_INIT;
+
+    optind = 1;
+    while ((opt = cli_getopt(&set, argc, argv)) != -1) {
+        switch (opt) {
+        case OPT_CONFIG:
+            config = optarg;
+            break;
+        case OPT_CHECK:
+            check = optarg;
+            break;
+        case 'f':
+            fg = 1;
+            break;
+        case 'v':
+            verbose = 1;
+            break;
+        case CLI_GETOPT_HELP:
+            return INK_EXIT_OK;
+        default:
+            return INK_EXIT_USAGE;
+        }
+    }
+    if (optind < argc || (config == NULL) == (check == NULL)) {
+        cli_error("milter: give --config FILE or --check-config FILE (one of them)");
+        return INK_EXIT_USAGE;
+    }
+    if (load(check != NULL ? check : config, &cfg, &pol, &res) < 0) {
+        rc = INK_EXIT_OPERR;
+        goto out;
+    }
+    if (check != NULL) {
+        printf("ok: %s (socket %s, %zu internal network%s, %zu signing key%s)\n", check,
+               cfg->socket, cfg->nnetworks, cfg->nnetworks == 1 ? "" : "s", cfg->nkeys,
+               cfg->nkeys == 1 ? "" : "s");
+        goto out;
+    }
+    if (!fg) {
+        pid_t pid = fork();
+
+        if (pid < 0) {
+            cli_error("milter: fork: %s", strerror(errno));
+            rc = INK_EXIT_OPERR;
+            goto out;
+        }
+        if (pid > 0)
+            goto out; /* the parent is done; the daemon goes on */
+        (void)setsid();
+        if (chdir("/") < 0) {
+            /* never fails for "/"; a daemon must not hold its start directory */
+        }
+        {
+            int nul = open("/dev/null", O_RDWR | O_CLOEXEC);
+
+            if (nul >= 0) {
+                (void)dup2(nul, STDIN_FILENO);
+                (void)dup2(nul, STDOUT_FILENO);
+                if (!verbose)
+                    (void)dup2(nul, STDERR_FILENO);
+                if (nul > STDERR_FILENO)
+                    close(nul);
+            }
+        }
+    }
+    if (cfg->pid_file != NULL && write_pid(cfg->pid_file) < 0) {
+        rc = INK_EXIT_OPERR;
+        goto out;
+    }
+    memset(&env, 0, sizeof(env));
+    env.cfg = cfg;
+    env.policy = pol;
+    env.resolver = res;
+    env.verbose = verbose;
+    if (ink_milter_run(&env, &err) < 0) {
+        cli_error("milter: %s", ink_str_cstr(&err));
+        rc = INK_EXIT_OPERR;
+    }
+    if (cfg->pid_file != NULL)
+        (void)unlink(cfg->pid_file);
+out:
+    ink_str_free(&err);
+    ink_resolver_free(res);
+    ink_policy_free(pol);
+    ink_milter_config_free(cfg);
+    return rc;
+}
