@@ -34,6 +34,10 @@
 #define VERIFY_BATCH_INFLIGHT 64
 /* --rcpt options kept. */
 #define VERIFY_RCPTS_MAX 100
+/* Bytes of a --batch JSON line built on the stack; a longer one is
+ * dumped to the heap instead (jansson's stream writer, a call per token,
+ * cost a fifth of a warm evaluation). */
+#define VERIFY_JSON_LINE_BUF 16384
 /* Recipients one --batch line may list after MAIL FROM. */
 #define VERIFY_BATCH_FIELDS_MAX 64
 
@@ -326,11 +330,25 @@ static int report(const struct vrun *run, const struct ink_inbound *m, const cha
 
         if (file != NULL)
             json_object_set_new(o, "file", json_string(file));
-        js = json_dumps(o, file != NULL ? JSON_COMPACT | JSON_SORT_KEYS
-                                        : JSON_INDENT(2) | JSON_SORT_KEYS);
-        if (js != NULL)
-            printf("%s\n", js);
-        free(js);
+        if (file != NULL) {
+            /* a batch line: compact, keys in the order they were set
+             * (sorting them cost a tenth of a warm evaluation) */
+            char line[VERIFY_JSON_LINE_BUF];
+            size_t n = json_dumpb(o, line, sizeof(line), JSON_COMPACT);
+
+            if (n > 0 && n <= sizeof(line)) {
+                fwrite(line, 1, n, stdout);
+                putchar('\n');
+            } else if ((js = json_dumps(o, JSON_COMPACT)) != NULL) {
+                printf("%s\n", js);
+                free(js);
+            }
+        } else {
+            js = json_dumps(o, JSON_INDENT(2) | JSON_SORT_KEYS);
+            if (js != NULL)
+                printf("%s\n", js);
+            free(js);
+        }
         json_decref(o);
     } else {
         print_text(run, m, &v, ink_str_cstr(&ar));

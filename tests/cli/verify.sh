@@ -148,4 +148,12 @@ echo "$T/missing.eml 192.0.2.1 x y" >>"$T/batch"
 "$INKAN" verify "${Z[@]}" --batch "$T/batch" >"$T/batch.out" 2>"$T/err"
 check "batch: an unreadable message is exit 1" test $? = 1
 check "batch: ... and an error line" test "$(jq -rs 'map(select(.error)) | length' "$T/batch.out")" = 1
+# --- an internationalized Author Domain is compared in its A-label form,
+# an ASCII one as written (lower-cased) ---
+printf 'From: Jo <jo@B\xc3\xbccher.Example>\r\nTo: x@example.net\r\nSubject: idn\r\n\r\nhi\r\n' >"$T/idn.eml"
+"$INKAN" verify "${Z[@]}" --json "$T/idn.eml" >"$T/idn.json" 2>"$T/err"
+check "IDN From: header_from is the A-label" test "$(jq -r .dmarc.header_from "$T/idn.json")" = xn--bcher-kva.example
+printf 'From: Jo <jo@Plain.EXAMPLE>\r\nTo: x@example.net\r\nSubject: ascii\r\n\r\nhi\r\n' >"$T/ascii.eml"
+"$INKAN" verify "${Z[@]}" --json "$T/ascii.eml" >"$T/ascii.json" 2>"$T/err"
+check "ASCII From: header_from lower-cased" test "$(jq -r .dmarc.header_from "$T/ascii.json")" = plain.example
 finish

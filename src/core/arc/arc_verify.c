@@ -12,6 +12,7 @@
  */
 #include "inkan/arc.h"
 
+#include <assert.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -23,7 +24,6 @@
 #include "inkan/mailhdr.h"
 
 /* Distinct key names one chain can ask for: an AS and an AMS per set. */
-#define ARC_KEYQ_MAX (2 * INK_ARC_INSTANCE_MAX)
 /* Key records kept per key name (a name may publish several). */
 #define ARC_KEYS_PER_NAME_MAX 4
 
@@ -61,11 +61,14 @@ struct ink_arc_verify {
     struct arc_hfield fields[INK_ARC_FIELDS_MAX];
     int structure_failed;               /* the result is known from the header */
     struct vset vs[INK_ARC_INSTANCE_MAX];
-    struct ink_arc_set sets[INK_ARC_INSTANCE_MAX];
+    /* sets and key questions: allocated once the header shows a chain
+     * (2 * count questions at most), so a message without ARC, the usual
+     * case, does not pay for 50 instances (90 KB zeroed per message) */
+    struct ink_arc_set *sets;
     struct ink_arc_result res;
     struct bodyhash bh[2];              /* by enum ink_dkim_canon */
-    size_t nq;
-    struct keyq qs[ARC_KEYQ_MAX];
+    size_t nq, nq_cap;
+    struct keyq *qs;
 };
 
 /* chain_fail - the chain fails for why, at message offset off (first reason stands) */
@@ -127,6 +130,8 @@ void ink_arc_verify_free(struct ink_arc_verify *v)
         for (k = 0; k < v->qs[i].nkeys; k++)
             ink_dkim_key_free(v->qs[i].keys[k]);
     ink_mailhdr_free(v->hdr);
+    free(v->sets);
+    free(v->qs);
     free(v);
 }
 
@@ -157,7 +162,7 @@ static int keyq_for(struct ink_arc_verify *v, const char *s, const char *d)
     for (i = 0; i < v->nq; i++)
         if (strcmp(v->qs[i].name, name) == 0)
             return (int)i;
-    if (v->nq >= ARC_KEYQ_MAX)
+    if (v->nq >= v->nq_cap)
         return -1;
     memcpy(v->qs[v->nq].name, name, strlen(name) + 1);
     return (int)v->nq++;
@@ -260,6 +265,12 @@ static int header_complete(struct ink_arc_verify *v)
         v->structure_failed = v->res.cv == INK_ARC_CV_FAIL;
         return 0;
     }
+    assert(v->res.count <= INK_ARC_INSTANCE_MAX);
+    v->sets = calloc(v->res.count, sizeof(*v->sets));
+    v->nq_cap = 2 * (size_t)v->res.count;
+    v->qs = calloc(v->nq_cap, sizeof(*v->qs));
+    if (v->sets == NULL || v->qs == NULL)
+        return verify_fail(v, "out of memory");
     v->res.nsets = v->res.count;
     v->res.sets = v->sets;
     for (k = 0; k < v->res.count; k++) {
@@ -513,7 +524,7 @@ static void evaluate(struct ink_arc_verify *v)
     unsigned n = v->res.count, k;
 
     v->evaluated = 1;
-    if (n == 0 || v->structure_failed)
+    if (n == 0 || v->structure_failed || v->sets == NULL)
         return;
     for (k = 0; k < n; k++) {
         check_ams(v, k);

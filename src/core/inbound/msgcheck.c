@@ -104,16 +104,30 @@ struct addrs {
     char domain[INK_INBOUND_ADDRS_MAX][INK_DNS_NAME_MAX + 1];
 };
 
+/* ascii_only - s holds no byte above 0x7f */
+static int ascii_only(const char *s)
+{
+    for (; *s != '\0'; s++)
+        if ((unsigned char)*s > 0x7f)
+            return 0;
+    return 1;
+}
+
 /* add_mailbox - take one mailbox's address */
 static void add_mailbox(struct addrs *a, InternetAddressMailbox *mb)
 {
-    const char *addr = internet_address_mailbox_get_idn_addr(mb);
+    const char *addr = internet_address_mailbox_get_addr(mb);
     const char *at;
     char tmp[INK_DNS_NAME_MAX + 1];
     size_t i;
     int len;
 
     a->n++;
+    /* the IDNA form only when there is something to convert: GMime's
+     * conversion (libidn2) of an ASCII address changes nothing that the
+     * normalization below does not, and cost a tenth of an evaluation */
+    if (addr != NULL && !ascii_only(addr))
+        addr = internet_address_mailbox_get_idn_addr(mb);
     if (addr == NULL || (at = strrchr(addr, '@')) == NULL || at == addr) {
         a->bad = 1;
         return;
@@ -155,7 +169,11 @@ static int parse_addrs(const struct ink_mailhdr_field *f, struct addrs *a)
     int has_nul;
     char *v = field_value(f, &has_nul);
 
-    memset(a, 0, sizeof(*a));
+    /* the counters only: domain[] is written before it is read, and
+     * zeroing all of it (16 KB) was a tenth of a warm evaluation */
+    a->n = 0;
+    a->ndomains = 0;
+    a->bad = 0;
     if (v == NULL)
         return -1;
     gm_init();

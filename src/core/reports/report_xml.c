@@ -12,6 +12,7 @@
  */
 #include "inkan/report.h"
 
+#include <assert.h>
 #include <arpa/inet.h>
 #include <limits.h>
 #include <stdarg.h>
@@ -102,7 +103,9 @@ struct el_def {
 };
 
 /* (parent, local name) -> element.  The same name means different things
- * under different parents (dkim, spf, domain), so the parent is the key. */
+ * under different parents (dkim, spf, domain), so the parent is the key.
+ * One parent's children are listed together: lookup() relies on it, and
+ * ink_report_new asserts it (table_grouped). */
 static const struct el_def el_table[] = {
     {EL_ROOT, "feedback", EL_FEEDBACK, K_NONE},
     {EL_FEEDBACK, "version", EL_VERSION, K_TEXT},
@@ -212,6 +215,9 @@ struct ink_report_parser {
     size_t records_max, depth_max, field_max;
 
     enum el stack[INK_REPORT_DEPTH_MAX + 1];
+    /* the table entry of each open element (NULL: unknown or skipped), so
+     * an element's end needs no second lookup */
+    const struct el_def *defs[INK_REPORT_DEPTH_MAX + 1];
     size_t depth;       /* elements open; stack[0] is EL_ROOT */
     size_t skip_depth;  /* > 0: inside an unknown or skipped element this deep */
     int collecting;     /* inside a kept leaf */
@@ -265,6 +271,20 @@ static void note(struct ink_report_parser *p, enum ink_report_note n)
         p->note_offset[n] = offset_now(p);
 }
 
+/* in_values - v is one of the '|'-separated words of list ("|a|b|") */
+static int in_values(const char *list, const char *v)
+{
+    size_t n = strlen(v);
+    const char *w;
+
+    if (n == 0 || memchr(v, '|', n) != NULL)
+        return 0;
+    for (w = list; (w = strstr(w, v)) != NULL; w++)
+        if (w > list && w[-1] == '|' && w[n] == '|')
+            return 1;
+    return 0;
+}
+
 /* take - move the collected text into *slot (trimmed, normalised per
  * kind); returns 0 or -1 (out of memory: refused) */
 static int take(struct ink_report_parser *p, char **slot, enum el id, enum kind kind)
@@ -299,9 +319,7 @@ static int take(struct ink_report_parser *p, char **slot, enum el id, enum kind 
     if (kind == K_WORD) {
         for (i = 0; i < sizeof(el_values) / sizeof(el_values[0]); i++)
             if (el_values[i].id == id) {
-                char probe[INK_REPORT_FIELD_MAX + 3];
-                snprintf(probe, sizeof(probe), "|%s|", v);
-                if (v[0] == '\0' || strchr(v, '|') || !strstr(el_values[i].values, probe))
+                if (!in_values(el_values[i].values, v))
                     note(p, INK_REPORT_NOTE_UNKNOWN_VALUE);
                 break;
             }
@@ -576,8 +594,13 @@ static const struct el_def *lookup(enum el parent, const xmlChar *name)
 {
     size_t i;
 
-    for (i = 0; i < EL_TABLE_N; i++)
-        if (el_table[i].parent == parent && strcmp(el_table[i].name, (const char *)name) == 0)
+    /* the table lists each parent's children together: start at the
+     * first, stop after the last (a report names each element once per
+     * record, so this is the parser's inner loop) */
+    for (i = 0; i < EL_TABLE_N && el_table[i].parent != parent; i++)
+        ;
+    for (; i < EL_TABLE_N && el_table[i].parent == parent; i++)
+        if (strcmp(el_table[i].name, (const char *)name) == 0)
             return &el_table[i];
     return NULL;
 }
@@ -604,6 +627,7 @@ static void on_start(void *ctx, const xmlChar *local, const xmlChar *prefix, con
     }
     if (p->skip_depth) {
         p->stack[++p->depth] = EL_UNKNOWN;
+        p->defs[p->depth] = NULL;
         return;
     }
     if (parent == EL_ROOT) {
@@ -630,10 +654,12 @@ static void on_start(void *ctx, const xmlChar *local, const xmlChar *prefix, con
         if (def == NULL)
             note(p, INK_REPORT_NOTE_UNKNOWN_ELEMENT);
         p->stack[++p->depth] = EL_UNKNOWN;
+        p->defs[p->depth] = NULL;
         p->skip_depth = p->depth;
         return;
     }
     p->stack[++p->depth] = def->id;
+    p->defs[p->depth] = def;
     switch (def->id) {
     case EL_META: p->seen_meta = 1; break;
     case EL_POLICY: p->seen_policy = 1; break;
@@ -691,7 +717,7 @@ static void on_end(void *ctx, const xmlChar *local, const xmlChar *prefix, const
         p->depth--;
         return;
     }
-    def = lookup(p->stack[p->depth - 1], local);
+    def = p->defs[p->depth];
     p->depth--;
     if (p->collecting) {
         char **slot = slot_for(p, id);
@@ -776,13 +802,28 @@ static void on_error(void *ctx, xmlErrorPtr e)
            e->int2, m);
 }
 
+/* table_grouped - every parent's children are adjacent in el_table */
+static int table_grouped(void)
+{
+    size_t i, j;
+
+    for (i = 1; i < EL_TABLE_N; i++)
+        if (el_table[i].parent != el_table[i - 1].parent)
+            for (j = 0; j + 1 < i; j++)
+                if (el_table[j].parent == el_table[i].parent)
+                    return 0;
+    return 1;
+}
+
 /* ink_report_new - a parser over pushed bytes */
 struct ink_report_parser *ink_report_new(const struct ink_report_limits *lim,
                                          const struct ink_report_callbacks *cb, void *ctx)
 {
-    struct ink_report_parser *p = calloc(1, sizeof(*p));
+    struct ink_report_parser *p;
     xmlSAXHandler sax;
 
+    assert(table_grouped());
+    p = calloc(1, sizeof(*p));
     if (p == NULL)
         return NULL;
     if (cb)
