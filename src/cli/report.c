@@ -49,13 +49,18 @@ static const char report_help[] =
     "                                      messages, DMARC, SPF and DKIM aligned\n"
     "                                      passes, sources (reverse name, platform)\n"
     "  advise [--db FILE] [--json] [DNS OPTIONS] [DOMAIN]   what enforcing would\n"
-    "                                      affect, the sources to fix first, the next step\n\n"
+    "                                      affect, the sources to fix first, the next step\n"
+    "  sources [--db FILE] [--json] [DNS OPTIONS] [DOMAIN]  every sending source:\n"
+    "                                      volume, DMARC, SPF and DKIM results, the\n"
+    "                                      domains it authenticated for, reverse\n"
+    "                                      name, platform, class\n\n"
     "Options:\n"
     "  --db FILE   the store (default $XDG_DATA_HOME/inkan/inkan.db or\n"
     "              ~/.local/share/inkan/inkan.db, as 'inkan domain')\n"
-    "  --json      machine-readable output (summary, advise)\n"
-    "  --no-dns    summary, advise: look up no reverse name (cached ones are shown)\n"
-    "  --platforms FILE  summary, advise: the platform map (default\n"
+    "  --json      machine-readable output (summary, advise, sources)\n"
+    "  --no-dns    summary, advise, sources: look up no reverse name (cached ones\n"
+    "              are shown)\n"
+    "  --platforms FILE  summary, advise, sources: the platform map (default\n"
     "              " INK_PLATFORMS_DEFAULT ")\n"
     CLI_DNS_HELP
     "  --redact    failure reports: keep only the domains of addresses\n"
@@ -696,7 +701,112 @@ static int set_platforms(const struct ink_platforms *map, struct ink_report_summ
 }
 
 /* report_summary - inkan report summary (advise: inkan report advise) */
-static int report_summary(int argc, char **argv, int advise)
+/* What report_summary prints. */
+enum summary_view { VIEW_SUMMARY, VIEW_ADVISE, VIEW_SOURCES };
+
+/* words_json - a space-separated list (NULL: none) as a JSON array */
+static json_t *words_json(const char *list)
+{
+    json_t *a = json_array();
+    const char *p = list, *e;
+
+    while (a != NULL && p != NULL && *p != '\0') {
+        while (*p == ' ')
+            p++;
+        e = strchr(p, ' ');
+        if (e == NULL)
+            e = p + strlen(p);
+        if (e > p)
+            json_array_append_new(a, json_stringn(p, (size_t)(e - p)));
+        p = e;
+    }
+    return a;
+}
+
+/* sources_json - every domain's sources as {"domains": [{"domain", "begin",
+ * "end", "messages", "sources": [...]}]} */
+static int sources_json(const struct ink_report_summary *sum, size_t n)
+{
+    json_t *root = json_object(), *arr = json_array();
+    size_t i, j;
+    char *text;
+
+    if (root == NULL || arr == NULL)
+        return -1;
+    json_object_set_new(root, "domains", arr);
+    for (i = 0; i < n; i++) {
+        const struct ink_report_summary *s = &sum[i];
+        json_t *d = json_object(), *srcs = json_array();
+        json_object_set_new(d, "domain", json_string(s->domain));
+        json_object_set_new(d, "begin", json_integer(s->begin));
+        json_object_set_new(d, "end", json_integer(s->end));
+        json_object_set_new(d, "messages", json_integer((json_int_t)s->messages));
+        for (j = 0; j < s->nsources; j++) {
+            const struct ink_report_source *r = &s->sources[j];
+            json_t *o = json_object();
+            json_object_set_new(o, "ip", json_string(r->ip));
+            json_object_set_new(o, "messages", json_integer((json_int_t)r->messages));
+            json_object_set_new(o, "dmarc_pass", json_integer((json_int_t)r->dmarc_pass));
+            json_object_set_new(o, "dmarc_fail",
+                                json_integer((json_int_t)(r->messages - r->dmarc_pass)));
+            json_object_set_new(o, "spf_aligned_pass",
+                                json_integer((json_int_t)r->spf_aligned_pass));
+            json_object_set_new(o, "dkim_aligned_pass",
+                                json_integer((json_int_t)r->dkim_aligned_pass));
+            json_object_set_new(o, "fail_authenticated",
+                                json_integer((json_int_t)r->fail_authenticated));
+            json_object_set_new(o, "spf_domains", words_json(r->spf_auth_domains));
+            json_object_set_new(o, "dkim_domains", words_json(r->dkim_auth_domains));
+            json_object_set_new(o, "ptr", r->ptr ? json_string(r->ptr) : json_null());
+            json_object_set_new(o, "platform",
+                                r->platform ? json_string(r->platform) : json_null());
+            json_object_set_new(o, "class", json_string(r->class));
+            json_array_append_new(srcs, o);
+        }
+        json_object_set_new(d, "sources", srcs);
+        json_array_append_new(arr, d);
+    }
+    text = json_dumps(root, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+    json_decref(root);
+    if (text == NULL)
+        return -1;
+    puts(text);
+    free(text);
+    return 0;
+}
+
+/* sources_text - per domain, every source as a row of an aligned table
+ * (largest first), with the domains it authenticated for */
+static void sources_text(const struct ink_report_summary *sum, size_t n)
+{
+    size_t i, j;
+    char b[32], e[32], pass[32];
+
+    for (i = 0; i < n; i++) {
+        const struct ink_report_summary *s = &sum[i];
+        printf("%s  %s .. %s  %zu source%s, %llu messages\n", s->domain,
+               day(s->begin, b, sizeof(b)), day(s->end, e, sizeof(e)), s->nsources,
+               s->nsources == 1 ? "" : "s", (unsigned long long)s->messages);
+        printf("  %-39s %9s %-16s %9s %9s  %-18s %-14s %-30s %s\n", "SOURCE", "MESSAGES",
+               "DMARC-PASS", "SPF-ALIGN", "DKIM-ALIGN", "CLASS", "PLATFORM", "PTR",
+               "AUTHENTICATED (SPF; DKIM)");
+        for (j = 0; j < s->nsources; j++) {
+            const struct ink_report_source *r = &s->sources[j];
+            printf("  %-39s %9llu %-16s %9llu %9llu  %-18s %-14s %-30s %s; %s\n", r->ip,
+                   (unsigned long long)r->messages,
+                   share(r->dmarc_pass, r->messages, pass, sizeof(pass)),
+                   (unsigned long long)r->spf_aligned_pass,
+                   (unsigned long long)r->dkim_aligned_pass, r->class,
+                   r->platform ? r->platform : "-", r->ptr ? r->ptr : "-",
+                   r->spf_auth_domains ? r->spf_auth_domains : "-",
+                   r->dkim_auth_domains ? r->dkim_auth_domains : "-");
+        }
+        if (i + 1 < n)
+            putchar('\n');
+    }
+}
+
+static int report_summary(int argc, char **argv, enum summary_view view)
 {
     static const struct option own[] = {
         {"db", required_argument, NULL, OPT_DB},
@@ -762,14 +872,18 @@ static int report_summary(int argc, char **argv, int advise)
         cli_error("out of memory");
         rc = INK_EXIT_OPERR;
     } else if (json) {
-        if ((advise ? advise_json(sum, n) : summary_json(sum, n)) < 0) {
+        if ((view == VIEW_ADVISE    ? advise_json(sum, n)
+             : view == VIEW_SOURCES ? sources_json(sum, n)
+                                    : summary_json(sum, n)) < 0) {
             cli_error("out of memory");
             rc = INK_EXIT_OPERR;
         }
     } else if (n == 0) {
         printf("no reports stored%s%s\n", domain ? " for " : "", domain ? cli_shown(domain) : "");
-    } else if (advise) {
+    } else if (view == VIEW_ADVISE) {
         advise_text(sum, n);
+    } else if (view == VIEW_SOURCES) {
+        sources_text(sum, n);
     } else {
         summary_text(sum, n);
     }
@@ -797,12 +911,16 @@ int cmd_report(int argc, char **argv)
     }
     if (strcmp(argv[1], "summary") == 0) {
         cli_set_argv0(argv + 1, "report summary");
-        return report_summary(argc - 1, argv + 1, 0);
+        return report_summary(argc - 1, argv + 1, VIEW_SUMMARY);
     }
     if (strcmp(argv[1], "advise") == 0) {
         cli_set_argv0(argv + 1, "report advise");
-        return report_summary(argc - 1, argv + 1, 1);
+        return report_summary(argc - 1, argv + 1, VIEW_ADVISE);
     }
-    cli_error("unknown subcommand '%s' (import, summary, advise)", cli_shown(argv[1]));
+    if (strcmp(argv[1], "sources") == 0) {
+        cli_set_argv0(argv + 1, "report sources");
+        return report_summary(argc - 1, argv + 1, VIEW_SOURCES);
+    }
+    cli_error("unknown subcommand '%s' (import, summary, advise, sources)", cli_shown(argv[1]));
     return INK_EXIT_USAGE;
 }

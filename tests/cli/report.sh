@@ -50,6 +50,19 @@ check "example.net: one report, 5 messages failing" test "$(py 'o=d["example.net
 expect_out_contains "example.net  2025-12-01 .. 2025-12-01  reports 1 (duplicates 1)  failure reports 0" "$INKAN" report summary --no-dns --db "$DB" example.net
 expect_out_contains "no reports stored for nothing.example" "$INKAN" report summary --no-dns --db "$DB" nothing.example
 
+# --- report sources: every source with its results and the domains it
+# authenticated for (example.org: 64 messages from 4 sources in the three
+# reports: google 47 + reporter two 15 + sloppy 2) ---
+"$INKAN" report sources --no-dns --db "$DB" --json example.org >"$T/src.json"
+check "sources --json exits 0" test $? = 0
+check "sources: 4 sources, their messages add up to 64" test "$(jq -r '.domains[0] | "\(.sources | length) \([.sources[].messages] | add) \(.messages)"' "$T/src.json")" = "4 64 64"
+check "sources: the largest first, aligned, 52/52 DMARC pass, 40 SPF aligned" test "$(jq -r '.domains[0].sources[0] | "\(.ip) \(.messages) \(.dmarc_pass) \(.dmarc_fail) \(.spf_aligned_pass) \(.class) \(.dkim_domains | join(","))"' "$T/src.json")" = "192.0.2.10 52 52 0 40 aligned example.org"
+check "sources: the ESP failing alignment is legitimate-failing, SPF passing for its own domain" test "$(jq -r '.domains[0].sources[] | select(.ip == "2001:db8::25") | "\(.class) \(.dmarc_fail) \(.spf_domains | join(","))"' "$T/src.json")" = "legitimate-failing 7 bounce.example-esp.test"
+"$INKAN" report sources --no-dns --db "$DB" example.org >"$T/src.txt"
+check "sources: text header and one row per source" test "$(grep -c '^  [0-9a-f:.]* ' "$T/src.txt")" = 4
+check "sources: the row names what it authenticated for" grep -q '^  2001:db8::25 .* legitimate-failing .* bounce.example-esp.test; -$' "$T/src.txt"
+expect_exit 2 "$INKAN" report sources --no-dns --db "$DB" a.example b.example
+
 # --- mail: .eml, mbox, Maildir (GMime walks the parts) ----------------------
 mkdir -p "$T/mail/Maildir/cur" "$T/mail/Maildir/new" "$T/mail/Maildir/tmp"
 /usr/bin/python3 - "$D" "$T/mail" <<'PY'
