@@ -16,6 +16,7 @@
 
 #include "inkan/policy.h"
 #include "inkan/resolver.h"
+#include "inkan/signer.h"
 #include "inkan/str.h"
 
 #include "inkan/export.h"
@@ -84,12 +85,18 @@ void ink_milter_config_free(struct ink_milter_config *c);
  * configured internal networks (1) or not (0) */
 int ink_milter_internal(const struct ink_milter_config *c, const char *ip);
 
+/* ink_milter_key_id - the signer's id of cfg->keys[i] ("key1", ...) into
+ * out (at least INK_SIGNER_ID_MAX + 1 bytes) */
+void ink_milter_key_id(size_t i, char *out, size_t cap);
+
 /* What the daemon runs with (the caller keeps each alive until
  * ink_milter_run returns). */
 struct ink_milter_env {
     const struct ink_milter_config *cfg;
     const struct ink_policy *policy;
     struct ink_resolver *resolver; /* used by one message at a time (a lock) */
+    struct ink_signer *signer;     /* holds cfg->keys[i] as id "keyI+1" (ink_milter_key_id),
+                                    * or NULL: outbound mail is not signed */
     int verbose;                   /* log each message's verdict to stderr */
 };
 

@@ -28,7 +28,9 @@ static void milter_usage(FILE *fp)
             "evaluated (SPF, DKIM, DMARC, iprev, ARC) as it arrives, forged\n"
             "Authentication-Results carrying our authserv-id are removed, ours is\n"
             "added, and the local policy's verdict is acted on (550 5.7.1 reject,\n"
-            "quarantine, 451 tempfail).  Configuration: docs/milter.md, man inkan.\n\n"
+            "quarantine, 451 tempfail).  Outbound mail (internal networks, authenticated\n"
+            "clients) is DKIM-signed with the From domain's keys, held by a forked\n"
+            "signer process.  Configuration: docs/milter.md, man inkan.\n\n"
             "  --config FILE        the YAML configuration\n"
             "  -f                   stay in the foreground (else: detach, pid_file)\n"
             "  -v                   log each message's verdict to stderr\n"
@@ -94,6 +96,41 @@ static int load(const char *path, struct ink_milter_config **cfg, struct ink_pol
     return *res != NULL ? 0 : -1;
 }
 
+/* start_signer - fork the signer with the configured keys (it alone
+ * opens them, then drops to signer-user; root without one: nobody).
+ * NULL without keys; -1 after printing why. */
+static int start_signer(const struct ink_milter_config *cfg, struct ink_signer **out)
+{
+    struct ink_signer_keyfile kf[INK_MILTER_KEYS_MAX];
+    char ids[INK_MILTER_KEYS_MAX][INK_SIGNER_ID_MAX + 1];
+    struct ink_signer_config sc;
+    struct ink_str err = INK_STR_INIT;
+    size_t i;
+
+    *out = NULL;
+    if (cfg->nkeys == 0)
+        return 0;
+    for (i = 0; i < cfg->nkeys; i++) {
+        ink_milter_key_id(i, ids[i], sizeof(ids[i]));
+        kf[i].id = ids[i];
+        kf[i].path = cfg->keys[i].key;
+    }
+    memset(&sc, 0, sizeof(sc));
+    sc.keys = kf;
+    sc.nkeys = cfg->nkeys;
+    sc.user = cfg->signer_user;
+    if (sc.user == NULL && geteuid() == 0)
+        sc.user = "nobody";
+    *out = ink_signer_start(&sc, &err);
+    if (*out == NULL) {
+        cli_error("milter: the signer process: %s", ink_str_cstr(&err));
+        ink_str_free(&err);
+        return -1;
+    }
+    ink_str_free(&err);
+    return 0;
+}
+
 /* write_pid - the pid file (replaced) */
 static int write_pid(const char *path)
 {
@@ -117,6 +154,7 @@ int cmd_milter(int argc, char **argv)
     struct ink_milter_config *cfg = NULL;
     struct ink_policy *pol = NULL;
     struct ink_resolver *res = NULL;
+    struct ink_signer *signer = NULL;
     struct ink_milter_env env;
     struct ink_str err = INK_STR_INIT;
 
@@ -150,6 +188,11 @@ int cmd_milter(int argc, char **argv)
         goto out;
     }
     if (check != NULL) {
+        /* the keys are checked by the signer that would hold them */
+        if (start_signer(cfg, &signer) < 0) {
+            rc = INK_EXIT_OPERR;
+            goto out;
+        }
         printf("ok: %s (socket %s, %zu internal network%s, %zu signing key%s)\n", check,
                cfg->socket, cfg->nnetworks, cfg->nnetworks == 1 ? "" : "s", cfg->nkeys,
                cfg->nkeys == 1 ? "" : "s");
@@ -182,6 +225,11 @@ int cmd_milter(int argc, char **argv)
             }
         }
     }
+    /* the signer is forked before libmilter starts its threads */
+    if (start_signer(cfg, &signer) < 0) {
+        rc = INK_EXIT_OPERR;
+        goto out;
+    }
     if (cfg->pid_file != NULL && write_pid(cfg->pid_file) < 0) {
         rc = INK_EXIT_OPERR;
         goto out;
@@ -190,6 +238,7 @@ int cmd_milter(int argc, char **argv)
     env.cfg = cfg;
     env.policy = pol;
     env.resolver = res;
+    env.signer = signer;
     env.verbose = verbose;
     if (ink_milter_run(&env, &err) < 0) {
         cli_error("milter: %s", ink_str_cstr(&err));
@@ -198,6 +247,7 @@ int cmd_milter(int argc, char **argv)
     if (cfg->pid_file != NULL)
         (void)unlink(cfg->pid_file);
 out:
+    ink_signer_stop(signer);
     ink_str_free(&err);
     ink_resolver_free(res);
     ink_policy_free(pol);

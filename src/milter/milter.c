@@ -9,8 +9,12 @@
  * next), forged Authentication-Results with our authserv-id are removed,
  * ours is inserted at the top, and the policy's verdict is acted on:
  * reject (550 5.7.1), quarantine (smfi_quarantine), tempfail (451 4.7.x).
- * Mail from an internal network or an authenticated client is not
- * evaluated as inbound.
+ * Mail from an internal network or an authenticated client is outbound:
+ * its header is held until the end of the header (the From domain picks
+ * the keys), then header and body stream into one DKIM signer whose
+ * signatures (one per key of that domain: RSA and Ed25519 together) are
+ * made by the signer process (inkan/signer.h: the keys are never in this
+ * process) and inserted at the top.
  */
 #include "inkan/milter.h"
 
@@ -26,6 +30,8 @@
 #include <libmilter/mfapi.h>
 
 #include "inkan/authres.h"
+#include "inkan/dkim.h"
+#include "inkan/mailhdr.h"
 #include "inkan/driver.h"
 #include "inkan/inbound.h"
 
@@ -42,6 +48,10 @@ static const struct ink_milter_env *g_env;
 static const char *g_authserv;
 /* The resolver answers one message at a time. */
 static pthread_mutex_t g_dns_lock = PTHREAD_MUTEX_INITIALIZER;
+/* The signer process answers one request at a time (inkan/signer.h). */
+static pthread_mutex_t g_sign_lock = PTHREAD_MUTEX_INITIALIZER;
+/* Longest From domain taken for outbound signing. */
+#define MILTER_DOMAIN_MAX 253
 
 /* One message. */
 struct msg {
@@ -55,6 +65,14 @@ struct msg {
     size_t forged[MILTER_FORGED_MAX]; /* 1-based indices of ours among them */
     size_t nforged;
     int too_many_forged;
+    /* outbound */
+    struct ink_str hdr;     /* the header, held until its end */
+    char from_domain[MILTER_DOMAIN_MAX + 1];
+    int nfrom;              /* From fields seen */
+    struct ink_dkim_sign_key sk[INK_MILTER_KEYS_MAX];
+    size_t nsk;
+    struct ink_dkim_sign *sign;
+    int sign_failed;        /* the header is over its limit or the signer refused */
 };
 
 /* One connection. */
@@ -65,6 +83,8 @@ struct conn {
     struct msg msg;
 };
 
+static void fold_lf(char *s);
+
 static void msg_clear(struct msg *g)
 {
     size_t i;
@@ -74,6 +94,8 @@ static void msg_clear(struct msg *g)
         free(g->rcpt[i]);
     free(g->rcpt);
     ink_inbound_free(g->m);
+    ink_str_free(&g->hdr);
+    ink_dkim_sign_free(g->sign);
     memset(g, 0, sizeof(*g));
 }
 
@@ -242,6 +264,149 @@ static void push(struct conn *c, const void *buf, size_t len)
         c->msg.failed = 1;
 }
 
+/* from_domain - the domain of the (one) address of a From value into
+ * out: the part after the last '@' of the <addr-spec>, or of the whole
+ * value without a '<'; "" when there is none or it has odd bytes */
+static void from_domain(const char *v, char *out, size_t cap)
+{
+    const char *lt = strchr(v, '<'), *end, *at = NULL, *p;
+    size_t n = 0;
+
+    out[0] = '\0';
+    if (lt != NULL) {
+        v = lt + 1;
+        end = strchr(v, '>');
+        if (end == NULL)
+            return;
+    } else {
+        end = v + strlen(v);
+    }
+    for (p = v; p < end; p++)
+        if (*p == '@')
+            at = p;
+    if (at == NULL)
+        return;
+    for (p = at + 1; p < end && (*p == ' ' || *p == '\t'); p++)
+        ;
+    for (; p < end && n + 1 < cap; p++) {
+        unsigned char ch = (unsigned char)*p;
+
+        if (ch == ' ' || ch == '\t' || ch == '\r' || ch == '\n')
+            break;
+        if (!((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') ||
+              ch == '-' || ch == '.' || ch == '_')) {
+            out[0] = '\0';
+            return;
+        }
+        out[n++] = (char)(ch >= 'A' && ch <= 'Z' ? ch + 32 : ch);
+    }
+    out[n] = '\0';
+}
+
+/* hold_header - keep an outbound header field for the signer (until the
+ * end of the header, when the From domain is known) */
+static void hold_header(struct msg *g, const char *name, size_t nlen, const char *value)
+{
+    size_t vlen = strlen(value);
+
+    if (g->sign_failed)
+        return;
+    if (g->hdr.len + nlen + vlen + 2 > INK_MAILHDR_SIZE_MAX) {
+        g->sign_failed = 1;
+        return;
+    }
+    if (ink_str_append(&g->hdr, name, nlen) < 0 || ink_str_append(&g->hdr, ":", 1) < 0 ||
+        ink_str_append(&g->hdr, value, vlen) < 0 || ink_str_append(&g->hdr, "\n", 1) < 0) {
+        g->sign_failed = 1;
+        return;
+    }
+    if (strcasecmp(name, "From") == 0) {
+        g->nfrom++;
+        from_domain(value, g->from_domain, sizeof(g->from_domain));
+    }
+}
+
+/* start_signing - at the end of an outbound header: a DKIM signer with
+ * every key of the From domain, fed the held header.  No key: unsigned. */
+static void start_signing(struct conn *c)
+{
+    struct msg *g = &c->msg;
+    const struct ink_milter_config *cfg = g_env->cfg;
+    struct ink_str err = INK_STR_INIT;
+    size_t i;
+
+    if (g->sign_failed || g_env->signer == NULL || g->nfrom != 1 || g->from_domain[0] == '\0')
+        return;
+    for (i = 0; i < cfg->nkeys && g->nsk < INK_MILTER_KEYS_MAX; i++) {
+        char id[INK_SIGNER_ID_MAX + 1];
+        struct ink_signer_key *pk;
+        struct ink_dkim_sign_key *k;
+
+        if (strcmp(cfg->keys[i].domain, g->from_domain) != 0)
+            continue;
+        ink_milter_key_id(i, id, sizeof(id));
+        pk = ink_signer_key(g_env->signer, id);
+        if (pk == NULL)
+            continue;
+        k = &g->sk[g->nsk++];
+        memset(k, 0, sizeof(*k));
+        k->domain = cfg->keys[i].domain;
+        k->selector = cfg->keys[i].selector;
+        k->alg = pk->type == INK_DKIM_KEY_ED25519 ? INK_DKIM_ALG_ED25519_SHA256
+                                                  : INK_DKIM_ALG_RSA_SHA256;
+        k->hcanon = k->bcanon = INK_DKIM_CANON_RELAXED;
+        k->timestamp = (uint64_t)time(NULL);
+        k->sign_fn = ink_signer_dkim_sign;
+        k->sign_arg = pk;
+    }
+    if (g->nsk == 0)
+        return;
+    g->sign = ink_dkim_sign_new(g->sk, g->nsk, INK_DKIM_SIGN_LF_TO_CRLF, &err);
+    if (g->sign == NULL ||
+        ink_dkim_sign_push(g->sign, (const uint8_t *)g->hdr.buf, g->hdr.len) < 0 ||
+        ink_dkim_sign_push(g->sign, (const uint8_t *)"\n", 1) < 0) {
+        log_verdict(c, "cannot sign", g->sign == NULL ? ink_str_cstr(&err)
+                                                      : ink_dkim_sign_error(g->sign));
+        g->sign_failed = 1;
+    }
+    ink_str_free(&g->hdr);
+    ink_str_free(&err);
+}
+
+/* insert_signatures - the DKIM-Signature fields of out ("DKIM-Signature:
+ * ...\n" each, folded with "\n\t"/"\n ") at the top, in their order */
+static int insert_signatures(SMFICTX *ctx, const char *out)
+{
+    const char *starts[INK_MILTER_KEYS_MAX], *p;
+    size_t n = 0, i;
+    const size_t plen = strlen("DKIM-Signature:");
+
+    for (p = out; *p != '\0' && n < INK_MILTER_KEYS_MAX;) {
+        if (strncasecmp(p, "DKIM-Signature:", plen) == 0)
+            starts[n++] = p;
+        p = strchr(p, '\n');
+        if (p == NULL)
+            break;
+        p++;
+    }
+    for (i = n; i > 0; i--) {
+        const char *v = starts[i - 1] + plen, *e = i < n ? starts[i] : v + strlen(v);
+        char *val = strndup(v, (size_t)(e - v));
+        int rc;
+
+        if (val == NULL)
+            return -1;
+        while (val[0] != '\0' && (val[strlen(val) - 1] == '\n' || val[strlen(val) - 1] == '\r'))
+            val[strlen(val) - 1] = '\0';
+        fold_lf(val);
+        rc = smfi_insheader(ctx, 0, (char *)"DKIM-Signature", val);
+        free(val);
+        if (rc != MI_SUCCESS)
+            return -1;
+    }
+    return n > 0 ? 0 : -1;
+}
+
 static sfsistat cb_header(SMFICTX *ctx, char *name, char *value)
 {
     struct conn *c = conn_of(ctx);
@@ -251,11 +416,13 @@ static sfsistat cb_header(SMFICTX *ctx, char *name, char *value)
     if (c == NULL)
         return SMFIS_TEMPFAIL;
     g = &c->msg;
-    if (g->outbound)
-        return SMFIS_CONTINUE;
     if (name == NULL || value == NULL)
         return SMFIS_CONTINUE;
     nlen = strnlen(name, MILTER_HDRNAME_MAX + 1);
+    if (g->outbound) {
+        hold_header(g, name, nlen, value);
+        return SMFIS_CONTINUE;
+    }
     if (strcasecmp(name, "Authentication-Results") == 0) {
         g->nar++;
         if (ink_authres_is_ours((const uint8_t *)value, strlen(value), g_authserv)) {
@@ -282,8 +449,10 @@ static sfsistat cb_eoh(SMFICTX *ctx)
 
     if (c == NULL)
         return SMFIS_TEMPFAIL;
-    if (c->msg.outbound)
+    if (c->msg.outbound) {
+        start_signing(c);
         return SMFIS_CONTINUE;
+    }
     if (ensure_machine(c) == 0)
         push(c, "\n", 1);
     return SMFIS_CONTINUE;
@@ -297,6 +466,9 @@ static sfsistat cb_body(SMFICTX *ctx, unsigned char *buf, size_t len)
         return SMFIS_TEMPFAIL;
     if (!c->msg.outbound)
         push(c, buf, len);
+    else if (c->msg.sign != NULL && !c->msg.sign_failed &&
+             ink_dkim_sign_push(c->msg.sign, buf, len) < 0)
+        c->msg.sign_failed = 1;
     return SMFIS_CONTINUE;
 }
 
@@ -354,6 +526,42 @@ static void fold_lf(char *s)
     *w = '\0';
 }
 
+/* eom_outbound - sign (when the From domain has keys) and let it go */
+static sfsistat eom_outbound(SMFICTX *ctx, struct conn *c)
+{
+    struct msg *g = &c->msg;
+    struct ink_str out = INK_STR_INIT;
+    int rc;
+
+    if (g->sign == NULL && !g->sign_failed) {
+        log_verdict(c, "outbound", g->nfrom != 1 || g->from_domain[0] == '\0'
+                                       ? "no single From domain: not signed"
+                                       : "no signing key for the From domain: not signed");
+        msg_clear(g);
+        return SMFIS_CONTINUE;
+    }
+    if (g->sign_failed) {
+        log_verdict(c, "tempfail", "outbound message could not be signed");
+        (void)smfi_setreply(ctx, "451", "4.7.0", "message could not be signed, try again later");
+        msg_clear(g);
+        return SMFIS_TEMPFAIL;
+    }
+    (void)pthread_mutex_lock(&g_sign_lock);
+    rc = ink_dkim_sign_end(g->sign, "\n", &out);
+    (void)pthread_mutex_unlock(&g_sign_lock);
+    if (rc < 0 || insert_signatures(ctx, ink_str_cstr(&out)) < 0) {
+        log_verdict(c, "tempfail", rc < 0 ? ink_dkim_sign_error(g->sign) : "cannot add the signature");
+        (void)smfi_setreply(ctx, "451", "4.7.0", "message could not be signed, try again later");
+        ink_str_free(&out);
+        msg_clear(g);
+        return SMFIS_TEMPFAIL;
+    }
+    log_verdict(c, "signed", g->from_domain);
+    ink_str_free(&out);
+    msg_clear(g);
+    return SMFIS_CONTINUE;
+}
+
 static sfsistat cb_eom(SMFICTX *ctx)
 {
     struct conn *c = conn_of(ctx);
@@ -370,11 +578,8 @@ static sfsistat cb_eom(SMFICTX *ctx)
     if (c == NULL)
         return SMFIS_TEMPFAIL;
     g = &c->msg;
-    if (g->outbound) {
-        log_verdict(c, "outbound", "internal or authenticated client: not evaluated");
-        msg_clear(g);
-        return SMFIS_CONTINUE;
-    }
+    if (g->outbound)
+        return eom_outbound(ctx, c);
     if (ensure_machine(c) < 0 || g->failed || g->too_many_forged ||
         ink_inbound_end(g->m) < 0) {
         log_verdict(c, "tempfail", g->m != NULL ? ink_inbound_error(g->m) : "no machine");

@@ -8,6 +8,9 @@
 #   - a DKIM-aligned message is delivered with exactly one
 #     Authentication-Results of ours (dmarc=pass), the forged one removed
 #   - a failure under sp=quarantine lands in Postfix's hold queue
+# and from 127.0.0.1 (internal-networks): the message leaves signed with
+# example.org's RSA and Ed25519 keys (held by the signer process), and
+# dkimpy verifies both signatures of the delivered copy.
 # Both daemons are stopped (postfix stop, kill PID) and checked gone.
 set -u
 . "$INKAN_SRC/tests/cli/lib.sh"
@@ -34,6 +37,12 @@ if ! verify_setup "$T"; then
     finish
     exit 1
 fi
+
+# outbound keys for example.org, published in the zone
+"$INKAN" dkim keygen --domain example.org --selector r1 --type rsa --out "$T/sk" >/dev/null &&
+    "$INKAN" dkim keygen --domain example.org --selector e1 --type ed25519 --out "$T/sk" >/dev/null &&
+    cat "$T/sk/r1.example.org.zone" "$T/sk/e1.example.org.zone" >>"$T/verify.zone"
+check "signing keys made" test -s "$T/sk/e1.example.org.private"
 
 free_port() {
     python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
@@ -127,8 +136,20 @@ dns:
   timeout: 5
 internal-networks:
   - 10.9.9.0/24
+  - 127.0.0.1/32
+signing:
+  - {domain: example.org, selector: r1, key: sk/r1.example.org.private}
+  - {domain: example.org, selector: e1, key: sk/e1.example.org.private}
+signer-user: nobody
 M
 expect_out_contains "ok: " "$INKAN" milter --check-config "$T/milter.yaml"
+# a key file others may read is refused by the signer, named
+cp -p "$T/sk/r1.example.org.private" "$T/sk/open.private"
+chmod 644 "$T/sk/open.private"
+sed 's|sk/r1.example.org.private|sk/open.private|' "$T/milter.yaml" >"$T/open.yaml"
+expect_exit 1 "$INKAN" milter --check-config "$T/open.yaml"
+expect_err_contains "open.private" "$INKAN" milter --check-config "$T/open.yaml"
+expect_err_contains "inkan milter: $T/bad.yaml:1:9: socket: 'tcp:25' is not" bash -c "sed 's/^socket: .*/socket: tcp:25/' '$T/milter.yaml' >'$T/bad.yaml'; cd / && '$INKAN' milter --check-config '$T/bad.yaml'"
 
 "$INKAN" milter --config "$T/milter.yaml" -f -v >"$T/milter.out" 2>"$T/milter.err" &
 MPID=$!
@@ -160,9 +181,10 @@ for _ in $(seq 50); do
     sleep 0.1
 done
 
-# send NAME FILE FROM - swaks from 127.0.0.2 (not internal), transcript in T/NAME.swaks
+# send NAME FILE FROM [SRC] - swaks from 127.0.0.2 (not internal) or SRC,
+# transcript in T/NAME.swaks
 send() {
-    swaks --server 127.0.0.1 --port "$SPORT" --local-interface 127.0.0.2 \
+    swaks --server 127.0.0.1 --port "$SPORT" --local-interface "${4:-127.0.0.2}" \
         --helo mail.example.org --from "$3" --to bob@example.net \
         --data "$2" --timeout 30 >"$T/$1.swaks" 2>&1
 }
@@ -182,14 +204,20 @@ check "passing message: 250 after DATA" grep -q '^<- *250 2.0.0 Ok: queued' "$T/
 send quar "$T/sub.eml" a@sub.example.org
 check "p=quarantine failure: accepted (250) after DATA" grep -q '^<- *250 2.0.0 Ok: queued' "$T/quar.swaks"
 
-# delivery of the passing message
+# 4. outbound: from 127.0.0.1 (internal), unsigned, From example.org
+printf 'From: Alice <alice@example.org>\nTo: bob@example.net\nSubject: outbound\nDate: Wed, 02 Dec 2026 10:00:00 +0000\nMessage-ID: <out@example.org>\n\nSigned on the way out.\n' >"$T/out.eml"
+send out "$T/out.eml" alice@example.org 127.0.0.1
+check "outbound message: 250 after DATA" grep -q '^<- *250 2.0.0 Ok: queued' "$T/out.swaks"
+
+# delivery of the passing and the outbound message
 for _ in $(seq 100); do
-    [ -n "$(ls "$OUT")" ] && break
+    [ "$(ls "$OUT" | wc -l)" -ge 2 ] && break
     sleep 0.1
 done
 n=$(ls "$OUT" | wc -l)
-check "exactly one message delivered (got $n)" test "$n" = 1
-D=$(ls "$OUT"/*.eml 2>/dev/null | head -1)
+check "exactly two messages delivered (got $n)" test "$n" = 2
+D=$(grep -l '^Message-ID: <1@example.org>' "$OUT"/*.eml 2>/dev/null | head -1)
+O=$(grep -l '^Message-ID: <out@example.org>' "$OUT"/*.eml 2>/dev/null | head -1)
 if [ -n "$D" ]; then
     # unfolded header of the delivered copy
     awk '/^$/ { exit } /^[ \t]/ { printf "%s", $0; next } { if (NR > 1) print ""; printf "%s", $0 } END { print "" }' "$D" | tr -d '\r' >"$T/hdr"
@@ -201,6 +229,36 @@ if [ -n "$D" ]; then
     check "delivered: ours is above the other server's" test "$(grep -n '^Authentication-Results:' "$T/hdr" | head -1 | grep -c mx.example.net)" = 1
 else
     _notok "delivered message missing"
+fi
+if [ -n "$O" ]; then
+    nsig=$(grep -c '^DKIM-Signature:' "$O")
+    check "outbound: two DKIM-Signature fields (got $nsig)" test "$nsig" = 2
+    check "outbound: no Authentication-Results added" bash -c "! grep -q '^Authentication-Results:' '$O'"
+    # Debian's python3 (python3-dkim, python3-nacl), whatever python3 is first in PATH
+    out=$(/usr/bin/python3 - "$O" "$T/verify.zone" <<'PY'
+import re, sys, dkim
+msg = open(sys.argv[1], "rb").read()
+recs = {}
+for line in open(sys.argv[2]):
+    m = re.match(r'(\S+)\.\s+\d+\s+IN\s+TXT\s+(.*)$', line.strip())
+    if m:
+        recs[m.group(1).lower()] = "".join(re.findall(r'"([^"]*)"', m.group(2))).encode()
+def dnsfunc(name, timeout=5):
+    return recs.get(name.decode().rstrip(".").lower(), b"")
+d = dkim.DKIM(msg)
+sigs = [l for l in msg.split(b"\n") if l.lower().startswith(b"dkim-signature:")]
+res = []
+for i in range(len(sigs)):
+    ok = d.verify(idx=i, dnsfunc=dnsfunc)
+    res.append(("pass " if ok else "fail ") + d.signature_fields.get(b"a", b"?").decode())
+print(", ".join(res))
+PY
+)
+    check "outbound: dkimpy verifies both signatures of the delivered copy ($out)" \
+        test "$out" = "pass rsa-sha256, pass ed25519-sha256"
+    check "outbound: inkan verifies them too" bash -c "'$INKAN' dkim verify --zone '$T/verify.zone' '$O' | grep -c '^pass' | grep -qx 2"
+else
+    _notok "the outbound message was not delivered"
 fi
 held=$(find "$T/queue/hold" -type f | wc -l)
 check "p=quarantine failure: in the hold queue (got $held)" test "$held" = 1
