@@ -100,13 +100,25 @@ struct ink_milter_env {
     int verbose;                   /* log each message's verdict to stderr */
 };
 
+/* ink_milter_reload_fn - a new environment for SIGHUP (config, policy,
+ * resolver, signer read again), or NULL with why in err (the running one
+ * stays) */
+typedef struct ink_milter_env *(*ink_milter_reload_fn)(void *arg, struct ink_str *err);
+/* ink_milter_free_fn - release an environment no connection uses any more */
+typedef void (*ink_milter_free_fn)(void *arg, struct ink_milter_env *env);
+
 /*
- * ink_milter_run - register with libmilter, listen on cfg->socket and
- * serve until SIGTERM/SIGINT (libmilter's signal thread stops it).  0 on
- * a clean stop; -1 with the reason in err (socket in use, libmilter
+ * ink_milter_run - register with libmilter, listen on env->cfg->socket
+ * and serve until SIGTERM/SIGINT.  SIGHUP calls reload (may be NULL) and
+ * makes its environment current for new connections; connections open
+ * at the time finish with theirs, which free_env (may be NULL) releases
+ * after their last.  The socket is not changed by a reload.  Signals go
+ * to the calling thread (it waits for them), libmilter runs in another.
+ * 0 on a clean stop; -1 with the reason in err (socket in use, libmilter
  * refused the registration).
  */
-int ink_milter_run(const struct ink_milter_env *env, struct ink_str *err);
+int ink_milter_run(struct ink_milter_env *env, ink_milter_reload_fn reload,
+                   ink_milter_free_fn free_env, void *arg, struct ink_str *err);
 
 INK_API_END
 

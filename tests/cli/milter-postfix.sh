@@ -11,6 +11,9 @@
 # and from 127.0.0.1 (internal-networks): the message leaves signed with
 # example.org's RSA and Ed25519 keys (held by the signer process), and
 # dkimpy verifies both signatures of the delivered copy.
+# Then: SIGHUP reloads the policy (a broken file is refused, the running
+# configuration stays); the milter SIGKILLed makes Postfix answer 4xx and
+# accept nothing, and once restarted mail flows again.
 # Both daemons are stopped (postfix stop, kill PID) and checked gone.
 set -u
 . "$INKAN_SRC/tests/cli/lib.sh"
@@ -264,6 +267,52 @@ held=$(find "$T/queue/hold" -type f | wc -l)
 check "p=quarantine failure: in the hold queue (got $held)" test "$held" = 1
 check "postqueue -p lists the held message (!)" bash -c "postqueue -c '$PF' -p | grep -q '!.*a@sub.example.org'"
 check "the milter logged the verdicts" grep -q 'reject: 550 5.7.1' "$T/milter.err"
+
+# wait_listen PORT - until something accepts on 127.0.0.1:PORT (5 s)
+wait_listen() {
+    for _ in $(seq 50); do
+        python3 -c "import socket; socket.create_connection(('127.0.0.1',$1),0.2)" 2>/dev/null && return 0
+        sleep 0.1
+    done
+    return 1
+}
+
+# 5. SIGHUP: the policy switched to monitor is read again; the spoof now passes
+printf 'authserv-id: mx.example.net\nmode: monitor\n' >"$T/policy.yaml"
+kill -HUP "$MPID"
+for _ in $(seq 50); do grep -q 'configuration reloaded' "$T/milter.err" && break; sleep 0.1; done
+check "SIGHUP: the milter says it reloaded" grep -q 'SIGHUP: configuration reloaded' "$T/milter.err"
+check "SIGHUP: the milter is still running" kill -0 "$MPID"
+send spoof2 "$T/plain.eml" alice@example.org
+check "after SIGHUP (monitor mode): the spoof is accepted (250)" grep -q '^<- *250 2.0.0 Ok: queued' "$T/spoof2.swaks"
+# a broken file on SIGHUP: refused, the running configuration stays
+printf 'socket: [\n' >"$T/milter.yaml.new"
+cp "$T/milter.yaml" "$T/milter.yaml.good"
+mv "$T/milter.yaml.new" "$T/milter.yaml"
+kill -HUP "$MPID"
+for _ in $(seq 50); do grep -q 'reload refused' "$T/milter.err" && break; sleep 0.1; done
+check "SIGHUP with a broken file: refused, named" grep -q 'milter.yaml:2:1: YAML' "$T/milter.err"
+check "SIGHUP with a broken file: still running" kill -0 "$MPID"
+mv "$T/milter.yaml.good" "$T/milter.yaml"
+printf 'authserv-id: mx.example.net\nmode: enforce\n' >"$T/policy.yaml"
+
+# 6. the milter SIGKILLed: Postfix tempfails (milter_default_action), nothing accepted
+SIGNER=$(pgrep -P "$MPID" | head -1)
+{ kill -KILL "$MPID"; wait "$MPID"; } 2>/dev/null
+send down "$T/pass.eml" alice@example.org
+check "milter killed: Postfix answers 4xx" grep -qE '^<\*\* *4[0-9][0-9] ' "$T/down.swaks"
+check "milter killed: nothing queued" test "$(ls "$OUT" | wc -l)" = 3
+for _ in $(seq 50); do [ -n "$SIGNER" ] && kill -0 "$SIGNER" 2>/dev/null || break; sleep 0.1; done
+check "milter killed: its signer process exits too" bash -c "[ -n '$SIGNER' ] && ! kill -0 '$SIGNER' 2>/dev/null"
+
+# 7. restarted: mail flows again
+"$INKAN" milter --config "$T/milter.yaml" -f -v >>"$T/milter.out" 2>>"$T/milter.err" &
+MPID=$!
+check "restarted milter listens again" wait_listen "$MPORT"
+send again "$T/pass.eml" alice@example.org
+check "after the restart: 250" grep -q '^<- *250 2.0.0 Ok: queued' "$T/again.swaks"
+for _ in $(seq 100); do [ "$(ls "$OUT" | wc -l)" -ge 4 ] && break; sleep 0.1; done
+check "after the restart: delivered (4 in all, got $(ls "$OUT" | wc -l))" test "$(ls "$OUT" | wc -l)" = 4
 
 # --- stop both ---
 postfix -c "$PF" stop >/dev/null 2>&1
