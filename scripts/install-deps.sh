@@ -16,6 +16,9 @@ set -eu
 # npm package beside it, NodeSource's build carries npm itself).
 # sqlite3 zip unzip jq file python3-yaml: tools the integration tests call
 # (on the stock image today, listed so a bare Debian 12 gets them too).
+# libmilter-dev: `inkan milter` (src/milter/) speaks the milter protocol with it;
+# postfix swaks: tests/cli/milter-postfix.sh runs a private Postfix on loopback
+# and sends to it with swaks (debconf preseeded below: no system mailer set up).
 PKGS="meson ninja-build pkg-config gcc clang make
 libssl-dev libunbound-dev libpsl-dev publicsuffix libyaml-dev libcmocka-dev
 libsqlite3-dev libjansson-dev libevent-dev openssl
@@ -23,7 +26,8 @@ knot knot-dnsutils python3 python3-spf python3-dkim python3-dnspython
 opendkim-tools opendkim python3-nacl spfquery
 libspf2-dev libc-ares-dev dnsperf libgmime-3.0-dev
 libxml2-dev libxml2-utils libarchive-dev python3-xmltodict nodejs
-sqlite3 zip unzip jq file python3-yaml"
+sqlite3 zip unzip jq file python3-yaml
+libmilter-dev postfix swaks"
 
 missing=""
 for p in $PKGS; do
@@ -48,6 +52,8 @@ if [ ! -e /usr/sbin/policy-rc.d ]; then
     chmod 755 /usr/sbin/policy-rc.d
     trap 'rm -f /usr/sbin/policy-rc.d' EXIT
 fi
+# postfix: configure no system mailer (the tests run their own with postfix -c).
+echo 'postfix postfix/main_mailer_type select No configuration' | debconf-set-selections 2>/dev/null || true
 apt-get update -qq || true
 # shellcheck disable=SC2086
 apt-get install -y -qq --no-install-recommends $missing

@@ -212,6 +212,9 @@ json_t *cli_findings_json(const struct ink_finding *f, size_t n, const struct cl
 /* verify.c: `inkan verify` (inbound mail) */
 int cmd_verify(int argc, char **argv);
 
+/* milter.c: `inkan milter` (the milter daemon beside Postfix) */
+int cmd_milter(int argc, char **argv);
+
 /* check.c: `inkan check` */
 int cmd_check(int argc, char **argv);
 

@@ -1,0 +1,857 @@
+/*
+ * milter.c - the libmilter daemon of `inkan milter`: one connection
+ * context per SMTP session (client address, HELO), one inbound message
+ * machine per message, fed the envelope, each header field and each body
+ * chunk as Postfix sends them (the machine does not keep the body:
+ * constant memory).  At end of message the machine's DNS questions are
+ * answered (ink_drive_sync on the milter thread, one message at a time
+ * over the shared resolver: a first step, a shared driver thread comes
+ * next), forged Authentication-Results with our authserv-id are removed,
+ * ours is inserted at the top, and the policy's verdict is acted on:
+ * reject (550 5.7.1), quarantine (smfi_quarantine), tempfail (451 4.7.x).
+ * Mail from an internal network or an authenticated client is outbound:
+ * its header is held until the end of the header (the From domain picks
+ * the keys), then header and body stream into one DKIM signer whose
+ * signatures (one per key of that domain: RSA and Ed25519 together) are
+ * made by the signer process (inkan/signer.h: the keys are never in this
+ * process) and inserted at the top.
+ *
+ * Threads: libmilter runs in a thread of its own; the caller's thread
+ * waits for SIGHUP (a new generation of the environment for new
+ * connections: open ones keep theirs) and SIGTERM/SIGINT (smfi_stop).
+ */
+#include "inkan/milter.h"
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+
+#include <libmilter/mfapi.h>
+
+#include "inkan/authres.h"
+#include "inkan/dkim.h"
+#include "inkan/mailhdr.h"
+#include "inkan/driver.h"
+#include "inkan/inbound.h"
+
+/* Authentication-Results fields of one message whose removal we track
+ * (a message with more of ours than this is refused with a tempfail). */
+#define MILTER_FORGED_MAX 64
+/* Longest SMTP reply text handed to smfi_setreply (after '%' doubling). */
+#define MILTER_REPLY_MAX 512
+/* Longest header name taken. */
+#define MILTER_HDRNAME_MAX 998
+
+/* One generation of the environment: the one at start, then one per
+ * SIGHUP reload.  A connection keeps the generation it started with, so
+ * a reload never changes the rules under a message; an old generation is
+ * freed when its last connection closes. */
+struct gen {
+    struct ink_milter_env *env;
+    const char *authserv;   /* the config's, else the policy's */
+    size_t refs;            /* connections, plus one while current */
+};
+static struct gen *g_cur;
+static pthread_mutex_t g_gen_lock = PTHREAD_MUTEX_INITIALIZER;
+static ink_milter_free_fn g_free_env;
+static void *g_arg;
+/* The resolver answers one message at a time. */
+static pthread_mutex_t g_dns_lock = PTHREAD_MUTEX_INITIALIZER;
+/* The signer process answers one request at a time (inkan/signer.h). */
+static pthread_mutex_t g_sign_lock = PTHREAD_MUTEX_INITIALIZER;
+/* Longest From domain taken for outbound signing. */
+#define MILTER_DOMAIN_MAX 253
+
+/* One message. */
+struct msg {
+    char *mail_from;
+    char **rcpt;
+    size_t nrcpt, rcpt_cap;
+    struct ink_inbound *m;  /* made at the first header */
+    int failed;             /* the machine could not be made or took no more */
+    int outbound;           /* internal / authenticated: not evaluated */
+    size_t nar;             /* Authentication-Results fields seen */
+    size_t forged[MILTER_FORGED_MAX]; /* 1-based indices of ours among them */
+    size_t nforged;
+    int too_many_forged;
+    /* outbound */
+    struct ink_str hdr;     /* the header, held until its end */
+    char from_domain[MILTER_DOMAIN_MAX + 1];
+    int nfrom;              /* From fields seen */
+    struct ink_dkim_sign_key sk[INK_MILTER_KEYS_MAX];
+    size_t nsk;
+    struct ink_dkim_sign *sign;
+    int sign_failed;        /* the header is over its limit or the signer refused */
+};
+
+/* One connection. */
+struct conn {
+    struct gen *gen;
+    char ip[INET6_ADDRSTRLEN];
+    char *helo;
+    int internal;
+    struct msg msg;
+};
+
+static void fold_lf(char *s);
+
+/* gen_new - a generation for env (refs 1: current); NULL on ENOMEM */
+static struct gen *gen_new(struct ink_milter_env *env)
+{
+    struct gen *g = calloc(1, sizeof(*g));
+
+    if (g == NULL)
+        return NULL;
+    g->env = env;
+    g->authserv = env->cfg->authserv_id != NULL ? env->cfg->authserv_id : env->policy->authserv_id;
+    g->refs = 1;
+    return g;
+}
+
+/* gen_take - the current generation, one more reference */
+static struct gen *gen_take(void)
+{
+    struct gen *g;
+
+    (void)pthread_mutex_lock(&g_gen_lock);
+    g = g_cur;
+    g->refs++;
+    (void)pthread_mutex_unlock(&g_gen_lock);
+    return g;
+}
+
+/* gen_drop - one reference less; the last frees it (through the caller's
+ * free function) */
+static void gen_drop(struct gen *g)
+{
+    int last;
+
+    (void)pthread_mutex_lock(&g_gen_lock);
+    last = --g->refs == 0;
+    (void)pthread_mutex_unlock(&g_gen_lock);
+    if (last) {
+        if (g_free_env != NULL)
+            g_free_env(g_arg, g->env);
+        free(g);
+    }
+}
+
+static void msg_clear(struct msg *g)
+{
+    size_t i;
+
+    free(g->mail_from);
+    for (i = 0; i < g->nrcpt; i++)
+        free(g->rcpt[i]);
+    free(g->rcpt);
+    ink_inbound_free(g->m);
+    ink_str_free(&g->hdr);
+    ink_dkim_sign_free(g->sign);
+    memset(g, 0, sizeof(*g));
+}
+
+static struct conn *conn_of(SMFICTX *ctx)
+{
+    return (struct conn *)smfi_getpriv(ctx);
+}
+
+/* log_line - one line to stderr when verbose; untrusted parts are made
+ * printable by the caller */
+static void log_verdict(const struct conn *c, const char *what, const char *detail)
+{
+    struct ink_str s = INK_STR_INIT;
+
+    if (c->gen == NULL || !c->gen->env->verbose)
+        return;
+    (void)ink_str_put_printable(&s, detail, strlen(detail), 300);
+    fprintf(stderr, "inkan milter: client=%s %s: %s\n", c->ip[0] ? c->ip : "-", what,
+            ink_str_cstr(&s));
+    ink_str_free(&s);
+}
+
+/* ---- callbacks ---- */
+
+static sfsistat cb_negotiate(SMFICTX *ctx, unsigned long f0, unsigned long f1, unsigned long f2,
+                             unsigned long f3, unsigned long *pf0, unsigned long *pf1,
+                             unsigned long *pf2, unsigned long *pf3)
+{
+    (void)ctx;
+    (void)f2;
+    (void)f3;
+    /* actions: add and change headers, quarantine */
+    *pf0 = f0 & (SMFIF_ADDHDRS | SMFIF_CHGHDRS | SMFIF_QUARANTINE);
+    /* header values exactly as sent (the space after the colon counts for DKIM) */
+    *pf1 = f1 & SMFIP_HDR_LEADSPC;
+    *pf2 = 0;
+    *pf3 = 0;
+    return SMFIS_CONTINUE;
+}
+
+static sfsistat cb_connect(SMFICTX *ctx, char *host, _SOCK_ADDR *sa)
+{
+    struct conn *c = calloc(1, sizeof(*c));
+
+    (void)host;
+    if (c == NULL)
+        return SMFIS_TEMPFAIL;
+    if (sa != NULL && sa->sa_family == AF_INET)
+        (void)inet_ntop(AF_INET, &((struct sockaddr_in *)(void *)sa)->sin_addr, c->ip, sizeof(c->ip));
+    else if (sa != NULL && sa->sa_family == AF_INET6)
+        (void)inet_ntop(AF_INET6, &((struct sockaddr_in6 *)(void *)sa)->sin6_addr, c->ip,
+                        sizeof(c->ip));
+    /* an IPv4-mapped IPv6 address is the IPv4 client */
+    if (strncmp(c->ip, "::ffff:", 7) == 0 && strchr(c->ip + 7, ':') == NULL)
+        memmove(c->ip, c->ip + 7, strlen(c->ip + 7) + 1);
+    c->gen = gen_take();
+    c->internal = ink_milter_internal(c->gen->env->cfg, c->ip);
+    smfi_setpriv(ctx, c);
+    return SMFIS_CONTINUE;
+}
+
+static sfsistat cb_helo(SMFICTX *ctx, char *name)
+{
+    struct conn *c = conn_of(ctx);
+
+    if (c == NULL)
+        return SMFIS_TEMPFAIL;
+    free(c->helo);
+    c->helo = strdup(name != NULL ? name : "");
+    return c->helo != NULL ? SMFIS_CONTINUE : SMFIS_TEMPFAIL;
+}
+
+/* strip_path - "<a@b>" as "a@b" (caller frees) */
+static char *strip_path(const char *s)
+{
+    size_t n;
+
+    if (s == NULL)
+        return strdup("");
+    if (s[0] == '<') {
+        const char *e = strchr(s, '>');
+
+        s++;
+        n = e != NULL ? (size_t)(e - s) : strlen(s);
+    } else {
+        n = strlen(s);
+    }
+    if (n > INK_INBOUND_ADDR_MAX)
+        n = INK_INBOUND_ADDR_MAX;
+    return strndup(s, n);
+}
+
+static sfsistat cb_envfrom(SMFICTX *ctx, char **argv)
+{
+    struct conn *c = conn_of(ctx);
+    const char *auth;
+
+    if (c == NULL)
+        return SMFIS_TEMPFAIL;
+    msg_clear(&c->msg);
+    c->msg.mail_from = strip_path(argv != NULL ? argv[0] : NULL);
+    if (c->msg.mail_from == NULL)
+        return SMFIS_TEMPFAIL;
+    auth = smfi_getsymval(ctx, "{auth_authen}");
+    c->msg.outbound = c->internal || (auth != NULL && auth[0] != '\0');
+    return SMFIS_CONTINUE;
+}
+
+static sfsistat cb_envrcpt(SMFICTX *ctx, char **argv)
+{
+    struct conn *c = conn_of(ctx);
+    struct msg *g;
+    char *r;
+
+    if (c == NULL)
+        return SMFIS_TEMPFAIL;
+    g = &c->msg;
+    if (g->nrcpt >= INK_INBOUND_RCPTS_MAX)
+        return SMFIS_CONTINUE; /* kept up to the machine's limit */
+    if (g->nrcpt == g->rcpt_cap) {
+        size_t cap = g->rcpt_cap ? g->rcpt_cap * 2 : 8;
+        char **n = realloc(g->rcpt, cap * sizeof(*n));
+
+        if (n == NULL)
+            return SMFIS_TEMPFAIL;
+        g->rcpt = n;
+        g->rcpt_cap = cap;
+    }
+    r = strip_path(argv != NULL ? argv[0] : NULL);
+    if (r == NULL)
+        return SMFIS_TEMPFAIL;
+    g->rcpt[g->nrcpt++] = r;
+    return SMFIS_CONTINUE;
+}
+
+/* ensure_machine - the message machine, made from the envelope */
+static int ensure_machine(struct conn *c)
+{
+    struct msg *g = &c->msg;
+    struct ink_inbound_params p;
+    const char *why = NULL;
+
+    if (g->m != NULL || g->failed)
+        return g->m != NULL ? 0 : -1;
+    memset(&p, 0, sizeof(p));
+    p.ip = c->ip[0] != '\0' ? c->ip : NULL;
+    p.helo = c->helo;
+    p.mail_from = g->mail_from != NULL ? g->mail_from : "";
+    p.nrcpt = g->nrcpt;
+    p.rcpt = (const char *const *)g->rcpt;
+    p.now = (int64_t)time(NULL);
+    p.flags = INK_INBOUND_LF_TO_CRLF;
+    g->m = ink_inbound_new(&p, &why);
+    if (g->m == NULL) {
+        g->failed = 1;
+        log_verdict(c, "cannot evaluate", why != NULL ? why : "out of memory");
+        return -1;
+    }
+    return 0;
+}
+
+/* push - bytes to the machine; a machine that takes no more is failed */
+static void push(struct conn *c, const void *buf, size_t len)
+{
+    if (c->msg.m != NULL && !c->msg.failed &&
+        ink_inbound_push(c->msg.m, (const uint8_t *)buf, len) < 0)
+        c->msg.failed = 1;
+}
+
+/* from_domain - the domain of the (one) address of a From value into
+ * out: the part after the last '@' of the <addr-spec>, or of the whole
+ * value without a '<'; "" when there is none or it has odd bytes */
+static void from_domain(const char *v, char *out, size_t cap)
+{
+    const char *lt = strchr(v, '<'), *end, *at = NULL, *p;
+    size_t n = 0;
+
+    out[0] = '\0';
+    if (lt != NULL) {
+        v = lt + 1;
+        end = strchr(v, '>');
+        if (end == NULL)
+            return;
+    } else {
+        end = v + strlen(v);
+    }
+    for (p = v; p < end; p++)
+        if (*p == '@')
+            at = p;
+    if (at == NULL)
+        return;
+    for (p = at + 1; p < end && (*p == ' ' || *p == '\t'); p++)
+        ;
+    for (; p < end && n + 1 < cap; p++) {
+        unsigned char ch = (unsigned char)*p;
+
+        if (ch == ' ' || ch == '\t' || ch == '\r' || ch == '\n')
+            break;
+        if (!((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') ||
+              ch == '-' || ch == '.' || ch == '_')) {
+            out[0] = '\0';
+            return;
+        }
+        out[n++] = (char)(ch >= 'A' && ch <= 'Z' ? ch + 32 : ch);
+    }
+    out[n] = '\0';
+}
+
+/* hold_header - keep an outbound header field for the signer (until the
+ * end of the header, when the From domain is known) */
+static void hold_header(struct msg *g, const char *name, size_t nlen, const char *value)
+{
+    size_t vlen = strlen(value);
+
+    if (g->sign_failed)
+        return;
+    if (g->hdr.len + nlen + vlen + 2 > INK_MAILHDR_SIZE_MAX) {
+        g->sign_failed = 1;
+        return;
+    }
+    if (ink_str_append(&g->hdr, name, nlen) < 0 || ink_str_append(&g->hdr, ":", 1) < 0 ||
+        ink_str_append(&g->hdr, value, vlen) < 0 || ink_str_append(&g->hdr, "\n", 1) < 0) {
+        g->sign_failed = 1;
+        return;
+    }
+    if (strcasecmp(name, "From") == 0) {
+        g->nfrom++;
+        from_domain(value, g->from_domain, sizeof(g->from_domain));
+    }
+}
+
+/* start_signing - at the end of an outbound header: a DKIM signer with
+ * every key of the From domain, fed the held header.  No key: unsigned. */
+static void start_signing(struct conn *c)
+{
+    struct msg *g = &c->msg;
+    const struct ink_milter_env *env = c->gen->env;
+    const struct ink_milter_config *cfg = env->cfg;
+    struct ink_str err = INK_STR_INIT;
+    size_t i;
+
+    if (g->sign_failed || env->signer == NULL || g->nfrom != 1 || g->from_domain[0] == '\0')
+        return;
+    for (i = 0; i < cfg->nkeys && g->nsk < INK_MILTER_KEYS_MAX; i++) {
+        char id[INK_SIGNER_ID_MAX + 1];
+        struct ink_signer_key *pk;
+        struct ink_dkim_sign_key *k;
+
+        if (strcmp(cfg->keys[i].domain, g->from_domain) != 0)
+            continue;
+        ink_milter_key_id(i, id, sizeof(id));
+        pk = ink_signer_key(env->signer, id);
+        if (pk == NULL)
+            continue;
+        k = &g->sk[g->nsk++];
+        memset(k, 0, sizeof(*k));
+        k->domain = cfg->keys[i].domain;
+        k->selector = cfg->keys[i].selector;
+        k->alg = pk->type == INK_DKIM_KEY_ED25519 ? INK_DKIM_ALG_ED25519_SHA256
+                                                  : INK_DKIM_ALG_RSA_SHA256;
+        k->hcanon = k->bcanon = INK_DKIM_CANON_RELAXED;
+        k->timestamp = (uint64_t)time(NULL);
+        k->sign_fn = ink_signer_dkim_sign;
+        k->sign_arg = pk;
+    }
+    if (g->nsk == 0)
+        return;
+    g->sign = ink_dkim_sign_new(g->sk, g->nsk, INK_DKIM_SIGN_LF_TO_CRLF, &err);
+    if (g->sign == NULL ||
+        ink_dkim_sign_push(g->sign, (const uint8_t *)g->hdr.buf, g->hdr.len) < 0 ||
+        ink_dkim_sign_push(g->sign, (const uint8_t *)"\n", 1) < 0) {
+        log_verdict(c, "cannot sign", g->sign == NULL ? ink_str_cstr(&err)
+                                                      : ink_dkim_sign_error(g->sign));
+        g->sign_failed = 1;
+    }
+    ink_str_free(&g->hdr);
+    ink_str_free(&err);
+}
+
+/* insert_signatures - the DKIM-Signature fields of out ("DKIM-Signature:
+ * ...\n" each, folded with "\n\t"/"\n ") at the top, in their order */
+static int insert_signatures(SMFICTX *ctx, const char *out)
+{
+    const char *starts[INK_MILTER_KEYS_MAX], *p;
+    size_t n = 0, i;
+    const size_t plen = strlen("DKIM-Signature:");
+
+    for (p = out; *p != '\0' && n < INK_MILTER_KEYS_MAX;) {
+        if (strncasecmp(p, "DKIM-Signature:", plen) == 0)
+            starts[n++] = p;
+        p = strchr(p, '\n');
+        if (p == NULL)
+            break;
+        p++;
+    }
+    for (i = n; i > 0; i--) {
+        const char *v = starts[i - 1] + plen, *e = i < n ? starts[i] : v + strlen(v);
+        char *val = strndup(v, (size_t)(e - v));
+        int rc;
+
+        if (val == NULL)
+            return -1;
+        while (val[0] != '\0' && (val[strlen(val) - 1] == '\n' || val[strlen(val) - 1] == '\r'))
+            val[strlen(val) - 1] = '\0';
+        fold_lf(val);
+        rc = smfi_insheader(ctx, 0, (char *)"DKIM-Signature", val);
+        free(val);
+        if (rc != MI_SUCCESS)
+            return -1;
+    }
+    return n > 0 ? 0 : -1;
+}
+
+static sfsistat cb_header(SMFICTX *ctx, char *name, char *value)
+{
+    struct conn *c = conn_of(ctx);
+    struct msg *g;
+    size_t nlen;
+
+    if (c == NULL)
+        return SMFIS_TEMPFAIL;
+    g = &c->msg;
+    if (name == NULL || value == NULL)
+        return SMFIS_CONTINUE;
+    nlen = strnlen(name, MILTER_HDRNAME_MAX + 1);
+    if (g->outbound) {
+        hold_header(g, name, nlen, value);
+        return SMFIS_CONTINUE;
+    }
+    if (strcasecmp(name, "Authentication-Results") == 0) {
+        g->nar++;
+        if (ink_authres_is_ours((const uint8_t *)value, strlen(value), c->gen->authserv)) {
+            if (g->nforged < MILTER_FORGED_MAX)
+                g->forged[g->nforged++] = g->nar;
+            else
+                g->too_many_forged = 1;
+        }
+    }
+    if (ensure_machine(c) < 0)
+        return SMFIS_CONTINUE;
+    /* the field as it travels: NAME ":" VALUE, LF line ends (the machine
+     * takes them as CRLF) */
+    push(c, name, nlen);
+    push(c, ":", 1);
+    push(c, value, strlen(value));
+    push(c, "\n", 1);
+    return SMFIS_CONTINUE;
+}
+
+static sfsistat cb_eoh(SMFICTX *ctx)
+{
+    struct conn *c = conn_of(ctx);
+
+    if (c == NULL)
+        return SMFIS_TEMPFAIL;
+    if (c->msg.outbound) {
+        start_signing(c);
+        return SMFIS_CONTINUE;
+    }
+    if (ensure_machine(c) == 0)
+        push(c, "\n", 1);
+    return SMFIS_CONTINUE;
+}
+
+static sfsistat cb_body(SMFICTX *ctx, unsigned char *buf, size_t len)
+{
+    struct conn *c = conn_of(ctx);
+
+    if (c == NULL)
+        return SMFIS_TEMPFAIL;
+    if (!c->msg.outbound)
+        push(c, buf, len);
+    else if (c->msg.sign != NULL && !c->msg.sign_failed &&
+             ink_dkim_sign_push(c->msg.sign, buf, len) < 0)
+        c->msg.sign_failed = 1;
+    return SMFIS_CONTINUE;
+}
+
+/* reply_text - the reply text made safe for smfi_setreply: printable
+ * ASCII, '%' doubled */
+static void reply_text(const char *in, char *out, size_t cap)
+{
+    size_t o = 0;
+
+    for (; *in != '\0' && o + 3 < cap; in++) {
+        unsigned char ch = (unsigned char)*in;
+
+        if (ch == '%') {
+            out[o++] = '%';
+            out[o++] = '%';
+        } else {
+            out[o++] = (ch >= 0x20 && ch < 0x7f) ? (char)ch : '?';
+        }
+    }
+    out[o] = '\0';
+}
+
+/* set_reply - "CODE X.Y.Z text" of the verdict to libmilter */
+static void set_reply(SMFICTX *ctx, const char *reply, const char *def_code, const char *def_x)
+{
+    char code[4], xcode[16], text[MILTER_REPLY_MAX];
+    const char *sp1 = strchr(reply, ' '), *sp2 = sp1 != NULL ? strchr(sp1 + 1, ' ') : NULL;
+
+    if (sp1 != NULL && sp1 - reply == 3 && sp2 != NULL && (size_t)(sp2 - sp1 - 1) < sizeof(xcode)) {
+        memcpy(code, reply, 3);
+        code[3] = '\0';
+        memcpy(xcode, sp1 + 1, (size_t)(sp2 - sp1 - 1));
+        xcode[sp2 - sp1 - 1] = '\0';
+        reply_text(sp2 + 1, text, sizeof(text));
+    } else {
+        (void)snprintf(code, sizeof(code), "%s", def_code);
+        (void)snprintf(xcode, sizeof(xcode), "%s", def_x);
+        reply_text(reply, text, sizeof(text));
+    }
+    if (code[0] != def_code[0]) { /* the verdict and its reply disagree: ours wins */
+        (void)snprintf(code, sizeof(code), "%s", def_code);
+        (void)snprintf(xcode, sizeof(xcode), "%s", def_x);
+    }
+    (void)smfi_setreply(ctx, code, xcode, text);
+}
+
+/* fold_lf - the field's CRLF folds as LF (how libmilter passes lines) */
+static void fold_lf(char *s)
+{
+    char *w = s;
+
+    for (; *s != '\0'; s++)
+        if (!(s[0] == '\r' && s[1] == '\n'))
+            *w++ = *s;
+    *w = '\0';
+}
+
+/* eom_outbound - sign (when the From domain has keys) and let it go */
+static sfsistat eom_outbound(SMFICTX *ctx, struct conn *c)
+{
+    struct msg *g = &c->msg;
+    struct ink_str out = INK_STR_INIT;
+    int rc;
+
+    if (g->sign == NULL && !g->sign_failed) {
+        log_verdict(c, "outbound", g->nfrom != 1 || g->from_domain[0] == '\0'
+                                       ? "no single From domain: not signed"
+                                       : "no signing key for the From domain: not signed");
+        msg_clear(g);
+        return SMFIS_CONTINUE;
+    }
+    if (g->sign_failed) {
+        log_verdict(c, "tempfail", "outbound message could not be signed");
+        (void)smfi_setreply(ctx, "451", "4.7.0", "message could not be signed, try again later");
+        msg_clear(g);
+        return SMFIS_TEMPFAIL;
+    }
+    (void)pthread_mutex_lock(&g_sign_lock);
+    rc = ink_dkim_sign_end(g->sign, "\n", &out);
+    (void)pthread_mutex_unlock(&g_sign_lock);
+    if (rc < 0 || insert_signatures(ctx, ink_str_cstr(&out)) < 0) {
+        log_verdict(c, "tempfail", rc < 0 ? ink_dkim_sign_error(g->sign) : "cannot add the signature");
+        (void)smfi_setreply(ctx, "451", "4.7.0", "message could not be signed, try again later");
+        ink_str_free(&out);
+        msg_clear(g);
+        return SMFIS_TEMPFAIL;
+    }
+    log_verdict(c, "signed", g->from_domain);
+    ink_str_free(&out);
+    msg_clear(g);
+    return SMFIS_CONTINUE;
+}
+
+static sfsistat cb_eom(SMFICTX *ctx)
+{
+    struct conn *c = conn_of(ctx);
+    struct msg *g;
+    struct ink_driver_opts dopts;
+    struct ink_verdict v;
+    struct ink_str ar = INK_STR_INIT;
+    enum ink_next how;
+    const char *colon;
+    char *val;
+    size_t i;
+    sfsistat rc = SMFIS_CONTINUE;
+
+    if (c == NULL)
+        return SMFIS_TEMPFAIL;
+    g = &c->msg;
+    if (g->outbound)
+        return eom_outbound(ctx, c);
+    if (ensure_machine(c) < 0 || g->failed || g->too_many_forged ||
+        ink_inbound_end(g->m) < 0) {
+        log_verdict(c, "tempfail", g->m != NULL ? ink_inbound_error(g->m) : "no machine");
+        (void)smfi_setreply(ctx, "451", "4.7.0", "message could not be evaluated, try again later");
+        msg_clear(g);
+        return SMFIS_TEMPFAIL;
+    }
+    memset(&dopts, 0, sizeof(dopts));
+    dopts.timeout_ms = c->gen->env->cfg->dns_timeout_ms;
+    (void)pthread_mutex_lock(&g_dns_lock);
+    how = ink_drive_sync(c->gen->env->resolver, ink_inbound_machine(g->m), &dopts);
+    (void)pthread_mutex_unlock(&g_dns_lock);
+    if (how != INK_NEXT_DONE) {
+        log_verdict(c, "tempfail", ink_inbound_error(g->m));
+        (void)smfi_setreply(ctx, "451", "4.7.0", "message could not be evaluated, try again later");
+        msg_clear(g);
+        return SMFIS_TEMPFAIL;
+    }
+    ink_policy_decide(c->gen->env->policy, g->m, NULL, &v);
+    log_verdict(c, ink_verdict_name(v.action), v.smtp_reply);
+    if (v.action == INK_VERDICT_REJECT) {
+        set_reply(ctx, v.smtp_reply, "550", "5.7.1");
+        msg_clear(g);
+        return SMFIS_REJECT;
+    }
+    if (v.action == INK_VERDICT_TEMPFAIL) {
+        set_reply(ctx, v.smtp_reply, "451", "4.7.5");
+        msg_clear(g);
+        return SMFIS_TEMPFAIL;
+    }
+    /* forged fields first, the last first so the indices stay right */
+    for (i = g->nforged; i > 0; i--)
+        (void)smfi_chgheader(ctx, "Authentication-Results", (int)g->forged[i - 1], NULL);
+    if (ink_inbound_authres(g->m, c->gen->authserv, NULL, &ar) == 0 &&
+        (colon = strchr(ink_str_cstr(&ar), ':')) != NULL && (val = strdup(colon + 1)) != NULL) {
+        fold_lf(val);
+        if (smfi_insheader(ctx, 0, "Authentication-Results", val) != MI_SUCCESS)
+            rc = SMFIS_TEMPFAIL;
+        free(val);
+    } else {
+        rc = SMFIS_TEMPFAIL;
+    }
+    ink_str_free(&ar);
+    if (rc == SMFIS_CONTINUE && v.action == INK_VERDICT_QUARANTINE) {
+        char why[MILTER_REPLY_MAX];
+
+        reply_text(v.smtp_reply, why, sizeof(why));
+        if (smfi_quarantine(ctx, why) != MI_SUCCESS)
+            rc = SMFIS_TEMPFAIL;
+    }
+    if (rc == SMFIS_TEMPFAIL)
+        (void)smfi_setreply(ctx, "451", "4.7.0", "message could not be evaluated, try again later");
+    msg_clear(g);
+    return rc;
+}
+
+static sfsistat cb_abort(SMFICTX *ctx)
+{
+    struct conn *c = conn_of(ctx);
+
+    if (c != NULL)
+        msg_clear(&c->msg);
+    return SMFIS_CONTINUE;
+}
+
+static sfsistat cb_close(SMFICTX *ctx)
+{
+    struct conn *c = conn_of(ctx);
+
+    if (c != NULL) {
+        msg_clear(&c->msg);
+        free(c->helo);
+        if (c->gen != NULL)
+            gen_drop(c->gen);
+        free(c);
+        smfi_setpriv(ctx, NULL);
+    }
+    return SMFIS_CONTINUE;
+}
+
+/* The thread running smfi_main, and how it ended. */
+static pthread_t g_main_tid;
+static int g_main_rc;
+
+static void *milter_thread(void *arg)
+{
+    (void)arg;
+    g_main_rc = smfi_main();
+    /* wake the signal loop when libmilter stopped on its own */
+    (void)pthread_kill(g_main_tid, SIGUSR2);
+    return NULL;
+}
+
+/* reload - a new generation from the caller's reload function; the old
+ * one stays with its connections */
+static void reload(ink_milter_reload_fn fn, void *arg, int verbose)
+{
+    struct ink_str err = INK_STR_INIT;
+    struct ink_milter_env *env = fn(arg, &err);
+    struct gen *g, *old;
+
+    if (env == NULL) {
+        fprintf(stderr, "inkan milter: SIGHUP: reload refused, the running configuration stays: %s\n",
+                ink_str_cstr(&err));
+        ink_str_free(&err);
+        return;
+    }
+    ink_str_free(&err);
+    g = gen_new(env);
+    if (g == NULL) {
+        fprintf(stderr, "inkan milter: SIGHUP: out of memory, the running configuration stays\n");
+        if (g_free_env != NULL)
+            g_free_env(g_arg, env);
+        return;
+    }
+    (void)pthread_mutex_lock(&g_gen_lock);
+    old = g_cur;
+    g_cur = g;
+    (void)pthread_mutex_unlock(&g_gen_lock);
+    gen_drop(old);
+    if (verbose || env->verbose)
+        fprintf(stderr, "inkan milter: SIGHUP: configuration reloaded\n");
+}
+
+/* ink_milter_run - serve until SIGTERM/SIGINT; SIGHUP reloads */
+int ink_milter_run(struct ink_milter_env *env, ink_milter_reload_fn reload_fn,
+                   ink_milter_free_fn free_env, void *arg, struct ink_str *err)
+{
+    static struct smfiDesc desc;
+    char *conn;
+    sigset_t set;
+    pthread_t th;
+    int sig, verbose = env->verbose;
+
+    g_free_env = free_env;
+    g_arg = arg;
+    g_cur = gen_new(env);
+    if (g_cur == NULL) {
+        (void)ink_str_printf(err, "out of memory");
+        return -1;
+    }
+    /* every thread (libmilter's too) inherits the mask: the signals go to
+     * the sigwait loop of this thread (Linux gives a process-directed
+     * signal to the main thread first when it waits for it) */
+    (void)sigemptyset(&set);
+    (void)sigaddset(&set, SIGHUP);
+    (void)sigaddset(&set, SIGTERM);
+    (void)sigaddset(&set, SIGINT);
+    (void)sigaddset(&set, SIGUSR2);
+    (void)pthread_sigmask(SIG_BLOCK, &set, NULL);
+    memset(&desc, 0, sizeof(desc));
+    desc.xxfi_name = (char *)"inkan";
+    desc.xxfi_version = SMFI_VERSION;
+    desc.xxfi_flags = SMFIF_ADDHDRS | SMFIF_CHGHDRS | SMFIF_QUARANTINE;
+    desc.xxfi_connect = cb_connect;
+    desc.xxfi_helo = cb_helo;
+    desc.xxfi_envfrom = cb_envfrom;
+    desc.xxfi_envrcpt = cb_envrcpt;
+    desc.xxfi_header = cb_header;
+    desc.xxfi_eoh = cb_eoh;
+    desc.xxfi_body = cb_body;
+    desc.xxfi_eom = cb_eom;
+    desc.xxfi_abort = cb_abort;
+    desc.xxfi_close = cb_close;
+    desc.xxfi_negotiate = cb_negotiate;
+    conn = strdup(env->cfg->socket);
+    if (conn == NULL) {
+        (void)ink_str_printf(err, "out of memory");
+        return -1;
+    }
+    if (smfi_setconn(conn) != MI_SUCCESS) {
+        (void)ink_str_printf(err, "socket %s: libmilter refused it", env->cfg->socket);
+        free(conn);
+        return -1;
+    }
+    if (smfi_register(desc) != MI_SUCCESS) {
+        (void)ink_str_printf(err, "libmilter refused the registration");
+        free(conn);
+        return -1;
+    }
+    if (smfi_opensocket(1) != MI_SUCCESS) {
+        (void)ink_str_printf(err, "socket %s: cannot listen (in use, or no permission)",
+                             env->cfg->socket);
+        free(conn);
+        return -1;
+    }
+    g_main_tid = pthread_self();
+    if (pthread_create(&th, NULL, milter_thread, NULL) != 0) {
+        (void)ink_str_printf(err, "cannot start the milter thread");
+        free(conn);
+        return -1;
+    }
+    for (;;) {
+        if (sigwait(&set, &sig) != 0)
+            continue;
+        if (sig == SIGHUP && reload_fn != NULL) {
+            reload(reload_fn, arg, verbose);
+            continue;
+        }
+        if (sig == SIGHUP)
+            continue;
+        if (sig != SIGUSR2)
+            (void)smfi_stop();
+        break;
+    }
+    (void)pthread_join(th, NULL);
+    free(conn);
+    /* the current generation's own reference (connections still open keep theirs) */
+    gen_drop(g_cur);
+    g_cur = NULL;
+    if (g_main_rc != MI_SUCCESS) {
+        (void)ink_str_printf(err, "the milter loop failed");
+        return -1;
+    }
+    return 0;
+}

@@ -1,0 +1,168 @@
+/*
+ * test_milter_config.c - the configuration of `inkan milter`
+ * (inkan/milter.h): a full file read into every field, relative paths
+ * taken from the base directory, each kind of error naming the key and
+ * its line, depth and size limits, input without a NUL, and the
+ * internal-network match.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "inkan/milter.h"
+
+static struct ink_milter_config *parse(const char *doc, struct ink_str *err)
+{
+    return ink_milter_config_parse((const uint8_t *)doc, strlen(doc), "/etc/inkan", err);
+}
+
+static void test_full(void **state)
+{
+    struct ink_str err = INK_STR_INIT;
+    struct ink_milter_config *c;
+    (void)state;
+
+    c = parse("socket: inet:8891@127.0.0.1\n"
+              "authserv-id: mx.example.net\n"
+              "policy: policy.yaml\n"
+              "pid-file: /run/inkan/milter.pid\n"
+              "dns:\n  server: 127.0.0.1:53\n  timeout: 3\n"
+              "internal-networks: [10.0.0.0/8, 192.0.2.7, '2001:db8::/32']\n"
+              "signer-user: inkan\n"
+              "signing:\n"
+              "  - {domain: Example.ORG, selector: s1, key: keys/s1.pem}\n"
+              "  - domain: example.org\n    selector: s2\n    key: /k/s2.pem\n",
+              &err);
+    assert_non_null(c);
+    assert_string_equal(c->socket, "inet:8891@127.0.0.1");
+    assert_string_equal(c->authserv_id, "mx.example.net");
+    assert_string_equal(c->policy, "/etc/inkan/policy.yaml");
+    assert_string_equal(c->pid_file, "/run/inkan/milter.pid");
+    assert_string_equal(c->dns_server, "127.0.0.1:53");
+    assert_null(c->dns_zone);
+    assert_int_equal(c->dns_timeout_ms, 3000);
+    assert_int_equal(c->nnetworks, 3);
+    assert_int_equal(c->networks[0].prefix, 8);
+    assert_int_equal(c->networks[1].prefix, 32);
+    assert_int_equal(c->networks[2].family, 6);
+    assert_string_equal(c->signer_user, "inkan");
+    assert_int_equal(c->nkeys, 2);
+    assert_string_equal(c->keys[0].domain, "example.org");
+    assert_string_equal(c->keys[0].key, "/etc/inkan/keys/s1.pem");
+    assert_string_equal(c->keys[1].selector, "s2");
+    assert_string_equal(c->keys[1].key, "/k/s2.pem");
+    assert_int_equal(ink_milter_internal(c, "10.1.2.3"), 1);
+    assert_int_equal(ink_milter_internal(c, "11.1.2.3"), 0);
+    assert_int_equal(ink_milter_internal(c, "192.0.2.7"), 1);
+    assert_int_equal(ink_milter_internal(c, "192.0.2.8"), 0);
+    assert_int_equal(ink_milter_internal(c, "2001:db8:1::1"), 1);
+    assert_int_equal(ink_milter_internal(c, "2001:db9::1"), 0);
+    assert_int_equal(ink_milter_internal(c, ""), 0);
+    assert_int_equal(ink_milter_internal(c, "not an ip"), 0);
+    ink_milter_config_free(c);
+    ink_str_free(&err);
+}
+
+static void test_defaults(void **state)
+{
+    struct ink_str err = INK_STR_INIT;
+    struct ink_milter_config *c;
+    (void)state;
+
+    c = parse("socket: unix:/run/inkan/milter.sock\n", &err);
+    assert_non_null(c);
+    assert_null(c->policy);
+    assert_null(c->authserv_id);
+    assert_int_equal(c->dns_timeout_ms, INK_MILTER_DNS_TIMEOUT_DEFAULT * 1000);
+    assert_int_equal(c->nnetworks, 0);
+    assert_int_equal(c->nkeys, 0);
+    assert_int_equal(ink_milter_internal(c, "127.0.0.1"), 0);
+    ink_milter_config_free(c);
+    ink_str_free(&err);
+}
+
+/* each bad document and the start of its message */
+static void test_errors(void **state)
+{
+    static const struct {
+        const char *doc, *want;
+    } cases[] = {
+        {"policy: p.yaml\n", "1:1: socket: missing"},
+        {"socket: tcp:25\n", "1:9: socket: 'tcp:25' is not inet:PORT@HOST or unix:/PATH"},
+        {"socket: inet:70000@127.0.0.1\n", "1:9: socket: 'inet:70000@127.0.0.1' is not inet:PORT@HOST"},
+        {"socket: unix:relative.sock\n", "1:9: socket: 'unix:relative.sock': a unix socket needs an absolute path"},
+        {"socket: inet:1@h\nsocket: inet:2@h\n", "2:1: socket: given twice"},
+        {"socket: inet:1@h\nsokcet: x\n", "2:1: sokcet: unknown key"},
+        {"socket: inet:1@h\ndns:\n  timeout: 0\n", "3:12: dns.timeout: '0' is not a number of seconds"},
+        {"socket: inet:1@h\ndns:\n  zone: z\n  server: s\n", "3:3: dns: zone and server cannot be given together"},
+        {"socket: inet:1@h\ndns:\n  port: 53\n", "3:3: dns: unknown key 'port'"},
+        {"socket: inet:1@h\ndns: [1]\n", "2:6: dns: must be a mapping"},
+        {"socket: inet:1@h\ninternal-networks:\n  - 10.0.0.0/33\n",
+         "3:5: internal-networks: '10.0.0.0/33' is not ADDRESS[/PREFIX]"},
+        {"socket: inet:1@h\ninternal-networks: 10.0.0.0/8\n", "2:20: internal-networks: must be a list"},
+        {"socket: inet:1@h\nsigning:\n  - {domain: example.org, selector: s1}\n",
+         "3:5: signing: an entry needs domain, selector and key"},
+        {"socket: inet:1@h\nsigning:\n  - {domain: 'bad domain', selector: s1, key: k}\n",
+         "3:14: signing.domain: 'bad domain' is not a domain name"},
+        {"socket: inet:1@h\nsigning:\n  - {domain: a.example, selector: s1, key: k, alg: rsa}\n",
+         "3:47: signing: unknown key 'alg'"},
+        {"socket: inet:1@h\nauthserv-id: [a]\n", "2:14: authserv-id: must be a single value"},
+        {"socket: inet:1@h\nauthserv-id: \"a\\tb\"\n", "2:14: authserv-id: holds a control character"},
+        {"- socket\n", "1:1: config: the file must be a mapping"},
+        {"socket: [\n", "2:1: YAML:"},
+        {"a: &x 1\nsocket: *x\n", "2:9: YAML aliases are not allowed"},
+        {"socket: inet:1@h\nsigning:\n  - {domain: [[[x]]]}\n", "3:15: nested deeper than 4 levels"},
+    };
+    struct ink_str err = INK_STR_INIT;
+    size_t i;
+    (void)state;
+
+    for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        struct ink_milter_config *c = parse(cases[i].doc, &err);
+
+        if (c != NULL || strncmp(ink_str_cstr(&err), cases[i].want, strlen(cases[i].want)) != 0)
+            fail_msg("case %zu: got %s '%s', wanted '%s'", i, c != NULL ? "a config" : "error",
+                     ink_str_cstr(&err), cases[i].want);
+    }
+    ink_str_free(&err);
+}
+
+/* the length is the end; an oversized file is refused before parsing */
+static void test_limits(void **state)
+{
+    struct ink_str err = INK_STR_INIT;
+    const char doc[] = "socket: inet:1@h\nsokcet: x\n";
+    uint8_t *copy = malloc(16), *big;
+    struct ink_milter_config *c;
+    (void)state;
+
+    assert_non_null(copy);
+    memcpy(copy, doc, 16); /* "socket: inet:1@h" without a NUL */
+    c = ink_milter_config_parse(copy, 16, NULL, &err);
+    assert_non_null(c);
+    assert_string_equal(c->socket, "inet:1@h");
+    ink_milter_config_free(c);
+    free(copy);
+    big = calloc(1, INK_MILTER_CONFIG_SIZE_MAX + 1);
+    assert_non_null(big);
+    memset(big, ' ', INK_MILTER_CONFIG_SIZE_MAX + 1);
+    assert_null(ink_milter_config_parse(big, INK_MILTER_CONFIG_SIZE_MAX + 1, NULL, &err));
+    assert_non_null(strstr(ink_str_cstr(&err), "larger than"));
+    free(big);
+    ink_str_free(&err);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_full),
+        cmocka_unit_test(test_defaults),
+        cmocka_unit_test(test_errors),
+        cmocka_unit_test(test_limits),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
