@@ -767,6 +767,19 @@ static sfsistat eom_outbound(SMFICTX *ctx, struct conn *c)
     return SMFIS_CONTINUE;
 }
 
+/* record_evaluation - the hook for issue 10 section 4 (evaluation
+ * recording, include/inkan/evlog.h): called once per inbound message at
+ * the end of the message, with its machine and the verdict, before the
+ * verdict is acted on. evlog had not landed when the milter did, so this
+ * records nothing yet; it is the one place its call goes. */
+static void record_evaluation(const struct conn *c, const struct ink_inbound *m,
+                              const struct ink_verdict *v)
+{
+    (void)c;
+    (void)m;
+    (void)v;
+}
+
 static sfsistat cb_eom(SMFICTX *ctx)
 {
     struct conn *c = conn_of(ctx);
@@ -800,6 +813,7 @@ static sfsistat cb_eom(SMFICTX *ctx)
     }
     ink_policy_decide(c->gen->env->policy, g->m, NULL, &v);
     log_verdict(c, ink_verdict_name(v.action), v.smtp_reply);
+    record_evaluation(c, g->m, &v);
     if (v.action == INK_VERDICT_REJECT) {
         set_reply(ctx, v.smtp_reply, "550", "5.7.1");
         msg_clear(g);

@@ -13,7 +13,12 @@
 # dkimpy verifies both signatures of the delivered copy.
 # Then: SIGHUP reloads the policy (a broken file is refused, the running
 # configuration stays); the milter SIGKILLed makes Postfix answer 4xx and
-# accept nothing, and once restarted mail flows again.
+# accept nothing, and once restarted mail flows again; six messages at
+# once each get their own verdict; a DNS server that stops answering makes
+# the message 4xx within the configured timeout (no hang); a smtp-source
+# burst (BURST messages, default 300, over BURST_SESSIONS connections,
+# default 6) is delivered and signed to the last message with the milter's
+# descriptor count unchanged (tests/soak/milter-burst.sh: 2,000 over 20).
 # Both daemons are stopped (postfix stop, kill PID) and checked gone.
 set -u
 . "$INKAN_SRC/tests/cli/lib.sh"
@@ -328,6 +333,62 @@ check "6 messages at once: the 3 passing accepted (got $ok250), the 3 spoofs rej
     test "$ok250/$rej" = 3/3
 for _ in $(seq 100); do [ "$(ls "$OUT" | wc -l)" -ge 7 ] && break; sleep 0.1; done
 check "6 messages at once: 3 more delivered (7 in all, got $(ls "$OUT" | wc -l))" test "$(ls "$OUT" | wc -l)" = 7
+
+# 9. the DNS server stops answering: the message is tempfailed within the
+# configured timeout, no hang (a UDP socket that swallows every query)
+BPORT=$(free_port)
+python3 -c "
+import socket, time
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(('127.0.0.1', $BPORT))
+t = socket.socket(socket.AF_INET, socket.SOCK_STREAM); t.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+t.bind(('127.0.0.1', $BPORT)); t.listen(8)
+while True: time.sleep(1)
+" &
+BLACKHOLE=$!
+cp "$T/milter.yaml" "$T/milter.yaml.good"
+python3 - "$T/milter.yaml" "$BPORT" <<'PY'
+import sys, re
+p, port = sys.argv[1], sys.argv[2]
+s = open(p).read()
+s = re.sub(r"dns:\n  zone: verify.zone\n  timeout: 5\n", "dns:\n  server: 127.0.0.1:%s\n  timeout: 2\n" % port, s)
+open(p, "w").write(s)
+PY
+n0=$(grep -c 'configuration reloaded' "$T/milter.err")
+kill -HUP "$MPID"
+for _ in $(seq 50); do [ "$(grep -c 'configuration reloaded' "$T/milter.err")" -gt "$n0" ] && break; sleep 0.1; done
+check "DNS down: the milter reloaded onto the silent server" test "$(grep -c 'configuration reloaded' "$T/milter.err")" -gt "$n0"
+t0=$(date +%s)
+send dnsdown "$T/pass.eml" alice@example.org
+el=$(( $(date +%s) - t0 ))
+check "DNS down: Postfix answers 4xx" grep -qE '^<\*\* *4[0-9][0-9] ' "$T/dnsdown.swaks"
+check "DNS down: answered within the timeout, no hang ($el s, timeout 2 s a query)" test "$el" -le 10
+mv "$T/milter.yaml.good" "$T/milter.yaml"
+n0=$(grep -c 'configuration reloaded' "$T/milter.err")
+kill -HUP "$MPID"
+for _ in $(seq 50); do [ "$(grep -c 'configuration reloaded' "$T/milter.err")" -gt "$n0" ] && break; sleep 0.1; done
+kill "$BLACKHOLE" 2>/dev/null; wait "$BLACKHOLE" 2>/dev/null
+check "DNS down: nothing more delivered (7 in all)" test "$(ls "$OUT" | wc -l)" = 7
+
+# 10. a burst: smtp-source, BURST messages over BURST_SESSIONS connections
+# from 127.0.0.1 (internal: each one goes through the signing path), every
+# message accounted for, the milter's open descriptors the same after
+BURST=${BURST:-300}
+BURST_SESSIONS=${BURST_SESSIONS:-6}
+fd0=$(ls /proc/"$MPID"/fd | wc -l)
+have=$(ls "$OUT" | wc -l)
+smtp-source -s "$BURST_SESSIONS" -m "$BURST" -l 2000 -f alice@example.org \
+    -t bob@example.net -S burst -M mail.example.org "127.0.0.1:$SPORT" >"$T/burst.out" 2>&1
+src_rc=$?
+check "burst: smtp-source sent $BURST messages without an error (status $src_rc)" test "$src_rc" = 0
+want=$((have + BURST))
+for _ in $(seq $((300 + BURST))); do [ "$(ls "$OUT" | wc -l)" -ge "$want" ] && break; sleep 0.1; done
+got=$(ls "$OUT" | wc -l)
+check "burst: every message delivered ($((got - have)) of $BURST)" test "$got" = "$want"
+signed=$(grep -l '^DKIM-Signature:' $(ls -t "$OUT"/* | head -n "$BURST") 2>/dev/null | wc -l)
+check "burst: every one signed ($signed of $BURST)" test "$signed" = "$BURST"
+sleep 0.5
+fd1=$(ls /proc/"$MPID"/fd | wc -l)
+check "burst: the milter's open descriptors the same before and after ($fd0, $fd1)" test "$fd0" = "$fd1"
 
 # --- stop both ---
 postfix -c "$PF" stop >/dev/null 2>&1
