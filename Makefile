@@ -4,6 +4,7 @@
 #   make test     build and run every test (unit, integration, ASan+UBSan, fuzz smoke)
 #   make fuzz     run the fuzz targets (FUZZ_SECONDS each, default 300)
 #   make bench    run the benchmarks under bench/
+#   make soak     long runs and huge inputs (tests/soak/*.sh), not in `make test`
 #   make install  PREFIX=/usr/local [DESTDIR=/staging/root]
 #                 (PREFIX applies even if build/ was set up with another)
 
@@ -15,7 +16,7 @@ FUZZ_SECONDS ?= 300
 # Seconds each fuzz target runs inside `make test`.
 TEST_FUZZ_SECONDS ?= 30
 
-.PHONY: all deps run test test-unit test-asan test-fuzz fuzz bench install clean
+.PHONY: all deps run test test-unit test-asan test-fuzz fuzz bench soak install clean
 
 all: deps $(BUILD)/build.ninja
 	ninja -C $(BUILD)
@@ -56,6 +57,9 @@ test-fuzz: deps $(FUZZ_BUILD)/build.ninja
 fuzz: deps $(FUZZ_BUILD)/build.ninja
 	ninja -C $(FUZZ_BUILD)
 	./scripts/fuzz.sh $(FUZZ_BUILD) $(FUZZ_SECONDS)
+
+soak: all
+	./scripts/soak.sh $(BUILD)
 
 bench: all
 	./bench/run-all.sh $(BUILD)

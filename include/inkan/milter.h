@@ -16,6 +16,7 @@
 
 #include "inkan/policy.h"
 #include "inkan/resolver.h"
+#include "inkan/signer.h"
 #include "inkan/str.h"
 
 #include "inkan/export.h"
@@ -84,22 +85,40 @@ void ink_milter_config_free(struct ink_milter_config *c);
  * configured internal networks (1) or not (0) */
 int ink_milter_internal(const struct ink_milter_config *c, const char *ip);
 
+/* ink_milter_key_id - the signer's id of cfg->keys[i] ("key1", ...) into
+ * out (at least INK_SIGNER_ID_MAX + 1 bytes) */
+void ink_milter_key_id(size_t i, char *out, size_t cap);
+
 /* What the daemon runs with (the caller keeps each alive until
  * ink_milter_run returns). */
 struct ink_milter_env {
     const struct ink_milter_config *cfg;
     const struct ink_policy *policy;
     struct ink_resolver *resolver; /* used by one message at a time (a lock) */
+    struct ink_signer *signer;     /* holds cfg->keys[i] as id "keyI+1" (ink_milter_key_id),
+                                    * or NULL: outbound mail is not signed */
     int verbose;                   /* log each message's verdict to stderr */
 };
 
+/* ink_milter_reload_fn - a new environment for SIGHUP (config, policy,
+ * resolver, signer read again), or NULL with why in err (the running one
+ * stays) */
+typedef struct ink_milter_env *(*ink_milter_reload_fn)(void *arg, struct ink_str *err);
+/* ink_milter_free_fn - release an environment no connection uses any more */
+typedef void (*ink_milter_free_fn)(void *arg, struct ink_milter_env *env);
+
 /*
- * ink_milter_run - register with libmilter, listen on cfg->socket and
- * serve until SIGTERM/SIGINT (libmilter's signal thread stops it).  0 on
- * a clean stop; -1 with the reason in err (socket in use, libmilter
+ * ink_milter_run - register with libmilter, listen on env->cfg->socket
+ * and serve until SIGTERM/SIGINT.  SIGHUP calls reload (may be NULL) and
+ * makes its environment current for new connections; connections open
+ * at the time finish with theirs, which free_env (may be NULL) releases
+ * after their last.  The socket is not changed by a reload.  Signals go
+ * to the calling thread (it waits for them), libmilter runs in another.
+ * 0 on a clean stop; -1 with the reason in err (socket in use, libmilter
  * refused the registration).
  */
-int ink_milter_run(const struct ink_milter_env *env, struct ink_str *err);
+int ink_milter_run(struct ink_milter_env *env, ink_milter_reload_fn reload,
+                   ink_milter_free_fn free_env, void *arg, struct ink_str *err);
 
 INK_API_END
 

@@ -28,7 +28,9 @@ static void milter_usage(FILE *fp)
             "evaluated (SPF, DKIM, DMARC, iprev, ARC) as it arrives, forged\n"
             "Authentication-Results carrying our authserv-id are removed, ours is\n"
             "added, and the local policy's verdict is acted on (550 5.7.1 reject,\n"
-            "quarantine, 451 tempfail).  Configuration: docs/milter.md, man inkan.\n\n"
+            "quarantine, 451 tempfail).  Outbound mail (internal networks, authenticated\n"
+            "clients) is DKIM-signed with the From domain's keys, held by a forked\n"
+            "signer process.  Configuration: docs/milter.md, man inkan.\n\n"
             "  --config FILE        the YAML configuration\n"
             "  -f                   stay in the foreground (else: detach, pid_file)\n"
             "  -v                   log each message's verdict to stderr\n"
@@ -94,6 +96,96 @@ static int load(const char *path, struct ink_milter_config **cfg, struct ink_pol
     return *res != NULL ? 0 : -1;
 }
 
+/* start_signer - fork the signer with the configured keys (it alone
+ * opens them, then drops to signer-user; root without one: nobody).
+ * NULL without keys; -1 after printing why. */
+static int start_signer(const struct ink_milter_config *cfg, struct ink_signer **out)
+{
+    struct ink_signer_keyfile kf[INK_MILTER_KEYS_MAX];
+    char ids[INK_MILTER_KEYS_MAX][INK_SIGNER_ID_MAX + 1];
+    struct ink_signer_config sc;
+    struct ink_str err = INK_STR_INIT;
+    size_t i;
+
+    *out = NULL;
+    if (cfg->nkeys == 0)
+        return 0;
+    for (i = 0; i < cfg->nkeys; i++) {
+        ink_milter_key_id(i, ids[i], sizeof(ids[i]));
+        kf[i].id = ids[i];
+        kf[i].path = cfg->keys[i].key;
+    }
+    memset(&sc, 0, sizeof(sc));
+    sc.keys = kf;
+    sc.nkeys = cfg->nkeys;
+    sc.user = cfg->signer_user;
+    if (sc.user == NULL && geteuid() == 0)
+        sc.user = "nobody";
+    *out = ink_signer_start(&sc, &err);
+    if (*out == NULL) {
+        cli_error("milter: the signer process: %s", ink_str_cstr(&err));
+        ink_str_free(&err);
+        return -1;
+    }
+    ink_str_free(&err);
+    return 0;
+}
+
+/* One environment with what it owns (the daemon frees it when its last
+ * connection is done). */
+struct owned_env {
+    struct ink_milter_env env; /* first: the daemon hands back &env */
+    struct ink_milter_config *cfg;
+    struct ink_policy *pol;
+    struct ink_resolver *res;
+    struct ink_signer *signer;
+};
+
+/* What a reload needs. */
+struct reload_ctx {
+    const char *path; /* absolute */
+    int verbose;
+};
+
+/* free_env - release an environment and what it owns */
+static void free_env(void *arg, struct ink_milter_env *env)
+{
+    struct owned_env *o = (struct owned_env *)env;
+
+    (void)arg;
+    if (o == NULL)
+        return;
+    ink_signer_stop(o->signer);
+    ink_resolver_free(o->res);
+    ink_policy_free(o->pol);
+    ink_milter_config_free(o->cfg);
+    free(o);
+}
+
+/* reload_env - SIGHUP: the configuration, policy, DNS source and keys
+ * read again; NULL (the reason printed, and in err) when one is wrong */
+static struct ink_milter_env *reload_env(void *arg, struct ink_str *err)
+{
+    const struct reload_ctx *rc = arg;
+    struct owned_env *o = calloc(1, sizeof(*o));
+
+    if (o == NULL) {
+        (void)ink_str_printf(err, "out of memory");
+        return NULL;
+    }
+    if (load(rc->path, &o->cfg, &o->pol, &o->res) < 0 || start_signer(o->cfg, &o->signer) < 0) {
+        (void)ink_str_printf(err, "%s: see the message above", rc->path);
+        free_env(NULL, &o->env);
+        return NULL;
+    }
+    o->env.cfg = o->cfg;
+    o->env.policy = o->pol;
+    o->env.resolver = o->res;
+    o->env.signer = o->signer;
+    o->env.verbose = rc->verbose;
+    return &o->env;
+}
+
 /* write_pid - the pid file (replaced) */
 static int write_pid(const char *path)
 {
@@ -117,7 +209,10 @@ int cmd_milter(int argc, char **argv)
     struct ink_milter_config *cfg = NULL;
     struct ink_policy *pol = NULL;
     struct ink_resolver *res = NULL;
-    struct ink_milter_env env;
+    struct ink_signer *signer = NULL;
+    struct owned_env *o;
+    struct reload_ctx rctx;
+    char *abs = NULL;
     struct ink_str err = INK_STR_INIT;
 
     optind = 1;
@@ -150,9 +245,21 @@ int cmd_milter(int argc, char **argv)
         goto out;
     }
     if (check != NULL) {
+        /* the keys are checked by the signer that would hold them */
+        if (start_signer(cfg, &signer) < 0) {
+            rc = INK_EXIT_OPERR;
+            goto out;
+        }
         printf("ok: %s (socket %s, %zu internal network%s, %zu signing key%s)\n", check,
                cfg->socket, cfg->nnetworks, cfg->nnetworks == 1 ? "" : "s", cfg->nkeys,
                cfg->nkeys == 1 ? "" : "s");
+        goto out;
+    }
+    /* SIGHUP reads the file again, after the daemon left its directory */
+    abs = realpath(config, NULL);
+    if (abs == NULL) {
+        cli_error("milter: %s: %s", config, strerror(errno));
+        rc = INK_EXIT_OPERR;
         goto out;
     }
     if (!fg) {
@@ -182,22 +289,52 @@ int cmd_milter(int argc, char **argv)
             }
         }
     }
+    /* the signer is forked before libmilter starts its threads */
+    if (start_signer(cfg, &signer) < 0) {
+        rc = INK_EXIT_OPERR;
+        goto out;
+    }
     if (cfg->pid_file != NULL && write_pid(cfg->pid_file) < 0) {
         rc = INK_EXIT_OPERR;
         goto out;
     }
-    memset(&env, 0, sizeof(env));
-    env.cfg = cfg;
-    env.policy = pol;
-    env.resolver = res;
-    env.verbose = verbose;
-    if (ink_milter_run(&env, &err) < 0) {
-        cli_error("milter: %s", ink_str_cstr(&err));
+    o = calloc(1, sizeof(*o));
+    if (o == NULL) {
+        cli_error("milter: out of memory");
         rc = INK_EXIT_OPERR;
+        goto out;
     }
-    if (cfg->pid_file != NULL)
-        (void)unlink(cfg->pid_file);
+    /* the environment is the daemon's from here */
+    o->cfg = cfg;
+    o->pol = pol;
+    o->res = res;
+    o->signer = signer;
+    o->env.cfg = cfg;
+    o->env.policy = pol;
+    o->env.resolver = res;
+    o->env.signer = signer;
+    o->env.verbose = verbose;
+    rctx.path = abs;
+    rctx.verbose = verbose;
+    {
+        /* the pid file of the start configuration (a reload does not move it) */
+        char *pid_file = cfg->pid_file != NULL ? strdup(cfg->pid_file) : NULL;
+
+        cfg = NULL;
+        pol = NULL;
+        res = NULL;
+        signer = NULL;
+        if (ink_milter_run(&o->env, reload_env, free_env, &rctx, &err) < 0) {
+            cli_error("milter: %s", ink_str_cstr(&err));
+            rc = INK_EXIT_OPERR;
+        }
+        if (pid_file != NULL)
+            (void)unlink(pid_file);
+        free(pid_file);
+    }
 out:
+    free(abs);
+    ink_signer_stop(signer);
     ink_str_free(&err);
     ink_resolver_free(res);
     ink_policy_free(pol);

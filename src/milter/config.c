@@ -462,3 +462,9 @@ int ink_milter_internal(const struct ink_milter_config *c, const char *ip)
     }
     return 0;
 }
+
+/* ink_milter_key_id - the signer's id of key i */
+void ink_milter_key_id(size_t i, char *out, size_t cap)
+{
+    (void)snprintf(out, cap, "key%zu", i + 1);
+}

@@ -9,14 +9,23 @@
  * next), forged Authentication-Results with our authserv-id are removed,
  * ours is inserted at the top, and the policy's verdict is acted on:
  * reject (550 5.7.1), quarantine (smfi_quarantine), tempfail (451 4.7.x).
- * Mail from an internal network or an authenticated client is not
- * evaluated as inbound.
+ * Mail from an internal network or an authenticated client is outbound:
+ * its header is held until the end of the header (the From domain picks
+ * the keys), then header and body stream into one DKIM signer whose
+ * signatures (one per key of that domain: RSA and Ed25519 together) are
+ * made by the signer process (inkan/signer.h: the keys are never in this
+ * process) and inserted at the top.
+ *
+ * Threads: libmilter runs in a thread of its own; the caller's thread
+ * waits for SIGHUP (a new generation of the environment for new
+ * connections: open ones keep theirs) and SIGTERM/SIGINT (smfi_stop).
  */
 #include "inkan/milter.h"
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,6 +35,8 @@
 #include <libmilter/mfapi.h>
 
 #include "inkan/authres.h"
+#include "inkan/dkim.h"
+#include "inkan/mailhdr.h"
 #include "inkan/driver.h"
 #include "inkan/inbound.h"
 
@@ -37,11 +48,25 @@
 /* Longest header name taken. */
 #define MILTER_HDRNAME_MAX 998
 
-/* The daemon's one environment (libmilter callbacks take no argument). */
-static const struct ink_milter_env *g_env;
-static const char *g_authserv;
+/* One generation of the environment: the one at start, then one per
+ * SIGHUP reload.  A connection keeps the generation it started with, so
+ * a reload never changes the rules under a message; an old generation is
+ * freed when its last connection closes. */
+struct gen {
+    struct ink_milter_env *env;
+    const char *authserv;   /* the config's, else the policy's */
+    size_t refs;            /* connections, plus one while current */
+};
+static struct gen *g_cur;
+static pthread_mutex_t g_gen_lock = PTHREAD_MUTEX_INITIALIZER;
+static ink_milter_free_fn g_free_env;
+static void *g_arg;
 /* The resolver answers one message at a time. */
 static pthread_mutex_t g_dns_lock = PTHREAD_MUTEX_INITIALIZER;
+/* The signer process answers one request at a time (inkan/signer.h). */
+static pthread_mutex_t g_sign_lock = PTHREAD_MUTEX_INITIALIZER;
+/* Longest From domain taken for outbound signing. */
+#define MILTER_DOMAIN_MAX 253
 
 /* One message. */
 struct msg {
@@ -55,15 +80,67 @@ struct msg {
     size_t forged[MILTER_FORGED_MAX]; /* 1-based indices of ours among them */
     size_t nforged;
     int too_many_forged;
+    /* outbound */
+    struct ink_str hdr;     /* the header, held until its end */
+    char from_domain[MILTER_DOMAIN_MAX + 1];
+    int nfrom;              /* From fields seen */
+    struct ink_dkim_sign_key sk[INK_MILTER_KEYS_MAX];
+    size_t nsk;
+    struct ink_dkim_sign *sign;
+    int sign_failed;        /* the header is over its limit or the signer refused */
 };
 
 /* One connection. */
 struct conn {
+    struct gen *gen;
     char ip[INET6_ADDRSTRLEN];
     char *helo;
     int internal;
     struct msg msg;
 };
+
+static void fold_lf(char *s);
+
+/* gen_new - a generation for env (refs 1: current); NULL on ENOMEM */
+static struct gen *gen_new(struct ink_milter_env *env)
+{
+    struct gen *g = calloc(1, sizeof(*g));
+
+    if (g == NULL)
+        return NULL;
+    g->env = env;
+    g->authserv = env->cfg->authserv_id != NULL ? env->cfg->authserv_id : env->policy->authserv_id;
+    g->refs = 1;
+    return g;
+}
+
+/* gen_take - the current generation, one more reference */
+static struct gen *gen_take(void)
+{
+    struct gen *g;
+
+    (void)pthread_mutex_lock(&g_gen_lock);
+    g = g_cur;
+    g->refs++;
+    (void)pthread_mutex_unlock(&g_gen_lock);
+    return g;
+}
+
+/* gen_drop - one reference less; the last frees it (through the caller's
+ * free function) */
+static void gen_drop(struct gen *g)
+{
+    int last;
+
+    (void)pthread_mutex_lock(&g_gen_lock);
+    last = --g->refs == 0;
+    (void)pthread_mutex_unlock(&g_gen_lock);
+    if (last) {
+        if (g_free_env != NULL)
+            g_free_env(g_arg, g->env);
+        free(g);
+    }
+}
 
 static void msg_clear(struct msg *g)
 {
@@ -74,6 +151,8 @@ static void msg_clear(struct msg *g)
         free(g->rcpt[i]);
     free(g->rcpt);
     ink_inbound_free(g->m);
+    ink_str_free(&g->hdr);
+    ink_dkim_sign_free(g->sign);
     memset(g, 0, sizeof(*g));
 }
 
@@ -88,7 +167,7 @@ static void log_verdict(const struct conn *c, const char *what, const char *deta
 {
     struct ink_str s = INK_STR_INIT;
 
-    if (g_env == NULL || !g_env->verbose)
+    if (c->gen == NULL || !c->gen->env->verbose)
         return;
     (void)ink_str_put_printable(&s, detail, strlen(detail), 300);
     fprintf(stderr, "inkan milter: client=%s %s: %s\n", c->ip[0] ? c->ip : "-", what,
@@ -129,7 +208,8 @@ static sfsistat cb_connect(SMFICTX *ctx, char *host, _SOCK_ADDR *sa)
     /* an IPv4-mapped IPv6 address is the IPv4 client */
     if (strncmp(c->ip, "::ffff:", 7) == 0 && strchr(c->ip + 7, ':') == NULL)
         memmove(c->ip, c->ip + 7, strlen(c->ip + 7) + 1);
-    c->internal = ink_milter_internal(g_env->cfg, c->ip);
+    c->gen = gen_take();
+    c->internal = ink_milter_internal(c->gen->env->cfg, c->ip);
     smfi_setpriv(ctx, c);
     return SMFIS_CONTINUE;
 }
@@ -242,6 +322,150 @@ static void push(struct conn *c, const void *buf, size_t len)
         c->msg.failed = 1;
 }
 
+/* from_domain - the domain of the (one) address of a From value into
+ * out: the part after the last '@' of the <addr-spec>, or of the whole
+ * value without a '<'; "" when there is none or it has odd bytes */
+static void from_domain(const char *v, char *out, size_t cap)
+{
+    const char *lt = strchr(v, '<'), *end, *at = NULL, *p;
+    size_t n = 0;
+
+    out[0] = '\0';
+    if (lt != NULL) {
+        v = lt + 1;
+        end = strchr(v, '>');
+        if (end == NULL)
+            return;
+    } else {
+        end = v + strlen(v);
+    }
+    for (p = v; p < end; p++)
+        if (*p == '@')
+            at = p;
+    if (at == NULL)
+        return;
+    for (p = at + 1; p < end && (*p == ' ' || *p == '\t'); p++)
+        ;
+    for (; p < end && n + 1 < cap; p++) {
+        unsigned char ch = (unsigned char)*p;
+
+        if (ch == ' ' || ch == '\t' || ch == '\r' || ch == '\n')
+            break;
+        if (!((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') ||
+              ch == '-' || ch == '.' || ch == '_')) {
+            out[0] = '\0';
+            return;
+        }
+        out[n++] = (char)(ch >= 'A' && ch <= 'Z' ? ch + 32 : ch);
+    }
+    out[n] = '\0';
+}
+
+/* hold_header - keep an outbound header field for the signer (until the
+ * end of the header, when the From domain is known) */
+static void hold_header(struct msg *g, const char *name, size_t nlen, const char *value)
+{
+    size_t vlen = strlen(value);
+
+    if (g->sign_failed)
+        return;
+    if (g->hdr.len + nlen + vlen + 2 > INK_MAILHDR_SIZE_MAX) {
+        g->sign_failed = 1;
+        return;
+    }
+    if (ink_str_append(&g->hdr, name, nlen) < 0 || ink_str_append(&g->hdr, ":", 1) < 0 ||
+        ink_str_append(&g->hdr, value, vlen) < 0 || ink_str_append(&g->hdr, "\n", 1) < 0) {
+        g->sign_failed = 1;
+        return;
+    }
+    if (strcasecmp(name, "From") == 0) {
+        g->nfrom++;
+        from_domain(value, g->from_domain, sizeof(g->from_domain));
+    }
+}
+
+/* start_signing - at the end of an outbound header: a DKIM signer with
+ * every key of the From domain, fed the held header.  No key: unsigned. */
+static void start_signing(struct conn *c)
+{
+    struct msg *g = &c->msg;
+    const struct ink_milter_env *env = c->gen->env;
+    const struct ink_milter_config *cfg = env->cfg;
+    struct ink_str err = INK_STR_INIT;
+    size_t i;
+
+    if (g->sign_failed || env->signer == NULL || g->nfrom != 1 || g->from_domain[0] == '\0')
+        return;
+    for (i = 0; i < cfg->nkeys && g->nsk < INK_MILTER_KEYS_MAX; i++) {
+        char id[INK_SIGNER_ID_MAX + 1];
+        struct ink_signer_key *pk;
+        struct ink_dkim_sign_key *k;
+
+        if (strcmp(cfg->keys[i].domain, g->from_domain) != 0)
+            continue;
+        ink_milter_key_id(i, id, sizeof(id));
+        pk = ink_signer_key(env->signer, id);
+        if (pk == NULL)
+            continue;
+        k = &g->sk[g->nsk++];
+        memset(k, 0, sizeof(*k));
+        k->domain = cfg->keys[i].domain;
+        k->selector = cfg->keys[i].selector;
+        k->alg = pk->type == INK_DKIM_KEY_ED25519 ? INK_DKIM_ALG_ED25519_SHA256
+                                                  : INK_DKIM_ALG_RSA_SHA256;
+        k->hcanon = k->bcanon = INK_DKIM_CANON_RELAXED;
+        k->timestamp = (uint64_t)time(NULL);
+        k->sign_fn = ink_signer_dkim_sign;
+        k->sign_arg = pk;
+    }
+    if (g->nsk == 0)
+        return;
+    g->sign = ink_dkim_sign_new(g->sk, g->nsk, INK_DKIM_SIGN_LF_TO_CRLF, &err);
+    if (g->sign == NULL ||
+        ink_dkim_sign_push(g->sign, (const uint8_t *)g->hdr.buf, g->hdr.len) < 0 ||
+        ink_dkim_sign_push(g->sign, (const uint8_t *)"\n", 1) < 0) {
+        log_verdict(c, "cannot sign", g->sign == NULL ? ink_str_cstr(&err)
+                                                      : ink_dkim_sign_error(g->sign));
+        g->sign_failed = 1;
+    }
+    ink_str_free(&g->hdr);
+    ink_str_free(&err);
+}
+
+/* insert_signatures - the DKIM-Signature fields of out ("DKIM-Signature:
+ * ...\n" each, folded with "\n\t"/"\n ") at the top, in their order */
+static int insert_signatures(SMFICTX *ctx, const char *out)
+{
+    const char *starts[INK_MILTER_KEYS_MAX], *p;
+    size_t n = 0, i;
+    const size_t plen = strlen("DKIM-Signature:");
+
+    for (p = out; *p != '\0' && n < INK_MILTER_KEYS_MAX;) {
+        if (strncasecmp(p, "DKIM-Signature:", plen) == 0)
+            starts[n++] = p;
+        p = strchr(p, '\n');
+        if (p == NULL)
+            break;
+        p++;
+    }
+    for (i = n; i > 0; i--) {
+        const char *v = starts[i - 1] + plen, *e = i < n ? starts[i] : v + strlen(v);
+        char *val = strndup(v, (size_t)(e - v));
+        int rc;
+
+        if (val == NULL)
+            return -1;
+        while (val[0] != '\0' && (val[strlen(val) - 1] == '\n' || val[strlen(val) - 1] == '\r'))
+            val[strlen(val) - 1] = '\0';
+        fold_lf(val);
+        rc = smfi_insheader(ctx, 0, (char *)"DKIM-Signature", val);
+        free(val);
+        if (rc != MI_SUCCESS)
+            return -1;
+    }
+    return n > 0 ? 0 : -1;
+}
+
 static sfsistat cb_header(SMFICTX *ctx, char *name, char *value)
 {
     struct conn *c = conn_of(ctx);
@@ -251,14 +475,16 @@ static sfsistat cb_header(SMFICTX *ctx, char *name, char *value)
     if (c == NULL)
         return SMFIS_TEMPFAIL;
     g = &c->msg;
-    if (g->outbound)
-        return SMFIS_CONTINUE;
     if (name == NULL || value == NULL)
         return SMFIS_CONTINUE;
     nlen = strnlen(name, MILTER_HDRNAME_MAX + 1);
+    if (g->outbound) {
+        hold_header(g, name, nlen, value);
+        return SMFIS_CONTINUE;
+    }
     if (strcasecmp(name, "Authentication-Results") == 0) {
         g->nar++;
-        if (ink_authres_is_ours((const uint8_t *)value, strlen(value), g_authserv)) {
+        if (ink_authres_is_ours((const uint8_t *)value, strlen(value), c->gen->authserv)) {
             if (g->nforged < MILTER_FORGED_MAX)
                 g->forged[g->nforged++] = g->nar;
             else
@@ -282,8 +508,10 @@ static sfsistat cb_eoh(SMFICTX *ctx)
 
     if (c == NULL)
         return SMFIS_TEMPFAIL;
-    if (c->msg.outbound)
+    if (c->msg.outbound) {
+        start_signing(c);
         return SMFIS_CONTINUE;
+    }
     if (ensure_machine(c) == 0)
         push(c, "\n", 1);
     return SMFIS_CONTINUE;
@@ -297,6 +525,9 @@ static sfsistat cb_body(SMFICTX *ctx, unsigned char *buf, size_t len)
         return SMFIS_TEMPFAIL;
     if (!c->msg.outbound)
         push(c, buf, len);
+    else if (c->msg.sign != NULL && !c->msg.sign_failed &&
+             ink_dkim_sign_push(c->msg.sign, buf, len) < 0)
+        c->msg.sign_failed = 1;
     return SMFIS_CONTINUE;
 }
 
@@ -354,6 +585,42 @@ static void fold_lf(char *s)
     *w = '\0';
 }
 
+/* eom_outbound - sign (when the From domain has keys) and let it go */
+static sfsistat eom_outbound(SMFICTX *ctx, struct conn *c)
+{
+    struct msg *g = &c->msg;
+    struct ink_str out = INK_STR_INIT;
+    int rc;
+
+    if (g->sign == NULL && !g->sign_failed) {
+        log_verdict(c, "outbound", g->nfrom != 1 || g->from_domain[0] == '\0'
+                                       ? "no single From domain: not signed"
+                                       : "no signing key for the From domain: not signed");
+        msg_clear(g);
+        return SMFIS_CONTINUE;
+    }
+    if (g->sign_failed) {
+        log_verdict(c, "tempfail", "outbound message could not be signed");
+        (void)smfi_setreply(ctx, "451", "4.7.0", "message could not be signed, try again later");
+        msg_clear(g);
+        return SMFIS_TEMPFAIL;
+    }
+    (void)pthread_mutex_lock(&g_sign_lock);
+    rc = ink_dkim_sign_end(g->sign, "\n", &out);
+    (void)pthread_mutex_unlock(&g_sign_lock);
+    if (rc < 0 || insert_signatures(ctx, ink_str_cstr(&out)) < 0) {
+        log_verdict(c, "tempfail", rc < 0 ? ink_dkim_sign_error(g->sign) : "cannot add the signature");
+        (void)smfi_setreply(ctx, "451", "4.7.0", "message could not be signed, try again later");
+        ink_str_free(&out);
+        msg_clear(g);
+        return SMFIS_TEMPFAIL;
+    }
+    log_verdict(c, "signed", g->from_domain);
+    ink_str_free(&out);
+    msg_clear(g);
+    return SMFIS_CONTINUE;
+}
+
 static sfsistat cb_eom(SMFICTX *ctx)
 {
     struct conn *c = conn_of(ctx);
@@ -370,11 +637,8 @@ static sfsistat cb_eom(SMFICTX *ctx)
     if (c == NULL)
         return SMFIS_TEMPFAIL;
     g = &c->msg;
-    if (g->outbound) {
-        log_verdict(c, "outbound", "internal or authenticated client: not evaluated");
-        msg_clear(g);
-        return SMFIS_CONTINUE;
-    }
+    if (g->outbound)
+        return eom_outbound(ctx, c);
     if (ensure_machine(c) < 0 || g->failed || g->too_many_forged ||
         ink_inbound_end(g->m) < 0) {
         log_verdict(c, "tempfail", g->m != NULL ? ink_inbound_error(g->m) : "no machine");
@@ -383,9 +647,9 @@ static sfsistat cb_eom(SMFICTX *ctx)
         return SMFIS_TEMPFAIL;
     }
     memset(&dopts, 0, sizeof(dopts));
-    dopts.timeout_ms = g_env->cfg->dns_timeout_ms;
+    dopts.timeout_ms = c->gen->env->cfg->dns_timeout_ms;
     (void)pthread_mutex_lock(&g_dns_lock);
-    how = ink_drive_sync(g_env->resolver, ink_inbound_machine(g->m), &dopts);
+    how = ink_drive_sync(c->gen->env->resolver, ink_inbound_machine(g->m), &dopts);
     (void)pthread_mutex_unlock(&g_dns_lock);
     if (how != INK_NEXT_DONE) {
         log_verdict(c, "tempfail", ink_inbound_error(g->m));
@@ -393,7 +657,7 @@ static sfsistat cb_eom(SMFICTX *ctx)
         msg_clear(g);
         return SMFIS_TEMPFAIL;
     }
-    ink_policy_decide(g_env->policy, g->m, NULL, &v);
+    ink_policy_decide(c->gen->env->policy, g->m, NULL, &v);
     log_verdict(c, ink_verdict_name(v.action), v.smtp_reply);
     if (v.action == INK_VERDICT_REJECT) {
         set_reply(ctx, v.smtp_reply, "550", "5.7.1");
@@ -408,7 +672,7 @@ static sfsistat cb_eom(SMFICTX *ctx)
     /* forged fields first, the last first so the indices stay right */
     for (i = g->nforged; i > 0; i--)
         (void)smfi_chgheader(ctx, "Authentication-Results", (int)g->forged[i - 1], NULL);
-    if (ink_inbound_authres(g->m, g_authserv, NULL, &ar) == 0 &&
+    if (ink_inbound_authres(g->m, c->gen->authserv, NULL, &ar) == 0 &&
         (colon = strchr(ink_str_cstr(&ar), ':')) != NULL && (val = strdup(colon + 1)) != NULL) {
         fold_lf(val);
         if (smfi_insheader(ctx, 0, "Authentication-Results", val) != MI_SUCCESS)
@@ -447,20 +711,84 @@ static sfsistat cb_close(SMFICTX *ctx)
     if (c != NULL) {
         msg_clear(&c->msg);
         free(c->helo);
+        if (c->gen != NULL)
+            gen_drop(c->gen);
         free(c);
         smfi_setpriv(ctx, NULL);
     }
     return SMFIS_CONTINUE;
 }
 
-/* ink_milter_run - serve until libmilter is stopped */
-int ink_milter_run(const struct ink_milter_env *env, struct ink_str *err)
+/* The thread running smfi_main, and how it ended. */
+static pthread_t g_main_tid;
+static int g_main_rc;
+
+static void *milter_thread(void *arg)
+{
+    (void)arg;
+    g_main_rc = smfi_main();
+    /* wake the signal loop when libmilter stopped on its own */
+    (void)pthread_kill(g_main_tid, SIGUSR2);
+    return NULL;
+}
+
+/* reload - a new generation from the caller's reload function; the old
+ * one stays with its connections */
+static void reload(ink_milter_reload_fn fn, void *arg, int verbose)
+{
+    struct ink_str err = INK_STR_INIT;
+    struct ink_milter_env *env = fn(arg, &err);
+    struct gen *g, *old;
+
+    if (env == NULL) {
+        fprintf(stderr, "inkan milter: SIGHUP: reload refused, the running configuration stays: %s\n",
+                ink_str_cstr(&err));
+        ink_str_free(&err);
+        return;
+    }
+    ink_str_free(&err);
+    g = gen_new(env);
+    if (g == NULL) {
+        fprintf(stderr, "inkan milter: SIGHUP: out of memory, the running configuration stays\n");
+        if (g_free_env != NULL)
+            g_free_env(g_arg, env);
+        return;
+    }
+    (void)pthread_mutex_lock(&g_gen_lock);
+    old = g_cur;
+    g_cur = g;
+    (void)pthread_mutex_unlock(&g_gen_lock);
+    gen_drop(old);
+    if (verbose || env->verbose)
+        fprintf(stderr, "inkan milter: SIGHUP: configuration reloaded\n");
+}
+
+/* ink_milter_run - serve until SIGTERM/SIGINT; SIGHUP reloads */
+int ink_milter_run(struct ink_milter_env *env, ink_milter_reload_fn reload_fn,
+                   ink_milter_free_fn free_env, void *arg, struct ink_str *err)
 {
     static struct smfiDesc desc;
     char *conn;
+    sigset_t set;
+    pthread_t th;
+    int sig, verbose = env->verbose;
 
-    g_env = env;
-    g_authserv = env->cfg->authserv_id != NULL ? env->cfg->authserv_id : env->policy->authserv_id;
+    g_free_env = free_env;
+    g_arg = arg;
+    g_cur = gen_new(env);
+    if (g_cur == NULL) {
+        (void)ink_str_printf(err, "out of memory");
+        return -1;
+    }
+    /* every thread (libmilter's too) inherits the mask: the signals go to
+     * the sigwait loop of this thread (Linux gives a process-directed
+     * signal to the main thread first when it waits for it) */
+    (void)sigemptyset(&set);
+    (void)sigaddset(&set, SIGHUP);
+    (void)sigaddset(&set, SIGTERM);
+    (void)sigaddset(&set, SIGINT);
+    (void)sigaddset(&set, SIGUSR2);
+    (void)pthread_sigmask(SIG_BLOCK, &set, NULL);
     memset(&desc, 0, sizeof(desc));
     desc.xxfi_name = (char *)"inkan";
     desc.xxfi_version = SMFI_VERSION;
@@ -497,11 +825,33 @@ int ink_milter_run(const struct ink_milter_env *env, struct ink_str *err)
         free(conn);
         return -1;
     }
-    if (smfi_main() != MI_SUCCESS) {
-        (void)ink_str_printf(err, "the milter loop failed");
+    g_main_tid = pthread_self();
+    if (pthread_create(&th, NULL, milter_thread, NULL) != 0) {
+        (void)ink_str_printf(err, "cannot start the milter thread");
         free(conn);
         return -1;
     }
+    for (;;) {
+        if (sigwait(&set, &sig) != 0)
+            continue;
+        if (sig == SIGHUP && reload_fn != NULL) {
+            reload(reload_fn, arg, verbose);
+            continue;
+        }
+        if (sig == SIGHUP)
+            continue;
+        if (sig != SIGUSR2)
+            (void)smfi_stop();
+        break;
+    }
+    (void)pthread_join(th, NULL);
     free(conn);
+    /* the current generation's own reference (connections still open keep theirs) */
+    gen_drop(g_cur);
+    g_cur = NULL;
+    if (g_main_rc != MI_SUCCESS) {
+        (void)ink_str_printf(err, "the milter loop failed");
+        return -1;
+    }
     return 0;
 }

@@ -8,6 +8,12 @@
 #   - a DKIM-aligned message is delivered with exactly one
 #     Authentication-Results of ours (dmarc=pass), the forged one removed
 #   - a failure under sp=quarantine lands in Postfix's hold queue
+# and from 127.0.0.1 (internal-networks): the message leaves signed with
+# example.org's RSA and Ed25519 keys (held by the signer process), and
+# dkimpy verifies both signatures of the delivered copy.
+# Then: SIGHUP reloads the policy (a broken file is refused, the running
+# configuration stays); the milter SIGKILLed makes Postfix answer 4xx and
+# accept nothing, and once restarted mail flows again.
 # Both daemons are stopped (postfix stop, kill PID) and checked gone.
 set -u
 . "$INKAN_SRC/tests/cli/lib.sh"
@@ -34,6 +40,12 @@ if ! verify_setup "$T"; then
     finish
     exit 1
 fi
+
+# outbound keys for example.org, published in the zone
+"$INKAN" dkim keygen --domain example.org --selector r1 --type rsa --out "$T/sk" >/dev/null &&
+    "$INKAN" dkim keygen --domain example.org --selector e1 --type ed25519 --out "$T/sk" >/dev/null &&
+    cat "$T/sk/r1.example.org.zone" "$T/sk/e1.example.org.zone" >>"$T/verify.zone"
+check "signing keys made" test -s "$T/sk/e1.example.org.private"
 
 free_port() {
     python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
@@ -127,8 +139,20 @@ dns:
   timeout: 5
 internal-networks:
   - 10.9.9.0/24
+  - 127.0.0.1/32
+signing:
+  - {domain: example.org, selector: r1, key: sk/r1.example.org.private}
+  - {domain: example.org, selector: e1, key: sk/e1.example.org.private}
+signer-user: nobody
 M
 expect_out_contains "ok: " "$INKAN" milter --check-config "$T/milter.yaml"
+# a key file others may read is refused by the signer, named
+cp -p "$T/sk/r1.example.org.private" "$T/sk/open.private"
+chmod 644 "$T/sk/open.private"
+sed 's|sk/r1.example.org.private|sk/open.private|' "$T/milter.yaml" >"$T/open.yaml"
+expect_exit 1 "$INKAN" milter --check-config "$T/open.yaml"
+expect_err_contains "open.private" "$INKAN" milter --check-config "$T/open.yaml"
+expect_err_contains "inkan milter: $T/bad.yaml:1:9: socket: 'tcp:25' is not" bash -c "sed 's/^socket: .*/socket: tcp:25/' '$T/milter.yaml' >'$T/bad.yaml'; cd / && '$INKAN' milter --check-config '$T/bad.yaml'"
 
 "$INKAN" milter --config "$T/milter.yaml" -f -v >"$T/milter.out" 2>"$T/milter.err" &
 MPID=$!
@@ -160,9 +184,10 @@ for _ in $(seq 50); do
     sleep 0.1
 done
 
-# send NAME FILE FROM - swaks from 127.0.0.2 (not internal), transcript in T/NAME.swaks
+# send NAME FILE FROM [SRC] - swaks from 127.0.0.2 (not internal) or SRC,
+# transcript in T/NAME.swaks
 send() {
-    swaks --server 127.0.0.1 --port "$SPORT" --local-interface 127.0.0.2 \
+    swaks --server 127.0.0.1 --port "$SPORT" --local-interface "${4:-127.0.0.2}" \
         --helo mail.example.org --from "$3" --to bob@example.net \
         --data "$2" --timeout 30 >"$T/$1.swaks" 2>&1
 }
@@ -182,14 +207,20 @@ check "passing message: 250 after DATA" grep -q '^<- *250 2.0.0 Ok: queued' "$T/
 send quar "$T/sub.eml" a@sub.example.org
 check "p=quarantine failure: accepted (250) after DATA" grep -q '^<- *250 2.0.0 Ok: queued' "$T/quar.swaks"
 
-# delivery of the passing message
+# 4. outbound: from 127.0.0.1 (internal), unsigned, From example.org
+printf 'From: Alice <alice@example.org>\nTo: bob@example.net\nSubject: outbound\nDate: Wed, 02 Dec 2026 10:00:00 +0000\nMessage-ID: <out@example.org>\n\nSigned on the way out.\n' >"$T/out.eml"
+send out "$T/out.eml" alice@example.org 127.0.0.1
+check "outbound message: 250 after DATA" grep -q '^<- *250 2.0.0 Ok: queued' "$T/out.swaks"
+
+# delivery of the passing and the outbound message
 for _ in $(seq 100); do
-    [ -n "$(ls "$OUT")" ] && break
+    [ "$(ls "$OUT" | wc -l)" -ge 2 ] && break
     sleep 0.1
 done
 n=$(ls "$OUT" | wc -l)
-check "exactly one message delivered (got $n)" test "$n" = 1
-D=$(ls "$OUT"/*.eml 2>/dev/null | head -1)
+check "exactly two messages delivered (got $n)" test "$n" = 2
+D=$(grep -l '^Message-ID: <1@example.org>' "$OUT"/*.eml 2>/dev/null | head -1)
+O=$(grep -l '^Message-ID: <out@example.org>' "$OUT"/*.eml 2>/dev/null | head -1)
 if [ -n "$D" ]; then
     # unfolded header of the delivered copy
     awk '/^$/ { exit } /^[ \t]/ { printf "%s", $0; next } { if (NR > 1) print ""; printf "%s", $0 } END { print "" }' "$D" | tr -d '\r' >"$T/hdr"
@@ -202,10 +233,86 @@ if [ -n "$D" ]; then
 else
     _notok "delivered message missing"
 fi
+if [ -n "$O" ]; then
+    nsig=$(grep -c '^DKIM-Signature:' "$O")
+    check "outbound: two DKIM-Signature fields (got $nsig)" test "$nsig" = 2
+    check "outbound: no Authentication-Results added" bash -c "! grep -q '^Authentication-Results:' '$O'"
+    # Debian's python3 (python3-dkim, python3-nacl), whatever python3 is first in PATH
+    out=$(/usr/bin/python3 - "$O" "$T/verify.zone" <<'PY'
+import re, sys, dkim
+msg = open(sys.argv[1], "rb").read()
+recs = {}
+for line in open(sys.argv[2]):
+    m = re.match(r'(\S+)\.\s+\d+\s+IN\s+TXT\s+(.*)$', line.strip())
+    if m:
+        recs[m.group(1).lower()] = "".join(re.findall(r'"([^"]*)"', m.group(2))).encode()
+def dnsfunc(name, timeout=5):
+    return recs.get(name.decode().rstrip(".").lower(), b"")
+d = dkim.DKIM(msg)
+sigs = [l for l in msg.split(b"\n") if l.lower().startswith(b"dkim-signature:")]
+res = []
+for i in range(len(sigs)):
+    ok = d.verify(idx=i, dnsfunc=dnsfunc)
+    res.append(("pass " if ok else "fail ") + d.signature_fields.get(b"a", b"?").decode())
+print(", ".join(res))
+PY
+)
+    check "outbound: dkimpy verifies both signatures of the delivered copy ($out)" \
+        test "$out" = "pass rsa-sha256, pass ed25519-sha256"
+    check "outbound: inkan verifies them too" bash -c "'$INKAN' dkim verify --zone '$T/verify.zone' '$O' | grep -c '^pass' | grep -qx 2"
+else
+    _notok "the outbound message was not delivered"
+fi
 held=$(find "$T/queue/hold" -type f | wc -l)
 check "p=quarantine failure: in the hold queue (got $held)" test "$held" = 1
 check "postqueue -p lists the held message (!)" bash -c "postqueue -c '$PF' -p | grep -q '!.*a@sub.example.org'"
 check "the milter logged the verdicts" grep -q 'reject: 550 5.7.1' "$T/milter.err"
+
+# wait_listen PORT - until something accepts on 127.0.0.1:PORT (5 s)
+wait_listen() {
+    for _ in $(seq 50); do
+        python3 -c "import socket; socket.create_connection(('127.0.0.1',$1),0.2)" 2>/dev/null && return 0
+        sleep 0.1
+    done
+    return 1
+}
+
+# 5. SIGHUP: the policy switched to monitor is read again; the spoof now passes
+printf 'authserv-id: mx.example.net\nmode: monitor\n' >"$T/policy.yaml"
+kill -HUP "$MPID"
+for _ in $(seq 50); do grep -q 'configuration reloaded' "$T/milter.err" && break; sleep 0.1; done
+check "SIGHUP: the milter says it reloaded" grep -q 'SIGHUP: configuration reloaded' "$T/milter.err"
+check "SIGHUP: the milter is still running" kill -0 "$MPID"
+send spoof2 "$T/plain.eml" alice@example.org
+check "after SIGHUP (monitor mode): the spoof is accepted (250)" grep -q '^<- *250 2.0.0 Ok: queued' "$T/spoof2.swaks"
+# a broken file on SIGHUP: refused, the running configuration stays
+printf 'socket: [\n' >"$T/milter.yaml.new"
+cp "$T/milter.yaml" "$T/milter.yaml.good"
+mv "$T/milter.yaml.new" "$T/milter.yaml"
+kill -HUP "$MPID"
+for _ in $(seq 50); do grep -q 'reload refused' "$T/milter.err" && break; sleep 0.1; done
+check "SIGHUP with a broken file: refused, named" grep -q 'milter.yaml:2:1: YAML' "$T/milter.err"
+check "SIGHUP with a broken file: still running" kill -0 "$MPID"
+mv "$T/milter.yaml.good" "$T/milter.yaml"
+printf 'authserv-id: mx.example.net\nmode: enforce\n' >"$T/policy.yaml"
+
+# 6. the milter SIGKILLed: Postfix tempfails (milter_default_action), nothing accepted
+SIGNER=$(pgrep -P "$MPID" | head -1)
+{ kill -KILL "$MPID"; wait "$MPID"; } 2>/dev/null
+send down "$T/pass.eml" alice@example.org
+check "milter killed: Postfix answers 4xx" grep -qE '^<\*\* *4[0-9][0-9] ' "$T/down.swaks"
+check "milter killed: nothing queued" test "$(ls "$OUT" | wc -l)" = 3
+for _ in $(seq 50); do [ -n "$SIGNER" ] && kill -0 "$SIGNER" 2>/dev/null || break; sleep 0.1; done
+check "milter killed: its signer process exits too" bash -c "[ -n '$SIGNER' ] && ! kill -0 '$SIGNER' 2>/dev/null"
+
+# 7. restarted: mail flows again
+"$INKAN" milter --config "$T/milter.yaml" -f -v >>"$T/milter.out" 2>>"$T/milter.err" &
+MPID=$!
+check "restarted milter listens again" wait_listen "$MPORT"
+send again "$T/pass.eml" alice@example.org
+check "after the restart: 250" grep -q '^<- *250 2.0.0 Ok: queued' "$T/again.swaks"
+for _ in $(seq 100); do [ "$(ls "$OUT" | wc -l)" -ge 4 ] && break; sleep 0.1; done
+check "after the restart: delivered (4 in all, got $(ls "$OUT" | wc -l))" test "$(ls "$OUT" | wc -l)" = 4
 
 # --- stop both ---
 postfix -c "$PF" stop >/dev/null 2>&1
