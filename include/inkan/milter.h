@@ -94,7 +94,7 @@ void ink_milter_key_id(size_t i, char *out, size_t cap);
 struct ink_milter_env {
     const struct ink_milter_config *cfg;
     const struct ink_policy *policy;
-    struct ink_resolver *resolver; /* used by one message at a time (a lock) */
+    struct ink_resolver *resolver; /* used only by the generation's driver thread */
     struct ink_signer *signer;     /* holds cfg->keys[i] as id "keyI+1" (ink_milter_key_id),
                                     * or NULL: outbound mail is not signed */
     int verbose;                   /* log each message's verdict to stderr */

@@ -3,10 +3,10 @@
  * context per SMTP session (client address, HELO), one inbound message
  * machine per message, fed the envelope, each header field and each body
  * chunk as Postfix sends them (the machine does not keep the body:
- * constant memory).  At end of message the machine's DNS questions are
- * answered (ink_drive_sync on the milter thread, one message at a time
- * over the shared resolver: a first step, a shared driver thread comes
- * next), forged Authentication-Results with our authserv-id are removed,
+ * constant memory).  At end of message the machine is handed to the
+ * driver thread of its generation (one inkan/driver.h driver over the
+ * resolver, with its answer cache, running every message's questions at
+ * once; the milter thread waits only for its own message), forged Authentication-Results with our authserv-id are removed,
  * ours is inserted at the top, and the policy's verdict is acted on:
  * reject (550 5.7.1), quarantine (smfi_quarantine), tempfail (451 4.7.x).
  * Mail from an internal network or an authenticated client is outbound:
@@ -24,6 +24,8 @@
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <fcntl.h>
+#include <poll.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
@@ -31,6 +33,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <libmilter/mfapi.h>
 
@@ -52,8 +55,29 @@
  * SIGHUP reload.  A connection keeps the generation it started with, so
  * a reload never changes the rules under a message; an old generation is
  * freed when its last connection closes. */
+/* A message handed to the driver thread, and how it ended. */
+struct job {
+    struct ink_machine mach;
+    enum ink_next how;
+    int done;
+    struct job *next;
+    struct dthread *dt;
+};
+
+/* The driver thread of one generation: the only user of its resolver. */
+struct dthread {
+    pthread_t th;
+    struct ink_driver *drv;
+    int wake[2];            /* a byte on wake[1]: jobs queued, or stop */
+    pthread_mutex_t mu;     /* guards queue, stop, each job's done/how */
+    pthread_cond_t cv;      /* a job is done */
+    struct job *queue;
+    int stop;
+};
+
 struct gen {
     struct ink_milter_env *env;
+    struct dthread dt;
     const char *authserv;   /* the config's, else the policy's */
     size_t refs;            /* connections, plus one while current */
 };
@@ -61,8 +85,6 @@ static struct gen *g_cur;
 static pthread_mutex_t g_gen_lock = PTHREAD_MUTEX_INITIALIZER;
 static ink_milter_free_fn g_free_env;
 static void *g_arg;
-/* The resolver answers one message at a time. */
-static pthread_mutex_t g_dns_lock = PTHREAD_MUTEX_INITIALIZER;
 /* The signer process answers one request at a time (inkan/signer.h). */
 static pthread_mutex_t g_sign_lock = PTHREAD_MUTEX_INITIALIZER;
 /* Longest From domain taken for outbound signing. */
@@ -101,13 +123,124 @@ struct conn {
 
 static void fold_lf(char *s);
 
-/* gen_new - a generation for env (refs 1: current); NULL on ENOMEM */
+/* job_done - the driver ended a job's machine (driver thread) */
+static void job_done(void *arg, struct ink_machine m, enum ink_next how)
+{
+    struct job *j = arg;
+    struct dthread *dt = j->dt;
+
+    (void)m;
+    /* once done is seen the waiter returns and j (on its stack) is gone */
+    (void)pthread_mutex_lock(&dt->mu);
+    j->how = how;
+    j->done = 1;
+    (void)pthread_cond_broadcast(&dt->cv);
+    (void)pthread_mutex_unlock(&dt->mu);
+}
+
+/* driver_main - the driver thread: add queued machines, poll the
+ * resolver and the wake pipe, step; done jobs are signalled */
+static void *driver_main(void *arg)
+{
+    struct dthread *dt = arg;
+
+    for (;;) {
+        struct job *q, *j;
+        struct pollfd pfd[2];
+        int stop, fd, to, n = 1;
+        char drain[64];
+
+        (void)pthread_mutex_lock(&dt->mu);
+        q = dt->queue;
+        dt->queue = NULL;
+        stop = dt->stop;
+        (void)pthread_mutex_unlock(&dt->mu);
+        for (j = q; j != NULL;) {
+            struct job *next = j->next;
+
+            if (ink_driver_add(dt->drv, j->mach, job_done, j) < 0) {
+                (void)pthread_mutex_lock(&dt->mu);
+                j->how = INK_NEXT_FAILED;
+                j->done = 1;
+                (void)pthread_cond_broadcast(&dt->cv);
+                (void)pthread_mutex_unlock(&dt->mu);
+            }
+            j = next;
+        }
+        if (stop)
+            break;
+        pfd[0].fd = dt->wake[0];
+        pfd[0].events = POLLIN;
+        fd = ink_driver_fd(dt->drv);
+        to = ink_driver_running(dt->drv) > 0 ? ink_driver_timeout(dt->drv) : -1;
+        if (fd >= 0) {
+            pfd[1].fd = fd;
+            pfd[1].events = POLLIN;
+            n = 2;
+        } else if (ink_driver_running(dt->drv) > 0) {
+            to = 0; /* an in-memory zone answers at once */
+        }
+        (void)poll(pfd, (nfds_t)n, to);
+        if (pfd[0].revents & POLLIN)
+            while (read(dt->wake[0], drain, sizeof(drain)) == (ssize_t)sizeof(drain))
+                ;
+        if (ink_driver_running(dt->drv) > 0)
+            (void)ink_driver_step(dt->drv, 0); /* done callbacks wake their waiters */
+    }
+    return NULL;
+}
+
+/* drive - hand m to the generation's driver thread and wait for its end */
+static enum ink_next drive(struct gen *g, struct ink_machine m)
+{
+    struct dthread *dt = &g->dt;
+    struct job j;
+    enum ink_next how;
+
+    memset(&j, 0, sizeof(j));
+    j.mach = m;
+    j.dt = dt;
+    (void)pthread_mutex_lock(&dt->mu);
+    j.next = dt->queue;
+    dt->queue = &j;
+    (void)pthread_mutex_unlock(&dt->mu);
+    if (write(dt->wake[1], "j", 1) < 0) {
+        /* the pipe is full: the thread is awake and will see the queue */
+    }
+    (void)pthread_mutex_lock(&dt->mu);
+    while (!j.done)
+        (void)pthread_cond_wait(&dt->cv, &dt->mu);
+    how = j.how;
+    (void)pthread_mutex_unlock(&dt->mu);
+    return how;
+}
+
+/* gen_new - a generation for env (refs 1: current), its driver thread
+ * started; NULL on ENOMEM or when the thread cannot start */
 static struct gen *gen_new(struct ink_milter_env *env)
 {
     struct gen *g = calloc(1, sizeof(*g));
+    struct ink_driver_opts dopts;
 
     if (g == NULL)
         return NULL;
+    memset(&dopts, 0, sizeof(dopts));
+    dopts.timeout_ms = env->cfg->dns_timeout_ms;
+    g->dt.drv = ink_driver_new(env->resolver, &dopts);
+    if (g->dt.drv == NULL || pipe2(g->dt.wake, O_CLOEXEC | O_NONBLOCK) < 0) {
+        ink_driver_free(g->dt.drv);
+        free(g);
+        return NULL;
+    }
+    (void)pthread_mutex_init(&g->dt.mu, NULL);
+    (void)pthread_cond_init(&g->dt.cv, NULL);
+    if (pthread_create(&g->dt.th, NULL, driver_main, &g->dt) != 0) {
+        close(g->dt.wake[0]);
+        close(g->dt.wake[1]);
+        ink_driver_free(g->dt.drv);
+        free(g);
+        return NULL;
+    }
     g->env = env;
     g->authserv = env->cfg->authserv_id != NULL ? env->cfg->authserv_id : env->policy->authserv_id;
     g->refs = 1;
@@ -136,6 +269,19 @@ static void gen_drop(struct gen *g)
     last = --g->refs == 0;
     (void)pthread_mutex_unlock(&g_gen_lock);
     if (last) {
+        /* no connection is left: stop its driver thread, then free */
+        (void)pthread_mutex_lock(&g->dt.mu);
+        g->dt.stop = 1;
+        (void)pthread_mutex_unlock(&g->dt.mu);
+        if (write(g->dt.wake[1], "s", 1) < 0) {
+            /* the pipe is full: the thread is awake already */
+        }
+        (void)pthread_join(g->dt.th, NULL);
+        ink_driver_free(g->dt.drv);
+        close(g->dt.wake[0]);
+        close(g->dt.wake[1]);
+        (void)pthread_mutex_destroy(&g->dt.mu);
+        (void)pthread_cond_destroy(&g->dt.cv);
         if (g_free_env != NULL)
             g_free_env(g_arg, g->env);
         free(g);
@@ -625,7 +771,6 @@ static sfsistat cb_eom(SMFICTX *ctx)
 {
     struct conn *c = conn_of(ctx);
     struct msg *g;
-    struct ink_driver_opts dopts;
     struct ink_verdict v;
     struct ink_str ar = INK_STR_INIT;
     enum ink_next how;
@@ -646,11 +791,7 @@ static sfsistat cb_eom(SMFICTX *ctx)
         msg_clear(g);
         return SMFIS_TEMPFAIL;
     }
-    memset(&dopts, 0, sizeof(dopts));
-    dopts.timeout_ms = c->gen->env->cfg->dns_timeout_ms;
-    (void)pthread_mutex_lock(&g_dns_lock);
-    how = ink_drive_sync(c->gen->env->resolver, ink_inbound_machine(g->m), &dopts);
-    (void)pthread_mutex_unlock(&g_dns_lock);
+    how = drive(c->gen, ink_inbound_machine(g->m));
     if (how != INK_NEXT_DONE) {
         log_verdict(c, "tempfail", ink_inbound_error(g->m));
         (void)smfi_setreply(ctx, "451", "4.7.0", "message could not be evaluated, try again later");

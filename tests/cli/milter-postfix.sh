@@ -314,6 +314,21 @@ check "after the restart: 250" grep -q '^<- *250 2.0.0 Ok: queued' "$T/again.swa
 for _ in $(seq 100); do [ "$(ls "$OUT" | wc -l)" -ge 4 ] && break; sleep 0.1; done
 check "after the restart: delivered (4 in all, got $(ls "$OUT" | wc -l))" test "$(ls "$OUT" | wc -l)" = 4
 
+# 8. messages at once: each milter thread hands its message to the one
+# driver thread, every one gets its own verdict
+for i in 1 2 3 4 5 6; do
+    if [ $((i % 2)) = 0 ]; then send "par$i" "$T/pass.eml" alice@example.org &
+    else send "par$i" "$T/plain.eml" alice@example.org & fi
+done
+wait_jobs() { local p; for p in $(jobs -p); do [ "$p" = "$MPID" ] || wait "$p"; done; }
+wait_jobs
+ok250=$(grep -l '^<- *250 2.0.0 Ok: queued' "$T"/par[246].swaks 2>/dev/null | wc -l)
+rej=$(grep -l '^<\*\* *550 5.7.1 rejected by the DMARC policy' "$T"/par[135].swaks 2>/dev/null | wc -l)
+check "6 messages at once: the 3 passing accepted (got $ok250), the 3 spoofs rejected (got $rej)" \
+    test "$ok250/$rej" = 3/3
+for _ in $(seq 100); do [ "$(ls "$OUT" | wc -l)" -ge 7 ] && break; sleep 0.1; done
+check "6 messages at once: 3 more delivered (7 in all, got $(ls "$OUT" | wc -l))" test "$(ls "$OUT" | wc -l)" = 7
+
 # --- stop both ---
 postfix -c "$PF" stop >/dev/null 2>&1
 MASTER=$(head -1 "$T/queue/pid/master.pid" 2>/dev/null | tr -d ' ')
