@@ -27,7 +27,8 @@ opendkim-tools opendkim python3-nacl spfquery
 libspf2-dev libc-ares-dev dnsperf libgmime-3.0-dev
 libxml2-dev libxml2-utils libarchive-dev python3-xmltodict nodejs
 sqlite3 zip unzip jq file python3-yaml
-libmilter-dev postfix swaks"
+libmilter-dev postfix swaks
+libmicrohttpd-dev"
 
 missing=""
 for p in $PKGS; do
@@ -52,6 +53,7 @@ if [ ! -e /usr/sbin/policy-rc.d ]; then
     chmod 755 /usr/sbin/policy-rc.d
     trap 'rm -f /usr/sbin/policy-rc.d' EXIT
 fi
+# libmicrohttpd-dev: the HTTP server of `inkan serve` (src/http).
 # postfix: configure no system mailer (the tests run their own with postfix -c).
 echo 'postfix postfix/main_mailer_type select No configuration' | debconf-set-selections 2>/dev/null || true
 apt-get update -qq || true

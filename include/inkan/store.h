@@ -93,6 +93,12 @@ struct ink_store_ptr {
     int64_t at;                 /* when it was looked up (seconds since the epoch) */
 };
 
+/* An API token of `inkan serve` as listed (the token itself is never kept). */
+struct ink_store_token {
+    char *name;
+    int64_t created, last_used; /* epoch seconds; last_used 0: never */
+};
+
 struct ink_store;
 
 struct ink_store_ops {
@@ -150,6 +156,19 @@ struct ink_store_ops {
      * ones) in one transaction */
     int (*report_ptr_put)(struct ink_store *s, const struct ink_store_ptr *v, size_t n,
                           struct ink_str *err);
+    /* token_add - keep an API token's name and SHA-256 (hex); INK_STORE_EXISTS
+     * when taken */
+    int (*token_add)(struct ink_store *s, const char *name, const char *sha256_hex, int64_t now,
+                     struct ink_str *err);
+    /* token_find - the name of the token with this hash (caller frees),
+     * INK_STORE_NOT_FOUND when none; records the use at now */
+    int (*token_find)(struct ink_store *s, const char *sha256_hex, int64_t now, char **name,
+                      struct ink_str *err);
+    /* token_list - every token by name; caller frees with ink_store_tokens_free */
+    int (*token_list)(struct ink_store *s, struct ink_store_token **out, size_t *n,
+                      struct ink_str *err);
+    /* token_revoke - forget a token; INK_STORE_NOT_FOUND when none */
+    int (*token_revoke)(struct ink_store *s, const char *name, struct ink_str *err);
     /* free - close; NULL-safe through ink_store_free */
     void (*free)(struct ink_store *s);
 };
@@ -186,6 +205,15 @@ int ink_store_report_summary(struct ink_store *s, const char *domain,
                              struct ink_report_summary **out, size_t *n, struct ink_str *err);
 int ink_store_report_ptr_put(struct ink_store *s, const struct ink_store_ptr *v, size_t n,
                              struct ink_str *err);
+int ink_store_token_add(struct ink_store *s, const char *name, const char *sha256_hex,
+                        int64_t now, struct ink_str *err);
+int ink_store_token_find(struct ink_store *s, const char *sha256_hex, int64_t now, char **name,
+                         struct ink_str *err);
+int ink_store_token_list(struct ink_store *s, struct ink_store_token **out, size_t *n,
+                         struct ink_str *err);
+int ink_store_token_revoke(struct ink_store *s, const char *name, struct ink_str *err);
+/* ink_store_tokens_free - free n tokens and the array */
+void ink_store_tokens_free(struct ink_store_token *t, size_t n);
 /* ink_report_summaries_free - free n summaries and the array */
 void ink_report_summaries_free(struct ink_report_summary *sum, size_t n);
 /* ink_store_free - close the store; NULL is a no-op */

@@ -218,4 +218,33 @@ int cmd_milter(int argc, char **argv);
 /* check.c: `inkan check` */
 int cmd_check(int argc, char **argv);
 
+/* serve.c: `inkan serve`, `inkan token` */
+int cmd_serve(int argc, char **argv);
+int cmd_token(int argc, char **argv);
+
+/* domain.c's face for the service (serve.c): the domain commands' work
+ * without their option parsing and printing.  A struct dctx is one store
+ * connection and its checker; one thread uses it at a time. */
+struct dctx;
+struct ink_store;
+struct ink_store_event;
+struct ink_vdomain;
+/* cli_domains_open - open db (NULL: the default) and check with dns; NULL after printing */
+struct dctx *cli_domains_open(const char *db, const struct ink_resolver_opts *dns);
+/* cli_domains_free - release; NULL is a no-op */
+void cli_domains_free(struct dctx *c);
+/* cli_domains_store - the context's store (owned by it) */
+struct ink_store *cli_domains_store(struct dctx *c);
+/* cli_domains_add - follow domain with a profile's records; 0, INK_STORE_EXISTS, -1 (err) */
+int cli_domains_add(struct dctx *c, const char *domain, const char *profile_path,
+                    const char *sub, struct ink_str *err);
+/* cli_domains_verify - check and save now; *out the result (caller frees);
+ * 0, INK_STORE_NOT_FOUND, -1 (err) */
+int cli_domains_verify(struct dctx *c, const char *domain, struct ink_vdomain **out,
+                       struct ink_str *err);
+/* cli_domains_watch_once - one watch round; seconds to the next, or -1 */
+int cli_domains_watch_once(struct dctx *c);
+/* cli_domain_json - a domain as `domain status --json` (caller owns) */
+json_t *cli_domain_json(const struct ink_vdomain *d, const struct ink_store_event *ev, size_t nev);
+
 #endif

@@ -1776,3 +1776,168 @@ int cmd_domain(int argc, char **argv)
     dctx_free(&c);
     return rc;
 }
+
+/* ---- the service's face (inkan serve, src/cli/serve.c) ---- */
+
+/* cli_domains_open - a context over the database at db (NULL: the default)
+ * checking with the DNS source dns; NULL after printing why */
+struct dctx *cli_domains_open(const char *db, const struct ink_resolver_opts *dns)
+{
+    struct dctx *c = calloc(1, sizeof(*c));
+
+    if (c == NULL)
+        return NULL;
+    c->dns = *dns;
+    c->db_path = db;
+    if (open_store(c, 0) < 0) {
+        dctx_free(c);
+        free(c);
+        return NULL;
+    }
+    return c;
+}
+
+/* cli_domains_free - release the context; NULL is a no-op */
+void cli_domains_free(struct dctx *c)
+{
+    if (c == NULL)
+        return;
+    dctx_free(c);
+    free(c);
+}
+
+/* cli_domains_store - the context's store (owned by it) */
+struct ink_store *cli_domains_store(struct dctx *c)
+{
+    return c->store;
+}
+
+/* cli_domains_add - follow domain with the records a profile computes (as
+ * `inkan domain add DOMAIN --profile FILE [--subdomain S]`).  0,
+ * INK_STORE_EXISTS, or -1 with why in err */
+int cli_domains_add(struct dctx *c, const char *domain, const char *profile_path,
+                    const char *sub, struct ink_str *err)
+{
+    struct ink_profile *prof = NULL;
+    struct ink_provision *p = NULL;
+    struct ink_vdomain *d = NULL;
+    char *name = normalize_arg(domain);
+    int rc = -1;
+
+    if (name == NULL) {
+        ink_str_puts(err, "not a domain name");
+        return -1;
+    }
+    if ((prof = cli_profile_load(profile_path)) == NULL) {
+        ink_str_puts(err, "the profile cannot be read (see the service log)");
+        goto done;
+    }
+    d = ink_vdomain_new(name, prof->name, cli_clock_now());
+    if (d == NULL) {
+        ink_str_puts(err, "out of memory");
+        goto done;
+    }
+    p = ink_provision_new(prof, name, sub, NULL, 0, err);
+    if (p == NULL)
+        goto done;
+    if (ink_provision_compute(p) < 0 || ink_provision_expect(p, d) < 0) {
+        ink_str_puts(err, "cannot compute the expected records");
+        goto done;
+    }
+    if (d->nrec == 0) {
+        ink_str_printf(err, "nothing to verify for %s", name);
+        goto done;
+    }
+    rc = ink_store_add(c->store, d, 0, err);
+    if (rc != 0 && rc != INK_STORE_EXISTS)
+        rc = -1;
+done:
+    ink_provision_free(p);
+    ink_profile_free(prof);
+    ink_vdomain_free(d);
+    free(name);
+    return rc;
+}
+
+/* cli_domains_verify - check domain now (as `inkan domain verify`) and
+ * save; *out gets the domain after the check (caller frees).  0,
+ * INK_STORE_NOT_FOUND, or -1 with why in err */
+int cli_domains_verify(struct dctx *c, const char *domain, struct ink_vdomain **out,
+                       struct ink_str *err)
+{
+    struct check_job jb, *batch[1];
+    int rc;
+
+    *out = NULL;
+    memset(&jb, 0, sizeof(jb));
+    jb.name = normalize_arg(domain);
+    if (jb.name == NULL) {
+        ink_str_puts(err, "not a domain name");
+        return -1;
+    }
+    if (c->dns.zone_file != NULL) {
+        /* a zone file is read again for each check: edits show */
+        ink_resolver_free(c->rec);
+        c->rec = NULL;
+    }
+    rc = ink_store_get(c->store, jb.name, &jb.d, err);
+    if (rc == 0) {
+        batch[0] = &jb;
+        check_batch(c, batch, 1, cli_clock_now());
+        if (verify_one(c, &jb) < 0) {
+            ink_str_puts(err, "the check could not be saved (see the service log)");
+            rc = -1;
+        } else {
+            *out = jb.d;
+            jb.d = NULL;
+        }
+    }
+    ink_vdomain_free(jb.d);
+    free(jb.name);
+    return rc;
+}
+
+/* cli_domains_watch_once - one round of `inkan domain watch`: check the
+ * domains due now and save; returns the seconds until the next is due
+ * (at most WATCH_SLEEP_MAX), or -1 after printing */
+int cli_domains_watch_once(struct dctx *c)
+{
+    struct ink_str err = INK_STR_INIT;
+    char **names = NULL;
+    size_t n = 0, i;
+    int64_t now = cli_clock_now(), next = 0, pause;
+
+    if (ink_store_due(c->store, now, &names, &n, &next, &err) < 0) {
+        cli_error("%s", ink_str_cstr(&err));
+        ink_str_free(&err);
+        return -1;
+    }
+    for (i = 0; i < n; i++) {
+        struct ink_vdomain *d = NULL;
+        ink_str_truncate(&err, 0);
+        if (cli_domains_verify(c, names[i], &d, &err) < 0)
+            cli_error("watch: %s: %s", names[i], ink_str_cstr(&err));
+        ink_vdomain_free(d);
+    }
+    ink_store_names_free(names, n);
+    names = NULL;
+    n = 0;
+    now = cli_clock_now();
+    ink_str_truncate(&err, 0);
+    if (ink_store_due(c->store, now, &names, &n, &next, &err) < 0) {
+        cli_error("%s", ink_str_cstr(&err));
+        ink_str_free(&err);
+        return -1;
+    }
+    ink_store_names_free(names, n);
+    ink_str_free(&err);
+    pause = n > 0 ? 1 : next > now ? next - now : WATCH_SLEEP_MAX;
+    return (int)(pause > WATCH_SLEEP_MAX ? WATCH_SLEEP_MAX : pause);
+}
+
+/* cli_domain_json - one domain as `inkan domain status --json` shows it
+ * (ev: its history, or NULL); caller owns the value */
+json_t *cli_domain_json(const struct ink_vdomain *d, const struct ink_store_event *ev, size_t nev)
+{
+    return domain_json(d, ev, nev);
+}

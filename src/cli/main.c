@@ -31,6 +31,9 @@ static const struct cli_command commands[] = {
     /* inbound mail */
     {"verify", cmd_verify, "evaluate a received message: SPF, DKIM, DMARC, iprev, HELO -> verdict"},
     {"milter", cmd_milter, "the milter daemon beside Postfix: inbound verdicts, Authentication-Results"},
+    /* service */
+    {"serve", cmd_serve, "the JSON API service: domains, records, verification (docs/api.md)"},
+    {"token", cmd_token, "API tokens of 'inkan serve': create, list, revoke"},
 };
 
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))

@@ -164,3 +164,40 @@ void ink_report_summaries_free(struct ink_report_summary *sum, size_t n)
     }
     free(sum);
 }
+
+/* ink_store_token_add - keep an API token's hash under a name */
+int ink_store_token_add(struct ink_store *s, const char *name, const char *sha256_hex,
+                        int64_t now, struct ink_str *err)
+{
+    return s->ops->token_add(s, name, sha256_hex, now, err);
+}
+
+/* ink_store_token_find - the token name for a hash (caller frees) */
+int ink_store_token_find(struct ink_store *s, const char *sha256_hex, int64_t now, char **name,
+                         struct ink_str *err)
+{
+    return s->ops->token_find(s, sha256_hex, now, name, err);
+}
+
+/* ink_store_token_list - every token (caller frees with ink_store_tokens_free) */
+int ink_store_token_list(struct ink_store *s, struct ink_store_token **out, size_t *n,
+                         struct ink_str *err)
+{
+    return s->ops->token_list(s, out, n, err);
+}
+
+/* ink_store_token_revoke - forget a token by name */
+int ink_store_token_revoke(struct ink_store *s, const char *name, struct ink_str *err)
+{
+    return s->ops->token_revoke(s, name, err);
+}
+
+/* ink_store_tokens_free - free n tokens and the array */
+void ink_store_tokens_free(struct ink_store_token *t, size_t n)
+{
+    size_t i;
+
+    for (i = 0; t != NULL && i < n; i++)
+        free(t[i].name);
+    free(t);
+}

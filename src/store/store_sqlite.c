@@ -7,7 +7,8 @@
  * position) and events (the history of state changes); version 2 the
  * DMARC reports (reports, report_rows, report_auth, report_reasons,
  * report_ptr); version 3 failure reports (failure_reports); version 4 the outcome of
- * each cached reverse lookup (report_ptr.result: a name, or none).  A report is one IMMEDIATE transaction from its metadata
+ * each cached reverse lookup (report_ptr.result: a name, or none); version 5
+ * the API tokens of `inkan serve` (api_tokens: name and SHA-256 only).  A report is one IMMEDIATE transaction from its metadata
  * to its commit: a killed import leaves no half report.  Every statement binds its parameters; every save is
  * one IMMEDIATE transaction guarded by the domain's revision, so a killed
  * process leaves either the old state or the new one, never half of each,
@@ -25,7 +26,7 @@
 #include "inkan/dns.h"
 
 /* The schema this file writes; databases with a higher version are refused. */
-#define STORE_SCHEMA_VERSION 4
+#define STORE_SCHEMA_VERSION 5
 /* How long a statement waits for another process's transaction (ms). */
 #define STORE_BUSY_TIMEOUT_MS 10000
 /* Longest database path accepted. */
@@ -166,8 +167,17 @@ static const char schema_v4[] =
     "ALTER TABLE report_ptr ADD COLUMN result TEXT NOT NULL DEFAULT 'found'"
     "  CHECK (result IN ('found', 'none'));";
 
+/* Version 5: API tokens of `inkan serve` (`inkan token`), by name, kept as
+ * the SHA-256 (hex) of the token only: the token itself is shown once. */
+static const char schema_v5[] =
+    "CREATE TABLE api_tokens ("
+    "  name TEXT PRIMARY KEY,"
+    "  sha256 TEXT NOT NULL UNIQUE,"
+    "  created INTEGER NOT NULL,"
+    "  last_used INTEGER NOT NULL DEFAULT 0);";
+
 static const char *const migrations[STORE_SCHEMA_VERSION] = {schema_v1, schema_v2, schema_v3,
-                                                              schema_v4};
+                                                              schema_v4, schema_v5};
 
 /* db_err - "what: sqlite's message" into err; returns -1 */
 static int db_err(struct sqlite_store *s, struct ink_str *err, const char *what)
@@ -1283,10 +1293,132 @@ static void s_free(struct ink_store *base)
     free(s);
 }
 
+/* ---- API tokens (schema v5) ---- */
+
+/* s_token_add - store a token's name and hash; INK_STORE_EXISTS when the
+ * name (or hash) is taken */
+static int s_token_add(struct ink_store *base, const char *name, const char *sha256_hex,
+                       int64_t now, struct ink_str *err)
+{
+    struct sqlite_store *s = (struct sqlite_store *)base;
+    sqlite3_stmt *st = prepare(s, "INSERT INTO api_tokens (name, sha256, created) VALUES (?1, ?2, ?3)",
+                               err);
+    int rc;
+
+    if (st == NULL)
+        return -1;
+    bind_text(st, 1, name);
+    bind_text(st, 2, sha256_hex);
+    sqlite3_bind_int64(st, 3, now);
+    rc = sqlite3_step(st);
+    sqlite3_finalize(st);
+    if (rc == SQLITE_CONSTRAINT)
+        return INK_STORE_EXISTS;
+    return rc == SQLITE_DONE ? 0 : db_err(s, err, "add a token");
+}
+
+/* s_token_find - the name of the token with this hash (caller frees);
+ * INK_STORE_NOT_FOUND when none; marks it used at now */
+static int s_token_find(struct ink_store *base, const char *sha256_hex, int64_t now, char **name,
+                        struct ink_str *err)
+{
+    struct sqlite_store *s = (struct sqlite_store *)base;
+    sqlite3_stmt *st = prepare(s, "SELECT name FROM api_tokens WHERE sha256 = ?1", err);
+    int rc;
+
+    *name = NULL;
+    if (st == NULL)
+        return -1;
+    bind_text(st, 1, sha256_hex);
+    rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW) {
+        const unsigned char *v = sqlite3_column_text(st, 0);
+        *name = strdup(v ? (const char *)v : "");
+    }
+    sqlite3_finalize(st);
+    if (rc == SQLITE_DONE)
+        return INK_STORE_NOT_FOUND;
+    if (rc != SQLITE_ROW)
+        return db_err(s, err, "look a token up");
+    if (*name == NULL) {
+        ink_str_puts(err, "out of memory");
+        return -1;
+    }
+    st = prepare(s, "UPDATE api_tokens SET last_used = ?1 WHERE sha256 = ?2", err);
+    if (st != NULL) {
+        sqlite3_bind_int64(st, 1, now);
+        bind_text(st, 2, sha256_hex);
+        sqlite3_step(st); /* best effort: a busy store must not refuse a login */
+        sqlite3_finalize(st);
+    }
+    return 0;
+}
+
+/* s_token_list - every token (name, created, last used), by name; caller
+ * frees with ink_store_tokens_free */
+static int s_token_list(struct ink_store *base, struct ink_store_token **out, size_t *n,
+                        struct ink_str *err)
+{
+    struct sqlite_store *s = (struct sqlite_store *)base;
+    sqlite3_stmt *st = prepare(s, "SELECT name, created, last_used FROM api_tokens ORDER BY name",
+                               err);
+    size_t cap = 0;
+    int rc;
+
+    *out = NULL;
+    *n = 0;
+    if (st == NULL)
+        return -1;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        const unsigned char *v = sqlite3_column_text(st, 0);
+        if (*n == cap) {
+            size_t nc = cap ? cap * 2 : 8;
+            struct ink_store_token *t;
+            if (nc > SIZE_MAX / sizeof(*t) || (t = realloc(*out, nc * sizeof(*t))) == NULL)
+                break;
+            *out = t;
+            cap = nc;
+        }
+        (*out)[*n].name = strdup(v ? (const char *)v : "");
+        (*out)[*n].created = sqlite3_column_int64(st, 1);
+        (*out)[*n].last_used = sqlite3_column_int64(st, 2);
+        if ((*out)[*n].name == NULL)
+            break;
+        (*n)++;
+    }
+    sqlite3_finalize(st);
+    if (rc != SQLITE_DONE) {
+        ink_store_tokens_free(*out, *n);
+        *out = NULL;
+        *n = 0;
+        return rc == SQLITE_ROW ? (ink_str_puts(err, "out of memory"), -1)
+                                : db_err(s, err, "list tokens");
+    }
+    return 0;
+}
+
+/* s_token_revoke - forget a token by name; INK_STORE_NOT_FOUND when none */
+static int s_token_revoke(struct ink_store *base, const char *name, struct ink_str *err)
+{
+    struct sqlite_store *s = (struct sqlite_store *)base;
+    sqlite3_stmt *st = prepare(s, "DELETE FROM api_tokens WHERE name = ?1", err);
+    int rc;
+
+    if (st == NULL)
+        return -1;
+    bind_text(st, 1, name);
+    rc = sqlite3_step(st);
+    sqlite3_finalize(st);
+    if (rc != SQLITE_DONE)
+        return db_err(s, err, "revoke a token");
+    return sqlite3_changes(s->db) > 0 ? 0 : INK_STORE_NOT_FOUND;
+}
+
 static const struct ink_store_ops sqlite_ops = {
     "sqlite", s_add, s_get, s_list, s_save, s_remove, s_due, s_history,
     s_report_begin, s_report_record, s_report_commit, s_report_abort, s_report_failure_add,
-    s_report_summary, s_report_ptr_put, s_free,
+    s_report_summary, s_report_ptr_put, s_token_add, s_token_find, s_token_list, s_token_revoke,
+    s_free,
 };
 
 /* make_parent_dirs - create the directories above path (mode 0700) */

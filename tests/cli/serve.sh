@@ -1,0 +1,172 @@
+#!/bin/bash
+# serve.sh - `inkan serve` and `inkan token` over a zone file: the JSON API
+# with curl on a free loopback port (the service picks it: --listen
+# 127.0.0.1:0, and says it on stderr), stopped by its PID.  Tokens (401),
+# adding a domain with a shipped profile, its records as JSON and as a
+# zone file, verify -> VERIFIED once published, a removed record ->
+# TEMPORARY_FAILURE naming it, the cookie session's CSRF rule (403), the
+# body limit (413), the rate limit (429), a TXT with <script> escaped,
+# /metrics, the refusal of a non-loopback listen without TLS.
+set -u
+. "$INKAN_SRC/tests/cli/lib.sh"
+
+T=$TMPDIR_TEST
+P=$INKAN_SRC/examples/profiles
+DB=$T/state.db
+PID=
+
+stop() { [ -n "$PID" ] && kill "$PID" 2>/dev/null && wait "$PID" 2>/dev/null; PID=; }
+trap 'stop; rm -rf "$T"' EXIT
+
+cat >"$T/z.zone" <<'EOF'
+$ORIGIN example.com.
+$TTL 300
+@ IN SOA ns1 hostmaster 1 3600 600 86400 60
+@ IN NS ns1
+ns1 IN A 192.0.2.53
+EOF
+
+# --- tokens ------------------------------------------------------------------
+expect_exit 0 "$INKAN" token create admin --db "$DB"
+TOK=$(cat "$T/out")
+check "token create prints 64 hex digits once" grep -qE '^[0-9a-f]{64}$' "$T/out"
+check "the store keeps only the token's SHA-256" \
+    test "$(sqlite3 "$DB" "SELECT sha256 FROM api_tokens WHERE name = 'admin'")" = \
+         "$(printf %s "$TOK" | sha256sum | cut -d' ' -f1)"
+check "the token itself is nowhere in the database file" bash -c "! grep -qF '$TOK' '$DB'"
+check "schema version 5" test "$(sqlite3 "$DB" 'PRAGMA user_version')" = 5
+expect_exit 1 "$INKAN" token create admin --db "$DB"
+expect_err_contains "exists" "$INKAN" token create admin --db "$DB"
+expect_exit 0 "$INKAN" token create old --db "$DB"
+OLD=$(cat "$T/out")
+expect_out_contains "old" "$INKAN" token list --db "$DB"
+expect_exit 0 "$INKAN" token revoke old --db "$DB"
+expect_exit 1 "$INKAN" token revoke old --db "$DB"
+expect_exit 2 "$INKAN" token create 'a b' --db "$DB"
+expect_exit 2 "$INKAN" token frob --db "$DB"
+
+# --- listening ---------------------------------------------------------------
+expect_exit 2 "$INKAN" serve --listen 192.0.2.1:8025 --db "$DB"
+expect_err_contains "not a loopback address" "$INKAN" serve --listen 192.0.2.1:8025 --db "$DB"
+expect_exit 2 "$INKAN" serve --listen nonsense --db "$DB"
+expect_exit 2 "$INKAN" serve --tls-cert /nonexistent --db "$DB"
+
+"$INKAN" serve --listen 127.0.0.1:0 --db "$DB" --profiles "$P" --zone "$T/z.zone" --rate 200 \
+    >"$T/serve.out" 2>"$T/serve.log" &
+PID=$!
+for _ in $(seq 100); do grep -q 'listening on' "$T/serve.log" && break; sleep 0.05; done
+PORT=$(sed -n 's/.*listening on .* port \([0-9]*\)$/\1/p' "$T/serve.log")
+check "the service says its port" test -n "$PORT"
+U=http://127.0.0.1:$PORT
+A="Authorization: Bearer $TOK"
+
+# code METHOD PATH [curl args...] - the HTTP status (body in $T/body)
+code() {
+    local m=$1 p=$2; shift 2
+    curl -s -o "$T/body" -w '%{http_code}' -X "$m" "$@" "$U$p"
+}
+
+# --- authentication ----------------------------------------------------------
+check "no token -> 401" test "$(code GET /api/domains)" = 401
+check "  ... as a JSON error with a stable code" \
+    test "$(jq -r .error.code "$T/body")" = unauthorized
+check "wrong token -> 401" test "$(code GET /api/domains -H 'Authorization: Bearer 00')" = 401
+check "revoked token -> 401" test "$(code GET /api/domains -H "Authorization: Bearer $OLD")" = 401
+check "good token -> 200" test "$(code GET /api/domains -H "$A")" = 200
+check "  ... no domains yet" test "$(jq '.domains | length' "$T/body")" = 0
+check "unknown endpoint -> 404" test "$(code GET /api/nothing -H "$A")" = 404
+
+# --- domains -----------------------------------------------------------------
+check "add with a shipped profile -> 201" test "$(code POST /api/domains -H "$A" \
+    -d '{"domain":"Example.COM","profile":"include-bounce"}')" = 201
+check "  ... NOT_STARTED with 3 records" \
+    test "$(jq -c '[.domain, .state, (.records | length)]' "$T/body")" = '["example.com","NOT_STARTED",3]'
+check "add again -> 409" test "$(code POST /api/domains -H "$A" \
+    -d '{"domain":"example.com","profile":"include-bounce"}')" = 409
+check "unknown profile -> 400" test "$(code POST /api/domains -H "$A" \
+    -d '{"domain":"example.org","profile":"nope"}')" = 400
+check "profile outside the directory -> 400 bad_profile" test "$(code POST /api/domains -H "$A" \
+    -d '{"domain":"example.org","profile":"../x"}')" = 400
+check "  ... code bad_profile" test "$(jq -r .error.code "$T/body")" = bad_profile
+check "not JSON -> 400" test "$(code POST /api/domains -H "$A" -d 'nope')" = 400
+check "list has it" test "$(code GET /api/domains -H "$A")" = 200
+check "  ... example.com" test "$(jq -r '.domains[0].domain' "$T/body")" = example.com
+check "records as JSON" test "$(code GET /api/domains/example.com/records -H "$A")" = 200
+check "  ... the CNAME to publish" test "$(jq -r '.records[] | select(.type == "CNAME") | .expect' "$T/body")" = bounces.mail.example.net
+check "records as text/dns" test "$(code GET /api/domains/example.com/records -H "$A" -H 'Accept: text/dns')" = 200
+check "  ... a zone fragment" grep -qF 'bounce.example.com. 3600 IN CNAME bounces.mail.example.net.' "$T/body"
+check "unknown domain -> 404" test "$(code GET /api/domains/nowhere.example -H "$A")" = 404
+check "bad domain -> 400" test "$(code GET '/api/domains/a%00b' -H "$A")" = 400
+
+check "verify before publication -> PENDING" test "$(code POST /api/domains/example.com/verify -H "$A")" = 200
+check "  ... PENDING" test "$(jq -r .state "$T/body")" = PENDING
+
+# publish what the zone download says, with a hostile DMARC TXT
+code GET /api/domains/example.com/records -H "$A" -H 'Accept: text/dns' >/dev/null
+grep -v '^_dmarc' "$T/body" >>"$T/z.zone"
+echo '_dmarc.example.com. 300 IN TXT "v=DMARC1; p=none; x=<script>alert(1)</script>"' >>"$T/z.zone"
+check "verify after publication -> 200" test "$(code POST /api/domains/example.com/verify -H "$A")" = 200
+check "  ... VERIFIED, every record" \
+    test "$(jq -c '[.state, ([.records[].state] | unique)]' "$T/body")" = '["VERIFIED",["VERIFIED"]]'
+check "status with history" test "$(code GET /api/domains/example.com -H "$A")" = 200
+check "  ... history names the changes" test "$(jq '.history | length > 0' "$T/body")" = true
+check "the <script> TXT is returned JSON-escaped" grep -qF '\u003cscript\u003e' "$T/body"
+check "  ... never as markup" bash -c "! grep -qF '<script>' '$T/body'"
+check "  ... and is the record seen" \
+    test "$(jq -r '.records[] | select(.purpose == "dmarc") | .seen' "$T/body")" = 'v=DMARC1; p=none; x=<script>alert(1)</script>'
+
+grep -v '^bounce' "$T/z.zone" >"$T/z2.zone" && cp "$T/z2.zone" "$T/z.zone"
+check "a removed record, verify -> 200" test "$(code POST /api/domains/example.com/verify -H "$A")" = 200
+check "  ... TEMPORARY_FAILURE" test "$(jq -r .state "$T/body")" = TEMPORARY_FAILURE
+check "  ... naming bounce.example.com" \
+    test "$(jq -r '[.records[] | select(.state == "TEMPORARY_FAILURE") | .name] | join(",")' "$T/body")" = bounce.example.com
+
+# --- the cookie session ------------------------------------------------------
+check "login with a wrong token -> 401" test "$(code POST /api/login -d '{"token":"x"}')" = 401
+check "login -> 200" test "$(code POST /api/login -c "$T/jar" -d "{\"token\":\"$TOK\"}" -D "$T/hdr")" = 200
+CSRF=$(jq -r .csrf_token "$T/body")
+check "  ... the cookie is HttpOnly; SameSite=Strict" grep -qi '^Set-Cookie: inkan_session=[0-9a-f]*; Path=/; HttpOnly; SameSite=Strict' "$T/hdr"
+check "cookie GET -> 200" test "$(code GET /api/domains -b "$T/jar")" = 200
+check "cookie POST without X-CSRF-Token -> 403" test "$(code POST /api/domains/example.com/verify -b "$T/jar")" = 403
+check "  ... code csrf" test "$(jq -r .error.code "$T/body")" = csrf
+check "cookie DELETE with a wrong X-CSRF-Token -> 403" \
+    test "$(code DELETE /api/domains/example.com -b "$T/jar" -H "X-CSRF-Token: $(printf 'f%.0s' $(seq 64))")" = 403
+check "cookie POST with X-CSRF-Token -> 200" \
+    test "$(code POST /api/domains/example.com/verify -b "$T/jar" -H "X-CSRF-Token: $CSRF")" = 200
+
+# --- limits ------------------------------------------------------------------
+head -c 10485760 /dev/zero | tr '\0' a >"$T/big"
+check "10 MB body -> 413" test "$(code POST /api/domains -H "$A" --data-binary @"$T/big")" = 413
+check "  ... code body_too_large" test "$(jq -r .error.code "$T/body")" = body_too_large
+check "the service still answers" test "$(code GET /api/domains -H "$A")" = 200
+
+# --- metrics -----------------------------------------------------------------
+check "/metrics -> 200" test "$(code GET /metrics -H "$A")" = 200
+check "  ... parses as the Prometheus text format" awk '
+    /^#/ { next }
+    !/^[a-zA-Z_:][a-zA-Z0-9_:]*(\{[a-zA-Z_][a-zA-Z0-9_]*="[^"]*"(,[a-zA-Z_][a-zA-Z0-9_]*="[^"]*")*\})? [0-9.e+-]+$/ { bad = 1 }
+    END { exit bad }' "$T/body"
+check "  ... 401s counted" grep -qE '^inkan_http_requests_total\{code="401"\} [1-9]' "$T/body"
+check "  ... the histogram ends in +Inf" grep -qE '^inkan_http_request_duration_seconds_bucket\{le="\+Inf"\} [1-9]' "$T/body"
+check "  ... one domain in TEMPORARY_FAILURE" grep -qx 'inkan_domains{state="TEMPORARY_FAILURE"} 1' "$T/body"
+
+check "every request logged with method, path, status, ms" \
+    grep -qE '^inkan serve: 127\.0\.0\.1 POST /api/domains/example\.com/verify 403 [0-9.]+ms$' "$T/serve.log"
+check "  ... the NUL of a path shown printable" bash -c "! grep -qa \$'\\x01' '$T/serve.log'"
+
+check "DELETE -> 200" test "$(code DELETE /api/domains/example.com -H "$A")" = 200
+check "  ... gone" test "$(code GET /api/domains/example.com -H "$A")" = 404
+
+# rate limit: 200 a minute per client; the burst runs out
+n429=0
+for _ in $(seq 220); do
+    c=$(curl -s -o /dev/null -w '%{http_code}' -H "$A" "$U/api/domains")
+    [ "$c" = 429 ] && n429=$((n429 + 1))
+done
+check "a burst past --rate gets 429 ($n429)" test "$n429" -gt 0
+
+check "the service stops on SIGTERM" kill "$PID"
+wait "$PID"
+check "  ... with status 0" test $? = 0
+PID=
+finish
