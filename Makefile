@@ -23,6 +23,11 @@ all: deps $(BUILD)/build.ninja
 
 deps:
 	@./scripts/install-deps.sh
+	@# the browser test's playwright-core, from its lockfile (needs the network
+	@# once; the test itself downloads nothing and drives Debian's chromium)
+	@[ -d tests/browser/node_modules/playwright-core ] || \
+	    (cd tests/browser && npm ci --no-audit --no-fund >/dev/null) || \
+	    echo "deps: npm ci in tests/browser failed: the browser test will be skipped" >&2
 
 $(BUILD)/build.ninja:
 	meson setup $(BUILD) --prefix=$(abspath $(PREFIX))

@@ -28,7 +28,7 @@ libspf2-dev libc-ares-dev dnsperf libgmime-3.0-dev
 libxml2-dev libxml2-utils libarchive-dev python3-xmltodict nodejs
 sqlite3 zip unzip jq file python3-yaml
 libmilter-dev postfix swaks
-libmicrohttpd-dev"
+libmicrohttpd-dev chromium"
 
 missing=""
 for p in $PKGS; do
@@ -54,6 +54,8 @@ if [ ! -e /usr/sbin/policy-rc.d ]; then
     trap 'rm -f /usr/sbin/policy-rc.d' EXIT
 fi
 # libmicrohttpd-dev: the HTTP server of `inkan serve` (src/http).
+# chromium: the headless browser tests/browser drives with playwright-core (npm,
+# from tests/browser/package-lock.json) against the dashboard of `inkan serve`.
 # postfix: configure no system mailer (the tests run their own with postfix -c).
 echo 'postfix postfix/main_mailer_type select No configuration' | debconf-set-selections 2>/dev/null || true
 apt-get update -qq || true

@@ -29,6 +29,7 @@
 #include "inkan/http.h"
 #include "inkan/store.h"
 #include "inkan/verify.h"
+#include "web_assets.h"
 
 /* Bytes of randomness in an API token and in a session id. */
 #define TOKEN_BYTES 32
@@ -620,7 +621,23 @@ static void handle(void *ctx, const struct ink_http_request *req, struct ink_htt
         return;
     }
     if (strcmp(p, "/metrics") != 0 && strncmp(p, "/api/", 5) != 0) {
-        api_error(res, 404, "not_found", "no such endpoint");
+        const struct web_asset *a;
+        for (a = web_assets; a->path != NULL; a++)
+            if (strcmp(p, a->path) == 0 || (strcmp(p, "/") == 0 && strcmp(a->path, "/index.html") == 0))
+                break;
+        if (a->path == NULL || !get) {
+            api_error(res, a->path == NULL ? 404 : 405, a->path == NULL ? "not_found" : "method_not_allowed",
+                      "no such endpoint");
+            return;
+        }
+        /* the dashboard: nothing but its own files may run or load */
+        res->status = 200;
+        res->type = a->type;
+        ink_str_append(&res->body, a->data, a->len);
+        ink_http_set_header(res, "Content-Security-Policy",
+                            "default-src 'self'; script-src 'self'; style-src 'self'; "
+                            "img-src 'self' blob: data:; frame-ancestors 'none'; base-uri 'none'");
+        ink_http_set_header(res, "Referrer-Policy", "no-referrer");
         return;
     }
     if (!authorize(sv, req, res))

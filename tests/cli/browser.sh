@@ -1,0 +1,58 @@
+#!/bin/bash
+# browser.sh - the dashboard of `inkan serve` in headless chromium (Debian's
+# /usr/bin/chromium) driven by playwright-core (tests/browser, installed
+# from its package-lock.json by `make deps`; nothing is downloaded here):
+# tests/browser/dashboard.js logs in, adds a domain, verifies it against
+# the zone file the service reads and checks a <script> TXT renders as
+# text.  Screenshots go to BUILD/browser-shots.  Also: the page is served
+# from the binary with a Content-Security-Policy, and app.js never uses
+# innerHTML.
+set -u
+. "$INKAN_SRC/tests/cli/lib.sh"
+
+T=$TMPDIR_TEST
+B=$INKAN_SRC/tests/browser
+SHOTS=$(dirname "$INKAN")/browser-shots
+PID=
+stop() { [ -n "$PID" ] && kill "$PID" 2>/dev/null && wait "$PID" 2>/dev/null; PID=; }
+trap 'stop; rm -rf "$T"' EXIT
+
+check "app.js inserts text with textContent, never innerHTML/outerHTML/insertAdjacentHTML" \
+    bash -c "! grep -nE 'innerHTML|outerHTML|insertAdjacentHTML|document\\.write' '$INKAN_SRC/web/app.js'"
+
+"$INKAN" token create browser --db "$T/db" >"$T/tok" 2>/dev/null
+TOK=$(cat "$T/tok")
+cat >"$T/z.zone" <<'EOF'
+$ORIGIN example.com.
+$TTL 300
+@ IN SOA ns1 hostmaster 1 3600 600 86400 60
+@ IN NS ns1
+ns1 IN A 192.0.2.53
+EOF
+"$INKAN" serve --listen 127.0.0.1:0 --db "$T/db" --profiles "$INKAN_SRC/examples/profiles" \
+    --zone "$T/z.zone" >"$T/serve.out" 2>"$T/serve.log" &
+PID=$!
+for _ in $(seq 100); do grep -q 'listening on' "$T/serve.log" && break; sleep 0.05; done
+PORT=$(sed -n 's/.*listening on .* port \([0-9]*\)$/\1/p' "$T/serve.log")
+U=http://127.0.0.1:$PORT
+check "the page is served from the binary" \
+    test "$(curl -s -o "$T/index" -D "$T/hdr" -w '%{http_code}' "$U/")" = 200
+check "  ... with a Content-Security-Policy of its own files only" \
+    grep -qi "^Content-Security-Policy: default-src 'self'; script-src 'self'" "$T/hdr"
+check "  ... and it loads nothing from elsewhere" bash -c "! grep -qE '(src|href)=\"(https?:)?//' '$T/index'"
+check "app.js is served as JavaScript" \
+    test "$(curl -s -o /dev/null -w '%{content_type}' "$U/app.js")" = 'text/javascript; charset=utf-8'
+
+if [ ! -x /usr/bin/chromium ] || [ ! -d "$B/node_modules/playwright-core" ]; then
+    echo "# chromium or tests/browser/node_modules missing (make deps installs them)"
+    if [ "${CI:-}" = true ]; then _notok "the browser test's tools are installed"; finish; exit; fi
+    finish || exit 1
+    exit 77
+fi
+rm -rf "$SHOTS" && mkdir -p "$SHOTS"
+HOME=$T node "$B/dashboard.js" "$U" "$TOK" "$T/z.zone" "$SHOTS" >"$T/node.out" 2>&1
+rc=$?
+sed 's/^/#   /' "$T/node.out"
+check "the browser run passed (dashboard.js: $(grep -c '^ok' "$T/node.out") ok)" test "$rc" = 0
+check "screenshots of each page under the build dir" test "$(ls "$SHOTS"/*.png 2>/dev/null | wc -l)" -ge 4
+finish
