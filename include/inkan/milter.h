@@ -68,6 +68,8 @@ struct ink_milter_config {
     size_t nkeys;
     struct ink_milter_key *keys;
     char *signer_user;   /* signer-user: the signer drops to it, or NULL */
+    int quarantine_header; /* quarantine: header (1): an X-Inkan-Quarantine field
+                            * instead of Postfix's hold queue (hold, 0, the default) */
 };
 
 /*

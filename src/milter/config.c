@@ -345,6 +345,13 @@ static int top(struct cctx *c, struct ink_milter_config *cfg, const yaml_node_t 
             rc = set_once(c, k, "pid-file", &cfg->pid_file, dup_path(c, v, "pid-file"));
         } else if (is_key(k, "signer-user")) {
             rc = set_once(c, k, "signer-user", &cfg->signer_user, dup_scalar(c, v, "signer-user"));
+        } else if (is_key(k, "quarantine")) {
+            if (v->type == YAML_SCALAR_NODE && strcmp((const char *)v->data.scalar.value, "hold") == 0)
+                rc = 0, cfg->quarantine_header = 0;
+            else if (v->type == YAML_SCALAR_NODE && strcmp((const char *)v->data.scalar.value, "header") == 0)
+                rc = 0, cfg->quarantine_header = 1;
+            else
+                return cerr(c, v, "quarantine", "must be hold (Postfix's hold queue) or header");
         } else if (is_key(k, "dns")) {
             rc = dns(c, cfg, v);
         } else if (is_key(k, "internal-networks")) {
@@ -354,7 +361,7 @@ static int top(struct cctx *c, struct ink_milter_config *cfg, const yaml_node_t 
         } else {
             return cerr(c, k, (const char *)k->data.scalar.value,
                         "unknown key (socket, authserv-id, policy, pid-file, dns, "
-                        "internal-networks, signing, signer-user)");
+                        "internal-networks, signing, signer-user, quarantine)");
         }
         if (rc < 0)
             return -1;

@@ -30,6 +30,7 @@
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <ctype.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <time.h>
@@ -679,6 +680,34 @@ static sfsistat cb_body(SMFICTX *ctx, unsigned char *buf, size_t len)
 
 /* reply_text - the reply text made safe for smfi_setreply: printable
  * ASCII, '%' doubled */
+/* quarantine_field - the value of X-Inkan-Quarantine from a policy reply
+ * ("250 2.0.0 accepted (quarantined ...)"): the text after the reply code
+ * and enhanced status code, printable, with the leading space the milter
+ * protocol expects (SMFIP_HDR_LEADSPC), in out (cap bytes) */
+static void quarantine_field(const char *in, char *out, size_t cap)
+{
+    size_t o = 0;
+
+    if (strlen(in) > 4 && isdigit((unsigned char)in[0]) && in[3] == ' ') {
+        in += 4;
+        if (isdigit((unsigned char)in[0]) && in[1] == '.') {
+            while (*in != '\0' && *in != ' ')
+                in++;
+            while (*in == ' ')
+                in++;
+        }
+    }
+    if (cap < 2)
+        return;
+    out[o++] = ' ';
+    for (; *in != '\0' && o + 1 < cap; in++) {
+        unsigned char ch = (unsigned char)*in;
+
+        out[o++] = (ch >= 0x20 && ch < 0x7f) ? (char)ch : '?';
+    }
+    out[o] = '\0';
+}
+
 static void reply_text(const char *in, char *out, size_t cap)
 {
     size_t o = 0;
@@ -841,8 +870,13 @@ static sfsistat cb_eom(SMFICTX *ctx)
         char why[MILTER_REPLY_MAX];
 
         reply_text(v.smtp_reply, why, sizeof(why));
-        if (smfi_quarantine(ctx, why) != MI_SUCCESS)
+        if (c->gen->env->cfg->quarantine_header) {
+            quarantine_field(v.smtp_reply, why, sizeof(why));
+            if (smfi_insheader(ctx, 0, "X-Inkan-Quarantine", why) != MI_SUCCESS)
+                rc = SMFIS_TEMPFAIL;
+        } else if (smfi_quarantine(ctx, why) != MI_SUCCESS) {
             rc = SMFIS_TEMPFAIL;
+        }
     }
     if (rc == SMFIS_TEMPFAIL)
         (void)smfi_setreply(ctx, "451", "4.7.0", "message could not be evaluated, try again later");

@@ -369,6 +369,23 @@ for _ in $(seq 50); do [ "$(grep -c 'configuration reloaded' "$T/milter.err")" -
 kill "$BLACKHOLE" 2>/dev/null; wait "$BLACKHOLE" 2>/dev/null
 check "DNS down: nothing more delivered (7 in all)" test "$(ls "$OUT" | wc -l)" = 7
 
+# 9b. quarantine: header - the sp=quarantine failure is delivered with an
+# X-Inkan-Quarantine field instead of going to the hold queue
+cp "$T/milter.yaml" "$T/milter.yaml.good"
+printf 'quarantine: header\n' >>"$T/milter.yaml"
+n0=$(grep -c 'configuration reloaded' "$T/milter.err")
+kill -HUP "$MPID"
+for _ in $(seq 50); do [ "$(grep -c 'configuration reloaded' "$T/milter.err")" -gt "$n0" ] && break; sleep 0.1; done
+send quarhdr "$T/sub.eml" a@sub.example.org
+check "quarantine: header: accepted (250)" grep -q '^<- *250 2.0.0 Ok: queued' "$T/quarhdr.swaks"
+for _ in $(seq 100); do [ "$(ls "$OUT" | wc -l)" -ge 8 ] && break; sleep 0.1; done
+check "quarantine: header: delivered, not held (8 in all, got $(ls "$OUT" | wc -l))" test "$(ls "$OUT" | wc -l)" = 8
+check "quarantine: header: the delivered copy has X-Inkan-Quarantine" bash -c "grep -l '^X-Inkan-Quarantine: accepted (quarantined by the DMARC policy of sub.example.org)' '$OUT'/*.eml | grep -q ."
+mv "$T/milter.yaml.good" "$T/milter.yaml"
+n0=$(grep -c 'configuration reloaded' "$T/milter.err")
+kill -HUP "$MPID"
+for _ in $(seq 50); do [ "$(grep -c 'configuration reloaded' "$T/milter.err")" -gt "$n0" ] && break; sleep 0.1; done
+
 # 10. a burst: smtp-source, BURST messages over BURST_SESSIONS connections
 # from 127.0.0.1 (internal: each one goes through the signing path), every
 # message accounted for, the milter's open descriptors the same after
