@@ -339,12 +339,71 @@ static double pct(uint64_t part, uint64_t whole)
     return whole ? 100.0 * (double)part / (double)whole : 0.0;
 }
 
+/* print_json - print root indented, in the order it was built, and
+ * release it; -1 when it cannot be written (out of memory) */
+static int print_json(json_t *root)
+{
+    char *text = json_dumps(root, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+
+    json_decref(root);
+    if (text == NULL)
+        return -1;
+    puts(text);
+    free(text);
+    return 0;
+}
+
+/* words_json - a space-separated list (NULL: none) as a JSON array */
+static json_t *words_json(const char *list)
+{
+    json_t *a = json_array();
+    const char *p = list, *e;
+
+    while (a != NULL && p != NULL && *p != '\0') {
+        while (*p == ' ')
+            p++;
+        e = strchr(p, ' ');
+        if (e == NULL)
+            e = p + strlen(p);
+        if (e > p)
+            json_array_append_new(a, json_stringn(p, (size_t)(e - p)));
+        p = e;
+    }
+    return a;
+}
+
+/* source_json - one source as an object (new reference): what summary
+ * shows, and with detail what sources adds (dmarc_fail,
+ * fail_authenticated, the domains it authenticated for) */
+static json_t *source_json(const struct ink_report_source *r, int detail)
+{
+    json_t *o = json_object();
+
+    json_object_set_new(o, "ip", json_string(r->ip));
+    json_object_set_new(o, "messages", json_integer((json_int_t)r->messages));
+    json_object_set_new(o, "dmarc_pass", json_integer((json_int_t)r->dmarc_pass));
+    if (detail)
+        json_object_set_new(o, "dmarc_fail",
+                            json_integer((json_int_t)(r->messages - r->dmarc_pass)));
+    json_object_set_new(o, "spf_aligned_pass", json_integer((json_int_t)r->spf_aligned_pass));
+    json_object_set_new(o, "dkim_aligned_pass", json_integer((json_int_t)r->dkim_aligned_pass));
+    if (detail) {
+        json_object_set_new(o, "fail_authenticated",
+                            json_integer((json_int_t)r->fail_authenticated));
+        json_object_set_new(o, "spf_domains", words_json(r->spf_auth_domains));
+        json_object_set_new(o, "dkim_domains", words_json(r->dkim_auth_domains));
+    }
+    json_object_set_new(o, "ptr", r->ptr ? json_string(r->ptr) : json_null());
+    json_object_set_new(o, "platform", r->platform ? json_string(r->platform) : json_null());
+    json_object_set_new(o, "class", json_string(r->class));
+    return o;
+}
+
 /* summary_json - the summaries as {"domains": [...]} */
 static int summary_json(const struct ink_report_summary *sum, size_t n)
 {
     json_t *root = json_object(), *arr = json_array();
     size_t i, j;
-    char *text;
 
     if (root == NULL || arr == NULL)
         return -1;
@@ -364,32 +423,12 @@ static int summary_json(const struct ink_report_summary *sum, size_t n)
         json_object_set_new(d, "dkim_aligned_pass",
                             json_integer((json_int_t)s->dkim_aligned_pass));
         json_object_set_new(d, "failure_reports", json_integer((json_int_t)s->failure_reports));
-        for (j = 0; j < s->nsources; j++) {
-            const struct ink_report_source *r = &s->sources[j];
-            json_t *o = json_object();
-            json_object_set_new(o, "ip", json_string(r->ip));
-            json_object_set_new(o, "messages", json_integer((json_int_t)r->messages));
-            json_object_set_new(o, "dmarc_pass", json_integer((json_int_t)r->dmarc_pass));
-            json_object_set_new(o, "spf_aligned_pass",
-                                json_integer((json_int_t)r->spf_aligned_pass));
-            json_object_set_new(o, "dkim_aligned_pass",
-                                json_integer((json_int_t)r->dkim_aligned_pass));
-            json_object_set_new(o, "ptr", r->ptr ? json_string(r->ptr) : json_null());
-            json_object_set_new(o, "platform",
-                                r->platform ? json_string(r->platform) : json_null());
-            json_object_set_new(o, "class", json_string(r->class));
-            json_array_append_new(srcs, o);
-        }
+        for (j = 0; j < s->nsources; j++)
+            json_array_append_new(srcs, source_json(&s->sources[j], 0));
         json_object_set_new(d, "sources", srcs);
         json_array_append_new(arr, d);
     }
-    text = json_dumps(root, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
-    json_decref(root);
-    if (text == NULL)
-        return -1;
-    puts(text);
-    free(text);
-    return 0;
+    return print_json(root);
 }
 
 /* summary_text - one block per domain, sources as an aligned table */
@@ -479,7 +518,6 @@ static int advise_json(const struct ink_report_summary *sum, size_t n)
 {
     json_t *root = json_object(), *arr = json_array();
     size_t i, j;
-    char *text;
 
     if (root == NULL || arr == NULL)
         return -1;
@@ -520,13 +558,7 @@ static int advise_json(const struct ink_report_summary *sum, size_t n)
         json_object_set_new(d, "next_step", json_string(ink_report_next_step(&r, s->p, s->testing)));
         json_array_append_new(arr, d);
     }
-    text = json_dumps(root, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
-    json_decref(root);
-    if (text == NULL)
-        return -1;
-    puts(text);
-    free(text);
-    return 0;
+    return print_json(root);
 }
 
 /* ip_cmp - addresses in byte order (for the lookup table's bsearch) */
@@ -704,32 +736,12 @@ static int set_platforms(const struct ink_platforms *map, struct ink_report_summ
 /* What report_summary prints. */
 enum summary_view { VIEW_SUMMARY, VIEW_ADVISE, VIEW_SOURCES };
 
-/* words_json - a space-separated list (NULL: none) as a JSON array */
-static json_t *words_json(const char *list)
-{
-    json_t *a = json_array();
-    const char *p = list, *e;
-
-    while (a != NULL && p != NULL && *p != '\0') {
-        while (*p == ' ')
-            p++;
-        e = strchr(p, ' ');
-        if (e == NULL)
-            e = p + strlen(p);
-        if (e > p)
-            json_array_append_new(a, json_stringn(p, (size_t)(e - p)));
-        p = e;
-    }
-    return a;
-}
-
 /* sources_json - every domain's sources as {"domains": [{"domain", "begin",
  * "end", "messages", "sources": [...]}]} */
 static int sources_json(const struct ink_report_summary *sum, size_t n)
 {
     json_t *root = json_object(), *arr = json_array();
     size_t i, j;
-    char *text;
 
     if (root == NULL || arr == NULL)
         return -1;
@@ -741,38 +753,12 @@ static int sources_json(const struct ink_report_summary *sum, size_t n)
         json_object_set_new(d, "begin", json_integer(s->begin));
         json_object_set_new(d, "end", json_integer(s->end));
         json_object_set_new(d, "messages", json_integer((json_int_t)s->messages));
-        for (j = 0; j < s->nsources; j++) {
-            const struct ink_report_source *r = &s->sources[j];
-            json_t *o = json_object();
-            json_object_set_new(o, "ip", json_string(r->ip));
-            json_object_set_new(o, "messages", json_integer((json_int_t)r->messages));
-            json_object_set_new(o, "dmarc_pass", json_integer((json_int_t)r->dmarc_pass));
-            json_object_set_new(o, "dmarc_fail",
-                                json_integer((json_int_t)(r->messages - r->dmarc_pass)));
-            json_object_set_new(o, "spf_aligned_pass",
-                                json_integer((json_int_t)r->spf_aligned_pass));
-            json_object_set_new(o, "dkim_aligned_pass",
-                                json_integer((json_int_t)r->dkim_aligned_pass));
-            json_object_set_new(o, "fail_authenticated",
-                                json_integer((json_int_t)r->fail_authenticated));
-            json_object_set_new(o, "spf_domains", words_json(r->spf_auth_domains));
-            json_object_set_new(o, "dkim_domains", words_json(r->dkim_auth_domains));
-            json_object_set_new(o, "ptr", r->ptr ? json_string(r->ptr) : json_null());
-            json_object_set_new(o, "platform",
-                                r->platform ? json_string(r->platform) : json_null());
-            json_object_set_new(o, "class", json_string(r->class));
-            json_array_append_new(srcs, o);
-        }
+        for (j = 0; j < s->nsources; j++)
+            json_array_append_new(srcs, source_json(&s->sources[j], 1));
         json_object_set_new(d, "sources", srcs);
         json_array_append_new(arr, d);
     }
-    text = json_dumps(root, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
-    json_decref(root);
-    if (text == NULL)
-        return -1;
-    puts(text);
-    free(text);
-    return 0;
+    return print_json(root);
 }
 
 /* sources_text - per domain, every source as a row of an aligned table
