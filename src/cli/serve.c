@@ -70,26 +70,13 @@ struct serve {
 
 /* ---- small helpers ---- */
 
-/* hex - bytes as lowercase hex into out (2n + 1 bytes) */
-static void hex(const unsigned char *b, size_t n, char *out)
-{
-    static const char digits[] = "0123456789abcdef";
-    size_t i;
-
-    for (i = 0; i < n; i++) {
-        out[2 * i] = digits[b[i] >> 4];
-        out[2 * i + 1] = digits[b[i] & 15];
-    }
-    out[2 * n] = '\0';
-}
-
 /* token_hash - the SHA-256 hex of a token into out (INK_STORE_SHA256_HEX) */
 static void token_hash(const char *token, size_t len, char *out)
 {
     unsigned char md[SHA256_DIGEST_LENGTH];
 
     SHA256((const unsigned char *)token, len, md);
-    hex(md, sizeof(md), out);
+    ink_hex(md, sizeof(md), out);
 }
 
 /* random_hex - TOKEN_BYTES random bytes as hex into out; 0/-1 */
@@ -99,7 +86,7 @@ static int random_hex(char *out)
 
     if (RAND_bytes(b, sizeof(b)) != 1)
         return -1;
-    hex(b, sizeof(b), out);
+    ink_hex(b, sizeof(b), out);
     OPENSSL_cleanse(b, sizeof(b));
     return 0;
 }

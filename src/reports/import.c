@@ -85,19 +85,6 @@ static void notes_text(const struct ink_report_parser *p, struct ink_str *out)
     }
 }
 
-/* hex - a digest as lower-case hex */
-static void hex(const unsigned char *d, size_t n, char *out)
-{
-    static const char digits[] = "0123456789abcdef";
-    size_t i;
-
-    for (i = 0; i < n; i++) {
-        out[2 * i] = digits[d[i] >> 4];
-        out[2 * i + 1] = digits[d[i] & 15];
-    }
-    out[2 * n] = '\0';
-}
-
 /* Shared state of one input's entries. */
 struct input {
     struct archive *a;
@@ -190,7 +177,7 @@ static void import_entry(struct ink_store *store, struct input *in, const char *
         struct ink_str notes = INK_STR_INIT;
         int rc;
         EVP_DigestFinal_ex(md, digest, &dlen);
-        hex(digest, dlen, sha);
+        ink_hex(digest, dlen, sha);
         notes_text(p, &notes);
         rc = ink_store_report_commit(store, sha, bytes, notes.len ? notes.buf : NULL, &j.err);
         j.began = 0;
@@ -481,7 +468,7 @@ static void import_failure(struct walk *w)
         snprintf(res.message, sizeof(res.message), "out of memory");
         goto out;
     }
-    hex(digest, dlen, sha);
+    ink_hex(digest, dlen, sha);
     if (w->headers && !(w->lim && w->lim->headers_none)) {
         size_t n;
         hdr = w->lim && w->lim->redact ? redact_headers(w->headers) : g_byte_array_ref(w->headers);

@@ -174,3 +174,17 @@ char *ink_memdup_cstr(const void *p, size_t len)
     d[len] = '\0';
     return d;
 }
+
+/* ink_hex - n bytes as lower-case hex, NUL-terminated, into out (2n + 1) */
+void ink_hex(const void *p, size_t n, char *out)
+{
+    static const char digits[] = "0123456789abcdef";
+    const unsigned char *b = p;
+    size_t i;
+
+    for (i = 0; i < n; i++) {
+        out[2 * i] = digits[b[i] >> 4];
+        out[2 * i + 1] = digits[b[i] & 15];
+    }
+    out[2 * n] = '\0';
+}
