@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "report_json.h"
 #include "inkan/driver.h"
 #include "inkan/report_import.h"
 #include "inkan/store.h"
@@ -399,14 +400,19 @@ static json_t *source_json(const struct ink_report_source *r, int detail)
     return o;
 }
 
-/* summary_json - the summaries as {"domains": [...]} */
-static int summary_json(const struct ink_report_summary *sum, size_t n)
+/* cli_report_summary_json - the summaries as {"domains": [...]}: a new
+ * reference the caller releases, NULL when out of memory; `inkan report
+ * summary --json` and serve's GET /api/v1/reports/summary both use it */
+json_t *cli_report_summary_json(const struct ink_report_summary *sum, size_t n)
 {
     json_t *root = json_object(), *arr = json_array();
     size_t i, j;
 
-    if (root == NULL || arr == NULL)
-        return -1;
+    if (root == NULL || arr == NULL) {
+        json_decref(root);
+        json_decref(arr);
+        return NULL;
+    }
     json_object_set_new(root, "domains", arr);
     for (i = 0; i < n; i++) {
         const struct ink_report_summary *s = &sum[i];
@@ -428,7 +434,7 @@ static int summary_json(const struct ink_report_summary *sum, size_t n)
         json_object_set_new(d, "sources", srcs);
         json_array_append_new(arr, d);
     }
-    return print_json(root);
+    return root;
 }
 
 /* summary_text - one block per domain, sources as an aligned table */
@@ -513,14 +519,18 @@ static void advise_text(const struct ink_report_summary *sum, size_t n)
     }
 }
 
-/* advise_json - the same as {"domains": [...]} */
-static int advise_json(const struct ink_report_summary *sum, size_t n)
+/* cli_report_advise_json - the readiness and fixes as {"domains": [...]}:
+ * a new reference the caller releases, NULL when out of memory */
+json_t *cli_report_advise_json(const struct ink_report_summary *sum, size_t n)
 {
     json_t *root = json_object(), *arr = json_array();
     size_t i, j;
 
-    if (root == NULL || arr == NULL)
-        return -1;
+    if (root == NULL || arr == NULL) {
+        json_decref(root);
+        json_decref(arr);
+        return NULL;
+    }
     json_object_set_new(root, "domains", arr);
     for (i = 0; i < n; i++) {
         const struct ink_report_summary *s = &sum[i];
@@ -558,7 +568,7 @@ static int advise_json(const struct ink_report_summary *sum, size_t n)
         json_object_set_new(d, "next_step", json_string(ink_report_next_step(&r, s->p, s->testing)));
         json_array_append_new(arr, d);
     }
-    return print_json(root);
+    return root;
 }
 
 /* ip_cmp - addresses in byte order (for the lookup table's bsearch) */
@@ -736,15 +746,19 @@ static int set_platforms(const struct ink_platforms *map, struct ink_report_summ
 /* What report_summary prints. */
 enum summary_view { VIEW_SUMMARY, VIEW_ADVISE, VIEW_SOURCES };
 
-/* sources_json - every domain's sources as {"domains": [{"domain", "begin",
+/* cli_report_sources_json - (new reference, NULL when out of memory)
+ * every domain's sources as {"domains": [{"domain", "begin",
  * "end", "messages", "sources": [...]}]} */
-static int sources_json(const struct ink_report_summary *sum, size_t n)
+json_t *cli_report_sources_json(const struct ink_report_summary *sum, size_t n)
 {
     json_t *root = json_object(), *arr = json_array();
     size_t i, j;
 
-    if (root == NULL || arr == NULL)
-        return -1;
+    if (root == NULL || arr == NULL) {
+        json_decref(root);
+        json_decref(arr);
+        return NULL;
+    }
     json_object_set_new(root, "domains", arr);
     for (i = 0; i < n; i++) {
         const struct ink_report_summary *s = &sum[i];
@@ -758,7 +772,7 @@ static int sources_json(const struct ink_report_summary *sum, size_t n)
         json_object_set_new(d, "sources", srcs);
         json_array_append_new(arr, d);
     }
-    return print_json(root);
+    return root;
 }
 
 /* sources_text - per domain, every source as a row of an aligned table
@@ -858,9 +872,10 @@ static int report_summary(int argc, char **argv, enum summary_view view)
         cli_error("out of memory");
         rc = INK_EXIT_OPERR;
     } else if (json) {
-        if ((view == VIEW_ADVISE    ? advise_json(sum, n)
-             : view == VIEW_SOURCES ? sources_json(sum, n)
-                                    : summary_json(sum, n)) < 0) {
+        json_t *root = view == VIEW_ADVISE    ? cli_report_advise_json(sum, n)
+                       : view == VIEW_SOURCES ? cli_report_sources_json(sum, n)
+                                              : cli_report_summary_json(sum, n);
+        if (root == NULL || print_json(root) < 0) {
             cli_error("out of memory");
             rc = INK_EXIT_OPERR;
         }
