@@ -268,6 +268,20 @@ PY
 else
     _notok "the outbound message was not delivered"
 fi
+# 4b. key isolation (section 2): after signing, the milter's own memory
+# (its libmilter worker threads share it) holds no byte of either private
+# key (DER, PEM body lines, Ed25519 seed, RSA d/p/q); the same scan of the
+# signer process finds them, so the scan can fail
+KS="$INKAN_SRC/tests/tools/keyscan.py"
+KEYS="$T/sk/r1.example.org.private $T/sk/e1.example.org.private"
+SIGNER=$(pgrep -P "$MPID" | head -1)
+/usr/bin/python3 "$KS" "$MPID" $KEYS >"$T/scan.milter" 2>&1
+check "key scan of the milter ran ($(tail -1 "$T/scan.milter"))" grep -q '^regions [1-9]' "$T/scan.milter"
+check "the milter's memory holds no private key bytes (found: $(grep -v '^regions' "$T/scan.milter" | awk '$3 > 0 {print $2}' | tr '\n' ' '))" \
+    bash -c "! grep -v '^regions' '$T/scan.milter' | awk '\$3 > 0' | grep -q ."
+/usr/bin/python3 "$KS" "$SIGNER" $KEYS >"$T/scan.signer" 2>&1
+check "the same scan finds the Ed25519 seed in the signer ($SIGNER)" grep -q 'e1.example.org.private seed [1-9]' "$T/scan.signer"
+check "the same scan finds the RSA primes in the signer" grep -qE 'r1.example.org.private [pq]-le [1-9]' "$T/scan.signer"
 held=$(find "$T/queue/hold" -type f | wc -l)
 check "p=quarantine failure: in the hold queue (got $held)" test "$held" = 1
 check "postqueue -p lists the held message (!)" bash -c "postqueue -c '$PF' -p | grep -q '!.*a@sub.example.org'"
