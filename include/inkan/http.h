@@ -85,6 +85,8 @@ unsigned ink_http_port(const struct ink_http *h);
 void ink_http_stop(struct ink_http *h);
 /* ink_http_header - a request header's value (owned by the server), or NULL */
 const char *ink_http_header(const struct ink_http_request *req, const char *name);
+/* ink_http_arg - a query-string argument's value (owned by the server), or NULL */
+const char *ink_http_arg(const struct ink_http_request *req, const char *name);
 /* ink_http_cookie - a request cookie's value (owned by the server), or NULL */
 const char *ink_http_cookie(const struct ink_http_request *req, const char *name);
 /* ink_http_set_header - add a response header (value copied); 0/-1 */

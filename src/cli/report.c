@@ -895,6 +895,42 @@ static int report_summary(int argc, char **argv, enum summary_view view)
     return rc;
 }
 
+/* cli_report_view - see report_json.h; the same builders as --json */
+int cli_report_view(struct ink_store *st, const char *domain, const char *view, json_t **out,
+                    struct ink_str *err)
+{
+    struct ink_report_summary *sum = NULL;
+    struct ink_platforms *map = NULL;
+    size_t n = 0;
+    int rc = 0;
+
+    *out = NULL;
+    if (strcmp(view, "summary") != 0 && strcmp(view, "sources") != 0 &&
+        strcmp(view, "advise") != 0)
+        return -2;
+    if (load_platforms(NULL, &map) < 0) {
+        ink_str_puts(err, "the platform map cannot be read");
+        return -1;
+    }
+    if (ink_store_report_summary(st, domain, &sum, &n, err) < 0) {
+        rc = -1;
+    } else if (set_platforms(map, sum, n) < 0) {
+        ink_str_puts(err, "out of memory");
+        rc = -1;
+    } else {
+        *out = view[1] == 'd' ? cli_report_advise_json(sum, n)
+             : view[1] == 'o' ? cli_report_sources_json(sum, n)
+                              : cli_report_summary_json(sum, n);
+        if (*out == NULL) {
+            ink_str_puts(err, "out of memory");
+            rc = -1;
+        }
+    }
+    ink_report_summaries_free(sum, n);
+    ink_platforms_free(map);
+    return rc;
+}
+
 /* cmd_report - dispatch inkan report SUBCOMMAND */
 int cmd_report(int argc, char **argv)
 {

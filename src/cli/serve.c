@@ -30,6 +30,7 @@
 #include "inkan/store.h"
 #include "inkan/verify.h"
 #include "web_assets.h"
+#include "report_json.h"
 
 /* Bytes of randomness in an API token and in a session id. */
 #define TOKEN_BYTES 32
@@ -593,6 +594,9 @@ static void api_metrics(struct serve *sv, struct ink_http_response *res)
 /* ---- routing ---- */
 
 /* handle - answer one request (libmicrohttpd's thread) */
+static void api_report(struct serve *sv, const struct ink_http_request *req, const char *view,
+                       struct ink_http_response *res);
+
 static void handle(void *ctx, const struct ink_http_request *req, struct ink_http_response *res)
 {
     struct serve *sv = ctx;
@@ -654,6 +658,13 @@ static void handle(void *ctx, const struct ink_http_request *req, struct ink_htt
             api_error(res, 405, "method_not_allowed", "GET or POST /api/domains");
         return;
     }
+    if (strncmp(p, "/api/reports/", 13) == 0) {
+        if (get)
+            api_report(sv, req, p + 13, res);
+        else
+            api_error(res, 405, "method_not_allowed", "GET /api/reports/{view}");
+        return;
+    }
     if (strncmp(p, "/api/domains/", 13) != 0) {
         api_error(res, 404, "not_found", "no such endpoint");
         return;
@@ -683,6 +694,31 @@ static void handle(void *ctx, const struct ink_http_request *req, struct ink_htt
             api_error(res, 405, "method_not_allowed", "GET /api/domains/{d}/records");
     } else
         api_error(res, 404, "not_found", "no such endpoint");
+}
+
+/* api_report - GET /api/reports/{summary,sources,advise}[?domain=D]: the
+ * same documents as `inkan report VIEW --json --no-dns` */
+static void api_report(struct serve *sv, const struct ink_http_request *req, const char *view,
+                       struct ink_http_response *res)
+{
+    const char *d = ink_http_arg(req, "domain");
+    char name[INK_DNS_NAME_MAX + 2];
+    struct ink_str err = INK_STR_INIT;
+    json_t *j = NULL;
+    int rc;
+
+    if (d != NULL && domain_arg(d, strlen(d), name, sizeof(name)) < 0) {
+        api_error(res, 400, "bad_domain", "domain= is not a domain name");
+        return;
+    }
+    rc = cli_report_view(cli_domains_store(sv->dc), d ? name : NULL, view, &j, &err);
+    if (rc == -2)
+        api_error(res, 404, "not_found", "no such report view (summary, sources, advise)");
+    else if (rc < 0)
+        api_error(res, 500, "store", "the report store cannot be read");
+    else
+        set_json(res, 200, j);
+    ink_str_free(&err);
 }
 
 /* ---- inkan serve ---- */

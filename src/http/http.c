@@ -412,6 +412,12 @@ const char *ink_http_header(const struct ink_http_request *req, const char *name
     return MHD_lookup_connection_value(req->conn, MHD_HEADER_KIND, name);
 }
 
+/* ink_http_arg - a query-string argument (decoded, owned by the server), or NULL */
+const char *ink_http_arg(const struct ink_http_request *req, const char *name)
+{
+    return MHD_lookup_connection_value(req->conn, MHD_GET_ARGUMENT_KIND, name);
+}
+
 /* ink_http_cookie - a request cookie, or NULL */
 const char *ink_http_cookie(const struct ink_http_request *req, const char *name)
 {
