@@ -140,6 +140,26 @@ check "10 MB body -> 413" test "$(code POST /api/domains -H "$A" --data-binary @
 check "  ... code body_too_large" test "$(jq -r .error.code "$T/body")" = body_too_large
 check "the service still answers" test "$(code GET /api/domains -H "$A")" = 200
 
+# --- reports -----------------------------------------------------------------
+# the same documents as `inkan report VIEW --json --no-dns` over the same store
+check "reports summary, empty store -> 200" test "$(code GET /api/reports/summary -H "$A")" = 200
+check "  ... no domains" test "$(jq -c .domains "$T/body")" = '[]'
+"$INKAN" report import --db "$DB" "$INKAN_SRC/tests/data/reports" >/dev/null 2>&1
+for view in summary sources advise; do
+    "$INKAN" report $view --json --no-dns --db "$DB" >"$T/cli-$view.json" 2>/dev/null
+    check "reports $view -> 200" test "$(code GET /api/reports/$view -H "$A")" = 200
+    check "  ... the same document as report $view --json" \
+        test "$(jq -S . "$T/body")" = "$(jq -S . "$T/cli-$view.json")"
+done
+check "  ... summary counts the imported messages" \
+    test "$(code GET '/api/reports/summary?domain=example.org' -H "$A")" = 200
+check "  ... example.org alone: 64 messages" test "$(jq -c '[.domains[].messages]' "$T/body")" = '[64]'
+check "unknown report view -> 404" test "$(code GET /api/reports/nope -H "$A")" = 404
+check "bad domain= -> 400 bad_domain" test "$(code GET '/api/reports/summary?domain=a%20b' -H "$A")" = 400
+check "  ... code bad_domain" test "$(jq -r .error.code "$T/body")" = bad_domain
+check "POST to a report view -> 405" test "$(code POST /api/reports/summary -H "$A")" = 405
+check "reports without a token -> 401" test "$(code GET /api/reports/summary)" = 401
+
 # --- metrics -----------------------------------------------------------------
 check "/metrics -> 200" test "$(code GET /metrics -H "$A")" = 200
 check "  ... parses as the Prometheus text format" awk '
