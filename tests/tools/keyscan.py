@@ -26,6 +26,12 @@ import sys
 # Bytes read from /proc/PID/mem at a time; a needle straddling two chunks
 # is still found because each chunk overlaps the next by the longest needle.
 CHUNK = 1 << 20
+# Regions larger than this are passed over and counted: under AddressSanitizer
+# the shadow memory is a mapping of terabytes (mostly never touched) that no
+# key lives in, and reading it would take hours.  The heap of an ASan build
+# stays in mappings far below this: ASan reserves its allocator's space
+# without read permission and maps it as it is used.
+REGION_MAX = 1 << 30
 # PEM lines shorter than this (the last line of a body) are too short to
 # tell a key from chance.
 PEM_LINE_MIN = 16
@@ -71,12 +77,15 @@ def scan(pid, allneedles):
     """counts of each needle in the readable memory of pid"""
     counts = [0] * len(allneedles)
     longest = max(len(n) for _, _, n in allneedles)
-    regions = skipped = total = 0
+    regions = skipped = large = total = 0
     with open("/proc/%d/maps" % pid) as maps, open("/proc/%d/mem" % pid, "rb", 0) as mem:
         for line in maps:
             parts = line.split()
             lo, hi = (int(x, 16) for x in parts[0].split("-"))
             if parts[1][0] != "r":
+                continue
+            if hi - lo > REGION_MAX:
+                large += 1
                 continue
             regions += 1
             tail = b""
@@ -106,7 +115,7 @@ def scan(pid, allneedles):
                         start = j + 1
                 tail = data[-(longest - 1):] if longest > 1 else b""
                 addr += len(buf)
-    return counts, regions, skipped, total
+    return counts, regions, skipped, large, total
 
 
 def main(argv):
@@ -116,13 +125,13 @@ def main(argv):
     pid = int(argv[1])
     try:
         alln = [(k, name, n) for k in argv[2:] for name, n in needles(k)]
-        counts, regions, skipped, total = scan(pid, alln)
+        counts, regions, skipped, large, total = scan(pid, alln)
     except (OSError, subprocess.CalledProcessError) as e:
         print("keyscan.py: %s" % e, file=sys.stderr)
         return 2
     for (k, name, _), c in zip(alln, counts):
         print("%s %s %d" % (k, name, c))
-    print("regions %d skipped %d bytes %d" % (regions, skipped, total))
+    print("regions %d skipped %d bytes %d large %d" % (regions, skipped, total, large))
     return 0
 
 
