@@ -10,6 +10,9 @@
 #     message not yet moved (INKAN_TEST_IMAP_STALL holds that window
 #     open); the re-run stores nothing twice and moves every message once
 #   - --refused-folder moves the refused message there
+#   - a server announcing no MOVE (imap_capability): UID COPY + STORE
+#     \Deleted + UID EXPUNGE; without UIDPLUS too, the original is left
+#     flagged \Deleted and the next run skips it
 #   - a wrong password, a server that is down, a password in the URL and
 #     an unverified certificate each fail at once with a clear error
 # Dovecot is stopped by its PID and checked gone.
@@ -130,12 +133,17 @@ service stats {
 }
 EOF
 chmod 644 "$T/passwd" "$T/key.pem"
-"$DOVECOT" -c "$T/dc/dovecot.conf" 2>"$T/dc/start.err"
-for _ in $(seq 1 50); do
-    [ -s "$T/dc/run/master.pid" ] && (exec 3<>/dev/tcp/127.0.0.1/$PORT) 2>/dev/null && break
-    sleep 0.1
-done
-DPID=$(cat "$T/dc/run/master.pid" 2>/dev/null)
+# start_dovecot CONF - start it, wait for its port; DPID is its master's PID
+start_dovecot() {
+    rm -f "$T/dc/run/master.pid"
+    "$DOVECOT" -c "$1" 2>"$T/dc/start.err"
+    for _ in $(seq 1 50); do
+        [ -s "$T/dc/run/master.pid" ] && (exec 3<>/dev/tcp/127.0.0.1/$PORT) 2>/dev/null && break
+        sleep 0.1
+    done
+    DPID=$(cat "$T/dc/run/master.pid" 2>/dev/null)
+}
+# stop_dovecot - TERM its master by PID, KILL if it lingers
 stop_dovecot() {
     if [ -n "${DPID:-}" ]; then
         kill "$DPID" 2>/dev/null
@@ -143,6 +151,7 @@ stop_dovecot() {
         kill -KILL "$DPID" 2>/dev/null
     fi
 }
+start_dovecot "$T/dc/dovecot.conf"
 trap 'stop_dovecot; rm -rf "$TMPDIR_TEST"' EXIT
 if ! check "dovecot started on 127.0.0.1:$PORT" test -n "$DPID"; then
     sed 's/^/#   /' "$T/dc/start.err" "$T/dc/log" 2>/dev/null | tail -20
@@ -189,23 +198,27 @@ check "  ... Refused holds it, INBOX is empty" test "$(folder Refused) $(inbox)"
 # --- a crash between commit and move ---------------------------------------------
 # three more messages: the same reports again as new mail (duplicates in
 # the store) would not show a lost one, so make new ones by report_id
-/usr/bin/python3 - "$D" "$M/new" <<'EOF'
+# new_msgs TAG N - N messages whose reports are new (report_id TAG-1..N)
+new_msgs() {
+    /usr/bin/python3 - "$D" "$M/new" "$1" "$2" <<'EOF'
 import gzip, sys
 from email.message import EmailMessage
-src, out = sys.argv[1:]
+src, out, tag, n = sys.argv[1:]
 x = open(src + '/rfc7489-google.xml', 'rb').read()
-for i in range(1, 4):
+for i in range(1, int(n) + 1):
     m = EmailMessage()
     m['From'] = 'noreply-dmarc@reporter.example'
     m['To'] = 'dmarc@example.org'
-    m['Subject'] = 'Crash %d' % i
+    m['Subject'] = '%s %d' % (tag, i)
     m.set_content('A DMARC aggregate report.')
-    body = x.replace(b'4812930581239012345', b'crash-%d' % i)
+    body = x.replace(b'4812930581239012345', b'%s-%d' % (tag.encode(), i))
     m.add_attachment(gzip.compress(body), maintype='application', subtype='gzip',
-                     filename='crash-%d.xml.gz' % i)
-    open('%s/%d.crash:2,' % (out, 2000 + i), 'wb').write(m.as_bytes())
+                     filename='%s-%d.xml.gz' % (tag, i))
+    open('%s/%s-%d.test:2,' % (out, tag, i), 'wb').write(m.as_bytes())
 EOF
-chown -R "$MUSER:$MGROUP" "$T/home"
+    chown -R "$MUSER:$MGROUP" "$T/home"
+}
+new_msgs crash 3
 INKAN_TEST_IMAP_STALL=30 "$INKAN" report import --db "$DB" --ca "$T/cert.pem" \
     --password-file "$T/pw" "$URL" >"$T/crash" 2>&1 &
 ipid=$!
@@ -223,6 +236,30 @@ check "every report stored exactly once" test "$(/usr/bin/python3 -c 'import sql
 check "every message moved exactly once (6 in Processed, INBOX empty)" test "$(folder Processed) $(inbox)" = "6 0"
 check "  ... no message is in two folders" test "$(cat "$M"/.Processed/*/* | grep -c '^Subject: ')" = 6
 [ "$rc" = 0 ] || sed 's/^/#   /' "$T/rerun" | head -20
+
+# --- a server without MOVE: UID COPY, STORE \\Deleted, UID EXPUNGE ----------------
+stop_dovecot
+sed 's/^protocols = imap$/&\nimap_capability = IMAP4rev1 LITERAL+ SASL-IR UIDPLUS/' \
+    "$T/dc/dovecot.conf" >"$T/dc/nomove.conf"
+start_dovecot "$T/dc/nomove.conf"
+check "dovecot restarted without MOVE" test -n "$DPID"
+new_msgs copy 2
+timeout 60 "$INKAN" report import --db "$DB" --ca "$T/cert.pem" --password-file "$T/pw" \
+    "$URL" >"$T/copy.out" 2>&1
+check "no MOVE: both imported and moved" test "$(grep -c ': moved to Processed$' "$T/copy.out") $(folder Processed) $(inbox)" = "2 8 0"
+stop_dovecot
+sed 's/^protocols = imap$/&\nimap_capability = IMAP4rev1 LITERAL+ SASL-IR/' \
+    "$T/dc/dovecot.conf" >"$T/dc/noplus.conf"
+start_dovecot "$T/dc/noplus.conf"
+new_msgs plain 1
+timeout 60 "$INKAN" report import --db "$DB" --ca "$T/cert.pem" --password-file "$T/pw" \
+    "$URL" >"$T/noplus.out" 2>&1
+check "no MOVE, no UIDPLUS: copied, the original flagged \\Deleted and left" test "$(folder Processed) $(find "$M/cur" "$M/new" -type f -name '*,*T*' | wc -l)" = "9 1"
+timeout 60 "$INKAN" report import --db "$DB" --ca "$T/cert.pem" --password-file "$T/pw" \
+    "$URL" >"$T/noplus2.out" 2>&1
+check "  ... and the next run skips it" grep -q '^imported 0, duplicates 0, refused 0, failed 0$' "$T/noplus2.out"
+stop_dovecot
+start_dovecot "$T/dc/dovecot.conf"
 
 # --- errors ------------------------------------------------------------------------
 start=$(date +%s)
