@@ -28,7 +28,8 @@ libspf2-dev libc-ares-dev dnsperf libgmime-3.0-dev
 libxml2-dev libxml2-utils libarchive-dev python3-xmltodict nodejs
 sqlite3 zip unzip jq file python3-yaml
 libmilter-dev postfix swaks
-libmicrohttpd-dev chromium"
+libmicrohttpd-dev chromium
+libcurl4-openssl-dev dovecot-imapd"
 
 missing=""
 for p in $PKGS; do
@@ -54,6 +55,8 @@ if [ ! -e /usr/sbin/policy-rc.d ]; then
     trap 'rm -f /usr/sbin/policy-rc.d' EXIT
 fi
 # libmicrohttpd-dev: the HTTP server of `inkan serve` (src/http).
+# libcurl4-openssl-dev: the IMAP source of `inkan report import` (src/reports/imap.c);
+# dovecot-imapd: tests/cli/report-imap.sh runs a private Dovecot on loopback.
 # chromium: the headless browser tests/browser drives with playwright-core (npm,
 # from tests/browser/package-lock.json) against the dashboard of `inkan serve`.
 # postfix: configure no system mailer (the tests run their own with postfix -c).

@@ -14,6 +14,7 @@
 
 #include "cli.h"
 #include "report_json.h"
+#include "report_imap.h"
 #include "inkan/driver.h"
 #include "inkan/report_import.h"
 #include "inkan/store.h"
@@ -26,7 +27,8 @@
 /* Entries of one directory an import reads at most. */
 #define REPORT_DIR_ENTRIES_MAX 1000000
 
-enum { OPT_DB = CLI_OPT_FIRST_FREE, OPT_REDACT, OPT_HEADERS_MAX, OPT_NO_DNS, OPT_PLATFORMS };
+enum { OPT_DB = CLI_OPT_FIRST_FREE, OPT_REDACT, OPT_HEADERS_MAX, OPT_NO_DNS, OPT_PLATFORMS,
+       OPT_PROCESSED, OPT_REFUSED_FOLDER, OPT_PASSWORD_FILE, OPT_CA, OPT_INSECURE };
 
 /* Seconds a cached reverse name is trusted before it is looked up again. */
 #define REPORT_PTR_MAX_AGE (30 * 86400)
@@ -45,7 +47,8 @@ static const char report_help[] =
     "  import [--db FILE] [--redact] [--headers-max N] PATH...|-\n"
     "                                      import reports: files (.xml, .xml.gz, .zip,\n"
     "                                      mail messages, mbox; told by content),\n"
-    "                                      directory trees (Maildir), stdin\n"
+    "                                      directory trees (Maildir), stdin, or an\n"
+    "                                      IMAP mailbox imaps://USER@HOST[:PORT]/MAILBOX\n"
     "  summary [--db FILE] [--json] [DNS OPTIONS] [DOMAIN]  per policy domain:\n"
     "                                      messages, DMARC, SPF and DKIM aligned\n"
     "                                      passes, sources (reverse name, platform)\n"
@@ -66,7 +69,12 @@ static const char report_help[] =
     CLI_DNS_HELP
     "  --redact    failure reports: keep only the domains of addresses\n"
     "  --headers-max N  failure reports: original header bytes kept (default\n"
-    "              16384; 0 keeps none)\n\n"
+    "              16384; 0 keeps none)\n"
+    "  imaps:// import: --password-file FILE (or INKAN_IMAP_PASSWORD),\n"
+    "              --processed-folder NAME (default Processed: a message moves\n"
+    "              there only after its reports are stored), --refused-folder NAME\n"
+    "              (default: a message with a refused report stays put),\n"
+    "              --ca FILE, --insecure (no certificate check: tests only)\n\n"
     "Exit status of import: 0 every report imported or a duplicate, 3 some\n"
     "refused (the others imported), 1 an input or the database failed; 2 usage.\n";
 
@@ -158,6 +166,8 @@ static int import_path(struct ink_store *st, const char *path, int depth, struct
 
 /* The import choices of this run (--redact, --headers-max). */
 static struct ink_import_limits import_lim;
+/* The IMAP choices of this run (report_imap.c). */
+static struct cli_imap_opts imap_opts;
 
 /* name_cmp - directory entries in byte order (a stable import order) */
 static int name_cmp(const void *a, const void *b)
@@ -232,6 +242,13 @@ static int import_path(struct ink_store *st, const char *path, int depth, struct
         ink_report_import_fd(st, 0, "-", &import_lim, on_result, t);
         return 0;
     }
+    if (depth == 0 && cli_is_imap_url(path)) {
+        /* a mailbox: fetched, imported and moved by report_imap.c */
+        t->input = path;
+        if (cli_report_imap(st, path, &imap_opts, &import_lim, on_result, t) < 0)
+            t->failed++;
+        return 0;
+    }
     if (stat(path, &sb) < 0) {
         printf("%s: failed: %s\n", path, strerror(errno));
         t->failed++;
@@ -264,6 +281,11 @@ static int report_import(int argc, char **argv)
         {"db", required_argument, NULL, OPT_DB},
         {"redact", no_argument, NULL, OPT_REDACT},
         {"headers-max", required_argument, NULL, OPT_HEADERS_MAX},
+        {"processed-folder", required_argument, NULL, OPT_PROCESSED},
+        {"refused-folder", required_argument, NULL, OPT_REFUSED_FOLDER},
+        {"password-file", required_argument, NULL, OPT_PASSWORD_FILE},
+        {"ca", required_argument, NULL, OPT_CA},
+        {"insecure", no_argument, NULL, OPT_INSECURE},
         {NULL, 0, NULL, 0},
     };
     const struct cli_optset set = {.own = own, .usage = report_usage};
@@ -275,12 +297,18 @@ static int report_import(int argc, char **argv)
     unsigned long long v;
 
     memset(&import_lim, 0, sizeof(import_lim));
+    memset(&imap_opts, 0, sizeof(imap_opts));
     optind = 1;
     while ((c = cli_getopt(&set, argc, argv)) != -1) {
         switch (c) {
         case OPT_REDACT:
             import_lim.redact = 1;
             break;
+        case OPT_PROCESSED: imap_opts.processed = optarg; break;
+        case OPT_REFUSED_FOLDER: imap_opts.refused = optarg; break;
+        case OPT_PASSWORD_FILE: imap_opts.password_file = optarg; break;
+        case OPT_CA: imap_opts.ca_file = optarg; break;
+        case OPT_INSECURE: imap_opts.insecure = 1; break;
         case OPT_HEADERS_MAX:
             errno = 0;
             v = strtoull(optarg, &end, 10);
