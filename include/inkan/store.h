@@ -16,6 +16,7 @@
 #include <stdint.h>
 
 #include "inkan/arf.h"
+#include "inkan/evlog.h"
 #include "inkan/report.h"
 #include "inkan/str.h"
 #include "inkan/verify.h"
@@ -99,6 +100,13 @@ struct ink_store_token {
     int64_t created, last_used; /* epoch seconds; last_used 0: never */
 };
 
+/* Rows one evaluations_add takes at most (one transaction). */
+#define INK_STORE_EVROWS_MAX 10000
+
+/* ink_evrow_fn - one listed evaluation row (borrowed for the call); return
+ * 0 to go on, anything else to stop the listing, which returns it */
+typedef int (*ink_evrow_fn)(void *arg, const struct ink_evrow *row);
+
 struct ink_store;
 
 struct ink_store_ops {
@@ -169,6 +177,17 @@ struct ink_store_ops {
                       struct ink_str *err);
     /* token_revoke - forget a token; INK_STORE_NOT_FOUND when none */
     int (*token_revoke)(struct ink_store *s, const char *name, struct ink_str *err);
+    /* evaluations_add - append n (at most INK_STORE_EVROWS_MAX) evaluation
+     * rows in one transaction; a row whose key is stored already is
+     * skipped (a replayed spool never doubles a row).  *added (may be
+     * NULL) gets the rows new to the store. */
+    int (*evaluations_add)(struct ink_store *s, const struct ink_evrow *rows, size_t n,
+                           size_t *added, struct ink_str *err);
+    /* evaluations_list - the rows with begin <= at < end, oldest first (then
+     * in the order stored), of one header From domain or (domain NULL) all,
+     * each handed to fn; 0, -1 (error), or fn's non-zero return */
+    int (*evaluations_list)(struct ink_store *s, int64_t begin, int64_t end, const char *domain,
+                            ink_evrow_fn fn, void *arg, struct ink_str *err);
     /* free - close; NULL-safe through ink_store_free */
     void (*free)(struct ink_store *s);
 };
@@ -212,6 +231,11 @@ int ink_store_token_find(struct ink_store *s, const char *sha256_hex, int64_t no
 int ink_store_token_list(struct ink_store *s, struct ink_store_token **out, size_t *n,
                          struct ink_str *err);
 int ink_store_token_revoke(struct ink_store *s, const char *name, struct ink_str *err);
+int ink_store_evaluations_add(struct ink_store *s, const struct ink_evrow *rows, size_t n,
+                              size_t *added, struct ink_str *err);
+int ink_store_evaluations_list(struct ink_store *s, int64_t begin, int64_t end,
+                               const char *domain, ink_evrow_fn fn, void *arg,
+                               struct ink_str *err);
 /* ink_store_tokens_free - free n tokens and the array */
 void ink_store_tokens_free(struct ink_store_token *t, size_t n);
 /* ink_report_summaries_free - free n summaries and the array */
