@@ -18,6 +18,7 @@
 #include "inkan/arf.h"
 #include "inkan/evlog.h"
 #include "inkan/report.h"
+#include "inkan/rotate.h"
 #include "inkan/str.h"
 #include "inkan/verify.h"
 
@@ -177,19 +178,41 @@ struct ink_store_ops {
                       struct ink_str *err);
     /* token_revoke - forget a token; INK_STORE_NOT_FOUND when none */
     int (*token_revoke)(struct ink_store *s, const char *name, struct ink_str *err);
-    /* evaluations_add - append n (at most INK_STORE_EVROWS_MAX) evaluation
-     * rows in one transaction; a row whose key is stored already is
-     * skipped (a replayed spool never doubles a row).  *added (may be
-     * NULL) gets the rows new to the store. */
-    int (*evaluations_add)(struct ink_store *s, const struct ink_evrow *rows, size_t n,
-                           size_t *added, struct ink_str *err);
-    /* evaluations_list - the rows with begin <= at < end, oldest first (then
-     * in the order stored), of one header From domain or (domain NULL) all,
-     * each handed to fn; 0, -1 (error), or fn's non-zero return */
-    int (*evaluations_list)(struct ink_store *s, int64_t begin, int64_t end, const char *domain,
-                            ink_evrow_fn fn, void *arg, struct ink_str *err);
     /* free - close; NULL-safe through ink_store_free */
     void (*free)(struct ink_store *s);
+    /*
+     * DKIM key rotations (inkan/rotate.h; after free so that a backend
+     * without them leaves them NULL: the helpers then say so).
+     * rotation_add - store a new rotation with its keys and set r->id;
+     * INK_STORE_EXISTS when the domain has one that is not DONE.
+     * rotation_list - the rotations of domain (NULL: every domain), by
+     * domain then age; latest_only: each domain's newest only.  Caller
+     * frees with ink_rotations_free.
+     * rotation_save - write r's phase, times and detail (its keys do not
+     * change) in one transaction; INK_STORE_CONFLICT when the stored
+     * phase is no longer was (another process advanced it),
+     * INK_STORE_NOT_FOUND when r->id is not stored.
+     */
+    int (*rotation_add)(struct ink_store *s, struct ink_rotation *r, struct ink_str *err);
+    int (*rotation_list)(struct ink_store *s, const char *domain, int latest_only,
+                         struct ink_rotation ***out, size_t *n, struct ink_str *err);
+    int (*rotation_save)(struct ink_store *s, const struct ink_rotation *r,
+                         enum ink_rot_phase was, struct ink_str *err);
+    /*
+     * Inbound evaluations (inkan/evlog.h; NULL in a backend without them:
+     * the helpers then say so).
+     * evaluations_add - append n (at most INK_STORE_EVROWS_MAX) rows in
+     * one transaction; a row whose key is stored already is skipped (a
+     * replayed spool never doubles a row).  *added (may be NULL) gets the
+     * rows new to the store.
+     * evaluations_list - the rows with begin <= at < end, oldest first
+     * (then in the order stored), of one header From domain or (domain
+     * NULL) all, each handed to fn; 0, -1 (error), or fn's non-zero return.
+     */
+    int (*evaluations_add)(struct ink_store *s, const struct ink_evrow *rows, size_t n,
+                           size_t *added, struct ink_str *err);
+    int (*evaluations_list)(struct ink_store *s, int64_t begin, int64_t end, const char *domain,
+                            ink_evrow_fn fn, void *arg, struct ink_str *err);
 };
 
 /* Every backend's own struct starts with this. */
@@ -231,11 +254,18 @@ int ink_store_token_find(struct ink_store *s, const char *sha256_hex, int64_t no
 int ink_store_token_list(struct ink_store *s, struct ink_store_token **out, size_t *n,
                          struct ink_str *err);
 int ink_store_token_revoke(struct ink_store *s, const char *name, struct ink_str *err);
+int ink_store_rotation_add(struct ink_store *s, struct ink_rotation *r, struct ink_str *err);
+int ink_store_rotation_list(struct ink_store *s, const char *domain, int latest_only,
+                            struct ink_rotation ***out, size_t *n, struct ink_str *err);
+int ink_store_rotation_save(struct ink_store *s, const struct ink_rotation *r,
+                            enum ink_rot_phase was, struct ink_str *err);
 int ink_store_evaluations_add(struct ink_store *s, const struct ink_evrow *rows, size_t n,
                               size_t *added, struct ink_str *err);
 int ink_store_evaluations_list(struct ink_store *s, int64_t begin, int64_t end,
                                const char *domain, ink_evrow_fn fn, void *arg,
                                struct ink_str *err);
+/* ink_rotations_free - free n rotations and the array */
+void ink_rotations_free(struct ink_rotation **r, size_t n);
 /* ink_store_tokens_free - free n tokens and the array */
 void ink_store_tokens_free(struct ink_store_token *t, size_t n);
 /* ink_report_summaries_free - free n summaries and the array */
