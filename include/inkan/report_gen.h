@@ -138,6 +138,10 @@ int ink_agg_filename_parse(const char *name, size_t len, char *receiver, char *d
  * (dot-atom-text ["@" dot-atom-text]) */
 int ink_agg_report_id_ok(const char *id);
 
+/* ink_agg_address_ok - 1 when a is a plain addr-spec local@domain the
+ * message builder takes (printable ASCII, none of <>()[],;:\" or space) */
+int ink_agg_address_ok(const char *a);
+
 /* What the report message carries (all borrowed). */
 struct ink_agg_mail {
     const char *from;        /* addr-spec of the sender */

@@ -748,7 +748,7 @@ int cli_report_generate(int argc, char **argv)
         cli_error("--rows FILE.jsonl: give the evaluation rows (see '%s --help')", argv[0]);
         return INK_EXIT_USAGE;
     }
-    if (org == NULL || org[0] == '\0' || email == NULL || strchr(email, '@') == NULL ||
+    if (org == NULL || org[0] == '\0' || email == NULL || !ink_agg_address_ok(email) ||
         submitter == NULL) {
         cli_error("--org-name, --email ADDR and --submitter DOMAIN are required");
         return INK_EXIT_USAGE;
@@ -959,6 +959,9 @@ static void dest_add(struct dest *d, size_t *n, const struct ink_dmarc_uri *u)
     if (strcmp(u->scheme, "mailto") != 0 || u->address == NULL) {
         x->refused = 1;
         snprintf(x->why, sizeof(x->why), "not a mailto: URI (only mail is spoken)");
+    } else if (!ink_agg_address_ok(u->address)) {
+        x->refused = 1;
+        snprintf(x->why, sizeof(x->why), "not a plain address local@domain");
     }
 }
 
@@ -1253,8 +1256,9 @@ static void send_one(struct sender *s, const char *name)
         if (st.text != NULL && state_has(&st, d[i].addr))
             continue; /* delivered by an earlier run */
         if (ink_agg_message(&mail, &msg, &err) < 0) {
-            printf("%s: refused %s: %s\n", name, cli_shown(d[i].addr), ink_str_cstr(&err));
-            s->refused++;
+            /* our side (a bad --from or <email>): fixable, so not for good */
+            printf("%s: waiting %s: %s\n", name, cli_shown(d[i].addr), ink_str_cstr(&err));
+            temp++;
             goto next;
         }
         if (d[i].max_size > 0 && msg.len > d[i].max_size) {
@@ -1367,7 +1371,7 @@ int cli_report_send(int argc, char **argv)
                   cli_shown(s.relay));
         return INK_EXIT_USAGE;
     }
-    if (s.from != NULL && strchr(s.from, '@') == NULL) {
+    if (s.from != NULL && !ink_agg_address_ok(s.from)) {
         cli_error("--from '%s': give an address local@domain", cli_shown(s.from));
         return INK_EXIT_USAGE;
     }

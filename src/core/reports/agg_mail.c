@@ -37,9 +37,9 @@ static void gm_init(void)
     }
 }
 
-/* addr_ok - a plain addr-spec local@domain: printable ASCII, no space or
- * the specials that would change a header's meaning, one '@' */
-static int addr_ok(const char *a)
+/* ink_agg_address_ok - a plain addr-spec local@domain: printable ASCII,
+ * no space or the specials that would change a header's meaning, one '@' */
+int ink_agg_address_ok(const char *a)
 {
     const char *at = strrchr(a, '@');
     size_t n = strlen(a), i;
@@ -99,11 +99,11 @@ int ink_agg_message(const struct ink_agg_mail *m, struct ink_str *out, struct in
     char boundary[48];
     int rc = -1;
 
-    if (m->from == NULL || !addr_ok(m->from)) {
+    if (m->from == NULL || !ink_agg_address_ok(m->from)) {
         ink_str_puts(err, "the From address is missing or not a plain local@domain");
         return -1;
     }
-    if (m->to == NULL || !addr_ok(m->to)) {
+    if (m->to == NULL || !ink_agg_address_ok(m->to)) {
         ink_str_puts(err, "the destination is missing or not a plain local@domain");
         return -1;
     }
