@@ -128,6 +128,12 @@ static struct ink_store *open_db(const char *path)
     return st;
 }
 
+/* cli_report_open_db - the store the report commands use (report_send.c) */
+struct ink_store *cli_report_open_db(const char *path)
+{
+    return open_db(path);
+}
+
 /* The counts of one import run. */
 struct tally {
     const char *input; /* the input being read, for the per-report lines */
