@@ -58,7 +58,7 @@ static const char report_help[] =
     "                                      volume, DMARC, SPF and DKIM results, the\n"
     "                                      domains it authenticated for, reverse\n"
     "                                      name, platform, class\n"
-    "  generate --period DAY --rows FILE ... our own aggregate reports (as a\n"
+    "  generate --period DAY [--db FILE] ... our own aggregate reports (as a\n"
     "                                      receiver), one per policy domain, into\n"
     "                                      an outbox ('report generate --help')\n"
     "  send (--relay smtp://HOST[:PORT] | --dry-run DIR) ...  mail them to each\n"
