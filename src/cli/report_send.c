@@ -1361,6 +1361,13 @@ static void send_one(struct sender *s, const char *name)
         }
         if (st.text != NULL && state_has(&st, d[i].addr))
             continue; /* delivered by an earlier run */
+        {
+            size_t k;
+            for (k = 0; k < i && strcmp(d[k].addr, d[i].addr) != 0; k++)
+                ;
+            if (k < i)
+                continue; /* listed twice: one message */
+        }
         if (ink_agg_message(&mail, &msg, &err) < 0) {
             /* our side (a bad --from or <email>): fixable, so not for good */
             printf("%s: waiting %s: %s\n", name, cli_shown(d[i].addr), ink_str_cstr(&err));
