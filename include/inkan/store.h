@@ -86,6 +86,13 @@ struct ink_report_summary {
     size_t nsources;
 };
 
+/* One UTC day of stored aggregate reports (report_timeline): the reports
+ * whose period begins that day. */
+struct ink_report_day {
+    int64_t day;                /* 00:00 UTC of the day, epoch seconds */
+    uint64_t reports, messages, dmarc_pass, dmarc_fail;
+};
+
 /* One cached reverse lookup (report_ptr_put). */
 struct ink_store_ptr {
     const char *ip;
@@ -171,6 +178,18 @@ struct ink_store_ops {
     int (*token_revoke)(struct ink_store *s, const char *name, struct ink_str *err);
     /* free - close; NULL-safe through ink_store_free */
     void (*free)(struct ink_store *s);
+    /* (ops below came later; a backend without them leaves them NULL and
+     * the dispatch helpers say so) */
+    /* report_summary_span - report_summary over the reports whose period
+     * begins in [since, until] (epoch seconds) */
+    int (*report_summary_span)(struct ink_store *s, const char *domain, int64_t since,
+                               int64_t until, struct ink_report_summary **out, size_t *n,
+                               struct ink_str *err);
+    /* report_timeline - per UTC day of the reports' begin in [since,
+     * until], oldest first, days without reports left out (domain NULL:
+     * every domain together); caller frees *out with free() */
+    int (*report_timeline)(struct ink_store *s, const char *domain, int64_t since, int64_t until,
+                           struct ink_report_day **out, size_t *n, struct ink_str *err);
 };
 
 /* Every backend's own struct starts with this. */
@@ -205,6 +224,14 @@ int ink_store_report_summary(struct ink_store *s, const char *domain,
                              struct ink_report_summary **out, size_t *n, struct ink_str *err);
 int ink_store_report_ptr_put(struct ink_store *s, const struct ink_store_ptr *v, size_t n,
                              struct ink_str *err);
+/* ink_store_report_summary_span - report_summary over [since, until]
+ * (INT64_MIN, INT64_MAX: every report) */
+int ink_store_report_summary_span(struct ink_store *s, const char *domain, int64_t since,
+                                  int64_t until, struct ink_report_summary **out, size_t *n,
+                                  struct ink_str *err);
+int ink_store_report_timeline(struct ink_store *s, const char *domain, int64_t since,
+                              int64_t until, struct ink_report_day **out, size_t *n,
+                              struct ink_str *err);
 int ink_store_token_add(struct ink_store *s, const char *name, const char *sha256_hex,
                         int64_t now, struct ink_str *err);
 int ink_store_token_find(struct ink_store *s, const char *sha256_hex, int64_t now, char **name,

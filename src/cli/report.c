@@ -57,7 +57,10 @@ static const char report_help[] =
     "  sources [--db FILE] [--json] [DNS OPTIONS] [DOMAIN]  every sending source:\n"
     "                                      volume, DMARC, SPF and DKIM results, the\n"
     "                                      domains it authenticated for, reverse\n"
-    "                                      name, platform, class\n\n"
+    "                                      name, platform, class\n"
+    "  timeline [--db FILE] [--json] [DOMAIN]  messages and DMARC pass/fail per day\n"
+    "  (summary, advise, sources and timeline take --since WHEN and --until WHEN:\n"
+    "  the reports whose period begins then; YYYY-MM-DD (UTC) or epoch seconds)\n\n"
     "Options:\n"
     "  --db FILE   the store (default $XDG_DATA_HOME/inkan/inkan.db or\n"
     "              ~/.local/share/inkan/inkan.db, as 'inkan domain')\n"
@@ -120,6 +123,12 @@ static struct ink_store *open_db(const char *path)
     ink_str_free(&err);
     free(def);
     return st;
+}
+
+/* cli_report_open_db - see report_json.h */
+struct ink_store *cli_report_open_db(const char *path)
+{
+    return open_db(path);
 }
 
 /* The counts of one import run. */
@@ -840,10 +849,13 @@ static int report_summary(int argc, char **argv, enum summary_view view)
         {"db", required_argument, NULL, OPT_DB},
         {"no-dns", no_argument, NULL, OPT_NO_DNS},
         {"platforms", required_argument, NULL, OPT_PLATFORMS},
+        {"since", required_argument, NULL, CLI_REPORT_OPT_SINCE},
+        {"until", required_argument, NULL, CLI_REPORT_OPT_UNTIL},
         {NULL, 0, NULL, 0},
     };
     struct ink_resolver_opts ropts;
-    int json = 0, c, rc = INK_EXIT_OK, no_dns = 0;
+    int json = 0, c, rc = INK_EXIT_OK, no_dns = 0, k;
+    int64_t since = INT64_MIN, until = INT64_MAX;
     const struct cli_optset set = {.own = own, .dns = &ropts, .json = &json,
                                    .usage = report_usage};
     const char *db = NULL, *domain = NULL, *platforms = NULL;
@@ -856,6 +868,11 @@ static int report_summary(int argc, char **argv, enum summary_view view)
     memset(&ropts, 0, sizeof(ropts));
     optind = 1;
     while ((c = cli_getopt(&set, argc, argv)) != -1) {
+        if ((k = cli_report_span_opt(c, optarg, &since, &until)) != 0) {
+            if (k < 0)
+                return INK_EXIT_USAGE;
+            continue;
+        }
         switch (c) {
         case OPT_DB:
             if (!ink_store_path_ok(optarg)) {
@@ -891,7 +908,7 @@ static int report_summary(int argc, char **argv, enum summary_view view)
         ink_platforms_free(map);
         return INK_EXIT_OPERR;
     }
-    if (ink_store_report_summary(st, domain, &sum, &n, &err) < 0) {
+    if (ink_store_report_summary_span(st, domain, since, until, &sum, &n, &err) < 0) {
         cli_error("%s", ink_str_cstr(&err));
         rc = INK_EXIT_OPERR;
     } else if ((!no_dns && lookup_ptrs(st, &ropts, sum, n) < 0)) {
@@ -924,8 +941,8 @@ static int report_summary(int argc, char **argv, enum summary_view view)
 }
 
 /* cli_report_view - see report_json.h; the same builders as --json */
-int cli_report_view(struct ink_store *st, const char *domain, const char *view, json_t **out,
-                    struct ink_str *err)
+int cli_report_view(struct ink_store *st, const char *domain, const char *view, int64_t since,
+                    int64_t until, json_t **out, struct ink_str *err)
 {
     struct ink_report_summary *sum = NULL;
     struct ink_platforms *map = NULL;
@@ -933,6 +950,18 @@ int cli_report_view(struct ink_store *st, const char *domain, const char *view, 
     int rc = 0;
 
     *out = NULL;
+    if (strcmp(view, "timeline") == 0) {
+        struct ink_report_day *v = NULL;
+        if (ink_store_report_timeline(st, domain, since, until, &v, &n, err) < 0)
+            return -1;
+        *out = cli_report_timeline_json(domain, since, until, v, n);
+        free(v);
+        if (*out == NULL) {
+            ink_str_puts(err, "out of memory");
+            return -1;
+        }
+        return 0;
+    }
     if (strcmp(view, "summary") != 0 && strcmp(view, "sources") != 0 &&
         strcmp(view, "advise") != 0)
         return -2;
@@ -940,7 +969,7 @@ int cli_report_view(struct ink_store *st, const char *domain, const char *view, 
         ink_str_puts(err, "the platform map cannot be read");
         return -1;
     }
-    if (ink_store_report_summary(st, domain, &sum, &n, err) < 0) {
+    if (ink_store_report_summary_span(st, domain, since, until, &sum, &n, err) < 0) {
         rc = -1;
     } else if (set_platforms(map, sum, n) < 0) {
         ink_str_puts(err, "out of memory");
@@ -973,6 +1002,10 @@ int cmd_report(int argc, char **argv)
     if (strcmp(argv[1], "import") == 0) {
         cli_set_argv0(argv + 1, "report import");
         return report_import(argc - 1, argv + 1);
+    }
+    if (strcmp(argv[1], "timeline") == 0) {
+        cli_set_argv0(argv + 1, "report timeline");
+        return cli_report_timeline_cmd(argc - 1, argv + 1);
     }
     if (strcmp(argv[1], "summary") == 0) {
         cli_set_argv0(argv + 1, "report summary");

@@ -135,6 +135,36 @@ int ink_store_report_summary(struct ink_store *s, const char *domain,
     return s->ops->report_summary(s, domain, out, n, err);
 }
 
+/* ink_store_report_summary_span - summaries over [since, until]; a
+ * backend without the op answers the whole store only */
+int ink_store_report_summary_span(struct ink_store *s, const char *domain, int64_t since,
+                                  int64_t until, struct ink_report_summary **out, size_t *n,
+                                  struct ink_str *err)
+{
+    if (s->ops->report_summary_span != NULL)
+        return s->ops->report_summary_span(s, domain, since, until, out, n, err);
+    if (since == INT64_MIN && until == INT64_MAX)
+        return s->ops->report_summary(s, domain, out, n, err);
+    *out = NULL;
+    *n = 0;
+    ink_str_printf(err, "the %s store cannot limit reports to a time span", s->ops->name);
+    return -1;
+}
+
+/* ink_store_report_timeline - per-day report totals */
+int ink_store_report_timeline(struct ink_store *s, const char *domain, int64_t since,
+                              int64_t until, struct ink_report_day **out, size_t *n,
+                              struct ink_str *err)
+{
+    *out = NULL;
+    *n = 0;
+    if (s->ops->report_timeline == NULL) {
+        ink_str_printf(err, "the %s store has no report timeline", s->ops->name);
+        return -1;
+    }
+    return s->ops->report_timeline(s, domain, since, until, out, n, err);
+}
+
 /* ink_store_report_ptr_put - cache reverse-lookup outcomes */
 int ink_store_report_ptr_put(struct ink_store *s, const struct ink_store_ptr *v, size_t n,
                              struct ink_str *err)
