@@ -61,7 +61,7 @@ static const char report_help[] =
     "  timeline [--db FILE] [--json] [DOMAIN]  messages and DMARC pass/fail per day\n"
     "  (summary, advise, sources and timeline take --since WHEN and --until WHEN:\n"
     "  the reports whose period begins then; YYYY-MM-DD (UTC) or epoch seconds)\n"
-    "  generate --period DAY --rows FILE ... our own aggregate reports (as a\n"
+    "  generate --period DAY [--db FILE] ... our own aggregate reports (as a\n"
     "                                      receiver), one per policy domain, into\n"
     "                                      an outbox ('report generate --help')\n"
     "  send (--relay smtp://HOST[:PORT] | --dry-run DIR) ...  mail them to each\n"
@@ -131,7 +131,8 @@ static struct ink_store *open_db(const char *path)
     return st;
 }
 
-/* cli_report_open_db - see report_json.h */
+/* cli_report_open_db - the store the report commands use (report_send.c,
+ * report_span.c) */
 struct ink_store *cli_report_open_db(const char *path)
 {
     return open_db(path);

@@ -47,8 +47,6 @@ json_t *cli_report_timeline_json(const char *domain, int64_t since, int64_t unti
                                  const struct ink_report_day *v, size_t n);
 /* cli_report_timeline_cmd - inkan report timeline */
 int cli_report_timeline_cmd(int argc, char **argv);
-/* cli_report_open_db - the store (--db path, NULL: the default), created
- * or migrated; NULL after saying why (report.c) */
-struct ink_store *cli_report_open_db(const char *path);
+/* (cli_report_open_db, the store of the report commands: cli.h) */
 
 #endif
