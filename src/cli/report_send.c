@@ -29,6 +29,7 @@
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -111,7 +112,8 @@ static const char generate_help[] =
     "  --id-prefix ALNUM  letters and digits that set this generator apart from\n"
     "                     others of ours (Report-ID PREFIX.BEGIN.DOMAIN@SUBMITTER\n"
     "                     and the file name's unique-id)\n"
-    "  --out DIR          the outbox (default: DIR of the default store + /outbox)\n\n"
+    "  --out DIR          the outbox (default $XDG_DATA_HOME/inkan/outbox or\n"
+    "                     ~/.local/share/inkan/outbox)\n\n"
     "A report already (partly) sent is kept, not rewritten.  Exit status: 0 done\n"
     "(also when the day had no evaluations), 3 some rows refused (the rest\n"
     "reported), 1 operational error, 2 usage.\n";
@@ -146,7 +148,8 @@ static void send_usage(FILE *fp)
     fputs(send_help, fp);
 }
 
-/* default_outbox - DIR of the default store + "/outbox" (caller frees) */
+/* default_outbox - the outbox beside the default store: $XDG_DATA_HOME/
+ * inkan/outbox or ~/.local/share/inkan/outbox (caller frees) */
 static char *default_outbox(void)
 {
     const char *xdg = getenv("XDG_DATA_HOME"), *home = getenv("HOME");
@@ -1454,7 +1457,7 @@ int cli_report_send(int argc, char **argv)
     size_t n = 0, cap = 0, i;
     DIR *dp;
     struct dirent *de;
-    int c, rc = INK_EXIT_OK;
+    int c, rc = INK_EXIT_OK, lock_fd = -1;
 
     memset(&ropts, 0, sizeof(ropts));
     memset(&s, 0, sizeof(s));
@@ -1501,6 +1504,29 @@ int cli_report_send(int argc, char **argv)
         cli_error("--out %s: %s", cli_shown(s.dir), strerror(errno));
         free(def);
         return INK_EXIT_OPERR;
+    }
+    /* one send per outbox at a time: two would both find a destination
+     * unsent and both deliver it.  The lock goes with the process. */
+    {
+        struct ink_str lp = INK_STR_INIT;
+        if (s.dry_run == NULL) {
+            if (ink_str_printf(&lp, "%s/.send.lock", s.dir) < 0 ||
+                (lock_fd = open(lp.buf, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0644)) < 0) {
+                cli_error("%s: %s", lp.len ? lp.buf : "lock", strerror(errno));
+                rc = INK_EXIT_OPERR;
+            } else if (flock(lock_fd, LOCK_EX | LOCK_NB) < 0) {
+                cli_error("another 'inkan report send' is running on %s", cli_shown(s.dir));
+                rc = INK_EXIT_OPERR;
+            }
+        }
+        ink_str_free(&lp);
+        if (rc != INK_EXIT_OK) {
+            closedir(dp);
+            if (lock_fd >= 0)
+                close(lock_fd);
+            free(def);
+            return rc;
+        }
     }
     while ((de = readdir(dp)) != NULL && n < SEND_FILES_MAX) {
         size_t len = strlen(de->d_name);
@@ -1561,5 +1587,7 @@ out:
         free(names[i]);
     free(names);
     free(def);
+    if (lock_fd >= 0)
+        close(lock_fd);
     return rc;
 }

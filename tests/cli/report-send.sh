@@ -199,6 +199,16 @@ check "third run: no new message" test "$(ls "$T/sink2" | grep -c '\.eml$')" = 1
 expect_out_contains "kept $T/outbox/receiver.example!example.com!$BEGIN!$END.xml.gz: already (partly) sent" \
     "$INKAN" report generate --period $DAY --rows "$T/rows.jsonl" "${GEN[@]}"
 
+# ---- one send per outbox at a time ----
+python3 -c 'import fcntl, sys, time
+f = open(sys.argv[1], "a"); fcntl.flock(f, fcntl.LOCK_EX)
+open(sys.argv[2], "w").close(); time.sleep(60)' "$T/outbox/.send.lock" "$T/locked" >/dev/null 2>&1 &
+HOLD=$!
+for _ in $(seq 300); do [ -e "$T/locked" ] && break; sleep 0.1; done
+expect_err_contains "another 'inkan report send' is running" \
+    "$INKAN" report send --out "$T/outbox" --relay "smtp://127.0.0.1:$PORT" --zone "$T/zone"
+kill $HOLD 2>/dev/null; wait $HOLD 2>/dev/null
+
 # ---- usage ----
 expect_exit 2 "$INKAN" report send --out "$T/outbox" --zone "$T/zone"
 expect_exit 2 "$INKAN" report send --out "$T/outbox" --relay "http://127.0.0.1:$PORT" --zone "$T/zone"
@@ -231,7 +241,7 @@ if verify_setup "$T/v"; then
     for f in "$T/v/outbox"/*.xml.gz; do
         n=$((n + 1))
         zcat "$f" | xmllint --noout --schema "$XSD" - 2>/dev/null || bad=$((bad + 1))
-        c=$(zcat "$f" | sed -n 's/.*<count>\([0-9]*\)<\/count>.*/\1/p' | paste -sd+ | bc)
+        c=$(zcat "$f" | sed -n 's/.*<count>\([0-9]*\)<\/count>.*/\1/p' | awk '{s += $1} END {print s + 0}')
         msgs=$((msgs + c))
     done
     check "generate --db: $n reports, each valid against the schema" test "$bad" = 0 -a "$n" -ge 1
