@@ -175,6 +175,12 @@ int cli_secret_write(const char *path, const void *buf, size_t len, int force);
  * -1 after printing "WHAT PATH: why".
  */
 int cli_file_limit(const char *what, const char *path, size_t max);
+/*
+ * cli_default_db_path - the store every command uses without --db:
+ * $XDG_DATA_HOME/inkan/inkan.db, else ~/.local/share/inkan/inkan.db.
+ * Caller frees; NULL when neither variable is set (or out of memory).
+ */
+char *cli_default_db_path(void);
 /* cli_profile_load - read and parse a sender profile, or NULL after printing why */
 struct ink_profile *cli_profile_load(const char *path);
 

@@ -278,3 +278,19 @@ int cli_file_limit(const char *what, const char *path, size_t max)
     }
     return 0;
 }
+
+/* cli_default_db_path - $XDG_DATA_HOME/inkan/inkan.db or
+ * ~/.local/share/inkan/inkan.db (caller frees; NULL when neither is set) */
+char *cli_default_db_path(void)
+{
+    const char *xdg = getenv("XDG_DATA_HOME"), *home = getenv("HOME");
+    struct ink_str s = INK_STR_INIT;
+
+    if (xdg != NULL && xdg[0] == '/')
+        ink_str_printf(&s, "%s/inkan/inkan.db", xdg);
+    else if (home != NULL && home[0] != '\0')
+        ink_str_printf(&s, "%s/.local/share/inkan/inkan.db", home);
+    else
+        return NULL;
+    return ink_str_steal(&s);
+}
