@@ -15,7 +15,9 @@
 
 #include "inkan/finding.h"
 
+#include "inkan/driver.h"
 #include "inkan/profile.h"
+#include "inkan/query.h"
 #include "inkan/resolver.h"
 
 /* Exit codes common to every subcommand (see man/inkan.1). */
@@ -181,6 +183,25 @@ int cli_file_limit(const char *what, const char *path, size_t max);
  * Caller frees; NULL when neither variable is set (or out of memory).
  */
 char *cli_default_db_path(void);
+
+/* How the driver ended a machine (set by cli_ended). */
+struct cli_ended {
+    int done;
+    enum ink_next how;
+};
+/* cli_ended - an ink_driver_done_cb filling the struct cli_ended at arg */
+void cli_ended(void *arg, struct ink_machine m, enum ink_next how);
+/*
+ * cli_stream_drive - stream the message on fd into machine mach running
+ * in drv: read chunks of up to size bytes into buf, hand each to
+ * push(arg, chunk, n) and let the driver answer what mach asks meanwhile
+ * (a push that fails ends the reading); then end(arg) and run drv until
+ * nothing is left to do.  Returns ink_driver_run()'s result; *read_errno
+ * is the errno of a failed read (the message is then ended too), else 0.
+ */
+int cli_stream_drive(struct ink_driver *drv, struct ink_machine mach, int fd, uint8_t *buf,
+                     size_t size, int (*push)(void *arg, const uint8_t *p, size_t n),
+                     int (*end)(void *arg), void *arg, int *read_errno);
 /* cli_profile_load - read and parse a sender profile, or NULL after printing why */
 struct ink_profile *cli_profile_load(const char *path);
 

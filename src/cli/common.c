@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "inkan/dnsio.h"
+#include "inkan/driver.h"
 
 /* Longest --timeout accepted, in seconds. */
 #define CLI_TIMEOUT_MAX_S 600
@@ -293,4 +294,43 @@ char *cli_default_db_path(void)
     else
         return NULL;
     return ink_str_steal(&s);
+}
+
+/* cli_ended - the driver is done with a machine: how, into arg */
+void cli_ended(void *arg, struct ink_machine m, enum ink_next how)
+{
+    struct cli_ended *e = arg;
+
+    (void)m;
+    e->done = 1;
+    e->how = how;
+}
+
+/* cli_stream_drive - read fd to its end into the machine, the driver
+ * running alongside; the driver's result */
+int cli_stream_drive(struct ink_driver *drv, struct ink_machine mach, int fd, uint8_t *buf,
+                     size_t size, int (*push)(void *arg, const uint8_t *p, size_t n),
+                     int (*end)(void *arg), void *arg, int *read_errno)
+{
+    *read_errno = 0;
+    for (;;) {
+        ssize_t n = read(fd, buf, size);
+
+        if (n < 0) {
+            if (errno == EINTR)
+                continue;
+            *read_errno = errno;
+            break;
+        }
+        if (n == 0)
+            break;
+        if (push(arg, buf, (size_t)n) < 0)
+            break;
+        /* queries start as soon as what they need is in: poll answers */
+        (void)ink_driver_poke(drv, mach);
+        (void)ink_driver_step(drv, 0);
+    }
+    (void)end(arg); /* after a failed push: -1 again, the machine FAILED */
+    (void)ink_driver_poke(drv, mach);
+    return ink_driver_run(drv);
 }

@@ -357,19 +357,16 @@ static int report(const struct vrun *run, const struct ink_inbound *m, const cha
     return 0;
 }
 
-/* How the driver ended a machine. */
-struct ended {
-    int done;
-    enum ink_next how;
-};
-
-static void on_ended(void *arg, struct ink_machine m, enum ink_next how)
+/* push_inbound - the next bytes into the message machine, for cli_stream_drive */
+static int push_inbound(void *m, const uint8_t *p, size_t n)
 {
-    struct ended *e = arg;
+    return ink_inbound_push(m, p, n);
+}
 
-    (void)m;
-    e->done = 1;
-    e->how = how;
+/* end_inbound - the message ended, for cli_stream_drive */
+static int end_inbound(void *m)
+{
+    return ink_inbound_end(m);
 }
 
 /* verify_fd - one message from fd, streamed */
@@ -379,7 +376,7 @@ static int verify_fd(struct vrun *run, int fd, const char *label,
     const char *why = NULL;
     struct ink_inbound *m = ink_inbound_new(p, &why);
     uint8_t *buf = malloc(VERIFY_READ_CHUNK);
-    struct ended e = {0, INK_NEXT_FAILED};
+    struct cli_ended e = {0, INK_NEXT_FAILED};
     struct ink_machine mach;
     int rc = -1, read_errno = 0, drv_rc;
 
@@ -388,30 +385,13 @@ static int verify_fd(struct vrun *run, int fd, const char *label,
         goto out;
     }
     mach = ink_inbound_machine(m);
-    if (ink_driver_add(run->drv, mach, on_ended, &e) < 0) {
+    if (ink_driver_add(run->drv, mach, cli_ended, &e) < 0) {
         cli_error("verify: out of memory");
         goto out;
     }
-    for (;;) {
-        ssize_t n = read(fd, buf, VERIFY_READ_CHUNK);
-
-        if (n < 0) {
-            if (errno == EINTR)
-                continue;
-            read_errno = errno;
-            break;
-        }
-        if (n == 0)
-            break;
-        if (ink_inbound_push(m, buf, (size_t)n) < 0)
-            break;
-        /* SPF, iprev and (once the header is in) DKIM and DMARC ask now */
-        (void)ink_driver_poke(run->drv, mach);
-        (void)ink_driver_step(run->drv, 0);
-    }
-    (void)ink_inbound_end(m);
-    (void)ink_driver_poke(run->drv, mach);
-    drv_rc = ink_driver_run(run->drv);
+    /* SPF, iprev and (once the header is in) DKIM and DMARC ask as it streams */
+    drv_rc = cli_stream_drive(run->drv, mach, fd, buf, VERIFY_READ_CHUNK, push_inbound,
+                              end_inbound, m, &read_errno);
     if (read_errno != 0) {
         cli_error("verify: %s: %s", label, strerror(read_errno));
         goto out;
