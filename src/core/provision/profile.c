@@ -923,16 +923,6 @@ struct ink_profile *ink_profile_parse(const uint8_t *buf, size_t len, struct ink
     return p;
 }
 
-/* free_list - free n strings and the array */
-static void free_list(char **v, size_t n)
-{
-    size_t i;
-
-    for (i = 0; i < n; i++)
-        free(v[i]);
-    free(v);
-}
-
 /* ink_profile_free - release everything the profile owns */
 void ink_profile_free(struct ink_profile *p)
 {
@@ -943,9 +933,9 @@ void ink_profile_free(struct ink_profile *p)
     free(p->name);
     free(p->description);
     free(p->subdomain);
-    free_list(p->include, p->n_include);
-    free_list(p->ip4, p->n_ip4);
-    free_list(p->ip6, p->n_ip6);
+    ink_strv_free(p->include, p->n_include);
+    ink_strv_free(p->ip4, p->n_ip4);
+    ink_strv_free(p->ip6, p->n_ip6);
     free(p->spf_all);
     for (i = 0; p->dkim != NULL && i < p->n_dkim; i++) {
         free(p->dkim[i].selector);
@@ -963,8 +953,8 @@ void ink_profile_free(struct ink_profile *p)
         free(p->mx[i].exchange);
     free(p->mx);
     free(p->dmarc_policy);
-    free_list(p->rua, p->n_rua);
-    free_list(p->ruf, p->n_ruf);
+    ink_strv_free(p->rua, p->n_rua);
+    ink_strv_free(p->ruf, p->n_ruf);
     free(p);
 }
 
