@@ -206,6 +206,16 @@ void cli_ended(void *arg, struct ink_machine m, enum ink_next how);
 int cli_stream_drive(struct ink_driver *drv, struct ink_machine mach, int fd, uint8_t *buf,
                      size_t size, int (*push)(void *arg, const uint8_t *p, size_t n),
                      int (*end)(void *arg), void *arg, int *read_errno);
+/*
+ * cli_store_open - the store at path, or (path NULL) at the default
+ * $XDG_DATA_HOME/inkan/inkan.db, else ~/.local/share/inkan/inkan.db.
+ * readonly: an existing database is opened to read only (one the user
+ * cannot write can still be shown).  NULL after printing why.
+ */
+struct ink_store;
+struct ink_store *cli_store_open(const char *path, int readonly);
+/* evaluations.c: `inkan evaluations list|replay` */
+int cmd_evaluations(int argc, char **argv);
 /* cli_profile_load - read and parse a sender profile, or NULL after printing why */
 struct ink_profile *cli_profile_load(const char *path);
 

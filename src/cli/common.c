@@ -15,6 +15,7 @@
 
 #include "inkan/dnsio.h"
 #include "inkan/driver.h"
+#include "inkan/store.h"
 
 /* Longest --timeout accepted, in seconds. */
 #define CLI_TIMEOUT_MAX_S 600
@@ -333,4 +334,32 @@ int cli_stream_drive(struct ink_driver *drv, struct ink_machine mach, int fd, ui
     (void)end(arg); /* after a failed push: -1 again, the machine FAILED */
     (void)ink_driver_poke(drv, mach);
     return ink_driver_run(drv);
+}
+
+/* cli_store_open - the named or default store (see cli.h) */
+struct ink_store *cli_store_open(const char *path, int readonly)
+{
+    struct ink_str err = INK_STR_INIT;
+    struct ink_store *st;
+    struct stat sb;
+    char *def = NULL;
+
+    if (path == NULL) {
+        def = cli_default_db_path();
+        if (def == NULL) {
+            cli_error("no --db FILE given and neither XDG_DATA_HOME nor HOME is set");
+            return NULL;
+        }
+        path = def;
+    }
+    /* a database not made yet is made (and then empty) */
+    if (readonly && !(stat(path, &sb) < 0 && errno == ENOENT))
+        st = ink_store_sqlite_open_readonly(path, &err);
+    else
+        st = ink_store_sqlite_open(path, &err);
+    if (st == NULL)
+        cli_error("%s", ink_str_cstr(&err));
+    ink_str_free(&err);
+    free(def);
+    return st;
 }
