@@ -1418,7 +1418,7 @@ static const struct ink_store_ops sqlite_ops = {
     "sqlite", s_add, s_get, s_list, s_save, s_remove, s_due, s_history,
     s_report_begin, s_report_record, s_report_commit, s_report_abort, s_report_failure_add,
     s_report_summary, s_report_ptr_put, s_token_add, s_token_find, s_token_list, s_token_revoke,
-    s_free,
+    s_free, NULL, NULL, NULL, /* no import queue: importers take inputs in order */
 };
 
 /* make_parent_dirs - create the directories above path (mode 0700) */
@@ -1491,7 +1491,7 @@ int ink_store_path_ok(const char *path)
     /* "" and ":memory:" are SQLite's throw-away databases; "file:" would
      * be read as a URI where URIs are enabled */
     return path != NULL && path[0] != '\0' && strcmp(path, ":memory:") != 0 &&
-           strncmp(path, "file:", 5) != 0;
+           strncmp(path, "file:", 5) != 0 && !ink_store_is_uri(path); /* store_pg.c's */
 }
 
 /* path_refused - err for a path that is no database file; returns 1 */
