@@ -19,6 +19,8 @@
  * of its bytes is set at commit (the same bytes: a duplicate).  A killed
  * importer's transaction is rolled back by the server.
  *
+ * DKIM key rotations are schema v3 (SQLite's v6).
+ *
  * The import work queue (schema v2, docs/store.md): importers register in
  * import_workers and hold a session advisory lock on their id for as long
  * as they run; they enqueue their inputs by content hash (import_queue,
@@ -39,9 +41,10 @@
 #include <unistd.h>
 
 #include "inkan/dns.h"
+#include "inkan/rotate.h"
 
 /* The schema this file writes; databases with a higher version are refused. */
-#define PG_SCHEMA_VERSION 2
+#define PG_SCHEMA_VERSION 3
 /* Parameters one statement binds at most. */
 #define PG_PARAMS_MAX 24
 /* Bytes of one integer parameter in text. */
@@ -52,6 +55,8 @@
 #define PG_CONNECT_TIMEOUT "10"
 /* Advisory lock keys: the first half of every inkan lock, then which. */
 #define PG_LOCK_NS "1768644974" /* 0x696b616e, "ikan" */
+/* ... and of the per-domain rotation locks (key two: hashtext(domain)). */
+#define PG_LOCK_ROTATE_NS "1768644975"
 #define PG_LOCK_MIGRATE 0
 /* Bytes of a statement's start named in an error. */
 #define PG_WHAT_MAX 48
@@ -208,8 +213,36 @@ static const char schema_v2[] =
     "  pos BIGINT NOT NULL,"
     "  PRIMARY KEY (worker, sha256));";
 
+/* schema_v3 - DKIM key rotations (store_sqlite.c's version 6): one row
+ * per rotation with its phase and times, its keys (the new and the old
+ * side, in order) in dkim_rotation_keys.  Private keys are not here:
+ * key_file names the file only the signer opens. */
+static const char schema_v3[] =
+    "CREATE TABLE dkim_rotations ("
+    "  id BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,"
+    "  domain TEXT NOT NULL,"
+    "  phase TEXT NOT NULL CHECK (phase IN ('PUBLISH_NEW', 'ACTIVE', 'RETIRE', 'DONE')),"
+    "  created_at BIGINT NOT NULL,"
+    "  phase_since BIGINT NOT NULL,"
+    "  active_at BIGINT NOT NULL DEFAULT 0,"
+    "  overlap BIGINT NOT NULL,"
+    "  last_check BIGINT NOT NULL DEFAULT 0,"
+    "  next_check BIGINT NOT NULL DEFAULT 0,"
+    "  ttl BIGINT NOT NULL,"
+    "  detail TEXT);"
+    "CREATE INDEX dkim_rotations_domain ON dkim_rotations(domain, id);"
+    "CREATE TABLE dkim_rotation_keys ("
+    "  rotation BIGINT NOT NULL REFERENCES dkim_rotations(id) ON DELETE CASCADE,"
+    "  side TEXT NOT NULL CHECK (side IN ('new', 'old')),"
+    "  idx BIGINT NOT NULL,"
+    "  selector TEXT NOT NULL,"
+    "  key_type TEXT,"
+    "  record TEXT,"
+    "  key_file TEXT,"
+    "  PRIMARY KEY (rotation, side, idx));";
+
 /* migrations[i] takes a database from version i to i + 1. */
-static const char *const migrations[PG_SCHEMA_VERSION] = {schema_v1, schema_v2};
+static const char *const migrations[PG_SCHEMA_VERSION] = {schema_v1, schema_v2, schema_v3};
 
 /* Parameters of one statement, as text (libpq's text format). */
 struct params {
@@ -1498,6 +1531,242 @@ static int pg_token_revoke(struct ink_store *base, const char *name, struct ink_
     return n > 0 ? 0 : INK_STORE_NOT_FOUND;
 }
 
+/* ---- DKIM key rotations (schema v3) ---- */
+
+/* rot_keys_insert - the keys of one side of r */
+static int rot_keys_insert(struct pg_store *s, const struct ink_rotation *r, int is_new,
+                           struct ink_str *err)
+{
+    const struct ink_rot_key *k = is_new ? r->newk : r->oldk;
+    size_t i, n = is_new ? r->nnew : r->nold;
+
+    for (i = 0; i < n; i++) {
+        struct params p = {0};
+        p_int(&p, r->id);
+        p_text(&p, is_new ? "new" : "old");
+        p_int(&p, (int64_t)i);
+        p_text(&p, k[i].selector);
+        p_text(&p, k[i].key_type);
+        p_text(&p, k[i].record);
+        p_text(&p, k[i].key_file);
+        if (q(s, "INSERT INTO dkim_rotation_keys (rotation, side, idx, selector, key_type,"
+                 " record, key_file) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+              &p, NULL, err, "add a rotation key") != 0) {
+            if (err->len == 0)
+                ink_str_puts(err, "database: add a rotation key: a duplicate key");
+            return -1;
+        }
+    }
+    return 0;
+}
+
+/* pg_rotation_add - a new rotation; INK_STORE_EXISTS while the domain has
+ * one not DONE (checked under a lock on the domain, so two processes
+ * cannot both add one) */
+static int pg_rotation_add(struct ink_store *base, struct ink_rotation *r, struct ink_str *err)
+{
+    struct pg_store *s = (struct pg_store *)base;
+    struct params p = {0};
+    PGresult *res;
+    int busy;
+
+    if (cmd(s, "BEGIN", err) < 0)
+        return -1;
+    p_text(&p, r->domain);
+    if (q(s, "SELECT pg_advisory_xact_lock(" PG_LOCK_ROTATE_NS ", hashtext($1))", &p, NULL, err,
+          "lock the domain's rotations") != 0 ||
+        q(s, "SELECT id FROM dkim_rotations WHERE domain = $1 AND phase <> 'DONE'", &p, &res, err,
+          "look rotations up") != 0)
+        goto fail;
+    busy = PQntuples(res) > 0;
+    PQclear(res);
+    if (busy) {
+        rollback(s);
+        ink_str_printf(err, "%s has a rotation that is not DONE yet", r->domain);
+        return INK_STORE_EXISTS;
+    }
+    p.n = 0;
+    p_text(&p, r->domain);
+    p_text(&p, ink_rot_phase_name(r->phase));
+    p_int(&p, r->created_at);
+    p_int(&p, r->phase_since);
+    p_int(&p, r->active_at);
+    p_int(&p, r->overlap);
+    p_int(&p, r->last_check);
+    p_int(&p, r->next_check);
+    p_int(&p, (int64_t)r->ttl);
+    p_text(&p, r->detail);
+    if (q(s, "INSERT INTO dkim_rotations (domain, phase, created_at, phase_since, active_at,"
+             " overlap, last_check, next_check, ttl, detail)"
+             " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id",
+          &p, &res, err, "add a rotation") != 0)
+        goto fail;
+    r->id = val_i64(res, 0, 0);
+    PQclear(res);
+    if (rot_keys_insert(s, r, 1, err) < 0 || rot_keys_insert(s, r, 0, err) < 0 ||
+        cmd(s, "COMMIT", err) < 0) {
+        r->id = 0;
+        goto fail;
+    }
+    return 0;
+fail:
+    rollback(s);
+    return -1;
+}
+
+/* rot_keys_load - the keys of r from the store */
+static int rot_keys_load(struct pg_store *s, struct ink_rotation *r, struct ink_str *err)
+{
+    struct params p = {0};
+    PGresult *res;
+    int i, rows;
+
+    p_int(&p, r->id);
+    if (q(s, "SELECT side, selector, key_type, record, key_file FROM dkim_rotation_keys"
+             " WHERE rotation = $1 ORDER BY side COLLATE \"C\", idx",
+          &p, &res, err, "load rotation keys") != 0)
+        return -1;
+    rows = PQntuples(res);
+    for (i = 0; i < rows; i++) {
+#define COL(c) (PQgetisnull(res, i, c) ? NULL : PQgetvalue(res, i, c))
+        if (ink_rotation_add_key(r, strcmp(PQgetvalue(res, i, 0), "new") == 0, COL(1), COL(2),
+                                 COL(3), COL(4)) < 0) {
+            ink_str_printf(err, "database: rotation %lld of %s: a key that cannot be loaded",
+                           (long long)r->id, r->domain);
+            PQclear(res);
+            return -1;
+        }
+#undef COL
+    }
+    PQclear(res);
+    return 0;
+}
+
+/* pg_rotation_list - rotations of one domain or all, by domain and age */
+static int pg_rotation_list(struct ink_store *base, const char *domain, int latest_only,
+                            struct ink_rotation ***out, size_t *n, struct ink_str *err)
+{
+    struct pg_store *s = (struct pg_store *)base;
+    static const char sql[] =
+        "SELECT id, domain, phase, created_at, phase_since, active_at, overlap, last_check,"
+        " next_check, ttl, detail FROM dkim_rotations r"
+        " WHERE ($1::text IS NULL OR domain = $1)"
+        "   AND ($2::int = 0 OR id = (SELECT MAX(id) FROM dkim_rotations x"
+        "                             WHERE x.domain = r.domain))"
+        " ORDER BY domain COLLATE \"C\", id";
+    struct ink_rotation **v = NULL;
+    struct params p = {0};
+    PGresult *res;
+    int i, rows;
+    size_t k;
+
+    *out = NULL;
+    *n = 0;
+    if (read_begin(s, err) < 0)
+        return -1;
+    p_text(&p, domain);
+    p_int(&p, latest_only ? 1 : 0);
+    if (q(s, sql, &p, &res, err, "list rotations") != 0) {
+        rollback(s);
+        return -1;
+    }
+    rows = PQntuples(res);
+    if (rows > 0 && (v = calloc((size_t)rows, sizeof(*v))) == NULL) {
+        PQclear(res);
+        rollback(s);
+        ink_str_puts(err, "out of memory");
+        return -1;
+    }
+    for (i = 0; i < rows; i++) {
+        struct ink_rotation *r = ink_rotation_new(PQgetvalue(res, i, 1), 0);
+        int phase = ink_rot_phase_from_name(PQgetvalue(res, i, 2));
+        if (r == NULL || phase < 0) {
+            ink_rotation_free(r);
+            ink_str_printf(err, "database: rotation %lld: not a rotation that can be loaded",
+                           (long long)val_i64(res, i, 0));
+            PQclear(res);
+            goto fail;
+        }
+        r->id = val_i64(res, i, 0);
+        r->phase = (enum ink_rot_phase)phase;
+        r->created_at = val_i64(res, i, 3);
+        r->phase_since = val_i64(res, i, 4);
+        r->active_at = val_i64(res, i, 5);
+        r->overlap = val_i64(res, i, 6);
+        r->last_check = val_i64(res, i, 7);
+        r->next_check = val_i64(res, i, 8);
+        r->ttl = (uint32_t)val_i64(res, i, 9);
+        r->detail = val_dup(res, i, 10);
+        v[(*n)++] = r;
+    }
+    PQclear(res);
+    for (k = 0; k < *n; k++)
+        if (rot_keys_load(s, v[k], err) < 0)
+            goto fail;
+    rollback(s);
+    *out = v;
+    return 0;
+fail:
+    rollback(s);
+    ink_rotations_free(v, *n);
+    *n = 0;
+    return -1;
+}
+
+/* pg_rotation_save - one advance of r, guarded by the phase it had (a
+ * concurrent saver's UPDATE waits for ours, then matches no row) */
+static int pg_rotation_save(struct ink_store *base, const struct ink_rotation *r,
+                            enum ink_rot_phase was, struct ink_str *err)
+{
+    struct pg_store *s = (struct pg_store *)base;
+    struct params p = {0};
+    PGresult *res;
+    long changed;
+    int there;
+
+    if (cmd(s, "BEGIN", err) < 0)
+        return -1;
+    p_int(&p, r->id);
+    p_text(&p, ink_rot_phase_name(r->phase));
+    p_int(&p, r->phase_since);
+    p_int(&p, r->active_at);
+    p_int(&p, r->last_check);
+    p_int(&p, r->next_check);
+    p_text(&p, r->detail);
+    p_int(&p, r->overlap);
+    p_text(&p, ink_rot_phase_name(was));
+    if (q(s, "UPDATE dkim_rotations SET phase = $2, phase_since = $3, active_at = $4,"
+             " last_check = $5, next_check = $6, detail = $7, overlap = $8"
+             " WHERE id = $1 AND phase = $9",
+          &p, &res, err, "save a rotation") != 0)
+        goto fail;
+    changed = affected(res);
+    PQclear(res);
+    if (changed == 0) {
+        p.n = 1;
+        if (q(s, "SELECT 1 FROM dkim_rotations WHERE id = $1", &p, &res, err,
+              "save a rotation") != 0)
+            goto fail;
+        there = PQntuples(res) > 0;
+        PQclear(res);
+        rollback(s);
+        if (there) {
+            ink_str_printf(err, "the rotation of %s was advanced by another inkan process meanwhile",
+                           r->domain);
+            return INK_STORE_CONFLICT;
+        }
+        ink_str_printf(err, "rotation %lld of %s is not in the database", (long long)r->id,
+                       r->domain);
+        return INK_STORE_NOT_FOUND;
+    }
+    if (cmd(s, "COMMIT", err) < 0)
+        goto fail;
+    return 0;
+fail:
+    rollback(s);
+    return -1;
+}
+
 /* ---- the import work queue (schema v2) ---- */
 
 /* LIVE_WORKER - SQL true when the importer whose id is the expression
@@ -1561,18 +1830,28 @@ static int pg_queue_fill(struct ink_store *base, const char *const *sha256_hex, 
         gethostname(host, sizeof(host) - 1);
         p_text(&p, host);
         p_int(&p, (int64_t)getpid());
-        if (q_on(s->qconn, "INSERT INTO import_workers (host, pid, started_at)"
+        /* the lock is taken before the row is visible (one transaction),
+         * so no peer sees a registered importer without it */
+        if (q_on(s->qconn, "BEGIN", NULL, NULL, err, "register the importer") != 0 ||
+            q_on(s->qconn, "INSERT INTO import_workers (host, pid, started_at)"
                  " VALUES ($1, $2, extract(epoch FROM now())::bigint) RETURNING id",
-                 &p, &r, err, "register the importer") != 0)
+                 &p, &r, err, "register the importer") != 0) {
+            PQclear(PQexec(s->qconn, "ROLLBACK"));
             return -1;
+        }
         s->worker = val_i64(r, 0, 0);
         PQclear(r);
         p.n = 0;
         p_int(&p, s->worker);
-        /* held by the session: gone with the process, however it ends */
+        /* held by the session, past the commit: gone with the process,
+         * however it ends */
         if (q_on(s->qconn, "SELECT pg_advisory_lock(" PG_LOCK_NS ", $1::int)", &p, NULL, err,
-                 "lock the importer") != 0)
+                 "lock the importer") != 0 ||
+            q_on(s->qconn, "COMMIT", NULL, NULL, err, "register the importer") != 0) {
+            PQclear(PQexec(s->qconn, "ROLLBACK"));
+            s->worker = 0;
             return -1;
+        }
         /* importers that died are forgotten (their members with them) */
         if (q_on(s->qconn, "DELETE FROM import_workers w WHERE w.id <> $1 AND NOT "
                  LIVE_WORKER("w.id"), &p, NULL, err, "forget dead importers") != 0)
@@ -1714,7 +1993,8 @@ static const struct ink_store_ops pg_ops = {
     "postgresql", pg_add, pg_get, pg_list, pg_save, pg_remove, pg_due, pg_history,
     pg_report_begin, pg_report_record, pg_report_commit, pg_report_abort, pg_report_failure_add,
     pg_report_summary, pg_report_ptr_put, pg_token_add, pg_token_find, pg_token_list,
-    pg_token_revoke, pg_free, pg_queue_fill, pg_queue_claim, pg_queue_done,
+    pg_token_revoke, pg_free, pg_rotation_add, pg_rotation_list, pg_rotation_save,
+    pg_queue_fill, pg_queue_claim, pg_queue_done,
 };
 
 /* schema_version - the version recorded (0: no schema_version table, or

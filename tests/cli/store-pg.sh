@@ -9,7 +9,7 @@
 #     every report a duplicate, and the `report summary`, `sources` and
 #     `advise` --json --no-dns documents of both backends identical;
 #   - domain add / verify / status on PostgreSQL against Knot, the same
-#     status document as SQLite's;
+#     status document as SQLite's; a DKIM key rotation (dkim rotate);
 #   - SIGKILL during a large import, then a re-run: the totals of a clean
 #     import, and nothing left claimed in the work queue;
 #   - two importers at once over the same directory: they split it
@@ -37,7 +37,8 @@ U=$(pg_createdb unit)
 INKAN_TEST_STORE_URI=$U "$INKAN_BUILD/tests/test_store" >"$T/unit.out" 2>&1
 check "test_store on PostgreSQL passes" test $? = 0
 check "test_store ran the PostgreSQL round trip" grep -q 'OK \] test_round_trip_pg' "$T/unit.out"
-check "the schema is versioned: schema_version 2" test "$("${PSQL[@]}" "$U" -c 'select version from schema_version')" = 2
+check "test_store ran the PostgreSQL rotations" grep -q "OK \] test_rotations_pg" "$T/unit.out"
+check "the schema is versioned: schema_version 3" test "$("${PSQL[@]}" "$U" -c "select version from schema_version")" = 3
 
 # --- a mixed directory, twice, into both backends -----------------------------
 mkdir -p "$T/in/sub" "$T/in/mail"
@@ -162,6 +163,23 @@ if knot_start "$T/knot" "$T/example.com.zone"; then
 else
     _notok "start Knot for the domain checks"
 fi
+
+# --- dkim rotate on PostgreSQL: start, publish, advance ---------------------------
+RZ=$T/rot.zone
+{
+    printf '$ORIGIN example.com.\n$TTL 300\n'
+    printf '@ IN SOA ns1 hostmaster 1 3600 600 86400 60\n@ IN NS ns1\nns1 IN A 127.0.0.1\n'
+} >"$RZ"
+RP=$(pg_createdb rotations)
+expect_exit 0 "$INKAN" dkim rotate example.com --selector-format 'inkan-%Y%m' --dkim ed25519 \
+    --out "$T/rotkeys" --db "$RP" --now $T0 --overlap 2d
+grep '^inkan-' "$T/out" >>"$RZ"
+expect_exit 1 "$INKAN" dkim rotate example.com --selector-format 'x%Y%m%d' --out "$T/rotkeys2" --db "$RP" --now $T0
+check "pg: a second rotation while one runs is refused" grep -q 'rotation 1 is in phase PUBLISH_NEW' "$T/err"
+expect_exit 0 "$INKAN" dkim rotate --advance example.com --zone "$RZ" --db "$RP" --now $((T0 + 60))
+"$INKAN" dkim rotate --status example.com --json --db "$RP" >"$T/rot.json" 2>&1
+check "pg: the rotation is ACTIVE once its key is published" test "$(jq -r '.[-1].phase' "$T/rot.json")" = ACTIVE
+check "  ... with its key and overlap from the store" test "$(jq -r '.[-1] | "\(.new[0].selector) \(.overlap)"' "$T/rot.json")" = "inkan-202701 172800"
 
 # --- SIGKILL during a large import; the re-run finishes the job ----------------
 /usr/bin/python3 - "$T/big.xml" <<'PY'
