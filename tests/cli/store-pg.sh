@@ -200,11 +200,13 @@ PY
 K=$(pg_createdb killed)
 C=$(pg_createdb clean)
 "$INKAN" report import --db "$C" "$T/big.xml" >/dev/null 2>&1
+"$INKAN" report summary --no-dns --db "$K" >/dev/null 2>&1 # the schema, first
 "$INKAN" report import --db "$K" "$T/big.xml" >/dev/null 2>&1 &
 pid=$!
-# until the report's transaction is open and writing rows
-for i in $(seq 1 200); do
-    [ "$("${PSQL[@]}" "$K" -c "select count(*) from pg_stat_activity where datname = 'killed' and state like '%transaction%' and backend_xid is not null")" -ge 1 ] 2>/dev/null && break
+# until the report's transaction is open and writing rows (it holds a lock
+# on report_rows), then a little longer
+for i in $(seq 1 400); do
+    [ "$("${PSQL[@]}" "$K" -c "select count(*) from pg_locks l join pg_class c on c.oid = l.relation where c.relname = 'report_rows' and l.pid <> pg_backend_pid()")" -ge 1 ] 2>/dev/null && break
     sleep 0.05
 done
 sleep 0.3
