@@ -69,6 +69,7 @@ struct pg_store {
     char *uri;                /* for the queue's second connection */
     int readonly;
     int prepared;             /* the report statements are prepared */
+    int tx;                   /* a transaction of ours is open (BEGIN .. end) */
     /* the report being imported (report_begin .. commit/abort) */
     int in_report;
     int pipeline;             /* conn is in pipeline mode */
@@ -330,23 +331,67 @@ static int q_on(PGconn *conn, const char *sql, const struct params *p,
     return -1;
 }
 
-/* q - q_on the store's main connection */
+/* revive - reconnect when the server dropped the connection (it was
+ * restarted; a long `inkan serve` or `domain watch` outlives that), only
+ * between transactions: inside one the failure stands, so nothing half
+ * done goes on in another session */
+static void revive(struct pg_store *s)
+{
+    if (s->tx || s->in_report || PQstatus(s->conn) != CONNECTION_BAD)
+        return;
+    PQreset(s->conn);
+    s->prepared = 0; /* prepared statements lived in the old session */
+    if (PQstatus(s->conn) == CONNECTION_OK && s->readonly)
+        PQclear(PQexec(s->conn, "SET SESSION CHARACTERISTICS AS TRANSACTION READ ONLY"));
+}
+
+/* q - q_on the store's main connection; outside a transaction, a
+ * statement that found the connection dropped is sent once more over a
+ * new one (libpq notices the drop only when a statement fails) */
 static int q(struct pg_store *s, const char *sql, const struct params *p, PGresult **out,
              struct ink_str *err, const char *what)
 {
-    return q_on(s->conn, sql, p, out, err, what);
+    size_t before = err->len;
+    int rc;
+
+    revive(s);
+    rc = q_on(s->conn, sql, p, out, err, what);
+    if (rc < 0 && !s->tx && !s->in_report && PQstatus(s->conn) == CONNECTION_BAD) {
+        revive(s);
+        if (PQstatus(s->conn) == CONNECTION_OK) {
+            ink_str_truncate(err, before);
+            rc = q_on(s->conn, sql, p, out, err, what);
+        }
+    }
+    return rc;
 }
 
 /* cmd - statements without parameters (transaction control, schema: the
  * simple query protocol, which runs several at once) */
 static int cmd(struct pg_store *s, const char *sql, struct ink_str *err)
 {
-    PGresult *r = PQexec(s->conn, sql);
-    ExecStatusType st = PQresultStatus(r);
+    PGresult *r;
+    ExecStatusType st;
     char what[PG_WHAT_MAX];
 
+    revive(s);
+    r = PQexec(s->conn, sql);
+    st = PQresultStatus(r);
+    if (st != PGRES_COMMAND_OK && !s->tx && strncmp(sql, "BEGIN", 5) == 0 &&
+        PQstatus(s->conn) == CONNECTION_BAD) {
+        /* the drop noticed here: a transaction not begun yet begins on a
+         * new connection */
+        PQclear(r);
+        revive(s);
+        r = PQexec(s->conn, sql);
+        st = PQresultStatus(r);
+    }
     if (st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK) {
         PQclear(r);
+        if (strncmp(sql, "BEGIN", 5) == 0)
+            s->tx = 1;
+        else if (strcmp(sql, "COMMIT") == 0)
+            s->tx = 0;
         return 0;
     }
     /* the statement's start says which (a migration is long) */
@@ -360,6 +405,7 @@ static int cmd(struct pg_store *s, const char *sql, struct ink_str *err)
 static void rollback(struct pg_store *s)
 {
     PQclear(PQexec(s->conn, "ROLLBACK"));
+    s->tx = 0;
 }
 
 /* val_dup - a field as a fresh string, NULL for SQL NULL (or no memory) */

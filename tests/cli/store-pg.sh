@@ -14,6 +14,8 @@
 #     import, and nothing left claimed in the work queue;
 #   - two importers at once over the same directory: they split it
 #     (SELECT ... FOR UPDATE SKIP LOCKED), every report stored once;
+#   - inkan serve and token on PostgreSQL, reconnecting after the database
+#     is restarted;
 #   - a URI's password is never printed; a newer schema is refused.
 set -u
 . "$INKAN_SRC/tests/cli/lib.sh"
@@ -106,6 +108,27 @@ check "the documents hold the reports (example.org: 4 reports, 66 messages, 2 fa
 check "the duplicates are counted in PostgreSQL (2 + 7 aggregate, 2 failure)" test "$("${PSQL[@]}" -F ' ' "$P" -c 'select (select sum(duplicates) from reports), (select sum(duplicates) from failure_reports)')" = "9 2"
 check "pg: a report is one transaction: no rows without their report" \
     test "$("${PSQL[@]}" "$P" -c 'select count(*) from report_rows r left join reports p on p.id = r.report where p.id is null')" = 0
+
+# --- inkan serve on PostgreSQL; the database restarted under it ----------------
+"$INKAN" token create admin --db "$P" >"$T/tok" 2>/dev/null
+check "token create on PostgreSQL" grep -qE '^[0-9a-f]{64}$' "$T/tok"
+check "  ... only its SHA-256 is stored" test "$("${PSQL[@]}" "$P" -c "select count(*) from api_tokens where sha256 = encode(sha256('$(cat "$T/tok")'::bytea), 'hex')")" = 1
+printf '$ORIGIN example.org.\n@ 300 IN SOA ns hm 1 3600 600 86400 60\n' >"$T/serve.zone"
+"$INKAN" serve --listen 127.0.0.1:0 --db "$P" --zone "$T/serve.zone" \
+    >"$T/serve.out" 2>"$T/serve.log" &
+spid=$!
+for _ in $(seq 200); do grep -q 'listening on' "$T/serve.log" && break; sleep 0.05; done
+SPORT=$(sed -n 's/.*listening on .* port \([0-9]*\)$/\1/p' "$T/serve.log")
+get() { curl -s -o "$T/api.json" -w '%{http_code}' -H "Authorization: Bearer $(cat "$T/tok")" "http://127.0.0.1:$SPORT$1"; }
+check "serve on PostgreSQL: GET /api/reports/summary 200" test "$(get /api/reports/summary)" = 200
+jq -S . "$T/pg.summary.json" >"$T/cli.sorted"
+check "  ... the document of report summary --json --no-dns" bash -c "jq -S . '$T/api.json' | cmp -s - '$T/cli.sorted'"
+pg_restart
+check "the database restarted (every connection dropped)" test -n "$PG_PID"
+check "serve reconnects: GET /api/reports/summary 200 again" test "$(get /api/reports/summary)" = 200
+check "  ... the same document" bash -c "jq -S . '$T/api.json' | cmp -s - '$T/cli.sorted'"
+kill "$spid"
+wait "$spid" 2>/dev/null
 
 # --- passwords are not printed; newer schemas are refused ----------------------
 expect_fail() { "$@" >"$T/out" 2>"$T/err" </dev/null; [ $? != 0 ]; }

@@ -19,6 +19,9 @@
 #     when that is impossible or the binaries are missing, 1 (after
 #     printing the server's log) when it does not start.
 # pg_createdb NAME  create database NAME and print its URI.
+# pg_restart  stop and start the server (clients' connections drop: what a
+#     long-running client sees when the database is restarted); PG_PID is
+#     the new postmaster's.
 # pg_stop    stop the postmaster by its PID (fast shutdown, then SIGKILL
 #     after PG_STOP_SECONDS), wait for it, remove PG_DIR.
 #
@@ -116,6 +119,19 @@ pg_start() {
 pg_createdb() {
     "$PG_BIN/psql" "$PG_URI" -Atqc "CREATE DATABASE \"$1\"" >/dev/null || return 1
     echo "postgresql:///$1?host=$PG_SOCK&user=inkan"
+}
+
+# pg_restart - restart the server in place (fast shutdown)
+pg_restart() {
+    local i
+    _pg_run "$PG_BIN/pg_ctl" -D "$PG_DIR/data" -l "$PG_DIR/data/server.log" -w \
+        -t "$PG_START_SECONDS" -m fast restart >"$PG_DIR/pg_ctl.log" 2>&1 </dev/null || return 1
+    for i in $(seq 1 50); do
+        PG_PID=$(head -n 1 "$PG_DIR/data/postmaster.pid" 2>/dev/null)
+        [ -n "$PG_PID" ] && break
+        sleep 0.1
+    done
+    "$PG_BIN/psql" "$PG_URI" -Atqc 'select 1' >/dev/null 2>&1
 }
 
 # pg_stop - stop the server by its PID and remove its directory
