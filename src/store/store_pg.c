@@ -2040,6 +2040,7 @@ static const struct ink_store_ops pg_ops = {
     pg_report_begin, pg_report_record, pg_report_commit, pg_report_abort, pg_report_failure_add,
     pg_report_summary, pg_report_ptr_put, pg_token_add, pg_token_find, pg_token_list,
     pg_token_revoke, pg_free, pg_rotation_add, pg_rotation_list, pg_rotation_save,
+    NULL, NULL, /* inbound evaluations: not on PostgreSQL yet (the helpers say so) */
     pg_queue_fill, pg_queue_claim, pg_queue_done,
 };
 
