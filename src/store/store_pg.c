@@ -19,7 +19,8 @@
  * of its bytes is set at commit (the same bytes: a duplicate).  A killed
  * importer's transaction is rolled back by the server.
  *
- * DKIM key rotations are schema v3 (SQLite's v6).
+ * DKIM key rotations are schema v3 (SQLite's v6), inbound evaluations
+ * v4 (SQLite's v7).
  *
  * The import work queue (schema v2, docs/store.md): importers register in
  * import_workers and hold a session advisory lock on their id for as long
@@ -34,6 +35,7 @@
 #include "inkan/store.h"
 
 #include <inttypes.h>
+#include <stddef.h>
 #include <libpq-fe.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -41,12 +43,13 @@
 #include <unistd.h>
 
 #include "inkan/dns.h"
+#include "inkan/evlog.h"
 #include "inkan/rotate.h"
 
 /* The schema this file writes; databases with a higher version are refused. */
-#define PG_SCHEMA_VERSION 3
+#define PG_SCHEMA_VERSION 4
 /* Parameters one statement binds at most. */
-#define PG_PARAMS_MAX 24
+#define PG_PARAMS_MAX 32
 /* Bytes of one integer parameter in text. */
 #define PG_INT_TEXT 24
 /* Statements of one report sent before their results are read. */
@@ -242,8 +245,35 @@ static const char schema_v3[] =
     "  key_file TEXT,"
     "  PRIMARY KEY (rotation, side, idx));";
 
+/* schema_v4 - inbound evaluations (store_sqlite.c's version 7): one row
+ * per message a receiver evaluated, unique by the key its maker chose (a
+ * replayed spool adds nothing twice); evaluation_dkim holds each row's
+ * DKIM results.  Absent text is '' (the row struct's empty string). */
+static const char schema_v4[] =
+    "CREATE TABLE evaluations ("
+    "  id BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,"
+    "  key TEXT NOT NULL UNIQUE,"
+    "  at BIGINT NOT NULL,"
+    "  queue_id TEXT NOT NULL, message_id TEXT NOT NULL,"
+    "  source_ip TEXT NOT NULL,"
+    "  header_from TEXT NOT NULL, envelope_from TEXT NOT NULL, envelope_to TEXT NOT NULL,"
+    "  spf_result TEXT NOT NULL, spf_domain TEXT NOT NULL, spf_scope TEXT NOT NULL,"
+    "  dkim_unlisted BIGINT NOT NULL DEFAULT 0,"
+    "  dmarc_result TEXT NOT NULL, dmarc_spf TEXT NOT NULL, dmarc_dkim TEXT NOT NULL,"
+    "  disposition TEXT NOT NULL, override TEXT NOT NULL, override_comment TEXT NOT NULL,"
+    "  policy_domain TEXT NOT NULL, p TEXT NOT NULL, sp TEXT NOT NULL, np TEXT NOT NULL,"
+    "  t TEXT NOT NULL, adkim TEXT NOT NULL, aspf TEXT NOT NULL);"
+    "CREATE INDEX evaluations_at ON evaluations(at);"
+    "CREATE INDEX evaluations_header_from ON evaluations(header_from, at);"
+    "CREATE TABLE evaluation_dkim ("
+    "  evaluation BIGINT NOT NULL REFERENCES evaluations(id) ON DELETE CASCADE,"
+    "  n BIGINT NOT NULL,"
+    "  domain TEXT NOT NULL, selector TEXT NOT NULL, result TEXT NOT NULL,"
+    "  PRIMARY KEY (evaluation, n));";
+
 /* migrations[i] takes a database from version i to i + 1. */
-static const char *const migrations[PG_SCHEMA_VERSION] = {schema_v1, schema_v2, schema_v3};
+static const char *const migrations[PG_SCHEMA_VERSION] = {schema_v1, schema_v2, schema_v3,
+                                                          schema_v4};
 
 /* Parameters of one statement, as text (libpq's text format). */
 struct params {
@@ -1813,6 +1843,174 @@ fail:
     return -1;
 }
 
+/* ---- inbound evaluations (schema v4) ---- */
+
+/* The text fields of a row after its key, in the column order below. */
+static const struct {
+    size_t off, cap;
+} ev_text[] = {
+#define EVT(field) {offsetof(struct ink_evrow, field), sizeof(((struct ink_evrow *)0)->field)}
+    EVT(queue_id), EVT(message_id), EVT(source_ip), EVT(header_from), EVT(envelope_from),
+    EVT(envelope_to), EVT(spf_result), EVT(spf_domain), EVT(spf_scope), EVT(dmarc_result),
+    EVT(dmarc_spf), EVT(dmarc_dkim), EVT(disposition), EVT(override), EVT(override_comment),
+    EVT(policy_domain), EVT(p), EVT(sp), EVT(np), EVT(t), EVT(adkim), EVT(aspf),
+#undef EVT
+};
+#define EV_NTEXT (sizeof(ev_text) / sizeof(ev_text[0]))
+
+/* pg_evaluations_add - n rows in one transaction, a stored key skipped */
+static int pg_evaluations_add(struct ink_store *base, const struct ink_evrow *rows, size_t n,
+                              size_t *added, struct ink_str *err)
+{
+    struct pg_store *s = (struct pg_store *)base;
+    static const char ins[] =
+        "INSERT INTO evaluations (key, at, queue_id, message_id, source_ip, header_from,"
+        " envelope_from, envelope_to, spf_result, spf_domain, spf_scope, dmarc_result,"
+        " dmarc_spf, dmarc_dkim, disposition, override, override_comment, policy_domain,"
+        " p, sp, np, t, adkim, aspf, dkim_unlisted)"
+        " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17,"
+        " $18, $19, $20, $21, $22, $23, $24, $25) ON CONFLICT (key) DO NOTHING RETURNING id";
+    static const char ins_dkim[] =
+        "INSERT INTO evaluation_dkim (evaluation, n, domain, selector, result)"
+        " VALUES ($1, $2, $3, $4, $5)";
+    size_t i, j, k, count = 0;
+
+    if (added != NULL)
+        *added = 0;
+    if (n == 0)
+        return 0;
+    if (n > INK_STORE_EVROWS_MAX) {
+        ink_str_printf(err, "database: %zu evaluation rows at once (at most %d)", n,
+                       INK_STORE_EVROWS_MAX);
+        return -1;
+    }
+    if (cmd(s, "BEGIN", err) < 0)
+        return -1;
+    for (i = 0; i < n; i++) {
+        const struct ink_evrow *r = &rows[i];
+        struct params p = {0};
+        PGresult *res;
+        int64_t id;
+
+        p_text(&p, r->key);
+        p_int(&p, r->at);
+        for (k = 0; k < EV_NTEXT; k++)
+            p_text(&p, (const char *)r + ev_text[k].off);
+        p_int(&p, (int64_t)r->dkim_unlisted);
+        if (q(s, ins, &p, &res, err, "add an evaluation") != 0)
+            goto fail;
+        if (PQntuples(res) == 0) { /* the key is stored: this row was written before */
+            PQclear(res);
+            continue;
+        }
+        id = val_i64(res, 0, 0);
+        PQclear(res);
+        count++;
+        for (j = 0; j < r->ndkim && j < INK_EVROW_DKIM_MAX; j++) {
+            struct params d = {0};
+            p_int(&d, id);
+            p_int(&d, (int64_t)j);
+            p_text(&d, r->dkim[j].domain);
+            p_text(&d, r->dkim[j].selector);
+            p_text(&d, r->dkim[j].result);
+            if (q(s, ins_dkim, &d, NULL, err, "add a DKIM result") != 0)
+                goto fail;
+        }
+    }
+    if (cmd(s, "COMMIT", err) < 0)
+        goto fail;
+    if (added != NULL)
+        *added = count;
+    return 0;
+fail:
+    if (err->len == 0)
+        ink_str_puts(err, "database: add an evaluation: a duplicate DKIM result");
+    rollback(s);
+    return -1;
+}
+
+/* field_into - a field into a row field of cap bytes */
+static void field_into(const PGresult *r, int col, char *dst, size_t cap)
+{
+    ink_evrow_set(dst, cap, PQgetvalue(r, 0, col), (size_t)PQgetlength(r, 0, col));
+}
+
+/* pg_evaluations_list - the rows of a period, each to fn.  One query
+ * (the rows joined with their DKIM results) read a row at a time
+ * (libpq's single-row mode: memory does not grow with the period); fn
+ * must not use the store meanwhile. */
+static int pg_evaluations_list(struct ink_store *base, int64_t begin, int64_t end,
+                               const char *domain, ink_evrow_fn fn, void *arg,
+                               struct ink_str *err)
+{
+    struct pg_store *s = (struct pg_store *)base;
+    static const char sel[] =
+        "SELECT e.id, e.key, e.queue_id, e.message_id, e.source_ip, e.header_from,"
+        " e.envelope_from, e.envelope_to, e.spf_result, e.spf_domain, e.spf_scope,"
+        " e.dmarc_result, e.dmarc_spf, e.dmarc_dkim, e.disposition, e.override,"
+        " e.override_comment, e.policy_domain, e.p, e.sp, e.np, e.t, e.adkim, e.aspf,"
+        " e.at, e.dkim_unlisted, d.n, d.domain, d.selector, d.result"
+        " FROM evaluations e LEFT JOIN evaluation_dkim d ON d.evaluation = e.id"
+        " WHERE e.at >= $1 AND e.at < $2 AND ($3::text IS NULL OR e.header_from = $3)"
+        " ORDER BY e.at, e.id, d.n";
+    struct ink_evrow *row = malloc(sizeof(*row));
+    struct params p = {0};
+    PGresult *r;
+    int64_t cur = 0;
+    int have = 0, ret = 0, failed = 0;
+    size_t k;
+
+    if (row == NULL) {
+        ink_str_puts(err, "out of memory");
+        return -1;
+    }
+    p_int(&p, begin);
+    p_int(&p, end);
+    p_text(&p, domain);
+    revive(s);
+    if (!PQsendQueryParams(s->conn, sel, p.n, NULL, p.v, NULL, NULL, 0) ||
+        !PQsetSingleRowMode(s->conn)) {
+        free(row);
+        return msg_put(err, "list evaluations", PQerrorMessage(s->conn));
+    }
+    /* every result is read, even after fn stopped or a failure, so the
+     * connection is ready for the next statement */
+    while ((r = PQgetResult(s->conn)) != NULL) {
+        ExecStatusType st = PQresultStatus(r);
+        if (st == PGRES_SINGLE_TUPLE && ret == 0 && !failed) {
+            int64_t id = val_i64(r, 0, 0);
+            if (have && id != cur) {
+                ret = fn(arg, row);
+                have = 0;
+            }
+            if (ret == 0 && !have) {
+                ink_evrow_clear(row);
+                field_into(r, 1, row->key, sizeof(row->key));
+                for (k = 0; k < EV_NTEXT; k++)
+                    field_into(r, (int)k + 2, (char *)row + ev_text[k].off, ev_text[k].cap);
+                row->at = val_i64(r, 0, 24);
+                row->dkim_unlisted = (size_t)val_i64(r, 0, 25);
+                cur = id;
+                have = 1;
+            }
+            if (ret == 0 && !PQgetisnull(r, 0, 26) && row->ndkim < INK_EVROW_DKIM_MAX) {
+                struct ink_evrow_dkim *d = &row->dkim[row->ndkim++];
+                field_into(r, 27, d->domain, sizeof(d->domain));
+                field_into(r, 28, d->selector, sizeof(d->selector));
+                field_into(r, 29, d->result, sizeof(d->result));
+            }
+        } else if (st != PGRES_SINGLE_TUPLE && st != PGRES_TUPLES_OK && !failed) {
+            res_err(s, r, err, "list evaluations");
+            failed = 1;
+        }
+        PQclear(r);
+    }
+    if (ret == 0 && !failed && have)
+        ret = fn(arg, row);
+    free(row);
+    return failed ? -1 : ret;
+}
+
 /* ---- the import work queue (schema v2) ---- */
 
 /* LIVE_WORKER - SQL true when the importer whose id is the expression
@@ -2040,7 +2238,7 @@ static const struct ink_store_ops pg_ops = {
     pg_report_begin, pg_report_record, pg_report_commit, pg_report_abort, pg_report_failure_add,
     pg_report_summary, pg_report_ptr_put, pg_token_add, pg_token_find, pg_token_list,
     pg_token_revoke, pg_free, pg_rotation_add, pg_rotation_list, pg_rotation_save,
-    NULL, NULL, /* inbound evaluations: not on PostgreSQL yet (the helpers say so) */
+    pg_evaluations_add, pg_evaluations_list,
     pg_queue_fill, pg_queue_claim, pg_queue_done,
 };
 

@@ -10,6 +10,7 @@
 #     `advise` --json --no-dns documents of both backends identical;
 #   - domain add / verify / status on PostgreSQL against Knot, the same
 #     status document as SQLite's; a DKIM key rotation (dkim rotate);
+#   - inbound evaluations (verify --record): the same `evaluations list`;
 #   - SIGKILL during a large import, then a re-run: the totals of a clean
 #     import, and nothing left claimed in the work queue;
 #   - two importers at once over the same directory: they split it
@@ -40,7 +41,7 @@ INKAN_TEST_STORE_URI=$U "$INKAN_BUILD/tests/test_store" >"$T/unit.out" 2>&1
 check "test_store on PostgreSQL passes" test $? = 0
 check "test_store ran the PostgreSQL round trip" grep -q 'OK \] test_round_trip_pg' "$T/unit.out"
 check "test_store ran the PostgreSQL rotations" grep -q "OK \] test_rotations_pg" "$T/unit.out"
-check "the schema is versioned: schema_version 3" test "$("${PSQL[@]}" "$U" -c "select version from schema_version")" = 3
+check "the schema is versioned: schema_version 4" test "$("${PSQL[@]}" "$U" -c "select version from schema_version")" = 4
 
 # --- a mixed directory, twice, into both backends -----------------------------
 mkdir -p "$T/in/sub" "$T/in/mail"
@@ -203,6 +204,39 @@ expect_exit 0 "$INKAN" dkim rotate --advance example.com --zone "$RZ" --db "$RP"
 "$INKAN" dkim rotate --status example.com --json --db "$RP" >"$T/rot.json" 2>&1
 check "pg: the rotation is ACTIVE once its key is published" test "$(jq -r '.[-1].phase' "$T/rot.json")" = ACTIVE
 check "  ... with its key and overlap from the store" test "$(jq -r '.[-1] | "\(.new[0].selector) \(.overlap)"' "$T/rot.json")" = "inkan-202701 172800"
+
+# --- inbound evaluations on PostgreSQL: verify --record, evaluations list -----
+. "$INKAN_SRC/tests/cli/verify_lib.sh"
+mkdir -p "$T/ev"
+if verify_setup "$T/ev"; then
+    EP=$(pg_createdb evaluations)
+    NOW=$(( $(date +%s) + 60 ))
+    Z=(--zone "$T/ev/verify.zone" --now "$NOW" --authserv-id mx.example.net)
+    for db in "$T/ev.db" "$EP"; do
+        while IFS='|' read -r name file args; do
+            # shellcheck disable=SC2086
+            "$INKAN" verify "${Z[@]}" --record --db "$db" $args --rcpt "u@one.example" \
+                --rcpt "v@Two.Example" "$T/ev/$file" >/dev/null 2>&1
+        done <<<"$VERIFY_SCENARIOS"
+    done
+    nscen=$(grep -c . <<<"$VERIFY_SCENARIOS")
+    "$INKAN" evaluations list --db "$EP" --json >"$T/ev.pg.json" 2>&1
+    "$INKAN" evaluations list --db "$T/ev.db" --json >"$T/ev.sqlite.json" 2>&1
+    check "pg: one evaluation per scenario ($nscen)" test "$(jq length "$T/ev.pg.json")" = "$nscen"
+    check "evaluations list --json: PostgreSQL's document is SQLite's" cmp -s "$T/ev.sqlite.json" "$T/ev.pg.json"
+    check "  ... with their DKIM results" test "$(jq '[.[].dkim | length] | add' "$T/ev.pg.json")" -gt 0
+    # the same message and envelope again: still one row
+    while IFS='|' read -r name file args; do
+        # shellcheck disable=SC2086
+        "$INKAN" verify "${Z[@]}" --record --db "$EP" $args --rcpt "u@one.example" \
+            --rcpt "v@Two.Example" "$T/ev/$file" >"$T/ev.again" 2>&1
+        break
+    done <<<"$VERIFY_SCENARIOS"
+    check "pg: a row recorded again is already stored" grep -q '(already stored)$' "$T/ev.again"
+    check "  ... still $nscen rows" test "$("$INKAN" evaluations list --db "$EP" --json | jq length)" = "$nscen"
+else
+    _notok "set up the verify scenarios"
+fi
 
 # --- SIGKILL during a large import; the re-run finishes the job ----------------
 /usr/bin/python3 - "$T/big.xml" <<'PY'
