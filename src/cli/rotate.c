@@ -225,9 +225,9 @@ static int open_db_readonly(struct rctx *c)
         cli_error("no --db FILE given and neither XDG_DATA_HOME nor HOME is set");
         return -1;
     }
-    if (stat(path, &st) < 0 && errno == ENOENT)
+    if (!ink_store_is_uri(path) && stat(path, &st) < 0 && errno == ENOENT)
         cli_error("no store at %s", cli_shown(path));
-    else if ((c->ro = ink_store_sqlite_open_readonly(path, &err)) == NULL)
+    else if ((c->ro = ink_store_open(path, 1, &err)) == NULL) /* a file or a URI */
         cli_error("%s", ink_str_cstr(&err));
     c->store = c->ro;
     ink_str_free(&err);
