@@ -352,11 +352,12 @@ struct ink_store *cli_store_open(const char *path, int readonly)
         }
         path = def;
     }
-    /* a database not made yet is made (and then empty) */
-    if (readonly && !(stat(path, &sb) < 0 && errno == ENOENT))
-        st = ink_store_sqlite_open_readonly(path, &err);
-    else
-        st = ink_store_sqlite_open(path, &err);
+    /* a database not made yet is made (and then empty); a postgresql://
+     * URI is PostgreSQL's */
+    st = ink_store_open(path,
+                        readonly && (ink_store_is_uri(path) ||
+                                     !(stat(path, &sb) < 0 && errno == ENOENT)),
+                        &err);
     if (st == NULL)
         cli_error("%s", ink_str_cstr(&err));
     ink_str_free(&err);

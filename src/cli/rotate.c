@@ -97,7 +97,8 @@ static void rotate_usage(FILE *fp)
             "  --advance DOMAIN       look at DNS (or the clock) and move the phase on\n"
             "  --status [DOMAIN]      show every rotation (no DNS unless --check)\n"
             "  --check                with --status: advance every rotation not DONE first\n"
-            "  --db FILE              the database (default as `inkan domain`)\n"
+            "  --db FILE|URI          the database (default as `inkan domain`), or\n"
+            "                         postgresql://...\n"
             "  --auth-port PORT       port the authoritative servers are asked on (53)\n"
             "  --now EPOCH            the time to act at (tests; also INKAN_NOW)\n"
             "  --json                 print JSON\n"
@@ -224,9 +225,9 @@ static int open_db_readonly(struct rctx *c)
         cli_error("no --db FILE given and neither XDG_DATA_HOME nor HOME is set");
         return -1;
     }
-    if (stat(path, &st) < 0 && errno == ENOENT)
+    if (!ink_store_is_uri(path) && stat(path, &st) < 0 && errno == ENOENT)
         cli_error("no store at %s", cli_shown(path));
-    else if ((c->ro = ink_store_sqlite_open_readonly(path, &err)) == NULL)
+    else if ((c->ro = ink_store_open(path, 1, &err)) == NULL) /* a file or a URI */
         cli_error("%s", ink_str_cstr(&err));
     c->store = c->ro;
     ink_str_free(&err);
@@ -818,8 +819,9 @@ int cmd_dkim_rotate(int argc, char **argv)
             }
             break;
         case OPT_DB:
-            if (!ink_store_path_ok(optarg)) {
-                cli_error("--db '%s': give a database file", cli_shown(optarg));
+            if (!ink_store_db_ok(optarg)) {
+                cli_error("--db '%s': give a database file or a postgresql:// URI",
+                          cli_shown(optarg));
                 return INK_EXIT_USAGE;
             }
             c.db = optarg;

@@ -769,7 +769,8 @@ static void serve_usage(FILE *fp)
                 "The JSON API (docs/api.md) over the domain and report store, and the\n"
                 "verification watch loop.  Authenticate with a token from 'inkan token create'.\n\n"
                 "  --listen ADDR:PORT   where to listen (default 127.0.0.1:8025; port 0: any free)\n"
-                "  --db FILE            the database (default as 'inkan domain')\n"
+                "  --db FILE|URI        the database (default as 'inkan domain'), or\n"
+                "                       postgresql://...\n"
                 "  --profiles DIR       sender profiles POST /api/domains names (DIR/NAME.yaml)\n"
                 "  --tls-cert FILE      HTTPS certificate (PEM), with --tls-key\n"
                 "  --tls-key FILE       HTTPS private key (PEM)\n"
@@ -815,8 +816,8 @@ int cmd_serve(int argc, char **argv)
         switch (opt) {
         case OPT_LISTEN: ho.listen = optarg; break;
         case OPT_DB:
-            if (!ink_store_path_ok(optarg)) {
-                cli_error("--db '%s': give a database file", optarg);
+            if (!ink_store_db_ok(optarg)) {
+                cli_error("--db '%s': give a database file or a postgresql:// URI", optarg);
                 rc = INK_EXIT_USAGE;
                 goto done;
             }
@@ -981,8 +982,8 @@ int cmd_token(int argc, char **argv)
     while ((opt = cli_getopt(&set, argc, argv)) != -1) {
         switch (opt) {
         case OPT_DB:
-            if (!ink_store_path_ok(optarg)) {
-                cli_error("--db '%s': give a database file", optarg);
+            if (!ink_store_db_ok(optarg)) {
+                cli_error("--db '%s': give a database file or a postgresql:// URI", optarg);
                 return INK_EXIT_USAGE;
             }
             db = optarg;

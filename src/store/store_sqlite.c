@@ -1984,7 +1984,9 @@ static const struct ink_store_ops sqlite_ops = {
     s_report_begin, s_report_record, s_report_commit, s_report_abort, s_report_failure_add,
     s_report_summary, s_report_ptr_put, s_token_add, s_token_find, s_token_list, s_token_revoke,
     s_free, s_rotation_add, s_rotation_list, s_rotation_save,
-    s_evaluations_add, s_evaluations_list, s_report_summary_span, s_report_timeline,
+    s_evaluations_add, s_evaluations_list,
+    NULL, NULL, NULL, /* no import queue: importers take inputs in order */
+    s_report_summary_span, s_report_timeline,
 };
 
 /* make_parent_dirs - create the directories above path (mode 0700) */
@@ -2057,7 +2059,7 @@ int ink_store_path_ok(const char *path)
     /* "" and ":memory:" are SQLite's throw-away databases; "file:" would
      * be read as a URI where URIs are enabled */
     return path != NULL && path[0] != '\0' && strcmp(path, ":memory:") != 0 &&
-           strncmp(path, "file:", 5) != 0;
+           strncmp(path, "file:", 5) != 0 && !ink_store_is_uri(path); /* store_pg.c's */
 }
 
 /* path_refused - err for a path that is no database file; returns 1 */
