@@ -16,13 +16,15 @@ set -eu
 # npm package beside it, NodeSource's build carries npm itself).
 # sqlite3 zip unzip jq file python3-yaml: tools the integration tests call
 # (on the stock image today, listed so a bare Debian 12 gets them too).
+# libpq-dev: the PostgreSQL backend of the store (src/store/store_pg.c);
+# postgresql: tests/lib/postgres.sh runs a private server (initdb, pg_ctl).
 # libmilter-dev: `inkan milter` (src/milter/) speaks the milter protocol with it;
 # postfix swaks: tests/cli/milter-postfix.sh runs a private Postfix on loopback
 # and sends to it with swaks (debconf preseeded below: no system mailer set up).
 # opendmarc: bench/milter runs it beside opendkim as the peer of `inkan milter`.
 PKGS="meson ninja-build pkg-config gcc clang make
 libssl-dev libunbound-dev libpsl-dev publicsuffix libyaml-dev libcmocka-dev
-libsqlite3-dev libjansson-dev libevent-dev openssl
+libsqlite3-dev libpq-dev postgresql libjansson-dev libevent-dev openssl
 knot knot-dnsutils python3 python3-spf python3-dkim python3-dnspython
 opendkim-tools opendkim python3-nacl spfquery
 libspf2-dev libc-ares-dev dnsperf libgmime-3.0-dev

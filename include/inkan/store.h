@@ -2,7 +2,8 @@
  * inkan/store.h - where verification state lives between runs: domains,
  * their expected records with per-record state, and the history of state
  * changes.  A backend is a struct of function pointers, one file each
- * under src/store/ (SQLite today).
+ * under src/store/: SQLite (store_sqlite.c, a file path) and PostgreSQL
+ * (store_pg.c, a postgresql:// URI); ink_store_open picks by the name.
  *
  * Every save is one transaction, and saves carry the revision the domain
  * was loaded at: a save over a newer revision (another process checked the
@@ -86,6 +87,13 @@ struct ink_report_summary {
     char *testing;              /* and its t= (RFC 9990), or NULL */
     struct ink_report_source *sources;
     size_t nsources;
+};
+
+/* One UTC day of stored aggregate reports (report_timeline): the reports
+ * whose period begins that day. */
+struct ink_report_day {
+    int64_t day;                /* 00:00 UTC of the day, epoch seconds */
+    uint64_t reports, messages, dmarc_pass, dmarc_fail;
 };
 
 /* One cached reverse lookup (report_ptr_put). */
@@ -213,6 +221,32 @@ struct ink_store_ops {
                            size_t *added, struct ink_str *err);
     int (*evaluations_list)(struct ink_store *s, int64_t begin, int64_t end, const char *domain,
                             ink_evrow_fn fn, void *arg, struct ink_str *err);
+    /*
+     * The import work queue (PostgreSQL; NULL in a backend without one,
+     * whose importers take their inputs in order).  queue_fill registers
+     * this importer (first call) and enqueues n inputs by the SHA-256 hex
+     * of their bytes; queue_claim takes the next of them (in fill order)
+     * that no other importer holds now or finished while still running,
+     * into sha256_hex (INK_STORE_SHA256_HEX bytes), held until queue_done
+     * (or the process's end: it is pending again); INK_STORE_NOT_FOUND
+     * when none is left.  See docs/store.md.
+     */
+    int (*queue_fill)(struct ink_store *s, const char *const *sha256_hex, size_t n,
+                      struct ink_str *err);
+    int (*queue_claim)(struct ink_store *s, char *sha256_hex, struct ink_str *err);
+    int (*queue_done)(struct ink_store *s, const char *sha256_hex, struct ink_str *err);
+    /* (also after free: a backend without them leaves them NULL and the
+     * dispatch helpers say so) */
+    /* report_summary_span - report_summary over the reports whose period
+     * begins in [since, until] (epoch seconds) */
+    int (*report_summary_span)(struct ink_store *s, const char *domain, int64_t since,
+                               int64_t until, struct ink_report_summary **out, size_t *n,
+                               struct ink_str *err);
+    /* report_timeline - per UTC day of the reports' begin in [since,
+     * until], oldest first, days without reports left out (domain NULL:
+     * every domain together); caller frees *out with free() */
+    int (*report_timeline)(struct ink_store *s, const char *domain, int64_t since, int64_t until,
+                           struct ink_report_day **out, size_t *n, struct ink_str *err);
 };
 
 /* Every backend's own struct starts with this. */
@@ -247,6 +281,14 @@ int ink_store_report_summary(struct ink_store *s, const char *domain,
                              struct ink_report_summary **out, size_t *n, struct ink_str *err);
 int ink_store_report_ptr_put(struct ink_store *s, const struct ink_store_ptr *v, size_t n,
                              struct ink_str *err);
+/* ink_store_report_summary_span - report_summary over [since, until]
+ * (INT64_MIN, INT64_MAX: every report) */
+int ink_store_report_summary_span(struct ink_store *s, const char *domain, int64_t since,
+                                  int64_t until, struct ink_report_summary **out, size_t *n,
+                                  struct ink_str *err);
+int ink_store_report_timeline(struct ink_store *s, const char *domain, int64_t since,
+                              int64_t until, struct ink_report_day **out, size_t *n,
+                              struct ink_str *err);
 int ink_store_token_add(struct ink_store *s, const char *name, const char *sha256_hex,
                         int64_t now, struct ink_str *err);
 int ink_store_token_find(struct ink_store *s, const char *sha256_hex, int64_t now, char **name,
@@ -266,6 +308,12 @@ int ink_store_evaluations_list(struct ink_store *s, int64_t begin, int64_t end,
                                struct ink_str *err);
 /* ink_rotations_free - free n rotations and the array */
 void ink_rotations_free(struct ink_rotation **r, size_t n);
+/* ink_store_has_queue - 1 when the backend has the import work queue */
+int ink_store_has_queue(const struct ink_store *s);
+int ink_store_queue_fill(struct ink_store *s, const char *const *sha256_hex, size_t n,
+                         struct ink_str *err);
+int ink_store_queue_claim(struct ink_store *s, char *sha256_hex, struct ink_str *err);
+int ink_store_queue_done(struct ink_store *s, const char *sha256_hex, struct ink_str *err);
 /* ink_store_tokens_free - free n tokens and the array */
 void ink_store_tokens_free(struct ink_store_token *t, size_t n);
 /* ink_report_summaries_free - free n summaries and the array */
@@ -301,6 +349,34 @@ struct ink_store *ink_store_sqlite_open_readonly(const char *path, struct ink_st
  * SQLite would turn into a database thrown away at exit.  Both opens
  * refuse the others. */
 int ink_store_path_ok(const char *path);
+
+/*
+ * ink_store_pg_open - connect to the PostgreSQL database a postgresql://
+ * or postgres:// URI names (libpq's URI: user, password, host or
+ * ?host=/socket/dir, port, dbname, parameters) and apply the schema
+ * migrations it lacks (a schema_version table; a newer one is refused).
+ * NULL with the reason in err, which shows the URI without its password.
+ */
+struct ink_store *ink_store_pg_open(const char *uri, struct ink_str *err);
+/* ink_store_pg_open_readonly - the same, every transaction read only; an
+ * older schema is read as it is, an empty database gets the schema */
+struct ink_store *ink_store_pg_open_readonly(const char *uri, struct ink_str *err);
+
+/* ink_store_is_uri - 1 when db is a postgresql:// or postgres:// URI */
+int ink_store_is_uri(const char *db);
+/* ink_store_db_ok - 1 when db names a store: a URI, or a path
+ * ink_store_path_ok accepts */
+int ink_store_db_ok(const char *db);
+/* ink_store_db_shown - db as it may be shown to people: a URI's password
+ * (user:PASSWORD@, or password=) replaced by "***"; a path as it is.
+ * Appended to out. */
+void ink_store_db_shown(const char *db, struct ink_str *out);
+/*
+ * ink_store_open - open the store db names: PostgreSQL for a URI, else
+ * the SQLite file (readonly: ink_store_sqlite_open_readonly, which needs
+ * the file to exist).  NULL with the reason in err (no password in it).
+ */
+struct ink_store *ink_store_open(const char *db, int readonly, struct ink_str *err);
 
 INK_API_END
 

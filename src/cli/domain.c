@@ -188,10 +188,10 @@ static int open_store(struct dctx *c, int readonly)
         c->db_path = c->db_default;
     }
     /* a database not made yet is made (and then empty) as before */
-    if (readonly && !(stat(c->db_path, &st) < 0 && errno == ENOENT))
-        c->store = ink_store_sqlite_open_readonly(c->db_path, &err);
-    else
-        c->store = ink_store_sqlite_open(c->db_path, &err);
+    c->store = ink_store_open(c->db_path,
+                              readonly && (ink_store_is_uri(c->db_path) ||
+                                           !(stat(c->db_path, &st) < 0 && errno == ENOENT)),
+                              &err);
     if (c->store == NULL)
         cli_error("%s", ink_str_cstr(&err));
     ink_str_free(&err);
@@ -262,9 +262,9 @@ static int common_option(struct dctx *c, int opt, const char *arg)
 
     switch (opt) {
     case OPT_DB:
-        if (!ink_store_path_ok(arg)) {
+        if (!ink_store_db_ok(arg)) {
             cli_error("--db '%s': give a database file (an empty or in-memory database would "
-                      "be thrown away at exit)", arg);
+                      "be thrown away at exit) or a postgresql:// URI", arg);
             return -1;
         }
         c->db_path = arg;
@@ -303,8 +303,8 @@ static const char domain_help[] =
     "off to hourly), VERIFIED (every record seen), TEMPORARY_FAILURE (a verified\n"
     "record went missing or changed), FAILURE (not verified within 72 hours).\n\n"
     "Options:\n"
-    "  --db FILE            state database (default $XDG_DATA_HOME/inkan/inkan.db\n"
-    "                       or ~/.local/share/inkan/inkan.db)\n"
+    "  --db FILE|URI        state database (default $XDG_DATA_HOME/inkan/inkan.db\n"
+    "                       or ~/.local/share/inkan/inkan.db), or postgresql://...\n"
     "  --json               machine-readable output (status, verify, list)\n"
     "  --auth-port PORT     port of the authoritative servers (default 53)\n"
     "  --now EPOCH          for testing: the current time (also INKAN_NOW; with\n"

@@ -57,7 +57,7 @@ static void milter_usage(FILE *fp)
 static int rotations_read(const char *path, struct ink_rotation ***v, size_t *n,
                           struct ink_str *err)
 {
-    struct ink_store *st = ink_store_sqlite_open_readonly(path, err);
+    struct ink_store *st = ink_store_open(path, 1, err); /* a file or a postgresql:// URI */
     int rc;
 
     *v = NULL;

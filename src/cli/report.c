@@ -6,6 +6,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <openssl/evp.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -58,6 +59,9 @@ static const char report_help[] =
     "                                      volume, DMARC, SPF and DKIM results, the\n"
     "                                      domains it authenticated for, reverse\n"
     "                                      name, platform, class\n"
+    "  timeline [--db FILE] [--json] [DOMAIN]  messages and DMARC pass/fail per day\n"
+    "  (summary, advise, sources and timeline take --since WHEN and --until WHEN:\n"
+    "  the reports whose period begins then; YYYY-MM-DD (UTC) or epoch seconds)\n"
     "  generate --period DAY [--db FILE] ... our own aggregate reports (as a\n"
     "                                      receiver), one per policy domain, into\n"
     "                                      an outbox ('report generate --help')\n"
@@ -65,8 +69,9 @@ static const char report_help[] =
     "                                      domain's authorized rua addresses\n"
     "                                      ('report send --help')\n\n"
     "Options:\n"
-    "  --db FILE   the store (default $XDG_DATA_HOME/inkan/inkan.db or\n"
-    "              ~/.local/share/inkan/inkan.db, as 'inkan domain')\n"
+    "  --db FILE|URI  the store (default $XDG_DATA_HOME/inkan/inkan.db or\n"
+    "              ~/.local/share/inkan/inkan.db, as 'inkan domain'), or a\n"
+    "              postgresql:// URI (importers at once split their inputs)\n"
     "  --json      machine-readable output (summary, advise, sources)\n"
     "  --no-dns    summary, advise, sources: look up no reverse name (cached ones\n"
     "              are shown)\n"
@@ -120,7 +125,7 @@ static struct ink_store *open_db(const char *path)
         }
         path = def;
     }
-    st = ink_store_sqlite_open(path, &err);
+    st = ink_store_open(path, 0, &err);
     if (st == NULL)
         cli_error("%s", ink_str_cstr(&err));
     ink_str_free(&err);
@@ -128,7 +133,8 @@ static struct ink_store *open_db(const char *path)
     return st;
 }
 
-/* cli_report_open_db - the store the report commands use (report_send.c) */
+/* cli_report_open_db - the store the report commands use (report_send.c,
+ * report_span.c) */
 struct ink_store *cli_report_open_db(const char *path)
 {
     return open_db(path);
@@ -138,7 +144,16 @@ struct ink_store *cli_report_open_db(const char *path)
 struct tally {
     const char *input; /* the input being read, for the per-report lines */
     unsigned long imported, duplicate, refused, failed;
+    unsigned long skipped; /* inputs another importer took (the queue) */
 };
+
+/* The files a walk collects instead of importing them (the queue's
+ * inputs), or NULL: import each as it is found. */
+struct pathlist {
+    char **v;
+    size_t n, cap;
+};
+static struct pathlist *collect;
 
 /* on_result - one line per report: INPUT[:ENTRY]: STATUS ... */
 static void on_result(void *ctx, const struct ink_import_result *r)
@@ -175,6 +190,7 @@ static void on_result(void *ctx, const struct ink_import_result *r)
 }
 
 static int import_path(struct ink_store *st, const char *path, int depth, struct tally *t);
+static int import_file(struct ink_store *st, const char *path, struct tally *t);
 
 /* The import choices of this run (--redact, --headers-max). */
 static struct ink_import_limits import_lim;
@@ -247,7 +263,6 @@ static int import_dir(struct ink_store *st, const char *dir, int depth, struct t
 static int import_path(struct ink_store *st, const char *path, int depth, struct tally *t)
 {
     struct stat sb;
-    int fd, failed_before = (int)t->failed;
 
     if (strcmp(path, "-") == 0 && depth == 0) {
         t->input = "-";
@@ -273,6 +288,33 @@ static int import_path(struct ink_store *st, const char *path, int depth, struct
         t->refused++;
         return 0;
     }
+    if (collect != NULL) {
+        char *copy;
+        if (collect->n == collect->cap) {
+            size_t ncap = collect->cap ? collect->cap * 2 : 64;
+            char **nv = reallocarray(collect->v, ncap, sizeof(*nv));
+            if (nv == NULL) {
+                cli_error("out of memory");
+                return -1;
+            }
+            collect->v = nv;
+            collect->cap = ncap;
+        }
+        if ((copy = strdup(path)) == NULL) {
+            cli_error("out of memory");
+            return -1;
+        }
+        collect->v[collect->n++] = copy;
+        return 0;
+    }
+    return import_file(st, path, t);
+}
+
+/* import_file - the reports of one regular file */
+static int import_file(struct ink_store *st, const char *path, struct tally *t)
+{
+    int fd;
+
     fd = open(path, O_RDONLY | O_CLOEXEC);
     if (fd < 0) {
         printf("%s: failed: %s\n", path, strerror(errno));
@@ -282,8 +324,109 @@ static int import_path(struct ink_store *st, const char *path, int depth, struct
     t->input = path;
     ink_report_import_fd(st, fd, path, &import_lim, on_result, t);
     close(fd);
-    (void)failed_before;
     return 0;
+}
+
+/* file_sha256 - the SHA-256 (hex) of a file's bytes into hex; -1 after
+ * saying why it cannot be read */
+static int file_sha256(const char *path, char hex[INK_STORE_SHA256_HEX], struct tally *t)
+{
+    unsigned char buf[INK_IMPORT_CHUNK], md[EVP_MAX_MD_SIZE];
+    unsigned int mdlen = 0;
+    EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+    int fd = open(path, O_RDONLY | O_CLOEXEC), ok = 0;
+    ssize_t got = 0;
+
+    if (fd >= 0 && ctx != NULL && EVP_DigestInit_ex(ctx, EVP_sha256(), NULL) == 1) {
+        while ((got = read(fd, buf, sizeof(buf))) > 0 || (got < 0 && errno == EINTR))
+            if (got > 0)
+                EVP_DigestUpdate(ctx, buf, (size_t)got);
+        ok = got == 0 && EVP_DigestFinal_ex(ctx, md, &mdlen) == 1 && mdlen * 2 < INK_STORE_SHA256_HEX;
+    }
+    if (!ok) {
+        printf("%s: failed: %s\n", path, fd < 0 || got < 0 ? strerror(errno) : "out of memory");
+        t->failed++;
+    } else {
+        ink_hex(md, mdlen, hex);
+    }
+    if (fd >= 0)
+        close(fd);
+    EVP_MD_CTX_free(ctx);
+    return ok ? 0 : -1;
+}
+
+/*
+ * import_queued - the files of path (a file or a directory tree) through
+ * the store's import work queue: enqueued by content hash, then claimed
+ * one at a time (another importer given the same files takes the others),
+ * each claimed hash's files imported, and marked done.  Files another
+ * importer took are listed as skipped.  -1 when the database failed.
+ */
+static int import_queued(struct ink_store *st, const char *path, struct tally *t)
+{
+    struct pathlist files = {NULL, 0, 0};
+    char (*hash)[INK_STORE_SHA256_HEX] = NULL;
+    const char **hp = NULL;
+    char *done = NULL, claimed[INK_STORE_SHA256_HEX];
+    struct ink_str err = INK_STR_INIT;
+    size_t i, nh = 0;
+    int rc;
+
+    collect = &files;
+    rc = import_path(st, path, 0, t);
+    collect = NULL;
+    if (rc == 0 && files.n > 0) {
+        hash = calloc(files.n, sizeof(*hash));
+        hp = calloc(files.n, sizeof(*hp));
+        done = calloc(files.n, 1);
+        if (hash == NULL || hp == NULL || done == NULL) {
+            cli_error("out of memory");
+            rc = -1;
+        }
+    }
+    for (i = 0; rc == 0 && i < files.n; i++) {
+        if (file_sha256(files.v[i], hash[i], t) < 0)
+            done[i] = 1; /* said why; not enqueued */
+        else
+            hp[nh++] = hash[i];
+    }
+    if (rc == 0 && nh > 0 && ink_store_queue_fill(st, hp, nh, &err) < 0)
+        rc = -1;
+    while (rc == 0 && nh > 0) {
+        int c = ink_store_queue_claim(st, claimed, &err);
+        if (c == INK_STORE_NOT_FOUND)
+            break;
+        if (c != 0) {
+            rc = -1;
+            break;
+        }
+        /* every file of ours with those bytes, as an import without the
+         * queue would (the copies are duplicates) */
+        for (i = 0; rc == 0 && i < files.n; i++)
+            if (!done[i] && strcmp(hash[i], claimed) == 0) {
+                done[i] = 1;
+                rc = import_file(st, files.v[i], t);
+            }
+        if (rc == 0 && ink_store_queue_done(st, claimed, &err) < 0)
+            rc = -1;
+    }
+    for (i = 0; rc == 0 && i < files.n; i++)
+        if (!done[i]) {
+            printf("%s: skipped: another importer took these bytes\n", files.v[i]);
+            t->skipped++;
+        }
+    if (err.len > 0) {
+        cli_error("%s", ink_str_cstr(&err));
+        t->failed++;
+    }
+    for (i = 0; i < files.n; i++)
+        free(files.v[i]);
+    free(files.v);
+    free(hash);
+    free(hp);
+    free(done);
+    ink_str_free(&err);
+    return rc;
 }
 
 /* report_import - inkan report import */
@@ -334,8 +477,9 @@ static int report_import(int argc, char **argv)
             import_lim.headers_max = (size_t)v;
             break;
         case OPT_DB:
-            if (!ink_store_path_ok(optarg)) {
-                cli_error("--db '%s': give a database file", cli_shown(optarg));
+            if (!ink_store_db_ok(optarg)) {
+                cli_error("--db '%s': give a database file or a postgresql:// URI",
+                          cli_shown(optarg));
                 return INK_EXIT_USAGE;
             }
             db = optarg;
@@ -352,12 +496,20 @@ static int report_import(int argc, char **argv)
     if (st == NULL)
         return INK_EXIT_OPERR;
     memset(&t, 0, sizeof(t));
-    for (i = optind; i < argc; i++)
-        if (import_path(st, argv[i], 0, &t) < 0)
+    for (i = optind; i < argc; i++) {
+        /* files and directories through the work queue where the store
+         * has one (PostgreSQL: importers running at once split them) */
+        int queued = ink_store_has_queue(st) && strcmp(argv[i], "-") != 0 &&
+                     !cli_is_imap_url(argv[i]);
+        if ((queued ? import_queued(st, argv[i], &t) : import_path(st, argv[i], 0, &t)) < 0)
             break;
+    }
     ink_store_free(st);
-    printf("imported %lu, duplicates %lu, refused %lu, failed %lu\n", t.imported, t.duplicate,
+    printf("imported %lu, duplicates %lu, refused %lu, failed %lu", t.imported, t.duplicate,
            t.refused, t.failed);
+    if (t.skipped > 0)
+        printf(", skipped %lu (taken by another importer)", t.skipped);
+    printf("\n");
     if (t.failed)
         return INK_EXIT_OPERR;
     return t.refused ? REPORT_EXIT_REFUSED : INK_EXIT_OK;
@@ -852,10 +1004,13 @@ static int report_summary(int argc, char **argv, enum summary_view view)
         {"db", required_argument, NULL, OPT_DB},
         {"no-dns", no_argument, NULL, OPT_NO_DNS},
         {"platforms", required_argument, NULL, OPT_PLATFORMS},
+        {"since", required_argument, NULL, CLI_REPORT_OPT_SINCE},
+        {"until", required_argument, NULL, CLI_REPORT_OPT_UNTIL},
         {NULL, 0, NULL, 0},
     };
     struct ink_resolver_opts ropts;
-    int json = 0, c, rc = INK_EXIT_OK, no_dns = 0;
+    int json = 0, c, rc = INK_EXIT_OK, no_dns = 0, k;
+    int64_t since = INT64_MIN, until = INT64_MAX;
     const struct cli_optset set = {.own = own, .dns = &ropts, .json = &json,
                                    .usage = report_usage};
     const char *db = NULL, *domain = NULL, *platforms = NULL;
@@ -868,10 +1023,16 @@ static int report_summary(int argc, char **argv, enum summary_view view)
     memset(&ropts, 0, sizeof(ropts));
     optind = 1;
     while ((c = cli_getopt(&set, argc, argv)) != -1) {
+        if ((k = cli_report_span_opt(c, optarg, &since, &until)) != 0) {
+            if (k < 0)
+                return INK_EXIT_USAGE;
+            continue;
+        }
         switch (c) {
         case OPT_DB:
-            if (!ink_store_path_ok(optarg)) {
-                cli_error("--db '%s': give a database file", cli_shown(optarg));
+            if (!ink_store_db_ok(optarg)) {
+                cli_error("--db '%s': give a database file or a postgresql:// URI",
+                          cli_shown(optarg));
                 return INK_EXIT_USAGE;
             }
             db = optarg;
@@ -903,7 +1064,7 @@ static int report_summary(int argc, char **argv, enum summary_view view)
         ink_platforms_free(map);
         return INK_EXIT_OPERR;
     }
-    if (ink_store_report_summary(st, domain, &sum, &n, &err) < 0) {
+    if (ink_store_report_summary_span(st, domain, since, until, &sum, &n, &err) < 0) {
         cli_error("%s", ink_str_cstr(&err));
         rc = INK_EXIT_OPERR;
     } else if ((!no_dns && lookup_ptrs(st, &ropts, sum, n) < 0)) {
@@ -936,8 +1097,8 @@ static int report_summary(int argc, char **argv, enum summary_view view)
 }
 
 /* cli_report_view - see report_json.h; the same builders as --json */
-int cli_report_view(struct ink_store *st, const char *domain, const char *view, json_t **out,
-                    struct ink_str *err)
+int cli_report_view(struct ink_store *st, const char *domain, const char *view, int64_t since,
+                    int64_t until, json_t **out, struct ink_str *err)
 {
     struct ink_report_summary *sum = NULL;
     struct ink_platforms *map = NULL;
@@ -945,6 +1106,18 @@ int cli_report_view(struct ink_store *st, const char *domain, const char *view, 
     int rc = 0;
 
     *out = NULL;
+    if (strcmp(view, "timeline") == 0) {
+        struct ink_report_day *v = NULL;
+        if (ink_store_report_timeline(st, domain, since, until, &v, &n, err) < 0)
+            return -1;
+        *out = cli_report_timeline_json(domain, since, until, v, n);
+        free(v);
+        if (*out == NULL) {
+            ink_str_puts(err, "out of memory");
+            return -1;
+        }
+        return 0;
+    }
     if (strcmp(view, "summary") != 0 && strcmp(view, "sources") != 0 &&
         strcmp(view, "advise") != 0)
         return -2;
@@ -952,7 +1125,7 @@ int cli_report_view(struct ink_store *st, const char *domain, const char *view, 
         ink_str_puts(err, "the platform map cannot be read");
         return -1;
     }
-    if (ink_store_report_summary(st, domain, &sum, &n, err) < 0) {
+    if (ink_store_report_summary_span(st, domain, since, until, &sum, &n, err) < 0) {
         rc = -1;
     } else if (set_platforms(map, sum, n) < 0) {
         ink_str_puts(err, "out of memory");
@@ -985,6 +1158,10 @@ int cmd_report(int argc, char **argv)
     if (strcmp(argv[1], "import") == 0) {
         cli_set_argv0(argv + 1, "report import");
         return report_import(argc - 1, argv + 1);
+    }
+    if (strcmp(argv[1], "timeline") == 0) {
+        cli_set_argv0(argv + 1, "report timeline");
+        return cli_report_timeline_cmd(argc - 1, argv + 1);
     }
     if (strcmp(argv[1], "summary") == 0) {
         cli_set_argv0(argv + 1, "report summary");

@@ -6,6 +6,8 @@
 
 #include <jansson.h>
 #include <stddef.h>
+#include <stdint.h>
+#include "cli.h"
 #include "inkan/store.h"
 
 /* Each returns a new reference the caller releases with json_decref, or
@@ -14,12 +16,37 @@ json_t *cli_report_summary_json(const struct ink_report_summary *sum, size_t n);
 json_t *cli_report_advise_json(const struct ink_report_summary *sum, size_t n);
 json_t *cli_report_sources_json(const struct ink_report_summary *sum, size_t n);
 
-/* cli_report_view - the view ("summary", "sources" or "advise") of the
- * stored reports for domain (NULL: every domain) as *out (a new reference),
- * with platforms from the installed map and no reverse lookups (the
- * service must not wait on DNS for a page).  0; -1 with why in err;
- * -2 for an unknown view. */
-int cli_report_view(struct ink_store *st, const char *domain, const char *view, json_t **out,
-                    struct ink_str *err);
+/* cli_report_view - the view ("summary", "sources", "advise" or
+ * "timeline") of the stored reports for domain (NULL: every domain) whose
+ * period begins in [since, until] (INT64_MIN, INT64_MAX: all) as *out (a
+ * new reference), with platforms from the installed map and no reverse
+ * lookups (the service must not wait on DNS for a page).  0; -1 with why
+ * in err; -2 for an unknown view. */
+int cli_report_view(struct ink_store *st, const char *domain, const char *view, int64_t since,
+                    int64_t until, json_t **out, struct ink_str *err);
+
+/* ---- report_span.c ---- */
+
+/* The option ids of --since and --until (above report.c's own). */
+#define CLI_REPORT_OPT_SINCE (CLI_OPT_FIRST_FREE + 50)
+#define CLI_REPORT_OPT_UNTIL (CLI_OPT_FIRST_FREE + 51)
+
+/* cli_report_when - text as a time: YYYY-MM-DD (00:00 UTC that day, or
+ * 23:59:59 when until) or seconds since the epoch; 0, or -1 when it is
+ * neither */
+int cli_report_when(const char *text, int until, int64_t *out);
+/* cli_report_span_opt - for an option loop: opt CLI_REPORT_OPT_SINCE or
+ * _UNTIL read into *since / *until (1), another option (0), a bad value
+ * (-1, said why) */
+int cli_report_span_opt(int opt, const char *arg, int64_t *since, int64_t *until);
+/* cli_report_timeline_json - {"domain", "since", "until", "days": [{"day",
+ * "begin", "reports", "messages", "dmarc_pass", "dmarc_fail"}], "totals"};
+ * the days between the first and last without reports given as zeros; a
+ * new reference, or NULL out of memory */
+json_t *cli_report_timeline_json(const char *domain, int64_t since, int64_t until,
+                                 const struct ink_report_day *v, size_t n);
+/* cli_report_timeline_cmd - inkan report timeline */
+int cli_report_timeline_cmd(int argc, char **argv);
+/* (cli_report_open_db, the store of the report commands: cli.h) */
 
 #endif

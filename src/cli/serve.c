@@ -707,12 +707,15 @@ static void handle(void *ctx, const struct ink_http_request *req, struct ink_htt
         serve_error(res, 404, "not_found", "no such endpoint");
 }
 
-/* api_report - GET /api/reports/{summary,sources,advise}[?domain=D]: the
- * same documents as `inkan report VIEW --json --no-dns` */
+/* api_report - GET /api/reports/{summary,sources,advise,timeline}
+ * [?domain=D][&since=WHEN][&until=WHEN]: the same documents as `inkan
+ * report VIEW --json --no-dns [--since --until]` */
 static void api_report(struct serve *sv, const struct ink_http_request *req, const char *view,
                        struct ink_http_response *res)
 {
     const char *d = ink_http_arg(req, "domain");
+    const char *since_arg = ink_http_arg(req, "since"), *until_arg = ink_http_arg(req, "until");
+    int64_t since = INT64_MIN, until = INT64_MAX;
     char name[INK_DNS_NAME_MAX + 2];
     struct ink_str err = INK_STR_INIT;
     json_t *j = NULL;
@@ -722,12 +725,24 @@ static void api_report(struct serve *sv, const struct ink_http_request *req, con
         serve_error(res, 400, "bad_domain", "domain= is not a domain name");
         return;
     }
-    rc = cli_report_view(cli_domains_store(sv->dc), d ? name : NULL, view, &j, &err);
+    if ((since_arg != NULL && cli_report_when(since_arg, 0, &since) < 0) ||
+        (until_arg != NULL && cli_report_when(until_arg, 1, &until) < 0)) {
+        serve_error(res, 400, "bad_time",
+                    "since= and until= are YYYY-MM-DD (UTC) or seconds since the epoch");
+        return;
+    }
+    if (since > until) {
+        serve_error(res, 400, "bad_time", "since= is after until=");
+        return;
+    }
+    rc = cli_report_view(cli_domains_store(sv->dc), d ? name : NULL, view, since, until, &j, &err);
     if (rc == -2)
-        serve_error(res, 404, "not_found", "no such report view (summary, sources, advise)");
-    else if (rc < 0)
+        serve_error(res, 404, "not_found",
+                    "no such report view (summary, sources, advise, timeline)");
+    else if (rc < 0) {
+        cli_error("serve: %s", ink_str_cstr(&err));
         serve_error(res, 500, "store", "the report store cannot be read");
-    else
+    } else
         serve_json(res, 200, j);
     ink_str_free(&err);
 }
@@ -754,7 +769,8 @@ static void serve_usage(FILE *fp)
                 "The JSON API (docs/api.md) over the domain and report store, and the\n"
                 "verification watch loop.  Authenticate with a token from 'inkan token create'.\n\n"
                 "  --listen ADDR:PORT   where to listen (default 127.0.0.1:8025; port 0: any free)\n"
-                "  --db FILE            the database (default as 'inkan domain')\n"
+                "  --db FILE|URI        the database (default as 'inkan domain'), or\n"
+                "                       postgresql://...\n"
                 "  --profiles DIR       sender profiles POST /api/domains names (DIR/NAME.yaml)\n"
                 "  --tls-cert FILE      HTTPS certificate (PEM), with --tls-key\n"
                 "  --tls-key FILE       HTTPS private key (PEM)\n"
@@ -800,8 +816,8 @@ int cmd_serve(int argc, char **argv)
         switch (opt) {
         case OPT_LISTEN: ho.listen = optarg; break;
         case OPT_DB:
-            if (!ink_store_path_ok(optarg)) {
-                cli_error("--db '%s': give a database file", optarg);
+            if (!ink_store_db_ok(optarg)) {
+                cli_error("--db '%s': give a database file or a postgresql:// URI", optarg);
                 rc = INK_EXIT_USAGE;
                 goto done;
             }
@@ -966,8 +982,8 @@ int cmd_token(int argc, char **argv)
     while ((opt = cli_getopt(&set, argc, argv)) != -1) {
         switch (opt) {
         case OPT_DB:
-            if (!ink_store_path_ok(optarg)) {
-                cli_error("--db '%s': give a database file", optarg);
+            if (!ink_store_db_ok(optarg)) {
+                cli_error("--db '%s': give a database file or a postgresql:// URI", optarg);
                 return INK_EXIT_USAGE;
             }
             db = optarg;

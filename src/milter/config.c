@@ -20,6 +20,7 @@
 
 #include "inkan/dns.h"
 #include "inkan/evwriter.h"
+#include "inkan/store.h"
 #include "inkan/yamlcheck.h"
 
 struct cctx {
@@ -92,7 +93,8 @@ static char *dup_path(struct cctx *c, const yaml_node_t *n, const char *key)
 
     if (s == NULL)
         return NULL;
-    if (s[0] == '/' || c->base == NULL || c->base[0] == '\0') {
+    /* absolute, or a store URI (rotations: postgresql://...), as given */
+    if (s[0] == '/' || c->base == NULL || c->base[0] == '\0' || ink_store_is_uri(s)) {
         d = strdup(s);
     } else {
         size_t len = strlen(c->base) + 1 + strlen(s) + 1;

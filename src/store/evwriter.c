@@ -116,7 +116,7 @@ static struct ink_store *open_store(struct ink_evwriter *w, struct ink_str *err)
 {
     if (w->o.open_store != NULL)
         return w->o.open_store(w->o.open_arg, err);
-    return ink_store_sqlite_open(w->store_path, err);
+    return ink_store_open(w->store_path, 0, err); /* a file or a postgresql:// URI */
 }
 
 /* store_down - the store failed: spool from now on, try again later

@@ -5,6 +5,7 @@
 #include "inkan/store.h"
 
 #include <stdlib.h>
+#include <string.h>
 
 /* ink_store_add - store a new domain */
 int ink_store_add(struct ink_store *s, struct ink_vdomain *d, int replace, struct ink_str *err)
@@ -175,6 +176,36 @@ int ink_store_report_summary(struct ink_store *s, const char *domain,
     return s->ops->report_summary(s, domain, out, n, err);
 }
 
+/* ink_store_report_summary_span - summaries over [since, until]; a
+ * backend without the op answers the whole store only */
+int ink_store_report_summary_span(struct ink_store *s, const char *domain, int64_t since,
+                                  int64_t until, struct ink_report_summary **out, size_t *n,
+                                  struct ink_str *err)
+{
+    if (s->ops->report_summary_span != NULL)
+        return s->ops->report_summary_span(s, domain, since, until, out, n, err);
+    if (since == INT64_MIN && until == INT64_MAX)
+        return s->ops->report_summary(s, domain, out, n, err);
+    *out = NULL;
+    *n = 0;
+    ink_str_printf(err, "the %s store cannot limit reports to a time span", s->ops->name);
+    return -1;
+}
+
+/* ink_store_report_timeline - per-day report totals */
+int ink_store_report_timeline(struct ink_store *s, const char *domain, int64_t since,
+                              int64_t until, struct ink_report_day **out, size_t *n,
+                              struct ink_str *err)
+{
+    *out = NULL;
+    *n = 0;
+    if (s->ops->report_timeline == NULL) {
+        ink_str_printf(err, "the %s store has no report timeline", s->ops->name);
+        return -1;
+    }
+    return s->ops->report_timeline(s, domain, since, until, out, n, err);
+}
+
 /* ink_store_report_ptr_put - cache reverse-lookup outcomes */
 int ink_store_report_ptr_put(struct ink_store *s, const struct ink_store_ptr *v, size_t n,
                              struct ink_str *err)
@@ -266,4 +297,106 @@ int ink_store_evaluations_list(struct ink_store *s, int64_t begin, int64_t end,
 {
     return s->ops->evaluations_list ? s->ops->evaluations_list(s, begin, end, domain, fn, arg, err)
                                     : no_evaluations(s, err);
+}
+
+/* ink_store_has_queue - the backend has the import work queue */
+int ink_store_has_queue(const struct ink_store *s)
+{
+    return s->ops->queue_fill != NULL && s->ops->queue_claim != NULL &&
+           s->ops->queue_done != NULL;
+}
+
+/* no_queue - the error of a queue call on a backend without one */
+static int no_queue(const struct ink_store *s, struct ink_str *err)
+{
+    ink_str_printf(err, "the %s store has no import queue", s->ops->name);
+    return -1;
+}
+
+/* ink_store_queue_fill - enqueue inputs by content hash */
+int ink_store_queue_fill(struct ink_store *s, const char *const *sha256_hex, size_t n,
+                         struct ink_str *err)
+{
+    return s->ops->queue_fill ? s->ops->queue_fill(s, sha256_hex, n, err) : no_queue(s, err);
+}
+
+/* ink_store_queue_claim - take the next input */
+int ink_store_queue_claim(struct ink_store *s, char *sha256_hex, struct ink_str *err)
+{
+    return s->ops->queue_claim ? s->ops->queue_claim(s, sha256_hex, err) : no_queue(s, err);
+}
+
+/* ink_store_queue_done - the claimed input is imported */
+int ink_store_queue_done(struct ink_store *s, const char *sha256_hex, struct ink_str *err)
+{
+    return s->ops->queue_done ? s->ops->queue_done(s, sha256_hex, err) : no_queue(s, err);
+}
+
+/* ink_store_is_uri - a PostgreSQL URI (the schemes libpq reads) */
+int ink_store_is_uri(const char *db)
+{
+    return db != NULL &&
+           (strncmp(db, "postgresql://", 13) == 0 || strncmp(db, "postgres://", 11) == 0);
+}
+
+/* ink_store_db_ok - a URI or a database file path */
+int ink_store_db_ok(const char *db)
+{
+    return ink_store_is_uri(db) || ink_store_path_ok(db);
+}
+
+/* ink_store_db_shown - db without its password (see store.h) */
+void ink_store_db_shown(const char *db, struct ink_str *out)
+{
+    const char *auth, *end, *at = NULL, *p, *qm;
+
+    if (db == NULL)
+        return;
+    if (!ink_store_is_uri(db)) {
+        ink_str_puts(out, db);
+        return;
+    }
+    /* user:password@ ends at the last '@' before the parameters (an
+     * unescaped '/' or '@' in a password is still cut out) */
+    auth = strstr(db, "://") + 3;
+    end = auth + strcspn(auth, "?#");
+    for (p = auth; p < end; p++)
+        if (*p == '@')
+            at = p;
+    p = db;
+    if (at != NULL) {
+        const char *colon = memchr(auth, ':', (size_t)(at - auth));
+        if (colon != NULL) {
+            ink_str_append(out, db, (size_t)(colon - db));
+            ink_str_puts(out, ":***");
+            p = at;
+        }
+    }
+    qm = strchr(p, '?');
+    if (qm == NULL) {
+        ink_str_puts(out, p);
+        return;
+    }
+    ink_str_append(out, p, (size_t)(qm + 1 - p));
+    for (p = qm + 1; *p != '\0' && *p != '#';) {
+        size_t len = strcspn(p, "&#");
+        if (strncmp(p, "password=", 9) == 0)
+            ink_str_puts(out, "password=***");
+        else
+            ink_str_append(out, p, len);
+        p += len;
+        if (*p == '&') {
+            ink_str_putc(out, '&');
+            p++;
+        }
+    }
+    ink_str_puts(out, p);
+}
+
+/* ink_store_open - the backend db names */
+struct ink_store *ink_store_open(const char *db, int readonly, struct ink_str *err)
+{
+    if (ink_store_is_uri(db))
+        return readonly ? ink_store_pg_open_readonly(db, err) : ink_store_pg_open(db, err);
+    return readonly ? ink_store_sqlite_open_readonly(db, err) : ink_store_sqlite_open(db, err);
 }

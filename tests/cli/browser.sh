@@ -4,7 +4,9 @@
 # from its package-lock.json by `make deps`; nothing is downloaded here):
 # tests/browser/dashboard.js logs in, adds a domain, verifies it against
 # the zone file the service reads and checks a <script> TXT renders as
-# text.  Screenshots go to BUILD/browser-shots.  Also: the page is served
+# text, copies a record, opens the check findings and the report charts
+# (their numbers compared with `inkan report summary/timeline --json` over
+# the same store).  Screenshots go to BUILD/browser-shots.  Also: the page is served
 # from the binary with a Content-Security-Policy, and app.js never uses
 # innerHTML.
 set -u
@@ -29,6 +31,10 @@ $TTL 300
 @ IN NS ns1
 ns1 IN A 192.0.2.53
 EOF
+"$INKAN" report import --db "$T/db" "$INKAN_SRC/tests/data/reports-timeline" >/dev/null 2>&1
+"$INKAN" report summary --json --no-dns --db "$T/db" >"$T/summary.json"
+"$INKAN" report timeline --json --db "$T/db" example.com >"$T/timeline.json"
+check "the reports to chart are stored" test "$(jq '.domains[0].messages' "$T/summary.json")" = 109
 "$INKAN" serve --listen 127.0.0.1:0 --db "$T/db" --profiles "$INKAN_SRC/examples/profiles" \
     --zone "$T/z.zone" >"$T/serve.out" 2>"$T/serve.log" &
 PID=$!
@@ -50,9 +56,9 @@ if [ ! -x /usr/bin/chromium ] || [ ! -d "$B/node_modules/playwright-core" ]; the
     exit 77
 fi
 rm -rf "$SHOTS" && mkdir -p "$SHOTS"
-HOME=$T node "$B/dashboard.js" "$U" "$TOK" "$T/z.zone" "$SHOTS" >"$T/node.out" 2>&1
+HOME=$T node "$B/dashboard.js" "$U" "$TOK" "$T/z.zone" "$SHOTS" "$T/summary.json" "$T/timeline.json" >"$T/node.out" 2>&1
 rc=$?
 sed 's/^/#   /' "$T/node.out"
 check "the browser run passed (dashboard.js: $(grep -c '^ok' "$T/node.out") ok)" test "$rc" = 0
-check "screenshots of each page under the build dir" test "$(ls "$SHOTS"/*.png 2>/dev/null | wc -l)" -ge 4
+check "screenshots of each page under the build dir" test "$(ls "$SHOTS"/*.png 2>/dev/null | wc -l)" -ge 6
 finish

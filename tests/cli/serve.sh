@@ -176,6 +176,46 @@ done
 check "  ... summary counts the imported messages" \
     test "$(code GET '/api/reports/summary?domain=example.org' -H "$A")" = 200
 check "  ... example.org alone: 64 messages" test "$(jq -c '[.domains[].messages]' "$T/body")" = '[64]'
+# since/until and the timeline, over reports of three days (and a gap)
+"$INKAN" report import --db "$DB" "$INKAN_SRC/tests/data/reports-timeline" >/dev/null 2>&1
+"$INKAN" report timeline --json --db "$DB" example.com >"$T/cli-tl.json" 2>/dev/null
+check "timeline -> 200" test "$(code GET '/api/reports/timeline?domain=example.com' -H "$A")" = 200
+check "  ... the same document as report timeline --json" \
+    test "$(jq -S . "$T/body")" = "$(jq -S . "$T/cli-tl.json")"
+check "  ... a day each, the day without reports as zeros" \
+    test "$(jq -c '[.days[] | [.day, .messages, .dmarc_pass, .dmarc_fail]]' "$T/body")" = \
+    '[["2025-11-01",50,40,10],["2025-11-02",0,0,0],["2025-11-03",35,30,5],["2025-11-04",24,20,4]]'
+check "  ... totals as the summary counts them" \
+    test "$(jq -c '[.totals.messages, .totals.dmarc_pass, .totals.dmarc_fail]' "$T/body")" = \
+    "$(code GET '/api/reports/summary?domain=example.com' -H "$A" >/dev/null; jq -c '.domains[0] | [.messages, .dmarc_pass, .dmarc_fail]' "$T/body")"
+check "timeline of every domain -> 200" test "$(code GET /api/reports/timeline -H "$A")" = 200
+check "  ... example.org's day too" test "$(jq -c '[.days[] | select(.day == "2025-12-01") | .messages]' "$T/body")" = '[69]'
+for view in summary sources advise timeline; do
+    nodns=--no-dns; [ $view = timeline ] && nodns= # (the timeline looks up nothing)
+    "$INKAN" report $view --json $nodns --db "$DB" --since 2025-11-02 --until 2025-11-03 \
+        >"$T/cli-$view.json" 2>/dev/null
+    check "$view?since=2025-11-02&until=2025-11-03 -> 200" \
+        test "$(code GET "/api/reports/$view?since=2025-11-02&until=2025-11-03" -H "$A")" = 200
+    check "  ... the same document as report $view --since --until" \
+        test "$(jq -S . "$T/body")" = "$(jq -S . "$T/cli-$view.json")"
+done
+code GET '/api/reports/summary?since=2025-11-02&until=2025-11-03' -H "$A" >/dev/null
+check "  ... the one report of that span: 35 messages" \
+    test "$(jq -c '[.domains[] | [.domain, .reports, .messages, .dmarc_pass]]' "$T/body")" = '[["example.com",1,35,30]]'
+check "since= as epoch seconds" test "$(code GET '/api/reports/summary?domain=example.com&since=1762214400' -H "$A")" = 200
+check "  ... the last day alone: 24 messages" test "$(jq '.domains[0].messages' "$T/body")" = 24
+check "sources over a span: the spoofer's 4 of the last day" \
+    test "$(code GET '/api/reports/sources?domain=example.com&since=2025-11-04' -H "$A")" = 200
+check "  ... 203.0.113.66: 4" \
+    test "$(jq -c '[.domains[0].sources[] | select(.ip == "203.0.113.66") | .messages]' "$T/body")" = '[4]'
+check "bad since= -> 400 bad_time" test "$(code GET '/api/reports/summary?since=yesterday' -H "$A")" = 400
+check "  ... code bad_time" test "$(jq -r .error.code "$T/body")" = bad_time
+check "2025-02-30 -> 400" test "$(code GET '/api/reports/timeline?until=2025-02-30' -H "$A")" = 400
+check "since= after until= -> 400" \
+    test "$(code GET '/api/reports/timeline?since=2025-11-04&until=2025-11-01' -H "$A")" = 400
+expect_exit 2 "$INKAN" report timeline --since nope --db "$DB"
+expect_exit 2 "$INKAN" report summary --until 2025-13-01 --db "$DB"
+expect_out_contains "2025-11-03        1         35" "$INKAN" report timeline --db "$DB" example.com
 check "unknown report view -> 404" test "$(code GET /api/reports/nope -H "$A")" = 404
 check "bad domain= -> 400 bad_domain" test "$(code GET '/api/reports/summary?domain=a%20b' -H "$A")" = 400
 check "  ... code bad_domain" test "$(jq -r .error.code "$T/body")" = bad_domain

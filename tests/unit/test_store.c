@@ -1,7 +1,10 @@
 /*
- * test_store.c - the SQLite verification store: add/get round trip of a
+ * test_store.c - the verification store: add/get round trip of a
  * domain and its records, saves with history, a stale save refused
  * (another process won), due domains in order, remove, and reopening.
+ * The round trip runs on SQLite, and on PostgreSQL as well when
+ * INKAN_TEST_STORE_URI names an empty database (tests/cli/store-pg.sh
+ * runs this program so against a private server); the URI helpers.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -68,11 +71,13 @@ static struct ink_vdomain *domain(const char *name, int64_t now)
     return d;
 }
 
-static void test_round_trip(void **state)
+/* round_trip - the round trip on the store at db (a path or a URI of an
+ * empty database) */
+static void round_trip(const char *db)
 {
-    char *path = db_path();
+    char *path = strdup(db);
     struct ink_str err = INK_STR_INIT;
-    struct ink_store *s = ink_store_sqlite_open(path, &err);
+    struct ink_store *s = ink_store_open(path, 0, &err);
     struct ink_vdomain *d = domain("example.com", 100), *e = NULL, *stale = NULL;
     struct ink_vchange ch[3];
     struct ink_store_event *ev = NULL;
@@ -80,7 +85,6 @@ static void test_round_trip(void **state)
     char **names = NULL;
     int64_t next;
 
-    (void)state;
     if (s == NULL)
         fail_msg("%s", ink_str_cstr(&err));
     assert_int_equal(ink_store_add(s, d, 0, &err), 0);
@@ -153,7 +157,7 @@ static void test_round_trip(void **state)
 
     /* reopen: everything is still there; remove */
     ink_store_free(s);
-    s = ink_store_sqlite_open(path, &err);
+    s = ink_store_open(path, 0, &err);
     assert_non_null(s);
     {
         struct ink_vdomain **all = NULL;
@@ -177,6 +181,72 @@ static void test_round_trip(void **state)
     ink_store_free(s);
     ink_store_free(NULL);
     free(path);
+    ink_str_free(&err);
+}
+
+static void test_round_trip(void **state)
+{
+    char *path = db_path();
+
+    (void)state;
+    round_trip(path);
+    free(path);
+}
+
+/* the same on PostgreSQL, when a database is given */
+static void test_round_trip_pg(void **state)
+{
+    const char *uri = getenv("INKAN_TEST_STORE_URI");
+    struct ink_store *ro;
+    struct ink_vdomain *got = NULL;
+    struct ink_str err = INK_STR_INIT;
+
+    (void)state;
+    if (uri == NULL || uri[0] == '\0')
+        skip();
+    assert_true(ink_store_is_uri(uri));
+    round_trip(uri);
+    /* a read-only session reads, and cannot write */
+    ro = ink_store_open(uri, 1, &err);
+    if (ro == NULL)
+        fail_msg("%s", ink_str_cstr(&err));
+    assert_int_equal(ink_store_get(ro, "example.net", &got, &err), 0);
+    assert_int_equal(ink_store_remove(ro, "example.net", &err), -1);
+    assert_non_null(strstr(ink_str_cstr(&err), "read-only"));
+    ink_vdomain_free(got);
+    ink_store_free(ro);
+    ink_str_free(&err);
+}
+
+/* URIs go to PostgreSQL, never to a SQLite file; their passwords are not shown */
+static void test_uri_helpers(void **state)
+{
+    static const char *const cases[][2] = {
+        {"postgresql://inkan:s3cret@db.example/inkan", "postgresql://inkan:***@db.example/inkan"},
+        {"postgres://u:p@ss/w@h:5432/d?sslmode=require", "postgres://u:***@h:5432/d?sslmode=require"},
+        {"postgresql:///inkan?host=/run/pg&password=s3cret&user=u",
+         "postgresql:///inkan?host=/run/pg&password=***&user=u"},
+        {"postgresql://u@h/d", "postgresql://u@h/d"},
+        {"/var/lib/inkan/inkan.db", "/var/lib/inkan/inkan.db"},
+    };
+    struct ink_str err = INK_STR_INIT;
+    size_t i;
+
+    (void)state;
+    for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        struct ink_str out = INK_STR_INIT;
+        ink_store_db_shown(cases[i][0], &out);
+        assert_string_equal(ink_str_cstr(&out), cases[i][1]);
+        assert_true(ink_store_db_ok(cases[i][0]));
+        ink_str_free(&out);
+    }
+    assert_true(ink_store_is_uri("postgres://h/d"));
+    assert_false(ink_store_is_uri("postgresql:/x"));
+    assert_false(ink_store_path_ok("postgresql://h/d")); /* not a file name */
+    /* a server that is not there: the reason, without the password */
+    assert_null(ink_store_open("postgresql://u:s3cret@/d?host=/nonexistent-inkan-dir", 0, &err));
+    assert_non_null(strstr(ink_str_cstr(&err), "postgresql://u:***@/d"));
+    assert_null(strstr(ink_str_cstr(&err), "s3cret"));
     ink_str_free(&err);
 }
 
@@ -244,16 +314,17 @@ static void test_throwaway_paths_and_readonly(void **state)
 
 /* test_rotations - DKIM key rotations: add, one open rotation per domain,
  * list (all, one domain, newest only), save guarded by the phase */
-static void test_rotations(void **state)
+/* rotations - the rotation round trip on the store at db */
+static void rotations(const char *db)
 {
-    char *path = db_path();
+    char *path = strdup(db);
     struct ink_str err = INK_STR_INIT;
-    struct ink_store *s = ink_store_sqlite_open(path, &err);
+    struct ink_store *s = ink_store_open(path, 0, &err);
     struct ink_rotation *r = ink_rotation_new("example.com", 1000), *r2, **v = NULL;
     size_t n = 0;
 
-    (void)state;
-    assert_non_null(s);
+    if (s == NULL)
+        fail_msg("%s", ink_str_cstr(&err));
     assert_int_equal(ink_rotation_add_key(r, 1, "new-rsa2048", "rsa", "v=DKIM1; k=rsa; p=AAAA", "/keys/new"), 0);
     assert_int_equal(ink_rotation_add_key(r, 1, "new-ed25519", "ed25519", "v=DKIM1; k=ed25519; p=BBBB", NULL), 0);
     assert_int_equal(ink_rotation_add_key(r, 0, "old", NULL, NULL, NULL), 0);
@@ -320,13 +391,36 @@ static void test_rotations(void **state)
     free(path);
 }
 
+static void test_rotations(void **state)
+{
+    char *path = db_path();
+
+    (void)state;
+    rotations(path);
+    free(path);
+}
+
+/* the same on PostgreSQL, when a database is given */
+static void test_rotations_pg(void **state)
+{
+    const char *uri = getenv("INKAN_TEST_STORE_URI");
+
+    (void)state;
+    if (uri == NULL || uri[0] == '\0')
+        skip();
+    rotations(uri);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_round_trip),
+        cmocka_unit_test(test_round_trip_pg),
+        cmocka_unit_test(test_uri_helpers),
         cmocka_unit_test(test_unopenable),
         cmocka_unit_test(test_throwaway_paths_and_readonly),
         cmocka_unit_test(test_rotations),
+        cmocka_unit_test(test_rotations_pg),
     };
 
     return cmocka_run_group_tests(tests, NULL, cleanup);
