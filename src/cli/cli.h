@@ -153,6 +153,10 @@ int cmd_spf_lint(int argc, char **argv);
 int cmd_provision(int argc, char **argv);
 int cmd_domain(int argc, char **argv);
 int cmd_report(int argc, char **argv);
+/* report_send.c: `inkan report generate` and `inkan report send` (cmd_report
+ * hands over argv starting at the subcommand) */
+int cli_report_generate(int argc, char **argv);
+int cli_report_send(int argc, char **argv);
 /* cli_parse_dkim_algs - "ed25519,rsa2048" into algs; count, or -1 after printing */
 int cli_parse_dkim_algs(const char *arg, enum ink_profile_keyalg *algs, size_t max);
 /* cli_read_file - whole file of at most max bytes (caller frees); 0 or -1 after printing */
@@ -175,6 +179,16 @@ int cli_secret_write(const char *path, const void *buf, size_t len, int force);
  * -1 after printing "WHAT PATH: why".
  */
 int cli_file_limit(const char *what, const char *path, size_t max);
+/*
+ * cli_store_open - the store at path, or (path NULL) at the default
+ * $XDG_DATA_HOME/inkan/inkan.db, else ~/.local/share/inkan/inkan.db.
+ * readonly: an existing database is opened to read only (one the user
+ * cannot write can still be shown).  NULL after printing why.
+ */
+struct ink_store;
+struct ink_store *cli_store_open(const char *path, int readonly);
+/* evaluations.c: `inkan evaluations list|replay` */
+int cmd_evaluations(int argc, char **argv);
 /* cli_profile_load - read and parse a sender profile, or NULL after printing why */
 struct ink_profile *cli_profile_load(const char *path);
 
