@@ -440,9 +440,12 @@ int cmd_milter(int argc, char **argv)
             rc = INK_EXIT_OPERR;
             goto out;
         }
-        printf("ok: %s (socket %s, %zu internal network%s, %zu signing key%s)\n", check,
+        printf("ok: %s (socket %s, %zu internal network%s, %zu signing key%s", check,
                cfg->socket, cfg->nnetworks, cfg->nnetworks == 1 ? "" : "s", cfg->nkeys,
                cfg->nkeys == 1 ? "" : "s");
+        if (cfg->ev_store != NULL)
+            printf(", evaluations to %s (spool %s)", cfg->ev_store, cfg->ev_spool);
+        printf(")\n");
         goto out;
     }
     /* SIGHUP reads the file again, after the daemon left its directory */
