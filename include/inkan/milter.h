@@ -77,6 +77,11 @@ struct ink_milter_config {
     char *signer_user;   /* signer-user: the signer drops to it, or NULL */
     int quarantine_header; /* quarantine: header (1): an X-Inkan-Quarantine field
                             * instead of Postfix's hold queue (hold, 0, the default) */
+    int mixed_enforce;     /* mixed-recipients: enforce (1): a transaction may hold
+                            * protected and monitored recipients of a people-centric
+                            * policy, one verdict for all, enforced when one is
+                            * protected; split (0, the default): a recipient of the
+                            * other kind than the first is answered 452 4.5.3 */
     char *rotations;       /* rotations: the store `inkan dkim rotate --db` writes,
                             * or NULL: no rotation is followed */
     int rotation_recheck_s; /* rotation-recheck: seconds between looks at it */

@@ -113,6 +113,19 @@ struct ink_verdict {
 void ink_policy_decide(const struct ink_policy *p, const struct ink_inbound *m,
                        const struct ink_policy_arc *arc, struct ink_verdict *v);
 
+/*
+ * ink_policy_rcpt_protected - whether a failing message to rcpt ("a@b" or
+ * "<a@b>") would be enforced as far as this recipient decides: in
+ * people-centric mode 1 when rcpt matches a people-centric entry (*entry,
+ * when entry is not NULL, is that entry, owned by p; else NULL) and 0 when
+ * it is monitored; in monitor mode 0; in enforce and staged mode 1 (the
+ * recipients do not change the verdict).  Recipients with different
+ * answers cannot share one verdict: `inkan milter` answers the second
+ * kind 452 4.5.3 at RCPT so that each kind goes in a transaction of its
+ * own (docs/milter.md).
+ */
+int ink_policy_rcpt_protected(const struct ink_policy *p, const char *rcpt, const char **entry);
+
 const char *ink_verdict_name(enum ink_verdict_action a);
 const char *ink_policy_mode_name(enum ink_policy_mode m);
 

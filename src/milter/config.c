@@ -4,8 +4,8 @@
  * no aliases); every error names the key and its line.  The keys:
  * socket, authserv-id, policy, pid-file, dns {zone, server, timeout},
  * internal-networks [CIDR...], signing [{domain, selector, key}...],
- * signer-user, quarantine, rotations, rotation-recheck, evaluations
- * {store, spool, batch-size, batch-interval, queue, store-wait, retry}.
+ * signer-user, quarantine, mixed-recipients, rotations, rotation-recheck,
+ * evaluations {store, spool, batch-size, batch-interval, queue, store-wait, retry}.
  * Unknown keys are refused (a typo must not be ignored).
  */
 #include "inkan/milter.h"
@@ -442,6 +442,15 @@ static int top(struct cctx *c, struct ink_milter_config *cfg, const yaml_node_t 
                 rc = 0, cfg->quarantine_header = 1;
             else
                 return cerr(c, v, "quarantine", "must be hold (Postfix's hold queue) or header");
+        } else if (is_key(k, "mixed-recipients")) {
+            if (v->type == YAML_SCALAR_NODE && strcmp((const char *)v->data.scalar.value, "split") == 0)
+                rc = 0, cfg->mixed_enforce = 0;
+            else if (v->type == YAML_SCALAR_NODE &&
+                     strcmp((const char *)v->data.scalar.value, "enforce") == 0)
+                rc = 0, cfg->mixed_enforce = 1;
+            else
+                return cerr(c, v, "mixed-recipients",
+                            "must be split (one kind of recipient per transaction) or enforce");
         } else if (is_key(k, "dns")) {
             rc = dns(c, cfg, v);
         } else if (is_key(k, "evaluations")) {
@@ -472,8 +481,8 @@ static int top(struct cctx *c, struct ink_milter_config *cfg, const yaml_node_t 
         } else {
             return cerr(c, k, (const char *)k->data.scalar.value,
                         "unknown key (socket, authserv-id, policy, pid-file, dns, "
-                        "internal-networks, signing, signer-user, quarantine, rotations, "
-                        "rotation-recheck, evaluations)");
+                        "internal-networks, signing, signer-user, quarantine, "
+                        "mixed-recipients, rotations, rotation-recheck, evaluations)");
         }
         if (rc < 0)
             return -1;

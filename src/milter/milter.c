@@ -122,6 +122,7 @@ struct msg {
     struct ink_inbound *m;  /* made at the first header */
     int failed;             /* the machine could not be made or took no more */
     int outbound;           /* internal / authenticated: not evaluated */
+    int rcpt_kind;          /* people-centric split: RCPT_KIND_* of the recipients taken */
     size_t nar;             /* Authentication-Results fields seen */
     size_t forged[MILTER_FORGED_MAX]; /* 1-based indices of ours among them */
     size_t nforged;
@@ -135,6 +136,12 @@ struct msg {
     struct ink_dkim_sign *sign;
     int sign_failed;        /* the header is over its limit or the signer refused */
 };
+
+/* What the recipients of one transaction are under a people-centric
+ * policy (ink_policy_rcpt_protected): none taken yet, protected, monitored. */
+#define RCPT_KIND_NONE 0
+#define RCPT_KIND_PROTECTED 1
+#define RCPT_KIND_MONITORED 2
 
 /* One connection. */
 struct conn {
@@ -451,6 +458,12 @@ static sfsistat cb_envfrom(SMFICTX *ctx, char **argv)
     return SMFIS_CONTINUE;
 }
 
+/* cb_envrcpt - keep the recipient for the message machine.  Under a
+ * people-centric policy (mixed-recipients: split), a recipient whose kind
+ * (protected or monitored) differs from the first one taken is answered
+ * 452 4.5.3: RFC 5321 (4.5.3.1.10) has the client send it again in a
+ * transaction of its own, so one verdict is right for every recipient of
+ * a transaction and none of them gets another's. */
 static sfsistat cb_envrcpt(SMFICTX *ctx, char **argv)
 {
     struct conn *c = conn_of(ctx);
@@ -460,20 +473,40 @@ static sfsistat cb_envrcpt(SMFICTX *ctx, char **argv)
     if (c == NULL)
         return SMFIS_TEMPFAIL;
     g = &c->msg;
-    if (g->nrcpt >= INK_INBOUND_RCPTS_MAX)
+    r = strip_path(argv != NULL ? argv[0] : NULL);
+    if (r == NULL)
+        return SMFIS_TEMPFAIL;
+    if (!g->outbound && !c->gen->env->cfg->mixed_enforce &&
+        c->gen->env->policy->mode == INK_POLICY_PEOPLE) {
+        int kind = ink_policy_rcpt_protected(c->gen->env->policy, r, NULL) ? RCPT_KIND_PROTECTED
+                                                                           : RCPT_KIND_MONITORED;
+
+        if (g->rcpt_kind == RCPT_KIND_NONE) {
+            g->rcpt_kind = kind;
+        } else if (g->rcpt_kind != kind) {
+            log_verdict(c, "recipient deferred to a transaction of its own (452 4.5.3)", r);
+            free(r);
+            /* the same words for either kind: the reply does not say who is protected */
+            (void)smfi_setreply(ctx, "452", "4.5.3",
+                                "Too many recipients, send to this one in another transaction");
+            return SMFIS_TEMPFAIL;
+        }
+    }
+    if (g->nrcpt >= INK_INBOUND_RCPTS_MAX) {
+        free(r);
         return SMFIS_CONTINUE; /* kept up to the machine's limit */
+    }
     if (g->nrcpt == g->rcpt_cap) {
         size_t cap = g->rcpt_cap ? g->rcpt_cap * 2 : 8;
         char **n = realloc(g->rcpt, cap * sizeof(*n));
 
-        if (n == NULL)
+        if (n == NULL) {
+            free(r);
             return SMFIS_TEMPFAIL;
+        }
         g->rcpt = n;
         g->rcpt_cap = cap;
     }
-    r = strip_path(argv != NULL ? argv[0] : NULL);
-    if (r == NULL)
-        return SMFIS_TEMPFAIL;
     g->rcpt[g->nrcpt++] = r;
     return SMFIS_CONTINUE;
 }

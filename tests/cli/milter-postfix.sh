@@ -20,26 +20,15 @@
 # default 6) is delivered and signed to the last message with the milter's
 # descriptor count unchanged (tests/soak/milter-burst.sh: 2,000 over 20).
 # Both daemons are stopped (postfix stop, kill PID) and checked gone.
+# The private Postfix is tests/lib/postfix.sh.
 set -u
 . "$INKAN_SRC/tests/cli/lib.sh"
 . "$INKAN_SRC/tests/cli/verify_lib.sh"
 
-for tool in postfix swaks postconf postqueue; do
-    if ! command -v "$tool" >/dev/null && [ ! -x "/usr/sbin/$tool" ]; then
-        echo "# $tool is missing: ./scripts/install-deps.sh"
-        [ "${CI:-}" = true ] && exit 1
-        exit 77
-    fi
-done
-if [ "$(id -u)" != 0 ]; then
-    echo "# a private Postfix instance needs root (postfix start); skipped"
-    [ "${CI:-}" = true ] && exit 1
-    exit 77
-fi
-PATH=/usr/sbin:$PATH
+. "$INKAN_SRC/tests/lib/postfix.sh"
+pf_require
 
 T=$TMPDIR_TEST
-chmod 755 "$T" # Postfix's daemons (user postfix) and the sink (nobody) reach into it
 if ! verify_setup "$T"; then
     _notok "set up the messages and the zone"
     finish
@@ -52,82 +41,10 @@ fi
     cat "$T/sk/r1.example.org.zone" "$T/sk/e1.example.org.zone" >>"$T/verify.zone"
 check "signing keys made" test -s "$T/sk/e1.example.org.private"
 
-free_port() {
-    python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
-}
-SPORT=$(free_port)
-MPORT=$(free_port)
-while [ "$MPORT" = "$SPORT" ]; do MPORT=$(free_port); done
-
-PF=$T/postfix
-OUT=$T/delivered
-mkdir -p "$PF" "$OUT" "$T/queue" "$T/data"
-chown postfix "$T/data"
-chmod 1777 "$OUT"
-cat >"$T/sink.sh" <<SINK
-#!/bin/sh
-# the delivery sink: one file per message
-cat >"$OUT/\$1.eml"
-SINK
-chmod 755 "$T/sink.sh"
-
-cat >"$PF/main.cf" <<CF
-compatibility_level = 3.6
-queue_directory = $T/queue
-data_directory = $T/data
-mail_owner = postfix
-setgid_group = postdrop
-myhostname = mx.example.net
-mydomain = example.net
-myorigin = example.net
-inet_interfaces = loopback-only
-inet_protocols = ipv4
-mydestination = example.net
-mynetworks = 127.0.0.0/8
-local_recipient_maps =
-local_transport = sink
-default_transport = error:no delivery off this machine
-relayhost =
-alias_maps =
-alias_database =
-smtpd_milters = inet:127.0.0.1:$MPORT
-non_smtpd_milters =
-milter_default_action = tempfail
-milter_protocol = 6
-milter_connect_timeout = 5s
-milter_command_timeout = 20s
-milter_content_timeout = 20s
-maillog_file = $T/maillog
-maillog_file_prefixes = $T
-smtpd_banner = \$myhostname ESMTP
-biff = no
-smtputf8_enable = no
-sink_destination_recipient_limit = 1
-CF
-cat >"$PF/master.cf" <<MCF
-127.0.0.1:$SPORT inet n - n - - smtpd
-pickup    unix  n       -       n       60      1       pickup
-cleanup   unix  n       -       n       -       0       cleanup
-qmgr      unix  n       -       n       300     1       qmgr
-tlsmgr    unix  -       -       n       1000?   1       tlsmgr
-rewrite   unix  -       -       n       -       -       trivial-rewrite
-bounce    unix  -       -       n       -       0       bounce
-defer     unix  -       -       n       -       0       bounce
-trace     unix  -       -       n       -       0       bounce
-verify    unix  -       -       n       -       1       verify
-flush     unix  n       -       n       1000?   0       flush
-proxymap  unix  -       -       n       -       -       proxymap
-smtp      unix  -       -       n       -       -       smtp
-showq     unix  n       -       n       -       -       showq
-error     unix  -       -       n       -       -       error
-retry     unix  -       -       n       -       -       error
-discard   unix  -       -       n       -       -       discard
-anvil     unix  -       -       n       -       1       anvil
-scache    unix  -       -       n       -       1       scache
-postlog   unix-dgram n  -       n       -       1       postlogd
-sink      unix  -       n       n       -       -       pipe
-  flags=q user=nobody argv=$T/sink.sh \${queue_id}
-MCF
+MPORT=$(pf_free_port)
+pf_setup "$T" "$MPORT"
+SPORT=$PF_SPORT
+OUT=$PF_OUT
 
 # --- the milter's configuration ---
 cat >"$T/policy.yaml" <<'P'
@@ -159,43 +76,19 @@ expect_exit 1 "$INKAN" milter --check-config "$T/open.yaml"
 expect_err_contains "open.private" "$INKAN" milter --check-config "$T/open.yaml"
 expect_err_contains "inkan milter: $T/bad.yaml:1:9: socket: 'tcp:25' is not" bash -c "sed 's/^socket: .*/socket: tcp:25/' '$T/milter.yaml' >'$T/bad.yaml'; cd / && '$INKAN' milter --check-config '$T/bad.yaml'"
 
-"$INKAN" milter --config "$T/milter.yaml" -f -v >"$T/milter.out" 2>"$T/milter.err" &
-MPID=$!
-stop_all() {
-    postfix -c "$PF" stop >/dev/null 2>&1
-    kill "$MPID" 2>/dev/null
-}
-trap 'stop_all; [ -n "${KEEP:-}" ] || rm -rf "$TMPDIR_TEST"' EXIT
-# the milter listens once its pid file is written and the port answers
-for _ in $(seq 50); do
-    if python3 -c "import socket,sys; s=socket.create_connection(('127.0.0.1',$MPORT),0.2)" 2>/dev/null; then
-        break
-    fi
-    sleep 0.1
-done
+milter_start "$T/milter.yaml" "$MPORT"
+trap 'pf_stop_all; [ -n "${KEEP:-}" ] || rm -rf "$TMPDIR_TEST"' EXIT
 check "the milter listens on 127.0.0.1:$MPORT" python3 -c "import socket; socket.create_connection(('127.0.0.1',$MPORT),1)"
 check "the milter wrote its pid file" test "$(cat "$T/milter.pid" 2>/dev/null)" = "$MPID"
 
-postfix -c "$PF" check >"$T/pf-check" 2>&1 || sed "s/^/#   /" "$T/pf-check" "$T/maillog" 2>/dev/null
-if ! postfix -c "$PF" start >"$T/pf-start" 2>&1; then
+if ! pf_start; then
     _notok "postfix -c DIR start"
-    sed 's/^/#   /' "$T/pf-start" "$T/pf-check" | head -20
     finish
     exit 1
 fi
 _ok "postfix -c DIR start"
-for _ in $(seq 50); do
-    python3 -c "import socket; socket.create_connection(('127.0.0.1',$SPORT),0.2)" 2>/dev/null && break
-    sleep 0.1
-done
 
-# send NAME FILE FROM [SRC] - swaks from 127.0.0.2 (not internal) or SRC,
-# transcript in T/NAME.swaks
-send() {
-    swaks --server 127.0.0.1 --port "$SPORT" --local-interface "${4:-127.0.0.2}" \
-        --helo mail.example.org --from "$3" --to bob@example.net \
-        --data "$2" --timeout 30 >"$T/$1.swaks" 2>&1
-}
+send() { pf_send "$@"; }
 
 # 1. a spoof of example.org (p=reject): 550 5.7.1 at the end of DATA
 send spoof "$T/plain.eml" alice@example.org
@@ -287,15 +180,6 @@ check "p=quarantine failure: in the hold queue (got $held)" test "$held" = 1
 check "postqueue -p lists the held message (!)" bash -c "postqueue -c '$PF' -p | grep -q '!.*a@sub.example.org'"
 check "the milter logged the verdicts" grep -q 'reject: 550 5.7.1' "$T/milter.err"
 
-# wait_listen PORT - until something accepts on 127.0.0.1:PORT (5 s)
-wait_listen() {
-    for _ in $(seq 50); do
-        python3 -c "import socket; socket.create_connection(('127.0.0.1',$1),0.2)" 2>/dev/null && return 0
-        sleep 0.1
-    done
-    return 1
-}
-
 # 5. SIGHUP: the policy switched to monitor is read again; the spoof now passes
 printf 'authserv-id: mx.example.net\nmode: monitor\n' >"$T/policy.yaml"
 kill -HUP "$MPID"
@@ -325,9 +209,7 @@ for _ in $(seq 50); do [ -n "$SIGNER" ] && kill -0 "$SIGNER" 2>/dev/null || brea
 check "milter killed: its signer process exits too" bash -c "[ -n '$SIGNER' ] && ! kill -0 '$SIGNER' 2>/dev/null"
 
 # 7. restarted: mail flows again
-"$INKAN" milter --config "$T/milter.yaml" -f -v >>"$T/milter.out" 2>>"$T/milter.err" &
-MPID=$!
-check "restarted milter listens again" wait_listen "$MPORT"
+check "restarted milter listens again" milter_start "$T/milter.yaml" "$MPORT"
 send again "$T/pass.eml" alice@example.org
 check "after the restart: 250" grep -q '^<- *250 2.0.0 Ok: queued' "$T/again.swaks"
 for _ in $(seq 100); do [ "$(ls "$OUT" | wc -l)" -ge 4 ] && break; sleep 0.1; done
@@ -350,7 +232,7 @@ check "6 messages at once: 3 more delivered (7 in all, got $(ls "$OUT" | wc -l))
 
 # 9. the DNS server stops answering: the message is tempfailed within the
 # configured timeout, no hang (a UDP socket that swallows every query)
-BPORT=$(free_port)
+BPORT=$(pf_free_port)
 python3 -c "
 import socket, time
 s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(('127.0.0.1', $BPORT))
@@ -422,13 +304,9 @@ fd1=$(ls /proc/"$MPID"/fd | wc -l)
 check "burst: the milter's open descriptors the same before and after ($fd0, $fd1)" test "$fd0" = "$fd1"
 
 # --- stop both ---
-postfix -c "$PF" stop >/dev/null 2>&1
-MASTER=$(head -1 "$T/queue/pid/master.pid" 2>/dev/null | tr -d ' ')
-for _ in $(seq 50); do
-    [ -n "$MASTER" ] && kill -0 "$MASTER" 2>/dev/null || break
-    sleep 0.1
-done
-check "postfix master ($MASTER) is gone" bash -c "[ -n '$MASTER' ] && ! kill -0 '$MASTER' 2>/dev/null"
+pf_stop
+rc=$?
+check "postfix master ($PF_MASTER) is gone" test "$rc" = 0
 kill -TERM "$MPID"
 for _ in $(seq 50); do kill -0 "$MPID" 2>/dev/null || break; sleep 0.1; done
 wait "$MPID"

@@ -1,7 +1,7 @@
 #!/bin/bash
 # milter-rotate.sh - `inkan milter` follows a DKIM key rotation in front
 # of a real Postfix on loopback (the private instance of
-# milter-postfix.sh: its own queue, smtpd on a free port, a pipe sink):
+# tests/lib/postfix.sh: its own queue, smtpd on a free port, a pipe sink):
 # the configuration lists example.org's old key (s1) and names the
 # rotation store (`rotations:`, looked at every second).  Mail from
 # 127.0.0.1 (internal) is signed with s1 while the rotation is
@@ -13,31 +13,12 @@
 set -u
 . "$INKAN_SRC/tests/cli/lib.sh"
 
-for tool in postfix swaks postconf; do
-    if ! command -v "$tool" >/dev/null && [ ! -x "/usr/sbin/$tool" ]; then
-        echo "# $tool is missing: ./scripts/install-deps.sh"
-        [ "${CI:-}" = true ] && exit 1
-        exit 77
-    fi
-done
-if [ "$(id -u)" != 0 ]; then
-    echo "# a private Postfix instance needs root (postfix start); skipped"
-    [ "${CI:-}" = true ] && exit 1
-    exit 77
-fi
-PATH=/usr/sbin:$PATH
+. "$INKAN_SRC/tests/lib/postfix.sh"
+pf_require
 
 T=$TMPDIR_TEST
-chmod 755 "$T"
 T0=1800000000
 DB=$T/rot.db
-
-free_port() {
-    python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
-}
-SPORT=$(free_port)
-MPORT=$(free_port)
-while [ "$MPORT" = "$SPORT" ]; do MPORT=$(free_port); done
 
 # the old key, published, and a zone for the milter's DNS
 "$INKAN" dkim keygen --domain example.org --selector s1 --type ed25519 --out "$T/sk" >/dev/null
@@ -47,71 +28,10 @@ expect_exit 0 "$INKAN" dkim rotate example.org --selector-format 'inkan-%Y%m' --
 grep -v '^;' "$T/out" >"$T/new.zone"
 check "rotation started: PUBLISH_NEW" grep -q '^inkan-202701._domainkey.example.org. ' "$T/new.zone"
 
-PF=$T/postfix
-OUT=$T/delivered
-mkdir -p "$PF" "$OUT" "$T/queue" "$T/data"
-chown postfix "$T/data"
-chmod 1777 "$OUT"
-cat >"$T/sink.sh" <<SINK
-#!/bin/sh
-cat >"$OUT/\$1.eml"
-SINK
-chmod 755 "$T/sink.sh"
-cat >"$PF/main.cf" <<CF
-compatibility_level = 3.6
-queue_directory = $T/queue
-data_directory = $T/data
-mail_owner = postfix
-setgid_group = postdrop
-myhostname = mx.example.net
-mydomain = example.net
-myorigin = example.net
-inet_interfaces = loopback-only
-inet_protocols = ipv4
-mydestination = example.net
-mynetworks = 127.0.0.0/8
-local_recipient_maps =
-local_transport = sink
-default_transport = error:no delivery off this machine
-relayhost =
-alias_maps =
-alias_database =
-smtpd_milters = inet:127.0.0.1:$MPORT
-non_smtpd_milters =
-milter_default_action = tempfail
-milter_protocol = 6
-milter_connect_timeout = 5s
-milter_command_timeout = 20s
-milter_content_timeout = 20s
-maillog_file = $T/maillog
-maillog_file_prefixes = $T
-smtpd_banner = \$myhostname ESMTP
-biff = no
-smtputf8_enable = no
-sink_destination_recipient_limit = 1
-CF
-cat >"$PF/master.cf" <<MCF
-127.0.0.1:$SPORT inet n - n - - smtpd
-pickup    unix  n       -       n       60      1       pickup
-cleanup   unix  n       -       n       -       0       cleanup
-qmgr      unix  n       -       n       300     1       qmgr
-rewrite   unix  -       -       n       -       -       trivial-rewrite
-bounce    unix  -       -       n       -       0       bounce
-defer     unix  -       -       n       -       0       bounce
-trace     unix  -       -       n       -       0       bounce
-verify    unix  -       -       n       -       1       verify
-flush     unix  n       -       n       1000?   0       flush
-proxymap  unix  -       -       n       -       -       proxymap
-showq     unix  n       -       n       -       -       showq
-error     unix  -       -       n       -       -       error
-retry     unix  -       -       n       -       -       error
-discard   unix  -       -       n       -       -       discard
-anvil     unix  -       -       n       -       1       anvil
-scache    unix  -       -       n       -       1       scache
-postlog   unix-dgram n  -       n       -       1       postlogd
-sink      unix  -       n       n       -       -       pipe
-  flags=q user=nobody argv=$T/sink.sh \${queue_id}
-MCF
+MPORT=$(pf_free_port)
+pf_setup "$T" "$MPORT"
+SPORT=$PF_SPORT
+OUT=$PF_OUT
 cat >"$T/milter.yaml" <<M
 socket: inet:$MPORT@127.0.0.1
 authserv-id: mx.example.net
@@ -134,26 +54,14 @@ check "a bad rotation-recheck is named with its line" grep -q "bad.yaml:11:19: r
 expect_out_contains "ok: " "$INKAN" milter --check-config "$T/milter.yaml"
 check "  ... reports the old key signing" grep -q 'rotation 1 of example.org (PUBLISH_NEW): signing with the old keys: s1' "$T/err"
 
-"$INKAN" milter --config "$T/milter.yaml" -f -v >"$T/milter.out" 2>"$T/milter.err" &
-MPID=$!
-trap 'postfix -c "$PF" stop >/dev/null 2>&1; kill "$MPID" 2>/dev/null; wait "$MPID" 2>/dev/null; rm -rf "$TMPDIR_TEST"' EXIT
-wait_listen() {
-    for _ in $(seq 50); do
-        python3 -c "import socket; socket.create_connection(('127.0.0.1',$1),0.2)" 2>/dev/null && return 0
-        sleep 0.1
-    done
-    return 1
-}
-check "the milter listens" wait_listen "$MPORT"
-if ! postfix -c "$PF" start >"$T/pf-start" 2>&1; then
+check "the milter listens" milter_start "$T/milter.yaml" "$MPORT"
+trap 'pf_stop_all; wait "$MPID" 2>/dev/null; rm -rf "$TMPDIR_TEST"' EXIT
+if ! pf_start; then
     _notok "postfix -c DIR start"
-    postfix -c "$PF" check 2>&1 | sed 's/^/#   /' | head -10
-    sed 's/^/#   /' "$T/pf-start" | head -20
     finish
     exit 1
 fi
 _ok "postfix -c DIR start"
-check "postfix listens" wait_listen "$SPORT"
 
 # send_out ID - an outbound message from 127.0.0.1; waits for its delivery
 send_out() {

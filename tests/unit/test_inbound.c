@@ -628,6 +628,57 @@ static void test_policy(void **state)
     policy_error("exceptions:\n  ip: [[[1]]]\n", "deeper");
 }
 
+/* ink_policy_rcpt_protected: per recipient, what the people-centric
+ * rollout decides (the milter's split of a transaction); the other modes
+ * give every recipient the same answer */
+static void test_rcpt_protected(void **state)
+{
+    struct ink_policy *p =
+        policy("mode: people-centric\npeople-centric: [CEO@example.net, '*.finance.example', "
+               "board.example]\n");
+    const char *e = "x";
+
+    (void)state;
+    assert_int_equal(ink_policy_rcpt_protected(p, "ceo@example.net", &e), 1);
+    assert_string_equal(e, "ceo@example.net");
+    /* angle brackets, case of local part and domain */
+    assert_int_equal(ink_policy_rcpt_protected(p, "<CEO@Example.NET>", &e), 1);
+    assert_int_equal(ink_policy_rcpt_protected(p, "bob@example.net", &e), 0);
+    assert_null(e);
+    /* a domain pattern: below it, not itself; a plain domain: only itself */
+    assert_int_equal(ink_policy_rcpt_protected(p, "x@ap.finance.example", &e), 1);
+    assert_string_equal(e, "*.finance.example");
+    assert_int_equal(ink_policy_rcpt_protected(p, "x@finance.example", NULL), 0);
+    assert_int_equal(ink_policy_rcpt_protected(p, "chair@board.example", NULL), 1);
+    assert_int_equal(ink_policy_rcpt_protected(p, "chair@sub.board.example", NULL), 0);
+    /* no domain, empty, NULL, an address over the scalar limit: monitored */
+    assert_int_equal(ink_policy_rcpt_protected(p, "postmaster", NULL), 0);
+    assert_int_equal(ink_policy_rcpt_protected(p, "", NULL), 0);
+    assert_int_equal(ink_policy_rcpt_protected(p, "<>", NULL), 0);
+    assert_int_equal(ink_policy_rcpt_protected(p, NULL, &e), 0);
+    {
+        char big[INK_POLICY_SCALAR_MAX + 40];
+
+        memset(big, 'a', sizeof(big));
+        memcpy(big + sizeof(big) - 17, "@board.example", 15);
+        big[sizeof(big) - 2] = '\0';
+        assert_int_equal(ink_policy_rcpt_protected(p, big, NULL), 0);
+    }
+    ink_policy_free(p);
+    /* the other modes: one answer for every recipient */
+    p = policy("mode: monitor\n");
+    assert_int_equal(ink_policy_rcpt_protected(p, "ceo@example.net", &e), 0);
+    ink_policy_free(p);
+    p = policy("mode: staged\nstaged: [example.org]\n");
+    assert_int_equal(ink_policy_rcpt_protected(p, "ceo@example.net", NULL), 1);
+    assert_int_equal(ink_policy_rcpt_protected(p, "bob@example.net", NULL), 1);
+    ink_policy_free(p);
+    p = ink_policy_default();
+    assert_int_equal(ink_policy_rcpt_protected(p, "bob@example.net", &e), 1);
+    assert_null(e);
+    ink_policy_free(p);
+}
+
 /* forwarded - msg signed by example.org, changed by a list (a footer),
  * then ARC-sealed by sealer with the upstream results */
 static char *forwarded(const char *sealer)
@@ -696,6 +747,7 @@ int main(void)
         cmocka_unit_test(test_receiver_checks), cmocka_unit_test(test_rfc5322),
         cmocka_unit_test(test_concurrent),      cmocka_unit_test(test_authres_writer),
         cmocka_unit_test(test_policy),          cmocka_unit_test(test_arc_forwarded),
+        cmocka_unit_test(test_rcpt_protected),
     };
 
     return cmocka_run_group_tests(tests, setup, teardown);

@@ -35,6 +35,7 @@ static void test_full(void **state)
               "internal-networks: [10.0.0.0/8, 192.0.2.7, '2001:db8::/32']\n"
               "signer-user: inkan\n"
               "quarantine: header\n"
+              "mixed-recipients: enforce\n"
               "signing:\n"
               "  - {domain: Example.ORG, selector: s1, key: keys/s1.pem}\n"
               "  - domain: example.org\n    selector: s2\n    key: /k/s2.pem\n",
@@ -53,6 +54,7 @@ static void test_full(void **state)
     assert_int_equal(c->networks[2].family, 6);
     assert_string_equal(c->signer_user, "inkan");
     assert_int_equal(c->quarantine_header, 1);
+    assert_int_equal(c->mixed_enforce, 1);
     assert_int_equal(c->nkeys, 2);
     assert_string_equal(c->keys[0].domain, "example.org");
     assert_string_equal(c->keys[0].key, "/etc/inkan/keys/s1.pem");
@@ -81,6 +83,7 @@ static void test_defaults(void **state)
     assert_null(c->policy);
     assert_null(c->authserv_id);
     assert_int_equal(c->quarantine_header, 0);
+    assert_int_equal(c->mixed_enforce, 0); /* split */
     assert_int_equal(c->dns_timeout_ms, INK_MILTER_DNS_TIMEOUT_DEFAULT * 1000);
     assert_int_equal(c->nnetworks, 0);
     assert_int_equal(c->nkeys, 0);
@@ -159,6 +162,8 @@ static void test_errors(void **state)
         {"socket: inet:1@h\nsocket: inet:2@h\n", "2:1: socket: given twice"},
         {"socket: inet:1@h\nsokcet: x\n", "2:1: sokcet: unknown key"},
         {"socket: inet:1@h\nquarantine: drop\n", "2:13: quarantine: must be hold (Postfix's hold queue) or header"},
+        {"socket: inet:1@h\nmixed-recipients: any\n",
+         "2:19: mixed-recipients: must be split (one kind of recipient per transaction) or enforce"},
         {"socket: inet:1@h\ndns:\n  timeout: 0\n", "3:12: dns.timeout: '0' is not a number of seconds"},
         {"socket: inet:1@h\ndns:\n  zone: z\n  server: s\n", "3:3: dns: zone and server cannot be given together"},
         {"socket: inet:1@h\ndns:\n  port: 53\n", "3:3: dns: unknown key 'port'"},

@@ -469,37 +469,62 @@ static void mailfrom_domain(const char *mf, char *out, size_t outsz)
         out[0] = '\0';
 }
 
-/* person_match - a recipient matches an address or a domain pattern */
+/* rcpt_entry - the people-centric entry recipient r ("a@b" or "<a@b>")
+ * matches (owned by p), or NULL */
+static const char *rcpt_entry(const struct ink_policy *p, const char *r)
+{
+    char addr[INK_POLICY_SCALAR_MAX + 1], dom[INK_DNS_NAME_MAX + 1];
+    size_t n = strlen(r), k;
+    const char *at;
+
+    if (n >= 2 && r[0] == '<' && r[n - 1] == '>') {
+        r++;
+        n -= 2;
+    }
+    if (n > INK_POLICY_SCALAR_MAX)
+        return NULL;
+    memcpy(addr, r, n);
+    addr[n] = '\0';
+    for (k = 0; k < n; k++)
+        if (addr[k] >= 'A' && addr[k] <= 'Z')
+            addr[k] = (char)(addr[k] - 'A' + 'a');
+    at = strrchr(addr, '@');
+    if (at == NULL || ink_dns_name_normalize(at + 1, strlen(at + 1), dom, sizeof(dom)) <= 0)
+        dom[0] = '\0';
+    for (k = 0; k < p->npeople; k++)
+        if (strchr(p->people[k], '@') != NULL ? strcmp(p->people[k], addr) == 0
+                                              : ink_policy_pattern_match(p->people[k], dom))
+            return p->people[k];
+    return NULL;
+}
+
+/* person_match - a recipient of m matches an address or a domain pattern */
 static const char *person_match(const struct ink_policy *p, const struct ink_inbound *m)
 {
-    size_t i, k;
+    size_t i;
+    const char *hit;
 
-    for (i = 0; i < ink_inbound_nrcpt(m); i++) {
-        const char *r = ink_inbound_rcpt(m, i);
-        char addr[INK_POLICY_SCALAR_MAX + 1], dom[INK_DNS_NAME_MAX + 1];
-        size_t n = strlen(r);
-        const char *at;
-
-        if (n >= 2 && r[0] == '<' && r[n - 1] == '>') {
-            r++;
-            n -= 2;
-        }
-        if (n > INK_POLICY_SCALAR_MAX)
-            continue;
-        memcpy(addr, r, n);
-        addr[n] = '\0';
-        for (k = 0; k < n; k++)
-            if (addr[k] >= 'A' && addr[k] <= 'Z')
-                addr[k] = (char)(addr[k] - 'A' + 'a');
-        at = strrchr(addr, '@');
-        if (at == NULL || ink_dns_name_normalize(at + 1, strlen(at + 1), dom, sizeof(dom)) <= 0)
-            dom[0] = '\0';
-        for (k = 0; k < p->npeople; k++)
-            if (strchr(p->people[k], '@') != NULL ? strcmp(p->people[k], addr) == 0
-                                                  : ink_policy_pattern_match(p->people[k], dom))
-                return p->people[k];
-    }
+    for (i = 0; i < ink_inbound_nrcpt(m); i++)
+        if ((hit = rcpt_entry(p, ink_inbound_rcpt(m, i))) != NULL)
+            return hit;
     return NULL;
+}
+
+/* ink_policy_rcpt_protected - whether the recipient decides for enforcement */
+int ink_policy_rcpt_protected(const struct ink_policy *p, const char *rcpt, const char **entry)
+{
+    const char *hit = NULL;
+    int rc;
+
+    if (p->mode == INK_POLICY_PEOPLE) {
+        hit = rcpt != NULL ? rcpt_entry(p, rcpt) : NULL;
+        rc = hit != NULL;
+    } else {
+        rc = p->mode != INK_POLICY_MONITOR;
+    }
+    if (entry != NULL)
+        *entry = hit;
+    return rc;
 }
 
 /* ink_policy_decide - the verdict */
