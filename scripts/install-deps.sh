@@ -19,6 +19,7 @@ set -eu
 # libmilter-dev: `inkan milter` (src/milter/) speaks the milter protocol with it;
 # postfix swaks: tests/cli/milter-postfix.sh runs a private Postfix on loopback
 # and sends to it with swaks (debconf preseeded below: no system mailer set up).
+# opendmarc: bench/milter runs it beside opendkim as the peer of `inkan milter`.
 PKGS="meson ninja-build pkg-config gcc clang make
 libssl-dev libunbound-dev libpsl-dev publicsuffix libyaml-dev libcmocka-dev
 libsqlite3-dev libjansson-dev libevent-dev openssl
@@ -27,7 +28,7 @@ opendkim-tools opendkim python3-nacl spfquery
 libspf2-dev libc-ares-dev dnsperf libgmime-3.0-dev
 libxml2-dev libxml2-utils libarchive-dev python3-xmltodict nodejs
 sqlite3 zip unzip jq file python3-yaml
-libmilter-dev postfix swaks
+libmilter-dev postfix swaks opendmarc
 libmicrohttpd-dev chromium
 libcurl4-openssl-dev dovecot-imapd"
 

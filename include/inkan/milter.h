@@ -90,6 +90,16 @@ struct ink_milter_config {
     char *rotations;       /* rotations: the store `inkan dkim rotate --db` writes,
                             * or NULL: no rotation is followed */
     int rotation_recheck_s; /* rotation-recheck: seconds between looks at it */
+    /* evaluations: {store, spool, batch-size, batch-interval, queue,
+     * store-wait, retry}: one row per inbound evaluation (inkan/evwriter.h);
+     * ev_store NULL: nothing is recorded */
+    char *ev_store;        /* the SQLite store */
+    char *ev_spool;        /* the spool file (default: the store's path + ".spool") */
+    size_t ev_batch;       /* rows per transaction (0: the writer's default) */
+    unsigned ev_interval_ms;
+    size_t ev_queue;
+    unsigned ev_wait_ms;
+    unsigned ev_retry_ms;
 };
 
 /*

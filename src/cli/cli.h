@@ -157,6 +157,9 @@ int cmd_report(int argc, char **argv);
  * hands over argv starting at the subcommand) */
 int cli_report_generate(int argc, char **argv);
 int cli_report_send(int argc, char **argv);
+/* cli_report_open_db - open the report store (path NULL: the default,
+ * as 'inkan domain'); NULL after printing why */
+struct ink_store *cli_report_open_db(const char *path);
 /* cli_parse_dkim_algs - "ed25519,rsa2048" into algs; count, or -1 after printing */
 int cli_parse_dkim_algs(const char *arg, enum ink_profile_keyalg *algs, size_t max);
 /* cli_read_file - whole file of at most max bytes (caller frees); 0 or -1 after printing */

@@ -456,6 +456,8 @@ int cmd_milter(int argc, char **argv)
                cfg->nkeys == 1 ? "" : "s");
         if (cfg->arc_seal != NULL)
             printf(", ARC seal d=%s s=%s", cfg->arc_seal->domain, cfg->arc_seal->selector);
+        if (cfg->ev_store != NULL)
+            printf(", evaluations to %s (spool %s)", cfg->ev_store, cfg->ev_spool);
         printf(")\n");
         goto out;
     }

@@ -58,7 +58,7 @@ static const char report_help[] =
     "                                      volume, DMARC, SPF and DKIM results, the\n"
     "                                      domains it authenticated for, reverse\n"
     "                                      name, platform, class\n"
-    "  generate --period DAY --rows FILE ... our own aggregate reports (as a\n"
+    "  generate --period DAY [--db FILE] ... our own aggregate reports (as a\n"
     "                                      receiver), one per policy domain, into\n"
     "                                      an outbox ('report generate --help')\n"
     "  send (--relay smtp://HOST[:PORT] | --dry-run DIR) ...  mail them to each\n"
@@ -126,6 +126,12 @@ static struct ink_store *open_db(const char *path)
     ink_str_free(&err);
     free(def);
     return st;
+}
+
+/* cli_report_open_db - the store the report commands use (report_send.c) */
+struct ink_store *cli_report_open_db(const char *path)
+{
+    return open_db(path);
 }
 
 /* The counts of one import run. */

@@ -2,8 +2,9 @@
  * report_send.c - 'inkan report generate' and 'inkan report send': the
  * receiver's side of DMARC aggregate reporting (RFC 9990; docs/reports-send.md).
  *
- * generate reads one UTC day of evaluation rows (--rows FILE.jsonl, one
- * JSON object per evaluation, the fields of include/inkan/evlog.h's row),
+ * generate reads one UTC day of evaluation rows (from the store the
+ * milter records them in, include/inkan/evlog.h, or --rows FILE.jsonl,
+ * one JSON object per evaluation with the same fields),
  * groups them per DMARC Policy Domain (RFC 9990 section 3.1: one report
  * per policy domain; subdomains without their own record go into their
  * organization's), builds each report (inkan/report_gen.h), gzips it and
@@ -28,6 +29,7 @@
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -36,7 +38,9 @@
 #include "inkan/dmarc.h"
 #include "inkan/driver.h"
 #include "inkan/report.h"
+#include "inkan/evlog.h"
 #include "inkan/report_gen.h"
+#include "inkan/store.h"
 #include "inkan/str.h"
 
 #ifndef INKAN_VERSION
@@ -88,16 +92,18 @@ enum {
 };
 
 static const char generate_help[] =
-    "usage: inkan report generate --period DAY --rows FILE.jsonl --org-name NAME\n"
-    "           --email ADDR --submitter DOMAIN [--extra-contact TEXT]\n"
-    "           [--id-prefix ALNUM] [--out DIR]\n\n"
+    "usage: inkan report generate --period DAY [--db FILE | --rows FILE.jsonl]\n"
+    "           --org-name NAME --email ADDR --submitter DOMAIN\n"
+    "           [--extra-contact TEXT] [--id-prefix ALNUM] [--out DIR]\n\n"
     "Build one RFC 9990 aggregate report per DMARC Policy Domain from the\n"
     "evaluations of one UTC day, gzip it and write it to the outbox DIR as\n"
     "SUBMITTER!DOMAIN!BEGIN!END[!PREFIX].xml.gz.\n\n"
     "  --period DAY       YYYY-MM-DD (UTC), or 'yesterday'\n"
-    "  --rows FILE        evaluation rows, one JSON object per line (the fields\n"
-    "                     of an evaluation row: see docs/reports-send.md); - reads\n"
-    "                     standard input\n"
+    "  --db FILE          the store the milter records evaluations in (default\n"
+    "                     $XDG_DATA_HOME/inkan/inkan.db, as 'inkan domain')\n"
+    "  --rows FILE        instead, evaluation rows, one JSON object per line (the\n"
+    "                     fields of 'inkan evaluations list --json'; see\n"
+    "                     docs/reports-send.md); - reads standard input\n"
     "  --org-name NAME    our organization, as <org_name>\n"
     "  --email ADDR       the contact address, <email>; also send's default From\n"
     "  --submitter DOMAIN our domain: the file name's receiver, the Report-ID's\n"
@@ -106,7 +112,8 @@ static const char generate_help[] =
     "  --id-prefix ALNUM  letters and digits that set this generator apart from\n"
     "                     others of ours (Report-ID PREFIX.BEGIN.DOMAIN@SUBMITTER\n"
     "                     and the file name's unique-id)\n"
-    "  --out DIR          the outbox (default: DIR of the default store + /outbox)\n\n"
+    "  --out DIR          the outbox (default $XDG_DATA_HOME/inkan/outbox or\n"
+    "                     ~/.local/share/inkan/outbox)\n\n"
     "A report already (partly) sent is kept, not rewritten.  Exit status: 0 done\n"
     "(also when the day had no evaluations), 3 some rows refused (the rest\n"
     "reported), 1 operational error, 2 usage.\n";
@@ -141,7 +148,8 @@ static void send_usage(FILE *fp)
     fputs(send_help, fp);
 }
 
-/* default_outbox - DIR of the default store + "/outbox" (caller frees) */
+/* default_outbox - the outbox beside the default store: $XDG_DATA_HOME/
+ * inkan/outbox or ~/.local/share/inkan/outbox (caller frees) */
 static char *default_outbox(void)
 {
     const char *xdg = getenv("XDG_DATA_HOME"), *home = getenv("HOME");
@@ -429,6 +437,16 @@ static const char *jstr(json_t *o, const char *key)
     return json_string_value(json_object_get(o, key));
 }
 
+/* jsub - the string member flat of o, else member sub of the object
+ * member nest (the shape of 'inkan evaluations list --json': "spf":
+ * {"result", ...}, "dmarc": {...}, "policy_published": {...}) */
+static const char *jsub(json_t *o, const char *flat, const char *nest, const char *sub)
+{
+    const char *v = jstr(o, flat);
+
+    return v != NULL ? v : jstr(json_object_get(o, nest), sub);
+}
+
 /* row_from_json - an evaluation row from one JSON object (see
  * docs/reports-send.md); strings borrowed from o.  0, or -1 with why. */
 static int row_from_json(json_t *o, struct gen_row *r, const char **why)
@@ -447,19 +465,19 @@ static int row_from_json(json_t *o, struct gen_row *r, const char **why)
         return -1;
     }
     r->at = json_integer_value(at);
-    r->dmarc_result = jstr(o, "dmarc_result");
-    r->policy_domain = jstr(o, "policy_domain");
-    r->p = nz(jstr(o, "p"));
-    r->sp = nz(jstr(o, "sp"));
-    r->np = nz(jstr(o, "np"));
-    r->t = nz(jstr(o, "t"));
-    r->adkim = nz(jstr(o, "adkim"));
-    r->aspf = nz(jstr(o, "aspf"));
+    r->dmarc_result = jsub(o, "dmarc_result", "dmarc", "result");
+    r->policy_domain = jsub(o, "policy_domain", "policy_published", "domain");
+    r->p = nz(jsub(o, "p", "policy_published", "p"));
+    r->sp = nz(jsub(o, "sp", "policy_published", "sp"));
+    r->np = nz(jsub(o, "np", "policy_published", "np"));
+    r->t = nz(jsub(o, "t", "policy_published", "t"));
+    r->adkim = nz(jsub(o, "adkim", "policy_published", "adkim"));
+    r->aspf = nz(jsub(o, "aspf", "policy_published", "aspf"));
     r->agg.source_ip = jstr(o, "source_ip");
     r->agg.count = 1;
     r->agg.disposition = jstr(o, "disposition");
-    r->agg.dkim = jstr(o, "dmarc_dkim");
-    r->agg.spf = jstr(o, "dmarc_spf");
+    r->agg.dkim = jsub(o, "dmarc_dkim", "dmarc", "dkim");
+    r->agg.spf = jsub(o, "dmarc_spf", "dmarc", "spf");
     r->agg.header_from = jstr(o, "header_from");
     efrom = jstr(o, "envelope_from");
     r->agg.envelope_from = efrom; /* "" stays: a null reverse-path */
@@ -483,10 +501,11 @@ static int row_from_json(json_t *o, struct gen_row *r, const char **why)
         r->agg.ndkim = i + 1;
     }
     r->agg.dkim_auth = r->dkim;
-    if (nz(jstr(o, "spf_result")) != NULL && nz(jstr(o, "spf_domain")) != NULL) {
-        const char *scope = jstr(o, "spf_scope");
-        r->agg.spf_domain = jstr(o, "spf_domain");
-        r->agg.spf_result = jstr(o, "spf_result");
+    if (nz(jsub(o, "spf_result", "spf", "result")) != NULL &&
+        nz(jsub(o, "spf_domain", "spf", "domain")) != NULL) {
+        const char *scope = jsub(o, "spf_scope", "spf", "scope");
+        r->agg.spf_domain = jsub(o, "spf_domain", "spf", "domain");
+        r->agg.spf_result = jsub(o, "spf_result", "spf", "result");
         /* the schema knows only mfrom; a HELO identity is left unscoped */
         r->agg.spf_scope = scope != NULL && strcmp(scope, "mfrom") == 0 ? scope : NULL;
     }
@@ -559,6 +578,88 @@ static int gen_read_rows(struct gen *g, const char *path)
     if (fp != stdin)
         fclose(fp);
     return rc;
+}
+
+/* row_from_evrow - a generate row from a stored evaluation (strings
+ * borrowed from e; "" is absent, except envelope_from: a null path) */
+static void row_from_evrow(const struct ink_evrow *e, struct gen_row *r)
+{
+    size_t i;
+
+    memset(r, 0, sizeof(*r));
+    r->at = e->at;
+    r->dmarc_result = e->dmarc_result;
+    r->policy_domain = e->policy_domain;
+    r->p = nz(e->p);
+    r->sp = nz(e->sp);
+    r->np = nz(e->np);
+    r->t = nz(e->t);
+    r->adkim = nz(e->adkim);
+    r->aspf = nz(e->aspf);
+    r->agg.source_ip = e->source_ip;
+    r->agg.count = 1;
+    r->agg.disposition = e->disposition;
+    r->agg.dkim = e->dmarc_dkim;
+    r->agg.spf = e->dmarc_spf;
+    r->agg.header_from = e->header_from;
+    r->agg.envelope_from = e->envelope_from;
+    r->agg.envelope_to = first_word(r, e->envelope_to);
+    split_words(r, e->override, e->override_comment);
+    for (i = 0; i < e->ndkim && i < INK_EVROW_DKIM_MAX && i < GEN_ROW_DKIM_MAX; i++) {
+        r->dkim[i].domain = e->dkim[i].domain;
+        r->dkim[i].selector = e->dkim[i].selector;
+        r->dkim[i].result = e->dkim[i].result;
+        r->agg.ndkim = i + 1;
+    }
+    r->agg.dkim_auth = r->dkim;
+    if (nz(e->spf_result) != NULL && nz(e->spf_domain) != NULL) {
+        r->agg.spf_domain = e->spf_domain;
+        r->agg.spf_result = e->spf_result;
+        r->agg.spf_scope = strcmp(e->spf_scope, "mfrom") == 0 ? e->spf_scope : NULL;
+    }
+}
+
+/* What gen_on_evrow needs. */
+struct gen_store_ctx {
+    struct gen *g;
+    int failed;
+};
+
+/* gen_on_evrow - one stored evaluation into the run (evaluations_list's
+ * callback); non-zero stops the listing */
+static int gen_on_evrow(void *arg, const struct ink_evrow *e)
+{
+    struct gen_store_ctx *c = arg;
+    struct gen_row r;
+    char where[INK_EVROW_KEY_MAX + 16];
+
+    row_from_evrow(e, &r);
+    snprintf(where, sizeof(where), "row %s", cli_shown(e->key));
+    if (gen_take(c->g, &r, where) < 0) {
+        c->failed = 1;
+        return 1;
+    }
+    return 0;
+}
+
+/* gen_read_store - the period's evaluations from the store at db (NULL:
+ * the default) into g; 0, or -1 after printing */
+static int gen_read_store(struct gen *g, const char *db)
+{
+    struct ink_store *st = cli_report_open_db(db);
+    struct ink_str err = INK_STR_INIT;
+    struct gen_store_ctx c = {g, 0};
+    int rc;
+
+    if (st == NULL)
+        return -1;
+    /* evaluations_list takes begin <= at < end */
+    rc = ink_store_evaluations_list(st, g->begin, g->end + 1, NULL, gen_on_evrow, &c, &err);
+    if (rc < 0)
+        cli_error("%s", ink_str_cstr(&err));
+    ink_str_free(&err);
+    ink_store_free(st);
+    return rc < 0 || c.failed ? -1 : 0;
 }
 
 /* parse_day - YYYY-MM-DD (or "yesterday") as the UTC day's first second */
@@ -707,11 +808,12 @@ int cli_report_generate(int argc, char **argv)
         {"submitter", required_argument, NULL, OPT_SUBMITTER},
         {"extra-contact", required_argument, NULL, OPT_EXTRA},
         {"id-prefix", required_argument, NULL, OPT_ID_PREFIX},
+        {"db", required_argument, NULL, OPT_GEN_DB},
         {NULL, 0, NULL, 0},
     };
     const struct cli_optset set = {.own = own, .usage = generate_usage};
     const char *period = NULL, *rows = NULL, *out = NULL, *org = NULL, *email = NULL,
-               *submitter = NULL, *extra = NULL, *prefix = NULL;
+               *submitter = NULL, *extra = NULL, *prefix = NULL, *db = NULL;
     char *def = NULL;
     struct gen g;
     unsigned long written = 0, kept = 0;
@@ -729,6 +831,13 @@ int cli_report_generate(int argc, char **argv)
         case OPT_SUBMITTER: submitter = optarg; break;
         case OPT_EXTRA: extra = optarg; break;
         case OPT_ID_PREFIX: prefix = optarg; break;
+        case OPT_GEN_DB:
+            if (!ink_store_path_ok(optarg)) {
+                cli_error("--db '%s': give a database file", cli_shown(optarg));
+                return INK_EXIT_USAGE;
+            }
+            db = optarg;
+            break;
         case CLI_GETOPT_HELP: return INK_EXIT_OK;
         default: return INK_EXIT_USAGE;
         }
@@ -744,8 +853,8 @@ int cli_report_generate(int argc, char **argv)
         return INK_EXIT_USAGE;
     }
     g.end = g.begin + GEN_PERIOD_SECONDS - 1;
-    if (rows == NULL) {
-        cli_error("--rows FILE.jsonl: give the evaluation rows (see '%s --help')", argv[0]);
+    if (rows != NULL && db != NULL) {
+        cli_error("--rows and --db do not go together: the rows come from one of them");
         return INK_EXIT_USAGE;
     }
     if (org == NULL || org[0] == '\0' || email == NULL || !ink_agg_address_ok(email) ||
@@ -771,7 +880,7 @@ int cli_report_generate(int argc, char **argv)
         }
         out = def;
     }
-    if (gen_read_rows(&g, rows) < 0 || mkdir_p(out) < 0 ||
+    if ((rows != NULL ? gen_read_rows(&g, rows) : gen_read_store(&g, db)) < 0 || mkdir_p(out) < 0 ||
         gen_write(&g, out, org, email, submitter, extra, prefix, &written, &kept) < 0) {
         rc = INK_EXIT_OPERR;
     } else {
@@ -1255,6 +1364,13 @@ static void send_one(struct sender *s, const char *name)
         }
         if (st.text != NULL && state_has(&st, d[i].addr))
             continue; /* delivered by an earlier run */
+        {
+            size_t k;
+            for (k = 0; k < i && strcmp(d[k].addr, d[i].addr) != 0; k++)
+                ;
+            if (k < i)
+                continue; /* listed twice: one message */
+        }
         if (ink_agg_message(&mail, &msg, &err) < 0) {
             /* our side (a bad --from or <email>): fixable, so not for good */
             printf("%s: waiting %s: %s\n", name, cli_shown(d[i].addr), ink_str_cstr(&err));
@@ -1341,7 +1457,7 @@ int cli_report_send(int argc, char **argv)
     size_t n = 0, cap = 0, i;
     DIR *dp;
     struct dirent *de;
-    int c, rc = INK_EXIT_OK;
+    int c, rc = INK_EXIT_OK, lock_fd = -1;
 
     memset(&ropts, 0, sizeof(ropts));
     memset(&s, 0, sizeof(s));
@@ -1388,6 +1504,29 @@ int cli_report_send(int argc, char **argv)
         cli_error("--out %s: %s", cli_shown(s.dir), strerror(errno));
         free(def);
         return INK_EXIT_OPERR;
+    }
+    /* one send per outbox at a time: two would both find a destination
+     * unsent and both deliver it.  The lock goes with the process. */
+    {
+        struct ink_str lp = INK_STR_INIT;
+        if (s.dry_run == NULL) {
+            if (ink_str_printf(&lp, "%s/.send.lock", s.dir) < 0 ||
+                (lock_fd = open(lp.buf, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0644)) < 0) {
+                cli_error("%s: %s", lp.len ? lp.buf : "lock", strerror(errno));
+                rc = INK_EXIT_OPERR;
+            } else if (flock(lock_fd, LOCK_EX | LOCK_NB) < 0) {
+                cli_error("another 'inkan report send' is running on %s", cli_shown(s.dir));
+                rc = INK_EXIT_OPERR;
+            }
+        }
+        ink_str_free(&lp);
+        if (rc != INK_EXIT_OK) {
+            closedir(dp);
+            if (lock_fd >= 0)
+                close(lock_fd);
+            free(def);
+            return rc;
+        }
     }
     while ((de = readdir(dp)) != NULL && n < SEND_FILES_MAX) {
         size_t len = strlen(de->d_name);
@@ -1448,5 +1587,7 @@ out:
         free(names[i]);
     free(names);
     free(def);
+    if (lock_fd >= 0)
+        close(lock_fd);
     return rc;
 }

@@ -5,8 +5,9 @@
  * socket, authserv-id, policy, pid-file, dns {zone, server, timeout},
  * internal-networks [CIDR...], signing [{domain, selector, key}...],
  * arc-seal {domain, selector, key}, signer-user, quarantine,
- * mixed-recipients, rotations, rotation-recheck.  Unknown keys are refused
- * (a typo must not be ignored).
+ * mixed-recipients, rotations, rotation-recheck, evaluations {store, spool,
+ * batch-size, batch-interval, queue, store-wait, retry}.  Unknown keys are
+ * refused (a typo must not be ignored).
  */
 #include "inkan/milter.h"
 
@@ -19,6 +20,7 @@
 #include <yaml.h>
 
 #include "inkan/dns.h"
+#include "inkan/evwriter.h"
 #include "inkan/yamlcheck.h"
 
 struct cctx {
@@ -346,6 +348,91 @@ static int dns(struct cctx *c, struct ink_milter_config *cfg, const yaml_node_t 
     return 0;
 }
 
+/* number - a whole number lo..hi of the key, into *out; -1 after cerr */
+static int number(struct cctx *c, const yaml_node_t *vn, const char *key, long lo, long hi,
+                  const char *unit, long *out)
+{
+    const char *s = scalar(c, vn, key);
+    char *end;
+    long v;
+
+    if (s == NULL)
+        return -1;
+    errno = 0;
+    v = strtol(s, &end, 10);
+    if (errno != 0 || end == s || *end != '\0' || v < lo || v > hi)
+        return cerr(c, vn, key, "'%s' is not a number of %s %ld-%ld", s, unit, lo, hi);
+    *out = v;
+    return 0;
+}
+
+/* evaluations - evaluations: {store, spool, batch-size, batch-interval,
+ * queue, store-wait, retry} */
+static int evaluations(struct cctx *c, struct ink_milter_config *cfg, const yaml_node_t *n)
+{
+    yaml_node_pair_t *pr;
+
+    if (n->type != YAML_MAPPING_NODE)
+        return cerr(c, n, "evaluations", "must be a mapping {store, spool, ...}");
+    for (pr = n->data.mapping.pairs.start; pr < n->data.mapping.pairs.top; pr++) {
+        const yaml_node_t *kn = yaml_document_get_node(c->doc, pr->key);
+        const yaml_node_t *vn = yaml_document_get_node(c->doc, pr->value);
+        long v;
+
+        if (is_key(kn, "store")) {
+            if (set_once(c, kn, "evaluations.store", &cfg->ev_store,
+                         dup_path(c, vn, "evaluations.store")) < 0)
+                return -1;
+        } else if (is_key(kn, "spool")) {
+            if (set_once(c, kn, "evaluations.spool", &cfg->ev_spool,
+                         dup_path(c, vn, "evaluations.spool")) < 0)
+                return -1;
+        } else if (is_key(kn, "batch-size")) {
+            if (number(c, vn, "evaluations.batch-size", 1, INK_EVWRITER_BATCH_MAX, "rows", &v) < 0)
+                return -1;
+            cfg->ev_batch = (size_t)v;
+        } else if (is_key(kn, "batch-interval")) {
+            if (number(c, vn, "evaluations.batch-interval", 0, INK_EVWRITER_INTERVAL_MS_MAX,
+                       "milliseconds", &v) < 0)
+                return -1;
+            cfg->ev_interval_ms = (unsigned)v;
+        } else if (is_key(kn, "queue")) {
+            if (number(c, vn, "evaluations.queue", 1, INK_EVWRITER_QUEUE_MAX, "rows", &v) < 0)
+                return -1;
+            cfg->ev_queue = (size_t)v;
+        } else if (is_key(kn, "store-wait")) {
+            if (number(c, vn, "evaluations.store-wait", 1, INK_EVWRITER_WAIT_MS_MAX,
+                       "milliseconds", &v) < 0)
+                return -1;
+            cfg->ev_wait_ms = (unsigned)v;
+        } else if (is_key(kn, "retry")) {
+            if (number(c, vn, "evaluations.retry", 1, INK_EVWRITER_RETRY_MS_MAX, "milliseconds",
+                       &v) < 0)
+                return -1;
+            cfg->ev_retry_ms = (unsigned)v;
+        } else {
+            return cerr(c, kn, "evaluations",
+                        "unknown key '%s' (store, spool, batch-size, batch-interval, queue, "
+                        "store-wait, retry)",
+                        kn != NULL && kn->type == YAML_SCALAR_NODE
+                            ? (const char *)kn->data.scalar.value : "?");
+        }
+    }
+    if (cfg->ev_store == NULL)
+        return cerr(c, n, "evaluations", "store is missing (the SQLite file rows go to)");
+    if (cfg->ev_spool == NULL) {
+        size_t len = strlen(cfg->ev_store) + sizeof(".spool");
+
+        cfg->ev_spool = malloc(len);
+        if (cfg->ev_spool == NULL)
+            return cerr(c, n, "evaluations", "out of memory");
+        (void)snprintf(cfg->ev_spool, len, "%s.spool", cfg->ev_store);
+    }
+    if (strcmp(cfg->ev_spool, cfg->ev_store) == 0)
+        return cerr(c, n, "evaluations.spool", "must not be the store's own file");
+    return 0;
+}
+
 /* top - the top-level mapping */
 static int top(struct cctx *c, struct ink_milter_config *cfg, const yaml_node_t *n)
 {
@@ -390,6 +477,10 @@ static int top(struct cctx *c, struct ink_milter_config *cfg, const yaml_node_t 
                             "must be split (one kind of recipient per transaction) or enforce");
         } else if (is_key(k, "dns")) {
             rc = dns(c, cfg, v);
+        } else if (is_key(k, "evaluations")) {
+            if (cfg->ev_store != NULL)
+                return cerr(c, k, "evaluations", "given twice");
+            rc = evaluations(c, cfg, v);
         } else if (is_key(k, "internal-networks")) {
             rc = networks(c, cfg, v);
         } else if (is_key(k, "signing")) {
@@ -417,7 +508,7 @@ static int top(struct cctx *c, struct ink_milter_config *cfg, const yaml_node_t 
             return cerr(c, k, (const char *)k->data.scalar.value,
                         "unknown key (socket, authserv-id, policy, pid-file, dns, "
                         "internal-networks, signing, arc-seal, signer-user, quarantine, "
-                        "mixed-recipients, rotations, rotation-recheck)");
+                        "mixed-recipients, rotations, rotation-recheck, evaluations)");
         }
         if (rc < 0)
             return -1;
@@ -497,6 +588,8 @@ void ink_milter_config_free(struct ink_milter_config *c)
     free(c->dns_server);
     free(c->signer_user);
     free(c->rotations);
+    free(c->ev_store);
+    free(c->ev_spool);
     free(c->networks);
     for (i = 0; c->keys != NULL && i < c->nkeys; i++) {
         free(c->keys[i].domain);

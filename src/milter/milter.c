@@ -16,6 +16,13 @@
  * made by the signer process (inkan/signer.h: the keys are never in this
  * process) and inserted at the top.
  *
+ * Each inbound evaluation that ends in accept, quarantine or reject is
+ * recorded (evaluations in the configuration): its row (inkan/evlog.h)
+ * goes to the evaluation writer (inkan/evwriter.h) before Postfix gets
+ * the answer, and the writer says so only once the row is durable, in
+ * the store or in the fsync'd spool; a row that cannot be kept turns an
+ * accept into a tempfail, so no message Postfix accepts lacks its row.
+ *
  * Threads: libmilter runs in a thread of its own; the caller's thread
  * waits for SIGHUP (a new generation of the environment for new
  * connections: open ones keep theirs) and SIGTERM/SIGINT (smfi_stop).
@@ -33,6 +40,7 @@
 #include <stdlib.h>
 #include <ctype.h>
 #include <string.h>
+#include <sys/random.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -44,6 +52,8 @@
 #include "inkan/dkim.h"
 #include "inkan/mailhdr.h"
 #include "inkan/driver.h"
+#include "inkan/evlog.h"
+#include "inkan/evwriter.h"
 #include "inkan/inbound.h"
 
 /* Authentication-Results fields of one message whose removal we track
@@ -99,6 +109,11 @@ static void *g_arg;
 static pthread_mutex_t g_sign_lock = PTHREAD_MUTEX_INITIALIZER;
 /* Longest From domain taken for outbound signing. */
 #define MILTER_DOMAIN_MAX 253
+/* The evaluation writer of the process (started with the first
+ * configuration's evaluations; a reload does not change it), or NULL. */
+static struct ink_evwriter *g_evw;
+/* Random bytes in an evaluation row's key (after the queue id). */
+#define MILTER_KEY_RANDOM 12
 
 /* One message. */
 struct msg {
@@ -1012,17 +1027,40 @@ static sfsistat eom_outbound(SMFICTX *ctx, struct conn *c)
     return SMFIS_CONTINUE;
 }
 
-/* record_evaluation - the hook for issue 10 section 4 (evaluation
- * recording, include/inkan/evlog.h): called once per inbound message at
- * the end of the message, with its machine and the verdict, before the
- * verdict is acted on. evlog had not landed when the milter did, so this
- * records nothing yet; it is the one place its call goes. */
-static void record_evaluation(const struct conn *c, const struct ink_inbound *m,
-                              const struct ink_verdict *v)
+/* record_evaluation - the row of one inbound evaluation (inkan/evlog.h),
+ * durable (store or spool) when this returns 0; called once per message
+ * at its end, after the verdict is acted on and before Postfix gets the
+ * answer.  The key is "milter:", the queue id and random bytes: unique
+ * even where queue ids are reused.  -1 when the row could not be kept
+ * (the caller does not accept the message). */
+static int record_evaluation(SMFICTX *ctx, const struct conn *c, const struct ink_inbound *m,
+                             const struct ink_verdict *v)
 {
-    (void)c;
-    (void)m;
-    (void)v;
+    struct ink_evrow *row;
+    unsigned char rnd[MILTER_KEY_RANDOM];
+    char hex[2 * MILTER_KEY_RANDOM + 1], key[INK_EVROW_KEY_MAX];
+    const char *qid;
+    int rc;
+
+    if (g_evw == NULL)
+        return 0;
+    qid = smfi_getsymval(ctx, "i");
+    if (getrandom(rnd, sizeof(rnd), 0) != (ssize_t)sizeof(rnd)) {
+        log_verdict(c, "not recorded", "no random bytes for the row key");
+        return -1;
+    }
+    ink_hex(rnd, sizeof(rnd), hex);
+    (void)snprintf(key, sizeof(key), "milter:%.*s.%s", INK_EVROW_QUEUE_ID_MAX - 1,
+                   qid != NULL && qid[0] != '\0' ? qid : "-", hex);
+    row = malloc(sizeof(*row));
+    if (row == NULL)
+        return -1;
+    ink_evrow_from_inbound(row, m, v, (int64_t)time(NULL), key, qid);
+    rc = ink_evwriter_submit(g_evw, row);
+    free(row);
+    if (rc < 0)
+        log_verdict(c, "not recorded", "the store and the spool both failed");
+    return rc;
 }
 
 static sfsistat cb_eom(SMFICTX *ctx)
@@ -1058,8 +1096,10 @@ static sfsistat cb_eom(SMFICTX *ctx)
     }
     ink_policy_decide(c->gen->env->policy, g->m, NULL, &v);
     log_verdict(c, ink_verdict_name(v.action), v.smtp_reply);
-    record_evaluation(c, g->m, &v);
     if (v.action == INK_VERDICT_REJECT) {
+        /* a refused message is recorded too (the report's reject); if
+         * its row cannot be kept it is still refused */
+        (void)record_evaluation(ctx, c, g->m, &v);
         set_reply(ctx, v.smtp_reply, "550", "5.7.1");
         msg_clear(g);
         return SMFIS_REJECT;
@@ -1094,8 +1134,13 @@ static sfsistat cb_eom(SMFICTX *ctx)
             rc = SMFIS_TEMPFAIL;
         }
     }
-    if (rc == SMFIS_TEMPFAIL)
+    if (rc == SMFIS_TEMPFAIL) {
         (void)smfi_setreply(ctx, "451", "4.7.0", "message could not be evaluated, try again later");
+    } else if (record_evaluation(ctx, c, g->m, &v) < 0) {
+        /* its row must be durable before Postfix takes the message */
+        (void)smfi_setreply(ctx, "451", "4.3.0", "evaluation could not be recorded, try again later");
+        rc = SMFIS_TEMPFAIL;
+    }
     msg_clear(g);
     return rc;
 }
@@ -1168,6 +1213,47 @@ static void reload(ink_milter_reload_fn fn, void *arg, int verbose)
         fprintf(stderr, "inkan milter: SIGHUP: configuration reloaded\n");
 }
 
+/* evwriter_log - the writer's lines (store down, back, replayed) go to
+ * stderr: they matter whether or not -v asked for verdicts */
+static void evwriter_log(void *arg, const char *line)
+{
+    (void)arg;
+    fprintf(stderr, "inkan milter: evaluations: %s\n", line);
+}
+
+/* evwriter_start - the process's evaluation writer from env's
+ * configuration; -1 with why in err (the spool cannot be opened) */
+static int evwriter_start(const struct ink_milter_env *env, struct ink_str *err)
+{
+    struct ink_evwriter_opts o;
+    struct ink_str why = INK_STR_INIT;
+
+    memset(&o, 0, sizeof(o));
+    o.store_path = env->cfg->ev_store;
+    o.spool_path = env->cfg->ev_spool;
+    o.batch_max = env->cfg->ev_batch;
+    o.interval_ms = env->cfg->ev_interval_ms;
+    o.queue_max = env->cfg->ev_queue;
+    o.wait_ms = env->cfg->ev_wait_ms;
+    o.retry_ms = env->cfg->ev_retry_ms;
+    o.log = evwriter_log;
+    g_evw = ink_evwriter_start(&o, &why);
+    if (g_evw == NULL) {
+        (void)ink_str_printf(err, "evaluations: %s", ink_str_cstr(&why));
+        ink_str_free(&why);
+        return -1;
+    }
+    ink_str_free(&why);
+    return 0;
+}
+
+/* evwriter_stop - write what is queued, stop the writer (NULL-safe) */
+static void evwriter_stop(void)
+{
+    ink_evwriter_stop(g_evw);
+    g_evw = NULL;
+}
+
 /* ink_milter_run - serve until SIGTERM/SIGINT; SIGHUP reloads */
 int ink_milter_run(struct ink_milter_env *env, ink_milter_reload_fn reload_fn,
                    ink_milter_free_fn free_env, void *arg, struct ink_str *err)
@@ -1194,6 +1280,10 @@ int ink_milter_run(struct ink_milter_env *env, ink_milter_reload_fn reload_fn,
     (void)sigaddset(&set, SIGINT);
     (void)sigaddset(&set, SIGUSR2);
     (void)pthread_sigmask(SIG_BLOCK, &set, NULL);
+    /* the evaluation writer's thread is made with the mask: a SIGTERM
+     * must not end the process from there */
+    if (env->cfg->ev_store != NULL && evwriter_start(env, err) < 0)
+        return -1;
     memset(&desc, 0, sizeof(desc));
     desc.xxfi_name = (char *)"inkan";
     desc.xxfi_version = SMFI_VERSION;
@@ -1212,28 +1302,33 @@ int ink_milter_run(struct ink_milter_env *env, ink_milter_reload_fn reload_fn,
     conn = strdup(env->cfg->socket);
     if (conn == NULL) {
         (void)ink_str_printf(err, "out of memory");
+        evwriter_stop();
         return -1;
     }
     if (smfi_setconn(conn) != MI_SUCCESS) {
         (void)ink_str_printf(err, "socket %s: libmilter refused it", env->cfg->socket);
         free(conn);
+        evwriter_stop();
         return -1;
     }
     if (smfi_register(desc) != MI_SUCCESS) {
         (void)ink_str_printf(err, "libmilter refused the registration");
         free(conn);
+        evwriter_stop();
         return -1;
     }
     if (smfi_opensocket(1) != MI_SUCCESS) {
         (void)ink_str_printf(err, "socket %s: cannot listen (in use, or no permission)",
                              env->cfg->socket);
         free(conn);
+        evwriter_stop();
         return -1;
     }
     g_main_tid = pthread_self();
     if (pthread_create(&th, NULL, milter_thread, NULL) != 0) {
         (void)ink_str_printf(err, "cannot start the milter thread");
         free(conn);
+        evwriter_stop();
         return -1;
     }
     for (;;) {
@@ -1273,6 +1368,8 @@ int ink_milter_run(struct ink_milter_env *env, ink_milter_reload_fn reload_fn,
     }
     (void)pthread_join(th, NULL);
     free(conn);
+    /* what is queued for the store is written (store, else spool) */
+    evwriter_stop();
     /* the current generation's own reference (connections still open keep theirs) */
     gen_drop(g_cur);
     g_cur = NULL;

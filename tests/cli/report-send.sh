@@ -7,7 +7,8 @@
 # zone file publishes: the delivered message is checked, an unauthorized
 # external destination and one over its !size limit are refused, a relay
 # that is down leaves the report unsent, and the next run sends only the
-# rest.  --dry-run writes .eml files and records nothing.
+# rest.  --dry-run writes .eml files and records nothing.  Last, generate
+# --db reads what 'inkan verify --record' wrote to the store.
 set -u
 . "$INKAN_SRC/tests/cli/lib.sh"
 
@@ -198,6 +199,16 @@ check "third run: no new message" test "$(ls "$T/sink2" | grep -c '\.eml$')" = 1
 expect_out_contains "kept $T/outbox/receiver.example!example.com!$BEGIN!$END.xml.gz: already (partly) sent" \
     "$INKAN" report generate --period $DAY --rows "$T/rows.jsonl" "${GEN[@]}"
 
+# ---- one send per outbox at a time ----
+python3 -c 'import fcntl, sys, time
+f = open(sys.argv[1], "a"); fcntl.flock(f, fcntl.LOCK_EX)
+open(sys.argv[2], "w").close(); time.sleep(60)' "$T/outbox/.send.lock" "$T/locked" >/dev/null 2>&1 &
+HOLD=$!
+for _ in $(seq 300); do [ -e "$T/locked" ] && break; sleep 0.1; done
+expect_err_contains "another 'inkan report send' is running" \
+    "$INKAN" report send --out "$T/outbox" --relay "smtp://127.0.0.1:$PORT" --zone "$T/zone"
+kill $HOLD 2>/dev/null; wait $HOLD 2>/dev/null
+
 # ---- usage ----
 expect_exit 2 "$INKAN" report send --out "$T/outbox" --zone "$T/zone"
 expect_exit 2 "$INKAN" report send --out "$T/outbox" --relay "http://127.0.0.1:$PORT" --zone "$T/zone"
@@ -205,4 +216,50 @@ expect_err_contains "--relay" "$INKAN" report send --out "$T/outbox" --relay "ht
 expect_exit 1 "$INKAN" report send --out "$T/nonexistent" --relay "smtp://127.0.0.1:$PORT" --zone "$T/zone"
 
 kill $SINK; wait $SINK 2>/dev/null
+
+# ---- from the store: what 'inkan verify --record' (as the milter) wrote ----
+. "$INKAN_SRC/tests/cli/verify_lib.sh"
+mkdir -p "$T/v"
+if verify_setup "$T/v"; then
+    NOW=$(( $(date +%s) + 60 ))
+    VDAY=$(date -u -d "@$NOW" +%F)
+    VB=$(( NOW - NOW % 86400 ))
+    VE=$(( VB + 86399 ))
+    DB=$T/v/inkan.db
+    while IFS='|' read -r name file args; do
+        # shellcheck disable=SC2086
+        "$INKAN" verify --zone "$T/v/verify.zone" --now "$NOW" --authserv-id mx.example.net \
+            --record --db "$DB" $args --rcpt u@receiver.example "$T/v/$file" >/dev/null 2>&1
+    done <<<"$VERIFY_SCENARIOS"
+    "$INKAN" evaluations list --db "$DB" --json >"$T/v/rows.json"
+    want=$(jq '[.[] | select(.policy_published.domain != null and (.dmarc.result == "pass" or .dmarc.result == "fail"))] | length' "$T/v/rows.json")
+    check "the store has reportable rows ($want)" test "$want" -gt 3
+    expect_exit 0 "$INKAN" report generate --period "$VDAY" --db "$DB" "${GEN[@]}" --out "$T/v/outbox"
+    cp "$T/out" "$T/v/gen.out"
+    check "generate --db: reports written" grep -qE '^[0-9]+ rows read, [0-9]+ in the period, [0-9]+ without a DMARC policy \(not reported\), 0 refused; [1-9][0-9]* reports written' "$T/v/gen.out"
+    n=0; msgs=0; bad=0
+    for f in "$T/v/outbox"/*.xml.gz; do
+        n=$((n + 1))
+        zcat "$f" | xmllint --noout --schema "$XSD" - 2>/dev/null || bad=$((bad + 1))
+        c=$(zcat "$f" | sed -n 's/.*<count>\([0-9]*\)<\/count>.*/\1/p' | awk '{s += $1} END {print s + 0}')
+        msgs=$((msgs + c))
+    done
+    check "generate --db: $n reports, each valid against the schema" test "$bad" = 0 -a "$n" -ge 1
+    check "generate --db: every reportable row counted once ($msgs = $want)" test "$msgs" = "$want"
+    check "generate --db: example.org's report" test -s "$T/v/outbox/receiver.example!example.org!$VB!$VE.xml.gz"
+    # the same rows as --rows (the shape of 'evaluations list --json'): the same reports
+    jq -c '.[]' "$T/v/rows.json" >"$T/v/rows.jsonl"
+    expect_exit 0 "$INKAN" report generate --period "$VDAY" --rows "$T/v/rows.jsonl" "${GEN[@]}" --out "$T/v/outbox2"
+    same=1
+    for f in "$T/v/outbox"/*.xml.gz; do
+        # a null path is "" in the store and null in the JSON: compare without it
+        a=$(zcat "$f" | grep -v '<envelope_from></envelope_from>')
+        b=$(zcat "$T/v/outbox2/$(basename "$f")" 2>/dev/null | grep -v '<envelope_from></envelope_from>')
+        [ "$a" = "$b" ] || same=0
+    done
+    check "--rows with the listed rows gives the same reports as --db" test "$same" = 1
+    expect_exit 2 "$INKAN" report generate --period "$VDAY" --db "$DB" --rows "$T/v/rows.jsonl" "${GEN[@]}"
+else
+    _notok "verify_setup (keys and zone for the store section)"
+fi
 finish

@@ -26,6 +26,7 @@
 #include "inkan/store.h"
 
 static char tmpdir[] = "/tmp/inkan-evlog-XXXXXX";
+static int tmpdir_made;
 
 /* path_in - a fresh path under the one temporary directory of this run */
 static char *path_in(const char *name)
@@ -34,8 +35,12 @@ static char *path_in(const char *name)
     char *p = malloc(300);
 
     assert_non_null(p);
-    if (tmpdir[strlen(tmpdir) - 1] == 'X')
+    /* made once (a flag, not the template's look: mkdtemp may well end
+     * the name with an 'X' itself) */
+    if (!tmpdir_made) {
         assert_non_null(mkdtemp(tmpdir));
+        tmpdir_made = 1;
+    }
     snprintf(p, 300, "%s/%u-%s", tmpdir, n++, name);
     return p;
 }
@@ -46,7 +51,7 @@ static int cleanup(void **state)
     char cmd[300];
 
     (void)state;
-    if (tmpdir[strlen(tmpdir) - 1] == 'X')
+    if (!tmpdir_made)
         return 0;
     snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmpdir);
     return system(cmd) == 0 ? 0 : -1;

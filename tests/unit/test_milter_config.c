@@ -2,8 +2,9 @@
  * test_milter_config.c - the configuration of `inkan milter`
  * (inkan/milter.h): a full file read into every field, relative paths
  * taken from the base directory, each kind of error naming the key and
- * its line, depth and size limits, input without a NUL, and the
- * internal-network match.
+ * its line, depth and size limits, input without a NUL, the
+ * internal-network match, and the evaluations mapping (store, spool and
+ * its default, the writer's numbers).
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -95,6 +96,38 @@ static void test_defaults(void **state)
     assert_null(c->rotations);
     assert_int_equal(c->rotation_recheck_s, INK_MILTER_RECHECK_DEFAULT);
     assert_int_equal(ink_milter_internal(c, "127.0.0.1"), 0);
+    assert_null(c->ev_store);
+    assert_null(c->ev_spool);
+    ink_milter_config_free(c);
+    ink_str_free(&err);
+}
+
+/* evaluations: every key, and the spool's default */
+static void test_evaluations(void **state)
+{
+    struct ink_str err = INK_STR_INIT;
+    struct ink_milter_config *c;
+    (void)state;
+
+    c = parse("socket: inet:1@h\n"
+              "evaluations:\n  store: ev.db\n  spool: /var/spool/inkan/ev.spool\n"
+              "  batch-size: 50\n  batch-interval: 20\n  queue: 4096\n  store-wait: 250\n"
+              "  retry: 1500\n",
+              &err);
+    assert_non_null(c);
+    assert_string_equal(c->ev_store, "/etc/inkan/ev.db");
+    assert_string_equal(c->ev_spool, "/var/spool/inkan/ev.spool");
+    assert_int_equal(c->ev_batch, 50);
+    assert_int_equal(c->ev_interval_ms, 20);
+    assert_int_equal(c->ev_queue, 4096);
+    assert_int_equal(c->ev_wait_ms, 250);
+    assert_int_equal(c->ev_retry_ms, 1500);
+    ink_milter_config_free(c);
+    c = parse("socket: inet:1@h\nevaluations: {store: /var/lib/inkan/inkan.db}\n", &err);
+    assert_non_null(c);
+    assert_string_equal(c->ev_spool, "/var/lib/inkan/inkan.db.spool");
+    assert_int_equal(c->ev_batch, 0); /* the writer's defaults */
+    assert_int_equal(c->ev_wait_ms, 0);
     ink_milter_config_free(c);
     ink_str_free(&err);
 }
@@ -170,6 +203,18 @@ static void test_errors(void **state)
         {"socket: [\n", "2:1: YAML:"},
         {"a: &x 1\nsocket: *x\n", "2:9: YAML aliases are not allowed"},
         {"socket: inet:1@h\nsigning:\n  - {domain: [[[x]]]}\n", "3:15: nested deeper than 4 levels"},
+        {"socket: inet:1@h\nevaluations: ev.db\n", "2:14: evaluations: must be a mapping"},
+        {"socket: inet:1@h\nevaluations:\n  spool: s\n", "3:3: evaluations: store is missing"},
+        {"socket: inet:1@h\nevaluations:\n  store: a.db\n  stor: b\n",
+         "4:3: evaluations: unknown key 'stor'"},
+        {"socket: inet:1@h\nevaluations:\n  store: a.db\n  batch-size: 0\n",
+         "4:15: evaluations.batch-size: '0' is not a number of rows 1-1000"},
+        {"socket: inet:1@h\nevaluations:\n  store: a.db\n  store-wait: 1s\n",
+         "4:15: evaluations.store-wait: '1s' is not a number of milliseconds"},
+        {"socket: inet:1@h\nevaluations:\n  store: /a.db\n  spool: /a.db\n",
+         "3:3: evaluations.spool: must not be the store's own file"},
+        {"socket: inet:1@h\nevaluations: {store: a}\nevaluations: {store: b}\n",
+         "3:1: evaluations: given twice"},
     };
     struct ink_str err = INK_STR_INIT;
     size_t i;
@@ -216,6 +261,7 @@ int main(void)
         cmocka_unit_test(test_full),
         cmocka_unit_test(test_defaults),
         cmocka_unit_test(test_rotations),
+        cmocka_unit_test(test_evaluations),
         cmocka_unit_test(test_errors),
         cmocka_unit_test(test_limits),
     };

@@ -201,6 +201,7 @@ static void test_escaping(void **state)
     r.reasons = rs;
     r.nreasons = 1;
     r.envelope_from = ""; /* a null reverse-path: present and empty */
+    r.header_from = "Ex\xc3" "ample.com"; /* cut UTF-8: replaced, lower-cased */
     assert_int_equal(ink_agg_add(a, &r, &err), 0);
     assert_int_equal(ink_agg_xml(a, &m, &xml, &err), 0);
     assert_non_null(strstr(xml.buf, "A &amp; B &lt;Mail&gt;"));
@@ -212,6 +213,7 @@ static void test_escaping(void **state)
     assert_string_equal(s.dkim0[0], "example.com/s1\"><x/fail");
     assert_string_equal(s.human0[0], "body hash <mismatch> & \"more\"\xef\xbf\xbd");
     assert_string_equal(s.comment0[0], "</comment><evil/>&amp;");
+    assert_string_equal(s.hfrom[0], "ex\xef\xbf\xbd" "ample.com");
     assert_int_equal(s.efrom_present[0], 1);
     assert_string_equal(s.efrom[0], "");
     ink_str_free(&xml);

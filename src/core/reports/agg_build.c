@@ -405,7 +405,7 @@ static int row_key(const struct ink_agg_row *r, struct ink_str *key, struct ink_
         if (put(key, v) < 0 || put_text(key, r->reasons[i].comment, &tmp) < 0)
             goto nomem;
     }
-    if (put(key, hf) < 0 || put_text(key, r->envelope_from, &tmp) < 0 ||
+    if (put_text(key, hf, &tmp) < 0 || put_text(key, r->envelope_from, &tmp) < 0 ||
         put_text(key, r->envelope_to, &tmp) < 0)
         goto nomem;
 
