@@ -14,6 +14,7 @@
 #include <stdint.h>
 
 #include "inkan/dkim_key.h"
+#include "inkan/dns.h"
 #include "inkan/str.h"
 
 #include "inkan/export.h"
@@ -82,6 +83,18 @@ int ink_dkim_key_verify_digest(struct ink_dkim_key *k, const uint8_t *digest,
  */
 int ink_dkim_privkey_sign(const struct ink_dkim_privkey *k, const uint8_t *digest,
                           struct ink_str *sig);
+
+/*
+ * ink_dkim_key_answer - what the answer a to the TXT query for the key
+ * record name says, as DKIM and ARC take it: *status, *dnssec and why
+ * (whysz bytes, cut short).  NULL a (no answer at all) is a timeout
+ * (RFC 6376 6.1.2: temperror); an answer to another question is a
+ * SERVFAIL, since it says nothing about this one.  1 when a holds TXT
+ * records to read keys from (status OK), else 0.
+ */
+int ink_dkim_key_answer(const struct ink_dns_answer *a, const char *name,
+                        enum ink_dns_status *status, enum ink_dnssec *dnssec, char *why,
+                        size_t whysz);
 
 INK_API_END
 

@@ -68,6 +68,10 @@ int ink_str_put_printable(struct ink_str *s, const void *p, size_t len, size_t m
  * (caller frees), or NULL on ENOMEM. */
 char *ink_memdup_cstr(const void *p, size_t len);
 
+/* ink_strv_free - free the n heap strings of v and v itself (the lists
+ * the profile, policy and audit parsers build); NULL v is a no-op. */
+void ink_strv_free(char **v, size_t n);
+
 /* ink_hex - n bytes as lower-case hex into out, which holds 2n + 1 bytes
  * (a digest or a random token as stored and shown) */
 void ink_hex(const void *p, size_t n, char *out);

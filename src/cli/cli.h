@@ -15,7 +15,9 @@
 
 #include "inkan/finding.h"
 
+#include "inkan/driver.h"
 #include "inkan/profile.h"
+#include "inkan/query.h"
 #include "inkan/resolver.h"
 
 /* Exit codes common to every subcommand (see man/inkan.1). */
@@ -182,6 +184,31 @@ int cli_secret_write(const char *path, const void *buf, size_t len, int force);
  * -1 after printing "WHAT PATH: why".
  */
 int cli_file_limit(const char *what, const char *path, size_t max);
+/*
+ * cli_default_db_path - the store every command uses without --db:
+ * $XDG_DATA_HOME/inkan/inkan.db, else ~/.local/share/inkan/inkan.db.
+ * Caller frees; NULL when neither variable is set (or out of memory).
+ */
+char *cli_default_db_path(void);
+
+/* How the driver ended a machine (set by cli_ended). */
+struct cli_ended {
+    int done;
+    enum ink_next how;
+};
+/* cli_ended - an ink_driver_done_cb filling the struct cli_ended at arg */
+void cli_ended(void *arg, struct ink_machine m, enum ink_next how);
+/*
+ * cli_stream_drive - stream the message on fd into machine mach running
+ * in drv: read chunks of up to size bytes into buf, hand each to
+ * push(arg, chunk, n) and let the driver answer what mach asks meanwhile
+ * (a push that fails ends the reading); then end(arg) and run drv until
+ * nothing is left to do.  Returns ink_driver_run()'s result; *read_errno
+ * is the errno of a failed read (the message is then ended too), else 0.
+ */
+int cli_stream_drive(struct ink_driver *drv, struct ink_machine mach, int fd, uint8_t *buf,
+                     size_t size, int (*push)(void *arg, const uint8_t *p, size_t n),
+                     int (*end)(void *arg), void *arg, int *read_errno);
 /*
  * cli_store_open - the store at path, or (path NULL) at the default
  * $XDG_DATA_HOME/inkan/inkan.db, else ~/.local/share/inkan/inkan.db.

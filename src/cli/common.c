@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "inkan/dnsio.h"
+#include "inkan/driver.h"
 #include "inkan/store.h"
 
 /* Longest --timeout accepted, in seconds. */
@@ -280,25 +281,76 @@ int cli_file_limit(const char *what, const char *path, size_t max)
     return 0;
 }
 
+/* cli_default_db_path - $XDG_DATA_HOME/inkan/inkan.db or
+ * ~/.local/share/inkan/inkan.db (caller frees; NULL when neither is set) */
+char *cli_default_db_path(void)
+{
+    const char *xdg = getenv("XDG_DATA_HOME"), *home = getenv("HOME");
+    struct ink_str s = INK_STR_INIT;
+
+    if (xdg != NULL && xdg[0] == '/')
+        ink_str_printf(&s, "%s/inkan/inkan.db", xdg);
+    else if (home != NULL && home[0] != '\0')
+        ink_str_printf(&s, "%s/.local/share/inkan/inkan.db", home);
+    else
+        return NULL;
+    return ink_str_steal(&s);
+}
+
+/* cli_ended - the driver is done with a machine: how, into arg */
+void cli_ended(void *arg, struct ink_machine m, enum ink_next how)
+{
+    struct cli_ended *e = arg;
+
+    (void)m;
+    e->done = 1;
+    e->how = how;
+}
+
+/* cli_stream_drive - read fd to its end into the machine, the driver
+ * running alongside; the driver's result */
+int cli_stream_drive(struct ink_driver *drv, struct ink_machine mach, int fd, uint8_t *buf,
+                     size_t size, int (*push)(void *arg, const uint8_t *p, size_t n),
+                     int (*end)(void *arg), void *arg, int *read_errno)
+{
+    *read_errno = 0;
+    for (;;) {
+        ssize_t n = read(fd, buf, size);
+
+        if (n < 0) {
+            if (errno == EINTR)
+                continue;
+            *read_errno = errno;
+            break;
+        }
+        if (n == 0)
+            break;
+        if (push(arg, buf, (size_t)n) < 0)
+            break;
+        /* queries start as soon as what they need is in: poll answers */
+        (void)ink_driver_poke(drv, mach);
+        (void)ink_driver_step(drv, 0);
+    }
+    (void)end(arg); /* after a failed push: -1 again, the machine FAILED */
+    (void)ink_driver_poke(drv, mach);
+    return ink_driver_run(drv);
+}
+
 /* cli_store_open - the named or default store (see cli.h) */
 struct ink_store *cli_store_open(const char *path, int readonly)
 {
-    const char *xdg = getenv("XDG_DATA_HOME"), *home = getenv("HOME");
-    struct ink_str def = INK_STR_INIT, err = INK_STR_INIT;
+    struct ink_str err = INK_STR_INIT;
     struct ink_store *st;
     struct stat sb;
+    char *def = NULL;
 
     if (path == NULL) {
-        if (xdg != NULL && xdg[0] == '/')
-            (void)ink_str_printf(&def, "%s/inkan/inkan.db", xdg);
-        else if (home != NULL && home[0] != '\0')
-            (void)ink_str_printf(&def, "%s/.local/share/inkan/inkan.db", home);
-        if (def.len == 0) {
+        def = cli_default_db_path();
+        if (def == NULL) {
             cli_error("no --db FILE given and neither XDG_DATA_HOME nor HOME is set");
-            ink_str_free(&def);
             return NULL;
         }
-        path = ink_str_cstr(&def);
+        path = def;
     }
     /* a database not made yet is made (and then empty) */
     if (readonly && !(stat(path, &sb) < 0 && errno == ENOENT))
@@ -308,6 +360,6 @@ struct ink_store *cli_store_open(const char *path, int readonly)
     if (st == NULL)
         cli_error("%s", ink_str_cstr(&err));
     ink_str_free(&err);
-    ink_str_free(&def);
+    free(def);
     return st;
 }

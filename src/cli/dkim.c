@@ -406,20 +406,16 @@ static void put_show(struct ink_str *o, const char *v)
     ink_str_put_printable(o, v, strlen(v), DKIM_CLI_SHOW_MAX);
 }
 
-/* How the driver ended a verifier (set by verify_ended). */
-struct verify_end {
-    int ended;
-    enum ink_next how;
-};
-
-/* verify_ended - the driver is done with the verifier */
-static void verify_ended(void *arg, struct ink_machine m, enum ink_next how)
+/* push_verify - the next bytes into the verifier, for cli_stream_drive */
+static int push_verify(void *v, const uint8_t *p, size_t n)
 {
-    struct verify_end *e = arg;
+    return ink_dkim_verify_push(v, p, n);
+}
 
-    (void)m;
-    e->ended = 1;
-    e->how = how;
+/* end_verify - the message ended, for cli_stream_drive */
+static int end_verify(void *v)
+{
+    return ink_dkim_verify_end(v);
 }
 
 /* result_json - one signature's result as JSON */
@@ -515,7 +511,7 @@ static int verify_one(int fd, const char *label, const char *prefix, struct ink_
     struct ink_dkim_verify *v = ink_dkim_verify_new(vo);
     uint8_t *buf = malloc(DKIM_CLI_READ_CHUNK);
     struct ink_str line = INK_STR_INIT;
-    struct verify_end e = {0, INK_NEXT_FAILED};
+    struct cli_ended e = {0, INK_NEXT_FAILED};
     struct ink_machine mach;
     int rc = -1, read_errno = 0, drv_rc;
     size_t i;
@@ -525,36 +521,19 @@ static int verify_one(int fd, const char *label, const char *prefix, struct ink_
         goto done;
     }
     mach = ink_dkim_verify_machine(v);
-    if (ink_driver_add(drv, mach, verify_ended, &e) < 0) {
+    if (ink_driver_add(drv, mach, cli_ended, &e) < 0) {
         cli_error("dkim verify: out of memory");
         goto done;
     }
     /* From here every path ends the message and runs the driver until it
      * lets go of the verifier, so that v can be freed. */
-    for (;;) {
-        ssize_t n = read(fd, buf, DKIM_CLI_READ_CHUNK);
-        if (n < 0) {
-            if (errno == EINTR)
-                continue;
-            read_errno = errno;
-            break;
-        }
-        if (n == 0)
-            break;
-        if (ink_dkim_verify_push(v, buf, (size_t)n) < 0)
-            break;
-        /* key lookups start as soon as the header is in: poll answers */
-        (void)ink_driver_poke(drv, mach);
-        (void)ink_driver_step(drv, 0);
-    }
-    (void)ink_dkim_verify_end(v); /* after a failed push: -1 again, FAILED */
-    (void)ink_driver_poke(drv, mach);
-    drv_rc = ink_driver_run(drv);
+    drv_rc = cli_stream_drive(drv, mach, fd, buf, DKIM_CLI_READ_CHUNK, push_verify, end_verify, v,
+                              &read_errno);
     if (read_errno != 0) {
         cli_error("dkim verify: %s: %s", label, strerror(read_errno));
         goto done;
     }
-    if (!e.ended) {
+    if (!e.done) {
         /* cannot happen once end() was called (the verifier then waits
          * only on queries it asked); the driver still holds v, so v is
          * left to the process rather than freed under it */

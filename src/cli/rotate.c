@@ -69,6 +69,7 @@ struct rctx {
     int64_t now_fixed; /* --now, or -1 */
     struct dctx *dc;   /* the store, opened as `inkan domain` opens it */
     struct ink_store *store;
+    struct ink_store *ro; /* or opened read-only (--status): owned here */
 };
 
 static void rotate_usage(FILE *fp)
@@ -208,6 +209,29 @@ static int open_db(struct rctx *c)
         return -1;
     c->store = cli_domains_store(c->dc);
     return 0;
+}
+
+/* open_db_readonly - the existing store, read only (--status without
+ * --check writes nothing, and so makes no database where there is none) */
+static int open_db_readonly(struct rctx *c)
+{
+    struct ink_str err = INK_STR_INIT;
+    char *def = NULL;
+    const char *path = c->db;
+    struct stat st;
+
+    if (path == NULL && (path = def = cli_default_db_path()) == NULL) {
+        cli_error("no --db FILE given and neither XDG_DATA_HOME nor HOME is set");
+        return -1;
+    }
+    if (stat(path, &st) < 0 && errno == ENOENT)
+        cli_error("no store at %s", cli_shown(path));
+    else if ((c->ro = ink_store_sqlite_open_readonly(path, &err)) == NULL)
+        cli_error("%s", ink_str_cstr(&err));
+    c->store = c->ro;
+    ink_str_free(&err);
+    free(def);
+    return c->store != NULL ? 0 : -1;
 }
 
 /* ---- output ---- */
@@ -694,7 +718,7 @@ static int status(struct rctx *c, const char *domain_arg, int check)
 
     if (domain_arg != NULL && (domain = normalized(domain_arg)) == NULL)
         return INK_EXIT_USAGE;
-    if (open_db(c) < 0)
+    if ((check ? open_db(c) : open_db_readonly(c)) < 0)
         goto done;
     if (ink_store_rotation_list(c->store, domain, 0, &v, &n, &err) < 0) {
         cli_error("%s", ink_str_cstr(&err));
@@ -857,5 +881,6 @@ int cmd_dkim_rotate(int argc, char **argv)
                    (uint32_t)ttl, outdir, force);
     }
     cli_domains_free(c.dc);
+    ink_store_free(c.ro);
     return rc;
 }

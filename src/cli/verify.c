@@ -454,19 +454,30 @@ static int report(struct vrun *run, const struct ink_inbound *m, const char *fil
     return 0;
 }
 
-/* How the driver ended a machine. */
-struct ended {
-    int done;
-    enum ink_next how;
+/* One message streamed: its machine and the digest of its bytes (NULL
+ * unless the evaluation is recorded). */
+struct vstream {
+    struct ink_inbound *m;
+    EVP_MD_CTX *md;
 };
 
-static void on_ended(void *arg, struct ink_machine m, enum ink_next how)
+/* push_inbound - the next bytes into the message machine (and the
+ * digest), for cli_stream_drive */
+static int push_inbound(void *arg, const uint8_t *p, size_t n)
 {
-    struct ended *e = arg;
+    struct vstream *s = arg;
 
-    (void)m;
-    e->done = 1;
-    e->how = how;
+    if (s->md != NULL)
+        (void)EVP_DigestUpdate(s->md, p, n);
+    return ink_inbound_push(s->m, p, n);
+}
+
+/* end_inbound - the message ended, for cli_stream_drive */
+static int end_inbound(void *arg)
+{
+    struct vstream *s = arg;
+
+    return ink_inbound_end(s->m);
 }
 
 /* verify_fd - one message from fd, streamed */
@@ -478,7 +489,8 @@ static int verify_fd(struct vrun *run, int fd, const char *label,
     const char *why = NULL;
     struct ink_inbound *m = ink_inbound_new(p, &why);
     uint8_t *buf = malloc(VERIFY_READ_CHUNK);
-    struct ended e = {0, INK_NEXT_FAILED};
+    struct cli_ended e = {0, INK_NEXT_FAILED};
+    struct vstream vs;
     struct ink_machine mach;
     int rc = -1, read_errno = 0, drv_rc;
 
@@ -487,32 +499,15 @@ static int verify_fd(struct vrun *run, int fd, const char *label,
         goto out;
     }
     mach = ink_inbound_machine(m);
-    if (ink_driver_add(run->drv, mach, on_ended, &e) < 0) {
+    if (ink_driver_add(run->drv, mach, cli_ended, &e) < 0) {
         cli_error("verify: out of memory");
         goto out;
     }
-    for (;;) {
-        ssize_t n = read(fd, buf, VERIFY_READ_CHUNK);
-
-        if (n < 0) {
-            if (errno == EINTR)
-                continue;
-            read_errno = errno;
-            break;
-        }
-        if (n == 0)
-            break;
-        if (md != NULL)
-            (void)EVP_DigestUpdate(md, buf, (size_t)n);
-        if (ink_inbound_push(m, buf, (size_t)n) < 0)
-            break;
-        /* SPF, iprev and (once the header is in) DKIM and DMARC ask now */
-        (void)ink_driver_poke(run->drv, mach);
-        (void)ink_driver_step(run->drv, 0);
-    }
-    (void)ink_inbound_end(m);
-    (void)ink_driver_poke(run->drv, mach);
-    drv_rc = ink_driver_run(run->drv);
+    vs.m = m;
+    vs.md = md;
+    /* SPF, iprev and (once the header is in) DKIM and DMARC ask as it streams */
+    drv_rc = cli_stream_drive(run->drv, mach, fd, buf, VERIFY_READ_CHUNK, push_inbound,
+                              end_inbound, &vs, &read_errno);
     if (read_errno != 0) {
         cli_error("verify: %s: %s", label, strerror(read_errno));
         goto out;

@@ -114,6 +114,13 @@ expect_exit 2 "$INKAN" dkim rotate --check example.com --db "$DB"
 expect_exit 2 "$INKAN" dkim rotate example.com --db "$DB"
 expect_exit 0 "$INKAN" dkim rotate --status nothing.example --db "$DB"
 check "status of a domain without rotations" grep -qx "no rotation of nothing.example" "$T/out"
+# --status reads: a store that is not there is said, and not made
+expect_exit 1 "$INKAN" dkim rotate --status --db "$T/none/rot.db"
+check "status without a store: 'no store at PATH'" grep -qF "no store at $T/none/rot.db" "$T/err"
+check "  ... and makes none (nor its directory)" test ! -e "$T/none"
+mkdir "$T/home"
+expect_exit 1 env -u XDG_DATA_HOME HOME="$T/home" "$INKAN" dkim rotate --status example.com
+check "  ... the default store neither" test ! -e "$T/home/.local"
 expect_out_contains "--selector-format FMT" "$INKAN" dkim rotate --help
 
 finish

@@ -85,8 +85,9 @@ pf_setup() {
     chmod 1777 "$PF_OUT"
     cat >"$_pf_t/sink.sh" <<SINK
 #!/bin/sh
-# the delivery sink: one file per delivered copy (queue id, recipient)
-cat >"$PF_OUT/\$1\${2:+.\$2}.eml"
+# the delivery sink: one file per delivered copy (queue id, recipient),
+# written under a hidden name and renamed, so that a copy is seen whole
+cat >"$PF_OUT/.\$\$.tmp" && mv "$PF_OUT/.\$\$.tmp" "$PF_OUT/\$1\${2:+.\$2}.eml"
 SINK
     chmod 755 "$_pf_t/sink.sh"
     cat >"$PF/main.cf" <<CF

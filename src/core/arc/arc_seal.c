@@ -449,6 +449,24 @@ static const char *alg_name(const struct ink_arc_seal *s)
                                                                       : "rsa-sha256";
 }
 
+/* field_begin - start the field name ("ARC-Seal:") in out, w writing to
+ * it (folded unless INK_ARC_SEAL_NO_FOLD), with a= and an empty b=: the
+ * field is hashed so and the signature goes in after, at *b_at.  0/-1 */
+static int field_begin(const struct ink_arc_seal *s, struct fieldw *w, struct ink_str *out,
+                       const char *name, size_t *b_at)
+{
+    if (ink_str_puts(out, name) < 0)
+        return -1;
+    w->out = out;
+    w->fold = !(s->opts.flags & INK_ARC_SEAL_NO_FOLD);
+    w->col = out->len;
+    w->first = 1;
+    if (put_tagc(w, "a", alg_name(s)) < 0 || put_tag(w, "b", "", 0) < 0)
+        return -1;
+    *b_at = out->len;
+    return 0;
+}
+
 /* h_list - the AMS h= value into out */
 static int h_list(struct ink_arc_seal *s, struct ink_str *out)
 {
@@ -516,16 +534,8 @@ static int build_ams(struct ink_arc_seal *s, const uint8_t *bh, struct ink_str *
     snprintf(inst, sizeof(inst), "%u", s->instance);
     snprintf(ts, sizeof(ts), "%llu", (unsigned long long)s->opts.timestamp);
     if (h_list(s, &hv) < 0 || ink_dkim_b64_encode(bh, INK_DKIM_DIGEST_LEN, &bhv) < 0 ||
-        ink_str_puts(&tmp, "ARC-Message-Signature:") < 0)
+        field_begin(s, &w, &tmp, "ARC-Message-Signature:", &b_at) < 0)
         goto out;
-    w.out = &tmp;
-    w.fold = !(s->opts.flags & INK_ARC_SEAL_NO_FOLD);
-    w.col = tmp.len;
-    w.first = 1;
-    /* the field with b= empty is hashed; the signature goes in after */
-    if (put_tagc(&w, "a", alg_name(s)) < 0 || put_tag(&w, "b", "", 0) < 0)
-        goto out;
-    b_at = tmp.len;
     if (put_tag(&w, "bh", bhv.buf, bhv.len) < 0 || put_tagc(&w, "c", "relaxed/relaxed") < 0 ||
         put_tagc(&w, "d", s->opts.domain) < 0 ||
         put_tag(&w, "h", hv.buf ? hv.buf : "", hv.len) < 0 || put_tagc(&w, "i", inst) < 0 ||
@@ -572,15 +582,8 @@ static int build_as(struct ink_arc_seal *s, enum ink_arc_cv cv, const struct ink
 
     snprintf(inst, sizeof(inst), "%u", s->instance);
     snprintf(ts, sizeof(ts), "%llu", (unsigned long long)s->opts.timestamp);
-    if (ink_str_puts(&tmp, "ARC-Seal:") < 0)
+    if (field_begin(s, &w, &tmp, "ARC-Seal:", &b_at) < 0)
         goto out;
-    w.out = &tmp;
-    w.fold = !(s->opts.flags & INK_ARC_SEAL_NO_FOLD);
-    w.col = tmp.len;
-    w.first = 1;
-    if (put_tagc(&w, "a", alg_name(s)) < 0 || put_tag(&w, "b", "", 0) < 0)
-        goto out;
-    b_at = tmp.len;
     if (put_tagc(&w, "cv", ink_arc_cv_name(cv)) < 0 || put_tagc(&w, "d", s->opts.domain) < 0 ||
         put_tagc(&w, "i", inst) < 0 || put_tagc(&w, "s", s->opts.selector) < 0 ||
         (s->opts.timestamp && put_tagc(&w, "t", ts) < 0))

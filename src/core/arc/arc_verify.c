@@ -626,23 +626,8 @@ int ink_arc_verify_feed(struct ink_arc_verify *v, uint32_t token, const struct i
     if (!q->handed_out || q->answered)
         return -1;
     q->answered = 1;
-    if (a == NULL) {
-        q->status = INK_DNS_TIMEOUT;
-        q->dnssec = INK_DNSSEC_UNKNOWN;
-        set_why(q->why, sizeof(q->why), "no answer");
-    } else if (!ink_query_answer_fits(a, q->name, INK_DNS_TXT)) {
-        q->status = INK_DNS_SERVFAIL;
-        q->dnssec = INK_DNSSEC_UNKNOWN;
-        set_why(q->why, sizeof(q->why), "the answer is for %s %s, not the question asked",
-                 a->qname != NULL ? a->qname : "(no name)", ink_dns_type_name(a->qtype));
-    } else {
-        q->status = a->status;
-        q->dnssec = a->dnssec;
-        if (a->why != NULL)
-            set_why(q->why, sizeof(q->why), "%s", a->why);
-        if (a->status == INK_DNS_OK)
-            take_keys(q, a);
-    }
+    if (ink_dkim_key_answer(a, q->name, &q->status, &q->dnssec, q->why, sizeof(q->why)))
+        take_keys(q, a);
     return 0;
 }
 

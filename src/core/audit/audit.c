@@ -886,18 +886,6 @@ static int copy_strv(struct ink_audit *a, char ***dst, const char *const *src, s
     return 0;
 }
 
-/* free_strv - release an array made by copy_strv */
-static void free_strv(char **v, size_t n)
-{
-    size_t i;
-
-    if (v == NULL)
-        return;
-    for (i = 0; i < n; i++)
-        free(v[i]);
-    free(v);
-}
-
 /* ink_audit_new - copy the inputs, start every area */
 struct ink_audit *ink_audit_new(const struct ink_audit_opts *opts)
 {
@@ -1004,9 +992,9 @@ void ink_audit_free(struct ink_audit *a)
         free(a->rec[i].data);
     }
     free(a->rec);
-    free_strv(a->selectors, a->nselectors);
-    free_strv(a->includes, a->nincludes);
-    free_strv(a->helos, a->nhelos);
+    ink_strv_free(a->selectors, a->nselectors);
+    ink_strv_free(a->includes, a->nincludes);
+    ink_strv_free(a->helos, a->nhelos);
     free(a->ips);
     for (i = 0; i < a->ncnames; i++) {
         free(a->cnames[i].name);

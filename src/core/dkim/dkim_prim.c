@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "dkim_int.h"
+#include "inkan/query.h"
 
 _Static_assert(INK_DKIM_TAGLIST_MAX == DKIM_TAGS_MAX, "one tag-list limit");
 _Static_assert(INK_DKIM_DIGEST_LEN == 32, "SHA-256");
@@ -68,4 +69,32 @@ int ink_dkim_b64_encode(const uint8_t *buf, size_t len, struct ink_str *out)
 const struct evp_md_st *ink_dkim_sha256(void)
 {
     return dkim_sha256();
+}
+
+/* ink_dkim_key_answer - a key query's answer as status, DNSSEC and why;
+ * 1 when its TXT records are to be read */
+int ink_dkim_key_answer(const struct ink_dns_answer *a, const char *name,
+                        enum ink_dns_status *status, enum ink_dnssec *dnssec, char *why,
+                        size_t whysz)
+{
+    if (a == NULL) {
+        /* no answer at all: as a timeout (RFC 6376 6.1.2: temperror) */
+        *status = INK_DNS_TIMEOUT;
+        *dnssec = INK_DNSSEC_UNKNOWN;
+        dkim_set_why(why, whysz, "no answer");
+        return 0;
+    }
+    if (!ink_query_answer_fits(a, name, INK_DNS_TXT)) {
+        /* an answer to another question says nothing about this one */
+        *status = INK_DNS_SERVFAIL;
+        *dnssec = INK_DNSSEC_UNKNOWN;
+        dkim_set_why(why, whysz, "the answer is for %s %s, not the question asked",
+                     a->qname != NULL ? a->qname : "(no name)", ink_dns_type_name(a->qtype));
+        return 0;
+    }
+    *status = a->status;
+    *dnssec = a->dnssec;
+    if (a->why != NULL)
+        dkim_set_why(why, whysz, "%s", a->why);
+    return a->status == INK_DNS_OK;
 }

@@ -1050,25 +1050,8 @@ int ink_dkim_verify_feed(struct ink_dkim_verify *v, uint32_t token,
     if (!q->handed_out || q->answered)
         return -1;
     q->answered = 1;
-    if (a == NULL) {
-        /* no answer at all: as a timeout (RFC 6376 6.1.2: temperror) */
-        q->status = INK_DNS_TIMEOUT;
-        q->dnssec = INK_DNSSEC_UNKNOWN;
-        snprintf(q->why, sizeof(q->why), "no answer");
-    } else if (!ink_query_answer_fits(a, q->name, INK_DNS_TXT)) {
-        /* an answer to another question says nothing about this one */
-        q->status = INK_DNS_SERVFAIL;
-        q->dnssec = INK_DNSSEC_UNKNOWN;
-        snprintf(q->why, sizeof(q->why), "the answer is for %s %s, not the question asked",
-                 a->qname != NULL ? a->qname : "(no name)", ink_dns_type_name(a->qtype));
-    } else {
-        q->status = a->status;
-        q->dnssec = a->dnssec;
-        if (a->why)
-            snprintf(q->why, sizeof(q->why), "%s", a->why);
-        if (a->status == INK_DNS_OK)
-            take_keys(v, q, a);
-    }
+    if (ink_dkim_key_answer(a, q->name, &q->status, &q->dnssec, q->why, sizeof(q->why)))
+        take_keys(v, q, a);
     for (i = 0; i < v->nsigs; i++)
         if (v->sigs[i].key_index == (int)(q - v->qs) && !v->sigs[i].settled)
             apply_key(&v->sigs[i], q);

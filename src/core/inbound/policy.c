@@ -48,15 +48,6 @@ const char *ink_policy_mode_name(enum ink_policy_mode m)
 
 /* ---- the object ---- */
 
-static void free_list(char **l, size_t n)
-{
-    size_t i;
-
-    for (i = 0; l != NULL && i < n; i++)
-        free(l[i]);
-    free(l);
-}
-
 /* ink_policy_free - release */
 void ink_policy_free(struct ink_policy *p)
 {
@@ -65,11 +56,11 @@ void ink_policy_free(struct ink_policy *p)
     if (p == NULL)
         return;
     free(p->authserv_id);
-    free_list(p->staged, p->nstaged);
-    free_list(p->people, p->npeople);
-    free_list(p->mailfrom, p->nmailfrom);
-    free_list(p->author, p->nauthor);
-    free_list(p->sealers, p->nsealers);
+    ink_strv_free(p->staged, p->nstaged);
+    ink_strv_free(p->people, p->npeople);
+    ink_strv_free(p->mailfrom, p->nmailfrom);
+    ink_strv_free(p->author, p->nauthor);
+    ink_strv_free(p->sealers, p->nsealers);
     for (i = 0; p->ip != NULL && i < p->nip; i++)
         free(p->ip[i].text);
     free(p->ip);

@@ -114,24 +114,17 @@ static void perr_value(struct pctx *c, yaml_node_t *n, const char *what, const c
     ink_str_free(&shown);
 }
 
-/* host_name - read a fully qualified host name (normalised: lower case,
- * no trailing dot, at least two labels).  Caller frees. */
-static char *host_name(struct pctx *c, yaml_node_t *n, const char *what)
+/* take_normalized - finish reading a name: the normalised form buf (len
+ * bytes) of the value s may hold only host-name characters (letters,
+ * digits, '-', '.', '_').  Consumes s; returns a copy of buf the caller
+ * frees, or NULL with the error said. */
+static char *take_normalized(struct pctx *c, yaml_node_t *n, const char *what, char *s,
+                             const char *buf, size_t len)
 {
-    char buf[INK_DNS_NAME_MAX + 2];
-    char *s = scalar_text(c, n, what);
-    int len;
+    char *out;
     size_t i;
 
-    if (s == NULL)
-        return NULL;
-    len = ink_dns_name_normalize(s, strlen(s), buf, sizeof(buf));
-    if (len <= 0 || strchr(buf, '.') == NULL) {
-        perr_value(c, n, what, s, "is not a fully qualified host name");
-        free(s);
-        return NULL;
-    }
-    for (i = 0; i < (size_t)len; i++) {
+    for (i = 0; i < len; i++) {
         unsigned char ch = (unsigned char)buf[i];
         if (!((ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9') || ch == '-' || ch == '.' ||
               ch == '_')) {
@@ -141,10 +134,29 @@ static char *host_name(struct pctx *c, yaml_node_t *n, const char *what)
         }
     }
     free(s);
-    s = ink_memdup_cstr(buf, (size_t)len);
-    if (s == NULL)
+    out = ink_memdup_cstr(buf, len);
+    if (out == NULL)
         perr(c, n, "out of memory");
-    return s;
+    return out;
+}
+
+/* host_name - read a fully qualified host name (normalised: lower case,
+ * no trailing dot, at least two labels).  Caller frees. */
+static char *host_name(struct pctx *c, yaml_node_t *n, const char *what)
+{
+    char buf[INK_DNS_NAME_MAX + 2];
+    char *s = scalar_text(c, n, what);
+    int len;
+
+    if (s == NULL)
+        return NULL;
+    len = ink_dns_name_normalize(s, strlen(s), buf, sizeof(buf));
+    if (len <= 0 || strchr(buf, '.') == NULL) {
+        perr_value(c, n, what, s, "is not a fully qualified host name");
+        free(s);
+        return NULL;
+    }
+    return take_normalized(c, n, what, s, buf, (size_t)len);
 }
 
 /* rel_name - read a name relative to the sending domain: "@" or one or
@@ -154,7 +166,6 @@ static char *rel_name(struct pctx *c, yaml_node_t *n, const char *what)
     char buf[INK_DNS_NAME_MAX + 2];
     char *s = scalar_text(c, n, what);
     int len;
-    size_t i;
 
     if (s == NULL)
         return NULL;
@@ -188,20 +199,7 @@ static char *rel_name(struct pctx *c, yaml_node_t *n, const char *what)
         free(s);
         return NULL;
     }
-    for (i = 0; i < (size_t)len; i++) {
-        unsigned char ch = (unsigned char)buf[i];
-        if (!((ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9') || ch == '-' || ch == '.' ||
-              ch == '_')) {
-            perr_value(c, n, what, s, "holds a character not allowed in a host name");
-            free(s);
-            return NULL;
-        }
-    }
-    free(s);
-    s = ink_memdup_cstr(buf, (size_t)len);
-    if (s == NULL)
-        perr(c, n, "out of memory");
-    return s;
+    return take_normalized(c, n, what, s, buf, (size_t)len);
 }
 
 /* read_at - "sending" or "domain" */
@@ -925,16 +923,6 @@ struct ink_profile *ink_profile_parse(const uint8_t *buf, size_t len, struct ink
     return p;
 }
 
-/* free_list - free n strings and the array */
-static void free_list(char **v, size_t n)
-{
-    size_t i;
-
-    for (i = 0; i < n; i++)
-        free(v[i]);
-    free(v);
-}
-
 /* ink_profile_free - release everything the profile owns */
 void ink_profile_free(struct ink_profile *p)
 {
@@ -945,9 +933,9 @@ void ink_profile_free(struct ink_profile *p)
     free(p->name);
     free(p->description);
     free(p->subdomain);
-    free_list(p->include, p->n_include);
-    free_list(p->ip4, p->n_ip4);
-    free_list(p->ip6, p->n_ip6);
+    ink_strv_free(p->include, p->n_include);
+    ink_strv_free(p->ip4, p->n_ip4);
+    ink_strv_free(p->ip6, p->n_ip6);
     free(p->spf_all);
     for (i = 0; p->dkim != NULL && i < p->n_dkim; i++) {
         free(p->dkim[i].selector);
@@ -965,8 +953,8 @@ void ink_profile_free(struct ink_profile *p)
         free(p->mx[i].exchange);
     free(p->mx);
     free(p->dmarc_policy);
-    free_list(p->rua, p->n_rua);
-    free_list(p->ruf, p->n_ruf);
+    ink_strv_free(p->rua, p->n_rua);
+    ink_strv_free(p->ruf, p->n_ruf);
     free(p);
 }
 

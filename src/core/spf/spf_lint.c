@@ -21,6 +21,7 @@
 #include "inkan/zonefile.h"
 
 #include <assert.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -240,6 +241,30 @@ static void pass_release(struct lint_pass *p)
     p->nedit = 0;
 }
 
+/* Capacity of a growing array at its first growth (then doubled). */
+#define LINT_GROW_FIRST 16
+
+/* grow_room - room for element n of arr (capacity *cap, elements of size
+ * bytes): arr itself while n < *cap, else arr reallocated to twice the
+ * capacity (LINT_GROW_FIRST at first), *cap updated.  NULL, with arr and
+ * *cap untouched, when out of memory or the size would overflow.  The
+ * caller owns what it returns in place of arr. */
+static void *grow_room(void *arr, size_t *cap, size_t n, size_t size)
+{
+    size_t want;
+    void *na;
+
+    if (n < *cap)
+        return arr;
+    want = *cap ? *cap * 2 : LINT_GROW_FIRST;
+    if (want < *cap || want > SIZE_MAX / size)
+        return NULL;
+    na = realloc(arr, want * size);
+    if (na != NULL)
+        *cap = want;
+    return na;
+}
+
 /* add_finding - record a finding; message is printf-formatted (callers pass
  * untrusted text only through put_quoted).  fix may be NULL; it is copied. */
 static void add_finding(struct lint_pass *p, enum ink_severity sev, const char *code,
@@ -252,16 +277,14 @@ static void add_finding(struct lint_pass *p, enum ink_severity sev, const char *
         p->dropped++;
         return;
     }
-    if (p->nf == p->capf) {
-        size_t cap = p->capf ? p->capf * 2 : 16;
-        struct lint_finding *nf = realloc(p->f, cap * sizeof(*nf));
+    {
+        struct lint_finding *nf = grow_room(p->f, &p->capf, p->nf, sizeof(*nf));
 
         if (nf == NULL) {
             p->nomem = 1;
             return;
         }
         p->f = nf;
-        p->capf = cap;
     }
     f = &p->f[p->nf];
     memset(f, 0, sizeof(*f));
@@ -365,16 +388,14 @@ static const struct ink_dns_answer *pass_lookup(struct lint_pass *p, const char 
         }
         return NULL;
     }
-    if (l->nq == l->capq) {
-        size_t cap = l->capq ? l->capq * 2 : 16;
-        struct lint_query *nq = realloc(l->q, cap * sizeof(*nq));
+    {
+        struct lint_query *nq = grow_room(l->q, &l->capq, l->nq, sizeof(*nq));
 
         if (nq == NULL) {
             p->nomem = 1;
             return NULL;
         }
         l->q = nq;
-        l->capq = cap;
     }
     q = &l->q[l->nq];
     memset(q, 0, sizeof(*q));
@@ -605,16 +626,14 @@ static void memo_add(struct lint_pass *p, const char *domain,
 {
     struct lint_memo *m;
 
-    if (p->nmemo == p->capmemo) {
-        size_t cap = p->capmemo ? p->capmemo * 2 : 16;
-        struct lint_memo *nm = realloc(p->memo, cap * sizeof(*nm));
+    {
+        struct lint_memo *nm = grow_room(p->memo, &p->capmemo, p->nmemo, sizeof(*nm));
 
         if (nm == NULL) {
             p->nomem = 1;
             return;
         }
         p->memo = nm;
-        p->capmemo = cap;
     }
     m = &p->memo[p->nmemo];
     if ((m->domain = dup_cstr(domain)) == NULL) {

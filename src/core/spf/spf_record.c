@@ -374,6 +374,17 @@ static int strip_dual_cidr(struct ink_spf_record *r, struct ink_spf_term *t, siz
     return 0;
 }
 
+/* domain_arg - [off, end) of the record, the domain-spec after a
+ * mechanism's ':', as t's argument; checked as check_domain_spec does */
+static int domain_arg(struct ink_spf_record *r, struct ink_spf_term *t, size_t off, size_t end)
+{
+    t->arg.p = r->text + off;
+    t->arg.off = off;
+    t->arg.len = end - off;
+    t->flags |= INK_SPF_TF_DOMAIN;
+    return check_domain_spec(r, t, off, end - off);
+}
+
 /* parse_mechanism - the part after the qualifier and name: [off, end) */
 static int parse_mechanism(struct ink_spf_record *r, struct ink_spf_term *t, size_t off,
                            size_t end)
@@ -402,11 +413,7 @@ static int parse_mechanism(struct ink_spf_record *r, struct ink_spf_term *t, siz
             add_diag(r, INK_SPF_E_SYNTAX, off, end - off, "expected ':' and a domain-spec");
             return -1;
         }
-        t->arg.p = s + off + 1;
-        t->arg.off = off + 1;
-        t->arg.len = end - off - 1;
-        t->flags |= INK_SPF_TF_DOMAIN;
-        return check_domain_spec(r, t, off + 1, end - off - 1);
+        return domain_arg(r, t, off + 1, end);
     case INK_SPF_T_A:
     case INK_SPF_T_MX:
         if (strip_dual_cidr(r, t, off, &e) < 0)
@@ -418,11 +425,7 @@ static int parse_mechanism(struct ink_spf_record *r, struct ink_spf_term *t, siz
                      "expected ':' and a domain-spec, or a prefix length");
             return -1;
         }
-        t->arg.p = s + off + 1;
-        t->arg.off = off + 1;
-        t->arg.len = e - off - 1;
-        t->flags |= INK_SPF_TF_DOMAIN;
-        return check_domain_spec(r, t, off + 1, e - off - 1);
+        return domain_arg(r, t, off + 1, e);
     case INK_SPF_T_IP4:
     case INK_SPF_T_IP6:
         if (off == end || s[off] != ':') {

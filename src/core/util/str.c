@@ -175,6 +175,18 @@ char *ink_memdup_cstr(const void *p, size_t len)
     return d;
 }
 
+/* ink_strv_free - free n strings and the array; NULL is a no-op */
+void ink_strv_free(char **v, size_t n)
+{
+    size_t i;
+
+    if (v == NULL)
+        return;
+    for (i = 0; i < n; i++)
+        free(v[i]);
+    free(v);
+}
+
 /* ink_hex - n bytes as lower-case hex, NUL-terminated, into out (2n + 1) */
 void ink_hex(const void *p, size_t n, char *out)
 {
