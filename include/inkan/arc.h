@@ -207,7 +207,8 @@ const struct ink_arc_result *ink_arc_verify_result(const struct ink_arc_verify *
                                       * (the ARC test suite's standard form) */
 
 struct ink_arc_seal_opts {
-    const struct ink_dkim_privkey *key; /* RSA or Ed25519 (not owned) */
+    const struct ink_dkim_privkey *key; /* RSA or Ed25519 (not owned), or NULL
+                                         * when sign_fn signs */
     const char *domain;                 /* d= */
     const char *selector;               /* s= */
     const char *authserv_id;            /* of the AAR */
@@ -222,6 +223,11 @@ struct ink_arc_seal_opts {
                                          * Authentication-Results fields with
                                          * authserv_id, in order; else "arc=CV" */
     unsigned flags;                     /* INK_ARC_SEAL_* */
+    ink_dkim_sign_fn sign_fn;           /* external signing (a key in another
+                                         * process, inkan/signer.h), used when
+                                         * key is NULL: alg must then be given */
+    void *sign_arg;                     /* passed to sign_fn (not owned) */
+    enum ink_dkim_alg alg;              /* with sign_fn: rsa-sha256 or ed25519-sha256 */
 };
 
 struct ink_arc_seal;
@@ -247,6 +253,10 @@ int ink_arc_seal_push(struct ink_arc_seal *s, const uint8_t *buf, size_t len);
  * signing fails.
  */
 int ink_arc_seal_end(struct ink_arc_seal *s, const char *eol, struct ink_str *out);
+/* ink_arc_seal_set_cv - the chain state to seal with, when it is known
+ * only once the message has been read (a verifier run over the same
+ * bytes): replaces opts.cv; call it before ink_arc_seal_end */
+void ink_arc_seal_set_cv(struct ink_arc_seal *s, enum ink_arc_cv cv);
 /* ink_arc_seal_error - why a call failed ("" otherwise) */
 const char *ink_arc_seal_error(const struct ink_arc_seal *s);
 /* ink_arc_seal_instance - the instance the new set got (after end; 0: none added) */

@@ -37,6 +37,8 @@ INK_API_BEGIN
 #define INK_MILTER_NETWORKS_MAX 256
 /* Entries of signing. */
 #define INK_MILTER_KEYS_MAX 64
+/* The signer's id of the arc-seal key (the signing keys are "key1"...). */
+#define INK_MILTER_ARC_KEY_ID "arc"
 /* DNS timeout bounds (seconds) and default. */
 #define INK_MILTER_DNS_TIMEOUT_MAX 60
 #define INK_MILTER_DNS_TIMEOUT_DEFAULT 5
@@ -74,6 +76,9 @@ struct ink_milter_config {
     struct ink_milter_cidr *networks;
     size_t nkeys;
     struct ink_milter_key *keys;
+    struct ink_milter_key *arc_seal; /* arc-seal: the ARC sealer's d=, s= and key
+                                      * (signer id INK_MILTER_ARC_KEY_ID), or NULL:
+                                      * forwarded mail is not sealed */
     char *signer_user;   /* signer-user: the signer drops to it, or NULL */
     int quarantine_header; /* quarantine: header (1): an X-Inkan-Quarantine field
                             * instead of Postfix's hold queue (hold, 0, the default) */

@@ -260,23 +260,34 @@ static int load(const char *path, struct ink_milter_config **cfg, struct ink_pol
  * NULL without keys; -1 after printing why. */
 static int start_signer(const struct ink_milter_config *cfg, struct ink_signer **out)
 {
-    struct ink_signer_keyfile kf[INK_MILTER_KEYS_MAX];
+    struct ink_signer_keyfile kf[INK_MILTER_KEYS_MAX + 1];
     char ids[INK_MILTER_KEYS_MAX][INK_SIGNER_ID_MAX + 1];
     struct ink_signer_config sc;
     struct ink_str err = INK_STR_INIT;
-    size_t i;
+    size_t i, n = 0;
 
     *out = NULL;
-    if (cfg->nkeys == 0)
+    if (cfg->nkeys == 0 && cfg->arc_seal == NULL)
         return 0;
     for (i = 0; i < cfg->nkeys; i++) {
         ink_milter_key_id(i, ids[i], sizeof(ids[i]));
-        kf[i].id = ids[i];
-        kf[i].path = cfg->keys[i].key;
+        kf[n].id = ids[i];
+        kf[n++].path = cfg->keys[i].key;
+    }
+    /* the ARC sealer's key is held by the same signer (the config parser
+     * keeps the total within INK_SIGNER_KEYS_MAX) */
+    if (cfg->arc_seal != NULL) {
+        if (n >= INK_SIGNER_KEYS_MAX) { /* rotations added keys */
+            cli_error("milter: the signer holds at most %d keys: %zu signing keys and the "
+                      "arc-seal key are too many", INK_SIGNER_KEYS_MAX, n);
+            return -1;
+        }
+        kf[n].id = INK_MILTER_ARC_KEY_ID;
+        kf[n++].path = cfg->arc_seal->key;
     }
     memset(&sc, 0, sizeof(sc));
     sc.keys = kf;
-    sc.nkeys = cfg->nkeys;
+    sc.nkeys = n;
     sc.user = cfg->signer_user;
     if (sc.user == NULL && geteuid() == 0)
         sc.user = "nobody";
@@ -440,9 +451,11 @@ int cmd_milter(int argc, char **argv)
             rc = INK_EXIT_OPERR;
             goto out;
         }
-        printf("ok: %s (socket %s, %zu internal network%s, %zu signing key%s", check,
-               cfg->socket, cfg->nnetworks, cfg->nnetworks == 1 ? "" : "s", cfg->nkeys,
+        printf("ok: %s (socket %s, %zu internal network%s, %zu signing key%s", check, cfg->socket,
+               cfg->nnetworks, cfg->nnetworks == 1 ? "" : "s", cfg->nkeys,
                cfg->nkeys == 1 ? "" : "s");
+        if (cfg->arc_seal != NULL)
+            printf(", ARC seal d=%s s=%s", cfg->arc_seal->domain, cfg->arc_seal->selector);
         if (cfg->ev_store != NULL)
             printf(", evaluations to %s (spool %s)", cfg->ev_store, cfg->ev_spool);
         printf(")\n");

@@ -4,9 +4,10 @@
  * no aliases); every error names the key and its line.  The keys:
  * socket, authserv-id, policy, pid-file, dns {zone, server, timeout},
  * internal-networks [CIDR...], signing [{domain, selector, key}...],
- * signer-user, quarantine, mixed-recipients, rotations, rotation-recheck,
- * evaluations {store, spool, batch-size, batch-interval, queue, store-wait, retry}.
- * Unknown keys are refused (a typo must not be ignored).
+ * arc-seal {domain, selector, key}, signer-user, quarantine,
+ * mixed-recipients, rotations, rotation-recheck, evaluations {store, spool,
+ * batch-size, batch-interval, queue, store-wait, retry}.  Unknown keys are
+ * refused (a typo must not be ignored).
  */
 #include "inkan/milter.h"
 
@@ -224,6 +225,51 @@ static int valid_domain(const char *s)
     return i > 0 && i <= 253 && lab > 0;
 }
 
+/* key_entry - one {domain, selector, key} mapping into k; what names
+ * the key in errors ("signing", "arc-seal") */
+static int key_entry(struct cctx *c, const yaml_node_t *e, const char *what,
+                     struct ink_milter_key *k)
+{
+    yaml_node_pair_t *pr;
+    char name[32], *p;
+
+    if (e == NULL || e->type != YAML_MAPPING_NODE)
+        return cerr(c, e, what, "%s a mapping {domain, selector, key}",
+                    strcmp(what, "signing") == 0 ? "each entry is" : "must be");
+    for (pr = e->data.mapping.pairs.start; pr < e->data.mapping.pairs.top; pr++) {
+        const yaml_node_t *kn = yaml_document_get_node(c->doc, pr->key);
+        const yaml_node_t *vn = yaml_document_get_node(c->doc, pr->value);
+
+        if (is_key(kn, "domain")) {
+            (void)snprintf(name, sizeof(name), "%s.domain", what);
+            if (set_once(c, kn, name, &k->domain, dup_scalar(c, vn, name)) < 0)
+                return -1;
+            for (p = k->domain; *p != '\0'; p++)
+                *p = (char)tolower((unsigned char)*p);
+            if (!valid_domain(k->domain))
+                return cerr(c, vn, name, "'%s' is not a domain name", k->domain);
+        } else if (is_key(kn, "selector")) {
+            (void)snprintf(name, sizeof(name), "%s.selector", what);
+            if (set_once(c, kn, name, &k->selector, dup_scalar(c, vn, name)) < 0)
+                return -1;
+            if (!valid_domain(k->selector))
+                return cerr(c, vn, name, "'%s' is not a selector (DNS labels)", k->selector);
+        } else if (is_key(kn, "key")) {
+            (void)snprintf(name, sizeof(name), "%s.key", what);
+            if (set_once(c, kn, name, &k->key, dup_path(c, vn, name)) < 0)
+                return -1;
+        } else {
+            return cerr(c, kn, what, "unknown key '%s' (domain, selector, key)",
+                        kn != NULL && kn->type == YAML_SCALAR_NODE
+                            ? (const char *)kn->data.scalar.value : "?");
+        }
+    }
+    if (k->domain == NULL || k->selector == NULL || k->key == NULL)
+        return cerr(c, e, what, "%s needs domain, selector and key",
+                    strcmp(what, "signing") == 0 ? "an entry" : "it");
+    return 0;
+}
+
 /* signing - signing: a list of {domain, selector, key} */
 static int signing(struct cctx *c, struct ink_milter_config *cfg, const yaml_node_t *n)
 {
@@ -242,45 +288,25 @@ static int signing(struct cctx *c, struct ink_milter_config *cfg, const yaml_nod
         return cerr(c, n, "signing", "out of memory");
     for (it = n->data.sequence.items.start; it < n->data.sequence.items.top; it++) {
         const yaml_node_t *e = yaml_document_get_node(c->doc, *it);
-        struct ink_milter_key *k = &cfg->keys[cfg->nkeys];
-        yaml_node_pair_t *pr;
-        char *p;
 
         if (e == NULL || e->type != YAML_MAPPING_NODE)
             return cerr(c, e, "signing", "each entry is a mapping {domain, selector, key}");
-        cfg->nkeys++;
-        for (pr = e->data.mapping.pairs.start; pr < e->data.mapping.pairs.top; pr++) {
-            const yaml_node_t *kn = yaml_document_get_node(c->doc, pr->key);
-            const yaml_node_t *vn = yaml_document_get_node(c->doc, pr->value);
-
-            if (is_key(kn, "domain")) {
-                if (set_once(c, kn, "signing.domain", &k->domain,
-                             dup_scalar(c, vn, "signing.domain")) < 0)
-                    return -1;
-                for (p = k->domain; *p != '\0'; p++)
-                    *p = (char)tolower((unsigned char)*p);
-                if (!valid_domain(k->domain))
-                    return cerr(c, vn, "signing.domain", "'%s' is not a domain name", k->domain);
-            } else if (is_key(kn, "selector")) {
-                if (set_once(c, kn, "signing.selector", &k->selector,
-                             dup_scalar(c, vn, "signing.selector")) < 0)
-                    return -1;
-                if (!valid_domain(k->selector))
-                    return cerr(c, vn, "signing.selector", "'%s' is not a selector (DNS labels)",
-                                k->selector);
-            } else if (is_key(kn, "key")) {
-                if (set_once(c, kn, "signing.key", &k->key, dup_path(c, vn, "signing.key")) < 0)
-                    return -1;
-            } else {
-                return cerr(c, kn, "signing", "unknown key '%s' (domain, selector, key)",
-                            kn != NULL && kn->type == YAML_SCALAR_NODE
-                                ? (const char *)kn->data.scalar.value : "?");
-            }
-        }
-        if (k->domain == NULL || k->selector == NULL || k->key == NULL)
-            return cerr(c, e, "signing", "an entry needs domain, selector and key");
+        if (key_entry(c, e, "signing", &cfg->keys[cfg->nkeys++]) < 0)
+            return -1;
     }
     return 0;
+}
+
+/* arc_seal - arc-seal: {domain, selector, key}, the ARC sealer's key */
+static int arc_seal(struct cctx *c, struct ink_milter_config *cfg, const yaml_node_t *k,
+                    const yaml_node_t *n)
+{
+    if (cfg->arc_seal != NULL)
+        return cerr(c, k, "arc-seal", "given twice");
+    cfg->arc_seal = calloc(1, sizeof(*cfg->arc_seal));
+    if (cfg->arc_seal == NULL)
+        return cerr(c, n, "arc-seal", "out of memory");
+    return key_entry(c, n, "arc-seal", cfg->arc_seal);
 }
 
 /* dns - dns: {zone, server, timeout} */
@@ -478,10 +504,12 @@ static int top(struct cctx *c, struct ink_milter_config *cfg, const yaml_node_t 
                             INK_MILTER_RECHECK_MAX);
             cfg->rotation_recheck_s = (int)sec;
             rc = 0;
+        } else if (is_key(k, "arc-seal")) {
+            rc = arc_seal(c, cfg, k, v);
         } else {
             return cerr(c, k, (const char *)k->data.scalar.value,
                         "unknown key (socket, authserv-id, policy, pid-file, dns, "
-                        "internal-networks, signing, signer-user, quarantine, "
+                        "internal-networks, signing, arc-seal, signer-user, quarantine, "
                         "mixed-recipients, rotations, rotation-recheck, evaluations)");
         }
         if (rc < 0)
@@ -489,6 +517,9 @@ static int top(struct cctx *c, struct ink_milter_config *cfg, const yaml_node_t 
     }
     if (cfg->socket == NULL)
         return cerr(c, n, "socket", "missing (inet:PORT@127.0.0.1 or unix:/PATH)");
+    if (cfg->arc_seal != NULL && cfg->nkeys + 1 > INK_SIGNER_KEYS_MAX)
+        return cerr(c, n, "arc-seal", "the signer holds at most %d keys: %zu signing keys and "
+                    "the ARC key are too many", INK_SIGNER_KEYS_MAX, cfg->nkeys);
     return 0;
 }
 
@@ -568,6 +599,12 @@ void ink_milter_config_free(struct ink_milter_config *c)
         free(c->keys[i].key);
     }
     free(c->keys);
+    if (c->arc_seal != NULL) {
+        free(c->arc_seal->domain);
+        free(c->arc_seal->selector);
+        free(c->arc_seal->key);
+        free(c->arc_seal);
+    }
     free(c);
 }
 

@@ -47,6 +47,7 @@
 
 #include <libmilter/mfapi.h>
 
+#include "inkan/arc.h"
 #include "inkan/authres.h"
 #include "inkan/dkim.h"
 #include "inkan/mailhdr.h"
@@ -135,6 +136,12 @@ struct msg {
     size_t nsk;
     struct ink_dkim_sign *sign;
     int sign_failed;        /* the header is over its limit or the signer refused */
+    /* forwarded (outbound from an internal network, with an
+     * Authentication-Results of ours): ARC-sealed (arc-seal) */
+    int our_ar;             /* an Authentication-Results field with our authserv-id */
+    struct ink_arc_verify *arcv; /* the incoming chain, for the new seal's cv */
+    struct ink_arc_seal *seal;
+    int seal_failed;        /* the verifier or sealer could not be made or took no more */
 };
 
 /* What the recipients of one transaction are under a people-centric
@@ -350,6 +357,8 @@ static void msg_clear(struct msg *g)
     ink_inbound_free(g->m);
     ink_str_free(&g->hdr);
     ink_dkim_sign_free(g->sign);
+    ink_arc_verify_free(g->arcv);
+    ink_arc_seal_free(g->seal);
     memset(g, 0, sizeof(*g));
 }
 
@@ -652,20 +661,78 @@ static void start_signing(struct conn *c)
                                                       : ink_dkim_sign_error(g->sign));
         g->sign_failed = 1;
     }
-    ink_str_free(&g->hdr);
     ink_str_free(&err);
 }
 
-/* insert_signatures - the DKIM-Signature fields of out ("DKIM-Signature:
- * ...\n" each, folded with "\n\t"/"\n ") at the top, in their order */
-static int insert_signatures(SMFICTX *ctx, const char *out)
+/* start_sealing - at the end of a forwarded message's header (outbound
+ * from an internal network, carrying an Authentication-Results of ours:
+ * mail we received going out again, a list or a forward): an ARC
+ * verifier for the incoming chain (the new seal's cv) and a sealer whose
+ * signatures the signer process makes, both fed the held header.  Mail
+ * from an authenticated client is not sealed: its sender could have
+ * written our Authentication-Results, and the AAR repeats it. */
+static void start_sealing(struct conn *c)
 {
-    const char *starts[INK_MILTER_KEYS_MAX], *p;
-    size_t n = 0, i;
-    const size_t plen = strlen("DKIM-Signature:");
+    struct msg *g = &c->msg;
+    const struct ink_milter_env *env = c->gen->env;
+    const struct ink_milter_config *cfg = env->cfg;
+    struct ink_signer_key *pk;
+    struct ink_arc_seal_opts o;
+    struct ink_arc_verify_opts vo;
+    struct ink_str err = INK_STR_INIT;
 
-    for (p = out; *p != '\0' && n < INK_MILTER_KEYS_MAX;) {
-        if (strncasecmp(p, "DKIM-Signature:", plen) == 0)
+    if (cfg->arc_seal == NULL || !c->internal || !g->our_ar)
+        return;
+    pk = env->signer != NULL ? ink_signer_key(env->signer, INK_MILTER_ARC_KEY_ID) : NULL;
+    if (g->sign_failed || pk == NULL) {
+        g->seal_failed = 1;
+        log_verdict(c, "cannot seal", pk == NULL ? "the signer has no ARC key"
+                                                 : "the header is over its limit");
+        return;
+    }
+    memset(&o, 0, sizeof(o));
+    o.domain = cfg->arc_seal->domain;
+    o.selector = cfg->arc_seal->selector;
+    o.authserv_id = c->gen->authserv;
+    o.timestamp = (uint64_t)time(NULL);
+    o.cv = INK_ARC_CV_NONE; /* set at the end, from the verifier */
+    o.flags = INK_ARC_SEAL_LF_TO_CRLF;
+    o.sign_fn = ink_signer_dkim_sign;
+    o.sign_arg = pk;
+    o.alg = pk->type == INK_DKIM_KEY_ED25519 ? INK_DKIM_ALG_ED25519_SHA256 : INK_DKIM_ALG_RSA_SHA256;
+    memset(&vo, 0, sizeof(vo));
+    vo.flags = INK_ARC_VERIFY_LF_TO_CRLF;
+    g->seal = ink_arc_seal_new(&o, &err);
+    g->arcv = ink_arc_verify_new(&vo);
+    if (g->seal == NULL || g->arcv == NULL ||
+        ink_arc_seal_push(g->seal, (const uint8_t *)g->hdr.buf, g->hdr.len) < 0 ||
+        ink_arc_seal_push(g->seal, (const uint8_t *)"\n", 1) < 0 ||
+        ink_arc_verify_push(g->arcv, (const uint8_t *)g->hdr.buf, g->hdr.len) < 0 ||
+        ink_arc_verify_push(g->arcv, (const uint8_t *)"\n", 1) < 0) {
+        log_verdict(c, "cannot seal",
+                    g->seal == NULL   ? ink_str_cstr(&err)
+                    : g->arcv == NULL ? "out of memory"
+                    : ink_arc_seal_error(g->seal)[0] != '\0' ? ink_arc_seal_error(g->seal)
+                                                              : ink_arc_verify_error(g->arcv));
+        g->seal_failed = 1;
+    }
+    ink_str_free(&err);
+}
+
+/* Header fields one insert_fields call puts on top: the DKIM-Signature
+ * fields (one per key) or the three fields of an ARC set. */
+#define MILTER_INSERT_MAX INK_MILTER_KEYS_MAX
+
+/* insert_fields - the fields of out ("Name: value\n" each, folded with
+ * "\n\t"/"\n ", as the DKIM signer and the ARC sealer write them) at the
+ * top of the message, in their order; 0, or -1 (none found, or refused) */
+static int insert_fields(SMFICTX *ctx, const char *out)
+{
+    const char *starts[MILTER_INSERT_MAX], *p;
+    size_t n = 0, i;
+
+    for (p = out; *p != '\0' && n < MILTER_INSERT_MAX;) {
+        if (*p != ' ' && *p != '\t' && *p != '\r' && *p != '\n' && strchr(p, ':') != NULL)
             starts[n++] = p;
         p = strchr(p, '\n');
         if (p == NULL)
@@ -673,16 +740,25 @@ static int insert_signatures(SMFICTX *ctx, const char *out)
         p++;
     }
     for (i = n; i > 0; i--) {
-        const char *v = starts[i - 1] + plen, *e = i < n ? starts[i] : v + strlen(v);
-        char *val = strndup(v, (size_t)(e - v));
+        const char *f = starts[i - 1], *colon = strchr(f, ':');
+        const char *e = i < n ? starts[i] : f + strlen(f);
+        char *name, *val;
         int rc;
 
-        if (val == NULL)
+        if (colon == NULL || colon > e)
             return -1;
+        name = strndup(f, (size_t)(colon - f));
+        val = strndup(colon + 1, (size_t)(e - colon - 1));
+        if (name == NULL || val == NULL) {
+            free(name);
+            free(val);
+            return -1;
+        }
         while (val[0] != '\0' && (val[strlen(val) - 1] == '\n' || val[strlen(val) - 1] == '\r'))
             val[strlen(val) - 1] = '\0';
         fold_lf(val);
-        rc = smfi_insheader(ctx, 0, (char *)"DKIM-Signature", val);
+        rc = smfi_insheader(ctx, 0, name, val);
+        free(name);
         free(val);
         if (rc != MI_SUCCESS)
             return -1;
@@ -703,6 +779,9 @@ static sfsistat cb_header(SMFICTX *ctx, char *name, char *value)
         return SMFIS_CONTINUE;
     nlen = strnlen(name, MILTER_HDRNAME_MAX + 1);
     if (g->outbound) {
+        if (strcasecmp(name, "Authentication-Results") == 0 &&
+            ink_authres_is_ours((const uint8_t *)value, strlen(value), c->gen->authserv))
+            g->our_ar = 1;
         hold_header(g, name, nlen, value);
         return SMFIS_CONTINUE;
     }
@@ -734,6 +813,8 @@ static sfsistat cb_eoh(SMFICTX *ctx)
         return SMFIS_TEMPFAIL;
     if (c->msg.outbound) {
         start_signing(c);
+        start_sealing(c);
+        ink_str_free(&c->msg.hdr);
         return SMFIS_CONTINUE;
     }
     if (ensure_machine(c) == 0)
@@ -747,11 +828,17 @@ static sfsistat cb_body(SMFICTX *ctx, unsigned char *buf, size_t len)
 
     if (c == NULL)
         return SMFIS_TEMPFAIL;
-    if (!c->msg.outbound)
+    if (!c->msg.outbound) {
         push(c, buf, len);
-    else if (c->msg.sign != NULL && !c->msg.sign_failed &&
-             ink_dkim_sign_push(c->msg.sign, buf, len) < 0)
+        return SMFIS_CONTINUE;
+    }
+    if (c->msg.sign != NULL && !c->msg.sign_failed &&
+        ink_dkim_sign_push(c->msg.sign, buf, len) < 0)
         c->msg.sign_failed = 1;
+    if (c->msg.seal != NULL && !c->msg.seal_failed &&
+        (ink_arc_seal_push(c->msg.seal, buf, len) < 0 ||
+         ink_arc_verify_push(c->msg.arcv, buf, len) < 0))
+        c->msg.seal_failed = 1;
     return SMFIS_CONTINUE;
 }
 
@@ -837,38 +924,105 @@ static void fold_lf(char *s)
     *w = '\0';
 }
 
-/* eom_outbound - sign (when the From domain has keys) and let it go */
+/* seal_forwarded - the new ARC set of a forwarded message into out
+ * (empty when the incoming chain's newest seal says cv=fail: not
+ * continued); 0, or -1 with why (a temporary failure of the chain's key
+ * lookups is one: the message is tempfailed, not sealed wrong) */
+static int seal_forwarded(struct conn *c, struct ink_str *out, const char **why)
+{
+    struct msg *g = &c->msg;
+    const struct ink_arc_result *res;
+    int rc;
+
+    if (ink_arc_verify_end(g->arcv) < 0) {
+        *why = ink_arc_verify_error(g->arcv);
+        return -1;
+    }
+    if (drive(c->gen, ink_arc_verify_machine(g->arcv)) != INK_NEXT_DONE ||
+        (res = ink_arc_verify_result(g->arcv)) == NULL) {
+        *why = "the incoming ARC chain could not be verified";
+        return -1;
+    }
+    if (res->temporary) {
+        *why = "a key of the incoming ARC chain could not be looked up";
+        return -1;
+    }
+    ink_arc_seal_set_cv(g->seal, res->cv);
+    (void)pthread_mutex_lock(&g_sign_lock);
+    rc = ink_arc_seal_end(g->seal, "\n", out);
+    (void)pthread_mutex_unlock(&g_sign_lock);
+    if (rc < 0) {
+        *why = ink_arc_seal_error(g->seal);
+        return -1;
+    }
+    return 0;
+}
+
+/* eom_outbound - seal (forwarded mail, arc-seal), sign (when the From
+ * domain has keys) and let it go; either failing tempfails the message */
 static sfsistat eom_outbound(SMFICTX *ctx, struct conn *c)
 {
     struct msg *g = &c->msg;
-    struct ink_str out = INK_STR_INIT;
-    int rc;
+    struct ink_str out = INK_STR_INIT, arc = INK_STR_INIT;
+    const char *why = NULL;
+    char note[MILTER_REPLY_MAX];
+    int rc = 0;
 
-    if (g->sign == NULL && !g->sign_failed) {
-        log_verdict(c, "outbound", g->nfrom != 1 || g->from_domain[0] == '\0'
-                                       ? "no single From domain: not signed"
-                                       : "no signing key for the From domain: not signed");
+    if (g->seal_failed || (g->seal != NULL && seal_forwarded(c, &arc, &why) < 0)) {
+        log_verdict(c, "tempfail", why != NULL ? why : "forwarded message could not be sealed");
+        (void)smfi_setreply(ctx, "451", "4.7.0", "message could not be sealed, try again later");
         msg_clear(g);
-        return SMFIS_CONTINUE;
+        return SMFIS_TEMPFAIL;
     }
     if (g->sign_failed) {
         log_verdict(c, "tempfail", "outbound message could not be signed");
         (void)smfi_setreply(ctx, "451", "4.7.0", "message could not be signed, try again later");
+        ink_str_free(&arc);
         msg_clear(g);
         return SMFIS_TEMPFAIL;
     }
-    (void)pthread_mutex_lock(&g_sign_lock);
-    rc = ink_dkim_sign_end(g->sign, "\n", &out);
-    (void)pthread_mutex_unlock(&g_sign_lock);
-    if (rc < 0 || insert_signatures(ctx, ink_str_cstr(&out)) < 0) {
-        log_verdict(c, "tempfail", rc < 0 ? ink_dkim_sign_error(g->sign) : "cannot add the signature");
-        (void)smfi_setreply(ctx, "451", "4.7.0", "message could not be signed, try again later");
-        ink_str_free(&out);
-        msg_clear(g);
-        return SMFIS_TEMPFAIL;
+    if (g->sign != NULL) {
+        (void)pthread_mutex_lock(&g_sign_lock);
+        rc = ink_dkim_sign_end(g->sign, "\n", &out);
+        (void)pthread_mutex_unlock(&g_sign_lock);
+        if (rc < 0 || insert_fields(ctx, ink_str_cstr(&out)) < 0) {
+            log_verdict(c, "tempfail", rc < 0 ? ink_dkim_sign_error(g->sign) : "cannot add the signature");
+            (void)smfi_setreply(ctx, "451", "4.7.0", "message could not be signed, try again later");
+            ink_str_free(&out);
+            ink_str_free(&arc);
+            msg_clear(g);
+            return SMFIS_TEMPFAIL;
+        }
+        log_verdict(c, "signed", g->from_domain);
+    } else if (g->seal == NULL) {
+        log_verdict(c, "outbound", g->nfrom != 1 || g->from_domain[0] == '\0'
+                                       ? "no single From domain: not signed"
+                                       : "no signing key for the From domain: not signed");
     }
-    log_verdict(c, "signed", g->from_domain);
+    /* the ARC set on top of everything (the DKIM signatures included) */
+    if (g->seal != NULL) {
+        if (arc.len > 0 && insert_fields(ctx, ink_str_cstr(&arc)) < 0) {
+            log_verdict(c, "tempfail", "cannot add the ARC set");
+            (void)smfi_setreply(ctx, "451", "4.7.0", "message could not be sealed, try again later");
+            ink_str_free(&out);
+            ink_str_free(&arc);
+            msg_clear(g);
+            return SMFIS_TEMPFAIL;
+        }
+        (void)snprintf(note, sizeof(note), "%s", ink_arc_seal_instance(g->seal) == 0
+                                                     ? "forwarded: the incoming chain failed "
+                                                       "(cv=fail): not sealed again"
+                                                     : "forwarded: ARC-sealed");
+        if (ink_arc_seal_instance(g->seal) > 0) {
+            size_t l = strlen(note);
+
+            (void)snprintf(note + l, sizeof(note) - l, " i=%u cv=%s", ink_arc_seal_instance(g->seal),
+                           ink_arc_cv_name(ink_arc_verify_result(g->arcv)->cv));
+        }
+        log_verdict(c, "sealed", note);
+    }
     ink_str_free(&out);
+    ink_str_free(&arc);
     msg_clear(g);
     return SMFIS_CONTINUE;
 }

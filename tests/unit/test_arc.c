@@ -4,7 +4,9 @@
  * query out before the first WAIT, unknown and repeated tokens refused),
  * the instance limit INK_ARC_INSTANCE_MAX on both sides (a chain of 50
  * verifies and cannot be sealed again; an i=51 set fails), a failed chain
- * not being continued, and results given to the AAR by the caller.
+ * not being continued, results given to the AAR by the caller, and
+ * sealing through an external signing callback (the key in the signer
+ * process) with the cv given after the message.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -281,6 +283,110 @@ static void test_failed_chain(void **state)
     ink_str_free(&why);
 }
 
+/* ext_sign - an external signer (as the signer process): signs with the
+ * fixture's key, counting calls; refuses once *fail is set */
+struct ext {
+    const struct ink_dkim_privkey *key;
+    int calls, fail;
+    enum ink_dkim_alg alg_seen;
+};
+static int ext_sign(void *arg, enum ink_dkim_alg alg, const uint8_t *digest, struct ink_str *sig,
+                    struct ink_str *why)
+{
+    struct ext *e = arg;
+
+    e->calls++;
+    e->alg_seen = alg;
+    if (e->fail) {
+        ink_str_puts(why, "the signer has died");
+        return -1;
+    }
+    return ink_dkim_privkey_sign(e->key, digest, sig);
+}
+
+/* seal_ext - as seal(), through ext_sign, the cv given after the message */
+static int seal_ext(struct fixture *fx, struct ext *e, const struct ink_str *msg, enum ink_arc_cv cv,
+                    struct ink_str *out, struct ink_str *why)
+{
+    struct ink_arc_seal_opts o;
+    struct ink_arc_seal *s;
+    int rc;
+
+    memset(&o, 0, sizeof(o));
+    o.sign_fn = ext_sign;
+    o.sign_arg = e;
+    o.alg = INK_DKIM_ALG_ED25519_SHA256;
+    o.domain = "fwd.example";
+    o.selector = "s";
+    o.authserv_id = "hop.example";
+    o.timestamp = 1700000000;
+    e->key = fx->key;
+    s = ink_arc_seal_new(&o, why);
+    assert_non_null(s);
+    assert_int_equal(ink_arc_seal_push(s, (const uint8_t *)msg->buf, msg->len), 0);
+    ink_arc_seal_set_cv(s, cv);
+    rc = ink_arc_seal_end(s, "\r\n", out);
+    if (rc < 0)
+        ink_str_puts(why, ink_arc_seal_error(s));
+    ink_arc_seal_free(s);
+    return rc;
+}
+
+/* test_external - sealing through a callback (the key elsewhere) makes
+ * the same bytes as with the key (Ed25519 is deterministic), the cv set
+ * after the message counts, and a failing callback is named */
+static void test_external(void **state)
+{
+    struct fixture *fx = *state;
+    struct ink_str msg = INK_STR_INIT, ext1 = INK_STR_INIT, why = INK_STR_INIT, m2 = INK_STR_INIT;
+    struct ink_arc_seal_opts o;
+    struct ext e;
+    size_t n0;
+
+    memset(&e, 0, sizeof(e));
+    assert_int_equal(ink_str_puts(&msg, base_msg), 0);
+    assert_int_equal(seal_ext(fx, &e, &msg, INK_ARC_CV_NONE, &ext1, &why), 0);
+    assert_int_equal(e.calls, 2); /* AMS and AS */
+    assert_int_equal(e.alg_seen, INK_DKIM_ALG_ED25519_SHA256);
+    assert_non_null(strstr(ext1.buf, "a=ed25519-sha256"));
+    n0 = msg.len;
+    assert_int_equal(seal(fx, &msg, INK_ARC_CV_NONE, NULL, &why), 0);
+    assert_int_equal(msg.len - n0, ext1.len);
+    assert_memory_equal(msg.buf, ext1.buf, ext1.len);
+    assert_int_equal(verify(fx, &msg, NULL), INK_ARC_CV_PASS);
+    /* i=2 with the cv known only at the end */
+    ink_str_free(&ext1);
+    assert_int_equal(seal_ext(fx, &e, &msg, INK_ARC_CV_PASS, &ext1, &why), 0);
+    assert_non_null(strstr(ext1.buf, "cv=pass"));
+    assert_int_equal(ink_str_append(&m2, ext1.buf, ext1.len), 0);
+    assert_int_equal(ink_str_append(&m2, msg.buf, msg.len), 0);
+    assert_int_equal(verify(fx, &m2, NULL), INK_ARC_CV_PASS);
+    /* a chain with cv left none is refused */
+    ink_str_free(&ext1);
+    assert_int_equal(seal_ext(fx, &e, &msg, INK_ARC_CV_NONE, &ext1, &why), -1);
+    assert_non_null(strstr(ink_str_cstr(&why), "cv must be pass or fail"));
+    /* the callback fails: its reason is the seal's */
+    ink_str_truncate(&why, 0);
+    ink_str_free(&ext1);
+    e.fail = 1;
+    assert_int_equal(seal_ext(fx, &e, &msg, INK_ARC_CV_PASS, &ext1, &why), -1);
+    assert_non_null(strstr(ink_str_cstr(&why), "the signer has died"));
+    /* external signing without the algorithm is refused */
+    memset(&o, 0, sizeof(o));
+    o.sign_fn = ext_sign;
+    o.sign_arg = &e;
+    o.domain = "fwd.example";
+    o.selector = "s";
+    o.authserv_id = "hop.example";
+    ink_str_truncate(&why, 0);
+    assert_null(ink_arc_seal_new(&o, &why));
+    assert_non_null(strstr(ink_str_cstr(&why), "algorithm"));
+    ink_str_free(&msg);
+    ink_str_free(&m2);
+    ink_str_free(&ext1);
+    ink_str_free(&why);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -288,6 +394,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_limit, setup, teardown),
         cmocka_unit_test_setup_teardown(test_protocol, setup, teardown),
         cmocka_unit_test_setup_teardown(test_failed_chain, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_external, setup, teardown),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -36,6 +36,7 @@ static void test_full(void **state)
               "signer-user: inkan\n"
               "quarantine: header\n"
               "mixed-recipients: enforce\n"
+              "arc-seal: {domain: Example.NET, selector: arc1, key: keys/arc1.pem}\n"
               "signing:\n"
               "  - {domain: Example.ORG, selector: s1, key: keys/s1.pem}\n"
               "  - domain: example.org\n    selector: s2\n    key: /k/s2.pem\n",
@@ -55,6 +56,10 @@ static void test_full(void **state)
     assert_string_equal(c->signer_user, "inkan");
     assert_int_equal(c->quarantine_header, 1);
     assert_int_equal(c->mixed_enforce, 1);
+    assert_non_null(c->arc_seal);
+    assert_string_equal(c->arc_seal->domain, "example.net");
+    assert_string_equal(c->arc_seal->selector, "arc1");
+    assert_string_equal(c->arc_seal->key, "/etc/inkan/keys/arc1.pem");
     assert_int_equal(c->nkeys, 2);
     assert_string_equal(c->keys[0].domain, "example.org");
     assert_string_equal(c->keys[0].key, "/etc/inkan/keys/s1.pem");
@@ -84,6 +89,7 @@ static void test_defaults(void **state)
     assert_null(c->authserv_id);
     assert_int_equal(c->quarantine_header, 0);
     assert_int_equal(c->mixed_enforce, 0); /* split */
+    assert_null(c->arc_seal);
     assert_int_equal(c->dns_timeout_ms, INK_MILTER_DNS_TIMEOUT_DEFAULT * 1000);
     assert_int_equal(c->nnetworks, 0);
     assert_int_equal(c->nkeys, 0);
@@ -164,6 +170,15 @@ static void test_errors(void **state)
         {"socket: inet:1@h\nquarantine: drop\n", "2:13: quarantine: must be hold (Postfix's hold queue) or header"},
         {"socket: inet:1@h\nmixed-recipients: any\n",
          "2:19: mixed-recipients: must be split (one kind of recipient per transaction) or enforce"},
+        {"socket: inet:1@h\narc-seal: example.net\n",
+         "2:11: arc-seal: must be a mapping {domain, selector, key}"},
+        {"socket: inet:1@h\narc-seal: {domain: example.net, key: k}\n",
+         "2:11: arc-seal: it needs domain, selector and key"},
+        {"socket: inet:1@h\narc-seal: {domain: example.net, selector: 'a b', key: k}\n",
+         "2:43: arc-seal.selector: 'a b' is not a selector"},
+        {"socket: inet:1@h\narc-seal: {domain: d.example, selector: s, key: k}\n"
+         "arc-seal: {domain: d.example, selector: s, key: k}\n",
+         "3:1: arc-seal: given twice"},
         {"socket: inet:1@h\ndns:\n  timeout: 0\n", "3:12: dns.timeout: '0' is not a number of seconds"},
         {"socket: inet:1@h\ndns:\n  zone: z\n  server: s\n", "3:3: dns: zone and server cannot be given together"},
         {"socket: inet:1@h\ndns:\n  port: 53\n", "3:3: dns: unknown key 'port'"},

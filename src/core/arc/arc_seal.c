@@ -88,8 +88,14 @@ struct ink_arc_seal *ink_arc_seal_new(const struct ink_arc_seal_opts *o, struct 
     size_t off = 0;
     const char *why = NULL;
 
-    if (o->key == NULL || o->domain == NULL || o->selector == NULL || o->authserv_id == NULL) {
+    if ((o->key == NULL && o->sign_fn == NULL) || o->domain == NULL || o->selector == NULL ||
+        o->authserv_id == NULL) {
         ink_str_puts(err, "a key, a domain, a selector and an authserv-id are needed");
+        return NULL;
+    }
+    if (o->key == NULL && o->alg != INK_DKIM_ALG_RSA_SHA256 && o->alg != INK_DKIM_ALG_ED25519_SHA256) {
+        /* an external key's type is the caller's to say */
+        ink_str_puts(err, "external signing needs the algorithm (rsa-sha256 or ed25519-sha256)");
         return NULL;
     }
     if (ink_dkim_domain_check(o->domain, strlen(o->domain), &off, &why) < 0) {
@@ -419,19 +425,26 @@ out:
 /* sign_b64 - sign digest and append its base64 to out */
 static int sign_b64(struct ink_arc_seal *s, const uint8_t *digest, struct ink_str *out)
 {
-    struct ink_str sig = INK_STR_INIT;
-    int rc = -1;
+    struct ink_str sig = INK_STR_INIT, why = INK_STR_INIT;
+    int rc = -1, signed_ok;
 
-    if (ink_dkim_privkey_sign(s->opts.key, digest, &sig) == 0 &&
-        ink_dkim_b64_encode((const uint8_t *)sig.buf, sig.len, out) == 0)
+    signed_ok = s->opts.key != NULL
+                    ? ink_dkim_privkey_sign(s->opts.key, digest, &sig) == 0
+                    : s->opts.sign_fn(s->opts.sign_arg, s->opts.alg, digest, &sig, &why) == 0;
+    if (signed_ok && ink_dkim_b64_encode((const uint8_t *)sig.buf, sig.len, out) == 0)
         rc = 0;
+    else if (!signed_ok && why.len > 0)
+        seal_fail(s, "signing failed: %s", ink_str_cstr(&why));
     ink_str_free(&sig);
+    ink_str_free(&why);
     return rc;
 }
 
 /* alg_name - a= for our key */
 static const char *alg_name(const struct ink_arc_seal *s)
 {
+    if (s->opts.key == NULL)
+        return s->opts.alg == INK_DKIM_ALG_ED25519_SHA256 ? "ed25519-sha256" : "rsa-sha256";
     return ink_dkim_privkey_type(s->opts.key) == INK_DKIM_KEY_ED25519 ? "ed25519-sha256"
                                                                       : "rsa-sha256";
 }
@@ -690,6 +703,12 @@ out:
     ink_str_free(&ams);
     ink_str_free(&as);
     return rc;
+}
+
+/* ink_arc_seal_set_cv - the chain state, known after the message */
+void ink_arc_seal_set_cv(struct ink_arc_seal *s, enum ink_arc_cv cv)
+{
+    s->opts.cv = cv;
 }
 
 /* ink_arc_seal_error - why a call failed */
