@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "report_cmd.h"
 #include "report_json.h"
 #include "report_imap.h"
 #include "inkan/driver.h"
@@ -57,7 +58,12 @@ static const char report_help[] =
     "  sources [--db FILE] [--json] [DNS OPTIONS] [DOMAIN]  every sending source:\n"
     "                                      volume, DMARC, SPF and DKIM results, the\n"
     "                                      domains it authenticated for, reverse\n"
-    "                                      name, platform, class\n\n"
+    "                                      name, platform, class\n"
+    "  simulate DOMAIN [--db FILE] [--since DATE] [--until DATE] [--spf RECORD]\n"
+    "           [--dmarc RECORD] [--json] [DNS OPTIONS]\n"
+    "                                      replay the stored rows under a proposed\n"
+    "                                      SPF and/or DMARC record: the sources and\n"
+    "                                      messages whose result would change\n\n"
     "Options:\n"
     "  --db FILE   the store (default $XDG_DATA_HOME/inkan/inkan.db or\n"
     "              ~/.local/share/inkan/inkan.db, as 'inkan domain')\n"
@@ -120,6 +126,12 @@ static struct ink_store *open_db(const char *path)
     ink_str_free(&err);
     free(def);
     return st;
+}
+
+/* cli_report_open_db - see report_cmd.h */
+struct ink_store *cli_report_open_db(const char *path)
+{
+    return open_db(path);
 }
 
 /* The counts of one import run. */
@@ -986,6 +998,11 @@ int cmd_report(int argc, char **argv)
         cli_set_argv0(argv + 1, "report sources");
         return report_summary(argc - 1, argv + 1, VIEW_SOURCES);
     }
-    cli_error("unknown subcommand '%s' (import, summary, advise, sources)", cli_shown(argv[1]));
+    if (strcmp(argv[1], "simulate") == 0) {
+        cli_set_argv0(argv + 1, "report simulate");
+        return cli_report_simulate(argc - 1, argv + 1);
+    }
+    cli_error("unknown subcommand '%s' (import, summary, advise, sources, simulate)",
+              cli_shown(argv[1]));
     return INK_EXIT_USAGE;
 }
