@@ -8,7 +8,10 @@
  *
  * Requests are handled one at a time on the server's own thread
  * (libmicrohttpd's internal polling thread), so a handler needs no locks
- * against itself.
+ * against itself.  A handler with slow work (DNS) must not do it there:
+ * it sets res->defer, the server suspends that connection (and goes on
+ * serving the others) and hands the request to defer(); whoever holds it
+ * then answers with ink_http_resume() from any thread.
  */
 #ifndef INKAN_HTTP_H
 #define INKAN_HTTP_H
@@ -43,6 +46,12 @@ struct ink_http_request {
     void *conn;           /* for ink_http_header */
 };
 
+/* A request the handler answers later (owned by the server). */
+struct ink_http_pending;
+/* Called on the server's thread once the connection is suspended: the
+ * callee now holds p and must ink_http_resume() it exactly once. */
+typedef void (*ink_http_defer_fn)(void *arg, struct ink_http_pending *p);
+
 /* The handler's answer. */
 struct ink_http_response {
     unsigned status;
@@ -51,6 +60,8 @@ struct ink_http_response {
     const char *hname[INK_HTTP_HEADERS_MAX];
     char *hvalue[INK_HTTP_HEADERS_MAX]; /* malloc'd; freed by the server */
     size_t nheaders;
+    ink_http_defer_fn defer; /* non-NULL: answer later (status, body unused) */
+    void *defer_arg;
 };
 
 /* The handler: fill res (status 0 is answered 500). */
@@ -89,6 +100,10 @@ const char *ink_http_header(const struct ink_http_request *req, const char *name
 const char *ink_http_arg(const struct ink_http_request *req, const char *name);
 /* ink_http_cookie - a request cookie's value (owned by the server), or NULL */
 const char *ink_http_cookie(const struct ink_http_request *req, const char *name);
+/* ink_http_resume - answer the deferred request p with res (any thread,
+ * once per p).  Its body and headers are taken over; res is left empty.
+ * Every pending request must be resumed before ink_http_stop. */
+void ink_http_resume(struct ink_http_pending *p, struct ink_http_response *res);
 /* ink_http_set_header - add a response header (value copied); 0/-1 */
 int ink_http_set_header(struct ink_http_response *res, const char *name, const char *value);
 

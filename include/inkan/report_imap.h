@@ -72,6 +72,24 @@ int ink_report_import_imap(struct ink_store *store, const struct ink_imap_option
                            const struct ink_import_limits *lim, ink_import_cb cb, void *ctx,
                            struct ink_str *err);
 
+/*
+ * ink_imap_search_parse - the UIDs of the untagged "* SEARCH" lines in
+ * [buf, buf + len) (a server's answer to UID SEARCH) into *out, a fresh
+ * array the caller frees (NULL when none), *n their count, in the order
+ * the server gave them.  At most INK_IMAP_MESSAGES_MAX are listed; the
+ * rest wait for the next run.  0, or -1 with err set (and nothing
+ * returned: a partial list would skip messages without saying so): a UID
+ * that is not a 32-bit nz-number (RFC 3501), with its byte offset, or no
+ * memory.
+ */
+int ink_imap_search_parse(const uint8_t *buf, size_t len, uint64_t **out, size_t *n,
+                          struct ink_str *err);
+
+/* ink_imap_capability_has - an untagged "* KEY ..." line of [buf, buf +
+ * len) carries word as one space-separated atom (case-insensitive): the
+ * CAPABILITY answer names MOVE, UIDPLUS... */
+int ink_imap_capability_has(const uint8_t *buf, size_t len, const char *key, const char *word);
+
 /* ink_imap_action_name - "moved", "moved (refused)", "left", "not moved" */
 const char *ink_imap_action_name(enum ink_imap_action a);
 

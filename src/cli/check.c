@@ -22,6 +22,7 @@
 
 #include <jansson.h>
 
+#include "check_json.h"
 #include "cli.h"
 #include "inkan/audit.h"
 #include "inkan/dkim_key.h"
@@ -484,6 +485,17 @@ static json_t *audit_json(const struct ink_audit *a, const struct check_opts *o,
                     (json_int_t)ink_audit_queries(a));
     json_object_set_new(j, "summary", sum);
     return j;
+}
+
+/* cli_check_json - the document `inkan check DOMAIN --json` prints for
+ * a finished audit made without --dkim-keygen or --no-info (for `inkan
+ * serve`'s GET /api/check/{d}); a new reference, caller decrefs */
+json_t *cli_check_json(const struct ink_audit *a)
+{
+    static const struct check_opts plain; /* every option at its default */
+    static const struct check_keys none = {NULL, 0};
+
+    return audit_json(a, &plain, &none);
 }
 
 /* write_keys - with --dkim-keygen: store each generated private key

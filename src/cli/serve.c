@@ -31,6 +31,7 @@
 #include "inkan/verify.h"
 #include "web_assets.h"
 #include "report_json.h"
+#include "serve.h"
 
 /* Bytes of randomness in an API token and in a session id. */
 #define TOKEN_BYTES 32
@@ -59,6 +60,7 @@ struct session {
 
 struct serve {
     struct dctx *dc;            /* the request thread's store and checker */
+    struct serve_check *check;  /* GET /api/check/{d}: its own thread */
     const char *profiles;       /* directory of profiles (NAME.yaml) */
     struct session sessions[SESSIONS_MAX];
     size_t next_session;
@@ -92,9 +94,9 @@ static int random_hex(char *out)
     return 0;
 }
 
-/* set_json - res's body: j dumped (j freed), with <, > and & written as
+/* serve_json - res's body: j dumped (j freed), with <, > and & written as
  * \u escapes so no text of the document can open markup where it lands */
-static void set_json(struct ink_http_response *res, unsigned status, json_t *j)
+void serve_json(struct ink_http_response *res, unsigned status, json_t *j)
 {
     char *s = json_dumps(j, JSON_COMPACT), *p;
 
@@ -122,16 +124,16 @@ static void set_json(struct ink_http_response *res, unsigned status, json_t *j)
     free(s);
 }
 
-/* api_error - the JSON error document with a stable code */
-static void api_error(struct ink_http_response *res, unsigned status, const char *code,
-                      const char *message)
+/* serve_error - the JSON error document with a stable code */
+void serve_error(struct ink_http_response *res, unsigned status, const char *code,
+                 const char *message)
 {
     json_t *e = json_object(), *o = json_object();
 
     json_object_set_new(e, "code", json_string(code));
     json_object_set_new(e, "message", json_string(message));
     json_object_set_new(o, "error", e);
-    set_json(res, status, o);
+    serve_json(res, status, o);
 }
 
 /* ---- authentication ---- */
@@ -184,23 +186,23 @@ static int authorize(struct serve *sv, const struct ink_http_request *req,
     if (auth != NULL) {
         int k;
         if (strncmp(auth, "Bearer ", 7) != 0) {
-            api_error(res, 401, "unauthorized", "use Authorization: Bearer TOKEN");
+            serve_error(res, 401, "unauthorized", "use Authorization: Bearer TOKEN");
             return 0;
         }
         k = bearer_ok(sv, auth + 7, strlen(auth + 7), who, sizeof(who));
         if (k < 0) {
-            api_error(res, 500, "store", "the token store cannot be read");
+            serve_error(res, 500, "store", "the token store cannot be read");
             return 0;
         }
         if (k == 0) {
-            api_error(res, 401, "unauthorized", "unknown or revoked token");
+            serve_error(res, 401, "unauthorized", "unknown or revoked token");
             return 0;
         }
         return 1;
     }
     s = session_find(sv, ink_http_cookie(req, "inkan_session"));
     if (s == NULL) {
-        api_error(res, 401, "unauthorized",
+        serve_error(res, 401, "unauthorized",
                   "log in (POST /api/login) or send Authorization: Bearer TOKEN");
         return 0;
     }
@@ -208,7 +210,7 @@ static int authorize(struct serve *sv, const struct ink_http_request *req,
         const char *csrf = ink_http_header(req, "X-CSRF-Token");
         if (csrf == NULL || strlen(csrf) != 2 * TOKEN_BYTES ||
             CRYPTO_memcmp(csrf, s->csrf, 2 * TOKEN_BYTES) != 0) {
-            api_error(res, 403, "csrf", "a cookie session must send X-CSRF-Token on this request");
+            serve_error(res, 403, "csrf", "a cookie session must send X-CSRF-Token on this request");
             return 0;
         }
     }
@@ -229,20 +231,20 @@ static void api_login(struct serve *sv, const struct ink_http_request *req,
 
     if (tok == NULL) {
         json_decref(in);
-        api_error(res, 400, "bad_request", "send {\"token\": \"...\"}");
+        serve_error(res, 400, "bad_request", "send {\"token\": \"...\"}");
         return;
     }
     k = bearer_ok(sv, tok, strlen(tok), who, sizeof(who));
     json_decref(in);
     if (k <= 0) {
-        api_error(res, k < 0 ? 500 : 401, k < 0 ? "store" : "unauthorized",
+        serve_error(res, k < 0 ? 500 : 401, k < 0 ? "store" : "unauthorized",
                   k < 0 ? "the token store cannot be read" : "unknown or revoked token");
         return;
     }
     s = &sv->sessions[sv->next_session++ % SESSIONS_MAX];
     if (random_hex(s->id) < 0 || random_hex(s->csrf) < 0) {
         memset(s, 0, sizeof(*s));
-        api_error(res, 500, "internal", "no randomness");
+        serve_error(res, 500, "internal", "no randomness");
         return;
     }
     snprintf(s->token_name, sizeof(s->token_name), "%s", who);
@@ -254,7 +256,7 @@ static void api_login(struct serve *sv, const struct ink_http_request *req,
     out = json_object();
     json_object_set_new(out, "csrf_token", json_string(s->csrf));
     json_object_set_new(out, "token_name", json_string(who));
-    set_json(res, 200, out);
+    serve_json(res, 200, out);
 }
 
 /* ---- the domain endpoints ---- */
@@ -278,7 +280,7 @@ static void api_domains_list(struct serve *sv, struct ink_http_response *res)
     if (ink_store_list(cli_domains_store(sv->dc), &all, &n, &err) < 0) {
         cli_error("serve: %s", ink_str_cstr(&err));
         ink_str_free(&err);
-        api_error(res, 500, "store", "the store cannot be read");
+        serve_error(res, 500, "store", "the store cannot be read");
         return;
     }
     arr = json_array();
@@ -287,7 +289,7 @@ static void api_domains_list(struct serve *sv, struct ink_http_response *res)
     ink_store_domains_free(all, n);
     o = json_object();
     json_object_set_new(o, "domains", arr);
-    set_json(res, 200, o);
+    serve_json(res, 200, o);
 }
 
 /* profile_path - DIR/NAME.yaml for a profile name of [A-Za-z0-9._-] (not
@@ -321,12 +323,12 @@ static void api_domain_get(struct serve *sv, const char *name, struct ink_http_r
         ink_store_history(cli_domains_store(sv->dc), name, API_HISTORY, &ev, &nev, &err) < 0)
         rc = -1;
     if (rc == INK_STORE_NOT_FOUND)
-        api_error(res, 404, "domain_not_found", "this domain is not followed");
+        serve_error(res, 404, "domain_not_found", "this domain is not followed");
     else if (rc != 0) {
         cli_error("serve: %s", ink_str_cstr(&err));
-        api_error(res, 500, "store", "the store cannot be read");
+        serve_error(res, 500, "store", "the store cannot be read");
     } else
-        set_json(res, 200, cli_domain_json(d, ev, nev));
+        serve_json(res, 200, cli_domain_json(d, ev, nev));
     ink_store_events_free(ev, nev);
     ink_vdomain_free(d);
     ink_str_free(&err);
@@ -346,29 +348,29 @@ static void api_domain_add(struct serve *sv, const struct ink_http_request *req,
     int rc;
 
     if (dom == NULL || prof == NULL) {
-        api_error(res, 400, "bad_request",
+        serve_error(res, 400, "bad_request",
                   "send {\"domain\": \"example.com\", \"profile\": \"NAME\"}");
         goto done;
     }
     if (domain_arg(dom, strlen(dom), name, sizeof(name)) < 0) {
-        api_error(res, 400, "bad_domain", "not a domain name");
+        serve_error(res, 400, "bad_domain", "not a domain name");
         goto done;
     }
     if (sv->profiles == NULL) {
-        api_error(res, 400, "no_profiles", "the service was started without --profiles DIR");
+        serve_error(res, 400, "no_profiles", "the service was started without --profiles DIR");
         goto done;
     }
     if ((path = profile_path(sv->profiles, prof)) == NULL) {
-        api_error(res, 400, "bad_profile", "a profile name is letters, digits, '-', '_', '.'");
+        serve_error(res, 400, "bad_profile", "a profile name is letters, digits, '-', '_', '.'");
         goto done;
     }
     if (sub != NULL && sub[0] == '\0')
         sub = NULL;
     rc = cli_domains_add(sv->dc, name, path, sub, &err);
     if (rc == INK_STORE_EXISTS)
-        api_error(res, 409, "domain_exists", "this domain is followed already");
+        serve_error(res, 409, "domain_exists", "this domain is followed already");
     else if (rc != 0)
-        api_error(res, 400, "add_failed", (err).len ? ink_str_cstr(&err) : "cannot add");
+        serve_error(res, 400, "add_failed", (err).len ? ink_str_cstr(&err) : "cannot add");
     else
         api_domain_get(sv, name, res), res->status = res->status == 200 ? 201 : res->status;
 done:
@@ -385,11 +387,11 @@ static void api_domain_verify(struct serve *sv, const char *name, struct ink_htt
     int rc = cli_domains_verify(sv->dc, name, &d, &err);
 
     if (rc == INK_STORE_NOT_FOUND)
-        api_error(res, 404, "domain_not_found", "this domain is not followed");
+        serve_error(res, 404, "domain_not_found", "this domain is not followed");
     else if (rc != 0)
-        api_error(res, 500, "verify_failed", ink_str_cstr(&err));
+        serve_error(res, 500, "verify_failed", ink_str_cstr(&err));
     else
-        set_json(res, 200, cli_domain_json(d, NULL, 0));
+        serve_json(res, 200, cli_domain_json(d, NULL, 0));
     ink_vdomain_free(d);
     ink_str_free(&err);
 }
@@ -472,9 +474,9 @@ static void api_records(struct serve *sv, const struct ink_http_request *req, co
     size_t i;
 
     if (rc == INK_STORE_NOT_FOUND)
-        api_error(res, 404, "domain_not_found", "this domain is not followed");
+        serve_error(res, 404, "domain_not_found", "this domain is not followed");
     else if (rc != 0)
-        api_error(res, 500, "store", "the store cannot be read");
+        serve_error(res, 500, "store", "the store cannot be read");
     else if (accept != NULL && strstr(accept, "text/dns") != NULL) {
         res->status = 200;
         res->type = "text/dns; charset=utf-8";
@@ -499,7 +501,7 @@ static void api_records(struct serve *sv, const struct ink_http_request *req, co
         }
         json_object_set_new(o, "domain", json_string(d->domain));
         json_object_set_new(o, "records", arr);
-        set_json(res, 200, o);
+        serve_json(res, 200, o);
     }
     ink_vdomain_free(d);
     ink_str_free(&err);
@@ -512,13 +514,13 @@ static void api_domain_remove(struct serve *sv, const char *name, struct ink_htt
     int rc = ink_store_remove(cli_domains_store(sv->dc), name, &err);
 
     if (rc == INK_STORE_NOT_FOUND)
-        api_error(res, 404, "domain_not_found", "this domain is not followed");
+        serve_error(res, 404, "domain_not_found", "this domain is not followed");
     else if (rc != 0)
-        api_error(res, 500, "store", "the store cannot be written");
+        serve_error(res, 500, "store", "the store cannot be written");
     else {
         json_t *o = json_object();
         json_object_set_new(o, "removed", json_string(name));
-        set_json(res, 200, o);
+        serve_json(res, 200, o);
     }
     ink_str_free(&err);
 }
@@ -561,7 +563,7 @@ static void api_metrics(struct serve *sv, struct ink_http_response *res)
 
     if (ink_store_list(cli_domains_store(sv->dc), &all, &n, &err) < 0) {
         ink_str_free(&err);
-        api_error(res, 500, "store", "the store cannot be read");
+        serve_error(res, 500, "store", "the store cannot be read");
         return;
     }
     res->status = 200;
@@ -606,7 +608,7 @@ static void handle(void *ctx, const struct ink_http_request *req, struct ink_htt
 
     if (strcmp(p, "/api/login") == 0) {
         if (!post)
-            api_error(res, 405, "method_not_allowed", "POST /api/login");
+            serve_error(res, 405, "method_not_allowed", "POST /api/login");
         else
             api_login(sv, req, res);
         return;
@@ -617,7 +619,7 @@ static void handle(void *ctx, const struct ink_http_request *req, struct ink_htt
             if (strcmp(p, a->path) == 0 || (strcmp(p, "/") == 0 && strcmp(a->path, "/index.html") == 0))
                 break;
         if (a->path == NULL || !get) {
-            api_error(res, a->path == NULL ? 404 : 405, a->path == NULL ? "not_found" : "method_not_allowed",
+            serve_error(res, a->path == NULL ? 404 : 405, a->path == NULL ? "not_found" : "method_not_allowed",
                       "no such endpoint");
             return;
         }
@@ -637,7 +639,7 @@ static void handle(void *ctx, const struct ink_http_request *req, struct ink_htt
         if (get)
             api_metrics(sv, res);
         else
-            api_error(res, 405, "method_not_allowed", "GET /metrics");
+            serve_error(res, 405, "method_not_allowed", "GET /metrics");
         return;
     }
     if (strcmp(p, "/api/logout") == 0 && post) {
@@ -646,7 +648,7 @@ static void handle(void *ctx, const struct ink_http_request *req, struct ink_htt
             memset(s, 0, sizeof(*s));
         ink_http_set_header(res, "Set-Cookie",
                             "inkan_session=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0");
-        set_json(res, 200, json_object());
+        serve_json(res, 200, json_object());
         return;
     }
     if (strcmp(p, "/api/domains") == 0) {
@@ -655,24 +657,33 @@ static void handle(void *ctx, const struct ink_http_request *req, struct ink_htt
         else if (post)
             api_domain_add(sv, req, res);
         else
-            api_error(res, 405, "method_not_allowed", "GET or POST /api/domains");
+            serve_error(res, 405, "method_not_allowed", "GET or POST /api/domains");
         return;
     }
     if (strncmp(p, "/api/reports/", 13) == 0) {
         if (get)
             api_report(sv, req, p + 13, res);
         else
-            api_error(res, 405, "method_not_allowed", "GET /api/reports/{view}");
+            serve_error(res, 405, "method_not_allowed", "GET /api/reports/{view}");
+        return;
+    }
+    if (strncmp(p, "/api/check/", 11) == 0) {
+        if (!get)
+            serve_error(res, 405, "method_not_allowed", "GET /api/check/{d}");
+        else if (domain_arg(p + 11, strlen(p + 11), name, sizeof(name)) < 0)
+            serve_error(res, 400, "bad_domain", "not a domain name");
+        else
+            serve_check_request(sv->check, name, ink_http_arg(req, "selector"), res);
         return;
     }
     if (strncmp(p, "/api/domains/", 13) != 0) {
-        api_error(res, 404, "not_found", "no such endpoint");
+        serve_error(res, 404, "not_found", "no such endpoint");
         return;
     }
     rest = p + 13;
     slash = strchr(rest, '/');
     if (domain_arg(rest, slash ? (size_t)(slash - rest) : strlen(rest), name, sizeof(name)) < 0) {
-        api_error(res, 400, "bad_domain", "not a domain name");
+        serve_error(res, 400, "bad_domain", "not a domain name");
         return;
     }
     if (slash == NULL) {
@@ -681,19 +692,19 @@ static void handle(void *ctx, const struct ink_http_request *req, struct ink_htt
         else if (strcmp(m, "DELETE") == 0)
             api_domain_remove(sv, name, res);
         else
-            api_error(res, 405, "method_not_allowed", "GET or DELETE /api/domains/{d}");
+            serve_error(res, 405, "method_not_allowed", "GET or DELETE /api/domains/{d}");
     } else if (strcmp(slash, "/verify") == 0) {
         if (post)
             api_domain_verify(sv, name, res);
         else
-            api_error(res, 405, "method_not_allowed", "POST /api/domains/{d}/verify");
+            serve_error(res, 405, "method_not_allowed", "POST /api/domains/{d}/verify");
     } else if (strcmp(slash, "/records") == 0) {
         if (get)
             api_records(sv, req, name, res);
         else
-            api_error(res, 405, "method_not_allowed", "GET /api/domains/{d}/records");
+            serve_error(res, 405, "method_not_allowed", "GET /api/domains/{d}/records");
     } else
-        api_error(res, 404, "not_found", "no such endpoint");
+        serve_error(res, 404, "not_found", "no such endpoint");
 }
 
 /* api_report - GET /api/reports/{summary,sources,advise}[?domain=D]: the
@@ -708,16 +719,16 @@ static void api_report(struct serve *sv, const struct ink_http_request *req, con
     int rc;
 
     if (d != NULL && domain_arg(d, strlen(d), name, sizeof(name)) < 0) {
-        api_error(res, 400, "bad_domain", "domain= is not a domain name");
+        serve_error(res, 400, "bad_domain", "domain= is not a domain name");
         return;
     }
     rc = cli_report_view(cli_domains_store(sv->dc), d ? name : NULL, view, &j, &err);
     if (rc == -2)
-        api_error(res, 404, "not_found", "no such report view (summary, sources, advise)");
+        serve_error(res, 404, "not_found", "no such report view (summary, sources, advise)");
     else if (rc < 0)
-        api_error(res, 500, "store", "the report store cannot be read");
+        serve_error(res, 500, "store", "the report store cannot be read");
     else
-        set_json(res, 200, j);
+        serve_json(res, 200, j);
     ink_str_free(&err);
 }
 
@@ -730,7 +741,8 @@ enum {
     OPT_TLS_KEY,
     OPT_INSECURE,
     OPT_PROFILES,
-    OPT_RATE
+    OPT_RATE,
+    OPT_CHECK_TIMEOUT
 };
 
 /* serve_usage - inkan serve --help */
@@ -738,7 +750,7 @@ static void serve_usage(FILE *fp)
 {
     fprintf(fp, "usage: inkan serve [--listen ADDR:PORT] [--db FILE] [--profiles DIR]\n"
                 "                   [--tls-cert FILE --tls-key FILE | --insecure-listen]\n"
-                "                   [--rate N] [--zone FILE | --dns HOST[:PORT]]\n\n"
+                "                   [--rate N] [--check-timeout S] [--zone FILE | --dns HOST[:PORT]]\n\n"
                 "The JSON API (docs/api.md) over the domain and report store, and the\n"
                 "verification watch loop.  Authenticate with a token from 'inkan token create'.\n\n"
                 "  --listen ADDR:PORT   where to listen (default 127.0.0.1:8025; port 0: any free)\n"
@@ -747,8 +759,10 @@ static void serve_usage(FILE *fp)
                 "  --tls-cert FILE      HTTPS certificate (PEM), with --tls-key\n"
                 "  --tls-key FILE       HTTPS private key (PEM)\n"
                 "  --insecure-listen    allow plain HTTP on a non-loopback address\n"
-                "  --rate N             requests per minute per client (default %d)\n" CLI_DNS_HELP,
-            INK_HTTP_RATE_DEFAULT);
+                "  --rate N             requests per minute per client (default %d)\n"
+                "  --check-timeout S    seconds GET /api/check/{d} may take (default %d)\n"
+                CLI_DNS_HELP,
+            INK_HTTP_RATE_DEFAULT, SERVE_CHECK_TIMEOUT_DEFAULT);
 }
 
 /* cmd_serve - inkan serve */
@@ -762,6 +776,7 @@ int cmd_serve(int argc, char **argv)
         {"insecure-listen", no_argument, NULL, OPT_INSECURE},
         {"profiles", required_argument, NULL, OPT_PROFILES},
         {"rate", required_argument, NULL, OPT_RATE},
+        {"check-timeout", required_argument, NULL, OPT_CHECK_TIMEOUT},
         {NULL, 0, NULL, 0}};
     struct ink_resolver_opts dns;
     struct cli_optset set = {.own = longopts, .dns = &dns, .usage = serve_usage};
@@ -771,7 +786,7 @@ int cmd_serve(int argc, char **argv)
     struct dctx *watch = NULL;
     struct ink_http *h = NULL;
     const char *db = NULL;
-    int opt, insecure = 0, rc = INK_EXIT_OPERR, loop;
+    int opt, insecure = 0, rc = INK_EXIT_OPERR, loop, check_timeout = SERVE_CHECK_TIMEOUT_DEFAULT;
     sigset_t sigs;
 
     memset(&dns, 0, sizeof(dns));
@@ -805,6 +820,18 @@ int cmd_serve(int argc, char **argv)
                 goto done;
             }
             ho.rate_per_min = (unsigned)v;
+            break;
+        }
+        case OPT_CHECK_TIMEOUT: {
+            char *end;
+            unsigned long v = strtoul(optarg, &end, 10);
+            if (*optarg == '\0' || *end != '\0' || v < 1 || v > SERVE_CHECK_TIMEOUT_MAX) {
+                cli_error("--check-timeout: '%s' is not seconds from 1 to %d", cli_shown(optarg),
+                          SERVE_CHECK_TIMEOUT_MAX);
+                rc = INK_EXIT_USAGE;
+                goto done;
+            }
+            check_timeout = (int)v;
             break;
         }
         case CLI_GETOPT_HELP: rc = INK_EXIT_OK; goto done;
@@ -842,6 +869,8 @@ int cmd_serve(int argc, char **argv)
     sigaddset(&sigs, SIGTERM);
     sigaddset(&sigs, SIGINT);
     pthread_sigmask(SIG_BLOCK, &sigs, NULL);
+    if ((sv->check = serve_check_start(&dns, check_timeout)) == NULL)
+        goto done;
     ho.handler = handle;
     ho.observer = observe;
     ho.ctx = sv;
@@ -867,6 +896,10 @@ int cmd_serve(int argc, char **argv)
     fprintf(stderr, "inkan serve: stopping\n");
     rc = INK_EXIT_OK;
 done:
+    /* the check runner answers what it holds first: the server must have
+     * no suspended connection left when it stops */
+    if (sv != NULL)
+        serve_check_stop(sv->check);
     ink_http_stop(h);
     if (sv != NULL)
         cli_domains_free(sv->dc);

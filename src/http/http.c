@@ -2,7 +2,9 @@
  * http.c - the HTTP server of `inkan serve` (inkan/http.h) on
  * libmicrohttpd: listening (loopback, or TLS), whole-body collection with
  * a limit (413), a per-client rate limit (429), one log line per request
- * on stderr, and the handler's response sent back.
+ * on stderr, and the handler's response sent back, at once or, for a
+ * deferred request, when another thread resumes it (libmicrohttpd's
+ * suspend/resume).
  */
 #include <arpa/inet.h>
 #include <microhttpd.h>
@@ -41,11 +43,19 @@ struct ink_http {
     size_t nclients, next_evict;
 };
 
-/* One request being received. */
-struct conn {
+/* Where a request is: being received and answered at once, or handed
+ * to a handler's defer() (the connection suspended), or given its answer
+ * by ink_http_resume() (libmicrohttpd then calls on_request again). */
+enum conn_state { CONN_ACTIVE, CONN_SUSPENDED, CONN_RESUMED };
+
+/* One request being received (a struct ink_http_pending while deferred). */
+struct ink_http_pending {
     struct ink_str body;
     int too_big;
     double start;
+    enum conn_state state;
+    struct MHD_Connection *mc;
+    struct ink_http_response later; /* the answer ink_http_resume gave */
 };
 
 /* now_s - monotonic seconds */
@@ -154,15 +164,49 @@ static enum MHD_Result send_response(struct MHD_Connection *c, struct ink_http_r
     return ok;
 }
 
-/* finish - answer (the handler's response, or one of ours) and log */
-static enum MHD_Result finish(struct ink_http *h, struct MHD_Connection *mc, struct conn *cn,
+/* drop_response - free what a response holds that will not be sent */
+static void drop_response(struct ink_http_response *res)
+{
+    size_t i;
+
+    ink_str_free(&res->body);
+    for (i = 0; i < res->nheaders; i++)
+        free(res->hvalue[i]);
+    res->nheaders = 0;
+}
+
+/* answer - send res on mc, log it and tell the observer */
+static enum MHD_Result answer(struct ink_http *h, struct MHD_Connection *mc, struct ink_http_pending *cn,
                               const char *method, const char *url, struct ink_http_response *res)
 {
     char client[INET6_ADDRSTRLEN];
     struct ink_http_request req;
-    double ms;
-    unsigned status;
+    unsigned status = res->status;
     enum MHD_Result ok;
+    double ms;
+
+    client_text(mc, client, sizeof(client));
+    req.method = method;
+    req.path = url;
+    req.client = client;
+    req.body = (const uint8_t *)ink_str_cstr(&cn->body);
+    req.len = (cn->body).len;
+    req.conn = mc;
+    ok = send_response(mc, res);
+    ms = (now_s() - cn->start) * 1000.0;
+    log_request(client, method, url, status, ms);
+    if (h->o.observer != NULL)
+        h->o.observer(h->o.ctx, &req, status, ms);
+    return ok;
+}
+
+/* finish - answer (the handler's response, or one of ours), or suspend
+ * the connection when the handler defers */
+static enum MHD_Result finish(struct ink_http *h, struct MHD_Connection *mc, struct ink_http_pending *cn,
+                              const char *method, const char *url, struct ink_http_response *res)
+{
+    char client[INET6_ADDRSTRLEN];
+    struct ink_http_request req;
 
     client_text(mc, client, sizeof(client));
     req.method = method;
@@ -178,19 +222,43 @@ static enum MHD_Result finish(struct ink_http *h, struct MHD_Connection *mc, str
     }
     if (res->status == 0) {
         h->o.handler(h->o.ctx, &req, res);
+        if (res->defer != NULL) {
+            ink_http_defer_fn fn = res->defer;
+            void *arg = res->defer_arg;
+
+            drop_response(res);
+            /* suspended before defer() runs, so a resume from another
+             * thread can never come first */
+            cn->state = CONN_SUSPENDED;
+            cn->mc = mc;
+            MHD_suspend_connection(mc);
+            fn(arg, cn);
+            return MHD_YES;
+        }
         if (res->status == 0) {
             ink_str_truncate(&res->body, 0);
             res->status = 500;
             error_body(&res->body, "internal", "the request could not be answered");
         }
     }
-    status = res->status;
-    ok = send_response(mc, res);
-    ms = (now_s() - cn->start) * 1000.0;
-    log_request(client, method, url, status, ms);
-    if (h->o.observer != NULL)
-        h->o.observer(h->o.ctx, &req, status, ms);
-    return ok;
+    return answer(h, mc, cn, method, url, res);
+}
+
+/* ink_http_resume - answer a deferred request (any thread) */
+void ink_http_resume(struct ink_http_pending *p, struct ink_http_response *res)
+{
+    p->later = *res;
+    p->later.defer = NULL;
+    if (p->later.status == 0) {
+        ink_str_truncate(&p->later.body, 0);
+        p->later.status = 500;
+        error_body(&p->later.body, "internal", "the request could not be answered");
+    }
+    memset(res, 0, sizeof(*res));
+    p->state = CONN_RESUMED;
+    /* libmicrohttpd's lock inside orders the writes above before its
+     * thread calls on_request again */
+    MHD_resume_connection(p->mc);
 }
 
 /* on_request - libmicrohttpd's access handler: collect the body, then answer */
@@ -200,12 +268,18 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *mc, const ch
                                   void **con_cls)
 {
     struct ink_http *h = cls;
-    struct conn *cn = *con_cls;
+    struct ink_http_pending *cn = *con_cls;
     size_t max = h->o.body_max ? h->o.body_max : INK_HTTP_BODY_MAX;
     struct ink_http_response res;
     enum MHD_Result ok;
 
     (void)version;
+    if (cn != NULL && cn->state == CONN_RESUMED) {
+        cn->state = CONN_ACTIVE;
+        return answer(h, mc, cn, method, url, &cn->later);
+    }
+    if (cn != NULL && cn->state == CONN_SUSPENDED)
+        return MHD_YES; /* not ours to answer yet */
     if (cn == NULL) {
         const char *cl = MHD_lookup_connection_value(mc, MHD_HEADER_KIND, "Content-Length");
         cn = calloc(1, sizeof(*cn));
@@ -246,12 +320,14 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *mc, const ch
 static void on_done(void *cls, struct MHD_Connection *c, void **con_cls,
                     enum MHD_RequestTerminationCode toe)
 {
-    struct conn *cn = *con_cls;
+    struct ink_http_pending *cn = *con_cls;
 
     (void)cls;
     (void)c;
     (void)toe;
     if (cn != NULL) {
+        if (cn->state == CONN_RESUMED)
+            drop_response(&cn->later); /* resumed as the server stopped */
         ink_str_free(&cn->body);
         free(cn);
         *con_cls = NULL;
@@ -343,7 +419,7 @@ struct ink_http *ink_http_start(const struct ink_http_opts *o, struct ink_str *e
 {
     struct ink_http *h;
     struct sockaddr_storage ss;
-    unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG;
+    unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG | MHD_ALLOW_SUSPEND_RESUME;
 
     if (parse_listen(o->listen, &ss) < 0) {
         ink_str_printf(err, "--listen '%s': give ADDR:PORT or [ADDR6]:PORT", o->listen);

@@ -118,65 +118,107 @@ static int quote_folder(const char *name, struct ink_str *out)
     return ink_str_putc(out, '"');
 }
 
-/* has_word - the response line starting with "* KEY" carries word */
-static int has_word(const struct ink_str *resp, const char *key, const char *word)
-{
-    const char *s = ink_str_cstr(resp), *line;
-    size_t wl = strlen(word), kl = strlen(key);
+/* The largest UID: RFC 3501's nz-number is 32 bits. */
+#define IMAP_UID_MAX 4294967295ULL
+/* UIDs the SEARCH array holds before its first growth. */
+#define IMAP_UIDS_INITIAL 64
 
-    for (line = s; line && *line; line = strchr(line, '\n') ? strchr(line, '\n') + 1 : NULL) {
-        const char *p, *end = strchr(line, '\n');
-        if (strncmp(line, "* ", 2) != 0 || strncasecmp(line + 2, key, kl) != 0)
+/* next_line - the line of [b, b + len) starting at *off (without its
+ * CR LF) as [*line, *line + *llen); advances *off past it.  0 at the end.
+ * A server's NUL byte is data, not the end. */
+static int next_line(const char *b, size_t len, size_t *off, const char **line, size_t *llen)
+{
+    const char *nl;
+    size_t rest;
+
+    if (b == NULL || *off >= len)
+        return 0;
+    rest = len - *off;
+    *line = b + *off;
+    nl = memchr(*line, '\n', rest);
+    *llen = nl ? (size_t)(nl - *line) : rest;
+    *off += nl ? *llen + 1 : rest;
+    if (*llen > 0 && (*line)[*llen - 1] == '\r')
+        (*llen)--;
+    return 1;
+}
+
+/* starts_ci - [p, p + len) begins with the ASCII word w, case-insensitive */
+static int starts_ci(const char *p, size_t len, const char *w)
+{
+    size_t wl = strlen(w);
+    return len >= wl && strncasecmp(p, w, wl) == 0;
+}
+
+/* ink_imap_capability_has - see report_imap.h */
+int ink_imap_capability_has(const uint8_t *buf, size_t len, const char *key, const char *word)
+{
+    size_t off = 0, llen, kl = strlen(key), wl = strlen(word);
+    const char *line, *b = (const char *)buf;
+
+    while (next_line(b, len, &off, &line, &llen)) {
+        size_t i;
+        if (!starts_ci(line, llen, "* ") || !starts_ci(line + 2, llen - 2, key))
             continue;
-        if (end == NULL)
-            end = line + strlen(line);
-        for (p = line + 2 + kl; p + wl <= end; p++)
-            if (p[-1] == ' ' && strncasecmp(p, word, wl) == 0 &&
-                (p + wl == end || p[wl] == ' ' || p[wl] == '\r' || p[wl] == '\n'))
+        for (i = 2 + kl; i + wl <= llen; i++)
+            if (line[i - 1] == ' ' && strncasecmp(line + i, word, wl) == 0 &&
+                (i + wl == llen || line[i + wl] == ' '))
                 return 1;
     }
     return 0;
 }
 
-/* parse_search - the UIDs of the "* SEARCH" lines into a fresh array
- * (caller frees), *n their count; NULL with *n 0 when none */
-static uint64_t *parse_search(const struct ink_str *resp, size_t *n)
+/* ink_imap_search_parse - see report_imap.h */
+int ink_imap_search_parse(const uint8_t *buf, size_t len, uint64_t **out, size_t *n,
+                          struct ink_str *err)
 {
-    const char *s = ink_str_cstr(resp), *line;
+    size_t off = 0, llen, cap = 0;
+    const char *line, *b = (const char *)buf;
     uint64_t *uids = NULL;
-    size_t cap = 0;
 
+    *out = NULL;
     *n = 0;
-    for (line = s; line && *line; line = strchr(line, '\n') ? strchr(line, '\n') + 1 : NULL) {
-        const char *p;
-        if (strncasecmp(line, "* SEARCH", 8) != 0)
+    while (next_line(b, len, &off, &line, &llen)) {
+        size_t i = 8;
+        if (!starts_ci(line, llen, "* SEARCH") || (llen > 8 && line[8] != ' '))
             continue;
-        for (p = line + 8; *p && *p != '\r' && *p != '\n';) {
-            char *end;
-            unsigned long long v;
-            while (*p == ' ')
-                p++;
-            if (*p < '0' || *p > '9')
-                break;
-            errno = 0;
-            v = strtoull(p, &end, 10);
-            if (errno != 0 || v == 0)
-                break;
-            p = end;
+        while (i < llen) {
+            uint64_t v = 0;
+            size_t digits = 0, start = i;
+            if (line[i] == ' ') {
+                i++;
+                continue;
+            }
+            for (; i < llen && line[i] >= '0' && line[i] <= '9'; i++, digits++)
+                if ((v = v * 10 + (uint64_t)(line[i] - '0')) > IMAP_UID_MAX)
+                    break;
+            if (digits == 0 || v == 0 || v > IMAP_UID_MAX || (i < llen && line[i] != ' ')) {
+                ink_str_printf(err, "the server's SEARCH answer has a bad UID at byte %zu",
+                               (size_t)(line - b) + start);
+                goto fail;
+            }
             if (*n >= INK_IMAP_MESSAGES_MAX)
-                return uids;
+                goto done; /* the rest wait for the next run */
             if (*n == cap) {
-                size_t ncap = cap ? cap * 2 : 64;
-                uint64_t *nu = reallocarray(uids, ncap, sizeof(*uids));
-                if (nu == NULL)
-                    return uids;
+                size_t ncap = cap ? cap * 2 : IMAP_UIDS_INITIAL;
+                uint64_t *nu = ncap > cap ? reallocarray(uids, ncap, sizeof(*uids)) : NULL;
+                if (nu == NULL) {
+                    ink_str_printf(err, "out of memory listing %zu messages", *n);
+                    goto fail;
+                }
                 uids = nu;
                 cap = ncap;
             }
             uids[(*n)++] = v;
         }
     }
-    return uids;
+done:
+    *out = uids;
+    return 0;
+fail:
+    free(uids);
+    *n = 0;
+    return -1;
 }
 
 /* uid_cmp - ascending UIDs: oldest message first */
@@ -428,8 +470,10 @@ int ink_report_import_imap(struct ink_store *store, const struct ink_imap_option
                        m.errbuf[0] ? m.errbuf : ink_str_cstr(&why));
         goto out;
     }
-    can_move = has_word(&m.resp, "CAPABILITY", "MOVE");
-    uidplus = has_word(&m.resp, "CAPABILITY", "UIDPLUS");
+    can_move = ink_imap_capability_has((const uint8_t *)m.resp.buf, m.resp.len, "CAPABILITY",
+                                       "MOVE");
+    uidplus = ink_imap_capability_has((const uint8_t *)m.resp.buf, m.resp.len, "CAPABILITY",
+                                      "UIDPLUS");
     /* the folders may exist already: CREATE's NO is not an error, a move
      * into a folder that still does not exist is */
     ink_str_printf(&cmd, "CREATE %s", ink_str_cstr(&qproc));
@@ -441,7 +485,8 @@ int ink_report_import_imap(struct ink_store *store, const struct ink_imap_option
     }
     if (command(&m, "UID SEARCH UNDELETED", err) < 0)
         goto out;
-    uids = parse_search(&m.resp, &n);
+    if (ink_imap_search_parse((const uint8_t *)m.resp.buf, m.resp.len, &uids, &n, err) < 0)
+        goto out;
     if (n > 0)
         qsort(uids, n, sizeof(*uids), uid_cmp);
     for (i = 0; i < n; i++) {
