@@ -34,6 +34,7 @@
 #include "inkan/provision.h"
 #include "inkan/query.h"
 #include "inkan/report_sim.h"
+#include "inkan/rotate.h"
 #include "inkan/spf.h"
 #include "inkan/spf_lint.h"
 #include "inkan/str.h"
@@ -465,6 +466,46 @@ static void vcheck_release(void *obj)
     ink_vcheck_free(obj);
 }
 
+/* The rotation one server's check is made for (built once): the new
+ * keys in PUBLISH_NEW (even variants), the old ones in RETIRE (odd). */
+static struct ink_rotation *rot;
+
+static void *rot_make(uint8_t variant)
+{
+    if (rot == NULL) {
+        rot = ink_rotation_new("example.com", 1700000000);
+        if (rot == NULL ||
+            ink_rotation_add_key(rot, 1, "s1", "ed25519", txt_dict[0], NULL) < 0 ||
+            ink_rotation_add_key(rot, 1, "brisbane", "rsa", txt_dict[1], NULL) < 0 ||
+            ink_rotation_add_key(rot, 0, "old", NULL, NULL, NULL) < 0)
+            die("dkim-rotate", "cannot build the fixed rotation");
+    }
+    rot->phase = (variant & 1) ? INK_ROT_RETIRE : INK_ROT_PUBLISH_NEW;
+    return ink_rotate_check_new(rot);
+}
+
+static struct ink_machine rot_machine(void *obj)
+{
+    return ink_rotate_check_machine(obj);
+}
+
+static void rot_check(void *obj)
+{
+    struct ink_rot_obs o;
+    size_t i;
+
+    if (ink_rotate_check_obs(obj, "srv", &o) < 0)
+        die("dkim-rotate", "DONE without every observation");
+    for (i = 0; i < INK_ROTATE_KEYS_MAX; i++)
+        if ((unsigned)o.seen[i] > INK_ROT_SEEN_ERROR)
+            die("dkim-rotate", "an observation out of range");
+}
+
+static void rot_release(void *obj)
+{
+    ink_rotate_check_free(obj);
+}
+
 static void *audit_make(uint8_t variant)
 {
     static const char *const sels[] = {"s1", "brisbane"};
@@ -652,6 +693,7 @@ static const struct kind kinds[] = {
     {"provision", prov_make, prov_machine, prov_check, prov_release},
     {"verify-auth", vauth_make, vauth_machine, vauth_check, vauth_release},
     {"verify", vcheck_make, vcheck_machine, vcheck_check, vcheck_release},
+    {"dkim-rotate", rot_make, rot_machine, rot_check, rot_release},
     {"audit", audit_make, audit_machine, audit_check, audit_release},
     {"inbound", inbound_make, inbound_machine, inbound_check, inbound_release},
     {"report-simulate", sim_make, sim_machine, sim_check, sim_release},

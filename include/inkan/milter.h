@@ -48,11 +48,18 @@ struct ink_milter_cidr {
     unsigned prefix;
 };
 
-/* One signing key (signing). */
+/* Seconds between looks at the rotation store (rotation-recheck):
+ * default and largest; 0 looks only at start and on SIGHUP. */
+#define INK_MILTER_RECHECK_DEFAULT 60
+#define INK_MILTER_RECHECK_MAX 86400
+
+/* One signing key (signing, or added from the rotation store). */
 struct ink_milter_key {
     char *domain;        /* d= (lower case) */
     char *selector;      /* s= */
     char *key;           /* private key file (read by the signer only) */
+    int inactive;        /* a rotation of the domain says another selector
+                          * signs now: held, not used (docs/dkim-rotation.md) */
 };
 
 struct ink_milter_config {
@@ -70,6 +77,9 @@ struct ink_milter_config {
     char *signer_user;   /* signer-user: the signer drops to it, or NULL */
     int quarantine_header; /* quarantine: header (1): an X-Inkan-Quarantine field
                             * instead of Postfix's hold queue (hold, 0, the default) */
+    char *rotations;       /* rotations: the store `inkan dkim rotate --db` writes,
+                            * or NULL: no rotation is followed */
+    int rotation_recheck_s; /* rotation-recheck: seconds between looks at it */
 };
 
 /*
@@ -100,6 +110,11 @@ struct ink_milter_env {
     struct ink_signer *signer;     /* holds cfg->keys[i] as id "keyI+1" (ink_milter_key_id),
                                     * or NULL: outbound mail is not signed */
     int verbose;                   /* log each message's verdict to stderr */
+    /* recheck - called every cfg->rotation_recheck_s seconds (when both
+     * are set) with the reload argument: 1 when what signs has changed
+     * (a rotation went ACTIVE), and the daemon then reloads as on
+     * SIGHUP; 0 when not.  May be NULL. */
+    int (*recheck)(void *arg, const struct ink_milter_env *env);
 };
 
 /* ink_milter_reload_fn - a new environment for SIGHUP (config, policy,

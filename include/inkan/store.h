@@ -18,6 +18,7 @@
 #include "inkan/arf.h"
 #include "inkan/report.h"
 #include "inkan/report_sim.h"
+#include "inkan/rotate.h"
 #include "inkan/str.h"
 #include "inkan/verify.h"
 
@@ -172,9 +173,27 @@ struct ink_store_ops {
     int (*token_revoke)(struct ink_store *s, const char *name, struct ink_str *err);
     /* free - close; NULL-safe through ink_store_free */
     void (*free)(struct ink_store *s);
-    /* Operations added later go below, so that a backend's table written
-     * before them leaves them NULL (the dispatch helper then says the
-     * store cannot do it). */
+    /*
+     * DKIM key rotations (inkan/rotate.h; after free so that a backend
+     * without them leaves them NULL: the helpers then say so).
+     * rotation_add - store a new rotation with its keys and set r->id;
+     * INK_STORE_EXISTS when the domain has one that is not DONE.
+     * rotation_list - the rotations of domain (NULL: every domain), by
+     * domain then age; latest_only: each domain's newest only.  Caller
+     * frees with ink_rotations_free.
+     * rotation_save - write r's phase, times and detail (its keys do not
+     * change) in one transaction; INK_STORE_CONFLICT when the stored
+     * phase is no longer was (another process advanced it),
+     * INK_STORE_NOT_FOUND when r->id is not stored.
+     */
+    int (*rotation_add)(struct ink_store *s, struct ink_rotation *r, struct ink_str *err);
+    int (*rotation_list)(struct ink_store *s, const char *domain, int latest_only,
+                         struct ink_rotation ***out, size_t *n, struct ink_str *err);
+    int (*rotation_save)(struct ink_store *s, const struct ink_rotation *r,
+                         enum ink_rot_phase was, struct ink_str *err);
+    /* Operations added later go below too, so that a backend's table
+     * written before them leaves them NULL (the dispatch helper then says
+     * the store cannot do it). */
     /* report_rows - the stored aggregate-report rows of one policy domain
      * whose report's date range overlaps [since, until) (epoch seconds;
      * 0 and INT64_MAX for all), each with its auth results and what its
@@ -226,6 +245,13 @@ int ink_store_token_find(struct ink_store *s, const char *sha256_hex, int64_t no
 int ink_store_token_list(struct ink_store *s, struct ink_store_token **out, size_t *n,
                          struct ink_str *err);
 int ink_store_token_revoke(struct ink_store *s, const char *name, struct ink_str *err);
+int ink_store_rotation_add(struct ink_store *s, struct ink_rotation *r, struct ink_str *err);
+int ink_store_rotation_list(struct ink_store *s, const char *domain, int latest_only,
+                            struct ink_rotation ***out, size_t *n, struct ink_str *err);
+int ink_store_rotation_save(struct ink_store *s, const struct ink_rotation *r,
+                            enum ink_rot_phase was, struct ink_str *err);
+/* ink_rotations_free - free n rotations and the array */
+void ink_rotations_free(struct ink_rotation **r, size_t n);
 /* ink_store_tokens_free - free n tokens and the array */
 void ink_store_tokens_free(struct ink_store_token *t, size_t n);
 /* ink_report_summaries_free - free n summaries and the array */

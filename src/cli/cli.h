@@ -142,6 +142,8 @@ int cmd_version(int argc, char **argv);
 int cmd_dns(int argc, char **argv);
 /* dkim.c */
 int cmd_dkim(int argc, char **argv);
+/* rotate.c: `inkan dkim rotate` (dkim.c hands over argv from "rotate") */
+int cmd_dkim_rotate(int argc, char **argv);
 /* cmd_arc - inkan arc verify|seal (arc.c) */
 int cmd_arc(int argc, char **argv);
 /* spf_lint.c: `inkan spf lint ...`; spf.c's cmd_spf hands over argv

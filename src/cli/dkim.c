@@ -1,5 +1,6 @@
 /*
- * dkim.c - the `inkan dkim` command: verify, sign, keygen, testkey.
+ * dkim.c - the `inkan dkim` command: verify, sign, keygen, testkey (and
+ * rotate, in rotate.c).
  *
  * The DKIM work is done by the sans-I/O core (inkan/dkim.h,
  * inkan/dkim_key.h); this file reads files and stdin, runs the
@@ -1419,7 +1420,8 @@ static void dkim_usage(FILE *fp)
                 "  verify    verify the DKIM signatures of a message on stdin\n"
                 "  sign      sign a message on stdin with one or more keys\n"
                 "  keygen    generate a key pair and the DNS record to publish\n"
-                "  testkey   check that the published key matches a private key\n\n"
+                "  testkey   check that the published key matches a private key\n"
+                "  rotate    rotate a domain's keys, waiting for DNS at each step\n\n"
                 "Run 'inkan dkim SUBCOMMAND --help' for its options.\n");
 }
 
@@ -1445,6 +1447,10 @@ int cmd_dkim(int argc, char **argv)
     if (strcmp(argv[1], "sign") == 0) {
         cli_set_argv0(argv + 1, "dkim sign");
         return cmd_dkim_sign(argc - 1, argv + 1);
+    }
+    if (strcmp(argv[1], "rotate") == 0) {
+        cli_set_argv0(argv + 1, "dkim rotate");
+        return cmd_dkim_rotate(argc - 1, argv + 1);
     }
     if (strcmp(argv[1], "testkey") == 0) {
         cli_set_argv0(argv + 1, "dkim testkey");

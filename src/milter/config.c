@@ -4,7 +4,8 @@
  * no aliases); every error names the key and its line.  The keys:
  * socket, authserv-id, policy, pid-file, dns {zone, server, timeout},
  * internal-networks [CIDR...], signing [{domain, selector, key}...],
- * signer-user.  Unknown keys are refused (a typo must not be ignored).
+ * signer-user, quarantine, rotations, rotation-recheck.  Unknown keys are
+ * refused (a typo must not be ignored).
  */
 #include "inkan/milter.h"
 
@@ -358,10 +359,28 @@ static int top(struct cctx *c, struct ink_milter_config *cfg, const yaml_node_t 
             rc = networks(c, cfg, v);
         } else if (is_key(k, "signing")) {
             rc = signing(c, cfg, v);
+        } else if (is_key(k, "rotations")) {
+            rc = set_once(c, k, "rotations", &cfg->rotations, dup_path(c, v, "rotations"));
+        } else if (is_key(k, "rotation-recheck")) {
+            const char *sv = scalar(c, v, "rotation-recheck");
+            char *end;
+            long sec;
+
+            if (sv == NULL)
+                return -1;
+            errno = 0;
+            sec = strtol(sv, &end, 10);
+            if (errno != 0 || end == sv || *end != '\0' || sec < 0 ||
+                sec > INK_MILTER_RECHECK_MAX)
+                return cerr(c, v, "rotation-recheck", "'%s' is not a number of seconds 0-%d", sv,
+                            INK_MILTER_RECHECK_MAX);
+            cfg->rotation_recheck_s = (int)sec;
+            rc = 0;
         } else {
             return cerr(c, k, (const char *)k->data.scalar.value,
                         "unknown key (socket, authserv-id, policy, pid-file, dns, "
-                        "internal-networks, signing, signer-user, quarantine)");
+                        "internal-networks, signing, signer-user, quarantine, rotations, "
+                        "rotation-recheck)");
         }
         if (rc < 0)
             return -1;
@@ -399,6 +418,7 @@ struct ink_milter_config *ink_milter_config_parse(const uint8_t *buf, size_t len
         return NULL;
     }
     cfg->dns_timeout_ms = INK_MILTER_DNS_TIMEOUT_DEFAULT * 1000;
+    cfg->rotation_recheck_s = INK_MILTER_RECHECK_DEFAULT;
     yaml_parser_set_input_string(&parser, buf, len);
     if (!yaml_parser_load(&parser, &doc)) {
         if (err != NULL)
@@ -436,6 +456,7 @@ void ink_milter_config_free(struct ink_milter_config *c)
     free(c->dns_zone);
     free(c->dns_server);
     free(c->signer_user);
+    free(c->rotations);
     free(c->networks);
     for (i = 0; c->keys != NULL && i < c->nkeys; i++) {
         free(c->keys[i].domain);

@@ -27,6 +27,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <pthread.h>
+#include <errno.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -548,7 +549,7 @@ static void start_signing(struct conn *c)
         struct ink_signer_key *pk;
         struct ink_dkim_sign_key *k;
 
-        if (strcmp(cfg->keys[i].domain, g->from_domain) != 0)
+        if (strcmp(cfg->keys[i].domain, g->from_domain) != 0 || cfg->keys[i].inactive)
             continue;
         ink_milter_key_id(i, id, sizeof(id));
         pk = ink_signer_key(env->signer, id);
@@ -1021,7 +1022,29 @@ int ink_milter_run(struct ink_milter_env *env, ink_milter_reload_fn reload_fn,
         return -1;
     }
     for (;;) {
-        if (sigwait(&set, &sig) != 0)
+        struct ink_milter_env *cur;
+        struct timespec ts;
+        int every;
+
+        (void)pthread_mutex_lock(&g_gen_lock);
+        cur = g_cur->env;
+        (void)pthread_mutex_unlock(&g_gen_lock);
+        every = cur->recheck != NULL && reload_fn != NULL ? cur->cfg->rotation_recheck_s : 0;
+        if (every > 0) {
+            /* the rotation store is looked at between signals */
+            ts.tv_sec = every;
+            ts.tv_nsec = 0;
+            sig = sigtimedwait(&set, NULL, &ts);
+            if (sig < 0) {
+                if (errno == EAGAIN && cur->recheck(arg, cur) > 0) {
+                    if (verbose || cur->verbose)
+                        fprintf(stderr, "inkan milter: the rotation store changed what signs: "
+                                        "reloading\n");
+                    reload(reload_fn, arg, verbose);
+                }
+                continue;
+            }
+        } else if (sigwait(&set, &sig) != 0)
             continue;
         if (sig == SIGHUP && reload_fn != NULL) {
             reload(reload_fn, arg, verbose);

@@ -53,6 +53,46 @@ int ink_store_history(struct ink_store *s, const char *domain, size_t limit,
     return s->ops->history(s, domain, limit, out, n, err);
 }
 
+/* no_rotations - what the rotation helpers say for a backend without them */
+static int no_rotations(struct ink_store *s, struct ink_str *err)
+{
+    ink_str_printf(err, "database: the %s store does not keep DKIM key rotations", s->ops->name);
+    return -1;
+}
+
+/* ink_store_rotation_add - store a new rotation */
+int ink_store_rotation_add(struct ink_store *s, struct ink_rotation *r, struct ink_str *err)
+{
+    return s->ops->rotation_add ? s->ops->rotation_add(s, r, err) : no_rotations(s, err);
+}
+
+/* ink_store_rotation_list - load rotations */
+int ink_store_rotation_list(struct ink_store *s, const char *domain, int latest_only,
+                            struct ink_rotation ***out, size_t *n, struct ink_str *err)
+{
+    *out = NULL;
+    *n = 0;
+    return s->ops->rotation_list ? s->ops->rotation_list(s, domain, latest_only, out, n, err)
+                                 : no_rotations(s, err);
+}
+
+/* ink_store_rotation_save - write one advance */
+int ink_store_rotation_save(struct ink_store *s, const struct ink_rotation *r,
+                            enum ink_rot_phase was, struct ink_str *err)
+{
+    return s->ops->rotation_save ? s->ops->rotation_save(s, r, was, err) : no_rotations(s, err);
+}
+
+/* ink_rotations_free - free a rotation list */
+void ink_rotations_free(struct ink_rotation **r, size_t n)
+{
+    size_t i;
+
+    for (i = 0; r != NULL && i < n; i++)
+        ink_rotation_free(r[i]);
+    free(r);
+}
+
 /* ink_store_free - close */
 void ink_store_free(struct ink_store *s)
 {

@@ -8,7 +8,8 @@
  * DMARC reports (reports, report_rows, report_auth, report_reasons,
  * report_ptr); version 3 failure reports (failure_reports); version 4 the outcome of
  * each cached reverse lookup (report_ptr.result: a name, or none); version 5
- * the API tokens of `inkan serve` (api_tokens: name and SHA-256 only).  A report is one IMMEDIATE transaction from its metadata
+ * the API tokens of `inkan serve` (api_tokens: name and SHA-256 only); version 6
+ * DKIM key rotations (dkim_rotations, dkim_rotation_keys).  A report is one IMMEDIATE transaction from its metadata
  * to its commit: a killed import leaves no half report.  Every statement binds its parameters; every save is
  * one IMMEDIATE transaction guarded by the domain's revision, so a killed
  * process leaves either the old state or the new one, never half of each,
@@ -26,7 +27,7 @@
 #include "inkan/dns.h"
 
 /* The schema this file writes; databases with a higher version are refused. */
-#define STORE_SCHEMA_VERSION 5
+#define STORE_SCHEMA_VERSION 6
 /* How long a statement waits for another process's transaction (ms). */
 #define STORE_BUSY_TIMEOUT_MS 10000
 /* Longest database path accepted. */
@@ -176,8 +177,36 @@ static const char schema_v5[] =
     "  created INTEGER NOT NULL,"
     "  last_used INTEGER NOT NULL DEFAULT 0);";
 
+/* Version 6: DKIM key rotations (`inkan dkim rotate`, inkan/rotate.h):
+ * one row per rotation with its phase and times, its keys (the new and
+ * the old side, in order) in dkim_rotation_keys.  Private keys are not
+ * here: key_file names the file only the signer opens. */
+static const char schema_v6[] =
+    "CREATE TABLE dkim_rotations ("
+    "  id INTEGER PRIMARY KEY,"
+    "  domain TEXT NOT NULL,"
+    "  phase TEXT NOT NULL CHECK (phase IN ('PUBLISH_NEW', 'ACTIVE', 'RETIRE', 'DONE')),"
+    "  created_at INTEGER NOT NULL,"
+    "  phase_since INTEGER NOT NULL,"
+    "  active_at INTEGER NOT NULL DEFAULT 0,"
+    "  overlap INTEGER NOT NULL,"
+    "  last_check INTEGER NOT NULL DEFAULT 0,"
+    "  next_check INTEGER NOT NULL DEFAULT 0,"
+    "  ttl INTEGER NOT NULL,"
+    "  detail TEXT);"
+    "CREATE INDEX dkim_rotations_domain ON dkim_rotations(domain, id);"
+    "CREATE TABLE dkim_rotation_keys ("
+    "  rotation INTEGER NOT NULL REFERENCES dkim_rotations(id) ON DELETE CASCADE,"
+    "  side TEXT NOT NULL CHECK (side IN ('new', 'old')),"
+    "  idx INTEGER NOT NULL,"
+    "  selector TEXT NOT NULL,"
+    "  key_type TEXT,"
+    "  record TEXT,"
+    "  key_file TEXT,"
+    "  PRIMARY KEY (rotation, side, idx));";
+
 static const char *const migrations[STORE_SCHEMA_VERSION] = {schema_v1, schema_v2, schema_v3,
-                                                              schema_v4, schema_v5};
+                                                              schema_v4, schema_v5, schema_v6};
 
 /* db_err - "what: sqlite's message" into err; returns -1 */
 static int db_err(struct sqlite_store *s, struct ink_str *err, const char *what)
@@ -1575,11 +1604,268 @@ static int s_token_revoke(struct ink_store *base, const char *name, struct ink_s
     return sqlite3_changes(s->db) > 0 ? 0 : INK_STORE_NOT_FOUND;
 }
 
+/* ---- DKIM key rotations (schema v6) ---- */
+
+/* rot_keys_insert - the keys of one side of r */
+static int rot_keys_insert(struct sqlite_store *s, const struct ink_rotation *r, int is_new,
+                           struct ink_str *err)
+{
+    const struct ink_rot_key *k = is_new ? r->newk : r->oldk;
+    size_t i, n = is_new ? r->nnew : r->nold;
+    sqlite3_stmt *st = prepare(s,
+                               "INSERT INTO dkim_rotation_keys (rotation, side, idx, selector,"
+                               " key_type, record, key_file) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                               err);
+
+    if (st == NULL)
+        return -1;
+    for (i = 0; i < n; i++) {
+        sqlite3_reset(st);
+        sqlite3_clear_bindings(st);
+        sqlite3_bind_int64(st, 1, r->id);
+        bind_text(st, 2, is_new ? "new" : "old");
+        sqlite3_bind_int64(st, 3, (sqlite3_int64)i);
+        bind_text(st, 4, k[i].selector);
+        bind_text(st, 5, k[i].key_type);
+        bind_text(st, 6, k[i].record);
+        bind_text(st, 7, k[i].key_file);
+        if (sqlite3_step(st) != SQLITE_DONE) {
+            db_err(s, err, "add a rotation key");
+            sqlite3_finalize(st);
+            return -1;
+        }
+    }
+    sqlite3_finalize(st);
+    return 0;
+}
+
+/* s_rotation_add - a new rotation; INK_STORE_EXISTS while the domain has
+ * one not DONE */
+static int s_rotation_add(struct ink_store *base, struct ink_rotation *r, struct ink_str *err)
+{
+    struct sqlite_store *s = (struct sqlite_store *)base;
+    sqlite3_stmt *st;
+    int rc;
+
+    if (exec(s, "BEGIN IMMEDIATE", err) < 0)
+        return -1;
+    st = prepare(s, "SELECT id, phase FROM dkim_rotations WHERE domain = ?1 AND phase <> 'DONE'",
+                 err);
+    if (st == NULL)
+        goto fail;
+    bind_text(st, 1, r->domain);
+    rc = sqlite3_step(st);
+    sqlite3_finalize(st);
+    if (rc == SQLITE_ROW) {
+        sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+        ink_str_printf(err, "%s has a rotation that is not DONE yet", r->domain);
+        return INK_STORE_EXISTS;
+    }
+    if (rc != SQLITE_DONE) {
+        db_err(s, err, "look rotations up");
+        goto fail;
+    }
+    st = prepare(s,
+                 "INSERT INTO dkim_rotations (domain, phase, created_at, phase_since, active_at,"
+                 " overlap, last_check, next_check, ttl, detail)"
+                 " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+                 err);
+    if (st == NULL)
+        goto fail;
+    bind_text(st, 1, r->domain);
+    bind_text(st, 2, ink_rot_phase_name(r->phase));
+    sqlite3_bind_int64(st, 3, r->created_at);
+    sqlite3_bind_int64(st, 4, r->phase_since);
+    sqlite3_bind_int64(st, 5, r->active_at);
+    sqlite3_bind_int64(st, 6, r->overlap);
+    sqlite3_bind_int64(st, 7, r->last_check);
+    sqlite3_bind_int64(st, 8, r->next_check);
+    sqlite3_bind_int64(st, 9, r->ttl);
+    bind_text(st, 10, r->detail);
+    rc = sqlite3_step(st);
+    sqlite3_finalize(st);
+    if (rc != SQLITE_DONE) {
+        db_err(s, err, "add a rotation");
+        goto fail;
+    }
+    r->id = sqlite3_last_insert_rowid(s->db);
+    if (rot_keys_insert(s, r, 1, err) < 0 || rot_keys_insert(s, r, 0, err) < 0 ||
+        exec(s, "COMMIT", err) < 0) {
+        r->id = 0;
+        goto fail;
+    }
+    return 0;
+fail:
+    sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+    return -1;
+}
+
+/* rot_keys_load - the keys of r from the store */
+static int rot_keys_load(struct sqlite_store *s, struct ink_rotation *r, struct ink_str *err)
+{
+    sqlite3_stmt *st = prepare(s,
+                               "SELECT side, selector, key_type, record, key_file"
+                               " FROM dkim_rotation_keys WHERE rotation = ?1 ORDER BY side, idx",
+                               err);
+    int rc;
+
+    if (st == NULL)
+        return -1;
+    sqlite3_bind_int64(st, 1, r->id);
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        const unsigned char *side = sqlite3_column_text(st, 0);
+        const unsigned char *sel = sqlite3_column_text(st, 1);
+        if (ink_rotation_add_key(r, side != NULL && strcmp((const char *)side, "new") == 0,
+                                 (const char *)sel, (const char *)sqlite3_column_text(st, 2),
+                                 (const char *)sqlite3_column_text(st, 3),
+                                 (const char *)sqlite3_column_text(st, 4)) < 0) {
+            ink_str_printf(err, "database: rotation %lld of %s: a key that cannot be loaded",
+                           (long long)r->id, r->domain);
+            sqlite3_finalize(st);
+            return -1;
+        }
+    }
+    sqlite3_finalize(st);
+    return rc == SQLITE_DONE ? 0 : db_err(s, err, "load rotation keys");
+}
+
+/* s_rotation_list - rotations of one domain or all, by domain and age */
+static int s_rotation_list(struct ink_store *base, const char *domain, int latest_only,
+                           struct ink_rotation ***out, size_t *n, struct ink_str *err)
+{
+    struct sqlite_store *s = (struct sqlite_store *)base;
+    static const char sql[] =
+        "SELECT id, domain, phase, created_at, phase_since, active_at, overlap, last_check,"
+        " next_check, ttl, detail FROM dkim_rotations r"
+        " WHERE (?1 IS NULL OR domain = ?1)"
+        "   AND (?2 = 0 OR id = (SELECT MAX(id) FROM dkim_rotations q WHERE q.domain = r.domain))"
+        " ORDER BY domain, id";
+    struct ink_rotation **v = NULL;
+    size_t cap = 0, i;
+    sqlite3_stmt *st = prepare(s, sql, err);
+    int rc;
+
+    *out = NULL;
+    *n = 0;
+    if (st == NULL)
+        return -1;
+    bind_text(st, 1, domain);
+    sqlite3_bind_int(st, 2, latest_only ? 1 : 0);
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        const unsigned char *dom = sqlite3_column_text(st, 1);
+        const unsigned char *ph = sqlite3_column_text(st, 2);
+        struct ink_rotation *r = ink_rotation_new(dom ? (const char *)dom : "", 0);
+        int phase = ph ? ink_rot_phase_from_name((const char *)ph) : -1;
+        if (r == NULL || phase < 0) {
+            ink_rotation_free(r);
+            ink_str_printf(err, "database: rotation %lld: not a rotation that can be loaded",
+                           (long long)sqlite3_column_int64(st, 0));
+            goto fail;
+        }
+        r->id = sqlite3_column_int64(st, 0);
+        r->phase = (enum ink_rot_phase)phase;
+        r->created_at = sqlite3_column_int64(st, 3);
+        r->phase_since = sqlite3_column_int64(st, 4);
+        r->active_at = sqlite3_column_int64(st, 5);
+        r->overlap = sqlite3_column_int64(st, 6);
+        r->last_check = sqlite3_column_int64(st, 7);
+        r->next_check = sqlite3_column_int64(st, 8);
+        r->ttl = (uint32_t)sqlite3_column_int64(st, 9);
+        r->detail = col_dup(st, 10);
+        if (*n == cap) {
+            struct ink_rotation **grown;
+            cap = cap ? cap * 2 : 8;
+            grown = cap < SIZE_MAX / sizeof(*grown) ? realloc(v, cap * sizeof(*grown)) : NULL;
+            if (grown == NULL) {
+                ink_rotation_free(r);
+                ink_str_puts(err, "out of memory");
+                goto fail;
+            }
+            v = grown;
+        }
+        v[(*n)++] = r;
+    }
+    if (rc != SQLITE_DONE) {
+        db_err(s, err, "list rotations");
+        goto fail;
+    }
+    sqlite3_finalize(st);
+    st = NULL;
+    for (i = 0; i < *n; i++)
+        if (rot_keys_load(s, v[i], err) < 0)
+            goto fail;
+    *out = v;
+    return 0;
+fail:
+    sqlite3_finalize(st);
+    ink_rotations_free(v, *n);
+    *n = 0;
+    return -1;
+}
+
+/* s_rotation_save - one advance of r, guarded by the phase it had */
+static int s_rotation_save(struct ink_store *base, const struct ink_rotation *r,
+                           enum ink_rot_phase was, struct ink_str *err)
+{
+    struct sqlite_store *s = (struct sqlite_store *)base;
+    sqlite3_stmt *st;
+    int rc, changed;
+
+    if (exec(s, "BEGIN IMMEDIATE", err) < 0)
+        return -1;
+    st = prepare(s,
+                 "UPDATE dkim_rotations SET phase = ?2, phase_since = ?3, active_at = ?4,"
+                 " last_check = ?5, next_check = ?6, detail = ?7, overlap = ?8"
+                 " WHERE id = ?1 AND phase = ?9",
+                 err);
+    if (st == NULL)
+        goto fail;
+    sqlite3_bind_int64(st, 1, r->id);
+    bind_text(st, 2, ink_rot_phase_name(r->phase));
+    sqlite3_bind_int64(st, 3, r->phase_since);
+    sqlite3_bind_int64(st, 4, r->active_at);
+    sqlite3_bind_int64(st, 5, r->last_check);
+    sqlite3_bind_int64(st, 6, r->next_check);
+    bind_text(st, 7, r->detail);
+    sqlite3_bind_int64(st, 8, r->overlap);
+    bind_text(st, 9, ink_rot_phase_name(was));
+    rc = sqlite3_step(st);
+    sqlite3_finalize(st);
+    if (rc != SQLITE_DONE) {
+        db_err(s, err, "save a rotation");
+        goto fail;
+    }
+    changed = sqlite3_changes(s->db);
+    if (changed == 0) {
+        st = prepare(s, "SELECT 1 FROM dkim_rotations WHERE id = ?1", err);
+        if (st == NULL)
+            goto fail;
+        sqlite3_bind_int64(st, 1, r->id);
+        rc = sqlite3_step(st);
+        sqlite3_finalize(st);
+        sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+        if (rc == SQLITE_ROW) {
+            ink_str_printf(err, "the rotation of %s was advanced by another inkan process meanwhile",
+                           r->domain);
+            return INK_STORE_CONFLICT;
+        }
+        ink_str_printf(err, "rotation %lld of %s is not in the database", (long long)r->id,
+                       r->domain);
+        return INK_STORE_NOT_FOUND;
+    }
+    if (exec(s, "COMMIT", err) < 0)
+        goto fail;
+    return 0;
+fail:
+    sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+    return -1;
+}
+
 static const struct ink_store_ops sqlite_ops = {
     "sqlite", s_add, s_get, s_list, s_save, s_remove, s_due, s_history,
     s_report_begin, s_report_record, s_report_commit, s_report_abort, s_report_failure_add,
     s_report_summary, s_report_ptr_put, s_token_add, s_token_find, s_token_list, s_token_revoke,
-    s_free, s_report_rows,
+    s_free, s_rotation_add, s_rotation_list, s_rotation_save, s_report_rows,
 };
 
 /* make_parent_dirs - create the directories above path (mode 0700) */

@@ -24,8 +24,17 @@
 # knot_reload  re-copy every zone file and make Knot load them again.
 # knot_stop    kill the server by its PID and wait for it.
 #
+# KNOT_ADDR (default 127.0.0.1) is the loopback address to listen on and
+# ask; KNOT_PORT_WANT, when set, is the port to use instead of a free one
+# (one attempt).  Together they let a test run a second server for the
+# same zone at 127.0.0.2 on the same port (a domain with two name
+# servers, one lagging behind: tests/cli/dkim-rotate-knot.sh); this file
+# manages one server at a time, so such a test saves the first one's
+# KNOT_PID/KNOT_DIR/KNOT_CONF and clears KNOT_PID before starting the
+# second.
+#
 # Needs: /usr/sbin/knotd, knotc, kdig (knot, knot-dnsutils), python3.
-# Nothing here needs root or systemd, and nothing listens off 127.0.0.1.
+# Nothing here needs root or systemd, and nothing listens off loopback.
 
 # Seconds to wait for knotd to answer after starting or reloading.
 KNOT_WAIT_SECONDS=${KNOT_WAIT_SECONDS:-15}
@@ -41,6 +50,7 @@ KNOTC=${KNOTC:-/usr/sbin/knotc}
 KDIG=${KDIG:-kdig}
 
 KNOT_PID=
+KNOT_ADDR=${KNOT_ADDR:-127.0.0.1}
 KNOT_PORT=
 KNOT_DIR=
 KNOT_CONF=
@@ -97,7 +107,7 @@ _knot_write_conf() {
     {
         echo "server:"
         echo "    rundir: \"$KNOT_DIR/run\""
-        echo "    listen: 127.0.0.1@$KNOT_PORT"
+        echo "    listen: ${KNOT_ADDR:-127.0.0.1}@$KNOT_PORT"
         echo "    background-workers: 1"
         echo "    udp-workers: 1"
         echo "    tcp-workers: 1"
@@ -137,7 +147,7 @@ _knot_wait_soa() {
         if [ -n "$KNOT_PID" ] && ! kill -0 "$KNOT_PID" 2>/dev/null; then
             return 1
         fi
-        out=$("$KDIG" -p "$KNOT_PORT" @127.0.0.1 +time=1 +retry=0 +short "$origin." SOA 2>/dev/null) ||
+        out=$("$KDIG" -p "$KNOT_PORT" @"${KNOT_ADDR:-127.0.0.1}" +time=1 +retry=0 +short "$origin." SOA 2>/dev/null) ||
             out=
         # an SOA's third field is the serial: digits only
         serial=$(echo "$out" | awk 'NF == 7 && $3 ~ /^[0-9]+$/ {print $3; exit}')
@@ -188,8 +198,14 @@ knot_start() {
         trap "knot_stop; $prev" EXIT
         _knot_trap_set=1
     fi
-    for attempt in $(seq 1 "$KNOT_START_ATTEMPTS"); do
-        KNOT_PORT=$(knot_free_port) || return 1
+    local attempts=$KNOT_START_ATTEMPTS
+    [ -n "${KNOT_PORT_WANT:-}" ] && attempts=1
+    for attempt in $(seq 1 "$attempts"); do
+        if [ -n "${KNOT_PORT_WANT:-}" ]; then
+            KNOT_PORT=$KNOT_PORT_WANT
+        else
+            KNOT_PORT=$(knot_free_port) || return 1
+        fi
         _knot_write_conf
         "$KNOTD" -c "$KNOT_CONF" >"$KNOT_DIR/knotd.log" 2>&1 </dev/null &
         KNOT_PID=$!
@@ -201,7 +217,7 @@ knot_start() {
             fi
         done
         if [ "$ok" = 1 ]; then
-            export KNOT_PORT KNOT_PID KNOT_DIR KNOT_CONF
+            export KNOT_PORT KNOT_PID KNOT_DIR KNOT_CONF KNOT_ADDR
             return 0
         fi
         knot_stop
@@ -248,7 +264,7 @@ knot_dnskey() {
     local origin=${1%.} deadline out
     deadline=$(($(date +%s) + KNOT_WAIT_SECONDS))
     while [ "$(date +%s)" -le "$deadline" ]; do
-        out=$("$KDIG" -p "$KNOT_PORT" @127.0.0.1 +time=1 +retry=0 +noall +answer \
+        out=$("$KDIG" -p "$KNOT_PORT" @"${KNOT_ADDR:-127.0.0.1}" +time=1 +retry=0 +noall +answer \
             "$origin." DNSKEY 2>/dev/null | awk '$4 == "DNSKEY"')
         if [ -n "$out" ]; then
             echo "$out"

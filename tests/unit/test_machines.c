@@ -35,6 +35,7 @@
 #include "inkan/profile.h"
 #include "inkan/provision.h"
 #include "inkan/query.h"
+#include "inkan/rotate.h"
 #include "inkan/spf.h"
 #include "inkan/spf_lint.h"
 #include "inkan/str.h"
@@ -912,6 +913,64 @@ static void vauth_release(void *obj)
     ink_vauth_free(obj);
 }
 
+/* ---- one server's view of a DKIM key rotation ---- */
+
+#define ROT_KEY1 "v=DKIM1; k=ed25519; p=11qYAYKxCrfVS/7TyWQHOg7hcvPapiMlrwIaaPcHURo="
+#define ROT_KEY2 "v=DKIM1; k=ed25519; p=21qYAYKxCrfVS/7TyWQHOg7hcvPapiMlrwIaaPcHURo="
+
+static struct ink_rotation *rot;
+
+static void rot_zone(struct ink_memzone *z)
+{
+    add_txt(z, "r1._domainkey.example.com", ROT_KEY1);
+    add_txt(z, "r2._domainkey.example.com", ROT_KEY2);
+}
+
+static void *rot_make(void)
+{
+    struct ink_rotate_check *c;
+
+    if (rot == NULL) {
+        rot = ink_rotation_new("example.com", 1700000000);
+        assert_non_null(rot);
+        assert_int_equal(ink_rotation_add_key(rot, 1, "r1", "ed25519", ROT_KEY1, NULL), 0);
+        assert_int_equal(ink_rotation_add_key(rot, 1, "r2", "ed25519", ROT_KEY2, NULL), 0);
+    }
+    c = ink_rotate_check_new(rot);
+    assert_non_null(c);
+    return c;
+}
+
+static struct ink_machine rot_machine(void *obj)
+{
+    return ink_rotate_check_machine(obj);
+}
+
+/* rot_check - each key is there, absent when its answer was emptied, and
+ * inconclusive (never "there") when its answer was unusable */
+static void rot_check(void *obj, const struct at *at)
+{
+    static const char *const names[2] = {"r1._domainkey.example.com", "r2._domainkey.example.com"};
+    struct ink_rot_obs o;
+    size_t i;
+
+    assert_int_equal(ink_rotate_check_obs(obj, "srv", &o), 0);
+    for (i = 0; i < 2; i++) {
+        enum ink_rot_seen want = hit(at, names[i])       ? INK_ROT_SEEN_ERROR
+                                 : emptied(at, names[i]) ? INK_ROT_SEEN_ABSENT
+                                                         : INK_ROT_SEEN_KEY;
+        if (o.seen[i] != want)
+            fail_msg("dkim-rotate: %s at query %zu: key %zu seen %s, want %s",
+                     hostile_names[at->h], at->k, i, ink_rot_seen_name(o.seen[i]),
+                     ink_rot_seen_name(want));
+    }
+}
+
+static void rot_release(void *obj)
+{
+    ink_rotate_check_free(obj);
+}
+
 /* ---- the domain audit: SPF, DMARC, MX, PTR and the informational records ---- */
 
 static void audit_zone(struct ink_memzone *z)
@@ -1202,6 +1261,7 @@ static const struct kind kinds[] = {
     {"provision", prov_zone, prov_make, prov_machine, prov_check, prov_release},
     {"verify-auth", vauth_zone, vauth_make, vauth_machine, vauth_check, vauth_release},
     {"verify", vcheck_zone, vcheck_make, vcheck_machine, vcheck_check, vcheck_release},
+    {"dkim-rotate", rot_zone, rot_make, rot_machine, rot_check, rot_release},
     {"audit", audit_zone, audit_make, audit_machine, audit_check, audit_release},
     {"inbound", inbound_zone, inbound_make, inbound_machine, inbound_check, inbound_release},
     {"ptr", ptr_zone, ptr_make, ptr_machine, ptr_check, ptr_release},
@@ -1263,5 +1323,6 @@ int main(void)
     rc = _cmocka_run_group_tests("machines", tests, NKINDS, NULL, NULL);
     ink_profile_free(prov_profile);
     ink_vdomain_free(vdom);
+    ink_rotation_free(rot);
     return rc;
 }

@@ -83,7 +83,32 @@ static void test_defaults(void **state)
     assert_int_equal(c->dns_timeout_ms, INK_MILTER_DNS_TIMEOUT_DEFAULT * 1000);
     assert_int_equal(c->nnetworks, 0);
     assert_int_equal(c->nkeys, 0);
+    assert_null(c->rotations);
+    assert_int_equal(c->rotation_recheck_s, INK_MILTER_RECHECK_DEFAULT);
     assert_int_equal(ink_milter_internal(c, "127.0.0.1"), 0);
+    ink_milter_config_free(c);
+    ink_str_free(&err);
+}
+
+/* rotations: the store path (relative to the base directory) and how
+ * often it is looked at (0: only at start and on SIGHUP) */
+static void test_rotations(void **state)
+{
+    struct ink_str err = INK_STR_INIT;
+    struct ink_milter_config *c;
+    (void)state;
+
+    c = parse("socket: inet:1@h\nrotations: rot.db\nrotation-recheck: 0\n"
+              "signing:\n  - {domain: example.org, selector: s1, key: k}\n", &err);
+    assert_non_null(c);
+    assert_string_equal(c->rotations, "/etc/inkan/rot.db");
+    assert_int_equal(c->rotation_recheck_s, 0);
+    assert_int_equal(c->keys[0].inactive, 0);
+    ink_milter_config_free(c);
+    c = parse("socket: inet:1@h\nrotations: /var/lib/inkan/inkan.db\nrotation-recheck: 86400\n", &err);
+    assert_non_null(c);
+    assert_string_equal(c->rotations, "/var/lib/inkan/inkan.db");
+    assert_int_equal(c->rotation_recheck_s, 86400);
     ink_milter_config_free(c);
     ink_str_free(&err);
 }
@@ -116,6 +141,11 @@ static void test_errors(void **state)
          "3:47: signing: unknown key 'alg'"},
         {"socket: inet:1@h\nauthserv-id: [a]\n", "2:14: authserv-id: must be a single value"},
         {"socket: inet:1@h\nauthserv-id: \"a\\tb\"\n", "2:14: authserv-id: holds a control character"},
+        {"socket: inet:1@h\nrotation-recheck: 86401\n",
+         "2:19: rotation-recheck: '86401' is not a number of seconds 0-86400"},
+        {"socket: inet:1@h\nrotation-recheck: -1\n", "2:19: rotation-recheck: '-1' is not"},
+        {"socket: inet:1@h\nrotations: a\nrotations: b\n", "3:1: rotations: given twice"},
+        {"socket: inet:1@h\nrotations: [a]\n", "2:12: rotations: must be a single value"},
         {"- socket\n", "1:1: config: the file must be a mapping"},
         {"socket: [\n", "2:1: YAML:"},
         {"a: &x 1\nsocket: *x\n", "2:9: YAML aliases are not allowed"},
@@ -165,6 +195,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_full),
         cmocka_unit_test(test_defaults),
+        cmocka_unit_test(test_rotations),
         cmocka_unit_test(test_errors),
         cmocka_unit_test(test_limits),
     };

@@ -235,12 +235,91 @@ static void test_throwaway_paths_and_readonly(void **state)
     ink_str_free(&err);
 }
 
+/* test_rotations - DKIM key rotations: add, one open rotation per domain,
+ * list (all, one domain, newest only), save guarded by the phase */
+static void test_rotations(void **state)
+{
+    char *path = db_path();
+    struct ink_str err = INK_STR_INIT;
+    struct ink_store *s = ink_store_sqlite_open(path, &err);
+    struct ink_rotation *r = ink_rotation_new("example.com", 1000), *r2, **v = NULL;
+    size_t n = 0;
+
+    (void)state;
+    assert_non_null(s);
+    assert_int_equal(ink_rotation_add_key(r, 1, "new-rsa2048", "rsa", "v=DKIM1; k=rsa; p=AAAA", "/keys/new"), 0);
+    assert_int_equal(ink_rotation_add_key(r, 1, "new-ed25519", "ed25519", "v=DKIM1; k=ed25519; p=BBBB", NULL), 0);
+    assert_int_equal(ink_rotation_add_key(r, 0, "old", NULL, NULL, NULL), 0);
+    r->overlap = 60;
+    r->ttl = 300;
+    assert_int_equal(ink_store_rotation_add(s, r, &err), 0);
+    assert_true(r->id > 0);
+    /* a second one while the first is not DONE is refused */
+    r2 = ink_rotation_new("example.com", 2000);
+    assert_int_equal(ink_rotation_add_key(r2, 1, "x", NULL, NULL, NULL), 0);
+    assert_int_equal(ink_store_rotation_add(s, r2, &err), INK_STORE_EXISTS);
+    assert_int_equal(ink_store_rotation_list(s, "example.com", 0, &v, &n, &err), 0);
+    assert_int_equal(n, 1);
+    assert_int_equal(v[0]->id, r->id);
+    assert_string_equal(v[0]->domain, "example.com");
+    assert_int_equal(v[0]->phase, INK_ROT_PUBLISH_NEW);
+    assert_int_equal(v[0]->overlap, 60);
+    assert_int_equal(v[0]->ttl, 300);
+    assert_int_equal(v[0]->nnew, 2);
+    assert_int_equal(v[0]->nold, 1);
+    assert_string_equal(v[0]->newk[0].selector, "new-rsa2048");
+    assert_string_equal(v[0]->newk[0].key_file, "/keys/new");
+    assert_string_equal(v[0]->newk[1].record, "v=DKIM1; k=ed25519; p=BBBB");
+    assert_null(v[0]->newk[1].key_file);
+    assert_null(v[0]->oldk[0].key_type);
+    ink_rotations_free(v, n);
+    /* save: phase guard */
+    r->phase = INK_ROT_ACTIVE;
+    r->active_at = r->phase_since = 1500;
+    assert_int_equal(ink_rotation_set_detail(r, "every server serves the key"), 0);
+    assert_int_equal(ink_store_rotation_save(s, r, INK_ROT_PUBLISH_NEW, &err), 0);
+    assert_int_equal(ink_store_rotation_save(s, r, INK_ROT_PUBLISH_NEW, &err), INK_STORE_CONFLICT);
+    r->phase = INK_ROT_DONE;
+    assert_int_equal(ink_store_rotation_save(s, r, INK_ROT_ACTIVE, &err), 0);
+    /* DONE: a new rotation of the domain may start */
+    assert_int_equal(ink_store_rotation_add(s, r2, &err), 0);
+    r2->id = 999;
+    assert_int_equal(ink_store_rotation_save(s, r2, INK_ROT_PUBLISH_NEW, &err), INK_STORE_NOT_FOUND);
+    ink_rotation_free(r2);
+    r2 = ink_rotation_new("a.example.org", 3000);
+    assert_int_equal(ink_rotation_add_key(r2, 1, "y", NULL, NULL, NULL), 0);
+    assert_int_equal(ink_store_rotation_add(s, r2, &err), 0);
+    assert_int_equal(ink_store_rotation_list(s, NULL, 0, &v, &n, &err), 0);
+    assert_int_equal(n, 3);
+    assert_string_equal(v[0]->domain, "a.example.org");
+    assert_string_equal(v[1]->domain, "example.com");
+    assert_int_equal(v[1]->phase, INK_ROT_DONE);
+    assert_int_equal(v[1]->active_at, 1500);
+    assert_string_equal(v[1]->detail, "every server serves the key");
+    ink_rotations_free(v, n);
+    assert_int_equal(ink_store_rotation_list(s, NULL, 1, &v, &n, &err), 0);
+    assert_int_equal(n, 2);
+    assert_string_equal(v[1]->domain, "example.com");
+    assert_int_equal(v[1]->phase, INK_ROT_PUBLISH_NEW);
+    assert_string_equal(v[1]->newk[0].selector, "x");
+    ink_rotations_free(v, n);
+    assert_int_equal(ink_store_rotation_list(s, "nothing.example", 0, &v, &n, &err), 0);
+    assert_int_equal(n, 0);
+    ink_rotations_free(v, n);
+    ink_rotation_free(r);
+    ink_rotation_free(r2);
+    ink_store_free(s);
+    ink_str_free(&err);
+    free(path);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_round_trip),
         cmocka_unit_test(test_unopenable),
         cmocka_unit_test(test_throwaway_paths_and_readonly),
+        cmocka_unit_test(test_rotations),
     };
 
     return cmocka_run_group_tests(tests, NULL, cleanup);

@@ -1,0 +1,212 @@
+#!/bin/bash
+# milter-rotate.sh - `inkan milter` follows a DKIM key rotation in front
+# of a real Postfix on loopback (the private instance of
+# milter-postfix.sh: its own queue, smtpd on a free port, a pipe sink):
+# the configuration lists example.org's old key (s1) and names the
+# rotation store (`rotations:`, looked at every second).  Mail from
+# 127.0.0.1 (internal) is signed with s1 while the rotation is
+# PUBLISH_NEW; once `inkan dkim rotate --advance` makes it ACTIVE the
+# milter notices by itself (no signal) and signs with the new selector,
+# from the key file the store names, held by a new signer process; the
+# old selector is no longer used.  A rotation store that cannot be read
+# is refused at start with its name.
+set -u
+. "$INKAN_SRC/tests/cli/lib.sh"
+
+for tool in postfix swaks postconf; do
+    if ! command -v "$tool" >/dev/null && [ ! -x "/usr/sbin/$tool" ]; then
+        echo "# $tool is missing: ./scripts/install-deps.sh"
+        [ "${CI:-}" = true ] && exit 1
+        exit 77
+    fi
+done
+if [ "$(id -u)" != 0 ]; then
+    echo "# a private Postfix instance needs root (postfix start); skipped"
+    [ "${CI:-}" = true ] && exit 1
+    exit 77
+fi
+PATH=/usr/sbin:$PATH
+
+T=$TMPDIR_TEST
+chmod 755 "$T"
+T0=1800000000
+DB=$T/rot.db
+
+free_port() {
+    python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
+}
+SPORT=$(free_port)
+MPORT=$(free_port)
+while [ "$MPORT" = "$SPORT" ]; do MPORT=$(free_port); done
+
+# the old key, published, and a zone for the milter's DNS
+"$INKAN" dkim keygen --domain example.org --selector s1 --type ed25519 --out "$T/sk" >/dev/null
+cp "$T/sk/s1.example.org.zone" "$T/dns.zone"
+expect_exit 0 "$INKAN" dkim rotate example.org --selector-format 'inkan-%Y%m' --dkim ed25519 \
+    --old-selector s1 --out "$T/rk" --db "$DB" --now $T0
+grep -v '^;' "$T/out" >"$T/new.zone"
+check "rotation started: PUBLISH_NEW" grep -q '^inkan-202701._domainkey.example.org. ' "$T/new.zone"
+
+PF=$T/postfix
+OUT=$T/delivered
+mkdir -p "$PF" "$OUT" "$T/queue" "$T/data"
+chown postfix "$T/data"
+chmod 1777 "$OUT"
+cat >"$T/sink.sh" <<SINK
+#!/bin/sh
+cat >"$OUT/\$1.eml"
+SINK
+chmod 755 "$T/sink.sh"
+cat >"$PF/main.cf" <<CF
+compatibility_level = 3.6
+queue_directory = $T/queue
+data_directory = $T/data
+mail_owner = postfix
+setgid_group = postdrop
+myhostname = mx.example.net
+mydomain = example.net
+myorigin = example.net
+inet_interfaces = loopback-only
+inet_protocols = ipv4
+mydestination = example.net
+mynetworks = 127.0.0.0/8
+local_recipient_maps =
+local_transport = sink
+default_transport = error:no delivery off this machine
+relayhost =
+alias_maps =
+alias_database =
+smtpd_milters = inet:127.0.0.1:$MPORT
+non_smtpd_milters =
+milter_default_action = tempfail
+milter_protocol = 6
+milter_connect_timeout = 5s
+milter_command_timeout = 20s
+milter_content_timeout = 20s
+maillog_file = $T/maillog
+maillog_file_prefixes = $T
+smtpd_banner = \$myhostname ESMTP
+biff = no
+smtputf8_enable = no
+sink_destination_recipient_limit = 1
+CF
+cat >"$PF/master.cf" <<MCF
+127.0.0.1:$SPORT inet n - n - - smtpd
+pickup    unix  n       -       n       60      1       pickup
+cleanup   unix  n       -       n       -       0       cleanup
+qmgr      unix  n       -       n       300     1       qmgr
+rewrite   unix  -       -       n       -       -       trivial-rewrite
+bounce    unix  -       -       n       -       0       bounce
+defer     unix  -       -       n       -       0       bounce
+trace     unix  -       -       n       -       0       bounce
+verify    unix  -       -       n       -       1       verify
+flush     unix  n       -       n       1000?   0       flush
+proxymap  unix  -       -       n       -       -       proxymap
+showq     unix  n       -       n       -       -       showq
+error     unix  -       -       n       -       -       error
+retry     unix  -       -       n       -       -       error
+discard   unix  -       -       n       -       -       discard
+anvil     unix  -       -       n       -       1       anvil
+scache    unix  -       -       n       -       1       scache
+postlog   unix-dgram n  -       n       -       1       postlogd
+sink      unix  -       n       n       -       -       pipe
+  flags=q user=nobody argv=$T/sink.sh \${queue_id}
+MCF
+cat >"$T/milter.yaml" <<M
+socket: inet:$MPORT@127.0.0.1
+authserv-id: mx.example.net
+dns:
+  zone: dns.zone
+internal-networks:
+  - 127.0.0.1/32
+signing:
+  - {domain: example.org, selector: s1, key: sk/s1.example.org.private}
+signer-user: nobody
+rotations: rot.db
+rotation-recheck: 1
+M
+sed 's/^rotations: .*/rotations: missing.db/' "$T/milter.yaml" >"$T/missing.yaml"
+expect_exit 1 "$INKAN" milter --check-config "$T/missing.yaml"
+check "a rotation store that cannot be read is named" grep -q "rotations $T/missing.db" "$T/err"
+sed 's/^rotation-recheck: .*/rotation-recheck: 1d/' "$T/milter.yaml" >"$T/bad.yaml"
+expect_exit 1 "$INKAN" milter --check-config "$T/bad.yaml"
+check "a bad rotation-recheck is named with its line" grep -q "bad.yaml:11:19: rotation-recheck: '1d' is not a number of seconds" "$T/err"
+expect_out_contains "ok: " "$INKAN" milter --check-config "$T/milter.yaml"
+check "  ... reports the old key signing" grep -q 'rotation 1 of example.org (PUBLISH_NEW): signing with the old keys: s1' "$T/err"
+
+"$INKAN" milter --config "$T/milter.yaml" -f -v >"$T/milter.out" 2>"$T/milter.err" &
+MPID=$!
+trap 'postfix -c "$PF" stop >/dev/null 2>&1; kill "$MPID" 2>/dev/null; wait "$MPID" 2>/dev/null; rm -rf "$TMPDIR_TEST"' EXIT
+wait_listen() {
+    for _ in $(seq 50); do
+        python3 -c "import socket; socket.create_connection(('127.0.0.1',$1),0.2)" 2>/dev/null && return 0
+        sleep 0.1
+    done
+    return 1
+}
+check "the milter listens" wait_listen "$MPORT"
+if ! postfix -c "$PF" start >"$T/pf-start" 2>&1; then
+    _notok "postfix -c DIR start"
+    postfix -c "$PF" check 2>&1 | sed 's/^/#   /' | head -10
+    sed 's/^/#   /' "$T/pf-start" | head -20
+    finish
+    exit 1
+fi
+_ok "postfix -c DIR start"
+check "postfix listens" wait_listen "$SPORT"
+
+# send_out ID - an outbound message from 127.0.0.1; waits for its delivery
+send_out() {
+    printf 'From: Alice <alice@example.org>\nTo: bob@example.net\nSubject: %s\nDate: Wed, 02 Dec 2026 10:00:00 +0000\nMessage-ID: <%s@example.org>\n\nSigned on the way out.\n' "$1" "$1" >"$T/$1.eml"
+    swaks --server 127.0.0.1 --port "$SPORT" --local-interface 127.0.0.1 --helo mail.example.org \
+        --from alice@example.org --to bob@example.net --data "$T/$1.eml" --timeout 30 >"$T/$1.swaks" 2>&1
+    for _ in $(seq 100); do
+        grep -l "^Message-ID: <$1@example.org>" "$OUT"/*.eml 2>/dev/null | head -1 | grep -q . && return 0
+        sleep 0.1
+    done
+    return 1
+}
+# selectors ID - the s= of each DKIM-Signature of the delivered copy
+selectors() {
+    local f
+    f=$(grep -l "^Message-ID: <$1@example.org>" "$OUT"/*.eml | head -1)
+    awk '/^$/ { exit } /^[ \t]/ { printf "%s", $0; next } { if (NR > 1) print ""; printf "%s", $0 } END { print "" }' "$f" |
+        tr -d '\r' | grep -i '^DKIM-Signature:' | sed -n 's/.*[; \t]s=\([^;]*\);.*/\1/p' | tr '\n' ' '
+}
+
+check "PUBLISH_NEW: delivered" send_out m1
+check "  ... signed with the old selector only" test "$(selectors m1)" = "s1 "
+cat "$T/new.zone" >>"$T/dns.zone"
+expect_exit 0 "$INKAN" dkim rotate --advance example.org --zone "$T/dns.zone" --db "$DB" --now $((T0 + 600))
+check "the rotation is ACTIVE" grep -q 'PUBLISH_NEW -> ACTIVE' "$T/out"
+for _ in $(seq 100); do
+    grep -q 'signing with the new keys: inkan-202701' "$T/milter.err" && break
+    sleep 0.1
+done
+check "the milter picked the new selector up without a signal" grep -q 'the rotation store changed what signs: reloading' "$T/milter.err"
+check "  ... and signs with the new key" grep -q 'rotation 1 of example.org (ACTIVE): signing with the new keys: inkan-202701$' "$T/milter.err"
+check "ACTIVE: delivered" send_out m2
+check "  ... signed with the new selector only" test "$(selectors m2)" = "inkan-202701 "
+M2=$(grep -l '^Message-ID: <m2@example.org>' "$OUT"/*.eml | head -1)
+expect_out_contains "pass d=example.org s=inkan-202701 a=ed25519-sha256" "$INKAN" dkim verify --zone "$T/dns.zone" "$M2"
+SIGNER=$(pgrep -n -P "$MPID")
+NEWKEY=$T/rk/inkan-202701.example.org.private
+/usr/bin/python3 "$INKAN_SRC/tests/tools/keyscan.py" "$MPID" "$NEWKEY" >"$T/scan" 2>&1
+check "key scan of the milter ran ($(tail -1 "$T/scan"))" grep -q '^regions [1-9]' "$T/scan"
+check "  ... its own memory holds no byte of the new key" bash -c "! grep -v '^regions' '$T/scan' | awk '\$3 > 0' | grep -q ."
+/usr/bin/python3 "$INKAN_SRC/tests/tools/keyscan.py" "$SIGNER" "$NEWKEY" >"$T/scan.signer" 2>&1
+check "  ... the same scan finds the new key's seed in the new signer ($SIGNER)" grep -q 'inkan-202701.example.org.private seed [1-9]' "$T/scan.signer"
+kill -HUP "$MPID"
+for _ in $(seq 50); do
+    [ "$(grep -c 'signing with the new keys' "$T/milter.err")" -ge 2 ] && break
+    sleep 0.1
+done
+check "SIGHUP reads the rotation store again" test "$(grep -c 'signing with the new keys: inkan-202701$' "$T/milter.err")" -ge 2
+check "after SIGHUP: delivered" send_out m3
+check "  ... still the new selector" test "$(selectors m3)" = "inkan-202701 "
+
+postfix -c "$PF" stop >/dev/null 2>&1
+kill "$MPID"
+wait "$MPID"
+check "the milter stops cleanly" test $? = 0
+finish
