@@ -197,7 +197,10 @@ struct ink_dkim_result {
  * RSA key's verification context is set up once too).  It also keeps
  * the SHA-256 contexts finished verifiers give back, so the next message
  * reuses them instead of allocating and initialising new ones.  Not
- * thread-safe: one per thread.  Must outlive the verifiers using it.
+ * thread-safe unless given a lock (ink_dkim_keycache_set_lock); the key
+ * verification itself is not locked, so verifiers sharing a cache must
+ * run their feeds in one thread (a milter's driver thread).  Must outlive
+ * the verifiers using it.
  */
 struct ink_dkim_keycache;
 /* Entries a key cache holds before it starts over. */
@@ -206,6 +209,14 @@ struct ink_dkim_keycache;
 struct ink_dkim_keycache *ink_dkim_keycache_new(void);
 /* ink_dkim_keycache_free - release; NULL is a no-op */
 void ink_dkim_keycache_free(struct ink_dkim_keycache *c);
+/* ink_dkim_keycache_set_lock - make c usable from several threads: every
+ * use runs between lock(arg) and unlock(arg) (a mutex the caller owns;
+ * a key is parsed outside it).  A cached key lent to a verifier is kept
+ * until that verifier is freed, whoever fills the cache meanwhile. */
+void ink_dkim_keycache_set_lock(struct ink_dkim_keycache *c, void (*lock)(void *),
+                                void (*unlock)(void *), void *arg);
+/* ink_dkim_keycache_count - keys c holds now */
+size_t ink_dkim_keycache_count(struct ink_dkim_keycache *c);
 
 struct ink_dkim_verify_opts {
     uint64_t now;             /* Unix time for t=/x= checks; 0 skips them */

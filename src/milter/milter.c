@@ -82,6 +82,13 @@ struct gen {
     struct dthread dt;
     const char *authserv;   /* the config's, else the policy's */
     size_t refs;            /* connections, plus one while current */
+    /* parsed DKIM keys (and spare SHA-256 contexts) of every message of
+     * the generation: a key is parsed once, not once per message (its
+     * parse costs more than the rest of the evaluation).  Keys are used
+     * by the driver thread only; the lock is for the milter threads that
+     * make and free the verifiers. */
+    struct ink_dkim_keycache *keys;
+    pthread_mutex_t keys_mu;
 };
 static struct gen *g_cur;
 static pthread_mutex_t g_gen_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -217,6 +224,17 @@ static enum ink_next drive(struct gen *g, struct ink_machine m)
     return how;
 }
 
+/* keys_lock / keys_unlock - the key cache's lock (ink_dkim_keycache_set_lock) */
+static void keys_lock(void *arg)
+{
+    (void)pthread_mutex_lock(arg);
+}
+
+static void keys_unlock(void *arg)
+{
+    (void)pthread_mutex_unlock(arg);
+}
+
 /* gen_new - a generation for env (refs 1: current), its driver thread
  * started; NULL on ENOMEM or when the thread cannot start */
 static struct gen *gen_new(struct ink_milter_env *env)
@@ -229,17 +247,23 @@ static struct gen *gen_new(struct ink_milter_env *env)
     memset(&dopts, 0, sizeof(dopts));
     dopts.timeout_ms = env->cfg->dns_timeout_ms;
     g->dt.drv = ink_driver_new(env->resolver, &dopts);
-    if (g->dt.drv == NULL || pipe2(g->dt.wake, O_CLOEXEC | O_NONBLOCK) < 0) {
+    g->keys = ink_dkim_keycache_new();
+    if (g->dt.drv == NULL || g->keys == NULL || pipe2(g->dt.wake, O_CLOEXEC | O_NONBLOCK) < 0) {
         ink_driver_free(g->dt.drv);
+        ink_dkim_keycache_free(g->keys);
         free(g);
         return NULL;
     }
+    (void)pthread_mutex_init(&g->keys_mu, NULL);
+    ink_dkim_keycache_set_lock(g->keys, keys_lock, keys_unlock, &g->keys_mu);
     (void)pthread_mutex_init(&g->dt.mu, NULL);
     (void)pthread_cond_init(&g->dt.cv, NULL);
     if (pthread_create(&g->dt.th, NULL, driver_main, &g->dt) != 0) {
         close(g->dt.wake[0]);
         close(g->dt.wake[1]);
         ink_driver_free(g->dt.drv);
+        ink_dkim_keycache_free(g->keys);
+        (void)pthread_mutex_destroy(&g->keys_mu);
         free(g);
         return NULL;
     }
@@ -284,6 +308,9 @@ static void gen_drop(struct gen *g)
         close(g->dt.wake[1]);
         (void)pthread_mutex_destroy(&g->dt.mu);
         (void)pthread_cond_destroy(&g->dt.cv);
+        /* every connection of the generation is closed: no verifier is left */
+        ink_dkim_keycache_free(g->keys);
+        (void)pthread_mutex_destroy(&g->keys_mu);
         if (g_free_env != NULL)
             g_free_env(g_arg, g->env);
         free(g);
@@ -453,6 +480,7 @@ static int ensure_machine(struct conn *c)
     p.rcpt = (const char *const *)g->rcpt;
     p.now = (int64_t)time(NULL);
     p.flags = INK_INBOUND_LF_TO_CRLF;
+    p.keycache = c->gen->keys;
     g->m = ink_inbound_new(&p, &why);
     if (g->m == NULL) {
         g->failed = 1;

@@ -96,6 +96,8 @@ static const char rfc8463_rsa_key[] = "v=DKIM1; k=rsa; p=MIGfMA0GCSqGSIb3DQEBAQU
 /* ---- driving a verification ---- */
 
 static struct ink_memzone *zone;
+/* the key cache verify() gives its verifiers (NULL: none) */
+static struct ink_dkim_keycache *verify_cache;
 
 static void add_key(const char *name, const char *rec)
 {
@@ -127,6 +129,7 @@ static struct ink_dkim_verify *verify(const char *msg, size_t len, size_t step, 
 
     o.now = now;
     o.flags = INK_DKIM_VERIFY_LF_TO_CRLF;
+    o.cache = verify_cache;
     v = ink_dkim_verify_new(&o);
     assert_non_null(v);
     if (step == 0)
@@ -213,6 +216,97 @@ static void test_rfc6376_appendix_a(void **state)
         assert_string_equal(r->key_name, "brisbane._domainkey.example.com");
         ink_dkim_verify_free(v);
     }
+}
+
+/* counters of the key cache's lock hooks */
+struct lock_count {
+    int locks, unlocks, held;
+};
+
+static void count_lock(void *arg)
+{
+    struct lock_count *l = arg;
+
+    assert_int_equal(l->held, 0); /* never taken twice */
+    l->held = 1;
+    l->locks++;
+}
+
+static void count_unlock(void *arg)
+{
+    struct lock_count *l = arg;
+
+    assert_int_equal(l->held, 1);
+    l->held = 0;
+    l->unlocks++;
+}
+
+/* a shared key cache (a milter's): a key lent to a verifier that is still
+ * alive survives the cache filling up with other keys (a full cache drops
+ * only the keys nobody holds), every use goes through the caller's lock,
+ * and verifications through it give the same results */
+static void test_keycache_held_key_survives(void **state)
+{
+    struct ink_dkim_keycache *c = ink_dkim_keycache_new();
+    struct lock_count l = {0, 0, 0};
+    struct ink_dkim_verify *held, *v;
+    size_t i, n;
+    char rec[512];
+
+    (void)state;
+    assert_non_null(c);
+    ink_dkim_keycache_set_lock(c, count_lock, count_unlock, &l);
+    verify_cache = c;
+    held = verify(rfc6376_msg, strlen(rfc6376_msg), 0, 1700000000, NULL);
+    expect(held, 0, INK_DKIM_PASS, NULL);
+    assert_int_equal(ink_dkim_keycache_count(c), 1);
+    /* the same key again: from the cache, no second entry */
+    v = verify(rfc6376_msg, strlen(rfc6376_msg), 0, 1700000000, NULL);
+    expect(v, 0, INK_DKIM_PASS, NULL);
+    ink_dkim_verify_free(v);
+    assert_int_equal(ink_dkim_keycache_count(c), 1);
+    /* more distinct key records (the same key, a different n= note) than
+     * the cache holds, each verifier freed at once */
+    for (i = 0; i < INK_DKIM_KEYCACHE_MAX + 10; i++) {
+        struct ink_memzone *kz = ink_memzone_new();
+        struct ink_dns_answer *a;
+        const uint8_t *str[4];
+        size_t len[4], k = 0, off = 0, rl;
+
+        snprintf(rec, sizeof(rec), "%s; n=note%zu", rfc6376_key, i);
+        rl = strlen(rec);
+        while (off < rl) {
+            len[k] = rl - off > 255 ? 255 : rl - off;
+            str[k++] = (const uint8_t *)rec + off;
+            off += len[k - 1];
+        }
+        assert_non_null(kz);
+        assert_int_equal(ink_memzone_add_txt(kz, "brisbane._domainkey.example.com", INK_DNS_TXT,
+                                             300, k, str, len),
+                         0);
+        a = ink_memzone_lookup(kz, "brisbane._domainkey.example.com", INK_DNS_TXT);
+        assert_non_null(a);
+        v = verify(rfc6376_msg, strlen(rfc6376_msg), 0, 1700000000, a);
+        expect(v, 0, INK_DKIM_PASS, NULL);
+        ink_dkim_verify_free(v);
+        ink_dns_answer_free(a);
+        ink_memzone_free(kz);
+        assert_true(ink_dkim_keycache_count(c) <= INK_DKIM_KEYCACHE_MAX);
+    }
+    /* the held verifier's key is still cached: the original record is a
+     * hit (a dropped entry would come back as a new one) */
+    n = ink_dkim_keycache_count(c);
+    assert_true(n < INK_DKIM_KEYCACHE_MAX);
+    v = verify(rfc6376_msg, strlen(rfc6376_msg), 0, 1700000000, NULL);
+    expect(v, 0, INK_DKIM_PASS, NULL);
+    assert_int_equal(ink_dkim_keycache_count(c), n);
+    ink_dkim_verify_free(v);
+    expect(held, 0, INK_DKIM_PASS, NULL);
+    ink_dkim_verify_free(held);
+    verify_cache = NULL;
+    assert_true(l.locks > 0);
+    assert_int_equal(l.locks, l.unlocks);
+    ink_dkim_keycache_free(c);
 }
 
 static void test_rfc8463_appendix_a(void **state)
@@ -795,6 +889,7 @@ int main(void)
         cmocka_unit_test(test_sign_oversign_and_l),
         cmocka_unit_test(test_short_rsa_key_policy),
         cmocka_unit_test(test_sign_errors),
+        cmocka_unit_test(test_keycache_held_key_survives),
     };
 
     return cmocka_run_group_tests(tests, setup, teardown);

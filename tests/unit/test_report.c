@@ -14,6 +14,9 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include <arpa/inet.h>
+
+#include "inkan/dns.h"
 #include "inkan/report.h"
 
 /* What the callbacks saw. */
@@ -464,6 +467,139 @@ static void test_many_records(void **state)
     ink_report_free(p);
 }
 
+/* What test_reuse's callback checks of each record, as the parser hands it. */
+struct reuse_seen {
+    size_t records;
+    int ok; /* every check held */
+};
+
+/* same - a and b both NULL or equal strings */
+static int same(const char *a, const char *b)
+{
+    return a == NULL ? b == NULL : b != NULL && strcmp(a, b) == 0;
+}
+
+/* on_reuse_record - the three records of test_reuse, each exactly its own
+ * fields: nothing left over from the record before, whose fields were
+ * longer, more numerous, and in the same (reused) buffers */
+static int on_reuse_record(void *ctx, const struct ink_report_record *r)
+{
+    struct reuse_seen *s = ctx;
+    size_t i;
+    int ok = 1;
+
+    s->records++;
+    if (s->records == 1) {
+        ok = same(r->source_ip, "192.0.2.1") && r->count == 12 && same(r->disposition, "quarantine") &&
+             same(r->header_from, "long-subdomain.example.org") &&
+             same(r->envelope_from, "bounce.example.net") && r->nreason == 2 &&
+             same(r->reason[1].type, "mailing_list") && same(r->reason[1].comment, "list") &&
+             r->ndkim == 3 && same(r->dkim_auth[2].domain, "third.example") &&
+             same(r->dkim_auth[2].selector, "sel3") && r->nspf == 2 &&
+             same(r->spf_auth[1].scope, "helo");
+    } else if (s->records == 2) {
+        /* shorter values in the same buffers; one DKIM result, no reason,
+         * no envelope_from, no disposition */
+        ok = same(r->source_ip, "2001:db8::1") && r->count == 3 && r->disposition == NULL &&
+             same(r->header_from, "b.example") && r->envelope_from == NULL && r->nreason == 0 &&
+             r->ndkim == 1 && same(r->dkim_auth[0].domain, "b.example") &&
+             r->dkim_auth[0].selector == NULL && same(r->dkim_auth[0].result, "fail") &&
+             r->nspf == 0;
+        /* the entries past the counts hold nothing of record 1 */
+        for (i = 0; i < INK_REPORT_REASONS_MAX; i++)
+            ok = ok && r->reason[i].type == NULL && r->reason[i].comment == NULL;
+        for (i = 1; i < INK_REPORT_AUTH_MAX; i++)
+            ok = ok && r->dkim_auth[i].domain == NULL && r->dkim_auth[i].selector == NULL;
+        for (i = 0; i < INK_REPORT_AUTH_MAX; i++)
+            ok = ok && r->spf_auth[i].domain == NULL && r->spf_auth[i].scope == NULL;
+    } else {
+        /* longer again than record 2 (the buffers grow back) */
+        ok = same(r->source_ip, "198.51.100.200") && r->count == 100000 &&
+             same(r->header_from, "a-much-longer-header-from-than-before.example.org") &&
+             r->ndkim == 0 && r->nspf == 1 && same(r->spf_auth[0].domain, "c.example") &&
+             same(r->spf_auth[0].result, "softfail") && r->dkim_auth[0].domain == NULL;
+    }
+    if (!ok)
+        s->ok = 0;
+    return 0;
+}
+
+/* record buffers are reused from record to record: a record never sees a
+ * field, a repeated entry or a pointer of the one before, fed whole or
+ * byte by byte */
+static void test_reuse(void **state)
+{
+    static const char xml[] =
+        "<feedback>" META(RID, ORG, RANGE) POLICY
+        "<record><row><source_ip>192.0.2.1</source_ip><count>12</count><policy_evaluated>"
+        "<disposition>quarantine</disposition><dkim>fail</dkim><spf>fail</spf>"
+        "<reason><type>forwarded</type></reason>"
+        "<reason><type>mailing_list</type><comment>list</comment></reason></policy_evaluated></row>"
+        "<identifiers><header_from>long-subdomain.example.org</header_from>"
+        "<envelope_from>bounce.example.net</envelope_from></identifiers><auth_results>"
+        "<dkim><domain>first.example</domain><selector>sel1</selector><result>pass</result></dkim>"
+        "<dkim><domain>second.example</domain><selector>sel2</selector><result>fail</result></dkim>"
+        "<dkim><domain>third.example</domain><selector>sel3</selector><result>pass</result></dkim>"
+        "<spf><domain>bounce.example.net</domain><scope>mfrom</scope><result>pass</result></spf>"
+        "<spf><domain>helo.example.net</domain><scope>helo</scope><result>pass</result></spf>"
+        "</auth_results></record>"
+        "<record><row><source_ip>2001:db8::1</source_ip><count>3</count></row>"
+        "<identifiers><header_from>b.example</header_from></identifiers><auth_results>"
+        "<dkim><domain>b.example</domain><result>fail</result></dkim></auth_results></record>"
+        "<record><row><source_ip>198.51.100.200</source_ip><count>100000</count></row>"
+        "<identifiers><header_from> a-much-longer-header-from-than-before.example.org "
+        "</header_from></identifiers><auth_results><spf><domain>c.example</domain>"
+        "<result>softfail</result></spf></auth_results></record></feedback>";
+    static const struct ink_report_callbacks cb = {NULL, on_reuse_record};
+    static const size_t steps[] = {0, 1, 7};
+    size_t k;
+
+    (void)state;
+    for (k = 0; k < sizeof(steps) / sizeof(steps[0]); k++) {
+        struct reuse_seen s = {0, 1};
+        struct ink_report_parser *p = ink_report_new(NULL, &cb, &s);
+        size_t off = 0, len = sizeof(xml) - 1, step = steps[k] ? steps[k] : len;
+
+        assert_non_null(p);
+        while (off < len) {
+            size_t n = len - off < step ? len - off : step;
+            assert_int_equal(ink_report_feed(p, (const uint8_t *)xml + off, n), 0);
+            off += n;
+        }
+        assert_int_equal(ink_report_finish(p), 0);
+        assert_int_equal(s.records, 3);
+        assert_true(s.ok);
+        ink_report_free(p);
+    }
+}
+
+/* ink_ip_format writes IPv4 itself (the record's source_ip is formatted
+ * once per record): the same text as inet_ntop for every byte value in
+ * every position, and a buffer too small still gets inet_ntop's answer */
+static void test_ip_format_v4(void **state)
+{
+    uint8_t a[4];
+    char ours[INET6_ADDRSTRLEN], theirs[INET_ADDRSTRLEN], small[8];
+    unsigned pos, v;
+
+    (void)state;
+    for (pos = 0; pos < 4; pos++)
+        for (v = 0; v < 256; v++) {
+            a[0] = 192, a[1] = 0, a[2] = 2, a[3] = 1;
+            a[pos] = (uint8_t)v;
+            a[(pos + 1) % 4] = (uint8_t)(255 - v);
+            assert_non_null(inet_ntop(AF_INET, a, theirs, sizeof(theirs)));
+            assert_string_equal(ink_ip_format(4, a, ours, sizeof(ours)), theirs);
+            assert_string_equal(ink_ip_format(4, a, ours, INET_ADDRSTRLEN), theirs);
+        }
+    a[0] = a[1] = a[2] = a[3] = 255;
+    assert_string_equal(ink_ip_format(4, a, ours, sizeof(ours)), "255.255.255.255");
+    a[0] = a[1] = a[2] = a[3] = 0;
+    assert_string_equal(ink_ip_format(4, a, ours, sizeof(ours)), "0.0.0.0");
+    a[0] = 100, a[1] = 10, a[2] = 1, a[3] = 200;
+    assert_string_equal(ink_ip_format(4, a, small, sizeof(small)), "");
+}
+
 static void test_parse_one_buffer(void **state)
 {
     enum ink_report_error e;
@@ -527,6 +663,8 @@ int main(void)
         cmocka_unit_test(test_chunked),
         cmocka_unit_test(test_stop),
         cmocka_unit_test(test_many_records),
+        cmocka_unit_test(test_reuse),
+        cmocka_unit_test(test_ip_format_v4),
         cmocka_unit_test(test_parse_one_buffer),
         cmocka_unit_test(test_advise),
     };

@@ -113,6 +113,7 @@ struct cache_entry {
     uint8_t *text;
     size_t len;
     struct ink_dkim_key *key;
+    size_t refs; /* verifiers holding the key: it is not evicted while > 0 */
 };
 
 struct ink_dkim_keycache {
@@ -120,7 +121,45 @@ struct ink_dkim_keycache {
     size_t n;
     EVP_MD_CTX *spare[MD_SPARE_MAX]; /* given back by finished verifiers */
     size_t nspare;
+    /* the caller's lock around every use (ink_dkim_keycache_set_lock) */
+    void (*lock)(void *);
+    void (*unlock)(void *);
+    void *lock_arg;
 };
+
+/* cache_lock / cache_unlock - the caller's lock, when it gave one */
+static void cache_lock(struct ink_dkim_keycache *c)
+{
+    if (c != NULL && c->lock != NULL)
+        c->lock(c->lock_arg);
+}
+
+static void cache_unlock(struct ink_dkim_keycache *c)
+{
+    if (c != NULL && c->unlock != NULL)
+        c->unlock(c->lock_arg);
+}
+
+/* ink_dkim_keycache_set_lock - run every use of c between lock(arg) and
+ * unlock(arg) (a milter's threads share one cache) */
+void ink_dkim_keycache_set_lock(struct ink_dkim_keycache *c, void (*lock)(void *),
+                                void (*unlock)(void *), void *arg)
+{
+    c->lock = lock;
+    c->unlock = unlock;
+    c->lock_arg = arg;
+}
+
+/* ink_dkim_keycache_count - entries held (tests) */
+size_t ink_dkim_keycache_count(struct ink_dkim_keycache *c)
+{
+    size_t n;
+
+    cache_lock(c);
+    n = c->n;
+    cache_unlock(c);
+    return n;
+}
 
 /* ink_dkim_keycache_new - empty cache */
 struct ink_dkim_keycache *ink_dkim_keycache_new(void)
@@ -128,7 +167,25 @@ struct ink_dkim_keycache *ink_dkim_keycache_new(void)
     return calloc(1, sizeof(struct ink_dkim_keycache));
 }
 
-/* cache_clear - drop every entry */
+/* cache_evict - drop every entry no verifier holds; the held ones stay
+ * (moved to the front) */
+static void cache_evict(struct ink_dkim_keycache *c)
+{
+    size_t i, n = 0;
+
+    for (i = 0; i < c->n; i++) {
+        if (c->e[i].refs > 0) {
+            c->e[n++] = c->e[i];
+            continue;
+        }
+        free(c->e[i].text);
+        ink_dkim_key_free(c->e[i].key);
+    }
+    c->n = n;
+}
+
+/* cache_clear - drop every entry (the cache is being freed: no verifier
+ * may hold one) */
 static void cache_clear(struct ink_dkim_keycache *c)
 {
     size_t i;
@@ -156,8 +213,14 @@ void ink_dkim_keycache_free(struct ink_dkim_keycache *c)
  * else a new one.  The verifier owns it; NULL on failure. */
 static EVP_MD_CTX *md_take(struct ink_dkim_keycache *c)
 {
-    EVP_MD_CTX *ctx = c != NULL && c->nspare > 0 ? c->spare[--c->nspare] : EVP_MD_CTX_new();
+    EVP_MD_CTX *ctx = NULL;
 
+    cache_lock(c);
+    if (c != NULL && c->nspare > 0)
+        ctx = c->spare[--c->nspare];
+    cache_unlock(c);
+    if (ctx == NULL)
+        ctx = EVP_MD_CTX_new();
     if (ctx != NULL && EVP_DigestInit_ex(ctx, dkim_sha256(), NULL) != 1) {
         EVP_MD_CTX_free(ctx);
         return NULL;
@@ -172,42 +235,79 @@ static void md_give(struct ink_dkim_keycache *c, EVP_MD_CTX *ctx)
 {
     if (ctx == NULL)
         return;
-    if (c != NULL && c->nspare < MD_SPARE_MAX)
+    cache_lock(c);
+    if (c != NULL && c->nspare < MD_SPARE_MAX) {
         c->spare[c->nspare++] = ctx;
-    else
-        EVP_MD_CTX_free(ctx);
+        ctx = NULL;
+    }
+    cache_unlock(c);
+    EVP_MD_CTX_free(ctx);
 }
 
 /* key_get - the parsed key for record text: from the cache when there is
- * one (borrowed, *owned = 0), else freshly parsed (*owned = 1) */
+ * one (borrowed, *owned = 0: give it back with key_put), else freshly
+ * parsed (*owned = 1).  A full cache drops the entries no verifier holds
+ * (a held key is never freed under its verifier); when every one is
+ * held, the key is parsed for this verifier alone. */
 static struct ink_dkim_key *key_get(struct ink_dkim_keycache *c, const uint8_t *text, size_t len,
                                     int *owned)
 {
     struct ink_dkim_key *k;
+    uint8_t *copy;
     size_t i;
 
     *owned = 1;
     if (c == NULL)
         return ink_dkim_key_parse(text, len);
+    cache_lock(c);
     for (i = 0; i < c->n; i++)
         if (c->e[i].len == len && memcmp(c->e[i].text, text, len) == 0) {
+            c->e[i].refs++;
+            k = c->e[i].key;
+            cache_unlock(c);
             *owned = 0;
-            return c->e[i].key;
+            return k;
         }
+    cache_unlock(c);
+    /* parsed outside the lock: the other threads need not wait for it */
     k = ink_dkim_key_parse(text, len);
     if (k == NULL)
         return NULL;
-    if (c->n == INK_DKIM_KEYCACHE_MAX)
-        cache_clear(c); /* simple and bounded; keys are cheap to parse again */
-    c->e[c->n].text = malloc(len ? len : 1);
-    if (c->e[c->n].text == NULL)
+    copy = malloc(len ? len : 1);
+    if (copy == NULL)
         return k;
-    memcpy(c->e[c->n].text, text, len);
+    memcpy(copy, text, len);
+    cache_lock(c);
+    if (c->n == INK_DKIM_KEYCACHE_MAX)
+        cache_evict(c); /* simple and bounded; keys are cheap to parse again */
+    if (c->n == INK_DKIM_KEYCACHE_MAX) {
+        cache_unlock(c);
+        free(copy);
+        return k;
+    }
+    c->e[c->n].text = copy;
     c->e[c->n].len = len;
     c->e[c->n].key = k;
+    c->e[c->n].refs = 1;
     c->n++;
+    cache_unlock(c);
     *owned = 0;
     return k;
+}
+
+/* key_put - a verifier is done with a key key_get lent it */
+static void key_put(struct ink_dkim_keycache *c, const struct ink_dkim_key *k)
+{
+    size_t i;
+
+    cache_lock(c);
+    for (i = 0; i < c->n; i++)
+        if (c->e[i].key == k) {
+            if (c->e[i].refs > 0)
+                c->e[i].refs--;
+            break;
+        }
+    cache_unlock(c);
 }
 
 /* ---- results ---- */
@@ -526,9 +626,12 @@ void ink_dkim_verify_free(struct ink_dkim_verify *v)
     for (i = 0; i < 2; i++)
         ink_dkim_bodycanon_free(v->streams[i].bc);
     for (i = 0; i < v->nq; i++)
-        for (k = 0; k < v->qs[i].nkeys; k++)
+        for (k = 0; k < v->qs[i].nkeys; k++) {
             if (v->qs[i].owned[k])
                 ink_dkim_key_free(v->qs[i].keys[k]);
+            else
+                key_put(v->opts.cache, v->qs[i].keys[k]);
+        }
     ink_mailhdr_free(v->hdr);
     free(v->sigs);
     free(v->qs);

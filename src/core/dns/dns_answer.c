@@ -374,9 +374,28 @@ int ink_ip_parse(const char *s, size_t len, int *family, uint8_t out[16])
     return -1;
 }
 
-/* ink_ip_format - canonical text of an address */
+/* ink_ip_format - canonical text of an address.  IPv4 is written here
+ * (dotted decimal, as inet_ntop writes it): inet_ntop formats each byte
+ * with sprintf, a tenth of the report parser's time per record. */
 char *ink_ip_format(int family, const uint8_t *addr, char *out, size_t outsz)
 {
+    if (family == 4 && outsz >= INET_ADDRSTRLEN) {
+        char *o = out;
+        int i;
+
+        for (i = 0; i < 4; i++) {
+            unsigned v = addr[i];
+            if (i > 0)
+                *o++ = '.';
+            if (v >= 100)
+                *o++ = (char)('0' + v / 100);
+            if (v >= 10)
+                *o++ = (char)('0' + v / 10 % 10);
+            *o++ = (char)('0' + v % 10);
+        }
+        *o = '\0';
+        return out;
+    }
     if (inet_ntop(family == 4 ? AF_INET : AF_INET6, addr, out, (socklen_t)outsz) == NULL && outsz > 0)
         out[0] = '\0';
     return out;

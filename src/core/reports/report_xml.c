@@ -164,45 +164,58 @@ static const struct el_def el_table[] = {
 
 /* Values a schema defines for each enumerated leaf ("|"-separated); a
  * value outside them is kept with a note. */
-static const struct {
-    enum el id;
-    const char *values;
-} el_values[] = {
-    {EL_P_ADKIM, "|r|s|"},
-    {EL_P_ASPF, "|r|s|"},
-    {EL_P_P, "|none|quarantine|reject|"},
-    {EL_P_SP, "|none|quarantine|reject|"},
-    {EL_P_NP, "|none|quarantine|reject|"},
-    {EL_P_TESTING, "|n|y|"},
-    {EL_P_DISCOVERY, "|psl|treewalk|"},
-    {EL_DISPOSITION, "|none|pass|quarantine|reject|"},
-    {EL_EV_DKIM, "|pass|fail|"},
-    {EL_EV_SPF, "|pass|fail|"},
-    {EL_REASON_TYPE,
-     "|forwarded|sampled_out|trusted_forwarder|mailing_list|local_policy|other|"
-     "policy_test_mode|"},
-    {EL_DKIM_RESULT, "|none|pass|fail|policy|neutral|temperror|permerror|"},
-    {EL_SPF_SCOPE, "|helo|mfrom|"},
-    {EL_SPF_RESULT, "|none|neutral|pass|fail|softfail|temperror|permerror|"},
+static const char *const el_values_of[EL_COUNT_] = {
+    [EL_P_ADKIM] = "|r|s|",
+    [EL_P_ASPF] = "|r|s|",
+    [EL_P_P] = "|none|quarantine|reject|",
+    [EL_P_SP] = "|none|quarantine|reject|",
+    [EL_P_NP] = "|none|quarantine|reject|",
+    [EL_P_TESTING] = "|n|y|",
+    [EL_P_DISCOVERY] = "|psl|treewalk|",
+    [EL_DISPOSITION] = "|none|pass|quarantine|reject|",
+    [EL_EV_DKIM] = "|pass|fail|",
+    [EL_EV_SPF] = "|pass|fail|",
+    [EL_REASON_TYPE] = "|forwarded|sampled_out|trusted_forwarder|mailing_list|local_policy|other|"
+                       "policy_test_mode|",
+    [EL_DKIM_RESULT] = "|none|pass|fail|policy|neutral|temperror|permerror|",
+    [EL_SPF_SCOPE] = "|helo|mfrom|",
+    [EL_SPF_RESULT] = "|none|neutral|pass|fail|softfail|temperror|permerror|",
 };
+
+/* One kept text field.  Its buffer is the parser's from ink_report_new to
+ * ink_report_free: a record's fields are written into the buffers the
+ * previous record used (grown only when a longer value comes, never past
+ * field_max + 1), so a report of any number of records allocates once per
+ * field, not once per field per record.  set says whether the report (for
+ * metadata) or the current record has the field. */
+struct field {
+    struct ink_str s;
+    int set;
+};
+
+/* val - the field's text, or NULL when the report or record has none */
+static inline const char *val(const struct field *f)
+{
+    return f->set ? f->s.buf : NULL;
+}
 
 /* The strings of the report being read: metadata, then one record. */
 struct meta_buf {
-    char *version, *org_name, *email, *extra, *report_id, *generator, *error;
-    char *begin, *end;
-    char *domain, *adkim, *aspf, *p, *sp, *np, *pct, *fo, *testing, *discovery;
+    struct field version, org_name, email, extra, report_id, generator, error;
+    struct field begin, end;
+    struct field domain, adkim, aspf, p, sp, np, pct, fo, testing, discovery;
 };
 
 struct rec_buf {
-    char *source_ip, *count, *disposition, *dkim, *spf;
-    char *rtype[INK_REPORT_REASONS_MAX], *rcomment[INK_REPORT_REASONS_MAX];
+    struct field source_ip, count, disposition, dkim, spf;
+    struct field rtype[INK_REPORT_REASONS_MAX], rcomment[INK_REPORT_REASONS_MAX];
     size_t nreason, reasons_seen;
-    char *env_to, *env_from, *header_from;
-    char *d_domain[INK_REPORT_AUTH_MAX], *d_selector[INK_REPORT_AUTH_MAX],
-        *d_result[INK_REPORT_AUTH_MAX], *d_human[INK_REPORT_AUTH_MAX];
+    struct field env_to, env_from, header_from;
+    struct field d_domain[INK_REPORT_AUTH_MAX], d_selector[INK_REPORT_AUTH_MAX],
+        d_result[INK_REPORT_AUTH_MAX], d_human[INK_REPORT_AUTH_MAX];
     size_t ndkim, dkim_seen;
-    char *s_domain[INK_REPORT_AUTH_MAX], *s_scope[INK_REPORT_AUTH_MAX],
-        *s_result[INK_REPORT_AUTH_MAX], *s_human[INK_REPORT_AUTH_MAX];
+    struct field s_domain[INK_REPORT_AUTH_MAX], s_scope[INK_REPORT_AUTH_MAX],
+        s_result[INK_REPORT_AUTH_MAX], s_human[INK_REPORT_AUTH_MAX];
     size_t nspf, spf_seen;
     size_t offset;
     char ip[INET6_ADDRSTRLEN];
@@ -213,6 +226,8 @@ struct ink_report_parser {
     struct ink_report_callbacks cb;
     void *cbctx;
     size_t records_max, depth_max, field_max;
+    /* the el_table index of each parent's first child (EL_TABLE_N: none) */
+    unsigned char first_child[EL_COUNT_];
 
     enum el stack[INK_REPORT_DEPTH_MAX + 1];
     /* the table entry of each open element (NULL: unknown or skipped), so
@@ -227,6 +242,9 @@ struct ink_report_parser {
     int seen_root, meta_done, seen_meta, seen_policy;
     struct meta_buf m;
     struct rec_buf r;
+    /* what the record callback is handed, reused like r's buffers: the
+     * entries past a record's counts are NULL */
+    struct ink_report_record out;
     size_t nrecords;
 
     size_t fed;         /* bytes pushed so far */
@@ -285,9 +303,10 @@ static int in_values(const char *list, const char *v)
     return 0;
 }
 
-/* take - move the collected text into *slot (trimmed, normalised per
- * kind); returns 0 or -1 (out of memory: refused) */
-static int take(struct ink_report_parser *p, char **slot, enum el id, enum kind kind)
+/* take - copy the collected text into the field (trimmed, normalised
+ * per kind), into the buffer it already has; returns 0 or -1 (out of
+ * memory: refused) */
+static int take(struct ink_report_parser *p, struct field *slot, enum el id, enum kind kind)
 {
     const char *s = p->text.buf ? p->text.buf : "";
     size_t len = p->text.len, i, b = 0, e = len;
@@ -302,11 +321,21 @@ static int take(struct ink_report_parser *p, char **slot, enum el id, enum kind 
      * padding around a value is the reporter's sloppiness */
     if ((b > 0 || e < len) && e > b)
         note(p, INK_REPORT_NOTE_WHITESPACE);
-    v = ink_memdup_cstr(s + b, e - b);
-    if (v == NULL) {
+    /* a repeated element: the last one wins */
+    if (b == 0 && e == len && p->text.buf != NULL) {
+        /* nothing to trim: the collected text becomes the field, and the
+         * field's old buffer collects the next text (no copy) */
+        struct ink_str t = slot->s;
+        slot->s = p->text;
+        p->text = t;
+        ink_str_truncate(&p->text, 0);
+    } else if (ink_str_truncate(&slot->s, 0), ink_str_append(&slot->s, s + b, e - b) < 0) {
+        slot->set = 0;
         refuse(p, INK_REPORT_E_NOMEM, offset_now(p), "out of memory");
         return -1;
     }
+    slot->set = 1;
+    v = slot->s.buf;
     if (kind == K_DOMAIN || kind == K_WORD) {
         for (i = 0; v[i]; i++)
             if (v[i] >= 'A' && v[i] <= 'Z') {
@@ -316,61 +345,77 @@ static int take(struct ink_report_parser *p, char **slot, enum el id, enum kind 
         if (upper && kind == K_WORD)
             note(p, INK_REPORT_NOTE_UPPER_CASE);
     }
-    if (kind == K_WORD) {
-        for (i = 0; i < sizeof(el_values) / sizeof(el_values[0]); i++)
-            if (el_values[i].id == id) {
-                if (!in_values(el_values[i].values, v))
-                    note(p, INK_REPORT_NOTE_UNKNOWN_VALUE);
-                break;
-            }
-    }
-    free(*slot); /* a repeated element: the last one wins */
-    *slot = v;
+    if (kind == K_WORD && el_values_of[id] != NULL && !in_values(el_values_of[id], v))
+        note(p, INK_REPORT_NOTE_UNKNOWN_VALUE);
     return 0;
 }
 
-/* meta_clear / rec_clear - free the strings of the metadata / the record */
-static void meta_clear(struct meta_buf *m)
+/* field_free - release a field's buffer */
+static void field_free(struct field *f)
 {
-    char **f[] = {&m->version, &m->org_name, &m->email, &m->extra, &m->report_id,
-                  &m->generator, &m->error, &m->begin, &m->end, &m->domain, &m->adkim,
-                  &m->aspf, &m->p, &m->sp, &m->np, &m->pct, &m->fo, &m->testing,
-                  &m->discovery};
-    size_t i;
-
-    for (i = 0; i < sizeof(f) / sizeof(f[0]); i++) {
-        free(*f[i]);
-        *f[i] = NULL;
-    }
+    ink_str_free(&f->s);
+    f->set = 0;
 }
 
-static void rec_clear(struct rec_buf *r)
+/* meta_free - release the metadata's buffers */
+static void meta_free(struct meta_buf *m)
+{
+    struct field *f[] = {&m->version, &m->org_name, &m->email, &m->extra, &m->report_id,
+                         &m->generator, &m->error, &m->begin, &m->end, &m->domain, &m->adkim,
+                         &m->aspf, &m->p, &m->sp, &m->np, &m->pct, &m->fo, &m->testing,
+                         &m->discovery};
+    size_t i;
+
+    for (i = 0; i < sizeof(f) / sizeof(f[0]); i++)
+        field_free(f[i]);
+}
+
+/* rec_reset - empty the record for the next one, keeping every buffer:
+ * the repeated fields past the last record's counts were never set */
+static void rec_reset(struct rec_buf *r)
 {
     size_t i;
 
-    free(r->source_ip);
-    free(r->count);
-    free(r->disposition);
-    free(r->dkim);
-    free(r->spf);
-    free(r->env_to);
-    free(r->env_from);
-    free(r->header_from);
+    r->source_ip.set = r->count.set = r->disposition.set = r->dkim.set = r->spf.set = 0;
+    r->env_to.set = r->env_from.set = r->header_from.set = 0;
+    for (i = 0; i < r->nreason; i++)
+        r->rtype[i].set = r->rcomment[i].set = 0;
+    for (i = 0; i < r->ndkim; i++)
+        r->d_domain[i].set = r->d_selector[i].set = r->d_result[i].set = r->d_human[i].set = 0;
+    for (i = 0; i < r->nspf; i++)
+        r->s_domain[i].set = r->s_scope[i].set = r->s_result[i].set = r->s_human[i].set = 0;
+    r->nreason = r->reasons_seen = r->ndkim = r->dkim_seen = r->nspf = r->spf_seen = 0;
+    r->offset = 0;
+    r->ip[0] = '\0';
+}
+
+/* rec_free - release the record's buffers */
+static void rec_free(struct rec_buf *r)
+{
+    size_t i;
+
+    field_free(&r->source_ip);
+    field_free(&r->count);
+    field_free(&r->disposition);
+    field_free(&r->dkim);
+    field_free(&r->spf);
+    field_free(&r->env_to);
+    field_free(&r->env_from);
+    field_free(&r->header_from);
     for (i = 0; i < INK_REPORT_REASONS_MAX; i++) {
-        free(r->rtype[i]);
-        free(r->rcomment[i]);
+        field_free(&r->rtype[i]);
+        field_free(&r->rcomment[i]);
     }
     for (i = 0; i < INK_REPORT_AUTH_MAX; i++) {
-        free(r->d_domain[i]);
-        free(r->d_selector[i]);
-        free(r->d_result[i]);
-        free(r->d_human[i]);
-        free(r->s_domain[i]);
-        free(r->s_scope[i]);
-        free(r->s_result[i]);
-        free(r->s_human[i]);
+        field_free(&r->d_domain[i]);
+        field_free(&r->d_selector[i]);
+        field_free(&r->d_result[i]);
+        field_free(&r->d_human[i]);
+        field_free(&r->s_domain[i]);
+        field_free(&r->s_scope[i]);
+        field_free(&r->s_result[i]);
+        field_free(&r->s_human[i]);
     }
-    memset(r, 0, sizeof(*r));
 }
 
 /* parse_u64 - a decimal integer (an optional leading '+' accepted); -1 if
@@ -408,58 +453,66 @@ static int finish_meta(struct ink_report_parser *p)
     struct ink_report_meta out;
     uint64_t b, e, pct;
     size_t off = offset_now(p);
+    const char *v_version = val(&m->version), *v_org_name = val(&m->org_name),
+               *v_email = val(&m->email), *v_extra = val(&m->extra),
+               *v_report_id = val(&m->report_id), *v_generator = val(&m->generator),
+               *v_error = val(&m->error), *v_begin = val(&m->begin), *v_end = val(&m->end),
+               *v_domain = val(&m->domain), *v_adkim = val(&m->adkim), *v_aspf = val(&m->aspf),
+               *v_p = val(&m->p), *v_sp = val(&m->sp), *v_np = val(&m->np), *v_pct = val(&m->pct),
+               *v_fo = val(&m->fo), *v_testing = val(&m->testing),
+               *v_discovery = val(&m->discovery);
 
     if (p->meta_done)
         return 0;
     p->meta_done = 1;
     if (!p->seen_meta)
         refuse(p, INK_REPORT_E_MISSING, off, "no <report_metadata> before the records");
-    else if (m->org_name == NULL || m->org_name[0] == '\0')
+    else if (v_org_name == NULL || v_org_name[0] == '\0')
         refuse(p, INK_REPORT_E_MISSING, off, "report_metadata has no org_name");
-    else if (m->report_id == NULL || m->report_id[0] == '\0')
+    else if (v_report_id == NULL || v_report_id[0] == '\0')
         refuse(p, INK_REPORT_E_MISSING, off, "report_metadata has no report_id");
-    else if (m->begin == NULL || m->end == NULL)
+    else if (v_begin == NULL || v_end == NULL)
         refuse(p, INK_REPORT_E_MISSING, off, "report_metadata has no date_range begin and end");
-    else if (parse_u64(m->begin, REPORT_TIME_MAX, &b) < 0)
+    else if (parse_u64(v_begin, REPORT_TIME_MAX, &b) < 0)
         refuse(p, INK_REPORT_E_INVALID, off, "date_range begin '%.64s' is not a time in seconds",
-               m->begin);
-    else if (parse_u64(m->end, REPORT_TIME_MAX, &e) < 0)
+               v_begin);
+    else if (parse_u64(v_end, REPORT_TIME_MAX, &e) < 0)
         refuse(p, INK_REPORT_E_INVALID, off, "date_range end '%.64s' is not a time in seconds",
-               m->end);
+               v_end);
     else if (e < b)
-        refuse(p, INK_REPORT_E_INVALID, off, "date_range ends (%s) before it begins (%s)", m->end,
-               m->begin);
-    else if (!p->seen_policy || m->domain == NULL || m->domain[0] == '\0')
+        refuse(p, INK_REPORT_E_INVALID, off, "date_range ends (%s) before it begins (%s)", v_end,
+               v_begin);
+    else if (!p->seen_policy || v_domain == NULL || v_domain[0] == '\0')
         refuse(p, INK_REPORT_E_MISSING, off, "policy_published has no domain");
-    else if (m->pct && parse_u64(m->pct, 100, &pct) < 0)
-        refuse(p, INK_REPORT_E_INVALID, off, "policy_published pct '%.64s' is not 0..100", m->pct);
+    else if (v_pct && parse_u64(v_pct, 100, &pct) < 0)
+        refuse(p, INK_REPORT_E_INVALID, off, "policy_published pct '%.64s' is not 0..100", v_pct);
     if (p->err != INK_REPORT_OK)
         return -1;
     if (e - b > INK_REPORT_RANGE_NOTE_SECONDS)
         note(p, INK_REPORT_NOTE_LONG_RANGE);
-    if (m->email == NULL || m->adkim == NULL || m->aspf == NULL || m->p == NULL)
+    if (v_email == NULL || v_adkim == NULL || v_aspf == NULL || v_p == NULL)
         note(p, INK_REPORT_NOTE_MISSING_OPTIONAL);
     memset(&out, 0, sizeof(out));
     out.format = p->format;
-    out.version = m->version;
-    out.org_name = m->org_name;
-    out.email = m->email;
-    out.extra_contact_info = m->extra;
-    out.report_id = m->report_id;
-    out.generator = m->generator;
-    out.error = m->error;
+    out.version = v_version;
+    out.org_name = v_org_name;
+    out.email = v_email;
+    out.extra_contact_info = v_extra;
+    out.report_id = v_report_id;
+    out.generator = v_generator;
+    out.error = v_error;
     out.begin = (int64_t)b;
     out.end = (int64_t)e;
-    out.domain = m->domain;
-    out.adkim = m->adkim && strcmp(m->adkim, "s") == 0 ? 's' : 'r';
-    out.aspf = m->aspf && strcmp(m->aspf, "s") == 0 ? 's' : 'r';
-    out.p = m->p;
-    out.sp = m->sp;
-    out.np = m->np;
-    out.pct = m->pct ? (int)pct : -1;
-    out.fo = m->fo;
-    out.testing = m->testing;
-    out.discovery_method = m->discovery;
+    out.domain = v_domain;
+    out.adkim = v_adkim && strcmp(v_adkim, "s") == 0 ? 's' : 'r';
+    out.aspf = v_aspf && strcmp(v_aspf, "s") == 0 ? 's' : 'r';
+    out.p = v_p;
+    out.sp = v_sp;
+    out.np = v_np;
+    out.pct = v_pct ? (int)pct : -1;
+    out.fo = v_fo;
+    out.testing = v_testing;
+    out.discovery_method = v_discovery;
     if (p->cb.meta && p->cb.meta(p->cbctx, &out) != 0) {
         refuse(p, INK_REPORT_E_STOPPED, off, "stopped at the report's metadata");
         return -1;
@@ -471,74 +524,77 @@ static int finish_meta(struct ink_report_parser *p)
 static void finish_record(struct ink_report_parser *p)
 {
     struct rec_buf *r = &p->r;
-    struct ink_report_record out;
+    struct ink_report_record *out = &p->out;
+    const char *source_ip = val(&r->source_ip), *cnt = val(&r->count);
     uint64_t count;
     uint8_t addr[16];
     int fam;
     size_t i;
 
-    if (r->source_ip == NULL || r->source_ip[0] == '\0') {
+    if (source_ip == NULL || source_ip[0] == '\0') {
         refuse(p, INK_REPORT_E_MISSING, r->offset, "record %zu has no row/source_ip",
                p->nrecords + 1);
         return;
     }
-    if (ink_ip_parse(r->source_ip, strlen(r->source_ip), &fam, addr) < 0 ||
+    if (ink_ip_parse(source_ip, r->source_ip.s.len, &fam, addr) < 0 ||
         ink_ip_format(fam, addr, r->ip, sizeof(r->ip)) == NULL) {
         refuse(p, INK_REPORT_E_INVALID, r->offset,
-               "record %zu: source_ip '%.64s' is not an IP address", p->nrecords + 1,
-               r->source_ip);
+               "record %zu: source_ip '%.64s' is not an IP address", p->nrecords + 1, source_ip);
         return;
     }
-    if (r->count == NULL) {
+    if (cnt == NULL) {
         refuse(p, INK_REPORT_E_MISSING, r->offset, "record %zu has no row/count",
                p->nrecords + 1);
         return;
     }
-    if (parse_u64(r->count, REPORT_COUNT_MAX, &count) < 0) {
+    if (parse_u64(cnt, REPORT_COUNT_MAX, &count) < 0) {
         refuse(p, INK_REPORT_E_INVALID, r->offset,
-               "record %zu: count '%.64s' is not a number of messages", p->nrecords + 1,
-               r->count);
+               "record %zu: count '%.64s' is not a number of messages", p->nrecords + 1, cnt);
         return;
     }
-    if (r->disposition == NULL || r->dkim == NULL || r->spf == NULL || r->header_from == NULL ||
+    if (!r->disposition.set || !r->dkim.set || !r->spf.set || !r->header_from.set ||
         (r->ndkim == 0 && r->nspf == 0))
         note(p, INK_REPORT_NOTE_MISSING_OPTIONAL);
-    memset(&out, 0, sizeof(out));
-    out.offset = r->offset;
-    out.source_ip = r->ip;
-    out.count = count;
-    out.disposition = r->disposition;
-    out.dkim = r->dkim;
-    out.spf = r->spf;
-    for (i = 0; i < r->nreason; i++) {
-        out.reason[i].type = r->rtype[i];
-        out.reason[i].comment = r->rcomment[i];
+    out->offset = r->offset;
+    out->source_ip = r->ip;
+    out->count = count;
+    out->disposition = val(&r->disposition);
+    out->dkim = val(&r->dkim);
+    out->spf = val(&r->spf);
+    /* entries the last record used past this one's counts are cleared;
+     * the rest were never set (out starts zeroed) */
+    for (i = 0; i < r->nreason || i < out->nreason; i++) {
+        int k = i < r->nreason;
+        out->reason[i].type = k ? val(&r->rtype[i]) : NULL;
+        out->reason[i].comment = k ? val(&r->rcomment[i]) : NULL;
     }
-    out.nreason = r->nreason;
-    out.header_from = r->header_from;
-    out.envelope_from = r->env_from;
-    out.envelope_to = r->env_to;
-    for (i = 0; i < r->ndkim; i++) {
-        out.dkim_auth[i].domain = r->d_domain[i];
-        out.dkim_auth[i].selector = r->d_selector[i];
-        out.dkim_auth[i].result = r->d_result[i];
-        out.dkim_auth[i].human_result = r->d_human[i];
+    out->nreason = r->nreason;
+    out->header_from = val(&r->header_from);
+    out->envelope_from = val(&r->env_from);
+    out->envelope_to = val(&r->env_to);
+    for (i = 0; i < r->ndkim || i < out->ndkim; i++) {
+        int k = i < r->ndkim;
+        out->dkim_auth[i].domain = k ? val(&r->d_domain[i]) : NULL;
+        out->dkim_auth[i].selector = k ? val(&r->d_selector[i]) : NULL;
+        out->dkim_auth[i].result = k ? val(&r->d_result[i]) : NULL;
+        out->dkim_auth[i].human_result = k ? val(&r->d_human[i]) : NULL;
     }
-    out.ndkim = r->ndkim;
-    for (i = 0; i < r->nspf; i++) {
-        out.spf_auth[i].domain = r->s_domain[i];
-        out.spf_auth[i].scope = r->s_scope[i];
-        out.spf_auth[i].result = r->s_result[i];
-        out.spf_auth[i].human_result = r->s_human[i];
+    out->ndkim = r->ndkim;
+    for (i = 0; i < r->nspf || i < out->nspf; i++) {
+        int k = i < r->nspf;
+        out->spf_auth[i].domain = k ? val(&r->s_domain[i]) : NULL;
+        out->spf_auth[i].scope = k ? val(&r->s_scope[i]) : NULL;
+        out->spf_auth[i].result = k ? val(&r->s_result[i]) : NULL;
+        out->spf_auth[i].human_result = k ? val(&r->s_human[i]) : NULL;
     }
-    out.nspf = r->nspf;
+    out->nspf = r->nspf;
     p->nrecords++;
-    if (p->cb.record && p->cb.record(p->cbctx, &out) != 0)
+    if (p->cb.record && p->cb.record(p->cbctx, out) != 0)
         refuse(p, INK_REPORT_E_STOPPED, r->offset, "stopped at record %zu", p->nrecords);
 }
 
 /* slot_for - where a finished leaf's text goes (NULL: not kept) */
-static char **slot_for(struct ink_report_parser *p, enum el id)
+static struct field *slot_for(struct ink_report_parser *p, enum el id)
 {
     struct meta_buf *m = &p->m;
     struct rec_buf *r = &p->r;
@@ -555,7 +611,7 @@ static char **slot_for(struct ink_report_parser *p, enum el id)
     case EL_REPORT_ID: return &m->report_id;
     case EL_BEGIN: return &m->begin;
     case EL_END: return &m->end;
-    case EL_ERROR: return m->error ? NULL : &m->error;
+    case EL_ERROR: return m->error.set ? NULL : &m->error;
     case EL_GENERATOR: return &m->generator;
     case EL_P_DOMAIN: return &m->domain;
     case EL_P_ADKIM: return &m->adkim;
@@ -590,17 +646,18 @@ static char **slot_for(struct ink_report_parser *p, enum el id)
 }
 
 /* lookup - the element a name is under a parent, and its kind */
-static const struct el_def *lookup(enum el parent, const xmlChar *name)
+static const struct el_def *lookup(const struct ink_report_parser *p, enum el parent,
+                                   const xmlChar *name)
 {
     size_t i;
 
     /* the table lists each parent's children together: start at the
-     * first, stop after the last (a report names each element once per
-     * record, so this is the parser's inner loop) */
-    for (i = 0; i < EL_TABLE_N && el_table[i].parent != parent; i++)
-        ;
-    for (; i < EL_TABLE_N && el_table[i].parent == parent; i++)
-        if (strcmp(el_table[i].name, (const char *)name) == 0)
+     * first (p->first_child, found once in ink_report_new), stop after
+     * the last (a report names each element once per record, so this is
+     * the parser's inner loop) */
+    for (i = p->first_child[parent]; i < EL_TABLE_N && el_table[i].parent == parent; i++)
+        if (el_table[i].name[0] == (char)name[0] &&
+            strcmp(el_table[i].name, (const char *)name) == 0)
             return &el_table[i];
     return NULL;
 }
@@ -649,7 +706,7 @@ static void on_start(void *ctx, const xmlChar *local, const xmlChar *prefix, con
         }
         p->seen_root = 1;
     }
-    def = lookup(parent, local);
+    def = lookup(p, parent, local);
     if (def == NULL || def->kind == K_SKIP) {
         if (def == NULL)
             note(p, INK_REPORT_NOTE_UNKNOWN_ELEMENT);
@@ -664,14 +721,14 @@ static void on_start(void *ctx, const xmlChar *local, const xmlChar *prefix, con
     case EL_META: p->seen_meta = 1; break;
     case EL_POLICY: p->seen_policy = 1; break;
     case EL_RECORD:
-        if (finish_meta(p) < 0)
+        if (!p->meta_done && finish_meta(p) < 0)
             return;
         if (p->nrecords >= p->records_max) {
             refuse(p, INK_REPORT_E_LIMIT, offset_now(p), "more than %zu records in one report",
                    p->records_max);
             return;
         }
-        rec_clear(&p->r);
+        rec_reset(&p->r);
         p->r.offset = offset_now(p);
         break;
     case EL_REASON:
@@ -720,7 +777,7 @@ static void on_end(void *ctx, const xmlChar *local, const xmlChar *prefix, const
     def = p->defs[p->depth];
     p->depth--;
     if (p->collecting) {
-        char **slot = slot_for(p, id);
+        struct field *slot = slot_for(p, id);
         p->collecting = 0;
         if (slot != NULL && def != NULL)
             take(p, slot, id, def->kind);
@@ -729,7 +786,8 @@ static void on_end(void *ctx, const xmlChar *local, const xmlChar *prefix, const
     if (id == EL_RECORD)
         finish_record(p);
     else if (id == EL_FEEDBACK)
-        finish_meta(p); /* a report without records */
+        if (!p->meta_done)
+            finish_meta(p); /* a report without records */
 }
 
 /* on_text - character data (and CDATA) */
@@ -821,8 +879,10 @@ struct ink_report_parser *ink_report_new(const struct ink_report_limits *lim,
 {
     struct ink_report_parser *p;
     xmlSAXHandler sax;
+    size_t i;
 
     assert(table_grouped());
+    _Static_assert(EL_TABLE_N < 256, "first_child holds a table index in a byte");
     p = calloc(1, sizeof(*p));
     if (p == NULL)
         return NULL;
@@ -838,6 +898,10 @@ struct ink_report_parser *ink_report_new(const struct ink_report_limits *lim,
                        : INK_REPORT_FIELD_MAX;
     p->stack[0] = EL_ROOT;
     ink_str_init(&p->text);
+    for (i = 0; i < EL_COUNT_; i++)
+        p->first_child[i] = (unsigned char)EL_TABLE_N;
+    for (i = EL_TABLE_N; i-- > 0;)
+        p->first_child[el_table[i].parent] = (unsigned char)i;
 
     memset(&sax, 0, sizeof(sax));
     sax.initialized = XML_SAX2_MAGIC;
@@ -977,8 +1041,8 @@ void ink_report_free(struct ink_report_parser *p)
         return;
     if (p->ctxt)
         xmlFreeParserCtxt(p->ctxt);
-    meta_clear(&p->m);
-    rec_clear(&p->r);
+    meta_free(&p->m);
+    rec_free(&p->r);
     ink_str_free(&p->text);
     free(p);
 }
