@@ -153,6 +153,10 @@ int cmd_spf_lint(int argc, char **argv);
 int cmd_provision(int argc, char **argv);
 int cmd_domain(int argc, char **argv);
 int cmd_report(int argc, char **argv);
+/* report_send.c: `inkan report generate` and `inkan report send` (cmd_report
+ * hands over argv starting at the subcommand) */
+int cli_report_generate(int argc, char **argv);
+int cli_report_send(int argc, char **argv);
 /* cli_parse_dkim_algs - "ed25519,rsa2048" into algs; count, or -1 after printing */
 int cli_parse_dkim_algs(const char *arg, enum ink_profile_keyalg *algs, size_t max);
 /* cli_read_file - whole file of at most max bytes (caller frees); 0 or -1 after printing */

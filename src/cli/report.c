@@ -63,7 +63,13 @@ static const char report_help[] =
     "           [--dmarc RECORD] [--json] [DNS OPTIONS]\n"
     "                                      replay the stored rows under a proposed\n"
     "                                      SPF and/or DMARC record: the sources and\n"
-    "                                      messages whose result would change\n\n"
+    "                                      messages whose result would change\n"
+    "  generate --period DAY --rows FILE ... our own aggregate reports (as a\n"
+    "                                      receiver), one per policy domain, into\n"
+    "                                      an outbox ('report generate --help')\n"
+    "  send (--relay smtp://HOST[:PORT] | --dry-run DIR) ...  mail them to each\n"
+    "                                      domain's authorized rua addresses\n"
+    "                                      ('report send --help')\n\n"
     "Options:\n"
     "  --db FILE   the store (default $XDG_DATA_HOME/inkan/inkan.db or\n"
     "              ~/.local/share/inkan/inkan.db, as 'inkan domain')\n"
@@ -1002,7 +1008,15 @@ int cmd_report(int argc, char **argv)
         cli_set_argv0(argv + 1, "report simulate");
         return cli_report_simulate(argc - 1, argv + 1);
     }
-    cli_error("unknown subcommand '%s' (import, summary, advise, sources, simulate)",
+    if (strcmp(argv[1], "generate") == 0) {
+        cli_set_argv0(argv + 1, "report generate");
+        return cli_report_generate(argc - 1, argv + 1);
+    }
+    if (strcmp(argv[1], "send") == 0) {
+        cli_set_argv0(argv + 1, "report send");
+        return cli_report_send(argc - 1, argv + 1);
+    }
+    cli_error("unknown subcommand '%s' (import, summary, advise, sources, simulate, generate, send)",
               cli_shown(argv[1]));
     return INK_EXIT_USAGE;
 }
