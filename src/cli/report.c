@@ -1016,7 +1016,7 @@ int cmd_report(int argc, char **argv)
         cli_set_argv0(argv + 1, "report send");
         return cli_report_send(argc - 1, argv + 1);
     }
-    cli_error("unknown subcommand '%s' (import, summary, advise, sources, simulate, generate, send)",
-              cli_shown(argv[1]));
+    cli_error("unknown subcommand '%s' (import, summary, advise, sources, simulate, generate, "
+              "send)", cli_shown(argv[1]));
     return INK_EXIT_USAGE;
 }
