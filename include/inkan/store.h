@@ -16,6 +16,7 @@
 #include <stdint.h>
 
 #include "inkan/arf.h"
+#include "inkan/evlog.h"
 #include "inkan/report.h"
 #include "inkan/report_sim.h"
 #include "inkan/rotate.h"
@@ -100,6 +101,13 @@ struct ink_store_token {
     char *name;
     int64_t created, last_used; /* epoch seconds; last_used 0: never */
 };
+
+/* Rows one evaluations_add takes at most (one transaction). */
+#define INK_STORE_EVROWS_MAX 10000
+
+/* ink_evrow_fn - one listed evaluation row (borrowed for the call); return
+ * 0 to go on, anything else to stop the listing, which returns it */
+typedef int (*ink_evrow_fn)(void *arg, const struct ink_evrow *row);
 
 struct ink_store;
 
@@ -191,6 +199,21 @@ struct ink_store_ops {
                          struct ink_rotation ***out, size_t *n, struct ink_str *err);
     int (*rotation_save)(struct ink_store *s, const struct ink_rotation *r,
                          enum ink_rot_phase was, struct ink_str *err);
+    /*
+     * Inbound evaluations (inkan/evlog.h; NULL in a backend without them:
+     * the helpers then say so).
+     * evaluations_add - append n (at most INK_STORE_EVROWS_MAX) rows in
+     * one transaction; a row whose key is stored already is skipped (a
+     * replayed spool never doubles a row).  *added (may be NULL) gets the
+     * rows new to the store.
+     * evaluations_list - the rows with begin <= at < end, oldest first
+     * (then in the order stored), of one header From domain or (domain
+     * NULL) all, each handed to fn; 0, -1 (error), or fn's non-zero return.
+     */
+    int (*evaluations_add)(struct ink_store *s, const struct ink_evrow *rows, size_t n,
+                           size_t *added, struct ink_str *err);
+    int (*evaluations_list)(struct ink_store *s, int64_t begin, int64_t end, const char *domain,
+                            ink_evrow_fn fn, void *arg, struct ink_str *err);
     /* Operations added later go below too, so that a backend's table
      * written before them leaves them NULL (the dispatch helper then says
      * the store cannot do it). */
@@ -250,6 +273,11 @@ int ink_store_rotation_list(struct ink_store *s, const char *domain, int latest_
                             struct ink_rotation ***out, size_t *n, struct ink_str *err);
 int ink_store_rotation_save(struct ink_store *s, const struct ink_rotation *r,
                             enum ink_rot_phase was, struct ink_str *err);
+int ink_store_evaluations_add(struct ink_store *s, const struct ink_evrow *rows, size_t n,
+                              size_t *added, struct ink_str *err);
+int ink_store_evaluations_list(struct ink_store *s, int64_t begin, int64_t end,
+                               const char *domain, ink_evrow_fn fn, void *arg,
+                               struct ink_str *err);
 /* ink_rotations_free - free n rotations and the array */
 void ink_rotations_free(struct ink_rotation **r, size_t n);
 /* ink_store_tokens_free - free n tokens and the array */

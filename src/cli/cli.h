@@ -179,6 +179,16 @@ int cli_secret_write(const char *path, const void *buf, size_t len, int force);
  * -1 after printing "WHAT PATH: why".
  */
 int cli_file_limit(const char *what, const char *path, size_t max);
+/*
+ * cli_store_open - the store at path, or (path NULL) at the default
+ * $XDG_DATA_HOME/inkan/inkan.db, else ~/.local/share/inkan/inkan.db.
+ * readonly: an existing database is opened to read only (one the user
+ * cannot write can still be shown).  NULL after printing why.
+ */
+struct ink_store;
+struct ink_store *cli_store_open(const char *path, int readonly);
+/* evaluations.c: `inkan evaluations list|replay` */
+int cmd_evaluations(int argc, char **argv);
 /* cli_profile_load - read and parse a sender profile, or NULL after printing why */
 struct ink_profile *cli_profile_load(const char *path);
 

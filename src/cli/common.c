@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "inkan/dnsio.h"
+#include "inkan/store.h"
 
 /* Longest --timeout accepted, in seconds. */
 #define CLI_TIMEOUT_MAX_S 600
@@ -277,4 +278,36 @@ int cli_file_limit(const char *what, const char *path, size_t max)
         return -1;
     }
     return 0;
+}
+
+/* cli_store_open - the named or default store (see cli.h) */
+struct ink_store *cli_store_open(const char *path, int readonly)
+{
+    const char *xdg = getenv("XDG_DATA_HOME"), *home = getenv("HOME");
+    struct ink_str def = INK_STR_INIT, err = INK_STR_INIT;
+    struct ink_store *st;
+    struct stat sb;
+
+    if (path == NULL) {
+        if (xdg != NULL && xdg[0] == '/')
+            (void)ink_str_printf(&def, "%s/inkan/inkan.db", xdg);
+        else if (home != NULL && home[0] != '\0')
+            (void)ink_str_printf(&def, "%s/.local/share/inkan/inkan.db", home);
+        if (def.len == 0) {
+            cli_error("no --db FILE given and neither XDG_DATA_HOME nor HOME is set");
+            ink_str_free(&def);
+            return NULL;
+        }
+        path = ink_str_cstr(&def);
+    }
+    /* a database not made yet is made (and then empty) */
+    if (readonly && !(stat(path, &sb) < 0 && errno == ENOENT))
+        st = ink_store_sqlite_open_readonly(path, &err);
+    else
+        st = ink_store_sqlite_open(path, &err);
+    if (st == NULL)
+        cli_error("%s", ink_str_cstr(&err));
+    ink_str_free(&err);
+    ink_str_free(&def);
+    return st;
 }

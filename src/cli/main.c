@@ -30,6 +30,7 @@ static const struct cli_command commands[] = {
     {"report", cmd_report, "DMARC reports: import, summary, advise"},
     /* inbound mail */
     {"verify", cmd_verify, "evaluate a received message: SPF, DKIM, DMARC, iprev, HELO -> verdict"},
+    {"evaluations", cmd_evaluations, "the recorded inbound evaluations: list, replay a spool"},
     {"milter", cmd_milter, "the milter daemon beside Postfix: inbound verdicts, Authentication-Results"},
     /* service */
     {"serve", cmd_serve, "the JSON API service: domains, records, verification (docs/api.md)"},

@@ -4,7 +4,11 @@
  * iprev, ARC, HELO, RFC 5322, trust), apply the local policy (inkan/policy.h)
  * and print the verdict, the Authentication-Results field it would add,
  * and each check; or, with --batch, evaluate a list of messages with
- * many in flight on one driver and print JSON Lines.
+ * many in flight on one driver and print JSON Lines.  --record also
+ * writes each evaluation to the store as a row of inkan/evlog.h (the
+ * rows 'inkan evaluations list' shows and aggregate reports are made
+ * from), keyed by a digest of the envelope and the message so that
+ * recording the same message twice leaves one row.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -15,14 +19,17 @@
 #include <unistd.h>
 
 #include <jansson.h>
+#include <openssl/evp.h>
 
 #include "cli.h"
 #include "inkan/authres.h"
 #include "inkan/dkim.h"
 #include "inkan/driver.h"
+#include "inkan/evlog.h"
 #include "inkan/inbound.h"
 #include "inkan/mailhdr.h"
 #include "inkan/policy.h"
+#include "inkan/store.h"
 
 /* Bytes read from the message per read(). */
 #define VERIFY_READ_CHUNK 65536
@@ -40,6 +47,10 @@
 #define VERIFY_JSON_LINE_BUF 16384
 /* Recipients one --batch line may list after MAIL FROM. */
 #define VERIFY_BATCH_FIELDS_MAX 64
+/* Rows --record --batch adds per store transaction. */
+#define VERIFY_RECORD_BATCH 256
+/* Prefix of the row keys --record makes (then the SHA-256 hex). */
+#define VERIFY_KEY_PREFIX "verify:"
 
 enum {
     OPT_IP = CLI_OPT_FIRST_FREE,
@@ -50,7 +61,9 @@ enum {
     OPT_AUTHSERV,
     OPT_ORG,
     OPT_NOW,
-    OPT_BATCH
+    OPT_BATCH,
+    OPT_RECORD,
+    OPT_DB
 };
 
 /* What every message of one run shares. */
@@ -62,6 +75,12 @@ struct vrun {
     int json;
     struct ink_dkim_keycache *cache;
     struct ink_driver *drv;
+    /* --record: the store, and the rows of a batch not yet added */
+    struct ink_store *store;
+    struct ink_evrow *rows;
+    size_t nrows;
+    size_t recorded, added;
+    int record_failed;
 };
 
 static void verify_usage(FILE *fp)
@@ -69,7 +88,8 @@ static void verify_usage(FILE *fp)
     fprintf(fp,
             "usage: inkan verify [--ip IP] [--helo NAME] [--mail-from ADDR] [--rcpt ADDR]...\n"
             "                    [--policy FILE] [--authserv-id ID] [--org-domain psl|treewalk]\n"
-            "                    [--zone FILE | --dns HOST[:PORT]] [--now TIME] [--json] [FILE]\n"
+            "                    [--zone FILE | --dns HOST[:PORT]] [--now TIME]\n"
+            "                    [--record [--db FILE]] [--json] [FILE]\n"
             "       inkan verify --batch LIST [options]\n\n"
             "Evaluate one message (FILE or stdin) as a receiving server would: SPF of\n"
             "MAIL FROM and HELO, every DKIM signature, DMARC (alignment, p/sp/np, t=y),\n"
@@ -88,6 +108,10 @@ static void verify_usage(FILE *fp)
             "  --now TIME         the time, in seconds since 1970 (DKIM x=, SPF %%{t})\n"
             "  --batch LIST       one message per line: PATH IP HELO MAIL-FROM [RCPT...]\n"
             "                     ('-' for an absent value); JSON Lines out\n"
+            "  --record           write the evaluation to the store (one row per message:\n"
+            "                     'inkan evaluations list'); the same message and\n"
+            "                     envelope recorded again is still one row\n"
+            "  --db FILE          the store (default $XDG_DATA_HOME/inkan/inkan.db)\n"
             "  --json             one JSON object\n"
             "  --zone FILE, --dns HOST[:PORT], --timeout MS: where DNS answers come from\n\n"
             "Exit status: 0 whatever the verdict, 1 operational error, 2 usage error.\n");
@@ -312,14 +336,87 @@ static void print_text(const struct vrun *run, const struct ink_inbound *m,
     ink_str_free(&b);
 }
 
+/* digest_envelope - start the row key's digest: the envelope, each part
+ * ended by a newline (so no two envelopes hash alike), then an empty line */
+static EVP_MD_CTX *digest_envelope(const struct ink_inbound_params *p)
+{
+    EVP_MD_CTX *md = EVP_MD_CTX_new();
+    size_t i;
+
+    if (md == NULL || EVP_DigestInit_ex(md, EVP_sha256(), NULL) != 1) {
+        EVP_MD_CTX_free(md);
+        return NULL;
+    }
+#define PART(s) (void)EVP_DigestUpdate(md, (s) != NULL ? (s) : "", (s) != NULL ? strlen(s) : 0), \
+                (void)EVP_DigestUpdate(md, "\n", 1)
+    PART(p->ip);
+    PART(p->helo);
+    PART(p->mail_from);
+    for (i = 0; i < p->nrcpt; i++)
+        PART(p->rcpt[i]);
+#undef PART
+    (void)EVP_DigestUpdate(md, "\n", 1);
+    return md;
+}
+
+/* digest_key - finish the digest as the row key (VERIFY_KEY_PREFIX and
+ * the SHA-256 hex) into key (INK_EVROW_KEY_MAX bytes); frees md */
+static int digest_key(EVP_MD_CTX *md, char *key)
+{
+    unsigned char d[EVP_MAX_MD_SIZE];
+    unsigned int n = 0;
+    int ok = EVP_DigestFinal_ex(md, d, &n) == 1 && n == 32;
+
+    EVP_MD_CTX_free(md);
+    if (!ok)
+        return -1;
+    memcpy(key, VERIFY_KEY_PREFIX, sizeof(VERIFY_KEY_PREFIX) - 1);
+    ink_hex(d, n, key + sizeof(VERIFY_KEY_PREFIX) - 1);
+    return 0;
+}
+
+/* record_flush - add the rows held back (a batch) in one transaction */
+static int record_flush(struct vrun *run)
+{
+    struct ink_str err = INK_STR_INIT;
+    size_t added = 0;
+    int rc = 0;
+
+    if (run->nrows == 0)
+        return 0;
+    if (ink_store_evaluations_add(run->store, run->rows, run->nrows, &added, &err) < 0) {
+        cli_error("verify: --record: %s", ink_str_cstr(&err));
+        run->record_failed = 1;
+        rc = -1;
+    } else {
+        run->recorded += run->nrows;
+        run->added += added;
+    }
+    run->nrows = 0;
+    ink_str_free(&err);
+    return rc;
+}
+
+/* record - the row of one evaluation into the batch (flushed when full) */
+static int record(struct vrun *run, const struct ink_inbound *m, const struct ink_verdict *v,
+                  const char *key)
+{
+    ink_evrow_from_inbound(&run->rows[run->nrows++], m, v, run->now, key, NULL);
+    return run->nrows == VERIFY_RECORD_BATCH ? record_flush(run) : 0;
+}
+
 /* report - verdict and output of one finished message; json_line: one
- * compact line with "file" (batch) */
-static int report(const struct vrun *run, const struct ink_inbound *m, const char *file)
+ * compact line with "file" (batch); key: the row to record (--record), or
+ * NULL */
+static int report(struct vrun *run, const struct ink_inbound *m, const char *file,
+                  const char *key)
 {
     struct ink_verdict v;
     struct ink_str ar = INK_STR_INIT;
 
     ink_policy_decide(run->pol, m, NULL, &v);
+    if (run->store != NULL && key != NULL && record(run, m, &v, key) < 0)
+        return -1;
     if (ink_inbound_authres(m, run->authserv_id, NULL, &ar) < 0) {
         cli_error("verify: out of memory");
         return -1;
@@ -376,6 +473,8 @@ static void on_ended(void *arg, struct ink_machine m, enum ink_next how)
 static int verify_fd(struct vrun *run, int fd, const char *label,
                      const struct ink_inbound_params *p)
 {
+    EVP_MD_CTX *md = run->store != NULL ? digest_envelope(p) : NULL;
+    char key[INK_EVROW_KEY_MAX];
     const char *why = NULL;
     struct ink_inbound *m = ink_inbound_new(p, &why);
     uint8_t *buf = malloc(VERIFY_READ_CHUNK);
@@ -383,7 +482,7 @@ static int verify_fd(struct vrun *run, int fd, const char *label,
     struct ink_machine mach;
     int rc = -1, read_errno = 0, drv_rc;
 
-    if (m == NULL || buf == NULL) {
+    if (m == NULL || buf == NULL || (run->store != NULL && md == NULL)) {
         cli_error("verify: %s", why != NULL ? why : "out of memory");
         goto out;
     }
@@ -403,6 +502,8 @@ static int verify_fd(struct vrun *run, int fd, const char *label,
         }
         if (n == 0)
             break;
+        if (md != NULL)
+            (void)EVP_DigestUpdate(md, buf, (size_t)n);
         if (ink_inbound_push(m, buf, (size_t)n) < 0)
             break;
         /* SPF, iprev and (once the header is in) DKIM and DMARC ask now */
@@ -429,8 +530,26 @@ static int verify_fd(struct vrun *run, int fd, const char *label,
         cli_error("verify: %s: the resolver failed", label);
         goto out;
     }
-    rc = report(run, m, NULL);
+    if (md != NULL) {
+        EVP_MD_CTX *d = md;
+
+        md = NULL;
+        if (digest_key(d, key) < 0) {
+            cli_error("verify: --record: cannot compute the row key");
+            goto out;
+        }
+    }
+    rc = report(run, m, NULL, run->store != NULL ? key : NULL);
+    if (rc == 0 && run->store != NULL) {
+        size_t before = run->added;
+
+        rc = record_flush(run);
+        if (rc == 0 && !run->json)
+            printf("recorded: %s (%s)\n", key,
+                   run->added > before ? "added" : "already stored");
+    }
 out:
+    EVP_MD_CTX_free(md);
     free(buf);
     ink_inbound_free(m);
     return rc;
@@ -443,6 +562,7 @@ struct job {
     struct ink_inbound *m;
     char *file;
     size_t line;
+    char key[INK_EVROW_KEY_MAX]; /* --record: the row key */
 };
 
 struct batch {
@@ -480,7 +600,7 @@ static void batch_ended(void *arg, struct ink_machine mach, enum ink_next how)
 
     (void)mach;
     if (how == INK_NEXT_DONE) {
-        if (report(b->run, j->m, j->file) < 0)
+        if (report(b->run, j->m, j->file, b->run->store != NULL ? j->key : NULL) < 0)
             b->errors = 1;
     } else {
         batch_error(b, j->file, j->line, ink_inbound_error(j->m));
@@ -545,6 +665,20 @@ static int batch_start(struct batch *b, char *text, size_t line)
     }
     j->b = b;
     j->line = line;
+    if (b->run->store != NULL) {
+        EVP_MD_CTX *md = digest_envelope(&p);
+
+        if (md != NULL)
+            (void)EVP_DigestUpdate(md, msg, mlen);
+        if (md == NULL || digest_key(md, j->key) < 0) {
+            batch_error(b, fld[0], line, "cannot compute the row key");
+            ink_inbound_free(j->m);
+            free(j->file);
+            free(j);
+            free(msg);
+            return -1;
+        }
+    }
     /* the body is not kept: the buffer goes as soon as it is pushed */
     (void)ink_inbound_push(j->m, msg, mlen);
     free(msg);
@@ -619,6 +753,8 @@ int cmd_verify(int argc, char **argv)
         {"org-domain", required_argument, NULL, OPT_ORG},
         {"now", required_argument, NULL, OPT_NOW},
         {"batch", required_argument, NULL, OPT_BATCH},
+        {"record", no_argument, NULL, OPT_RECORD},
+        {"db", required_argument, NULL, OPT_DB},
         {NULL, 0, NULL, 0},
     };
     struct ink_resolver_opts ropts = {0};
@@ -627,6 +763,8 @@ int cmd_verify(int argc, char **argv)
     struct ink_resolver *r = NULL;
     struct vrun run;
     const char *rcpt[VERIFY_RCPTS_MAX], *policy_file = NULL, *batch = NULL, *authserv = NULL;
+    const char *db = NULL;
+    int record_opt = 0;
     size_t nrcpt = 0;
     int opt, rc = INK_EXIT_OK, json = 0;
     char *end;
@@ -686,6 +824,12 @@ int cmd_verify(int argc, char **argv)
         case OPT_BATCH:
             batch = optarg;
             break;
+        case OPT_RECORD:
+            record_opt = 1;
+            break;
+        case OPT_DB:
+            db = optarg;
+            break;
         case CLI_GETOPT_HELP:
             return INK_EXIT_OK;
         default:
@@ -694,6 +838,10 @@ int cmd_verify(int argc, char **argv)
     }
     if (argc - optind > 1 || (batch != NULL && argc - optind > 0)) {
         cli_error("verify: %s", batch != NULL ? "--batch takes no FILE" : "one message at a time (or --batch)");
+        return INK_EXIT_USAGE;
+    }
+    if (db != NULL && !record_opt) {
+        cli_error("verify: --db is for --record");
         return INK_EXIT_USAGE;
     }
     if (p.ip != NULL) {
@@ -728,6 +876,20 @@ int cmd_verify(int argc, char **argv)
         return INK_EXIT_OPERR;
     }
     run.authserv_id = authserv != NULL ? authserv : run.pol->authserv_id;
+    if (record_opt) {
+        run.rows = malloc(VERIFY_RECORD_BATCH * sizeof(*run.rows));
+        if (run.rows == NULL) {
+            cli_error("verify: out of memory");
+            ink_policy_free(run.pol);
+            return INK_EXIT_OPERR;
+        }
+        run.store = cli_store_open(db, 0);
+        if (run.store == NULL) {
+            free(run.rows);
+            ink_policy_free(run.pol);
+            return INK_EXIT_OPERR;
+        }
+    }
     run.json = json;
     r = cli_resolver_open(&ropts);
     if (r == NULL) {
@@ -746,6 +908,13 @@ int cmd_verify(int argc, char **argv)
     if (batch != NULL) {
         if (run_batch(&run, batch) < 0)
             rc = INK_EXIT_OPERR;
+        if (run.store != NULL) {
+            if (record_flush(&run) < 0 || run.record_failed)
+                rc = INK_EXIT_OPERR;
+            else
+                fprintf(stderr, "inkan verify: %zu evaluation%s recorded (%zu added)\n",
+                        run.recorded, run.recorded == 1 ? "" : "s", run.added);
+        }
     } else {
         int fd = STDIN_FILENO;
         const char *label = "stdin";
@@ -771,6 +940,8 @@ int cmd_verify(int argc, char **argv)
             close(fd);
     }
 out:
+    ink_store_free(run.store);
+    free(run.rows);
     ink_driver_free(run.drv);
     ink_dkim_keycache_free(run.cache);
     ink_resolver_free(r);

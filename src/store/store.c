@@ -254,3 +254,29 @@ void ink_store_tokens_free(struct ink_store_token *t, size_t n)
         free(t[i].name);
     free(t);
 }
+
+/* no_evaluations - what the evaluation helpers say for a backend without them */
+static int no_evaluations(struct ink_store *s, struct ink_str *err)
+{
+    ink_str_printf(err, "database: the %s store does not keep inbound evaluations", s->ops->name);
+    return -1;
+}
+
+/* ink_store_evaluations_add - append evaluation rows, one transaction */
+int ink_store_evaluations_add(struct ink_store *s, const struct ink_evrow *rows, size_t n,
+                              size_t *added, struct ink_str *err)
+{
+    if (added != NULL)
+        *added = 0;
+    return s->ops->evaluations_add ? s->ops->evaluations_add(s, rows, n, added, err)
+                                   : no_evaluations(s, err);
+}
+
+/* ink_store_evaluations_list - the evaluation rows of a period */
+int ink_store_evaluations_list(struct ink_store *s, int64_t begin, int64_t end,
+                               const char *domain, ink_evrow_fn fn, void *arg,
+                               struct ink_str *err)
+{
+    return s->ops->evaluations_list ? s->ops->evaluations_list(s, begin, end, domain, fn, arg, err)
+                                    : no_evaluations(s, err);
+}

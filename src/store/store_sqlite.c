@@ -9,7 +9,9 @@
  * report_ptr); version 3 failure reports (failure_reports); version 4 the outcome of
  * each cached reverse lookup (report_ptr.result: a name, or none); version 5
  * the API tokens of `inkan serve` (api_tokens: name and SHA-256 only); version 6
- * DKIM key rotations (dkim_rotations, dkim_rotation_keys).  A report is one IMMEDIATE transaction from its metadata
+ * DKIM key rotations (dkim_rotations, dkim_rotation_keys); version 7 the inbound
+ * evaluations (evaluations, evaluation_dkim: inkan/evlog.h rows, one per unique
+ * key).  A report is one IMMEDIATE transaction from its metadata
  * to its commit: a killed import leaves no half report.  Every statement binds its parameters; every save is
  * one IMMEDIATE transaction guarded by the domain's revision, so a killed
  * process leaves either the old state or the new one, never half of each,
@@ -18,6 +20,7 @@
 #include "inkan/store.h"
 
 #include <errno.h>
+#include <stddef.h>
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -27,7 +30,7 @@
 #include "inkan/dns.h"
 
 /* The schema this file writes; databases with a higher version are refused. */
-#define STORE_SCHEMA_VERSION 6
+#define STORE_SCHEMA_VERSION 7
 /* How long a statement waits for another process's transaction (ms). */
 #define STORE_BUSY_TIMEOUT_MS 10000
 /* Longest database path accepted. */
@@ -205,8 +208,35 @@ static const char schema_v6[] =
     "  key_file TEXT,"
     "  PRIMARY KEY (rotation, side, idx));";
 
+/* Version 7: inbound evaluations (inkan/evlog.h), one row per message a
+ * receiver evaluated, unique by the key its maker chose (a replayed spool
+ * adds nothing twice); evaluation_dkim holds each row's DKIM results.
+ * Absent text is '' (the row struct's empty string). */
+static const char schema_v7[] =
+    "CREATE TABLE evaluations ("
+    "  id INTEGER PRIMARY KEY,"
+    "  key TEXT NOT NULL UNIQUE,"
+    "  at INTEGER NOT NULL,"
+    "  queue_id TEXT NOT NULL, message_id TEXT NOT NULL,"
+    "  source_ip TEXT NOT NULL,"
+    "  header_from TEXT NOT NULL, envelope_from TEXT NOT NULL, envelope_to TEXT NOT NULL,"
+    "  spf_result TEXT NOT NULL, spf_domain TEXT NOT NULL, spf_scope TEXT NOT NULL,"
+    "  dkim_unlisted INTEGER NOT NULL DEFAULT 0,"
+    "  dmarc_result TEXT NOT NULL, dmarc_spf TEXT NOT NULL, dmarc_dkim TEXT NOT NULL,"
+    "  disposition TEXT NOT NULL, override TEXT NOT NULL, override_comment TEXT NOT NULL,"
+    "  policy_domain TEXT NOT NULL, p TEXT NOT NULL, sp TEXT NOT NULL, np TEXT NOT NULL,"
+    "  t TEXT NOT NULL, adkim TEXT NOT NULL, aspf TEXT NOT NULL);"
+    "CREATE INDEX evaluations_at ON evaluations(at);"
+    "CREATE INDEX evaluations_header_from ON evaluations(header_from, at);"
+    "CREATE TABLE evaluation_dkim ("
+    "  evaluation INTEGER NOT NULL REFERENCES evaluations(id) ON DELETE CASCADE,"
+    "  n INTEGER NOT NULL,"
+    "  domain TEXT NOT NULL, selector TEXT NOT NULL, result TEXT NOT NULL,"
+    "  PRIMARY KEY (evaluation, n));";
+
 static const char *const migrations[STORE_SCHEMA_VERSION] = {schema_v1, schema_v2, schema_v3,
-                                                              schema_v4, schema_v5, schema_v6};
+                                                              schema_v4, schema_v5, schema_v6,
+                                                              schema_v7};
 
 /* db_err - "what: sqlite's message" into err; returns -1 */
 static int db_err(struct sqlite_store *s, struct ink_str *err, const char *what)
@@ -1861,11 +1891,179 @@ fail:
     return -1;
 }
 
+/* ---- inbound evaluations (schema v7) ---- */
+
+/* The text columns of evaluations, in the order of the statements below
+ * (bound from ?3 on; read from column 2 on). */
+static const struct {
+    size_t off, cap;
+} ev_text[] = {
+#define EVT(field) {offsetof(struct ink_evrow, field), sizeof(((struct ink_evrow *)0)->field)}
+    EVT(queue_id), EVT(message_id), EVT(source_ip), EVT(header_from), EVT(envelope_from),
+    EVT(envelope_to), EVT(spf_result), EVT(spf_domain), EVT(spf_scope), EVT(dmarc_result),
+    EVT(dmarc_spf), EVT(dmarc_dkim), EVT(disposition), EVT(override), EVT(override_comment),
+    EVT(policy_domain), EVT(p), EVT(sp), EVT(np), EVT(t), EVT(adkim), EVT(aspf),
+#undef EVT
+};
+#define EV_NTEXT (sizeof(ev_text) / sizeof(ev_text[0]))
+
+/* s_evaluations_add - n rows in one transaction, a stored key skipped */
+static int s_evaluations_add(struct ink_store *base, const struct ink_evrow *rows, size_t n,
+                             size_t *added, struct ink_str *err)
+{
+    struct sqlite_store *s = (struct sqlite_store *)base;
+    static const char ins[] =
+        "INSERT INTO evaluations (key, at, queue_id, message_id, source_ip, header_from,"
+        " envelope_from, envelope_to, spf_result, spf_domain, spf_scope, dmarc_result,"
+        " dmarc_spf, dmarc_dkim, disposition, override, override_comment, policy_domain,"
+        " p, sp, np, t, adkim, aspf, dkim_unlisted)"
+        " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17,"
+        " ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25) ON CONFLICT (key) DO NOTHING";
+    static const char ins_dkim[] =
+        "INSERT INTO evaluation_dkim (evaluation, n, domain, selector, result)"
+        " VALUES (?1, ?2, ?3, ?4, ?5)";
+    sqlite3_stmt *st = NULL, *sd = NULL;
+    size_t i, j, k, count = 0;
+
+    if (added != NULL)
+        *added = 0;
+    if (n == 0)
+        return 0;
+    if (n > INK_STORE_EVROWS_MAX) {
+        ink_str_printf(err, "database: %zu evaluation rows at once (at most %d)", n,
+                       INK_STORE_EVROWS_MAX);
+        return -1;
+    }
+    if (exec(s, "BEGIN IMMEDIATE", err) < 0)
+        return -1;
+    st = prepare(s, ins, err);
+    sd = st != NULL ? prepare(s, ins_dkim, err) : NULL;
+    if (sd == NULL)
+        goto fail;
+    for (i = 0; i < n; i++) {
+        const struct ink_evrow *r = &rows[i];
+        sqlite3_int64 id;
+
+        sqlite3_reset(st);
+        bind_text(st, 1, r->key);
+        sqlite3_bind_int64(st, 2, r->at);
+        for (k = 0; k < EV_NTEXT; k++)
+            bind_text(st, (int)k + 3, (const char *)r + ev_text[k].off);
+        sqlite3_bind_int64(st, 25, (sqlite3_int64)r->dkim_unlisted);
+        if (sqlite3_step(st) != SQLITE_DONE) {
+            db_err(s, err, "add an evaluation");
+            goto fail;
+        }
+        if (sqlite3_changes(s->db) == 0)
+            continue; /* the key is stored: this row was written before */
+        count++;
+        id = sqlite3_last_insert_rowid(s->db);
+        for (j = 0; j < r->ndkim && j < INK_EVROW_DKIM_MAX; j++) {
+            sqlite3_reset(sd);
+            sqlite3_bind_int64(sd, 1, id);
+            sqlite3_bind_int64(sd, 2, (sqlite3_int64)j);
+            bind_text(sd, 3, r->dkim[j].domain);
+            bind_text(sd, 4, r->dkim[j].selector);
+            bind_text(sd, 5, r->dkim[j].result);
+            if (sqlite3_step(sd) != SQLITE_DONE) {
+                db_err(s, err, "add a DKIM result");
+                goto fail;
+            }
+        }
+    }
+    sqlite3_finalize(st);
+    sqlite3_finalize(sd);
+    st = sd = NULL;
+    if (exec(s, "COMMIT", err) < 0)
+        goto fail;
+    if (added != NULL)
+        *added = count;
+    return 0;
+fail:
+    sqlite3_finalize(st);
+    sqlite3_finalize(sd);
+    sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+    return -1;
+}
+
+/* col_into - a text column into a row field of cap bytes */
+static void col_into(sqlite3_stmt *st, int i, char *dst, size_t cap)
+{
+    const unsigned char *t = sqlite3_column_text(st, i);
+
+    ink_evrow_set(dst, cap, (const char *)t, t != NULL ? (size_t)sqlite3_column_bytes(st, i) : 0);
+}
+
+/* s_evaluations_list - the rows of a period, each to fn */
+static int s_evaluations_list(struct ink_store *base, int64_t begin, int64_t end,
+                              const char *domain, ink_evrow_fn fn, void *arg,
+                              struct ink_str *err)
+{
+    struct sqlite_store *s = (struct sqlite_store *)base;
+    static const char sel[] =
+        "SELECT id, key, queue_id, message_id, source_ip, header_from, envelope_from,"
+        " envelope_to, spf_result, spf_domain, spf_scope, dmarc_result, dmarc_spf, dmarc_dkim,"
+        " disposition, override, override_comment, policy_domain, p, sp, np, t, adkim, aspf,"
+        " at, dkim_unlisted FROM evaluations"
+        " WHERE at >= ?1 AND at < ?2 AND (?3 IS NULL OR header_from = ?3) ORDER BY at, id";
+    static const char sel_dkim[] =
+        "SELECT domain, selector, result FROM evaluation_dkim WHERE evaluation = ?1 ORDER BY n";
+    sqlite3_stmt *st = prepare(s, sel, err), *sd = st != NULL ? prepare(s, sel_dkim, err) : NULL;
+    struct ink_evrow *row = malloc(sizeof(*row));
+    int rc, ret = 0;
+    size_t k;
+
+    if (st == NULL || sd == NULL || row == NULL) {
+        if (row == NULL && st != NULL && sd != NULL)
+            ink_str_puts(err, "out of memory");
+        sqlite3_finalize(st);
+        sqlite3_finalize(sd);
+        free(row);
+        return -1;
+    }
+    sqlite3_bind_int64(st, 1, begin);
+    sqlite3_bind_int64(st, 2, end);
+    bind_text(st, 3, domain);
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        int dr;
+
+        ink_evrow_clear(row);
+        col_into(st, 1, row->key, sizeof(row->key));
+        for (k = 0; k < EV_NTEXT; k++)
+            col_into(st, (int)k + 2, (char *)row + ev_text[k].off, ev_text[k].cap);
+        row->at = sqlite3_column_int64(st, 24);
+        row->dkim_unlisted = (size_t)sqlite3_column_int64(st, 25);
+        sqlite3_reset(sd);
+        sqlite3_bind_int64(sd, 1, sqlite3_column_int64(st, 0));
+        while ((dr = sqlite3_step(sd)) == SQLITE_ROW && row->ndkim < INK_EVROW_DKIM_MAX) {
+            struct ink_evrow_dkim *d = &row->dkim[row->ndkim++];
+
+            col_into(sd, 0, d->domain, sizeof(d->domain));
+            col_into(sd, 1, d->selector, sizeof(d->selector));
+            col_into(sd, 2, d->result, sizeof(d->result));
+        }
+        if (dr != SQLITE_ROW && dr != SQLITE_DONE) {
+            rc = dr;
+            break;
+        }
+        ret = fn(arg, row);
+        if (ret != 0)
+            break;
+    }
+    if (ret == 0 && rc != SQLITE_DONE)
+        ret = db_err(s, err, "list evaluations");
+    sqlite3_finalize(st);
+    sqlite3_finalize(sd);
+    free(row);
+    return ret;
+}
+
 static const struct ink_store_ops sqlite_ops = {
     "sqlite", s_add, s_get, s_list, s_save, s_remove, s_due, s_history,
     s_report_begin, s_report_record, s_report_commit, s_report_abort, s_report_failure_add,
     s_report_summary, s_report_ptr_put, s_token_add, s_token_find, s_token_list, s_token_revoke,
-    s_free, s_rotation_add, s_rotation_list, s_rotation_save, s_report_rows,
+    s_free, s_rotation_add, s_rotation_list, s_rotation_save,
+    s_evaluations_add, s_evaluations_list, s_report_rows,
 };
 
 /* make_parent_dirs - create the directories above path (mode 0700) */
