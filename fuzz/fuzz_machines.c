@@ -33,6 +33,7 @@
 #include "inkan/profile.h"
 #include "inkan/provision.h"
 #include "inkan/query.h"
+#include "inkan/report_sim.h"
 #include "inkan/rotate.h"
 #include "inkan/spf.h"
 #include "inkan/spf_lint.h"
@@ -608,6 +609,82 @@ static void inbound_release(void *obj)
     ink_inbound_free(obj);
 }
 
+/* ---- report-simulate: two rows replayed under a proposed SPF record ---- */
+
+struct fsim {
+    struct ink_report_row rows[2];
+    struct ink_report_row_auth auth[2];
+    struct ink_sim *sim;
+};
+
+static void *sim_make(uint8_t variant)
+{
+    static const char *const records[] = {
+        "v=spf1 include:_spf.example.net mx a:mail.example.com -all",
+        "v=spf1 redirect=_spf.example.org",
+        "v=spf1 exists:%{i}.bl.example.net ptr ~all",
+        "v=spf1 ip4:192.0.2.0/24 include:example.com -all",
+    };
+    struct fsim *o = calloc(1, sizeof(*o));
+    struct ink_sim_opts so;
+    size_t i;
+
+    if (o == NULL)
+        return NULL;
+    for (i = 0; i < 2; i++) {
+        struct ink_report_row *r = &o->rows[i];
+        r->source_ip = (char *)(i ? "2001:db8::25" : "192.0.2.7");
+        r->count = 3 + i;
+        r->adkim = r->aspf = (variant & 8) ? 's' : 'r';
+        r->pct = -1;
+        r->dkim = (char *)"fail";
+        r->spf = (char *)(i ? "pass" : "fail");
+        r->header_from = (char *)"example.com";
+        o->auth[i].kind = 's';
+        o->auth[i].domain = (char *)(i ? "mail.example.com" : "example.com");
+        o->auth[i].result = (char *)"fail";
+        r->auth = &o->auth[i];
+        r->nauth = 1;
+    }
+    memset(&so, 0, sizeof(so));
+    so.domain = "example.com";
+    so.spf = records[variant & 3];
+    so.dmarc = (variant & 4) ? "v=DMARC1; p=reject; pct=40" : NULL;
+    so.now = 1700000000;
+    o->sim = ink_sim_new(&so, o->rows, 2, NULL);
+    if (o->sim == NULL) {
+        free(o);
+        return NULL;
+    }
+    return o;
+}
+
+static struct ink_machine sim_machine(void *obj)
+{
+    return ink_sim_machine(((struct fsim *)obj)->sim);
+}
+
+static void sim_check(void *obj)
+{
+    const struct fsim *o = obj;
+    const struct ink_sim_totals *t = ink_sim_totals(o->sim);
+    size_t i;
+
+    if (t->messages != 7 || t->newly_passing + t->newly_failing > 7)
+        die("report-simulate", "totals do not add up");
+    for (i = 0; i < ink_sim_nchanges(o->sim); i++)
+        if (ink_sim_change(o->sim, i)->direction == NULL)
+            die("report-simulate", "a change without a direction");
+}
+
+static void sim_release(void *obj)
+{
+    struct fsim *o = obj;
+
+    ink_sim_free(o->sim);
+    free(o);
+}
+
 static const struct kind kinds[] = {
     {"dkim", dkim_make, dkim_machine, dkim_check, dkim_release},
     {"dmarc", dmarc_make, dmarc_machine, dmarc_check, dmarc_release},
@@ -619,6 +696,7 @@ static const struct kind kinds[] = {
     {"dkim-rotate", rot_make, rot_machine, rot_check, rot_release},
     {"audit", audit_make, audit_machine, audit_check, audit_release},
     {"inbound", inbound_make, inbound_machine, inbound_check, inbound_release},
+    {"report-simulate", sim_make, sim_machine, sim_check, sim_release},
 };
 
 /* ---- answers from the bytes ---- */

@@ -19,6 +19,7 @@
 #include "inkan/arf.h"
 #include "inkan/evlog.h"
 #include "inkan/report.h"
+#include "inkan/report_sim.h"
 #include "inkan/rotate.h"
 #include "inkan/str.h"
 #include "inkan/verify.h"
@@ -247,6 +248,17 @@ struct ink_store_ops {
      * every domain together); caller frees *out with free() */
     int (*report_timeline)(struct ink_store *s, const char *domain, int64_t since, int64_t until,
                            struct ink_report_day **out, size_t *n, struct ink_str *err);
+    /* Operations added later go below too, so that a backend's table
+     * written before them leaves them NULL (the dispatch helper then says
+     * the store cannot do it). */
+    /* report_rows - the stored aggregate-report rows of one policy domain
+     * whose report's date range overlaps [since, until) (epoch seconds;
+     * 0 and INT64_MAX for all), each with its auth results and what its
+     * report saw published, in report order; more than INK_SIM_ROWS_MAX
+     * is an error (narrow the period).  Caller frees with
+     * ink_report_rows_free. */
+    int (*report_rows)(struct ink_store *s, const char *domain, int64_t since, int64_t until,
+                       struct ink_report_row **out, size_t *n, struct ink_str *err);
 };
 
 /* Every backend's own struct starts with this. */
@@ -289,6 +301,8 @@ int ink_store_report_summary_span(struct ink_store *s, const char *domain, int64
 int ink_store_report_timeline(struct ink_store *s, const char *domain, int64_t since,
                               int64_t until, struct ink_report_day **out, size_t *n,
                               struct ink_str *err);
+int ink_store_report_rows(struct ink_store *s, const char *domain, int64_t since, int64_t until,
+                          struct ink_report_row **out, size_t *n, struct ink_str *err);
 int ink_store_token_add(struct ink_store *s, const char *name, const char *sha256_hex,
                         int64_t now, struct ink_str *err);
 int ink_store_token_find(struct ink_store *s, const char *sha256_hex, int64_t now, char **name,

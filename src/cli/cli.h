@@ -159,6 +159,8 @@ int cmd_report(int argc, char **argv);
  * hands over argv starting at the subcommand) */
 int cli_report_generate(int argc, char **argv);
 int cli_report_send(int argc, char **argv);
+/* report_sim.c: `inkan report simulate` (argv[0] the subcommand) */
+int cli_report_simulate(int argc, char **argv);
 /* cli_report_open_db - open the report store (path NULL: the default,
  * as 'inkan domain'); NULL after printing why */
 struct ink_store *cli_report_open_db(const char *path);

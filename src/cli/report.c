@@ -62,6 +62,11 @@ static const char report_help[] =
     "  timeline [--db FILE] [--json] [DOMAIN]  messages and DMARC pass/fail per day\n"
     "  (summary, advise, sources and timeline take --since WHEN and --until WHEN:\n"
     "  the reports whose period begins then; YYYY-MM-DD (UTC) or epoch seconds)\n"
+    "  simulate DOMAIN [--db FILE] [--since DATE] [--until DATE] [--spf RECORD]\n"
+    "           [--dmarc RECORD] [--json] [DNS OPTIONS]\n"
+    "                                      replay the stored rows under a proposed\n"
+    "                                      SPF and/or DMARC record: the sources and\n"
+    "                                      messages whose result would change\n"
     "  generate --period DAY [--db FILE] ... our own aggregate reports (as a\n"
     "                                      receiver), one per policy domain, into\n"
     "                                      an outbox ('report generate --help')\n"
@@ -134,7 +139,7 @@ static struct ink_store *open_db(const char *path)
 }
 
 /* cli_report_open_db - the store the report commands use (report_send.c,
- * report_span.c) */
+ * report_span.c, report_sim.c) */
 struct ink_store *cli_report_open_db(const char *path)
 {
     return open_db(path);
@@ -1175,6 +1180,10 @@ int cmd_report(int argc, char **argv)
         cli_set_argv0(argv + 1, "report sources");
         return report_summary(argc - 1, argv + 1, VIEW_SOURCES);
     }
+    if (strcmp(argv[1], "simulate") == 0) {
+        cli_set_argv0(argv + 1, "report simulate");
+        return cli_report_simulate(argc - 1, argv + 1);
+    }
     if (strcmp(argv[1], "generate") == 0) {
         cli_set_argv0(argv + 1, "report generate");
         return cli_report_generate(argc - 1, argv + 1);
@@ -1183,7 +1192,7 @@ int cmd_report(int argc, char **argv)
         cli_set_argv0(argv + 1, "report send");
         return cli_report_send(argc - 1, argv + 1);
     }
-    cli_error("unknown subcommand '%s' (import, summary, advise, sources, generate, send)",
-              cli_shown(argv[1]));
+    cli_error("unknown subcommand '%s' (import, summary, advise, sources, simulate, generate, "
+              "send)", cli_shown(argv[1]));
     return INK_EXIT_USAGE;
 }

@@ -213,6 +213,19 @@ int ink_store_report_ptr_put(struct ink_store *s, const struct ink_store_ptr *v,
     return s->ops->report_ptr_put(s, v, n, err);
 }
 
+/* ink_store_report_rows - the stored rows of a domain and period */
+int ink_store_report_rows(struct ink_store *s, const char *domain, int64_t since, int64_t until,
+                          struct ink_report_row **out, size_t *n, struct ink_str *err)
+{
+    *out = NULL;
+    *n = 0;
+    if (s->ops->report_rows == NULL) {
+        ink_str_printf(err, "the %s store cannot list report rows", s->ops->name);
+        return -1;
+    }
+    return s->ops->report_rows(s, domain, since, until, out, n, err);
+}
+
 /* ink_report_summaries_free - free summaries and their sources */
 void ink_report_summaries_free(struct ink_report_summary *sum, size_t n)
 {

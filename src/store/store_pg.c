@@ -2240,7 +2240,9 @@ static const struct ink_store_ops pg_ops = {
     pg_token_revoke, pg_free, pg_rotation_add, pg_rotation_list, pg_rotation_save,
     pg_evaluations_add, pg_evaluations_list,
     pg_queue_fill, pg_queue_claim, pg_queue_done,
-    NULL, NULL, /* report_summary_span, report_timeline: not yet (the helpers say so) */
+    /* report_summary_span, report_timeline, report_rows: not yet (the
+     * dispatch helpers say the store cannot) */
+    NULL, NULL, NULL,
 };
 
 /* schema_version - the version recorded (0: no schema_version table, or

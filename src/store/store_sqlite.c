@@ -1425,6 +1425,167 @@ static int s_report_ptr_put(struct ink_store *base, const struct ink_store_ptr *
     return 0;
 }
 
+/* col_char - the first byte of a text column ('r' when NULL or empty) */
+static char col_char(sqlite3_stmt *st, int i)
+{
+    const unsigned char *t = sqlite3_column_text(st, i);
+
+    return t != NULL && t[0] != '\0' ? (char)t[0] : 'r';
+}
+
+/* rows_auth - attach the auth results to rows[0..n), which are in
+ * (report, idx) order, as keys[] says; one pass over a query in the same
+ * order */
+static int rows_auth(struct sqlite_store *s, const char *domain, int64_t since, int64_t until,
+                     struct ink_report_row *rows, const sqlite3_int64 (*keys)[2], size_t n,
+                     struct ink_str *err)
+{
+    static const char sql[] =
+        "SELECT a.report, a.idx, a.kind, a.domain, a.selector, a.scope, a.result"
+        " FROM report_auth a JOIN reports rep ON rep.id = a.report"
+        " WHERE rep.domain = ?1 AND rep.end_at >= ?2 AND rep.begin_at < ?3"
+        " ORDER BY rep.begin_at, rep.id, a.idx, a.kind DESC, a.n";
+    sqlite3_stmt *st = prepare(s, sql, err);
+    size_t i = 0;
+    int rc;
+
+    if (st == NULL)
+        return -1;
+    bind_text(st, 1, domain);
+    sqlite3_bind_int64(st, 2, since);
+    sqlite3_bind_int64(st, 3, until);
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        sqlite3_int64 rep = sqlite3_column_int64(st, 0), idx = sqlite3_column_int64(st, 1);
+        struct ink_report_row *r;
+        struct ink_report_row_auth *a;
+        const unsigned char *kind = sqlite3_column_text(st, 2);
+        /* rows come in the same order: walk up to this one */
+        while (i < n && (keys[i][0] != rep || keys[i][1] < idx))
+            i++;
+        if (i == n)
+            break;
+        if (keys[i][1] != idx)
+            continue;
+        r = &rows[i];
+        if (r->nauth >= INK_SIM_AUTH_MAX)
+            continue;
+        if (r->auth == NULL && (r->auth = calloc(INK_SIM_AUTH_MAX, sizeof(*r->auth))) == NULL) {
+            rc = SQLITE_NOMEM;
+            break;
+        }
+        a = &r->auth[r->nauth++];
+        a->kind = kind != NULL && strcmp((const char *)kind, "dkim") == 0 ? 'd' : 's';
+        a->domain = col_dup(st, 3);
+        a->selector = col_dup(st, 4);
+        a->scope = col_dup(st, 5);
+        a->result = col_dup(st, 6);
+    }
+    sqlite3_finalize(st);
+    if (rc == SQLITE_NOMEM) {
+        ink_str_puts(err, "out of memory");
+        return -1;
+    }
+    if (rc != SQLITE_DONE && rc != SQLITE_ROW)
+        return db_err(s, err, "read report auth results");
+    return 0;
+}
+
+/* s_report_rows - the rows of a domain's reports overlapping the period */
+static int s_report_rows(struct ink_store *base, const char *domain, int64_t since,
+                         int64_t until, struct ink_report_row **out, size_t *n,
+                         struct ink_str *err)
+{
+    static const char sql[] =
+        "SELECT rep.id, r.idx, rep.begin_at, rep.end_at, rep.org_name, rep.adkim, rep.aspf,"
+        " rep.p, rep.sp, rep.np, rep.pct, rep.testing, r.source_ip, r.count, r.disposition,"
+        " r.dkim, r.spf, r.header_from, r.envelope_from"
+        " FROM report_rows r JOIN reports rep ON rep.id = r.report"
+        " WHERE rep.domain = ?1 AND rep.end_at >= ?2 AND rep.begin_at < ?3"
+        " ORDER BY rep.begin_at, rep.id, r.idx LIMIT ?4";
+    struct sqlite_store *s = (struct sqlite_store *)base;
+    sqlite3_stmt *st = prepare(s, sql, err);
+    struct ink_report_row *rows = NULL;
+    sqlite3_int64 (*keys)[2] = NULL;
+    size_t cnt = 0, cap = 0;
+    int rc;
+
+    *out = NULL;
+    *n = 0;
+    if (st == NULL)
+        return -1;
+    bind_text(st, 1, domain);
+    sqlite3_bind_int64(st, 2, since);
+    sqlite3_bind_int64(st, 3, until);
+    sqlite3_bind_int64(st, 4, (sqlite3_int64)INK_SIM_ROWS_MAX + 1);
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        struct ink_report_row *r;
+        if (cnt == INK_SIM_ROWS_MAX) {
+            sqlite3_finalize(st);
+            ink_report_rows_free(rows, cnt);
+            free(keys);
+            ink_str_printf(err, "more than %d report rows for %s in the period: narrow it "
+                           "(--since, --until)", INK_SIM_ROWS_MAX, domain);
+            return -1;
+        }
+        if (cnt == cap) {
+            size_t ncap = cap ? cap * 2 : 64;
+            void *p = reallocarray(rows, ncap, sizeof(*rows)), *q;
+            if (p == NULL) {
+                rc = SQLITE_NOMEM;
+                break;
+            }
+            rows = p;
+            q = reallocarray(keys, ncap, sizeof(*keys));
+            if (q == NULL) {
+                rc = SQLITE_NOMEM;
+                break;
+            }
+            keys = q;
+            cap = ncap;
+        }
+        keys[cnt][0] = sqlite3_column_int64(st, 0);
+        keys[cnt][1] = sqlite3_column_int64(st, 1);
+        r = &rows[cnt++];
+        memset(r, 0, sizeof(*r));
+        r->begin = sqlite3_column_int64(st, 2);
+        r->end = sqlite3_column_int64(st, 3);
+        r->org_name = col_dup(st, 4);
+        r->adkim = col_char(st, 5);
+        r->aspf = col_char(st, 6);
+        r->p = col_dup(st, 7);
+        r->sp = col_dup(st, 8);
+        r->np = col_dup(st, 9);
+        r->pct = sqlite3_column_type(st, 10) == SQLITE_NULL ? -1 : sqlite3_column_int(st, 10);
+        r->testing = col_dup(st, 11);
+        r->source_ip = col_dup(st, 12);
+        r->count = (uint64_t)sqlite3_column_int64(st, 13);
+        r->disposition = col_dup(st, 14);
+        r->dkim = col_dup(st, 15);
+        r->spf = col_dup(st, 16);
+        r->header_from = col_dup(st, 17);
+        r->envelope_from = col_dup(st, 18);
+    }
+    sqlite3_finalize(st);
+    if (rc != SQLITE_DONE) {
+        if (rc == SQLITE_NOMEM)
+            ink_str_puts(err, "out of memory");
+        else
+            db_err(s, err, "read report rows");
+        ink_report_rows_free(rows, cnt);
+        free(keys);
+        return -1;
+    }
+    if (rows_auth(s, domain, since, until, rows, (const sqlite3_int64(*)[2])keys, cnt, err) < 0) {
+        ink_report_rows_free(rows, cnt);
+        free(keys);
+        return -1;
+    }
+    free(keys);
+    *out = rows;
+    *n = cnt;
+    return 0;
+}
+
 static void s_free(struct ink_store *base)
 {
     struct sqlite_store *s = (struct sqlite_store *)base;
@@ -1986,7 +2147,7 @@ static const struct ink_store_ops sqlite_ops = {
     s_free, s_rotation_add, s_rotation_list, s_rotation_save,
     s_evaluations_add, s_evaluations_list,
     NULL, NULL, NULL, /* no import queue: importers take inputs in order */
-    s_report_summary_span, s_report_timeline,
+    s_report_summary_span, s_report_timeline, s_report_rows,
 };
 
 /* make_parent_dirs - create the directories above path (mode 0700) */

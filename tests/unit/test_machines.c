@@ -29,6 +29,7 @@
 #include "inkan/dns.h"
 #include "inkan/finding.h"
 #include "inkan/report.h"
+#include "inkan/report_sim.h"
 #include "inkan/inbound.h"
 #include "inkan/memzone.h"
 #include "inkan/profile.h"
@@ -1171,6 +1172,86 @@ static void ptr_release(void *obj)
     ink_ptr_lookup_free(obj);
 }
 
+/* ---- report-simulate: stored rows replayed under a proposed SPF record ---- */
+
+#define SIM_DOMAIN "sim.example"
+#define SIM_INCLUDE "_spf.partner.example"
+
+/* The object: one row (owned) and the simulation over it. */
+struct sim_obj {
+    struct ink_report_row row;
+    struct ink_report_row_auth auth;
+    struct ink_sim *sim;
+};
+
+static void sim_zone(struct ink_memzone *z)
+{
+    add_txt(z, SIM_INCLUDE, "v=spf1 ip4:198.51.100.0/24 -all");
+    add_txt(z, SIM_DOMAIN, "v=spf1 -all"); /* never asked: the proposal replaces it */
+}
+
+static void *sim_make(void)
+{
+    struct sim_obj *o = calloc(1, sizeof(*o));
+    struct ink_sim_opts so;
+
+    assert_non_null(o);
+    o->row.source_ip = (char *)"198.51.100.20";
+    o->row.count = 8;
+    o->row.adkim = o->row.aspf = 'r';
+    o->row.pct = -1;
+    o->row.dkim = (char *)"fail";
+    o->row.spf = (char *)"fail";
+    o->row.disposition = (char *)"none";
+    o->row.header_from = (char *)SIM_DOMAIN;
+    o->auth.kind = 's';
+    o->auth.domain = (char *)SIM_DOMAIN;
+    o->auth.result = (char *)"fail";
+    o->row.auth = &o->auth;
+    o->row.nauth = 1;
+    memset(&so, 0, sizeof(so));
+    so.domain = SIM_DOMAIN;
+    so.spf = "v=spf1 include:" SIM_INCLUDE " -all";
+    so.dmarc = "v=DMARC1; p=reject";
+    o->sim = ink_sim_new(&so, &o->row, 1, NULL);
+    assert_non_null(o->sim);
+    return o;
+}
+
+static struct ink_machine sim_machine(void *obj)
+{
+    return ink_sim_machine(((struct sim_obj *)obj)->sim);
+}
+
+/* sim_check - the include unusable: temperror (and DMARC temperror); no
+ * record there: permerror, still failing (rejected); else newly passing */
+static void sim_check(void *obj, const struct at *at)
+{
+    const struct sim_obj *o = obj;
+    const struct ink_sim_change *c = ink_sim_change(o->sim, 0);
+
+    assert_int_equal(ink_sim_nchanges(o->sim), 1);
+    assert_non_null(c);
+    if (hit(at, SIM_INCLUDE)) {
+        assert_string_equal(c->spf_new, "temperror");
+        assert_string_equal(c->dmarc_new, "temperror");
+    } else if (emptied(at, SIM_INCLUDE)) {
+        assert_string_equal(c->spf_new, "permerror");
+        assert_string_equal(c->disp_new, "reject");
+    } else {
+        assert_string_equal(c->spf_new, "pass");
+        assert_string_equal(c->direction, "newly-passing");
+    }
+}
+
+static void sim_release(void *obj)
+{
+    struct sim_obj *o = obj;
+
+    ink_sim_free(o->sim);
+    free(o);
+}
+
 static const struct kind kinds[] = {
     {"dkim", dkim_zone, dkim_make, dkim_machine, dkim_check, dkim_release},
     {"arc", arc_zone, arc_make, arc_machine, arc_check, arc_release},
@@ -1184,6 +1265,7 @@ static const struct kind kinds[] = {
     {"audit", audit_zone, audit_make, audit_machine, audit_check, audit_release},
     {"inbound", inbound_zone, inbound_make, inbound_machine, inbound_check, inbound_release},
     {"ptr", ptr_zone, ptr_make, ptr_machine, ptr_check, ptr_release},
+    {"report-simulate", sim_zone, sim_make, sim_machine, sim_check, sim_release},
 };
 
 /* run_kind - the clean run, then every hostile answer at every query */
