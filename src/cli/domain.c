@@ -156,21 +156,6 @@ struct dctx {
     size_t nres;
 };
 
-/* default_db_path - $XDG_DATA_HOME/inkan/inkan.db or ~/.local/share/inkan/inkan.db */
-static char *default_db_path(void)
-{
-    const char *xdg = getenv("XDG_DATA_HOME"), *home = getenv("HOME");
-    struct ink_str s = INK_STR_INIT;
-
-    if (xdg != NULL && xdg[0] == '/')
-        ink_str_printf(&s, "%s/inkan/inkan.db", xdg);
-    else if (home != NULL && home[0] != '\0')
-        ink_str_printf(&s, "%s/.local/share/inkan/inkan.db", home);
-    else
-        return NULL;
-    return ink_str_steal(&s);
-}
-
 /* open_store - open the database the options name; readonly for the
  * commands that only read it (a database the user may not write can
  * still be shown) */
@@ -180,7 +165,7 @@ static int open_store(struct dctx *c, int readonly)
     struct stat st;
 
     if (c->db_path == NULL) {
-        c->db_default = default_db_path();
+        c->db_default = cli_default_db_path();
         if (c->db_default == NULL) {
             cli_error("no --db FILE given and neither XDG_DATA_HOME nor HOME is set");
             return -1;

@@ -100,21 +100,6 @@ static void report_usage(FILE *fp)
     fputs(report_help, fp);
 }
 
-/* default_db_path - the store 'inkan domain' uses by default (caller frees) */
-static char *default_db_path(void)
-{
-    const char *xdg = getenv("XDG_DATA_HOME"), *home = getenv("HOME");
-    struct ink_str s = INK_STR_INIT;
-
-    if (xdg != NULL && xdg[0] == '/')
-        ink_str_printf(&s, "%s/inkan/inkan.db", xdg);
-    else if (home != NULL && home[0] != '\0')
-        ink_str_printf(&s, "%s/.local/share/inkan/inkan.db", home);
-    else
-        return NULL;
-    return ink_str_steal(&s);
-}
-
 /* open_db - open (creating or migrating) the store; NULL after saying why */
 static struct ink_store *open_db(const char *path)
 {
@@ -123,7 +108,7 @@ static struct ink_store *open_db(const char *path)
     char *def = NULL;
 
     if (path == NULL) {
-        def = default_db_path();
+        def = cli_default_db_path();
         if (def == NULL) {
             cli_error("no --db FILE given and neither XDG_DATA_HOME nor HOME is set");
             return NULL;
