@@ -43,7 +43,8 @@ static const char sim_help[] =
     "                  (YYYY-MM-DD, UTC, or seconds since 1970)\n"
     "  --until DATE    only reports that begin before the end of DATE (a day\n"
     "                  counts whole; seconds: before that second)\n"
-    "  --db FILE       the store (default as 'inkan report import')\n"
+    "  --db FILE|URI   the store: an SQLite file or a postgresql:// URI\n"
+    "                  (default as 'inkan report import')\n"
     "  --json          one JSON object (fields in inkan(1))\n"
     CLI_DNS_HELP
     "\nExit status: 0 simulated (whatever changes), 1 the store or DNS failed,\n"
@@ -284,8 +285,9 @@ int cli_report_simulate(int argc, char **argv)
     while ((c = cli_getopt(&set, argc, argv)) != -1) {
         switch (c) {
         case OPT_DB:
-            if (!ink_store_path_ok(optarg)) {
-                cli_error("--db '%s': give a database file", cli_shown(optarg));
+            if (!ink_store_db_ok(optarg)) {
+                cli_error("--db '%s': give a database file or a postgresql:// URI",
+                          cli_shown(optarg));
                 return INK_EXIT_USAGE;
             }
             db = optarg;

@@ -185,8 +185,9 @@ int cli_report_timeline_cmd(int argc, char **argv)
         }
         switch (c) {
         case OPT_DB:
-            if (!ink_store_path_ok(optarg)) {
-                cli_error("--db '%s': give a database file", cli_shown(optarg));
+            if (!ink_store_db_ok(optarg)) {
+                cli_error("--db '%s': give a database file or a postgresql:// URI",
+                          cli_shown(optarg));
                 return INK_EXIT_USAGE;
             }
             db = optarg;

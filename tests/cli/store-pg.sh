@@ -17,6 +17,11 @@
 #     (SELECT ... FOR UPDATE SKIP LOCKED), every report stored once;
 #   - inkan serve and token on PostgreSQL, reconnecting after the database
 #     is restarted;
+#   - time spans and simulate: `report summary/sources/advise --since
+#     --until`, `report timeline` and `report simulate --spf --dmarc` (and
+#     the API's since=/until= and timeline) print SQLite's documents on
+#     PostgreSQL, for spans that cut a report, that are empty, that end on
+#     a report's first second; UTC days whatever TZ and PGTZ say;
 #   - a URI's password is never printed; a newer schema is refused.
 set -u
 . "$INKAN_SRC/tests/cli/lib.sh"
@@ -128,6 +133,151 @@ pg_restart
 check "the database restarted (every connection dropped)" test -n "$PG_PID"
 check "serve reconnects: GET /api/reports/summary 200 again" test "$(get /api/reports/summary)" = 200
 check "  ... the same document" bash -c "jq -S . '$T/api.json' | cmp -s - '$T/cli.sorted'"
+kill "$spid"
+wait "$spid" 2>/dev/null
+
+# --- time spans, the timeline and simulate: the same on both backends ----------
+# Reports of several days (tests/data/reports-timeline, tests/data/simulate),
+# one that runs from noon to noon (a span can cut it in the middle) and one
+# of another domain.  Every command runs in a time zone far from UTC, and
+# PostgreSQL's session in another one: the days are UTC days on both.
+mkdir -p "$T/span"
+cp "$INKAN_SRC"/tests/data/reports-timeline/*.xml "$INKAN_SRC"/tests/data/simulate/*.xml "$T/span/"
+/usr/bin/python3 - "$T/span" <<'PY'
+import sys
+out = sys.argv[1]
+def report(name, org, rid, begin, end, domain, policy, records):
+    with open("%s/%s.xml" % (out, name), "w") as f:
+        f.write("<feedback><report_metadata><org_name>%s</org_name><report_id>%s</report_id>"
+                "<date_range><begin>%d</begin><end>%d</end></date_range></report_metadata>"
+                "<policy_published><domain>%s</domain>%s</policy_published>\n"
+                % (org, rid, begin, end, domain, policy))
+        for ip, count, dkim, spf, auth in records:
+            f.write("<record><row><source_ip>%s</source_ip><count>%d</count><policy_evaluated>"
+                    "<disposition>none</disposition><dkim>%s</dkim><spf>%s</spf>"
+                    "</policy_evaluated></row><identifiers><header_from>%s</header_from>"
+                    "</identifiers><auth_results>%s</auth_results></record>\n"
+                    % (ip, count, dkim, spf, domain, auth))
+        f.write("</feedback>\n")
+# 2025-11-05 12:00 .. 2025-11-06 11:59:59 UTC
+report("noon", "receiver-c.test", "noon-1", 1762344000, 1762430399, "example.com",
+       "<adkim>s</adkim><aspf>r</aspf><p>quarantine</p><sp>reject</sp><pct>50</pct>", [
+    ("192.0.2.10", 12, "pass", "pass",
+     "<dkim><domain>example.com</domain><selector>s1</selector><result>pass</result></dkim>"
+     "<spf><domain>example.com</domain><scope>mfrom</scope><result>pass</result></spf>"),
+    ("198.51.100.20", 7, "fail", "fail",
+     "<spf><domain>example.com</domain><scope>mfrom</scope><result>fail</result></spf>"),
+    ("203.0.113.9", 3, "fail", "fail",
+     "<dkim><domain>other.test</domain><selector>x</selector><result>pass</result></dkim>"
+     "<dkim><domain>example.com</domain><selector>s2</selector><result>fail</result></dkim>"
+     "<spf><domain>example.com</domain><scope>mfrom</scope><result>softfail</result></spf>"),
+])
+# another domain, 2025-11-05 00:00 UTC
+report("other", "receiver-a.test", "other-1", 1762300800, 1762387199, "other.example",
+       "<p>reject</p>", [
+    ("192.0.2.99", 5, "pass", "fail",
+     "<dkim><domain>other.example</domain><result>pass</result></dkim>"),
+])
+PY
+SP=$(pg_createdb spans)
+SS=$T/spans.db
+PROPOSED='v=spf1 ip4:192.0.2.10 include:_spf.partner.test -all'
+SIM=(--zone "$INKAN_SRC/tests/data/simulate/example.com.zone" --spf "$PROPOSED")
+# name|command: each run on both backends, its stdout compared (jq -S for
+# JSON), and its exit status
+SPANS='summary|report summary --json --no-dns
+summary-days|report summary --json --no-dns --since 2025-11-03 --until 2025-11-05
+summary-cut|report summary --json --no-dns --since 2025-11-06 --until 2025-11-06
+summary-epoch|report summary --json --no-dns --since 1762365600 --until 1764633600
+summary-one|report summary --json --no-dns --since 2025-11-04 example.com
+summary-empty|report summary --json --no-dns --since 2026-01-01 --until 2026-01-31
+sources-days|report sources --json --no-dns --since 2025-11-03 --until 2025-11-05
+advise-days|report advise --json --no-dns --since 2025-11-03 --until 2025-11-05 example.com
+timeline|report timeline --json
+timeline-one|report timeline --json example.com
+timeline-days|report timeline --json --since 2025-11-03 --until 2025-11-05
+timeline-cut|report timeline --json --since 2025-11-06 --until 2025-11-06
+timeline-epoch|report timeline --json --since 1762365600 --until 1764633600 example.com
+timeline-empty|report timeline --json --since 2026-01-01 --until 2026-01-31
+timeline-text|report timeline --since 2025-11-01
+sim|report simulate --json SIM --dmarc v=DMARC1;p=reject;adkim=s example.com
+sim-text|report simulate SIM example.com
+sim-dmarc|report simulate --json --dmarc v=DMARC1;p=quarantine;pct=50;t=y example.com
+sim-days|report simulate --json SIM --since 2025-11-03 --until 2025-11-05 example.com
+sim-cut|report simulate --json SIM --dmarc v=DMARC1;p=reject --since 2025-11-06 --until 2025-11-06 example.com
+sim-epoch|report simulate --json SIM --since 1762365600 --until 1764633600 example.com
+sim-empty|report simulate --json SIM --since 2026-01-01 --until 2026-01-31 example.com
+sim-other|report simulate --json --dmarc v=DMARC1;p=none other.example'
+for b in sqlite pg; do
+    db=$SS
+    [ $b = pg ] && db=$SP
+    "$INKAN" report import --db "$db" "$T/span" >"$T/span.$b.import" 2>&1
+    while IFS='|' read -r name command; do
+        args=()
+        for w in $command; do
+            if [ "$w" = SIM ]; then args+=("${SIM[@]}"); else args+=("${w//;/; }"); fi
+        done
+        TZ=Pacific/Kiritimati PGTZ=America/St_Johns "$INKAN" "${args[@]}" --db "$db" \
+            >"$T/span.$b.$name" 2>"$T/span.$b.$name.err"
+        echo $? >"$T/span.$b.$name.rc"
+        if jq -e . "$T/span.$b.$name" >/dev/null 2>&1; then
+            jq -S . "$T/span.$b.$name" >"$T/span.$b.$name.tmp" && mv "$T/span.$b.$name.tmp" "$T/span.$b.$name"
+        fi
+    done <<<"$SPANS"
+done
+check "spans: 7 reports imported into PostgreSQL" grep -q '^imported 7, duplicates 0, refused 0, failed 0$' "$T/span.pg.import"
+while IFS='|' read -r name command; do
+    check "$command: exit $(cat "$T/span.sqlite.$name.rc") on both" \
+        test "$(cat "$T/span.sqlite.$name.rc")" = "$(cat "$T/span.pg.$name.rc")"
+    check "  ... PostgreSQL prints what SQLite prints" cmp -s "$T/span.sqlite.$name" "$T/span.pg.$name"
+done <<<"$SPANS"
+sj() { jq -r "$2" "$T/span.pg.$1"; }
+# the numbers themselves (so that both backends cannot agree on a wrong one)
+check "pg: summary: example.com 6 reports, 194 messages; other.example 1, 5" \
+    test "$(sj summary '[.domains[] | "\(.domain) \(.reports) \(.messages)"] | join(",")')" = "example.com 6 194,other.example 1 5"
+check "pg: summary of 11-03..11-05: 3 example.com reports (the noon one begins on 11-05)" \
+    test "$(sj summary-days '.domains[] | select(.domain == "example.com") | "\(.reports) \(.messages)"')" = "3 81"
+check "pg: summary of 11-06: empty (the noon report began the day before)" test "$(sj summary-cut '.domains | length')" = 0
+check "pg: summary from inside the noon report to 12-02 00:00: the two reports of 12-01 and 12-02" \
+    test "$(sj summary-epoch '[.domains[] | "\(.domain) \(.reports) \(.messages)"] | join(",")')" = "example.com 2 63"
+check "pg: summary of 2026-01: nothing" test "$(sj summary-empty '.domains | length')" = 0
+check "pg: timeline: the noon report on its UTC day (2025-11-05), with other.example's" \
+    test "$(sj timeline '.days[] | select(.begin == 1762300800) | "\(.day) \(.reports) \(.messages) \(.dmarc_pass)"')" = "2025-11-05 2 27 17"
+check "pg: timeline of 11-06: no days" test "$(sj timeline-cut '.totals.reports') $(sj timeline-cut '.days | length')" = "0 0"
+check "pg: timeline of 2026-01: no days" test "$(sj timeline-empty '.days | length')" = 0
+check "pg: simulate: every example.com report" test "$(sj sim '"\(.reports) \(.rows) \(.messages)"')" = "6 16 194"
+check "pg: simulate of 11-06: the noon report it cuts (3 rows, 22 messages)" \
+    test "$(sj sim-cut '"\(.reports) \(.rows) \(.messages)"')" = "1 3 22"
+check "pg: simulate from inside the noon report to 12-02 00:00: it and 12-01's" \
+    test "$(sj sim-epoch '"\(.reports) \(.messages)"')" = "2 69"
+check "pg: simulate of 2026-01: no rows" test "$(sj sim-empty '"\(.reports) \(.rows) \(.messages)"')" = "0 0 0"
+check "pg: simulate sees the auth results (the include makes 198.51.100.20 pass)" \
+    test "$(sj sim '[.changes[] | select(.ip == "198.51.100.20") | .messages] | add')" = 15
+# the serve API over PostgreSQL: SQLite's documents (since=, until=, the timeline)
+"$INKAN" token create spans --db "$SP" >"$T/span.tok" 2>/dev/null
+printf '$ORIGIN example.com.\n@ 300 IN SOA ns hm 1 3600 600 86400 60\n' >"$T/span.zone"
+"$INKAN" serve --listen 127.0.0.1:0 --db "$SP" --zone "$T/span.zone" \
+    >"$T/span.serve.out" 2>"$T/span.serve.log" &
+spid=$!
+for _ in $(seq 200); do grep -q 'listening on' "$T/span.serve.log" && break; sleep 0.05; done
+SPORT=$(sed -n 's/.*listening on .* port \([0-9]*\)$/\1/p' "$T/span.serve.log")
+sget() { curl -s -o "$T/span.api" -w '%{http_code}' -H "Authorization: Bearer $(cat "$T/span.tok")" "http://127.0.0.1:$SPORT$1"; }
+while IFS='|' read -r name path; do
+    check "serve on PostgreSQL: GET $path 200" test "$(sget "$path")" = 200
+    check "  ... SQLite's report ${name%%-*} --json document" \
+        bash -c "jq -S . '$T/span.api' | cmp -s - '$T/span.sqlite.$name'"
+done <<'API'
+timeline|/api/reports/timeline
+timeline-one|/api/reports/timeline?domain=example.com
+timeline-days|/api/reports/timeline?since=2025-11-03&until=2025-11-05
+timeline-cut|/api/reports/timeline?since=2025-11-06&until=2025-11-06
+timeline-epoch|/api/reports/timeline?domain=example.com&since=1762365600&until=1764633600
+summary-days|/api/reports/summary?since=2025-11-03&until=2025-11-05
+summary-epoch|/api/reports/summary?since=1762365600&until=1764633600
+summary-one|/api/reports/summary?domain=example.com&since=2025-11-04
+summary-empty|/api/reports/summary?since=2026-01-01&until=2026-01-31
+sources-days|/api/reports/sources?since=2025-11-03&until=2025-11-05
+API
 kill "$spid"
 wait "$spid" 2>/dev/null
 
