@@ -270,6 +270,9 @@ void cli_report_fix_source_text(const struct ink_fix_advice *a, size_t k, const 
         printf("      change %zu: %s%s%s\n", idx[j] + 1, change_title(c), c->terms ? " " : "",
                c->terms ? c->terms : "");
     }
+    if (m == 0 && !ink_fix_source_spf_included(a, k))
+        printf("      no DNS change computed for it (the current records may accept it "
+               "already: the reports can be older than they are)\n");
 }
 
 /* cli_report_fix_domain_text - see report_json.h */
