@@ -63,9 +63,10 @@ struct ink_fix_current {
     const char *spf;           /* FOUND: the SPF record's text */
     enum ink_fix_rec dmarc_state;
     const char *dmarc;         /* FOUND: the _dmarc record's text */
-    const char *why_unknown;   /* why an UNKNOWN record was not read ("not
+    const char *spf_why;       /* why an UNKNOWN SPF record was not read ("not
                                 * looked up", "a temporary DNS failure"),
-                                * or NULL */
+                                * or NULL ("not looked up") */
+    const char *dmarc_why;     /* the same for the DMARC record */
 };
 
 /* One legitimate failing source (borrowed for the call). */

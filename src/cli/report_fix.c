@@ -41,9 +41,12 @@ static void spf_current(struct ink_spf_lint *l, struct ink_fix_current *c)
         c->spf = rec;
     } else if (strcmp(root->status, "none") == 0 || strcmp(root->status, "nxdomain") == 0) {
         c->spf_state = INK_FIX_REC_NONE;
+    } else if (strcmp(root->status, "temperror") == 0) {
+        c->spf_state = INK_FIX_REC_UNKNOWN;
+        c->spf_why = "a temporary DNS failure";
     } else {
         c->spf_state = INK_FIX_REC_UNKNOWN;
-        c->why_unknown = "a temporary DNS failure";
+        c->spf_why = "several SPF records, or none readable: see inkan spf lint";
     }
 }
 
@@ -57,19 +60,19 @@ static void dmarc_current(struct ink_dmarc_disc *d, const char *domain,
 
     c->dmarc_state = INK_FIX_REC_UNKNOWN;
     if (r == NULL || r->nlookups == 0 || !ink_dns_name_eq(r->lookups[0].domain, domain)) {
-        c->why_unknown = "a temporary DNS failure";
+        c->dmarc_why = "a temporary DNS failure";
         return;
     }
     own = &r->lookups[0];
     if (own->status == INK_DNS_SERVFAIL || own->status == INK_DNS_TIMEOUT) {
-        c->why_unknown = "a temporary DNS failure";
+        c->dmarc_why = "a temporary DNS failure";
     } else if (own->nrecords == 1 && own->text != NULL) {
         c->dmarc_state = INK_FIX_REC_FOUND;
         c->dmarc = own->text;
     } else if (own->nrecords == 0) {
         c->dmarc_state = INK_FIX_REC_NONE;
     } else {
-        c->why_unknown = "several DMARC records are published";
+        c->dmarc_why = "several DMARC records are published";
     }
 }
 
@@ -143,6 +146,10 @@ int cli_report_fixes(const struct ink_report_summary *sum, size_t n,
     *out = NULL;
     if (adv == NULL || dns == NULL)
         goto oom;
+    for (i = 0; i < n && !has_failing_legit(&sum[i]); i++)
+        ;
+    if (i == n)
+        ropts = NULL; /* nothing to fix: nothing to look up */
     if (ropts != NULL) {
         r = cli_resolver_open(ropts);
         if (r == NULL)
@@ -173,9 +180,7 @@ int cli_report_fixes(const struct ink_report_summary *sum, size_t n,
         if (!has_failing_legit(&sum[i]))
             continue;
         memset(&cur, 0, sizeof(cur));
-        cur.why_unknown = "not looked up";
         if (ropts != NULL) {
-            cur.why_unknown = NULL;
             spf_current(dns[i].lint, &cur);
             dmarc_current(dns[i].disc, sum[i].domain, &cur);
         }
@@ -184,9 +189,10 @@ int cli_report_fixes(const struct ink_report_summary *sum, size_t n,
             goto oom;
         adv[i] = ink_fix_build(sum[i].domain, &cur, v, nv, NULL, &err);
         free(v);
-        if (adv[i] == NULL) {
-            cli_error("advice for %s: %s", cli_shown(sum[i].domain), ink_str_cstr(&err));
-            goto out;
+        if (adv[i] == NULL) { /* that domain's changes are left out, the rest go on */
+            cli_error("note: no DNS changes for %s: %s", cli_shown(sum[i].domain),
+                      ink_str_cstr(&err));
+            ink_str_truncate(&err, 0);
         }
     }
     /* the merged SPF records, linted as if published: the lookup count */

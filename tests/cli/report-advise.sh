@@ -104,9 +104,9 @@ check "  ... and a note that it authorizes only that" \
 "$INKAN" report advise --no-dns --db "$DB" --platforms "$PF" example.com >"$T/nodns" 2>&1
 check "--no-dns: exit 0" test $? = 0
 check "  ... says the current SPF record could not be read, and what to merge" \
-    grep -q '; the current SPF record of example.com could not be read (not looked up): merge include:bounces.example-esp.test into it' "$T/nodns"
+    grep -q '; the current SPF record of example.com could not be read: not looked up; merge include:bounces.example-esp.test into it' "$T/nodns"
 check "  ... and the DMARC record" \
-    grep -q '; the current DMARC record of example.com could not be read (not looked up): if it says strict alignment, set aspf=r' "$T/nodns"
+    grep -q '; the current DMARC record of example.com could not be read: not looked up; if it says strict alignment, set aspf=r' "$T/nodns"
 check "  ... no TXT line invented" bash -c "! grep -q ' IN TXT ' '$T/nodns'"
 check "  ... the DKIM CNAME still (it needs no current record)" \
     grep -qx '      k7._domainkey.example.com. IN CNAME k7._domainkey.example-esp.test.' "$T/nodns"
@@ -119,7 +119,18 @@ check "--no-dns --json: old and new values null, old_state unknown" \
 "$INKAN" report advise --dns 127.0.0.1:9 --timeout 1 --db "$DB" --platforms "$PF" example.com >"$T/dead" 2>"$T/dead.err"
 check "dead --dns: exit 0" test $? = 0
 check "  ... the current SPF record could not be read (a temporary failure)" \
-    grep -q 'the current SPF record of example.com could not be read (a temporary DNS failure)' "$T/dead"
+    grep -q 'the current SPF record of example.com could not be read: a temporary DNS failure' "$T/dead"
 check "  ... no TXT line invented" bash -c "! grep -q ' IN TXT ' '$T/dead'"
+
+# --- a policy domain no record can be published at: readiness still shown -----
+sed -e 's|<domain>example.com</domain><adkim>|<domain>localhost</domain><adkim>|' \
+    -e 's/advise-1/advise-local/' "$D/example.com.xml" >"$T/local.xml"
+"$INKAN" report import --db "$T/l.db" "$T/local.xml" >/dev/null 2>&1
+"$INKAN" report advise --no-dns --db "$T/l.db" localhost >"$T/local" 2>"$T/local.err"
+check "a domain without a dot: exit 0" test $? = 0
+check "  ... its readiness and sources printed" grep -q '^    203.0.113.5 .* 12 failing' "$T/local"
+check "  ... no DNS change, and a note saying why" \
+    grep -q "note: no DNS changes for localhost: 'localhost' is not a domain name" "$T/local.err"
+check "  ... no zone line" bash -c "! grep -q ' IN ' '$T/local'"
 
 finish

@@ -46,7 +46,7 @@ static void test_found_records(void **state)
 {
     const struct ink_fix_current cur = {
         INK_FIX_REC_FOUND, "v=spf1 mx include:_spf.partner.test ~all",
-        INK_FIX_REC_FOUND, "v=DMARC1; p=none; aspf=s; rua=mailto:d@example.com", NULL};
+        INK_FIX_REC_FOUND, "v=DMARC1; p=none; aspf=s; rua=mailto:d@example.com", NULL, NULL};
     const struct ink_fix_source s[] = {
         {"203.0.113.5", 12, "bounces.esp.test", "esp.test/k7", "esp"},
         {"198.51.100.20", 4, "mail.example.com", NULL, NULL},
@@ -116,7 +116,7 @@ static void test_found_records(void **state)
 static void test_unknown_records(void **state)
 {
     const struct ink_fix_current cur = {INK_FIX_REC_UNKNOWN, NULL, INK_FIX_REC_UNKNOWN, NULL,
-                                        "not looked up"};
+                                        "not looked up", "a temporary DNS failure"};
     const struct ink_fix_source s[] = {{"203.0.113.5", 12, "bounces.esp.test mail.example.com",
                                         NULL, NULL}};
     struct ink_fix_advice *a;
@@ -131,25 +131,26 @@ static void test_unknown_records(void **state)
     assert_null(c->old_line);
     assert_null(c->new_value);
     assert_null(c->zone_line);
-    assert_non_null(strstr(c->note, "could not be read (not looked up): merge "
+    assert_non_null(strstr(c->note, "could not be read: not looked up; merge "
                                     "include:bounces.esp.test into it"));
     c = ink_fix_change(a, 1);
     assert_int_equal(c->kind, INK_FIX_ALIGNMENT);
     assert_null(c->new_value);
     assert_non_null(strstr(c->note, "set aspf=r"));
+    assert_non_null(strstr(c->note, "could not be read: a temporary DNS failure"));
     /* no DKIM: the source is SPF-strict, the alignment change covers it */
     ink_fix_free(a);
     /* without any current given: the same, "not looked up" */
     a = build("example.com", NULL, s, 1);
     assert_null(ink_fix_change(a, 0)->new_value);
-    assert_non_null(strstr(ink_fix_change(a, 0)->note, "(not looked up)"));
+    assert_non_null(strstr(ink_fix_change(a, 0)->note, "could not be read: not looked up;"));
     ink_fix_free(a);
 }
 
 /* no SPF record: a new one, said so; no DMARC record: nothing to relax */
 static void test_no_records(void **state)
 {
-    const struct ink_fix_current cur = {INK_FIX_REC_NONE, NULL, INK_FIX_REC_NONE, NULL, NULL};
+    const struct ink_fix_current cur = {INK_FIX_REC_NONE, NULL, INK_FIX_REC_NONE, NULL, NULL, NULL};
     const struct ink_fix_source s[] = {{"203.0.113.5", 2, "bounces.esp.test mail.example.com",
                                         NULL, NULL}};
     struct ink_fix_advice *a;
@@ -167,7 +168,7 @@ static void test_included_redirect_relaxed(void **state)
 {
     const struct ink_fix_current cur = {INK_FIX_REC_FOUND,
                                         "v=spf1 INCLUDE:Bounces.esp.test. redirect=_spf.example.com",
-                                        INK_FIX_REC_FOUND, "v=DMARC1; p=reject", NULL};
+                                        INK_FIX_REC_FOUND, "v=DMARC1; p=reject", NULL, NULL};
     const struct ink_fix_source s[] = {
         {"203.0.113.5", 2, "bounces.esp.test", "esp.test/k7", NULL},
         {"203.0.113.9", 1, "other.test mail.example.com", NULL, NULL},
@@ -198,7 +199,7 @@ static void test_included_redirect_relaxed(void **state)
 static void test_dkim_strict(void **state)
 {
     const struct ink_fix_current cur = {INK_FIX_REC_FOUND, "v=spf1 -all", INK_FIX_REC_FOUND,
-                                        "v=DMARC1;p=quarantine;adkim = s ;aspf=s", NULL};
+                                        "v=DMARC1;p=quarantine;adkim = s ;aspf=s", NULL, NULL};
     const struct ink_fix_source s[] = {{"192.0.2.7", 5, NULL, "news.example.com/s1", NULL}};
     struct ink_fix_advice *a;
 
@@ -216,7 +217,7 @@ static void test_dkim_strict(void **state)
 static void test_dkim_ask(void **state)
 {
     const struct ink_fix_current cur = {INK_FIX_REC_FOUND, "v=spf1 ~all", INK_FIX_REC_NONE, NULL,
-                                        NULL};
+                                        NULL, NULL};
     const struct ink_fix_source s[] = {
         {"203.0.113.1", 2, NULL, "esp.test", "esp"},
         {"203.0.113.2", 2, NULL, "esp.test", "esp"},
@@ -255,7 +256,7 @@ static void test_dkim_ask(void **state)
 static void test_hostile_and_addresses(void **state)
 {
     const struct ink_fix_current cur = {INK_FIX_REC_FOUND, "v=spf1 -all", INK_FIX_REC_NONE, NULL,
-                                        NULL};
+                                        NULL, NULL};
     const struct ink_fix_source s[] = {
         {"203.0.113.5", 2, "evil\";-all x\\y.test", "bad\"d.test/s1 ok.test/s\"1", "p"},
         {"2001:DB8:0:0::25", 1, NULL, NULL, NULL},
@@ -288,7 +289,7 @@ static void test_limits(void **state)
     struct ink_fix_source *many = calloc(INK_FIX_SOURCES_MAX + 1, sizeof(*many));
     char (*dk)[64] = calloc(INK_FIX_CHANGES_MAX + 8, sizeof(*dk));
     char big[INK_FIX_RECORD_MAX + 16];
-    struct ink_fix_current cur = {INK_FIX_REC_FOUND, NULL, INK_FIX_REC_UNKNOWN, NULL, NULL};
+    struct ink_fix_current cur = {INK_FIX_REC_FOUND, NULL, INK_FIX_REC_UNKNOWN, NULL, NULL, NULL};
     struct ink_fix_advice *a;
     size_t i;
 

@@ -306,9 +306,9 @@ static char *dupf(const char *fmt, ...)
 }
 
 /* why - the reason a record was not read, for people */
-static const char *why(const struct ink_fix_current *cur)
+static const char *why(const char *given)
 {
-    return cur->why_unknown != NULL ? cur->why_unknown : "not looked up";
+    return given != NULL ? given : "not looked up";
 }
 
 /* spf_change - the one SPF change carrying every source's terms; 0 or -1 */
@@ -374,8 +374,8 @@ static int spf_change(struct ink_fix_advice *a, const struct ink_fix_current *cu
         if (c->new_value == NULL)
             return -1;
     } else {
-        c->note = dupf("the current SPF record of %s could not be read (%s): merge %s into "
-                       "it, before its all term", a->domain, why(cur), terms);
+        c->note = dupf("the current SPF record of %s could not be read: %s; merge %s into "
+                       "it, before its all term", a->domain, why(cur->spf_why), terms);
     }
     if (c->new_value != NULL && (c->zone_line = txt_line(c->owner, c->new_value)) == NULL)
         return -1;
@@ -458,7 +458,7 @@ static int dkim_changes(struct ink_fix_advice *a, const struct ink_fix_source *s
 {
     const char *p = s->dkim_domains, *w;
     char host[INK_FIX_NAME_MAX], owner[INK_FIX_NAME_MAX + 16];
-    size_t len, added = 0, k;
+    size_t len, k;
     int asked = 0;
 
     while ((w = next_word(&p, &len)) != NULL) {
@@ -487,10 +487,9 @@ static int dkim_changes(struct ink_fix_advice *a, const struct ink_fix_source *s
             continue; /* too long a name */
         k = find_owner(a, INK_FIX_DKIM_SELECTOR, owner);
         if (k != (size_t)-1) {
-            if (strcmp(a->ch[k].new_value, target) == 0) {
+            if (strcmp(a->ch[k].new_value, target) == 0)
                 src_ref(&a->src[i], k);
-                added++;
-            } else if (!asked++ && ask_change(a, s, i) < 0) {
+            else if (!asked++ && ask_change(a, s, i) < 0) {
                 return -1; /* the name is another platform's already */
             }
             continue;
@@ -498,7 +497,6 @@ static int dkim_changes(struct ink_fix_advice *a, const struct ink_fix_source *s
         if ((c = new_change(a, INK_FIX_DKIM_SELECTOR, "CNAME")) == NULL)
             continue;
         src_ref(&a->src[i], a->nch - 1);
-        added++;
         c->old_state = INK_FIX_REC_UNKNOWN;
         c->owner = strdup(owner);
         c->new_value = strdup(target);
@@ -512,7 +510,6 @@ static int dkim_changes(struct ink_fix_advice *a, const struct ink_fix_source *s
             c->zone_line == NULL || c->note == NULL)
             return -1;
     }
-    (void)added;
     return 0;
 }
 
@@ -630,9 +627,9 @@ static int alignment_change(struct ink_fix_advice *a, const struct ink_fix_curre
                        "another name of %s's organisation, which relaxed mode (%s) accepts",
                        a->domain, tags);
     } else {
-        c->note = dupf("the current DMARC record of %s could not be read (%s): if it says "
+        c->note = dupf("the current DMARC record of %s could not be read: %s; if it says "
                        "strict alignment, set %s in it (these sources authenticate for "
-                       "another name of the organisation)", a->domain, why(cur), tags);
+                       "another name of the organisation)", a->domain, why(cur->dmarc_why), tags);
     }
     return c->note != NULL ? 0 : -1;
 }
@@ -643,7 +640,7 @@ struct ink_fix_advice *ink_fix_build(const char *domain, const struct ink_fix_cu
                                      const void *psl, struct ink_str *err)
 {
     static const struct ink_fix_current none = {INK_FIX_REC_UNKNOWN, NULL, INK_FIX_REC_UNKNOWN,
-                                                 NULL, NULL};
+                                                 NULL, NULL, NULL};
     struct ink_fix_advice *a;
     size_t i;
 
