@@ -19,6 +19,15 @@
 #include "inkan/spf.h"
 #include "inkan/zonefile.h"
 
+/* Bytes of one SPF term: "include:" and a name. */
+#define FIX_TERM_MAX (INK_FIX_NAME_MAX + sizeof("include:"))
+/* Bytes of an address as text (IPv6 with an IPv4 tail is 45, plus NUL). */
+#define FIX_ADDR_TEXT_MAX 64
+/* Bytes of a DKIM owner or target: selector, "._domainkey.", domain. */
+#define FIX_DKIM_NAME_MAX (2 * INK_FIX_NAME_MAX + sizeof("._domainkey."))
+/* Bytes of the alignment tags set ("aspf=r adkim=r"). */
+#define FIX_TAGS_MAX 32
+
 /* What pass one decided for one source. */
 struct fix_src {
     char *terms;          /* SPF terms it needs, space-separated, or NULL */
@@ -207,7 +216,7 @@ static int source_terms(struct ink_fix_advice *a, const struct ink_fix_current *
                         const struct ink_fix_source *s, struct fix_src *f)
 {
     const char *p = s->spf_domains, *w;
-    char host[INK_FIX_NAME_MAX], term[INK_FIX_NAME_MAX + 16];
+    char host[INK_FIX_NAME_MAX], term[FIX_TERM_MAX];
     size_t len;
     int any_spf = 0;
 
@@ -246,7 +255,7 @@ static int source_terms(struct ink_fix_advice *a, const struct ink_fix_current *
         /* nothing authenticated (a source the owner says is theirs): its address */
         int fam;
         uint8_t addr[16];
-        char text[64];
+        char text[FIX_ADDR_TEXT_MAX];
         if (ink_ip_parse(s->ip, strlen(s->ip), &fam, addr) == 0) {
             ink_ip_format(fam, addr, text, sizeof(text));
             snprintf(term, sizeof(term), "ip%d:%s", fam == 4 ? 4 : 6, text);
@@ -321,7 +330,7 @@ static int spf_change(struct ink_fix_advice *a, const struct ink_fix_current *cu
     size_t len;
 
     for (i = 0; i < a->nsrc; i++) {
-        char term[INK_FIX_NAME_MAX + 16];
+        char term[FIX_TERM_MAX];
         p = a->src[i].terms;
         while ((w = next_word(&p, &len)) != NULL) {
             if (len >= sizeof(term))
@@ -457,7 +466,7 @@ static int ask_change(struct ink_fix_advice *a, const struct ink_fix_source *s, 
 static int dkim_changes(struct ink_fix_advice *a, const struct ink_fix_source *s, size_t i)
 {
     const char *p = s->dkim_domains, *w;
-    char host[INK_FIX_NAME_MAX], owner[INK_FIX_NAME_MAX + 16];
+    char host[INK_FIX_NAME_MAX], owner[FIX_DKIM_NAME_MAX];
     size_t len, k;
     int asked = 0;
 
@@ -465,7 +474,7 @@ static int dkim_changes(struct ink_fix_advice *a, const struct ink_fix_source *s
         const char *slash = memchr(w, '/', len);
         size_t dl = slash != NULL ? (size_t)(slash - w) : len, sl;
         struct ink_fix_change *c;
-        char sel[INK_FIX_NAME_MAX], target[2 * INK_FIX_NAME_MAX];
+        char sel[INK_FIX_NAME_MAX], target[FIX_DKIM_NAME_MAX];
         if (!host_ok(w, dl, host) || same_org(a, host))
             continue;
         sl = slash != NULL ? len - dl - 1 : 0;
@@ -575,7 +584,7 @@ static int alignment_change(struct ink_fix_advice *a, const struct ink_fix_curre
 {
     int want_spf = 0, want_dkim = 0, set_spf, set_dkim;
     struct ink_fix_change *c;
-    char tags[32];
+    char tags[FIX_TAGS_MAX];
     size_t i;
 
     for (i = 0; i < a->nsrc; i++) {
@@ -695,16 +704,19 @@ oom:
     return NULL;
 }
 
+/* ink_fix_nchanges - how many changes a holds */
 size_t ink_fix_nchanges(const struct ink_fix_advice *a)
 {
     return a != NULL ? a->nch : 0;
 }
 
+/* ink_fix_change - change i (owned by a), NULL past the end */
 const struct ink_fix_change *ink_fix_change(const struct ink_fix_advice *a, size_t i)
 {
     return a != NULL && i < a->nch ? &a->ch[i] : NULL;
 }
 
+/* ink_fix_dropped - terms and selectors left out past the limits */
 size_t ink_fix_dropped(const struct ink_fix_advice *a)
 {
     return a != NULL ? a->dropped : 0;
@@ -723,16 +735,19 @@ size_t ink_fix_source_changes(const struct ink_fix_advice *a, size_t i,
     return a->src[i].nch;
 }
 
+/* ink_fix_source_spf_term - the SPF terms source i needs (owned by a), or NULL */
 const char *ink_fix_source_spf_term(const struct ink_fix_advice *a, size_t i)
 {
     return a != NULL && i < a->nsrc ? a->src[i].terms : NULL;
 }
 
+/* ink_fix_source_spf_included - an include source i needs is in the record already */
 int ink_fix_source_spf_included(const struct ink_fix_advice *a, size_t i)
 {
     return a != NULL && i < a->nsrc ? a->src[i].spf_included : 0;
 }
 
+/* ink_fix_spf_index - the SPF change's index, (size_t)-1 when none */
 size_t ink_fix_spf_index(const struct ink_fix_advice *a)
 {
     return a != NULL ? a->spf_index : (size_t)-1;
