@@ -83,8 +83,11 @@ async function api(p) {
   });
   // nothing but the service may be reached (its URL changes on the restart)
   await page.route('**/*', (r) => r.request().url().startsWith(base) ? r.continue() : r.abort());
+  /* shot - a screenshot of the whole page to SHOTS/name */
   const shot = (name) => page.screenshot({ path: path.join(shots, name), fullPage: true });
+  /* stateIs - wait until the domain's state badge reads exactly s */
   const stateIs = (s) => page.locator('#state', { hasText: new RegExp('^' + s + '$') }).waitFor();
+  /* row - the records table's row of record r ({name, type}) */
   const row = (r) => page.locator(`#records tr[data-name="${r.name}"][data-type="${r.type}"]`);
   /* login - log in on the page with the token */
   async function login() {

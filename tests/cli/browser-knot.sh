@@ -185,7 +185,7 @@ while kill -0 "$NODE" 2>/dev/null; do
     read -r -t 1 cmd args <&3 || continue
     # shellcheck disable=SC2086
     do_ask "$cmd" $args 2>>"$T/zone.log"
-    echo "# $cmd $args: $ANSWER"
+    echo "# $(($(date +%s) - start)) s: $cmd $args: $ANSWER"
     echo "$ANSWER" >&4
 done
 rc=1
@@ -194,8 +194,10 @@ if [ -n "$NODE" ]; then
     rc=$?
     NODE=
 fi
+seen_kids=$KIDS
 stop_node
 echo "# browser run: $(($(date +%s) - start)) s"
+check "chromium (pid $seen_kids) is stopped with node" bash -c "[ -n \"$seen_kids\" ] && ! kill -0 $seen_kids 2>/dev/null"
 sed 's/^/#   /' "$T/node.out"
 check "the browser run passed (knot_flow.js: $(grep -c '^ok' "$T/node.out") ok)" test "$rc" = 0
 check "screenshots of each step under the build dir" test "$(ls "$SHOTS"/*.png 2>/dev/null | wc -l)" -ge 6
