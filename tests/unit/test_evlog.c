@@ -494,7 +494,7 @@ static void page_ops(struct ink_store *s)
 
 static void test_store_page(void **state)
 {
-    char *path = path_in("page.db");
+    char *path = test_tmp_path("page.db");
     struct ink_str err = INK_STR_INIT;
     struct ink_store *s = ink_store_sqlite_open(path, &err);
 
