@@ -402,7 +402,7 @@ struct serve_config *serve_config_load(const char *path)
     struct serve_config *cfg;
     uint8_t *buf = NULL;
     size_t len = 0;
-    char *copy = strdup(path), *base;
+    char *copy = strdup(path), *base, *dir;
 
     if (copy == NULL) {
         cli_error("serve: out of memory");
@@ -415,8 +415,9 @@ struct serve_config *serve_config_load(const char *path)
     }
     /* relative paths from the file's directory, made absolute (the
      * messages then say where a file is) */
-    base = realpath(dirname(copy), NULL);
-    cfg = serve_config_parse(buf, len, base ? base : dirname(copy), &err);
+    dir = dirname(copy);
+    base = realpath(dir, NULL);
+    cfg = serve_config_parse(buf, len, base ? base : dir, &err);
     free(base);
     free(buf);
     free(copy);
