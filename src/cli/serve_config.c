@@ -351,43 +351,30 @@ static int top(struct pctx *c, struct serve_config *cfg, const yaml_node_t *n)
 struct serve_config *serve_config_parse(const uint8_t *buf, size_t len, const char *base_dir,
                                         struct ink_str *err)
 {
-    yaml_parser_t parser;
+    static const struct ink_yaml_limits lim = {"serve config", SERVE_CONFIG_SIZE_MAX,
+                                               SERVE_CONFIG_DEPTH_MAX,
+                                               INK_YAML_NO_ALIASES | INK_YAML_ONE_DOCUMENT};
     yaml_document_t doc;
     struct serve_config *cfg;
     struct pctx c;
     int rc;
 
     ink_str_truncate(err, 0);
-    if (len > SERVE_CONFIG_SIZE_MAX) {
-        (void)ink_str_printf(err, "1:1: config: larger than %u bytes", SERVE_CONFIG_SIZE_MAX);
-        return NULL;
-    }
-    if (ink_yaml_shape_check(buf, len, SERVE_CONFIG_DEPTH_MAX, INK_YAML_NO_ALIASES,
-                             "serve config", err) < 0)
+    if (ink_yaml_load(buf, len, &lim, &doc, err) < 0)
         return NULL;
     cfg = calloc(1, sizeof(*cfg));
-    if (cfg == NULL || !yaml_parser_initialize(&parser)) {
-        free(cfg);
+    if (cfg == NULL) {
+        yaml_document_delete(&doc);
         (void)ink_str_puts(err, "1:1: config: out of memory");
         return NULL;
     }
     cfg->insecure_listen = -1;
     cfg->listen_line = cfg->listen_column = 1;
-    yaml_parser_set_input_string(&parser, buf, len);
-    if (!yaml_parser_load(&parser, &doc)) {
-        (void)ink_str_printf(err, "%zu:%zu: YAML: %s", parser.problem_mark.line + 1,
-                             parser.problem_mark.column + 1,
-                             parser.problem != NULL ? parser.problem : "syntax error");
-        yaml_parser_delete(&parser);
-        serve_config_free(cfg);
-        return NULL;
-    }
     c.doc = &doc;
     c.err = err;
     c.base = base_dir;
     rc = top(&c, cfg, yaml_document_get_root_node(&doc));
     yaml_document_delete(&doc);
-    yaml_parser_delete(&parser);
     if (rc < 0) {
         serve_config_free(cfg);
         return NULL;

@@ -118,6 +118,8 @@ printf 'imports:\n  - dir: spool\n    processed: spool\n' | conf samedir
 refused samedir "2:5: imports: the spool, its processed and its refused directories must be three"
 printf 'listen: [127.0.0.1:0\n' | conf syntax
 refused syntax "2:1: YAML:"
+printf 'rate: 5\n---\nrate: 6\n' | conf twodocs
+refused twodocs "2:1: a serve config file holds one YAML document"
 printf 'a: &x 1\nb: *x\n' | conf alias
 expect_exit 2 "$INKAN" serve --check-config "$T/alias.yaml"
 printf -- '- listen\n' | conf notmap
