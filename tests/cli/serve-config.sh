@@ -327,7 +327,10 @@ EOF
     check "the password is not logged" bash -c "! grep -q s3cret '$T/imap.log'"
     [ "$(folder Done) $(folder Refused)" = "1 1" ] ||
         grep -v ' GET /metrics ' "$T/imap.log" | head -20 | sed 's/^/#   /'
-    stop
+    kill "$PID"
+    wait "$PID"
+    check "the service stops with status 0" test $? = 0
+    PID=
     dovecot_stop
 fi
 
