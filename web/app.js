@@ -381,7 +381,7 @@ async function show_domain(name) {
   for (const r of recs.records) zone[r.name + ' ' + r.type + ' ' + r.purpose] = r.zone;
   const rows = d.records.map((r) => {
     const z = zone[r.name + ' ' + r.type + ' ' + r.purpose] || '';
-    return el('tr', { 'data-name': r.name },
+    return el('tr', { 'data-name': r.name, 'data-type': r.type, 'data-state': r.state },
       el('td', { class: 'val' }, r.name), el('td', {}, r.type), el('td', { class: 'opt' }, r.purpose),
       el('td', {}, badge(r.state)),
       el('td', { class: 'val seen' }, r.seen === null ? '-' : r.seen),
@@ -391,11 +391,22 @@ async function show_domain(name) {
         navigator.clipboard.writeText(z).then(() => say('copied'), () => say('copy refused'));
       } }, 'Copy')));
   });
+  /* what went wrong, above the table: each record that failed, by name and type */
+  const bad = d.records.filter((r) => r.state === 'TEMPORARY_FAILURE' || r.state === 'FAILURE');
+  const problems = bad.length ? el('div', { id: 'problems', role: 'alert' },
+    el('p', {}, d.state === 'TEMPORARY_FAILURE'
+      ? 'A verified record went missing or changed (since ' + when(d.state_since) + '); publish it again:'
+      : 'These records were not seen before the deadline:'),
+    el('ul', {}, ...bad.map((r) => el('li', { 'data-name': r.name, 'data-type': r.type },
+      badge(r.state), ' ', el('span', { class: 'val' }, r.type + ' ' + r.name), ' (' + r.purpose + ')' +
+      (r.detail ? ': ' + r.detail : '') + (r.expect ? '; expected ' : ''),
+      r.expect ? el('span', { class: 'val' }, r.expect) : '')))) : '';
   const hist = (d.history || []).map((h) => el('li', {},
     when(h.at) + ' ' + (h.name || d.domain) + ' ' + (h.type || '') + ': ' + h.from + ' -> ' + h.to +
     (h.detail ? ' (' + h.detail + ')' : '')));
   main.replaceChildren(el('h1', {}, d.domain + ' '), el('p', {}, 'Profile: ' + (d.profile || '-') +
       '; last check ' + when(d.last_check) + '; next ' + when(d.next_poll)),
+    problems,
     el('p', {},
       el('button', { type: 'button', id: 'verify', onclick: async () => {
         say('checking...');

@@ -97,6 +97,7 @@ struct serve_config {
     int insecure_listen;            /* -1: not given */
     unsigned rate;                  /* 0: not given */
     int check_timeout;              /* 0: not given */
+    int auth_port;                  /* 0: not given */
     char *zone, *origin, *dns, *trust_anchor;
     int timeout_ms;                 /* DNS query timeout; 0: not given */
     struct serve_import_src *imports;
@@ -113,13 +114,13 @@ struct serve_config *serve_config_parse(const uint8_t *buf, size_t len, const ch
 struct serve_config *serve_config_load(const char *path);
 /* serve_config_merge - what the command line left unset (NULL, 0) taken
  * from cfg: ho's listen, tls-cert/tls-key (as a pair), rate; *db,
- * *profiles, *check_timeout; *insecure raised by insecure-listen: true;
+ * *profiles, *check_timeout, *auth_port; *insecure raised by insecure-listen: true;
  * the DNS source (zone, dns, origin) unless the command line named one,
  * timeout, trust-anchor (checked readable).  Borrows cfg's strings.
  * 0, or -1 after printing why. */
 int serve_config_merge(const struct serve_config *cfg, struct ink_http_opts *ho, const char **db,
                        int *insecure, const char **profiles, int *check_timeout,
-                       struct ink_resolver_opts *dns);
+                       int *auth_port, struct ink_resolver_opts *dns);
 /* serve_config_free - release; NULL is a no-op */
 void serve_config_free(struct serve_config *c);
 

@@ -3,7 +3,8 @@
  * (docs/serve.md): YAML read with libyaml after the shared shape check
  * (depth, no aliases).  Every key is the long option of the same name
  * (listen, db, tls-cert, tls-key, insecure-listen, profiles, rate,
- * check-timeout, zone, origin, dns, timeout, trust-anchor), plus imports:
+ * check-timeout, auth-port, zone, origin, dns, timeout, trust-anchor),
+ * plus imports:
  * the scheduled report imports, a list of {dir: ...} or {imap: ...}
  * entries.  Unknown keys are refused, and every error names the line, the
  * column and the key.  Relative paths are taken from the file's directory.
@@ -30,6 +31,8 @@
 #define SERVE_DNS_TIMEOUT_MAX 600
 /* Largest rate: (requests a minute), as --rate. */
 #define SERVE_RATE_MAX 1000000
+/* Largest auth-port:. */
+#define SERVE_PORT_MAX 65535
 /* Bytes of a message built before it goes into err. */
 #define SERVE_CONFIG_MSG_MAX 512
 
@@ -105,7 +108,8 @@ static int set_str(struct pctx *c, const yaml_node_t *k, const yaml_node_t *v, c
     return 0;
 }
 
-/* number - a whole number lo..hi into *out; -1 after perr */
+/* number - a whole number lo..hi into *out (unit: "a number of seconds"...,
+ * for the message); -1 after perr */
 static int number(struct pctx *c, const yaml_node_t *v, const char *key, long lo, long hi,
                   const char *unit, long *out)
 {
@@ -118,7 +122,7 @@ static int number(struct pctx *c, const yaml_node_t *v, const char *key, long lo
     errno = 0;
     x = strtol(s, &end, 10);
     if (errno != 0 || end == s || *end != '\0' || s[0] == '+' || s[0] == ' ' || x < lo || x > hi)
-        return perr(c, v, key, "'%s' is not a number of %s from %ld to %ld", cli_shown(s), unit,
+        return perr(c, v, key, "'%s' is not %s from %ld to %ld", cli_shown(s), unit,
                     lo, hi);
     *out = x;
     return 0;
@@ -196,14 +200,15 @@ static int import_entry(struct pctx *c, const yaml_node_t *n, struct serve_impor
         int rc, b;
 
         if (strcmp(kn, "every") == 0) {
-            rc = number(c, val, "imports.every", 1, SERVE_IMPORT_EVERY_MAX, "seconds", &v);
+            rc = number(c, val, "imports.every", 1, SERVE_IMPORT_EVERY_MAX, "a number of seconds",
+                        &v);
             e->every = (int)v;
         } else if (strcmp(kn, "redact") == 0) {
             rc = boolean(c, val, "imports.redact", &b);
             e->redact = b;
         } else if (strcmp(kn, "headers-max") == 0) {
             rc = number(c, val, "imports.headers-max", 0, (long)SERVE_IMPORT_HEADERS_MAX_MAX,
-                        "bytes", &v);
+                        "a number of bytes", &v);
             e->headers_max = (int)v;
         } else if (e->kind == SERVE_IMPORT_DIR && strcmp(kn, "dir") == 0) {
             rc = set_str(c, k, val, "imports.dir", 1, &e->dir);
@@ -313,11 +318,15 @@ static int top(struct pctx *c, struct serve_config *cfg, const yaml_node_t *n)
         } else if (strcmp(kn, "profiles") == 0) {
             rc = set_str(c, k, v, "profiles", 1, &cfg->profiles);
         } else if (strcmp(kn, "rate") == 0) {
-            rc = number(c, v, "rate", 1, SERVE_RATE_MAX, "requests a minute", &x);
+            rc = number(c, v, "rate", 1, SERVE_RATE_MAX, "a number of requests a minute", &x);
             cfg->rate = (unsigned)x;
         } else if (strcmp(kn, "check-timeout") == 0) {
-            rc = number(c, v, "check-timeout", 1, SERVE_CHECK_TIMEOUT_MAX, "seconds", &x);
+            rc = number(c, v, "check-timeout", 1, SERVE_CHECK_TIMEOUT_MAX, "a number of seconds",
+                        &x);
             cfg->check_timeout = (int)x;
+        } else if (strcmp(kn, "auth-port") == 0) {
+            rc = number(c, v, "auth-port", 1, SERVE_PORT_MAX, "a port number", &x);
+            cfg->auth_port = (int)x;
         } else if (strcmp(kn, "zone") == 0) {
             rc = set_str(c, k, v, "zone", 1, &cfg->zone);
         } else if (strcmp(kn, "origin") == 0) {
@@ -325,7 +334,7 @@ static int top(struct pctx *c, struct serve_config *cfg, const yaml_node_t *n)
         } else if (strcmp(kn, "dns") == 0) {
             rc = set_str(c, k, v, "dns", 0, &cfg->dns);
         } else if (strcmp(kn, "timeout") == 0) {
-            rc = number(c, v, "timeout", 1, SERVE_DNS_TIMEOUT_MAX, "seconds", &x);
+            rc = number(c, v, "timeout", 1, SERVE_DNS_TIMEOUT_MAX, "a number of seconds", &x);
             cfg->timeout_ms = (int)x * 1000;
         } else if (strcmp(kn, "trust-anchor") == 0) {
             rc = set_str(c, k, v, "trust-anchor", 1, &cfg->trust_anchor);
@@ -334,7 +343,8 @@ static int top(struct pctx *c, struct serve_config *cfg, const yaml_node_t *n)
         } else {
             return perr(c, k, cli_shown(kn),
                         "unknown key (listen, db, tls-cert, tls-key, insecure-listen, profiles, "
-                        "rate, check-timeout, zone, origin, dns, timeout, trust-anchor, imports)");
+                        "rate, check-timeout, auth-port, zone, origin, dns, timeout, trust-anchor, "
+                        "imports)");
         }
         if (rc < 0)
             return -1;
@@ -426,7 +436,7 @@ struct serve_config *serve_config_load(const char *path)
 /* serve_config_merge - see serve.h */
 int serve_config_merge(const struct serve_config *cfg, struct ink_http_opts *ho, const char **db,
                        int *insecure, const char **profiles, int *check_timeout,
-                       struct ink_resolver_opts *dns)
+                       int *auth_port, struct ink_resolver_opts *dns)
 {
     if (ho->listen == NULL)
         ho->listen = cfg->listen;
@@ -442,6 +452,8 @@ int serve_config_merge(const struct serve_config *cfg, struct ink_http_opts *ho,
         *profiles = cfg->profiles;
     if (*check_timeout == 0)
         *check_timeout = cfg->check_timeout;
+    if (*auth_port == 0)
+        *auth_port = cfg->auth_port;
     if (cfg->insecure_listen == 1)
         *insecure = 1;
     /* the DNS source is one choice: --zone or --dns replaces the file's */

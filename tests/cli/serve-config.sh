@@ -40,6 +40,7 @@ db: state.db
 profiles: $INKAN_SRC/examples/profiles
 rate: 120
 check-timeout: 20
+auth-port: 5353
 zone: z.zone
 timeout: 3
 insecure-listen: false
@@ -83,6 +84,8 @@ printf 'rate: many\n' | conf badnum
 refused badnum "1:7: rate: 'many' is not a number of requests a minute from 1 to 1000000"
 printf 'check-timeout: 0\n' | conf badtimeout
 refused badtimeout "1:16: check-timeout: '0' is not a number of seconds from 1 to 600"
+printf 'auth-port: 65536\n' | conf badport
+refused badport "1:12: auth-port: '65536' is not a port number from 1 to 65535"
 printf 'insecure-listen: maybe\n' | conf badbool
 refused badbool "1:18: insecure-listen: 'maybe' is not true or false"
 printf 'db: x.db\nlisten: localhost\n' | conf badlisten
