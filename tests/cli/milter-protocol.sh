@@ -131,8 +131,5 @@ kill -TERM "$MPID"
 wait "$MPID"
 rc=$?
 check "SIGTERM: the milter exits cleanly (status $rc)" test "$rc" = 0
-if grep -qi 'claimed not to reply' "$T/milter.err"; then
-    _notok "libmilter saw an answer to a step negotiated without one"
-fi
 [ "$_fails" = 0 ] || { echo "# milter stderr:"; sed 's/^/#   /' "$T/milter.err" | tail -20; }
 finish
