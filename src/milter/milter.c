@@ -169,6 +169,9 @@ struct conn {
     char ip[INET6_ADDRSTRLEN];
     char *helo;
     int internal;
+    unsigned long nr;       /* the SMFIP_NR_* steps negotiated without a reply
+                             * (0 when unknown: every step is answered, and
+                             * libmilter drops an answer the MTA does not want) */
     int rcpt_reply;         /* RCPT_REPLY_* */
     int helo_failed;        /* the HELO name could not be kept: every message of
                              * the connection is tempfailed at its end */
@@ -396,6 +399,14 @@ static struct conn *conn_of(SMFICTX *ctx)
     return (struct conn *)smfi_getpriv(ctx);
 }
 
+/* go_on - what a callback of the step whose no-reply bit is nr_bit
+ * answers to go on: nothing where that step was negotiated without a
+ * reply, "continue" elsewhere (c NULL: unknown, answered) */
+static sfsistat go_on(const struct conn *c, unsigned long nr_bit)
+{
+    return c != NULL && (c->nr & nr_bit) != 0 ? SMFIS_NOREPLY : SMFIS_CONTINUE;
+}
+
 /* log_line - one line to stderr when verbose; untrusted parts are made
  * printable by the caller */
 static void log_verdict(const struct conn *c, const char *what, const char *detail)
@@ -451,11 +462,15 @@ static sfsistat cb_negotiate(SMFICTX *ctx, unsigned long f0, unsigned long f1, u
         if (c != NULL)
             smfi_setpriv(ctx, c);
     }
-    /* without a connection (ENOMEM) RCPT keeps its answer: a tempfail there */
-    if (c != NULL && !rcpt_can_split(c->gen) && (f1 & SMFIP_NR_RCPT) != 0) {
+    /* without a connection (ENOMEM) every step keeps its answer */
+    if (c == NULL)
+        want &= ~(unsigned long)MILTER_NOREPLY_STEPS;
+    else if (!rcpt_can_split(c->gen) && (f1 & SMFIP_NR_RCPT) != 0) {
         want |= SMFIP_NR_RCPT;
         c->rcpt_reply = RCPT_REPLY_NO;
     }
+    if (c != NULL)
+        c->nr = f1 & want & (MILTER_NOREPLY_STEPS | SMFIP_NR_RCPT);
     /* actions: add and change headers, quarantine */
     *pf0 = f0 & (SMFIF_ADDHDRS | SMFIF_CHGHDRS | SMFIF_QUARANTINE);
     /* header values exactly as sent (the space after the colon counts for
@@ -480,7 +495,7 @@ static sfsistat cb_connect(SMFICTX *ctx, char *host, _SOCK_ADDR *sa)
     if (c == NULL) {
         c = conn_new(RCPT_REPLY_UNKNOWN);
         if (c == NULL)
-            return SMFIS_NOREPLY;
+            return go_on(c, SMFIP_NR_CONN);
         smfi_setpriv(ctx, c);
     }
     if (sa != NULL && sa->sa_family == AF_INET)
@@ -492,7 +507,7 @@ static sfsistat cb_connect(SMFICTX *ctx, char *host, _SOCK_ADDR *sa)
     if (strncmp(c->ip, "::ffff:", 7) == 0 && strchr(c->ip + 7, ':') == NULL)
         memmove(c->ip, c->ip + 7, strlen(c->ip + 7) + 1);
     c->internal = ink_milter_internal(c->gen->env->cfg, c->ip);
-    return SMFIS_NOREPLY;
+    return go_on(c, SMFIP_NR_CONN);
 }
 
 /* cb_helo - the HELO name (no reply: SMFIP_NR_HELO) */
@@ -501,11 +516,11 @@ static sfsistat cb_helo(SMFICTX *ctx, char *name)
     struct conn *c = conn_of(ctx);
 
     if (c == NULL)
-        return SMFIS_NOREPLY;
+        return go_on(c, SMFIP_NR_HELO);
     free(c->helo);
     c->helo = strdup(name != NULL ? name : "");
     c->helo_failed = c->helo == NULL;
-    return SMFIS_NOREPLY;
+    return go_on(c, SMFIP_NR_HELO);
 }
 
 /* strip_path - "<a@b>" as "a@b" (caller frees) */
@@ -536,16 +551,16 @@ static sfsistat cb_envfrom(SMFICTX *ctx, char **argv)
     const char *auth;
 
     if (c == NULL)
-        return SMFIS_NOREPLY;
+        return go_on(c, SMFIP_NR_MAIL);
     msg_clear(&c->msg);
     c->msg.mail_from = strip_path(argv != NULL ? argv[0] : NULL);
     if (c->msg.mail_from == NULL) {
         c->msg.failed = 1; /* evaluated as inbound: tempfailed at the end */
-        return SMFIS_NOREPLY;
+        return go_on(c, SMFIP_NR_MAIL);
     }
     auth = smfi_getsymval(ctx, "{auth_authen}");
     c->msg.outbound = c->internal || (auth != NULL && auth[0] != '\0');
-    return SMFIS_NOREPLY;
+    return go_on(c, SMFIP_NR_MAIL);
 }
 
 /* rcpt_go_on - what cb_envrcpt answers to take the recipient */
@@ -885,17 +900,17 @@ static sfsistat cb_header(SMFICTX *ctx, char *name, char *value)
     char field[MILTER_FIELD_BUF];
 
     if (c == NULL)
-        return SMFIS_NOREPLY;
+        return go_on(c, SMFIP_NR_HDR);
     g = &c->msg;
     if (name == NULL || value == NULL)
-        return SMFIS_NOREPLY;
+        return go_on(c, SMFIP_NR_HDR);
     nlen = strnlen(name, MILTER_HDRNAME_MAX + 1);
     if (g->outbound) {
         if (strcasecmp(name, "Authentication-Results") == 0 &&
             ink_authres_is_ours((const uint8_t *)value, strlen(value), c->gen->authserv))
             g->our_ar = 1;
         hold_header(g, name, nlen, value);
-        return SMFIS_NOREPLY;
+        return go_on(c, SMFIP_NR_HDR);
     }
     if (strcasecmp(name, "Authentication-Results") == 0) {
         g->nar++;
@@ -907,7 +922,7 @@ static sfsistat cb_header(SMFICTX *ctx, char *name, char *value)
         }
     }
     if (ensure_machine(c) < 0)
-        return SMFIS_NOREPLY;
+        return go_on(c, SMFIP_NR_HDR);
     /* the field as it travels: NAME ":" VALUE, LF line ends (the machine
      * takes them as CRLF); one push when it fits the buffer */
     vlen = strlen(value);
@@ -923,7 +938,7 @@ static sfsistat cb_header(SMFICTX *ctx, char *name, char *value)
         push(c, value, vlen);
         push(c, "\n", 1);
     }
-    return SMFIS_NOREPLY;
+    return go_on(c, SMFIP_NR_HDR);
 }
 
 /* cb_eoh - the end of the header (no reply: SMFIP_NR_EOH) */
@@ -932,16 +947,16 @@ static sfsistat cb_eoh(SMFICTX *ctx)
     struct conn *c = conn_of(ctx);
 
     if (c == NULL)
-        return SMFIS_NOREPLY;
+        return go_on(c, SMFIP_NR_EOH);
     if (c->msg.outbound) {
         start_signing(c);
         start_sealing(c);
         ink_str_free(&c->msg.hdr);
-        return SMFIS_NOREPLY;
+        return go_on(c, SMFIP_NR_EOH);
     }
     if (ensure_machine(c) == 0)
         push(c, "\n", 1);
-    return SMFIS_NOREPLY;
+    return go_on(c, SMFIP_NR_EOH);
 }
 
 /* cb_body - a body chunk (no reply: SMFIP_NR_BODY).  Postfix and Sendmail
@@ -952,10 +967,10 @@ static sfsistat cb_body(SMFICTX *ctx, unsigned char *buf, size_t len)
     struct conn *c = conn_of(ctx);
 
     if (c == NULL)
-        return SMFIS_NOREPLY;
+        return go_on(c, SMFIP_NR_BODY);
     if (!c->msg.outbound) {
         push(c, buf, len);
-        return SMFIS_NOREPLY;
+        return go_on(c, SMFIP_NR_BODY);
     }
     if (c->msg.sign != NULL && !c->msg.sign_failed &&
         ink_dkim_sign_push(c->msg.sign, buf, len) < 0)
@@ -964,7 +979,7 @@ static sfsistat cb_body(SMFICTX *ctx, unsigned char *buf, size_t len)
         (ink_arc_seal_push(c->msg.seal, buf, len) < 0 ||
          ink_arc_verify_push(c->msg.arcv, buf, len) < 0))
         c->msg.seal_failed = 1;
-    return SMFIS_NOREPLY;
+    return go_on(c, SMFIP_NR_BODY);
 }
 
 /* reply_text - the reply text made safe for smfi_setreply: printable
