@@ -2,10 +2,13 @@
 # milter-protocol.sh - what `inkan milter` negotiates with the MTA and when
 # it answers, seen on the wire (tests/tools/milter_client.py speaks the
 # milter protocol as Postfix does, no Postfix needed):
-#   - offered everything Postfix 3.7 offers, it asks for no reply to the
-#     connection, HELO, MAIL, RCPT, each header, the end of the header and
-#     the body, for DATA and unknown commands not to be sent, and for
-#     header values with their leading space; the only answer is the one
+#   - on TCP every step is answered (the MTA's Nagle algorithm would hold
+#     commands sent without waiting), DATA and unknown commands are left
+#     out; a signed message gets our Authentication-Results;
+#   - on a unix socket, offered everything Postfix 3.7 offers, it asks for
+#     no reply to the connection, HELO, MAIL, RCPT, each header, the end
+#     of the header and the body, for DATA and unknown commands not to be
+#     sent, and for header values with their leading space; the only answer is the one
 #     at the end of the message (our Authentication-Results and continue
 #     for an aligned message, 550 5.7.1 for a spoof of a p=reject domain),
 #     and nothing comes after QUIT that the MTA did not wait for;
@@ -42,9 +45,19 @@ WANT_SPLIT=$(printf '0x%x' $(((NR_ALL & ~0x8000) | SKIPPED | LEADSPC)))
 WANT_OLD=$(printf '0x%x' $((SKIPPED | LEADSPC)))
 
 MPORT=$(pf_free_port)
+TPORT=$(pf_free_port)
+while [ "$TPORT" = "$MPORT" ]; do TPORT=$(pf_free_port); done
+SOCK=$T/milter.sock
 printf 'authserv-id: mx.example.net\nmode: enforce\n' >"$T/policy.yaml"
+cat >"$T/tcp.yaml" <<M
+socket: inet:$TPORT@127.0.0.1
+authserv-id: mx.example.net
+policy: policy.yaml
+dns:
+  zone: verify.zone
+M
 cat >"$T/milter.yaml" <<M
-socket: inet:$MPORT@127.0.0.1
+socket: unix:$SOCK
 authserv-id: mx.example.net
 policy: policy.yaml
 dns:
@@ -53,15 +66,33 @@ internal-networks: [10.9.9.0/24]
 M
 # milter_start (tests/lib/postfix.sh) writes into _pf_t
 _pf_t=$T
-check "the milter listens" milter_start "$T/milter.yaml" "$MPORT"
-trap 'kill "$MPID" 2>/dev/null; wait "$MPID" 2>/dev/null; [ -n "${KEEP:-}" ] || rm -rf "$TMPDIR_TEST"' EXIT
+check "the milter listens on TCP" milter_start "$T/tcp.yaml" "$TPORT"
+TPID=$MPID
+"$INKAN" milter --config "$T/milter.yaml" -f -v >>"$T/milter.out" 2>>"$T/milter.err" &
+MPID=$!
+for _ in $(seq 100); do [ -S "$SOCK" ] && break; sleep 0.1; done
+check "the milter listens on $SOCK" test -S "$SOCK"
+trap 'kill "$MPID" "$TPID" 2>/dev/null; wait "$MPID" "$TPID" 2>/dev/null; [ -n "${KEEP:-}" ] || rm -rf "$TMPDIR_TEST"' EXIT
+
+# 0. TCP: every step answered, DATA and unknown commands left out
+/usr/bin/python3 "$CLIENT" "$TPORT" --offer "$OFFER_ALL" --ip 192.0.2.1 --helo mail.example.org \
+    --from alice@example.org --rcpt bob@example.net "$T/signed.eml" >"$T/tcp.out" 2>&1
+check "TCP: negotiated $WANT_OLD ($(head -1 "$T/tcp.out"))" \
+    grep -qE "^negotiated actions=0x[0-9a-f]+ protocol=$WANT_OLD\$" "$T/tcp.out"
+for s in connect helo mail rcpt header eoh body; do
+    check "TCP: $s answered continue" grep -q "^$s: c\$" "$T/tcp.out"
+done
+check "TCP: our Authentication-Results, dmarc=pass, continue" \
+    bash -c "grep -qE '^eom: insheader Authentication-Results: mx.example.net;.*dmarc=pass' '$T/tcp.out' && grep -q '^eom: c\$' '$T/tcp.out'"
+check "TCP: nothing after QUIT" bash -c "! grep -q '^stray' '$T/tcp.out' && grep -q '^closed' '$T/tcp.out'"
+[ "$_fails" = 0 ] || sed 's/^/#   /' "$T/tcp.out"
 
 # send NAME OFFER MESSAGE IP MAIL-FROM RCPT... - one transaction; output in $T/NAME.out
 send() {
     local name=$1 offer=$2 msg=$3 ip=$4 from=$5 r args=()
     shift 5
     for r in "$@"; do args+=(--rcpt "$r"); done
-    /usr/bin/python3 "$CLIENT" "$MPORT" --offer "$offer" --ip "$ip" --helo mail.example.org \
+    /usr/bin/python3 "$CLIENT" "$SOCK" --offer "$offer" --ip "$ip" --helo mail.example.org \
         --from "$from" "${args[@]}" "$T/$msg" >"$T/$name.out" 2>&1
 }
 # has NAME REGEX - a line of $T/NAME.out matches (extended regex)
@@ -127,9 +158,11 @@ check "split: nothing answered but RCPT, nothing after QUIT" \
     bash -c "! grep -qE '^(connect|helo|mail|header|eoh|body):|^stray' '$T/split.out' && grep -q '^closed' '$T/split.out'"
 [ "$_fails" = 0 ] || lines split
 
-kill -TERM "$MPID"
+kill -TERM "$MPID" "$TPID"
 wait "$MPID"
 rc=$?
-check "SIGTERM: the milter exits cleanly (status $rc)" test "$rc" = 0
+wait "$TPID"
+rc2=$?
+check "SIGTERM: the milters exit cleanly (status $rc, $rc2)" test "$rc" = 0 -a "$rc2" = 0
 [ "$_fails" = 0 ] || { echo "# milter stderr:"; sed 's/^/#   /' "$T/milter.err" | tail -20; }
 finish

@@ -3,7 +3,7 @@
 sends it (the milter protocol, version 6), for tests of what the milter
 negotiates and when it answers (tests/cli/milter-protocol.sh).
 
-    milter_client.py PORT --offer HEX --ip IP --helo NAME --from ADDR
+    milter_client.py PORT|/SOCKET --offer HEX --ip IP --helo NAME --from ADDR
                      --rcpt ADDR [--rcpt ADDR...] MESSAGE
 
 It offers the protocol flags HEX (what the MTA can do), prints the
@@ -94,7 +94,7 @@ def split_message(raw):
 
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("port", type=int)
+    ap.add_argument("port", help="TCP port on 127.0.0.1, or a unix socket path")
     ap.add_argument("--offer", required=True)
     ap.add_argument("--ip", required=True)
     ap.add_argument("--helo", required=True)
@@ -104,7 +104,12 @@ def main():
     a = ap.parse_args()
     fields, body = split_message(open(a.message, "rb").read())
 
-    sock = socket.create_connection(("127.0.0.1", a.port), TIMEOUT_S)
+    if a.port.startswith("/"):
+        sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        sock.settimeout(TIMEOUT_S)
+        sock.connect(a.port)
+    else:
+        sock = socket.create_connection(("127.0.0.1", int(a.port)), TIMEOUT_S)
     sock.settimeout(TIMEOUT_S)
     # actions: every one an MTA of protocol 6 has
     sock.sendall(packet(b"O", struct.pack("!III", 6, 0x1FF, int(a.offer, 16))))
