@@ -179,14 +179,14 @@ struct conn {
     struct msg msg;
 };
 
-/* Protocol steps negotiated without a reply (the MTA sends the next one
- * at once; libmilter answers "continue" itself to an MTA without the
- * feature): their callbacks return SMFIS_NOREPLY, and a failure in one
- * is kept and answered at the end of the message.  Asked on every
- * connection, whatever the configuration.  DATA and unknown commands are
- * not sent at all (MILTER_SKIPPED: no callback), and an MTA that cannot
- * leave them out gets libmilter's own answer; RCPT is without a reply
- * only where the generation never answers 452 there (rcpt_can_split). */
+/* Protocol steps negotiated without a reply on a unix socket (g_noreply;
+ * the MTA sends the next one at once; libmilter answers "continue" itself
+ * to an MTA without the feature): their callbacks return SMFIS_NOREPLY
+ * (go_on), and a failure in one is kept and answered at the end of the
+ * message.  DATA and unknown commands are not sent at all
+ * (MILTER_SKIPPED: no callback), and an MTA that cannot leave them out
+ * gets libmilter's own answer; RCPT is without a reply only where the
+ * generation never answers 452 there (rcpt_can_split). */
 #define MILTER_NOREPLY_STEPS                                                                      \
     (SMFIP_NR_CONN | SMFIP_NR_HELO | SMFIP_NR_MAIL | SMFIP_NR_HDR | SMFIP_NR_EOH | SMFIP_NR_BODY)
 #define MILTER_SKIPPED (SMFIP_NODATA | SMFIP_NOUNKNOWN)
