@@ -60,6 +60,11 @@ static const char report_help[] =
     "                                      domains it authenticated for, reverse\n"
     "                                      name, platform, class\n"
     "  timeline [--db FILE] [--json] [DOMAIN]  messages and DMARC pass/fail per day\n"
+    "  mark DOMAIN IP|CIDR --as ours|spoof [--note TEXT] [--db FILE]  say a network's\n"
+    "                                      sources are the domain's own (legitimate)\n"
+    "                                      or spoofing, whatever they look like;\n"
+    "                                      mark [DOMAIN] --list [--json], mark DOMAIN\n"
+    "                                      --remove IP|CIDR ('report mark --help')\n"
     "  (summary, advise, sources and timeline take --since WHEN and --until WHEN:\n"
     "  the reports whose period begins then; YYYY-MM-DD (UTC) or epoch seconds)\n"
     "  simulate DOMAIN [--db FILE] [--since DATE] [--until DATE] [--spf RECORD]\n"
@@ -579,6 +584,9 @@ static json_t *source_json(const struct ink_report_source *r, int detail)
     json_object_set_new(o, "ptr", r->ptr ? json_string(r->ptr) : json_null());
     json_object_set_new(o, "platform", r->platform ? json_string(r->platform) : json_null());
     json_object_set_new(o, "class", json_string(r->class));
+    json_object_set_new(o, "mark", r->mark ? json_string(r->mark) : json_null());
+    json_object_set_new(o, "mark_network",
+                        r->mark_network ? json_string(r->mark_network) : json_null());
     return o;
 }
 
@@ -689,11 +697,13 @@ static void advise_text(const struct ink_report_summary *sum, size_t n)
             if (!listed++)
                 printf("  fix first (authenticated, but not aligned with %s):\n", s->domain);
             printf("    %-39s %llu failing: SPF passed for %s; DKIM passed for %s; "
-                   "reverse name %s; platform %s\n", src->ip,
+                   "reverse name %s; platform %s%s%s\n", src->ip,
                    (unsigned long long)(src->messages - src->dmarc_pass),
                    src->spf_pass_domains ? src->spf_pass_domains : "-",
                    src->dkim_pass_domains ? src->dkim_pass_domains : "-",
-                   src->ptr ? src->ptr : "-", src->platform ? src->platform : "-");
+                   src->ptr ? src->ptr : "-", src->platform ? src->platform : "-",
+                   src->mark_network ? "; marked ours in " : "",
+                   src->mark_network ? src->mark_network : "");
         }
         printf("  next step: %s\n", ink_report_next_step(&r, s->p, s->testing));
         if (i + 1 < n)
@@ -734,6 +744,7 @@ json_t *cli_report_advise_json(const struct ink_report_summary *sum, size_t n)
                 json_object_set_new(o, "ptr", src->ptr ? json_string(src->ptr) : json_null());
                 json_object_set_new(o, "platform",
                                     src->platform ? json_string(src->platform) : json_null());
+                json_object_set_new(o, "mark", src->mark ? json_string(src->mark) : json_null());
                 json_array_append_new(fix, o);
             }
         }
@@ -969,16 +980,16 @@ static void sources_text(const struct ink_report_summary *sum, size_t n)
         printf("%s  %s .. %s  %zu source%s, %llu messages\n", s->domain,
                day(s->begin, b, sizeof(b)), day(s->end, e, sizeof(e)), s->nsources,
                s->nsources == 1 ? "" : "s", (unsigned long long)s->messages);
-        printf("  %-39s %9s %-16s %9s %9s  %-18s %-14s %-30s %s\n", "SOURCE", "MESSAGES",
-               "DMARC-PASS", "SPF-ALIGN", "DKIM-ALIGN", "CLASS", "PLATFORM", "PTR",
+        printf("  %-39s %9s %-16s %9s %9s  %-18s %-5s %-14s %-30s %s\n", "SOURCE", "MESSAGES",
+               "DMARC-PASS", "SPF-ALIGN", "DKIM-ALIGN", "CLASS", "MARK", "PLATFORM", "PTR",
                "AUTHENTICATED (SPF; DKIM)");
         for (j = 0; j < s->nsources; j++) {
             const struct ink_report_source *r = &s->sources[j];
-            printf("  %-39s %9llu %-16s %9llu %9llu  %-18s %-14s %-30s %s; %s\n", r->ip,
+            printf("  %-39s %9llu %-16s %9llu %9llu  %-18s %-5s %-14s %-30s %s; %s\n", r->ip,
                    (unsigned long long)r->messages,
                    share(r->dmarc_pass, r->messages, pass, sizeof(pass)),
                    (unsigned long long)r->spf_aligned_pass,
-                   (unsigned long long)r->dkim_aligned_pass, r->class,
+                   (unsigned long long)r->dkim_aligned_pass, r->class, r->mark ? r->mark : "-",
                    r->platform ? r->platform : "-", r->ptr ? r->ptr : "-",
                    r->spf_auth_domains ? r->spf_auth_domains : "-",
                    r->dkim_auth_domains ? r->dkim_auth_domains : "-");
@@ -1062,6 +1073,9 @@ static int report_summary(int argc, char **argv, enum summary_view view)
     } else if (set_platforms(map, sum, n) < 0) {
         cli_error("out of memory");
         rc = INK_EXIT_OPERR;
+    } else if (cli_report_apply_marks(st, domain, sum, n, &err) < 0) {
+        cli_error("%s", ink_str_cstr(&err));
+        rc = INK_EXIT_OPERR;
     } else if (json) {
         json_t *root = view == VIEW_ADVISE    ? cli_report_advise_json(sum, n)
                        : view == VIEW_SOURCES ? cli_report_sources_json(sum, n)
@@ -1120,6 +1134,8 @@ int cli_report_view(struct ink_store *st, const char *domain, const char *view, 
     } else if (set_platforms(map, sum, n) < 0) {
         ink_str_puts(err, "out of memory");
         rc = -1;
+    } else if (cli_report_apply_marks(st, domain, sum, n, err) < 0) {
+        rc = -1;
     } else {
         *out = view[1] == 'd' ? cli_report_advise_json(sum, n)
              : view[1] == 'o' ? cli_report_sources_json(sum, n)
@@ -1165,6 +1181,10 @@ int cmd_report(int argc, char **argv)
         cli_set_argv0(argv + 1, "report sources");
         return report_summary(argc - 1, argv + 1, VIEW_SOURCES);
     }
+    if (strcmp(argv[1], "mark") == 0) {
+        cli_set_argv0(argv + 1, "report mark");
+        return cli_report_mark(argc - 1, argv + 1);
+    }
     if (strcmp(argv[1], "simulate") == 0) {
         cli_set_argv0(argv + 1, "report simulate");
         return cli_report_simulate(argc - 1, argv + 1);
@@ -1177,7 +1197,7 @@ int cmd_report(int argc, char **argv)
         cli_set_argv0(argv + 1, "report send");
         return cli_report_send(argc - 1, argv + 1);
     }
-    cli_error("unknown subcommand '%s' (import, summary, advise, sources, simulate, generate, "
-              "send)", cli_shown(argv[1]));
+    cli_error("unknown subcommand '%s' (import, summary, advise, sources, timeline, mark, "
+              "simulate, generate, send)", cli_shown(argv[1]));
     return INK_EXIT_USAGE;
 }

@@ -25,6 +25,17 @@ json_t *cli_report_sources_json(const struct ink_report_summary *sum, size_t n);
 int cli_report_view(struct ink_store *st, const char *domain, const char *view, int64_t since,
                     int64_t until, json_t **out, struct ink_str *err);
 
+/* ---- report_mark.c ---- */
+
+/* cli_report_mark - inkan report mark (argv[0] the subcommand) */
+int cli_report_mark(int argc, char **argv);
+/* cli_report_apply_marks - the owner's marks (of domain; NULL: every
+ * domain) onto the summaries' sources: each source inside a marked
+ * network gets the most specific mark (src->mark, src->mark_network) and
+ * the class it gives (ink_report_class_marked).  0; -1 with why in err. */
+int cli_report_apply_marks(struct ink_store *st, const char *domain,
+                           struct ink_report_summary *sum, size_t n, struct ink_str *err);
+
 /* ---- report_span.c ---- */
 
 /* The option ids of --since and --until (above report.c's own). */
