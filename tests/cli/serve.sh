@@ -34,7 +34,7 @@ check "the store keeps only the token's SHA-256" \
     test "$(sqlite3 "$DB" "SELECT sha256 FROM api_tokens WHERE name = 'admin'")" = \
          "$(printf %s "$TOK" | sha256sum | cut -d' ' -f1)"
 check "the token itself is nowhere in the database file" bash -c "! grep -qF '$TOK' '$DB'"
-check "schema version 7" test "$(sqlite3 "$DB" 'PRAGMA user_version')" = 7
+check "schema version 8" test "$(sqlite3 "$DB" 'PRAGMA user_version')" = 8
 expect_exit 1 "$INKAN" token create admin --db "$DB"
 expect_err_contains "exists" "$INKAN" token create admin --db "$DB"
 expect_exit 0 "$INKAN" token create old --db "$DB"
