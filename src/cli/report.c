@@ -667,6 +667,14 @@ static const char *share(uint64_t n, uint64_t whole, char *buf, size_t len)
     return buf;
 }
 
+/* spoof_passing - 1 when the owner marked src spoof and some of its mail
+ * passed DMARC all the same (it holds the domain's SPF or DKIM) */
+static int spoof_passing(const struct ink_report_source *src)
+{
+    return src->mark != NULL && strcmp(src->mark, "spoof") == 0 && src->dmarc_pass > 0 &&
+           src->mark_network != NULL;
+}
+
 /* advise_text - readiness, the sources to fix, the next step */
 static void advise_text(const struct ink_report_summary *sum, size_t n)
 {
@@ -705,6 +713,19 @@ static void advise_text(const struct ink_report_summary *sum, size_t n)
                    src->mark_network ? "; marked ours in " : "",
                    src->mark_network ? src->mark_network : "");
         }
+        listed = 0;
+        for (j = 0; j < s->nsources; j++) {
+            const struct ink_report_source *src = &s->sources[j];
+            if (!spoof_passing(src))
+                continue;
+            if (!listed++)
+                printf("  marked spoof, yet passing DMARC (enforcing will not stop these: remove "
+                       "what authorises them, the SPF include or the DKIM key):\n");
+            printf("    %-39s %llu passing (marked in %s): SPF aligned %llu; DKIM aligned %llu\n",
+                   src->ip, (unsigned long long)src->dmarc_pass, src->mark_network,
+                   (unsigned long long)src->spf_aligned_pass,
+                   (unsigned long long)src->dkim_aligned_pass);
+        }
         printf("  next step: %s\n", ink_report_next_step(&r, s->p, s->testing));
         if (i + 1 < n)
             putchar('\n');
@@ -727,7 +748,7 @@ json_t *cli_report_advise_json(const struct ink_report_summary *sum, size_t n)
     for (i = 0; i < n; i++) {
         const struct ink_report_summary *s = &sum[i];
         struct ink_report_readiness r;
-        json_t *d = json_object(), *fix = json_array();
+        json_t *d = json_object(), *fix = json_array(), *spoof = json_array();
         memset(&r, 0, sizeof(r));
         for (j = 0; j < s->nsources; j++) {
             const struct ink_report_source *src = &s->sources[j];
@@ -747,6 +768,17 @@ json_t *cli_report_advise_json(const struct ink_report_summary *sum, size_t n)
                 json_object_set_new(o, "mark", src->mark ? json_string(src->mark) : json_null());
                 json_array_append_new(fix, o);
             }
+            if (spoof_passing(src)) {
+                json_t *o = json_object();
+                json_object_set_new(o, "ip", json_string(src->ip));
+                json_object_set_new(o, "passing", json_integer((json_int_t)src->dmarc_pass));
+                json_object_set_new(o, "spf_aligned_pass",
+                                    json_integer((json_int_t)src->spf_aligned_pass));
+                json_object_set_new(o, "dkim_aligned_pass",
+                                    json_integer((json_int_t)src->dkim_aligned_pass));
+                json_object_set_new(o, "mark_network", json_string(src->mark_network));
+                json_array_append_new(spoof, o);
+            }
         }
         json_object_set_new(d, "domain", json_string(s->domain));
         json_object_set_new(d, "begin", json_integer(s->begin));
@@ -758,6 +790,7 @@ json_t *cli_report_advise_json(const struct ink_report_summary *sum, size_t n)
         json_object_set_new(d, "fail_forwarded", json_integer((json_int_t)r.fail_forwarded));
         json_object_set_new(d, "fail_unknown", json_integer((json_int_t)r.fail_unknown));
         json_object_set_new(d, "fix", fix);
+        json_object_set_new(d, "spoof_passing", spoof);
         json_object_set_new(d, "next_step", json_string(ink_report_next_step(&r, s->p, s->testing)));
         json_array_append_new(arr, d);
     }

@@ -76,6 +76,11 @@ run() {
         test "$(src "$db" 192.0.2.10 '"\(.class) \(.mark) \(.dmarc_pass)"')" = "unknown spoof 52"
     check "$b: summary --json: unknown" test "$(sumclass "$db" 192.0.2.10)" = unknown
     check "$b: the other aligned source stays aligned" test "$(src "$db" 203.0.113.5 .class)" = aligned
+    check "$b: advise --json lists it as spoof yet passing (52 messages; enforcing will not stop them)" \
+        test "$("$INKAN" report advise --no-dns --db "$db" --json example.org | jq -c '.domains[0].spoof_passing')" = \
+             '[{"ip":"192.0.2.10","passing":52,"spf_aligned_pass":40,"dkim_aligned_pass":52,"mark_network":"192.0.2.10/32"}]'
+    expect_out_contains "192.0.2.10                              52 passing (marked in 192.0.2.10/32): SPF aligned 40; DKIM aligned 52" \
+        "$INKAN" report advise --no-dns --db "$db" example.org
 
     # --- nested IPv6 networks: the most specific mark wins ---------------------------
     expect_exit 0 "$INKAN" report mark example.org 2001:db8::/32 --as spoof --db "$db"
@@ -108,6 +113,8 @@ run() {
     expect_out_contains "example.org: mark on 192.0.2.10/32 removed" \
         "$INKAN" report mark example.org --remove 192.0.2.10 --db "$db"
     check "$b: 192.0.2.10 is aligned again" test "$(src "$db" 192.0.2.10 '"\(.class) \(.mark)"')" = "aligned null"
+    check "$b: ... and advise lists no source as spoof yet passing" \
+        test "$("$INKAN" report advise --no-dns --db "$db" --json example.org | jq -c '.domains[0].spoof_passing')" = '[]'
     expect_exit 1 "$INKAN" report mark example.org --remove 192.0.2.10/32 --db "$db"
     expect_err_contains "no mark on 192.0.2.10/32" "$INKAN" report mark example.org --remove 192.0.2.10 --db "$db"
     # (another prefix of a marked address is another network)
