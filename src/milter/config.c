@@ -527,7 +527,8 @@ static int top(struct cctx *c, struct ink_milter_config *cfg, const yaml_node_t 
 struct ink_milter_config *ink_milter_config_parse(const uint8_t *buf, size_t len,
                                                   const char *base_dir, struct ink_str *err)
 {
-    yaml_parser_t parser;
+    static const struct ink_yaml_limits lim = {"milter config", INK_MILTER_CONFIG_SIZE_MAX,
+                                               INK_MILTER_CONFIG_DEPTH_MAX, INK_YAML_NO_ALIASES};
     yaml_document_t doc;
     struct ink_milter_config *cfg;
     struct cctx c;
@@ -535,39 +536,22 @@ struct ink_milter_config *ink_milter_config_parse(const uint8_t *buf, size_t len
 
     if (err != NULL)
         ink_str_truncate(err, 0);
-    if (len > INK_MILTER_CONFIG_SIZE_MAX) {
-        if (err != NULL)
-            (void)ink_str_printf(err, "1:1: config: larger than %u bytes", INK_MILTER_CONFIG_SIZE_MAX);
-        return NULL;
-    }
-    if (ink_yaml_shape_check(buf, len, INK_MILTER_CONFIG_DEPTH_MAX, INK_YAML_NO_ALIASES,
-                             "milter config", err) < 0)
+    if (ink_yaml_load(buf, len, &lim, &doc, err) < 0)
         return NULL;
     cfg = calloc(1, sizeof(*cfg));
-    if (cfg == NULL || !yaml_parser_initialize(&parser)) {
-        free(cfg);
+    if (cfg == NULL) {
+        yaml_document_delete(&doc);
         if (err != NULL)
             (void)ink_str_printf(err, "1:1: config: out of memory");
         return NULL;
     }
     cfg->dns_timeout_ms = INK_MILTER_DNS_TIMEOUT_DEFAULT * 1000;
     cfg->rotation_recheck_s = INK_MILTER_RECHECK_DEFAULT;
-    yaml_parser_set_input_string(&parser, buf, len);
-    if (!yaml_parser_load(&parser, &doc)) {
-        if (err != NULL)
-            (void)ink_str_printf(err, "%zu:%zu: YAML: %s", parser.problem_mark.line + 1,
-                                 parser.problem_mark.column + 1,
-                                 parser.problem != NULL ? parser.problem : "syntax error");
-        yaml_parser_delete(&parser);
-        ink_milter_config_free(cfg);
-        return NULL;
-    }
     c.doc = &doc;
     c.err = err;
     c.base = base_dir;
     rc = top(&c, cfg, yaml_document_get_root_node(&doc));
     yaml_document_delete(&doc);
-    yaml_parser_delete(&parser);
     if (rc < 0) {
         ink_milter_config_free(cfg);
         return NULL;

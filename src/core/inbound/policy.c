@@ -375,31 +375,19 @@ static int top(struct pctx *c, struct ink_policy *p, const yaml_node_t *n)
 /* ink_policy_parse - the YAML policy */
 struct ink_policy *ink_policy_parse(const uint8_t *buf, size_t len, struct ink_str *err)
 {
-    yaml_parser_t parser;
+    static const struct ink_yaml_limits lim = {"policy", INK_POLICY_SIZE_MAX, INK_POLICY_DEPTH_MAX,
+                                               INK_YAML_NO_ALIASES};
     yaml_document_t doc;
     struct ink_policy *p;
     struct pctx c;
     yaml_node_t *root;
 
-    if (len > INK_POLICY_SIZE_MAX) {
-        ink_str_printf(err, "1:1: policy larger than %u bytes", INK_POLICY_SIZE_MAX);
-        return NULL;
-    }
-    if (ink_yaml_shape_check(buf, len, INK_POLICY_DEPTH_MAX, INK_YAML_NO_ALIASES, "policy", err) < 0)
+    if (ink_yaml_load(buf, len, &lim, &doc, err) < 0)
         return NULL;
     p = ink_policy_default();
-    if (p == NULL || !yaml_parser_initialize(&parser)) {
-        ink_policy_free(p);
+    if (p == NULL) {
+        yaml_document_delete(&doc);
         ink_str_puts(err, "out of memory");
-        return NULL;
-    }
-    yaml_parser_set_input_string(&parser, buf, len);
-    if (!yaml_parser_load(&parser, &doc)) {
-        ink_str_printf(err, "%zu:%zu: YAML: %s", parser.problem_mark.line + 1,
-                       parser.problem_mark.column + 1,
-                       parser.problem ? parser.problem : "malformed document");
-        yaml_parser_delete(&parser);
-        ink_policy_free(p);
         return NULL;
     }
     c.doc = &doc;
@@ -409,7 +397,6 @@ struct ink_policy *ink_policy_parse(const uint8_t *buf, size_t len, struct ink_s
     if (root != NULL) /* an empty file is the default policy */
         (void)top(&c, p, root);
     yaml_document_delete(&doc);
-    yaml_parser_delete(&parser);
     if (c.failed) {
         ink_policy_free(p);
         return NULL;

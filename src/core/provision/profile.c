@@ -836,37 +836,24 @@ static int parse_top(struct pctx *c, struct ink_profile *p, yaml_node_t *root)
 /* ink_profile_parse - YAML bytes to a profile; caller frees */
 struct ink_profile *ink_profile_parse(const uint8_t *buf, size_t len, struct ink_str *err)
 {
-    yaml_parser_t parser;
+    /* one more document after the first is a mistake, not ignored */
+    static const struct ink_yaml_limits lim = {"profile", INK_PROFILE_SIZE_MAX, INK_PROFILE_DEPTH_MAX,
+                                               INK_YAML_ONE_DOCUMENT};
     yaml_document_t doc;
     struct ink_profile *p;
     struct pctx c = {&doc, err, 0};
     yaml_node_t *root;
     size_t i;
 
-    if (len > INK_PROFILE_SIZE_MAX) {
-        ink_str_printf(err, "1:1: profile larger than %u bytes", INK_PROFILE_SIZE_MAX);
-        return NULL;
-    }
-    if (ink_yaml_shape_check(buf, len, INK_PROFILE_DEPTH_MAX, 0, "profile", err) < 0)
+    if (ink_yaml_load(buf, len, &lim, &doc, err) < 0)
         return NULL;
     p = calloc(1, sizeof(*p));
-    if (p == NULL)
-        return NULL;
-    p->cname = calloc(INK_PROFILE_LIST_MAX, sizeof(*p->cname));
-    if (p->cname == NULL || !yaml_parser_initialize(&parser)) {
+    if (p != NULL)
+        p->cname = calloc(INK_PROFILE_LIST_MAX, sizeof(*p->cname));
+    if (p == NULL || p->cname == NULL) {
         ink_profile_free(p);
+        yaml_document_delete(&doc);
         ink_str_puts(err, "out of memory");
-        return NULL;
-    }
-    yaml_parser_set_input_string(&parser, buf, len);
-    if (!yaml_parser_load(&parser, &doc)) {
-        ink_str_printf(err, "%zu:%zu: YAML: %s", parser.problem_mark.line + 1,
-                       parser.problem_mark.column + 1,
-                       parser.problem ? parser.problem : "malformed document");
-        if (parser.context != NULL)
-            ink_str_printf(err, " (%s)", parser.context);
-        yaml_parser_delete(&parser);
-        ink_profile_free(p);
         return NULL;
     }
     root = yaml_document_get_root_node(&doc);
@@ -886,20 +873,7 @@ struct ink_profile *ink_profile_parse(const uint8_t *buf, size_t len, struct ink
                 perr(&c, NULL, "out of memory");
         }
     }
-    /* one more document after the first is a mistake, not ignored */
-    if (!c.failed) {
-        yaml_document_t extra;
-        if (yaml_parser_load(&parser, &extra)) {
-            if (yaml_document_get_root_node(&extra) != NULL) {
-                ink_str_printf(err, "%zu:%zu: a profile file holds one YAML document",
-                               extra.start_mark.line + 1, extra.start_mark.column + 1);
-                c.failed = 1;
-            }
-            yaml_document_delete(&extra);
-        }
-    }
     yaml_document_delete(&doc);
-    yaml_parser_delete(&parser);
     if (!c.failed && p->n_include + p->n_ip4 + p->n_ip6 + p->n_dkim + p->n_cname + p->n_mx == 0 &&
         !p->has_dmarc) {
         ink_str_puts(err, "1:1: profile asks for no record (give spf, dkim, CNAMEs, mx or dmarc)");

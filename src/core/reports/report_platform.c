@@ -186,7 +186,8 @@ static int one_platform(yaml_document_t *doc, yaml_node_t *n, struct platform *p
  * "line:column: why" in err.  Caller frees with ink_platforms_free. */
 struct ink_platforms *ink_platforms_parse(const uint8_t *buf, size_t len, struct ink_str *err)
 {
-    yaml_parser_t parser;
+    static const struct ink_yaml_limits lim = {"platform map", INK_PLATFORMS_SIZE_MAX,
+                                               INK_PLATFORMS_DEPTH_MAX, 0};
     yaml_document_t doc;
     yaml_node_t *root, *list = NULL;
     yaml_node_pair_t *pr;
@@ -195,25 +196,12 @@ struct ink_platforms *ink_platforms_parse(const uint8_t *buf, size_t len, struct
     size_t n, i;
     int failed = 0;
 
-    if (len > INK_PLATFORMS_SIZE_MAX) {
-        ink_str_printf(err, "1:1: platform map larger than %d bytes", INK_PLATFORMS_SIZE_MAX);
-        return NULL;
-    }
-    if (ink_yaml_shape_check(buf, len, INK_PLATFORMS_DEPTH_MAX, 0, "platform map", err) < 0)
+    if (ink_yaml_load(buf, len, &lim, &doc, err) < 0)
         return NULL;
     m = calloc(1, sizeof(*m));
-    if (m == NULL || !yaml_parser_initialize(&parser)) {
-        free(m);
+    if (m == NULL) {
+        yaml_document_delete(&doc);
         ink_str_puts(err, "out of memory");
-        return NULL;
-    }
-    yaml_parser_set_input_string(&parser, buf, len);
-    if (!yaml_parser_load(&parser, &doc)) {
-        ink_str_printf(err, "%zu:%zu: YAML: %s", parser.problem_mark.line + 1,
-                       parser.problem_mark.column + 1,
-                       parser.problem ? parser.problem : "malformed document");
-        yaml_parser_delete(&parser);
-        free(m);
         return NULL;
     }
     root = yaml_document_get_root_node(&doc);
@@ -256,7 +244,6 @@ struct ink_platforms *ink_platforms_parse(const uint8_t *buf, size_t len, struct
         }
     }
     yaml_document_delete(&doc);
-    yaml_parser_delete(&parser);
     if (failed) {
         ink_platforms_free(m);
         return NULL;
