@@ -135,6 +135,35 @@ struct ink_store_mark {
  * 0 to go on, anything else to stop the listing, which returns it */
 typedef int (*ink_evrow_fn)(void *arg, const struct ink_evrow *row);
 
+/* ink_evrow_id_fn - one listed evaluation row with its row id (the
+ * store's, increasing in the order rows were stored), borrowed for the
+ * call; 0 to go on, anything else to stop the listing, which returns it */
+typedef int (*ink_evrow_id_fn)(void *arg, int64_t id, const struct ink_evrow *row);
+
+/* One page of evaluations (evaluations_page): newest first, that is by
+ * time then row id, both descending; a page starts after a cursor (the
+ * time and id of the last row of the page before), so rows stored
+ * meanwhile neither repeat nor hide rows of the pages to come. */
+struct ink_store_evpage {
+    int64_t begin, end;         /* begin <= at < end */
+    const char *domain;         /* the header From domain, or NULL: all */
+    int has_cursor;             /* 0: from the newest row */
+    int64_t after_at, after_id; /* the cursor: rows (at, id) before it */
+    size_t limit;               /* rows at most (1 or more) */
+};
+
+/* Count of evaluations of one header From domain with one DMARC result
+ * and disposition (evaluations_summary). */
+struct ink_store_evcount {
+    const char *domain;         /* header From ("" when the message had none) */
+    const char *dmarc;          /* dmarc_result ("" when none was found) */
+    const char *disposition;    /* "none", "quarantine", "reject" (or "") */
+    int64_t n;
+};
+
+/* ink_evcount_fn - one count (borrowed for the call); 0 to go on */
+typedef int (*ink_evcount_fn)(void *arg, const struct ink_store_evcount *c);
+
 struct ink_store;
 
 struct ink_store_ops {
@@ -277,6 +306,17 @@ struct ink_store_ops {
      * ink_report_rows_free. */
     int (*report_rows)(struct ink_store *s, const char *domain, int64_t since, int64_t until,
                        struct ink_report_row **out, size_t *n, struct ink_str *err);
+    /* evaluations_page - at most q->limit rows of the period (and domain)
+     * newest first after q's cursor, each handed to fn with its row id;
+     * 0, -1 (error), or fn's non-zero return.
+     * evaluations_summary - the rows of the period (and domain) counted
+     * per header From domain, DMARC result and disposition, ordered by
+     * those; 0, -1, or fn's non-zero return. */
+    int (*evaluations_page)(struct ink_store *s, const struct ink_store_evpage *q,
+                            ink_evrow_id_fn fn, void *arg, struct ink_str *err);
+    int (*evaluations_summary)(struct ink_store *s, int64_t begin, int64_t end,
+                               const char *domain, ink_evcount_fn fn, void *arg,
+                               struct ink_str *err);
     /*
      * The owner's marks on sources (inkan/report_mark.h), by (domain,
      * network, prefix).  report_mark_put stores m (m->created the time),
@@ -363,6 +403,13 @@ int ink_store_evaluations_add(struct ink_store *s, const struct ink_evrow *rows,
 int ink_store_evaluations_list(struct ink_store *s, int64_t begin, int64_t end,
                                const char *domain, ink_evrow_fn fn, void *arg,
                                struct ink_str *err);
+/* ink_store_evaluations_page - one page of evaluation rows, newest first */
+int ink_store_evaluations_page(struct ink_store *s, const struct ink_store_evpage *q,
+                               ink_evrow_id_fn fn, void *arg, struct ink_str *err);
+/* ink_store_evaluations_summary - evaluation counts per domain, result, disposition */
+int ink_store_evaluations_summary(struct ink_store *s, int64_t begin, int64_t end,
+                                  const char *domain, ink_evcount_fn fn, void *arg,
+                                  struct ink_str *err);
 /* ink_rotations_free - free n rotations and the array */
 void ink_rotations_free(struct ink_rotation **r, size_t n);
 /* ink_store_has_queue - 1 when the backend has the import work queue */

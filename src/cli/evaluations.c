@@ -6,15 +6,14 @@
  * milter spool file into the store (a row already there is not added
  * twice).
  */
-#include <errno.h>
 #include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include <jansson.h>
 
 #include "cli.h"
+#include "evrow_json.h"
 #include "inkan/evlog.h"
 #include "inkan/evwriter.h"
 #include "inkan/store.h"
@@ -44,92 +43,10 @@ static void evaluations_usage(FILE *fp)
     fputs(evaluations_help, fp);
 }
 
-/* parse_time - seconds since 1970, YYYY-MM-DD or YYYY-MM-DDTHH:MM:SSZ
- * (UTC) into *out; -1 when it is none of them */
-static int parse_time(const char *s, int64_t *out)
-{
-    struct tm tm;
-    char *end;
-    long long v;
-    const char *e;
-
-    errno = 0;
-    v = strtoll(s, &end, 10);
-    if (errno == 0 && end != s && *end == '\0' && v >= 0) {
-        *out = (int64_t)v;
-        return 0;
-    }
-    memset(&tm, 0, sizeof(tm));
-    e = strptime(s, "%Y-%m-%d", &tm);
-    if (e != NULL && *e == 'T') {
-        e = strptime(e + 1, "%H:%M:%S", &tm);
-        if (e == NULL || strcmp(e, "Z") != 0)
-            return -1;
-    } else if (e == NULL || *e != '\0') {
-        return -1;
-    }
-    *out = (int64_t)timegm(&tm);
-    return *out < 0 ? -1 : 0;
-}
-
-/* fmt_time - t as YYYY-MM-DDTHH:MM:SSZ (static buffer) */
-static const char *fmt_time(int64_t t)
-{
-    static char buf[32];
-    time_t tt = (time_t)t;
-    struct tm tm;
-
-    if (gmtime_r(&tt, &tm) == NULL || strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
-        (void)snprintf(buf, sizeof(buf), "%lld", (long long)t);
-    return buf;
-}
-
 /* dash - "-" for an empty field in text output */
 static const char *dash(const char *s)
 {
     return s[0] != '\0' ? s : "-";
-}
-
-/* row_json - one row as a JSON object (empty text as null) */
-static json_t *row_json(const struct ink_evrow *r)
-{
-    json_t *o = json_object(), *dk = json_array(), *pol = json_object();
-    size_t i;
-#define S(v) ((v)[0] != '\0' ? json_string(v) : json_null())
-
-    json_object_set_new(o, "key", json_string(r->key));
-    json_object_set_new(o, "at", json_integer((json_int_t)r->at));
-    json_object_set_new(o, "time", json_string(fmt_time(r->at)));
-    json_object_set_new(o, "queue_id", S(r->queue_id));
-    json_object_set_new(o, "message_id", S(r->message_id));
-    json_object_set_new(o, "source_ip", S(r->source_ip));
-    json_object_set_new(o, "header_from", S(r->header_from));
-    json_object_set_new(o, "envelope_from", S(r->envelope_from));
-    json_object_set_new(o, "envelope_to", S(r->envelope_to));
-    json_object_set_new(o, "spf", json_pack("{s:o,s:o,s:o}", "result", S(r->spf_result),
-                                            "domain", S(r->spf_domain), "scope",
-                                            S(r->spf_scope)));
-    for (i = 0; i < r->ndkim; i++)
-        json_array_append_new(dk, json_pack("{s:s,s:s,s:s}", "domain", r->dkim[i].domain,
-                                            "selector", r->dkim[i].selector, "result",
-                                            r->dkim[i].result));
-    json_object_set_new(o, "dkim", dk);
-    json_object_set_new(o, "dkim_unlisted", json_integer((json_int_t)r->dkim_unlisted));
-    json_object_set_new(o, "dmarc", json_pack("{s:o,s:o,s:o}", "result", S(r->dmarc_result),
-                                              "spf", S(r->dmarc_spf), "dkim", S(r->dmarc_dkim)));
-    json_object_set_new(o, "disposition", S(r->disposition));
-    json_object_set_new(o, "override", S(r->override));
-    json_object_set_new(o, "override_comment", S(r->override_comment));
-    json_object_set_new(pol, "domain", S(r->policy_domain));
-    json_object_set_new(pol, "p", S(r->p));
-    json_object_set_new(pol, "sp", S(r->sp));
-    json_object_set_new(pol, "np", S(r->np));
-    json_object_set_new(pol, "t", S(r->t));
-    json_object_set_new(pol, "adkim", S(r->adkim));
-    json_object_set_new(pol, "aspf", S(r->aspf));
-    json_object_set_new(o, "policy_published", pol);
-#undef S
-    return o;
 }
 
 /* How many rows a listing printed, and how. */
@@ -142,10 +59,11 @@ struct listing {
 static int print_row(void *arg, const struct ink_evrow *r)
 {
     struct listing *l = arg;
+    char when[CLI_EV_TIME_MAX];
     size_t i;
 
     if (l->json) {
-        json_t *o = row_json(r);
+        json_t *o = cli_evrow_json(r);
         char *js = o != NULL ? json_dumps(o, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
 
         json_decref(o);
@@ -154,7 +72,7 @@ static int print_row(void *arg, const struct ink_evrow *r)
         printf("%s%s", l->n > 0 ? ",\n" : "", js);
         free(js);
     } else {
-        printf("%s %s from=%s mfrom=%s rcpt=%s spf=%s(%s:%s) dkim=", fmt_time(r->at),
+        printf("%s %s from=%s mfrom=%s rcpt=%s spf=%s(%s:%s) dkim=", cli_ev_time_fmt(r->at, when),
                dash(r->source_ip), dash(r->header_from), dash(r->envelope_from),
                dash(r->envelope_to), dash(r->spf_result), dash(r->spf_scope),
                dash(r->spf_domain));
@@ -200,7 +118,7 @@ static int ev_list(int argc, char **argv)
             break;
         case OPT_SINCE:
         case OPT_UNTIL:
-            if (parse_time(optarg, opt == OPT_SINCE ? &since : &until) < 0) {
+            if (cli_ev_time_parse(optarg, opt == OPT_SINCE ? &since : &until) < 0) {
                 cli_error("%s '%s' is not a time (seconds since 1970, YYYY-MM-DD or "
                           "YYYY-MM-DDTHH:MM:SSZ)",
                           opt == OPT_SINCE ? "--since" : "--until", cli_shown(optarg));

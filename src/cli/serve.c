@@ -660,6 +660,13 @@ static void handle(void *ctx, const struct ink_http_request *req, struct ink_htt
             serve_error(res, 405, "method_not_allowed", "GET or POST /api/domains");
         return;
     }
+    if (strcmp(p, "/api/evaluations") == 0 || strncmp(p, "/api/evaluations/", 17) == 0) {
+        if (get)
+            serve_evaluations(cli_domains_store(sv->dc), req, p[16] == '/' ? p + 17 : NULL, res);
+        else
+            serve_error(res, 405, "method_not_allowed", "GET /api/evaluations[/summary]");
+        return;
+    }
     if (strncmp(p, "/api/reports/", 13) == 0) {
         if (get)
             api_report(sv, req, p + 13, res);

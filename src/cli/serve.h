@@ -1,7 +1,7 @@
 /* serve.h - what the parts of `inkan serve` share: the JSON answers
- * (serve.c) and the check runner of GET /api/check/{d} (serve_check.c),
- * which runs the DNS work of `inkan check` on a thread of its own, off
- * libmicrohttpd's. */
+ * (serve.c), the evaluation endpoints (serve_eval.c) and the check runner
+ * of GET /api/check/{d} (serve_check.c), which runs the DNS work of
+ * `inkan check` on a thread of its own, off libmicrohttpd's. */
 #ifndef INKAN_CLI_SERVE_H
 #define INKAN_CLI_SERVE_H
 
@@ -16,6 +16,13 @@ void serve_json(struct ink_http_response *res, unsigned status, json_t *j);
 /* serve_error - the JSON error document {"error":{"code","message"}} */
 void serve_error(struct ink_http_response *res, unsigned status, const char *code,
                  const char *message);
+
+struct ink_store;
+
+/* serve_evaluations - GET /api/evaluations (view NULL: a page of rows) or
+ * /api/evaluations/VIEW ("summary": counts) over st (serve_eval.c) */
+void serve_evaluations(struct ink_store *st, const struct ink_http_request *req,
+                       const char *view, struct ink_http_response *res);
 
 /* Seconds one GET /api/check/{d} may take by default (--check-timeout). */
 #define SERVE_CHECK_TIMEOUT_DEFAULT 30

@@ -405,18 +405,26 @@ static int record(struct vrun *run, const struct ink_inbound *m, const struct in
     return run->nrows == VERIFY_RECORD_BATCH ? record_flush(run) : 0;
 }
 
-/* report - verdict and output of one finished message; json_line: one
- * compact line with "file" (batch); key: the row to record (--record), or
- * NULL */
+/* report - verdict and output of one finished message; file: one
+ * compact JSON line with "file" (batch), or NULL (one message, whose row
+ * is added before the output says it); key: the row to record
+ * (--record), or NULL */
 static int report(struct vrun *run, const struct ink_inbound *m, const char *file,
                   const char *key)
 {
     struct ink_verdict v;
     struct ink_str ar = INK_STR_INIT;
+    int added = -1; /* one message recorded: 1 new row, 0 already stored */
 
     ink_policy_decide(run->pol, m, NULL, &v);
-    if (run->store != NULL && key != NULL && record(run, m, &v, key) < 0)
-        return -1;
+    if (run->store != NULL && key != NULL) {
+        size_t before = run->added;
+
+        if (record(run, m, &v, key) < 0 || (file == NULL && record_flush(run) < 0))
+            return -1;
+        if (file == NULL)
+            added = run->added > before;
+    }
     if (ink_inbound_authres(m, run->authserv_id, NULL, &ar) < 0) {
         cli_error("verify: out of memory");
         return -1;
@@ -427,6 +435,11 @@ static int report(struct vrun *run, const struct ink_inbound *m, const char *fil
 
         if (file != NULL)
             json_object_set_new(o, "file", json_string(file));
+        /* the row written: its key (and whether it was new, once added) */
+        if (run->store != NULL && key != NULL)
+            json_object_set_new(o, "record",
+                                added < 0 ? json_pack("{s:s}", "key", key)
+                                          : json_pack("{s:s,s:b}", "key", key, "added", added));
         if (file != NULL) {
             /* a batch line: compact, keys in the order they were set
              * (sorting them cost a tenth of a warm evaluation) */
@@ -449,6 +462,8 @@ static int report(struct vrun *run, const struct ink_inbound *m, const char *fil
         json_decref(o);
     } else {
         print_text(run, m, &v, ink_str_cstr(&ar));
+        if (added >= 0)
+            printf("recorded: %s (%s)\n", key, added ? "added" : "already stored");
     }
     ink_str_free(&ar);
     return 0;
@@ -535,14 +550,6 @@ static int verify_fd(struct vrun *run, int fd, const char *label,
         }
     }
     rc = report(run, m, NULL, run->store != NULL ? key : NULL);
-    if (rc == 0 && run->store != NULL) {
-        size_t before = run->added;
-
-        rc = record_flush(run);
-        if (rc == 0 && !run->json)
-            printf("recorded: %s (%s)\n", key,
-                   run->added > before ? "added" : "already stored");
-    }
 out:
     EVP_MD_CTX_free(md);
     free(buf);

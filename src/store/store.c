@@ -363,6 +363,28 @@ int ink_store_evaluations_list(struct ink_store *s, int64_t begin, int64_t end,
                                     : no_evaluations(s, err);
 }
 
+/* ink_store_evaluations_page - one page of evaluation rows, newest first */
+int ink_store_evaluations_page(struct ink_store *s, const struct ink_store_evpage *q,
+                               ink_evrow_id_fn fn, void *arg, struct ink_str *err)
+{
+    if (q->limit == 0) {
+        ink_str_puts(err, "database: a page of 0 evaluation rows");
+        return -1;
+    }
+    return s->ops->evaluations_page ? s->ops->evaluations_page(s, q, fn, arg, err)
+                                    : no_evaluations(s, err);
+}
+
+/* ink_store_evaluations_summary - evaluation counts per domain, result, disposition */
+int ink_store_evaluations_summary(struct ink_store *s, int64_t begin, int64_t end,
+                                  const char *domain, ink_evcount_fn fn, void *arg,
+                                  struct ink_str *err)
+{
+    return s->ops->evaluations_summary
+               ? s->ops->evaluations_summary(s, begin, end, domain, fn, arg, err)
+               : no_evaluations(s, err);
+}
+
 /* ink_store_has_queue - the backend has the import work queue */
 int ink_store_has_queue(const struct ink_store *s)
 {

@@ -1949,26 +1949,23 @@ static void field_into(const PGresult *r, int col, char *dst, size_t cap)
     ink_evrow_set(dst, cap, PQgetvalue(r, 0, col), (size_t)PQgetlength(r, 0, col));
 }
 
-/* pg_evaluations_list - the rows of a period, each to fn.  One query
- * (the rows joined with their DKIM results) read a row at a time
- * (libpq's single-row mode: memory does not grow with the period); fn
- * must not use the store meanwhile. */
-static int pg_evaluations_list(struct ink_store *base, int64_t begin, int64_t end,
-                               const char *domain, ink_evrow_fn fn, void *arg,
-                               struct ink_str *err)
+/* The columns every evaluation listing selects (e: the evaluations, d:
+ * their DKIM results joined), in the order pg_ev_each reads. */
+#define PG_EV_COLUMNS                                                                      \
+    "e.id, e.key, e.queue_id, e.message_id, e.source_ip, e.header_from,"                  \
+    " e.envelope_from, e.envelope_to, e.spf_result, e.spf_domain, e.spf_scope,"           \
+    " e.dmarc_result, e.dmarc_spf, e.dmarc_dkim, e.disposition, e.override,"              \
+    " e.override_comment, e.policy_domain, e.p, e.sp, e.np, e.t, e.adkim, e.aspf,"        \
+    " e.at, e.dkim_unlisted, d.n, d.domain, d.selector, d.result"
+
+/* pg_ev_each - each row of sql (selecting PG_EV_COLUMNS, a row's DKIM
+ * results on consecutive lines) to fn (or, with its id, to fn_id).  One
+ * query read a line at a time (libpq's single-row mode: memory does not
+ * grow with the period); fn must not use the store meanwhile. */
+static int pg_ev_each(struct pg_store *s, const char *sql, const struct params *p,
+                      ink_evrow_fn fn, ink_evrow_id_fn fn_id, void *arg, struct ink_str *err)
 {
-    struct pg_store *s = (struct pg_store *)base;
-    static const char sel[] =
-        "SELECT e.id, e.key, e.queue_id, e.message_id, e.source_ip, e.header_from,"
-        " e.envelope_from, e.envelope_to, e.spf_result, e.spf_domain, e.spf_scope,"
-        " e.dmarc_result, e.dmarc_spf, e.dmarc_dkim, e.disposition, e.override,"
-        " e.override_comment, e.policy_domain, e.p, e.sp, e.np, e.t, e.adkim, e.aspf,"
-        " e.at, e.dkim_unlisted, d.n, d.domain, d.selector, d.result"
-        " FROM evaluations e LEFT JOIN evaluation_dkim d ON d.evaluation = e.id"
-        " WHERE e.at >= $1 AND e.at < $2 AND ($3::text IS NULL OR e.header_from = $3)"
-        " ORDER BY e.at, e.id, d.n";
     struct ink_evrow *row = malloc(sizeof(*row));
-    struct params p = {0};
     PGresult *r;
     int64_t cur = 0;
     int have = 0, ret = 0, failed = 0;
@@ -1978,11 +1975,8 @@ static int pg_evaluations_list(struct ink_store *base, int64_t begin, int64_t en
         ink_str_puts(err, "out of memory");
         return -1;
     }
-    p_int(&p, begin);
-    p_int(&p, end);
-    p_text(&p, domain);
     revive(s);
-    if (!PQsendQueryParams(s->conn, sel, p.n, NULL, p.v, NULL, NULL, 0) ||
+    if (!PQsendQueryParams(s->conn, sql, p->n, NULL, p->v, NULL, NULL, 0) ||
         !PQsetSingleRowMode(s->conn)) {
         free(row);
         return msg_put(err, "list evaluations", PQerrorMessage(s->conn));
@@ -1994,7 +1988,7 @@ static int pg_evaluations_list(struct ink_store *base, int64_t begin, int64_t en
         if (st == PGRES_SINGLE_TUPLE && ret == 0 && !failed) {
             int64_t id = val_i64(r, 0, 0);
             if (have && id != cur) {
-                ret = fn(arg, row);
+                ret = fn_id != NULL ? fn_id(arg, cur, row) : fn(arg, row);
                 have = 0;
             }
             if (ret == 0 && !have) {
@@ -2020,9 +2014,86 @@ static int pg_evaluations_list(struct ink_store *base, int64_t begin, int64_t en
         PQclear(r);
     }
     if (ret == 0 && !failed && have)
-        ret = fn(arg, row);
+        ret = fn_id != NULL ? fn_id(arg, cur, row) : fn(arg, row);
     free(row);
     return failed ? -1 : ret;
+}
+
+/* pg_evaluations_list - the rows of a period, each to fn */
+static int pg_evaluations_list(struct ink_store *base, int64_t begin, int64_t end,
+                               const char *domain, ink_evrow_fn fn, void *arg,
+                               struct ink_str *err)
+{
+    static const char sel[] =
+        "SELECT " PG_EV_COLUMNS
+        " FROM evaluations e LEFT JOIN evaluation_dkim d ON d.evaluation = e.id"
+        " WHERE e.at >= $1 AND e.at < $2 AND ($3::text IS NULL OR e.header_from = $3)"
+        " ORDER BY e.at, e.id, d.n";
+    struct params p = {0};
+
+    p_int(&p, begin);
+    p_int(&p, end);
+    p_text(&p, domain);
+    return pg_ev_each((struct pg_store *)base, sel, &p, fn, NULL, arg, err);
+}
+
+/* pg_evaluations_page - a page of rows newest first after a cursor, each
+ * to fn (the page chosen first, then joined with its DKIM results) */
+static int pg_evaluations_page(struct ink_store *base, const struct ink_store_evpage *q,
+                               ink_evrow_id_fn fn, void *arg, struct ink_str *err)
+{
+    static const char sel[] =
+        "SELECT " PG_EV_COLUMNS
+        " FROM (SELECT * FROM evaluations"
+        "  WHERE at >= $1 AND at < $2 AND ($3::text IS NULL OR header_from = $3)"
+        "  AND ($4::int = 0 OR at < $5 OR (at = $5 AND id < $6))"
+        "  ORDER BY at DESC, id DESC LIMIT $7) e"
+        " LEFT JOIN evaluation_dkim d ON d.evaluation = e.id"
+        " ORDER BY e.at DESC, e.id DESC, d.n";
+    struct params p = {0};
+
+    p_int(&p, q->begin);
+    p_int(&p, q->end);
+    p_text(&p, q->domain);
+    p_int(&p, q->has_cursor != 0);
+    p_int(&p, q->after_at);
+    p_int(&p, q->after_id);
+    p_int(&p, q->limit > INT64_MAX ? INT64_MAX : (int64_t)q->limit);
+    return pg_ev_each((struct pg_store *)base, sel, &p, NULL, fn, arg, err);
+}
+
+/* pg_evaluations_summary - the rows of a period counted per domain, DMARC
+ * result and disposition, each count to fn */
+static int pg_evaluations_summary(struct ink_store *base, int64_t begin, int64_t end,
+                                  const char *domain, ink_evcount_fn fn, void *arg,
+                                  struct ink_str *err)
+{
+    struct pg_store *s = (struct pg_store *)base;
+    static const char sel[] =
+        "SELECT header_from, dmarc_result, disposition, count(*) FROM evaluations"
+        " WHERE at >= $1 AND at < $2 AND ($3::text IS NULL OR header_from = $3)"
+        " GROUP BY header_from, dmarc_result, disposition"
+        " ORDER BY header_from, dmarc_result, disposition";
+    struct params p = {0};
+    PGresult *r;
+    int i, ret = 0;
+
+    p_int(&p, begin);
+    p_int(&p, end);
+    p_text(&p, domain);
+    if (q(s, sel, &p, &r, err, "count evaluations") != 0)
+        return -1;
+    for (i = 0; i < PQntuples(r) && ret == 0; i++) {
+        struct ink_store_evcount c;
+
+        c.domain = PQgetvalue(r, i, 0);
+        c.dmarc = PQgetvalue(r, i, 1);
+        c.disposition = PQgetvalue(r, i, 2);
+        c.n = val_i64(r, i, 3);
+        ret = fn(arg, &c);
+    }
+    PQclear(r);
+    return ret;
 }
 
 /* ---- the import work queue (schema v2) ---- */
@@ -2382,6 +2453,7 @@ static const struct ink_store_ops pg_ops = {
     /* report_summary_span, report_timeline, report_rows: not yet (the
      * dispatch helpers say the store cannot) */
     NULL, NULL, NULL,
+    pg_evaluations_page, pg_evaluations_summary,
     pg_report_mark_put, pg_report_mark_list, pg_report_mark_remove,
 };
 

@@ -2249,37 +2249,35 @@ static void col_into(sqlite3_stmt *st, int i, char *dst, size_t cap)
     ink_evrow_set(dst, cap, (const char *)t, t != NULL ? (size_t)sqlite3_column_bytes(st, i) : 0);
 }
 
-/* s_evaluations_list - the rows of a period, each to fn */
-static int s_evaluations_list(struct ink_store *base, int64_t begin, int64_t end,
-                              const char *domain, ink_evrow_fn fn, void *arg,
-                              struct ink_str *err)
+/* The columns every evaluation listing selects, in the order ev_each reads. */
+#define EV_COLUMNS                                                                           \
+    "id, key, queue_id, message_id, source_ip, header_from, envelope_from,"                 \
+    " envelope_to, spf_result, spf_domain, spf_scope, dmarc_result, dmarc_spf, dmarc_dkim," \
+    " disposition, override, override_comment, policy_domain, p, sp, np, t, adkim, aspf,"   \
+    " at, dkim_unlisted"
+
+/* ev_each - each row st (bound, selecting EV_COLUMNS; finalized here)
+ * yields, with its DKIM results, to fn (or, with its id, to fn_id) */
+static int ev_each(struct sqlite_store *s, sqlite3_stmt *st, ink_evrow_fn fn,
+                   ink_evrow_id_fn fn_id, void *arg, struct ink_str *err)
 {
-    struct sqlite_store *s = (struct sqlite_store *)base;
-    static const char sel[] =
-        "SELECT id, key, queue_id, message_id, source_ip, header_from, envelope_from,"
-        " envelope_to, spf_result, spf_domain, spf_scope, dmarc_result, dmarc_spf, dmarc_dkim,"
-        " disposition, override, override_comment, policy_domain, p, sp, np, t, adkim, aspf,"
-        " at, dkim_unlisted FROM evaluations"
-        " WHERE at >= ?1 AND at < ?2 AND (?3 IS NULL OR header_from = ?3) ORDER BY at, id";
     static const char sel_dkim[] =
         "SELECT domain, selector, result FROM evaluation_dkim WHERE evaluation = ?1 ORDER BY n";
-    sqlite3_stmt *st = prepare(s, sel, err), *sd = st != NULL ? prepare(s, sel_dkim, err) : NULL;
+    sqlite3_stmt *sd = prepare(s, sel_dkim, err);
     struct ink_evrow *row = malloc(sizeof(*row));
     int rc, ret = 0;
     size_t k;
 
-    if (st == NULL || sd == NULL || row == NULL) {
-        if (row == NULL && st != NULL && sd != NULL)
+    if (sd == NULL || row == NULL) {
+        if (row == NULL && sd != NULL)
             ink_str_puts(err, "out of memory");
         sqlite3_finalize(st);
         sqlite3_finalize(sd);
         free(row);
         return -1;
     }
-    sqlite3_bind_int64(st, 1, begin);
-    sqlite3_bind_int64(st, 2, end);
-    bind_text(st, 3, domain);
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        int64_t id = sqlite3_column_int64(st, 0);
         int dr;
 
         ink_evrow_clear(row);
@@ -2289,7 +2287,7 @@ static int s_evaluations_list(struct ink_store *base, int64_t begin, int64_t end
         row->at = sqlite3_column_int64(st, 24);
         row->dkim_unlisted = (size_t)sqlite3_column_int64(st, 25);
         sqlite3_reset(sd);
-        sqlite3_bind_int64(sd, 1, sqlite3_column_int64(st, 0));
+        sqlite3_bind_int64(sd, 1, id);
         while ((dr = sqlite3_step(sd)) == SQLITE_ROW && row->ndkim < INK_EVROW_DKIM_MAX) {
             struct ink_evrow_dkim *d = &row->dkim[row->ndkim++];
 
@@ -2301,7 +2299,7 @@ static int s_evaluations_list(struct ink_store *base, int64_t begin, int64_t end
             rc = dr;
             break;
         }
-        ret = fn(arg, row);
+        ret = fn_id != NULL ? fn_id(arg, id, row) : fn(arg, row);
         if (ret != 0)
             break;
     }
@@ -2313,6 +2311,88 @@ static int s_evaluations_list(struct ink_store *base, int64_t begin, int64_t end
     return ret;
 }
 
+/* s_evaluations_list - the rows of a period, each to fn */
+static int s_evaluations_list(struct ink_store *base, int64_t begin, int64_t end,
+                              const char *domain, ink_evrow_fn fn, void *arg,
+                              struct ink_str *err)
+{
+    struct sqlite_store *s = (struct sqlite_store *)base;
+    static const char sel[] =
+        "SELECT " EV_COLUMNS " FROM evaluations"
+        " WHERE at >= ?1 AND at < ?2 AND (?3 IS NULL OR header_from = ?3) ORDER BY at, id";
+    sqlite3_stmt *st = prepare(s, sel, err);
+
+    if (st == NULL)
+        return -1;
+    sqlite3_bind_int64(st, 1, begin);
+    sqlite3_bind_int64(st, 2, end);
+    bind_text(st, 3, domain);
+    return ev_each(s, st, fn, NULL, arg, err);
+}
+
+/* s_evaluations_page - a page of rows newest first after a cursor, each to fn */
+static int s_evaluations_page(struct ink_store *base, const struct ink_store_evpage *q,
+                              ink_evrow_id_fn fn, void *arg, struct ink_str *err)
+{
+    struct sqlite_store *s = (struct sqlite_store *)base;
+    static const char sel[] =
+        "SELECT " EV_COLUMNS " FROM evaluations"
+        " WHERE at >= ?1 AND at < ?2 AND (?3 IS NULL OR header_from = ?3)"
+        " AND (?4 = 0 OR at < ?5 OR (at = ?5 AND id < ?6))"
+        " ORDER BY at DESC, id DESC LIMIT ?7";
+    sqlite3_stmt *st = prepare(s, sel, err);
+
+    if (st == NULL)
+        return -1;
+    sqlite3_bind_int64(st, 1, q->begin);
+    sqlite3_bind_int64(st, 2, q->end);
+    bind_text(st, 3, q->domain);
+    sqlite3_bind_int(st, 4, q->has_cursor != 0);
+    sqlite3_bind_int64(st, 5, q->after_at);
+    sqlite3_bind_int64(st, 6, q->after_id);
+    sqlite3_bind_int64(st, 7, q->limit > INT64_MAX ? INT64_MAX : (sqlite3_int64)q->limit);
+    return ev_each(s, st, NULL, fn, arg, err);
+}
+
+/* s_evaluations_summary - the rows of a period counted per domain, DMARC
+ * result and disposition, each count to fn */
+static int s_evaluations_summary(struct ink_store *base, int64_t begin, int64_t end,
+                                 const char *domain, ink_evcount_fn fn, void *arg,
+                                 struct ink_str *err)
+{
+    struct sqlite_store *s = (struct sqlite_store *)base;
+    static const char sel[] =
+        "SELECT header_from, dmarc_result, disposition, count(*) FROM evaluations"
+        " WHERE at >= ?1 AND at < ?2 AND (?3 IS NULL OR header_from = ?3)"
+        " GROUP BY header_from, dmarc_result, disposition"
+        " ORDER BY header_from, dmarc_result, disposition";
+    sqlite3_stmt *st = prepare(s, sel, err);
+    int rc, ret = 0;
+
+    if (st == NULL)
+        return -1;
+    sqlite3_bind_int64(st, 1, begin);
+    sqlite3_bind_int64(st, 2, end);
+    bind_text(st, 3, domain);
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        const unsigned char *d = sqlite3_column_text(st, 0), *r = sqlite3_column_text(st, 1),
+                            *p = sqlite3_column_text(st, 2);
+        struct ink_store_evcount c;
+
+        c.domain = d != NULL ? (const char *)d : "";
+        c.dmarc = r != NULL ? (const char *)r : "";
+        c.disposition = p != NULL ? (const char *)p : "";
+        c.n = sqlite3_column_int64(st, 3);
+        ret = fn(arg, &c);
+        if (ret != 0)
+            break;
+    }
+    if (ret == 0 && rc != SQLITE_DONE)
+        ret = db_err(s, err, "count evaluations");
+    sqlite3_finalize(st);
+    return ret;
+}
+
 static const struct ink_store_ops sqlite_ops = {
     "sqlite", s_add, s_get, s_list, s_save, s_remove, s_due, s_history,
     s_report_begin, s_report_record, s_report_commit, s_report_abort, s_report_failure_add,
@@ -2321,6 +2401,7 @@ static const struct ink_store_ops sqlite_ops = {
     s_evaluations_add, s_evaluations_list,
     NULL, NULL, NULL, /* no import queue: importers take inputs in order */
     s_report_summary_span, s_report_timeline, s_report_rows,
+    s_evaluations_page, s_evaluations_summary,
     s_report_mark_put, s_report_mark_list, s_report_mark_remove,
 };
 

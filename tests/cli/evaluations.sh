@@ -1,7 +1,7 @@
 #!/bin/bash
 # evaluations.sh - recorded inbound evaluations through the real binary:
 # `inkan verify --record` writes one row per message (the same message
-# and envelope twice: still one row), `inkan evaluations list` shows them
+# and envelope twice: still one row) and says which (--json: record.key), `inkan evaluations list` shows them
 # (text, --json fields, --domain, --since/--until), `inkan evaluations
 # replay` of a spool file (rows already stored skipped, a torn tail
 # ignored, a corrupt record named with its offset), usage errors.
@@ -51,6 +51,22 @@ check "keys are unique" test "$(jq '[.[].key] | unique | length' "$T/all.json")"
     --rcpt "w@one.example" "$T/signed.eml" >"$T/again.out" 2>&1
 check "the same message recorded again: already stored" grep -q '(already stored)$' "$T/again.out"
 check "... and still $nscen rows" test "$("$INKAN" evaluations list --db "$DB" --json | jq length)" = "$nscen"
+# --json says the row it wrote: its key, and whether it was new
+"$INKAN" verify "${Z[@]}" --record --db "$T/json.db" --json --ip 192.0.2.1 --helo mail.example.org \
+    --mail-from alice@example.org "$T/signed.eml" >"$T/rec1.json" 2>"$T/err"
+check "verify --record --json: exit 0" test $? = 0
+check "verify --record --json: record.key, added true" \
+    test "$(jq -r '[(.record.key | test("^verify:[0-9a-f]{64}$")), .record.added] | map(tostring) | join(" ")' "$T/rec1.json")" = "true true"
+check "verify --record --json: the key is the stored row's" \
+    test "$("$INKAN" evaluations list --db "$T/json.db" --json | jq -r '.[0].key')" = "$(jq -r .record.key "$T/rec1.json")"
+"$INKAN" verify "${Z[@]}" --record --db "$T/json.db" --json --ip 192.0.2.1 --helo mail.example.org \
+    --mail-from alice@example.org "$T/signed.eml" >"$T/rec2.json" 2>"$T/err"
+check "verify --record --json again: the same key, added false" \
+    test "$(jq -r '[.record.key == $k, .record.added] | map(tostring) | join(" ")' --arg k "$(jq -r .record.key "$T/rec1.json")" "$T/rec2.json")" = "true false"
+check "verify --json without --record: no record" \
+    test "$("$INKAN" verify "${Z[@]}" --json --ip 192.0.2.1 --helo mail.example.org \
+        --mail-from alice@example.org "$T/signed.eml" | jq -c .record)" = null
+
 # another envelope for the same bytes is another evaluation
 "$INKAN" verify "${Z[@]}" --record --db "$DB" --ip 192.0.2.1 --helo mail.example.org \
     --mail-from alice@example.org "$T/signed.eml" >"$T/other.out" 2>&1
@@ -120,6 +136,9 @@ printf '%s\n' "$T/plain.eml 198.51.100.7 mail.partner.example x@partner.example 
 check "--batch --record: exit 0" test $? = 0
 check "--batch --record: says 2 recorded" grep -q '2 evaluations recorded (2 added)' "$T/batch.err"
 check "--batch --record: 2 rows" test "$("$INKAN" evaluations list --db "$T/batch.db" --json | jq length)" = 2
+check "--batch --record: each line names its row's key, the keys stored" \
+    test "$(jq -r .record.key "$T/batch.out" | sort | tr '\n' ' ')" = \
+         "$("$INKAN" evaluations list --db "$T/batch.db" --json | jq -r '.[].key' | sort | tr '\n' ' ')"
 
 # --- replay a spool (records written as the milter writes them) ---
 python3 - "$T" <<'PY'
