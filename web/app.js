@@ -3,7 +3,8 @@
  * Verify), adding a domain with a profile, the check findings of a domain
  * (GET /api/check/{d}) and its report analytics (timeline and pass-rate
  * charts drawn as SVG by this file, the sources with their class, the
- * enforcement advice).  Every text that came from the API (DNS values,
+ * enforcement advice), and for a receiver the recorded inbound evaluations
+ * (counts per header From domain, the newest rows a page at a time).  Every text that came from the API (DNS values,
  * domain names, reporter data) is inserted with textContent, never parsed
  * as HTML: a TXT record holding markup stays text. */
 'use strict';
@@ -230,6 +231,87 @@ async function show_check(name) {
       : el('p', {}, 'None.'));
 }
 
+/* Rows a page of the evaluations view asks for, and domains its summary shows. */
+const EV_PAGE = 20;
+const EV_SUMMARY = 20;
+
+/* ev_row - one evaluation as a table row */
+function ev_row(e) {
+  const dkim = e.dkim.length ? e.dkim.map((k) => k.result + ' (' + k.domain + ', ' + k.selector + ')')
+    .join(', ') : 'none';
+  const dis = e.disposition === null ? '-' : e.disposition;
+  return el('tr', { 'data-key': e.key, 'data-id': String(e.id) },
+    el('td', {}, when(e.at)), el('td', { class: 'val opt' }, e.source_ip === null ? '-' : e.source_ip),
+    el('td', { class: 'val from' }, e.header_from === null ? '-' : e.header_from),
+    el('td', { class: 'opt' }, (e.spf.result || '-') + (e.spf.domain ? ' (' + e.spf.domain + ')' : '')),
+    el('td', { class: 'opt' }, dkim),
+    el('td', { class: 'dmarc' }, e.dmarc.result === null ? '-' : e.dmarc.result),
+    el('td', { class: 'disposition' }, el('span', { class: 'badge dis-' + dis }, dis)),
+    el('td', { class: 'val opt' }, e.message_id === null ? '-' : e.message_id));
+}
+
+/* show_evaluations - the counts per domain and the newest evaluations
+ * (of one header From domain when name is given), an "Older" button
+ * following the API's cursor */
+async function show_evaluations(name) {
+  const q = new URLSearchParams();
+  if (name) q.set('domain', name);
+  const sq = new URLSearchParams(q);
+  sq.set('limit', String(EV_SUMMARY));
+  q.set('limit', String(EV_PAGE));
+  const [sum, page] = await Promise.all([api('GET', '/api/evaluations/summary?' + sq.toString()),
+                                         api('GET', '/api/evaluations?' + q.toString())]);
+  const n = (o, k) => String(o[k] || 0);
+  const srows = sum.domains.map((d) => el('tr', { 'data-domain': d.domain === null ? '' : d.domain },
+    el('td', { class: 'val' }, d.domain === null ? '(none)' : d.domain),
+    el('td', { class: 'num messages' }, String(d.messages)),
+    el('td', { class: 'num pass' }, n(d.dmarc, 'pass')), el('td', { class: 'num fail' }, n(d.dmarc, 'fail')),
+    el('td', { class: 'num' }, pct(d.dmarc.pass || 0, d.messages)),
+    el('td', { class: 'num quarantine' }, n(d.disposition, 'quarantine')),
+    el('td', { class: 'num reject' }, n(d.disposition, 'reject'))));
+  const body = el('tbody', {}, ...page.evaluations.map(ev_row));
+  let next = page.next;
+  const more = el('button', { type: 'button', id: 'ev-more', onclick: async () => {
+    const mq = new URLSearchParams(q);
+    mq.set('after', next);
+    try {
+      const p = await api('GET', '/api/evaluations?' + mq.toString());
+      body.append(...p.evaluations.map(ev_row));
+      next = p.next;
+      more.hidden = next === null;
+      say(body.children.length + ' evaluations shown');
+    } catch (e) { say(String(e.message)); }
+  } }, 'Older');
+  more.hidden = next === null;
+  const t = sum.totals;
+  main.replaceChildren(el('h1', {}, 'Inbound evaluations' + (name ? ': ' + name : '')),
+    el('p', {}, el('a', { href: '#/' }, 'All domains'),
+      name ? ' ' : '', name ? el('a', { href: '#/evaluations' }, 'Every domain') : ''),
+    el('form', { id: 'ev-filter', onsubmit: (ev) => {
+      ev.preventDefault();
+      const d = document.getElementById('ev-domain').value.trim();
+      location.hash = '#/evaluations' + (d ? '?domain=' + encodeURIComponent(d) : '');
+    } },
+      el('label', {}, 'Header From domain', el('input', { id: 'ev-domain', value: name || '' })),
+      el('button', { type: 'submit' }, 'Show')),
+    el('p', { id: 'ev-totals' }, el('strong', { id: 'ev-messages' }, String(t.messages)),
+      ' messages evaluated, DMARC pass ', el('strong', {}, pct(t.dmarc.pass || 0, t.messages)),
+      ' (' + n(t.dmarc, 'pass') + ' pass, ' + n(t.dmarc, 'fail') + ' fail); ' +
+      n(t.disposition, 'quarantine') + ' quarantined, ' + n(t.disposition, 'reject') + ' rejected; ' +
+      sum.domains_total + ' header From domains'),
+    el('h2', {}, 'Per header From domain'),
+    srows.length ? el('table', { id: 'ev-summary' }, el('thead', {}, el('tr', {},
+      el('th', {}, 'Domain'), el('th', {}, 'Messages'), el('th', {}, 'DMARC pass'),
+      el('th', {}, 'DMARC fail'), el('th', {}, 'Pass rate'), el('th', {}, 'Quarantined'),
+      el('th', {}, 'Rejected'))), el('tbody', {}, ...srows)) : el('p', {}, 'No evaluation recorded.'),
+    el('h2', {}, 'Newest first'),
+    el('table', { id: 'evaluations' }, el('thead', {}, el('tr', {}, el('th', {}, 'Time'),
+      el('th', { class: 'opt' }, 'Client'), el('th', {}, 'Header From'), el('th', { class: 'opt' }, 'SPF'),
+      el('th', { class: 'opt' }, 'DKIM'), el('th', {}, 'DMARC'), el('th', {}, 'Disposition'),
+      el('th', { class: 'opt' }, 'Message-ID'))), body),
+    el('p', {}, more));
+}
+
 function show_login() {
   document.getElementById('logout').hidden = true;
   main.replaceChildren(el('h1', {}, 'Log in'),
@@ -283,6 +365,8 @@ async function show_list() {
     } },
       el('label', {}, 'Check any domain', el('input', { id: 'check-domain', required: '' })),
       el('button', { type: 'submit' }, 'Check')),
+    el('p', {}, el('a', { href: '#/evaluations', id: 'to-evaluations' }, 'Inbound evaluations'),
+      ' (what the milter and verify --record recorded)'),
     rows.length ? el('table', { id: 'domains' },
       el('thead', {}, el('tr', {}, el('th', {}, 'Domain'), el('th', {}, 'State'),
         el('th', { class: 'opt' }, 'Records verified'), el('th', { class: 'opt' }, 'Last check'),
@@ -297,7 +381,7 @@ async function show_domain(name) {
   for (const r of recs.records) zone[r.name + ' ' + r.type + ' ' + r.purpose] = r.zone;
   const rows = d.records.map((r) => {
     const z = zone[r.name + ' ' + r.type + ' ' + r.purpose] || '';
-    return el('tr', { 'data-name': r.name },
+    return el('tr', { 'data-name': r.name, 'data-type': r.type, 'data-state': r.state },
       el('td', { class: 'val' }, r.name), el('td', {}, r.type), el('td', { class: 'opt' }, r.purpose),
       el('td', {}, badge(r.state)),
       el('td', { class: 'val seen' }, r.seen === null ? '-' : r.seen),
@@ -307,11 +391,22 @@ async function show_domain(name) {
         navigator.clipboard.writeText(z).then(() => say('copied'), () => say('copy refused'));
       } }, 'Copy')));
   });
+  /* what went wrong, above the table: each record that failed, by name and type */
+  const bad = d.records.filter((r) => r.state === 'TEMPORARY_FAILURE' || r.state === 'FAILURE');
+  const problems = bad.length ? el('div', { id: 'problems', role: 'alert' },
+    el('p', {}, d.state === 'TEMPORARY_FAILURE'
+      ? 'A verified record went missing or changed (since ' + when(d.state_since) + '); publish it again:'
+      : 'These records were not seen before the deadline:'),
+    el('ul', {}, ...bad.map((r) => el('li', { 'data-name': r.name, 'data-type': r.type },
+      badge(r.state), ' ', el('span', { class: 'val' }, r.type + ' ' + r.name), ' (' + r.purpose + ')' +
+      (r.detail ? ': ' + r.detail : '') + (r.expect ? '; expected ' : ''),
+      r.expect ? el('span', { class: 'val' }, r.expect) : '')))) : '';
   const hist = (d.history || []).map((h) => el('li', {},
     when(h.at) + ' ' + (h.name || d.domain) + ' ' + (h.type || '') + ': ' + h.from + ' -> ' + h.to +
     (h.detail ? ' (' + h.detail + ')' : '')));
   main.replaceChildren(el('h1', {}, d.domain + ' '), el('p', {}, 'Profile: ' + (d.profile || '-') +
       '; last check ' + when(d.last_check) + '; next ' + when(d.next_poll)),
+    problems,
     el('p', {},
       el('button', { type: 'button', id: 'verify', onclick: async () => {
         say('checking...');
@@ -343,6 +438,10 @@ async function route() {
   try {
     if (h.startsWith('#/domain/')) await show_domain(decodeURIComponent(h.slice(9)));
     else if (h.startsWith('#/check/')) await show_check(decodeURIComponent(h.slice(8)));
+    else if (h === '#/evaluations' || h.startsWith('#/evaluations?')) {
+      const p = new URLSearchParams(h.slice(14));
+      await show_evaluations(p.get('domain'));
+    }
     else if (h.startsWith('#/reports/')) {
       const [n, q] = h.slice(10).split('?');
       const p = new URLSearchParams(q || '');

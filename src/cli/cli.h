@@ -279,6 +279,10 @@ struct ink_store_event;
 struct ink_vdomain;
 /* cli_domains_open - open db (NULL: the default) and check with dns; NULL after printing */
 struct dctx *cli_domains_open(const char *db, const struct ink_resolver_opts *dns);
+/* cli_domains_set_auth_port - the port of the authoritative servers (default 53) */
+void cli_domains_set_auth_port(struct dctx *c, int port);
+/* cli_clock_real_pause - real seconds a pause of secs on the (INKAN_CLOCK_SPEED) clock takes */
+double cli_clock_real_pause(int secs);
 /* cli_domains_free - release; NULL is a no-op */
 void cli_domains_free(struct dctx *c);
 /* cli_domains_store - the context's store (owned by it) */

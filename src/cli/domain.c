@@ -41,6 +41,8 @@
 #define DOMAIN_EXIT_PENDING 3 /* records still awaited */
 #define DOMAIN_EXIT_FAILED 4  /* FAILURE or TEMPORARY_FAILURE */
 
+/* Port the authoritative servers are asked on unless --auth-port says. */
+#define AUTH_PORT_DEFAULT 53
 /* Authoritative servers one run keeps a resolver for. */
 #define AUTH_RESOLVERS_MAX 64
 /* Domains checked at once (one batch through the drivers). */
@@ -154,6 +156,10 @@ struct dctx {
         int dead; /* timed out during the current batch: skip it */
     } res[AUTH_RESOLVERS_MAX];
     size_t nres;
+    /* the real second the last batch's authoritative queries ended in:
+     * libunbound keeps even an uncached (TTL 0) answer until that second
+     * is over, so a batch starting within it makes the resolvers anew */
+    time_t res_second;
 };
 
 /* open_store - open the database the options name; readonly for the
@@ -845,6 +851,18 @@ static int find_servers(struct dctx *c, struct check_job **jobs, size_t n,
     return rc;
 }
 
+/* auth_resolvers_drop - free the authoritative servers' resolvers (made
+ * again when next asked) so no answer they hold is seen again */
+static void auth_resolvers_drop(struct dctx *c)
+{
+    size_t i;
+
+    for (i = 0; i < c->nres; i++) {
+        ink_resolver_free(c->res[i].r);
+        c->res[i].r = NULL;
+    }
+}
+
 /* check_batch - check n domains at once at time now: find their servers,
  * ask them every record, ask the recursive resolver the same, apply the
  * state machine.  Each job's rc says how it went; saving is the caller's. */
@@ -866,6 +884,9 @@ static void check_batch(struct dctx *c, struct check_job **jobs, size_t n, int64
     auth_cache_clear(c);
     for (i = 0; i < c->nres; i++)
         c->res[i].dead = 0;
+    /* a record changed since the last batch must show even in the same second */
+    if (time(NULL) <= c->res_second)
+        auth_resolvers_drop(c);
     ropts.timeout_ms = query_timeout(c);
     /* the authoritative side is never cached (a poll must see what is
      * published now), and a query may go through every server in turn */
@@ -885,6 +906,7 @@ static void check_batch(struct dctx *c, struct check_job **jobs, size_t n, int64
     }
     run_driver(drv);
     drv = NULL;
+    c->res_second = time(NULL);
     if (!zone) {
         ink_resolver_free(auth);
         auth = NULL;
@@ -1613,7 +1635,6 @@ static int domain_watch(struct dctx *c, int argc, char **argv)
 {
     int once = 0, k = simple_opts(c, argc, argv, &once, NULL);
     struct sigaction sa;
-    double speed = clock_speed();
 
     if (k != 0)
         return k > 0 ? INK_EXIT_OK : INK_EXIT_USAGE;
@@ -1711,8 +1732,7 @@ static int domain_watch(struct dctx *c, int argc, char **argv)
         pause = n > 0 ? 1 : next > now ? next - now : WATCH_SLEEP_MAX;
         if (pause > WATCH_SLEEP_MAX)
             pause = WATCH_SLEEP_MAX;
-        sleep_real((double)pause / speed > WATCH_SLEEP_MIN_REAL ? (double)pause / speed
-                                                                : WATCH_SLEEP_MIN_REAL);
+        sleep_real(cli_clock_real_pause((int)pause));
     }
     return INK_EXIT_OK;
 }
@@ -1725,7 +1745,7 @@ int cmd_domain(int argc, char **argv)
     int rc;
 
     memset(&c, 0, sizeof(c));
-    c.auth_port = 53;
+    c.auth_port = AUTH_PORT_DEFAULT;
     if (argc < 2) {
         fputs(domain_help, stderr);
         return INK_EXIT_USAGE;
@@ -1774,12 +1794,30 @@ struct dctx *cli_domains_open(const char *db, const struct ink_resolver_opts *dn
         return NULL;
     c->dns = *dns;
     c->db_path = db;
+    c->auth_port = AUTH_PORT_DEFAULT;
     if (open_store(c, 0) < 0) {
         dctx_free(c);
         free(c);
         return NULL;
     }
     return c;
+}
+
+/* cli_domains_set_auth_port - ask the authoritative servers on port
+ * (1..65535, as `inkan domain --auth-port`; the default is 53) */
+void cli_domains_set_auth_port(struct dctx *c, int port)
+{
+    c->auth_port = port;
+}
+
+/* cli_clock_real_pause - the real seconds a pause of secs seconds on the
+ * commands' clock takes (shorter when INKAN_CLOCK_SPEED speeds it up; at
+ * least WATCH_SLEEP_MIN_REAL) */
+double cli_clock_real_pause(int secs)
+{
+    double real = (double)secs / clock_speed();
+
+    return real > WATCH_SLEEP_MIN_REAL ? real : WATCH_SLEEP_MIN_REAL;
 }
 
 /* cli_domains_free - release the context; NULL is a no-op */

@@ -54,7 +54,9 @@ static const char report_help[] =
     "                                      messages, DMARC, SPF and DKIM aligned\n"
     "                                      passes, sources (reverse name, platform)\n"
     "  advise [--db FILE] [--json] [DNS OPTIONS] [DOMAIN]   what enforcing would\n"
-    "                                      affect, the sources to fix first, the next step\n"
+    "                                      affect, the sources to fix first and the\n"
+    "                                      DNS changes that fix them (zone-file lines,\n"
+    "                                      merged into the current records), the next step\n"
     "  sources [--db FILE] [--json] [DNS OPTIONS] [DOMAIN]  every sending source:\n"
     "                                      volume, DMARC, SPF and DKIM results, the\n"
     "                                      domains it authenticated for, reverse\n"
@@ -675,8 +677,10 @@ static int spoof_passing(const struct ink_report_source *src)
            src->mark_network != NULL;
 }
 
-/* advise_text - readiness, the sources to fix, the next step */
-static void advise_text(const struct ink_report_summary *sum, size_t n)
+/* advise_text - readiness, the sources to fix and their DNS changes (adv
+ * from cli_report_fixes), the next step */
+static void advise_text(const struct ink_report_summary *sum, size_t n,
+                        struct ink_fix_advice *const *adv)
 {
     size_t i, j;
     char b[32], e[32], s1[48], s2[48], s3[48];
@@ -712,7 +716,9 @@ static void advise_text(const struct ink_report_summary *sum, size_t n)
                    src->ptr ? src->ptr : "-", src->platform ? src->platform : "-",
                    src->mark_network ? "; marked ours in " : "",
                    src->mark_network ? src->mark_network : "");
+            cli_report_fix_source_text(adv[i], (size_t)(listed - 1), s->domain);
         }
+        cli_report_fix_domain_text(adv[i]);
         listed = 0;
         for (j = 0; j < s->nsources; j++) {
             const struct ink_report_source *src = &s->sources[j];
@@ -732,12 +738,27 @@ static void advise_text(const struct ink_report_summary *sum, size_t n)
     }
 }
 
-/* cli_report_advise_json - the readiness and fixes as {"domains": [...]}:
- * a new reference the caller releases, NULL when out of memory */
+/* cli_report_advise_json - the readiness and fixes as {"domains": [...]},
+ * their DNS changes built without looking up the current records: a new
+ * reference the caller releases, NULL when out of memory */
 json_t *cli_report_advise_json(const struct ink_report_summary *sum, size_t n)
 {
+    struct ink_fix_advice **adv = NULL;
+    json_t *root;
+
+    if (cli_report_fixes(sum, n, NULL, &adv) < 0)
+        return NULL;
+    root = cli_report_advise_fixes_json(sum, n, adv);
+    cli_report_fixes_free(adv, n);
+    return root;
+}
+
+/* cli_report_advise_fixes_json - see report_json.h */
+json_t *cli_report_advise_fixes_json(const struct ink_report_summary *sum, size_t n,
+                                     struct ink_fix_advice *const *adv)
+{
     json_t *root = json_object(), *arr = json_array();
-    size_t i, j;
+    size_t i, j, k;
 
     if (root == NULL || arr == NULL) {
         json_decref(root);
@@ -750,7 +771,7 @@ json_t *cli_report_advise_json(const struct ink_report_summary *sum, size_t n)
         struct ink_report_readiness r;
         json_t *d = json_object(), *fix = json_array(), *spoof = json_array();
         memset(&r, 0, sizeof(r));
-        for (j = 0; j < s->nsources; j++) {
+        for (j = 0, k = 0; j < s->nsources; j++) {
             const struct ink_report_source *src = &s->sources[j];
             ink_report_readiness_add(&r, src->messages, src->dmarc_pass, src->class);
             if (strcmp(src->class, "legitimate-failing") == 0) {
@@ -766,6 +787,9 @@ json_t *cli_report_advise_json(const struct ink_report_summary *sum, size_t n)
                 json_object_set_new(o, "platform",
                                     src->platform ? json_string(src->platform) : json_null());
                 json_object_set_new(o, "mark", src->mark ? json_string(src->mark) : json_null());
+                if (adv != NULL && adv[i] != NULL)
+                    cli_report_fix_source_json(adv[i], k, o);
+                k++;
                 json_array_append_new(fix, o);
             }
             if (spoof_passing(src)) {
@@ -790,6 +814,9 @@ json_t *cli_report_advise_json(const struct ink_report_summary *sum, size_t n)
         json_object_set_new(d, "fail_forwarded", json_integer((json_int_t)r.fail_forwarded));
         json_object_set_new(d, "fail_unknown", json_integer((json_int_t)r.fail_unknown));
         json_object_set_new(d, "fix", fix);
+        json_object_set_new(d, "changes", adv != NULL && adv[i] != NULL
+                                              ? cli_report_fix_domain_json(adv[i])
+                                              : json_array());
         json_object_set_new(d, "spoof_passing", spoof);
         json_object_set_new(d, "next_step", json_string(ink_report_next_step(&r, s->p, s->testing)));
         json_array_append_new(arr, d);
@@ -1051,6 +1078,7 @@ static int report_summary(int argc, char **argv, enum summary_view view)
     struct ink_store *st;
     struct ink_report_summary *sum = NULL;
     struct ink_platforms *map = NULL;
+    struct ink_fix_advice **adv = NULL;
     struct ink_str err = INK_STR_INIT;
     size_t n = 0;
 
@@ -1109,8 +1137,10 @@ static int report_summary(int argc, char **argv, enum summary_view view)
     } else if (cli_report_apply_marks(st, domain, sum, n, &err) < 0) {
         cli_error("%s", ink_str_cstr(&err));
         rc = INK_EXIT_OPERR;
+    } else if (view == VIEW_ADVISE && cli_report_fixes(sum, n, no_dns ? NULL : &ropts, &adv) < 0) {
+        rc = INK_EXIT_OPERR;
     } else if (json) {
-        json_t *root = view == VIEW_ADVISE    ? cli_report_advise_json(sum, n)
+        json_t *root = view == VIEW_ADVISE    ? cli_report_advise_fixes_json(sum, n, adv)
                        : view == VIEW_SOURCES ? cli_report_sources_json(sum, n)
                                               : cli_report_summary_json(sum, n);
         if (root == NULL || print_json(root) < 0) {
@@ -1120,12 +1150,13 @@ static int report_summary(int argc, char **argv, enum summary_view view)
     } else if (n == 0) {
         printf("no reports stored%s%s\n", domain ? " for " : "", domain ? cli_shown(domain) : "");
     } else if (view == VIEW_ADVISE) {
-        advise_text(sum, n);
+        advise_text(sum, n, adv);
     } else if (view == VIEW_SOURCES) {
         sources_text(sum, n);
     } else {
         summary_text(sum, n);
     }
+    cli_report_fixes_free(adv, n);
     ink_report_summaries_free(sum, n);
     ink_platforms_free(map);
     ink_str_free(&err);

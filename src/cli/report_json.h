@@ -25,6 +25,35 @@ json_t *cli_report_sources_json(const struct ink_report_summary *sum, size_t n);
 int cli_report_view(struct ink_store *st, const char *domain, const char *view, int64_t since,
                     int64_t until, json_t **out, struct ink_str *err);
 
+/* ---- report_fix.c: the DNS changes of advise ---- */
+
+struct ink_fix_advice;
+struct ink_fix_change;
+/* cli_report_fixes - for each summary with legitimate failing sources,
+ * the DNS changes that fix them (*out[i]; NULL for a summary without):
+ * the current SPF and DMARC records read through the driver over ropts
+ * (NULL: not looked up, the advice says so), the merged SPF record
+ * linted for its lookups.  0, or -1 after saying why.  Free with
+ * cli_report_fixes_free(*out, n). */
+int cli_report_fixes(const struct ink_report_summary *sum, size_t n,
+                     const struct ink_resolver_opts *ropts, struct ink_fix_advice ***out);
+void cli_report_fixes_free(struct ink_fix_advice **adv, size_t n);
+/* cli_report_fix_source_text - under a source's line, the changes the
+ * k-th legitimate failing source of domain needs (a may be NULL) */
+void cli_report_fix_source_text(const struct ink_fix_advice *a, size_t k, const char *domain);
+/* cli_report_fix_domain_text - every change as zone-file lines */
+void cli_report_fix_domain_text(const struct ink_fix_advice *a);
+/* cli_report_fix_change_json - change index i as an object (new reference) */
+json_t *cli_report_fix_change_json(const struct ink_fix_change *c, size_t i);
+/* cli_report_fix_source_json - "spf_terms", "spf_included" and "dns" (its
+ * changes) of the k-th source into o; 0, or -1 out of memory */
+int cli_report_fix_source_json(const struct ink_fix_advice *a, size_t k, json_t *o);
+/* cli_report_fix_domain_json - every change as an array (new reference) */
+json_t *cli_report_fix_domain_json(const struct ink_fix_advice *a);
+/* cli_report_advise_fixes_json - cli_report_advise_json with the changes
+ * in adv (from cli_report_fixes; NULL: built without DNS) */
+json_t *cli_report_advise_fixes_json(const struct ink_report_summary *sum, size_t n,
+                                     struct ink_fix_advice *const *adv);
 /* ---- report_mark.c ---- */
 
 /* cli_report_mark - inkan report mark (argv[0] the subcommand) */

@@ -764,7 +764,8 @@ enum {
     OPT_INSECURE,
     OPT_PROFILES,
     OPT_RATE,
-    OPT_CHECK_TIMEOUT
+    OPT_CHECK_TIMEOUT,
+    OPT_AUTH_PORT
 };
 
 /* serve_usage - inkan serve --help */
@@ -772,7 +773,8 @@ static void serve_usage(FILE *fp)
 {
     fprintf(fp, "usage: inkan serve [--listen ADDR:PORT] [--db FILE] [--profiles DIR]\n"
                 "                   [--tls-cert FILE --tls-key FILE | --insecure-listen]\n"
-                "                   [--rate N] [--check-timeout S] [--zone FILE | --dns HOST[:PORT]]\n\n"
+                "                   [--rate N] [--check-timeout S] [--auth-port PORT]\n"
+                "                   [--zone FILE | --dns HOST[:PORT]]\n\n"
                 "The JSON API (docs/api.md) over the domain and report store, and the\n"
                 "verification watch loop.  Authenticate with a token from 'inkan token create'.\n\n"
                 "  --listen ADDR:PORT   where to listen (default 127.0.0.1:8025; port 0: any free)\n"
@@ -784,6 +786,8 @@ static void serve_usage(FILE *fp)
                 "  --insecure-listen    allow plain HTTP on a non-loopback address\n"
                 "  --rate N             requests per minute per client (default %d)\n"
                 "  --check-timeout S    seconds GET /api/check/{d} may take (default %d)\n"
+                "  --auth-port PORT     port of the authoritative servers the domain checks\n"
+                "                       ask (default 53), as 'inkan domain --auth-port'\n"
                 CLI_DNS_HELP,
             INK_HTTP_RATE_DEFAULT, SERVE_CHECK_TIMEOUT_DEFAULT);
 }
@@ -800,6 +804,7 @@ int cmd_serve(int argc, char **argv)
         {"profiles", required_argument, NULL, OPT_PROFILES},
         {"rate", required_argument, NULL, OPT_RATE},
         {"check-timeout", required_argument, NULL, OPT_CHECK_TIMEOUT},
+        {"auth-port", required_argument, NULL, OPT_AUTH_PORT},
         {NULL, 0, NULL, 0}};
     struct ink_resolver_opts dns;
     struct cli_optset set = {.own = longopts, .dns = &dns, .usage = serve_usage};
@@ -810,6 +815,7 @@ int cmd_serve(int argc, char **argv)
     struct ink_http *h = NULL;
     const char *db = NULL;
     int opt, insecure = 0, rc = INK_EXIT_OPERR, loop, check_timeout = SERVE_CHECK_TIMEOUT_DEFAULT;
+    int auth_port = 0; /* 0: the domain checks' default */
     sigset_t sigs;
 
     memset(&dns, 0, sizeof(dns));
@@ -857,6 +863,17 @@ int cmd_serve(int argc, char **argv)
             check_timeout = (int)v;
             break;
         }
+        case OPT_AUTH_PORT: {
+            char *end;
+            unsigned long v = strtoul(optarg, &end, 10);
+            if (*optarg == '\0' || *end != '\0' || v < 1 || v > 65535) {
+                cli_error("--auth-port: '%s' is not a port number", cli_shown(optarg));
+                rc = INK_EXIT_USAGE;
+                goto done;
+            }
+            auth_port = (int)v;
+            break;
+        }
         case CLI_GETOPT_HELP: rc = INK_EXIT_OK; goto done;
         default: rc = INK_EXIT_USAGE; goto done;
         }
@@ -887,6 +904,10 @@ int cmd_serve(int argc, char **argv)
     if ((sv->dc = cli_domains_open(db, &dns)) == NULL ||
         (watch = cli_domains_open(db, &dns)) == NULL)
         goto done;
+    if (auth_port != 0) {
+        cli_domains_set_auth_port(sv->dc, auth_port);
+        cli_domains_set_auth_port(watch, auth_port);
+    }
     /* the signals are taken by sigtimedwait below: block them in every thread */
     sigemptyset(&sigs);
     sigaddset(&sigs, SIGTERM);
@@ -907,10 +928,13 @@ int cmd_serve(int argc, char **argv)
     for (;;) {
         int pause = cli_domains_watch_once(watch);
         struct timespec ts;
+        double real;
         if (pause < 0)
             pause = 60; /* said why; try again later rather than stop serving */
-        ts.tv_sec = pause;
-        ts.tv_nsec = 0;
+        /* on the commands' clock: a test's INKAN_CLOCK_SPEED shortens it */
+        real = cli_clock_real_pause(pause);
+        ts.tv_sec = (time_t)real;
+        ts.tv_nsec = (long)((real - (double)ts.tv_sec) * 1e9);
         if (sigtimedwait(&sigs, NULL, &ts) >= 0)
             break;
         if (errno != EAGAIN && errno != EINTR)

@@ -6,7 +6,10 @@
 # the zone file the service reads and checks a <script> TXT renders as
 # text, copies a record, opens the check findings and the report charts
 # (their numbers compared with `inkan report summary/timeline --json` over
-# the same store).  Screenshots go to BUILD/browser-shots.  Also: the page is served
+# the same store); tests/browser/evaluations.js pages through the recorded
+# inbound evaluations (the order and counts of `inkan evaluations list
+# --json`, a header From holding markup shown as text).  Screenshots go to
+# BUILD/browser-shots.  Also: the page is served
 # from the binary with a Content-Security-Policy, and app.js never uses
 # innerHTML.
 set -u
@@ -35,6 +38,17 @@ EOF
 "$INKAN" report summary --json --no-dns --db "$T/db" >"$T/summary.json"
 "$INKAN" report timeline --json --db "$T/db" example.com >"$T/timeline.json"
 check "the reports to chart are stored" test "$(jq '.domains[0].messages' "$T/summary.json")" = 109
+# 30 inbound evaluations over three header From domains (two of the same
+# second), the last one's header From holding markup
+ev=()
+for i in $(seq 0 28); do
+    ev+=("ev$i:$((1764000000 + i * 60 - (i == 5 ? 60 : 0))):$(printf '%s' abc | cut -c$((i % 3 + 1))).example:$([ $((i % 4)) = 0 ] && echo fail || echo pass):$([ $((i % 4)) = 0 ] && echo reject || echo none)")
+done
+ev+=("ev29:1764002000:<img src=x onerror=window.pwned=3>:fail:quarantine")
+python3 "$INKAN_SRC/tests/tools/evspool.py" "$T/ev.spool" "${ev[@]}"
+"$INKAN" evaluations replay --db "$T/db" "$T/ev.spool" >/dev/null
+"$INKAN" evaluations list --json --db "$T/db" >"$T/evaluations.json"
+check "the evaluations to list are stored" test "$(jq length "$T/evaluations.json")" = 30
 "$INKAN" serve --listen 127.0.0.1:0 --db "$T/db" --profiles "$INKAN_SRC/examples/profiles" \
     --zone "$T/z.zone" >"$T/serve.out" 2>"$T/serve.log" &
 PID=$!
@@ -60,5 +74,9 @@ HOME=$T node "$B/dashboard.js" "$U" "$TOK" "$T/z.zone" "$SHOTS" "$T/summary.json
 rc=$?
 sed 's/^/#   /' "$T/node.out"
 check "the browser run passed (dashboard.js: $(grep -c '^ok' "$T/node.out") ok)" test "$rc" = 0
-check "screenshots of each page under the build dir" test "$(ls "$SHOTS"/*.png 2>/dev/null | wc -l)" -ge 6
+HOME=$T node "$B/evaluations.js" "$U" "$TOK" "$SHOTS" "$T/evaluations.json" >"$T/node-ev.out" 2>&1
+rc=$?
+sed 's/^/#   /' "$T/node-ev.out"
+check "the evaluations view passed (evaluations.js: $(grep -c '^ok' "$T/node-ev.out") ok)" test "$rc" = 0
+check "screenshots of each page under the build dir" test "$(ls "$SHOTS"/*.png 2>/dev/null | wc -l)" -ge 7
 finish

@@ -64,6 +64,8 @@ run() {
         test "$(ready "$db")" = "10 0 0 198.51.100.7,2001:db8::25"
     expect_out_contains "198.51.100.7                            3 failing: SPF passed for -; DKIM passed for -; reverse name -; platform -; marked ours in 198.51.100.0/24" \
         "$INKAN" report advise --no-dns --db "$db" example.org
+    check "$b: advise's SPF change for the marked source that authenticated for nothing: its address" \
+        test "$("$INKAN" report advise --no-dns --db "$db" --json example.org | jq -r '.domains[0].fix[] | select(.ip == "198.51.100.7") | .spf_terms')" = "ip4:198.51.100.7"
     "$INKAN" report sources --no-dns --db "$db" example.org >"$T/src.$b"
     check "$b: sources table has a MARK column" grep -q '^  SOURCE .* CLASS  *MARK  *PLATFORM' "$T/src.$b"
     check "$b: ... showing ours for 198.51.100.7, - for the unmarked" \

@@ -264,24 +264,10 @@ check "POST to a report view -> 405" test "$(code POST /api/reports/summary -H "
 check "reports without a token -> 401" test "$(code GET /api/reports/summary)" = 401
 
 # --- inbound evaluations -----------------------------------------------------
-# rows as the milter spools them (tests/cli/evaluations.sh writes the same
-# records), moved into the store by `inkan evaluations replay`; two rows
-# share a time (1002): the row id orders them
-# spool FILE KEY:AT:FROM:DMARC:DISPOSITION... - a spool file of those rows
-spool() {
-    python3 - "$@" <<'PY'
-import struct, sys, zlib
-def fld(tag, v): return bytes([tag]) + struct.pack('>H', len(v)) + v
-out = open(sys.argv[1], 'wb')
-for spec in sys.argv[2:]:
-    key, at, hfrom, dmarc, disp = spec.split(':')
-    p = bytes([1]) + fld(1, key.encode()) + fld(2, struct.pack('>q', int(at))) \
-        + fld(4, b'<script>alert(1)</script>@' + hfrom.encode()) + fld(5, b'192.0.2.9') \
-        + fld(6, hfrom.encode()) + fld(14, dmarc.encode()) + fld(17, disp.encode()) \
-        + fld(12, bytes([len(hfrom)]) + hfrom.encode() + b'\x02s1\x04pass')
-    out.write(struct.pack('>II', len(p), zlib.crc32(p)) + p)
-PY
-}
+# rows as the milter spools them (tests/tools/evspool.py), moved into the
+# store by `inkan evaluations replay`; two rows share a time (1002): the
+# row id orders them
+spool() { python3 "$INKAN_SRC/tests/tools/evspool.py" "$@"; }
 check "evaluations, empty store -> 200" test "$(code GET /api/evaluations -H "$A")" = 200
 check "  ... no rows, no next page" test "$(jq -c '[.evaluations, .next]' "$T/body")" = '[[],null]'
 spool "$T/ev.spool" e1:1000:a.example:pass:none e2:1001:a.example:fail:reject \
