@@ -2,7 +2,8 @@
 # store-pg.sh - the PostgreSQL store (--db postgresql://...) against a real
 # server the test starts itself (tests/lib/postgres.sh: initdb + pg_ctl,
 # a Unix socket in a temporary directory, stopped by PID):
-#   - the store unit tests (tests/unit/test_store.c) on PostgreSQL;
+#   - the store unit tests (tests/unit/test_store.c, and test_evlog.c's
+#     evaluation pages and counts) on PostgreSQL;
 #   - a directory of mixed reports (XML of both formats, .xml.gz, .zip, a
 #     mail message, failure reports, refused ones) imported twice into
 #     SQLite and into PostgreSQL: the same per-input lines, the second time
@@ -42,6 +43,10 @@ check "test_store on PostgreSQL passes" test $? = 0
 check "test_store ran the PostgreSQL round trip" grep -q 'OK \] test_round_trip_pg' "$T/unit.out"
 check "test_store ran the PostgreSQL rotations" grep -q "OK \] test_rotations_pg" "$T/unit.out"
 check "test_store ran the PostgreSQL marks on report sources" grep -q "OK \] test_marks_pg" "$T/unit.out"
+EU=$(pg_createdb evunit)
+INKAN_TEST_STORE_URI=$EU "$INKAN_BUILD/tests/test_evlog" >"$T/evunit.out" 2>&1
+check "test_evlog on PostgreSQL passes" test $? = 0
+check "test_evlog ran the PostgreSQL evaluation pages" grep -q 'OK \] test_store_page_pg' "$T/evunit.out"
 check "the schema is versioned: schema_version 5" test "$("${PSQL[@]}" "$U" -c "select version from schema_version")" = 5
 
 # --- a mixed directory, twice, into both backends -----------------------------

@@ -5,7 +5,9 @@
  * corrupt at its record's offset, bad lengths, unknown fields skipped),
  * the store's evaluation operations (a batch in one transaction, the same
  * key never twice, a period and a header From domain, DKIM results kept,
- * a listing stopped by its callback) and the spool file (append, torn
+ * a listing stopped by its callback; pages newest first after a cursor
+ * and the counts per domain, on PostgreSQL too when INKAN_TEST_STORE_URI
+ * names an empty database) and the spool file (append, torn
  * tail cut at open, a corrupt spool moved aside, take and replay).
  */
 #include <setjmp.h>
@@ -383,6 +385,176 @@ static void test_store_ops(void **state)
     free(path);
 }
 
+/* ---- pages (newest first, after a cursor) and the summary ---- */
+
+struct paged {
+    char keys[64][INK_EVROW_KEY_MAX];
+    int64_t ids[64], at[64];
+    size_t n, stop_after; /* 0: never */
+};
+
+static int collect_id(void *arg, int64_t id, const struct ink_evrow *r)
+{
+    struct paged *p = arg;
+
+    assert_true(p->n < 64);
+    snprintf(p->keys[p->n], sizeof(p->keys[0]), "%s", r->key);
+    p->ids[p->n] = id;
+    p->at[p->n] = r->at;
+    p->n++;
+    assert_int_equal(r->ndkim, 2); /* each row whole, with its DKIM results */
+    return p->stop_after != 0 && p->n == p->stop_after ? 5 : 0;
+}
+
+/* page_keys - the keys of one page, space-separated, into out */
+static void page_keys(struct ink_store *s, struct ink_store_evpage *q, struct paged *p,
+                      char *out, size_t outsz)
+{
+    struct ink_str err = INK_STR_INIT;
+    size_t i, len = 0;
+
+    p->n = 0;
+    if (ink_store_evaluations_page(s, q, collect_id, p, &err) != 0)
+        fail_msg("%s", ink_str_cstr(&err));
+    out[0] = '\0';
+    for (i = 0; i < p->n; i++)
+        len += (size_t)snprintf(out + len, outsz - len, "%s%s", i ? " " : "", p->keys[i]);
+    ink_str_free(&err);
+}
+
+struct counted {
+    char text[512];
+    size_t len;
+};
+
+static int count_fn(void *arg, const struct ink_store_evcount *c)
+{
+    struct counted *k = arg;
+
+    k->len += (size_t)snprintf(k->text + k->len, sizeof(k->text) - k->len, "%s%s/%s/%s=%lld",
+                               k->len ? " " : "", c->domain, c->dmarc, c->disposition,
+                               (long long)c->n);
+    return 0;
+}
+
+/* page_ops - pages and counts over one backend's empty store s */
+static void page_ops(struct ink_store *s)
+{
+    static const int64_t at[8] = {100, 110, 120, 120, 130, 140, 140, 150};
+    struct ink_str err = INK_STR_INIT;
+    struct ink_evrow rows[8];
+    struct ink_store_evpage q;
+    struct paged *p = calloc(1, sizeof(*p));
+    struct counted k;
+    char got[256];
+    size_t i, added;
+
+    assert_non_null(p);
+    for (i = 0; i < 8; i++) {
+        row(&rows[i], (unsigned)i, at[i], i % 3 == 2 ? "b.example" : "a.example");
+        if (i == 5)
+            snprintf(rows[i].dmarc_result, sizeof(rows[i].dmarc_result), "fail");
+        if (i == 5)
+            snprintf(rows[i].disposition, sizeof(rows[i].disposition), "reject");
+        if (i == 7) /* no DMARC result, no disposition, no Author Domain */
+            rows[i].dmarc_result[0] = rows[i].disposition[0] = rows[i].header_from[0] = '\0';
+    }
+    assert_int_equal(ink_store_evaluations_add(s, rows, 8, &added, &err), 0);
+    assert_int_equal(added, 8);
+    memset(&q, 0, sizeof(q));
+    q.end = INT64_MAX;
+    q.limit = 100;
+    page_keys(s, &q, p, got, sizeof(got));
+    /* newest first; of one second, the row stored later first */
+    assert_string_equal(got, "k7 k6 k5 k4 k3 k2 k1 k0");
+    for (i = 1; i < p->n; i++)
+        assert_true(p->at[i] < p->at[i - 1] || (p->at[i] == p->at[i - 1] && p->ids[i] < p->ids[i - 1]));
+    /* pages of 3 after the last row's (time, id) */
+    q.limit = 3;
+    page_keys(s, &q, p, got, sizeof(got));
+    assert_string_equal(got, "k7 k6 k5");
+    q.has_cursor = 1;
+    q.after_at = p->at[2];
+    q.after_id = p->ids[2];
+    page_keys(s, &q, p, got, sizeof(got));
+    assert_string_equal(got, "k4 k3 k2"); /* k3 and k2 share 120: the cursor splits nothing */
+    q.after_at = p->at[1]; /* between the two rows of 120 */
+    q.after_id = p->ids[1];
+    page_keys(s, &q, p, got, sizeof(got));
+    assert_string_equal(got, "k2 k1 k0");
+    q.after_at = p->at[2];
+    q.after_id = p->ids[2];
+    page_keys(s, &q, p, got, sizeof(got));
+    assert_string_equal(got, "");
+    /* the period and the domain */
+    memset(&q, 0, sizeof(q));
+    q.begin = 110;
+    q.end = 140;
+    q.limit = 100;
+    page_keys(s, &q, p, got, sizeof(got));
+    assert_string_equal(got, "k4 k3 k2 k1");
+    q.begin = 0;
+    q.end = INT64_MAX;
+    q.domain = "b.example";
+    page_keys(s, &q, p, got, sizeof(got));
+    assert_string_equal(got, "k5 k2");
+    /* the callback stops the page; its value comes back */
+    q.domain = NULL;
+    p->n = 0;
+    p->stop_after = 2;
+    assert_int_equal(ink_store_evaluations_page(s, &q, collect_id, p, &err), 5);
+    assert_int_equal(p->n, 2);
+    p->stop_after = 0;
+    /* a page of no rows is a caller's error */
+    q.limit = 0;
+    assert_int_equal(ink_store_evaluations_page(s, &q, collect_id, p, &err), -1);
+    /* counts per domain, DMARC result and disposition */
+    memset(&k, 0, sizeof(k));
+    assert_int_equal(ink_store_evaluations_summary(s, 0, INT64_MAX, NULL, count_fn, &k, &err), 0);
+    assert_string_equal(k.text, "//=1 a.example/pass/none=5 b.example/fail/reject=1 b.example/pass/none=1");
+    memset(&k, 0, sizeof(k));
+    assert_int_equal(ink_store_evaluations_summary(s, 120, 150, "b.example", count_fn, &k, &err), 0);
+    assert_string_equal(k.text, "b.example/fail/reject=1 b.example/pass/none=1");
+    memset(&k, 0, sizeof(k));
+    assert_int_equal(ink_store_evaluations_summary(s, 0, 100, NULL, count_fn, &k, &err), 0);
+    assert_string_equal(k.text, "");
+    ink_str_free(&err);
+    free(p);
+}
+
+static void test_store_page(void **state)
+{
+    char *path = path_in("page.db");
+    struct ink_str err = INK_STR_INIT;
+    struct ink_store *s = ink_store_sqlite_open(path, &err);
+
+    (void)state;
+    assert_non_null(s);
+    page_ops(s);
+    ink_store_free(s);
+    ink_str_free(&err);
+    free(path);
+}
+
+/* the same on PostgreSQL, when INKAN_TEST_STORE_URI names an empty
+ * database (tests/cli/store-pg.sh runs this program so) */
+static void test_store_page_pg(void **state)
+{
+    const char *uri = getenv("INKAN_TEST_STORE_URI");
+    struct ink_str err = INK_STR_INIT;
+    struct ink_store *s;
+
+    (void)state;
+    if (uri == NULL || uri[0] == '\0')
+        skip();
+    s = ink_store_open(uri, 0, &err);
+    if (s == NULL)
+        fail_msg("%s", ink_str_cstr(&err));
+    page_ops(s);
+    ink_store_free(s);
+    ink_str_free(&err);
+}
+
 /* ---- the spool file ---- */
 
 /* file_size - bytes of path */
@@ -502,6 +674,8 @@ int main(void)
         cmocka_unit_test(test_payloads),
         cmocka_unit_test(test_set),
         cmocka_unit_test(test_store_ops),
+        cmocka_unit_test(test_store_page),
+        cmocka_unit_test(test_store_page_pg),
         cmocka_unit_test(test_spool_file),
     };
 
