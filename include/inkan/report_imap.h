@@ -58,6 +58,12 @@ struct ink_imap_options {
     unsigned stall_after_commit; /* seconds to wait between a message's commit
                                   * and its move: a test hook for crash tests */
     ink_imap_message_cb on_message;
+    /* NULL, or asked between messages and while a transfer runs: when it
+     * returns non-zero the run ends at once (a transfer in flight is
+     * aborted) with an error, the message being handled left where it
+     * was.  A service stopping uses it; ctx is cancel_ctx. */
+    int (*cancelled)(void *cancel_ctx);
+    void *cancel_ctx;
 };
 
 /*

@@ -128,6 +128,31 @@ int cli_dns_option(struct ink_resolver_opts *opts, int opt, const char *arg);
  */
 struct ink_resolver *cli_resolver_open(const struct ink_resolver_opts *opts);
 
+/* Asking one authoritative server directly (inkan domain, inkan dkim rotate). */
+/* Room for an address as text and its NUL (INET6_ADDRSTRLEN is 46). */
+#define CLI_IP_TEXT_MAX 64
+/* cli_query_timeout - the time one query may take under opts (ms): --timeout, else the default */
+int cli_query_timeout(const struct ink_resolver_opts *opts);
+/* cli_server_string - "ADDR:PORT" ("[ADDR6]:PORT" for IPv6) of one server
+ * for cli_server_resolver; caller frees; NULL on ENOMEM */
+char *cli_server_string(int family, const uint8_t *addr, int port);
+/* cli_server_resolver - an uncached resolver that asks server (a
+ * cli_server_string) only; caller frees (ink_resolver_free); NULL after
+ * printing "cannot query SERVER: why" */
+struct ink_resolver *cli_server_resolver(const char *server, int timeout_ms);
+/* cli_parse_auth_port - --auth-port's argument, 1-65535; -1 after printing */
+int cli_parse_auth_port(const char *arg);
+
+/* Largest epoch --now / INKAN_NOW accept (9999-12-31 23:59:59 UTC). */
+#define CLI_EPOCH_MAX 253402300799LL
+/* cli_parse_epoch - a non-negative decimal epoch up to CLI_EPOCH_MAX, or -1 */
+int64_t cli_parse_epoch(const char *s);
+/* How many cli_fmt_time results one call (a printf) may use at once. */
+#define CLI_TIME_SLOTS 4
+/* cli_fmt_time - epoch t as "2026-12-03 15:00:00 UTC" ("-" for t <= 0, "?"
+ * when it cannot be shown), in a static buffer (one of CLI_TIME_SLOTS) */
+const char *cli_fmt_time(int64_t t);
+
 /* cli_stdout_is_tty - whether colour/progress output is wanted */
 int cli_stdout_is_tty(void);
 

@@ -1,6 +1,7 @@
 /*
  * common.c - shared pieces of the inkan subcommands: messages, the DNS
- * source options and opening the resolver they name.
+ * source options and opening the resolver they name, asking one
+ * authoritative server, epochs read and shown.
  */
 #include "cli.h"
 
@@ -11,8 +12,10 @@
 #include <stdint.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
+#include "inkan/dns.h"
 #include "inkan/dnsio.h"
 #include "inkan/driver.h"
 #include "inkan/store.h"
@@ -27,6 +30,10 @@
  * "inkan dkim sign"), and the longest. */
 #define CLI_ARGV0_LEVELS 2
 #define CLI_ARGV0_MAX 64
+/* Largest port number (--auth-port). */
+#define CLI_PORT_MAX 65535
+/* Room for "9999-12-31 23:59:59 UTC" and its NUL. */
+#define CLI_TIME_TEXT_MAX 40
 
 const char *cli_prog = "inkan";
 
@@ -250,6 +257,84 @@ struct ink_resolver *cli_resolver_open(const struct ink_resolver_opts *opts)
         cli_error("%s", err.len ? ink_str_cstr(&err) : "cannot open a DNS resolver");
     ink_str_free(&err);
     return r;
+}
+
+/* cli_query_timeout - --timeout, else the resolver's default (ms) */
+int cli_query_timeout(const struct ink_resolver_opts *opts)
+{
+    return opts->timeout_ms ? opts->timeout_ms : INK_RESOLVER_TIMEOUT_MS_DEFAULT;
+}
+
+/* cli_server_string - "ADDR:PORT" / "[ADDR6]:PORT"; caller frees */
+char *cli_server_string(int family, const uint8_t *addr, int port)
+{
+    char ip[CLI_IP_TEXT_MAX];
+    struct ink_str s = INK_STR_INIT;
+
+    ink_ip_format(family, addr, ip, sizeof(ip));
+    if (ink_str_printf(&s, family == 6 ? "[%s]:%d" : "%s:%d", ip, port) < 0) {
+        ink_str_free(&s);
+        return NULL;
+    }
+    return ink_str_steal(&s);
+}
+
+/* cli_server_resolver - uncached, forwarding to server only; caller frees */
+struct ink_resolver *cli_server_resolver(const char *server, int timeout_ms)
+{
+    struct ink_str err = INK_STR_INIT;
+    struct ink_resolver *r = ink_resolver_unbound_new(server, timeout_ms, 1, &err);
+
+    if (r == NULL)
+        cli_error("cannot query %s: %s", server, err.len ? ink_str_cstr(&err) : "out of memory");
+    ink_str_free(&err);
+    return r;
+}
+
+/* cli_parse_auth_port - a port number 1-65535, or -1 after printing */
+int cli_parse_auth_port(const char *arg)
+{
+    char *end;
+    long v;
+
+    errno = 0;
+    v = strtol(arg, &end, 10);
+    if (*arg == '\0' || *end != '\0' || errno != 0 || v < 1 || v > CLI_PORT_MAX) {
+        cli_error("--auth-port: '%s' is not a port number", cli_shown(arg));
+        return -1;
+    }
+    return (int)v;
+}
+
+/* cli_parse_epoch - decimal seconds since 1970, or -1 */
+int64_t cli_parse_epoch(const char *s)
+{
+    char *end;
+    long long v;
+
+    if (s == NULL || *s < '0' || *s > '9')
+        return -1;
+    errno = 0;
+    v = strtoll(s, &end, 10);
+    if (errno != 0 || *end != '\0' || v > CLI_EPOCH_MAX)
+        return -1;
+    return (int64_t)v;
+}
+
+/* cli_fmt_time - t in UTC, in one of CLI_TIME_SLOTS static buffers */
+const char *cli_fmt_time(int64_t t)
+{
+    static char bufs[CLI_TIME_SLOTS][CLI_TIME_TEXT_MAX];
+    static unsigned k;
+    char *b = bufs[k++ % CLI_TIME_SLOTS];
+    time_t tt = (time_t)t;
+    struct tm tm;
+
+    if (t <= 0)
+        return "-";
+    if (gmtime_r(&tt, &tm) == NULL || strftime(b, CLI_TIME_TEXT_MAX, "%Y-%m-%d %H:%M:%S UTC", &tm) == 0)
+        return "?";
+    return b;
 }
 
 /* cli_stdout_is_tty - colour and progress only on a terminal */

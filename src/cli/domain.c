@@ -59,27 +59,10 @@
 #define STATUS_HISTORY 20
 /* Largest records.json accepted. */
 #define RECORDS_JSON_MAX (4u * 1024u * 1024u)
-/* Largest --now / INKAN_NOW accepted (year 9999). */
-#define CLOCK_EPOCH_MAX 253402300799LL
 
 /* ---- clock ---- */
 
 static int64_t clock_fixed = -1; /* --now */
-
-/* parse_epoch - a non-negative decimal epoch, or -1 */
-static int64_t parse_epoch(const char *s)
-{
-    char *end;
-    long long v;
-
-    if (s == NULL || *s < '0' || *s > '9')
-        return -1;
-    errno = 0;
-    v = strtoll(s, &end, 10);
-    if (errno != 0 || *end != '\0' || v > CLOCK_EPOCH_MAX)
-        return -1;
-    return (int64_t)v;
-}
 
 /* clock_speed - INKAN_CLOCK_SPEED (1 when unset or bad) */
 static double clock_speed(void)
@@ -103,8 +86,8 @@ static int64_t cli_clock_now(void)
 
     if (clock_fixed >= 0)
         return clock_fixed;
-    base = parse_epoch(now_env);
-    ref = parse_epoch(ref_env);
+    base = cli_parse_epoch(now_env);
+    ref = cli_parse_epoch(ref_env);
     if (speed != 1.0 || ref >= 0) {
         if (ref < 0)
             ref = real;
@@ -113,22 +96,6 @@ static int64_t cli_clock_now(void)
         return base + (int64_t)((double)(real - ref) * speed);
     }
     return base >= 0 ? base : real;
-}
-
-/* fmt_time - epoch as "2026-11-22 08:40:00 UTC" (static buffer, one of 4) */
-static const char *fmt_time(int64_t t)
-{
-    static char bufs[4][40];
-    static unsigned k;
-    char *b = bufs[k++ % 4];
-    time_t tt = (time_t)t;
-    struct tm tm;
-
-    if (t <= 0)
-        return "-";
-    if (gmtime_r(&tt, &tm) == NULL || strftime(b, 40, "%Y-%m-%d %H:%M:%S UTC", &tm) == 0)
-        return "?";
-    return b;
 }
 
 /* ---- options shared by the subcommands ---- */
@@ -189,12 +156,6 @@ static int open_store(struct dctx *c, int readonly)
     return c->store ? 0 : -1;
 }
 
-/* query_timeout - the time one query may take (ms) */
-static int query_timeout(const struct dctx *c)
-{
-    return c->dns.timeout_ms ? c->dns.timeout_ms : INK_RESOLVER_TIMEOUT_MS_DEFAULT;
-}
-
 /* auth_cache_clear - forget the name servers found (they may change) */
 static void auth_cache_clear(struct dctx *c)
 {
@@ -248,9 +209,6 @@ enum {
 /* common_option - take a DOMAIN_LONGOPTS option; 1 taken, 0 not, -1 bad value */
 static int common_option(struct dctx *c, int opt, const char *arg)
 {
-    char *end;
-    long v;
-
     switch (opt) {
     case OPT_DB:
         if (!ink_store_db_ok(arg)) {
@@ -261,20 +219,15 @@ static int common_option(struct dctx *c, int opt, const char *arg)
         c->db_path = arg;
         return 1;
     case OPT_NOW:
-        clock_fixed = parse_epoch(arg);
+        clock_fixed = cli_parse_epoch(arg);
         if (clock_fixed < 0) {
             cli_error("--now: '%s' is not a time in seconds since 1970", arg);
             return -1;
         }
         return 1;
     case OPT_AUTH_PORT:
-        v = strtol(arg, &end, 10);
-        if (*arg == '\0' || *end != '\0' || v < 1 || v > 65535) {
-            cli_error("--auth-port: '%s' is not a port number", arg);
-            return -1;
-        }
-        c->auth_port = (int)v;
-        return 1;
+        c->auth_port = cli_parse_auth_port(arg);
+        return c->auth_port < 0 ? -1 : 1;
     default:
         return 0;
     }
@@ -363,20 +316,6 @@ static struct cli_optset domain_optset(struct dctx *c, const struct option *own,
 
 /* ---- authoritative servers ---- */
 
-/* server_string - "ADDR:PORT" / "[ADDR6]:PORT" for a resolver */
-static char *server_string(int family, const uint8_t *addr, int port)
-{
-    char ip[64];
-    struct ink_str s = INK_STR_INIT;
-
-    ink_ip_format(family, addr, ip, sizeof(ip));
-    if (family == 6)
-        ink_str_printf(&s, "[%s]:%d", ip, port);
-    else
-        ink_str_printf(&s, "%s:%d", ip, port);
-    return ink_str_steal(&s);
-}
-
 /* zone_find - the servers found for name in this batch, or -1 */
 static long zone_find(const struct dctx *c, const char *name)
 {
@@ -419,7 +358,7 @@ static int zone_add(struct dctx *c, const char *name, const struct ink_vauth *a)
     }
     for (i = 0; i < ink_vauth_nservers(a) && z->nserv < INK_VAUTH_SERVERS_MAX; i++) {
         const struct ink_vauth_server *s = ink_vauth_server(a, i);
-        char *str = server_string(s->family, s->addr, c->auth_port);
+        char *str = cli_server_string(s->family, s->addr, c->auth_port);
         if (str == NULL)
             return -1;
         z->serv[z->nserv++] = str;
@@ -431,7 +370,6 @@ static int zone_add(struct dctx *c, const char *name, const struct ink_vauth *a)
  * when it cannot be made or timed out earlier in this batch) */
 static struct ink_resolver *auth_resolver(struct dctx *c, const char *server, size_t *slot)
 {
-    struct ink_str err = INK_STR_INIT;
     struct ink_resolver *r;
     size_t i;
 
@@ -444,13 +382,9 @@ static struct ink_resolver *auth_resolver(struct dctx *c, const char *server, si
     }
     if (i == c->nres && c->nres >= AUTH_RESOLVERS_MAX)
         return NULL;
-    r = ink_resolver_unbound_new(server, query_timeout(c), 1, &err);
-    if (r == NULL) {
-        cli_error("cannot query %s: %s", server, ink_str_cstr(&err));
-        ink_str_free(&err);
+    r = cli_server_resolver(server, cli_query_timeout(&c->dns));
+    if (r == NULL)
         return NULL;
-    }
-    ink_str_free(&err);
     if (i < c->nres) {
         /* made again after its resolver failed in an earlier batch */
         c->res[i].r = r;
@@ -887,11 +821,11 @@ static void check_batch(struct dctx *c, struct check_job **jobs, size_t n, int64
     /* a record changed since the last batch must show even in the same second */
     if (time(NULL) <= c->res_second)
         auth_resolvers_drop(c);
-    ropts.timeout_ms = query_timeout(c);
+    ropts.timeout_ms = cli_query_timeout(&c->dns);
     /* the authoritative side is never cached (a poll must see what is
      * published now), and a query may go through every server in turn */
     aopts.no_cache = 1;
-    aopts.timeout_ms = query_timeout(c) * (INK_VAUTH_SERVERS_MAX + 1);
+    aopts.timeout_ms = cli_query_timeout(&c->dns) * (INK_VAUTH_SERVERS_MAX + 1);
     if (!zone && find_servers(c, jobs, n, &ropts) < 0)
         goto oom;
     auth = zone ? c->rec : router_new(c);
@@ -978,10 +912,10 @@ static int save_check(struct dctx *c, struct check_job *jb, unsigned flags)
         for (i = 0; i < jb->nch; i++) {
             const struct ink_vchange *ch = &jb->ch[i];
             if (ch->record < 0)
-                printf("%s %s: %s -> %s\n", fmt_time(ch->at), d->domain,
+                printf("%s %s: %s -> %s\n", cli_fmt_time(ch->at), d->domain,
                        ink_vstate_name(ch->from), ink_vstate_name(ch->to));
             else
-                printf("%s %s: %s %s (%s): %s -> %s\n", fmt_time(ch->at), d->domain,
+                printf("%s %s: %s %s (%s): %s -> %s\n", cli_fmt_time(ch->at), d->domain,
                        ink_dns_type_name(d->rec[ch->record].type), d->rec[ch->record].owner,
                        d->rec[ch->record].purpose, ink_vstate_name(ch->from),
                        ink_vstate_name(ch->to));
@@ -1072,13 +1006,13 @@ static void print_domain(const struct ink_vdomain *d, const struct ink_store_eve
            d->nrec);
     if (d->profile != NULL)
         printf(", profile %s", d->profile);
-    printf("\n  last check %s", fmt_time(d->last_check));
+    printf("\n  last check %s", cli_fmt_time(d->last_check));
     if (d->next_poll > 0 && d->state != INK_VSTATE_FAILURE)
-        printf(", next check %s", fmt_time(d->next_poll));
+        printf(", next check %s", cli_fmt_time(d->next_poll));
     if (d->state == INK_VSTATE_PENDING || d->state == INK_VSTATE_NOT_STARTED)
-        printf(", window ends %s", d->deadline ? fmt_time(d->deadline) : "72 hours after the first check");
+        printf(", window ends %s", d->deadline ? cli_fmt_time(d->deadline) : "72 hours after the first check");
     else if (d->state == INK_VSTATE_TEMPORARY_FAILURE)
-        printf(", FAILURE unless repaired by %s", fmt_time(d->state_since + INK_VERIFY_WINDOW));
+        printf(", FAILURE unless repaired by %s", cli_fmt_time(d->state_since + INK_VERIFY_WINDOW));
     printf("\n");
     for (i = 0; i < d->nrec; i++) {
         const struct ink_vrecord *r = &d->rec[i];
@@ -1098,7 +1032,7 @@ static void print_domain(const struct ink_vdomain *d, const struct ink_store_eve
     if (nev > 0) {
         printf("  history:\n");
         for (i = 0; i < nev; i++)
-            printf("    %s %s%s%s: %s -> %s\n", fmt_time(ev[i].at), ev[i].type ? ev[i].type : "domain",
+            printf("    %s %s%s%s: %s -> %s\n", cli_fmt_time(ev[i].at), ev[i].type ? ev[i].type : "domain",
                    ev[i].owner ? " " : "", ev[i].owner ? ev[i].owner : "",
                    ink_vstate_name(ev[i].from), ink_vstate_name(ev[i].to));
     }
@@ -1557,7 +1491,7 @@ static int domain_status(struct dctx *c, int argc, char **argv, int list_only)
             for (j = 0; j < d->nrec; j++)
                 nver += d->rec[j].state == INK_VSTATE_VERIFIED;
             printf("%-40s %-17s %2zu/%-2zu next %s\n", d->domain, ink_vstate_name(d->state), nver,
-                   d->nrec, d->state == INK_VSTATE_FAILURE ? "-" : fmt_time(d->next_poll));
+                   d->nrec, d->state == INK_VSTATE_FAILURE ? "-" : cli_fmt_time(d->next_poll));
         } else {
             if (i > 0)
                 printf("\n");
@@ -1707,7 +1641,7 @@ static int domain_watch(struct dctx *c, int argc, char **argv)
         if (once && n == 0) {
             /* say so: silence would look like a hang or a broken store */
             if (next > 0)
-                printf("nothing due; next check at %s\n", fmt_time(next));
+                printf("nothing due; next check at %s\n", cli_fmt_time(next));
             else
                 printf("nothing due; no domain is followed (see 'inkan domain add')\n");
         }

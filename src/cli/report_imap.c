@@ -15,8 +15,6 @@
 #include "inkan/report_imap.h"
 #include "inkan/str.h"
 
-/* Bytes of a password file read (a password is a line). */
-#define REPORT_IMAP_PASSWORD_MAX 1024
 /* Seconds the test hook INKAN_TEST_IMAP_STALL may ask for. */
 #define REPORT_IMAP_STALL_MAX 600
 
@@ -47,14 +45,14 @@ static char *shown_url(const char *url)
     return ink_str_steal(&s);
 }
 
-/* read_password - the first line of path into buf; 0 or -1 after saying why */
-static int read_password(const char *path, char *buf, size_t len)
+/* cli_imap_password - see report_imap.h */
+int cli_imap_password(const char *path, char *buf, size_t len, struct ink_str *why)
 {
     FILE *fp = fopen(path, "re");
     size_t n;
 
     if (fp == NULL) {
-        cli_error("--password-file '%s': %s", cli_shown(path), strerror(errno));
+        ink_str_printf(why, "%s", strerror(errno));
         return -1;
     }
     n = fread(buf, 1, len - 1, fp);
@@ -62,10 +60,22 @@ static int read_password(const char *path, char *buf, size_t len)
     buf[n] = '\0';
     buf[strcspn(buf, "\r\n")] = '\0';
     if (buf[0] == '\0') {
-        cli_error("--password-file '%s': empty first line", cli_shown(path));
+        ink_str_puts(why, "empty first line");
         return -1;
     }
     return 0;
+}
+
+/* read_password - the first line of path into buf; 0 or -1 after saying why */
+static int read_password(const char *path, char *buf, size_t len)
+{
+    struct ink_str why = INK_STR_INIT;
+    int rc = cli_imap_password(path, buf, len, &why);
+
+    if (rc < 0)
+        cli_error("--password-file '%s': %s", cli_shown(path), ink_str_cstr(&why));
+    ink_str_free(&why);
+    return rc;
 }
 
 /* The printing context of one mailbox. */
@@ -108,7 +118,7 @@ int cli_report_imap(struct ink_store *st, const char *url, const struct cli_imap
     char *shown = shown_url(url);
     struct printer pr = {shown ? shown : "imap"};
     struct relay rl = {&pr, cb, ctx};
-    char pw[REPORT_IMAP_PASSWORD_MAX];
+    char pw[CLI_IMAP_PASSWORD_MAX];
     const char *env = getenv("INKAN_IMAP_PASSWORD"), *stall = getenv("INKAN_TEST_IMAP_STALL");
     int rc;
 

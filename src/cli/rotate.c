@@ -40,8 +40,6 @@
 
 /* Exit code of --advance / --status --check while DNS is still awaited. */
 #define ROTATE_EXIT_WAITING 3
-/* Largest --now / INKAN_NOW accepted (year 9999). */
-#define ROTATE_EPOCH_MAX 253402300799LL
 /* Largest --ttl. */
 #define ROTATE_TTL_MAX 604800
 
@@ -107,25 +105,10 @@ static void rotate_usage(FILE *fp)
             "(--advance, --status --check).\n");
 }
 
-/* parse_epoch - a non-negative decimal epoch, or -1 */
-static int64_t parse_epoch(const char *s)
-{
-    char *end;
-    long long v;
-
-    if (s == NULL || *s < '0' || *s > '9')
-        return -1;
-    errno = 0;
-    v = strtoll(s, &end, 10);
-    if (errno != 0 || *end != '\0' || v > ROTATE_EPOCH_MAX)
-        return -1;
-    return (int64_t)v;
-}
-
 /* now_of - the time to act at: --now, else INKAN_NOW, else the clock */
 static int64_t now_of(const struct rctx *c)
 {
-    int64_t env = parse_epoch(getenv("INKAN_NOW"));
+    int64_t env = cli_parse_epoch(getenv("INKAN_NOW"));
 
     if (c->now_fixed >= 0)
         return c->now_fixed;
@@ -159,22 +142,6 @@ static int64_t parse_duration(const char *s)
     if (v > INK_ROTATE_OVERLAP_MAX / mul)
         return -1;
     return (int64_t)v * mul;
-}
-
-/* fmt_time - epoch as "2026-12-03 15:00:00 UTC" (static buffer, one of 4) */
-static const char *fmt_time(int64_t t)
-{
-    static char bufs[4][40];
-    static unsigned k;
-    char *b = bufs[k++ % 4];
-    time_t tt = (time_t)t;
-    struct tm tm;
-
-    if (t <= 0)
-        return "-";
-    if (gmtime_r(&tt, &tm) == NULL || strftime(b, 40, "%Y-%m-%d %H:%M:%S UTC", &tm) == 0)
-        return "?";
-    return b;
 }
 
 /* normalized - DOMAIN as given, checked and without its trailing dot
@@ -319,7 +286,7 @@ static void print_rotation(const struct ink_rotation *r)
     size_t i;
 
     printf("%s rotation %lld: %s since %s\n", r->domain, (long long)r->id,
-           ink_rot_phase_name(r->phase), fmt_time(r->phase_since));
+           ink_rot_phase_name(r->phase), cli_fmt_time(r->phase_since));
     print_keys("new", r->newk, r->nnew);
     print_keys("old", r->oldk, r->nold);
     printf("  signing with:");
@@ -328,14 +295,14 @@ static void print_rotation(const struct ink_rotation *r)
     printf(" (%s keys)\n", ink_rotation_signing_new(r) ? "new" : "old");
     json_decref(sig);
     if (r->active_at > 0)
-        printf("  active since %s; overlap %llds (old keys until %s)\n", fmt_time(r->active_at),
-               (long long)r->overlap, fmt_time(r->active_at + r->overlap));
+        printf("  active since %s; overlap %llds (old keys until %s)\n", cli_fmt_time(r->active_at),
+               (long long)r->overlap, cli_fmt_time(r->active_at + r->overlap));
     else
         printf("  overlap %llds once active\n", (long long)r->overlap);
     if (r->last_check > 0)
-        printf("  last look: %s\n", fmt_time(r->last_check));
+        printf("  last look: %s\n", cli_fmt_time(r->last_check));
     if (r->phase != INK_ROT_DONE && r->next_check > 0)
-        printf("  next look: %s\n", fmt_time(r->next_check));
+        printf("  next look: %s\n", cli_fmt_time(r->next_check));
     if (r->detail != NULL)
         printf("  %s\n", r->detail);
 }
@@ -371,10 +338,9 @@ static int look(struct rctx *c, const struct ink_rotation *r, struct ink_rot_obs
 {
     const struct ink_rot_key *k = ink_rotation_checked(r) ? r->newk : r->oldk;
     char owner[INK_DNS_NAME_MAX + 1];
-    int timeout = c->dns.timeout_ms ? c->dns.timeout_ms : INK_RESOLVER_TIMEOUT_MS_DEFAULT;
+    int timeout = cli_query_timeout(&c->dns);
     struct ink_resolver *rec = NULL;
     struct ink_vauth *va = NULL;
-    struct ink_str s = INK_STR_INIT;
     size_t i;
     int rc = -1;
 
@@ -407,17 +373,17 @@ static int look(struct rctx *c, const struct ink_rotation *r, struct ink_rot_obs
     }
     for (i = 0; i < ink_vauth_nservers(va) && i < INK_ROTATE_SERVERS_MAX; i++) {
         const struct ink_vauth_server *sv = ink_vauth_server(va, i);
-        struct ink_str err = INK_STR_INIT;
         struct ink_resolver *one;
-        char ip[64];
+        char ip[CLI_IP_TEXT_MAX], *server = cli_server_string(sv->family, sv->addr, c->auth_port);
 
         ink_ip_format(sv->family, sv->addr, ip, sizeof(ip));
-        ink_str_truncate(&s, 0);
-        ink_str_printf(&s, sv->family == 6 ? "[%s]:%d" : "%s:%d", ip, c->auth_port);
-        names[*nobs] = ink_memdup_cstr(ip, strlen(ip));
-        if (names[*nobs] == NULL)
+        names[*nobs] = server != NULL ? ink_memdup_cstr(ip, strlen(ip)) : NULL;
+        if (names[*nobs] == NULL) {
+            free(server);
             goto oom;
-        one = ink_resolver_unbound_new(ink_str_cstr(&s), timeout, 1, &err);
+        }
+        one = cli_server_resolver(server, timeout);
+        free(server);
         if (one == NULL) {
             /* a server that cannot be asked is inconclusive, never "ready" */
             size_t j;
@@ -425,15 +391,12 @@ static int look(struct rctx *c, const struct ink_rotation *r, struct ink_rot_obs
             obs[*nobs].server = names[*nobs];
             for (j = 0; j < INK_ROTATE_KEYS_MAX; j++)
                 obs[*nobs].seen[j] = INK_ROT_SEEN_ERROR;
-            cli_error("cannot query %s: %s", ink_str_cstr(&s), ink_str_cstr(&err));
         } else if (check_over(r, one, names[*nobs], timeout, &obs[*nobs]) < 0) {
             ink_resolver_free(one);
-            ink_str_free(&err);
             (*nobs)++;
             goto oom;
         }
         ink_resolver_free(one);
-        ink_str_free(&err);
         (*nobs)++;
     }
     rc = 0;
@@ -443,7 +406,6 @@ oom:
 done:
     ink_vauth_free(va);
     ink_resolver_free(rec);
-    ink_str_free(&s);
     return rc;
 }
 
@@ -474,7 +436,7 @@ static int advance_one(struct rctx *c, struct ink_rotation *r, int64_t now, int 
         goto done;
     }
     if (moved && !quiet && !c->json)
-        printf("%s %s: %s -> %s\n", fmt_time(now), r->domain, ink_rot_phase_name(from),
+        printf("%s %s: %s -> %s\n", cli_fmt_time(now), r->domain, ink_rot_phase_name(from),
                ink_rot_phase_name(r->phase));
     if (r->phase == INK_ROT_PUBLISH_NEW || (r->phase == INK_ROT_RETIRE && r->nold > 0))
         *waiting = 1;
@@ -779,7 +741,6 @@ int cmd_dkim_rotate(int argc, char **argv)
     size_t nold = 0;
     int nalgs = 1, opt, do_advance = 0, do_status = 0, do_check = 0, force = 0, rc;
     char *end;
-    long v;
 
     memset(&c, 0, sizeof(c));
     c.auth_port = 53;
@@ -827,19 +788,16 @@ int cmd_dkim_rotate(int argc, char **argv)
             c.db = optarg;
             break;
         case OPT_NOW:
-            c.now_fixed = parse_epoch(optarg);
+            c.now_fixed = cli_parse_epoch(optarg);
             if (c.now_fixed < 0) {
                 cli_error("--now: '%s' is not a time in seconds since 1970", cli_shown(optarg));
                 return INK_EXIT_USAGE;
             }
             break;
         case OPT_AUTH_PORT:
-            v = strtol(optarg, &end, 10);
-            if (*optarg == '\0' || *end != '\0' || v < 1 || v > 65535) {
-                cli_error("--auth-port: '%s' is not a port number", cli_shown(optarg));
+            c.auth_port = cli_parse_auth_port(optarg);
+            if (c.auth_port < 0)
                 return INK_EXIT_USAGE;
-            }
-            c.auth_port = (int)v;
             break;
         case OPT_ADVANCE: do_advance = 1; break;
         case OPT_STATUS: do_status = 1; break;

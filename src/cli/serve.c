@@ -5,7 +5,10 @@
  * Threads: libmicrohttpd's polling thread answers requests one at a
  * time with its own store connection (struct dctx); the main thread runs
  * the verification watch loop (what `inkan domain watch` does) with a
- * second connection and waits for SIGTERM/SIGINT between rounds.
+ * second connection and waits for SIGTERM/SIGINT between rounds; the
+ * scheduled report imports of --config's imports: run on a thread of
+ * their own with a third (serve_import.c).  Options may come from a YAML
+ * file (--config, serve_config.c); the command line overrides it.
  *
  * Authentication: `Authorization: Bearer TOKEN` (the token's SHA-256 is
  * looked up in the store), or the session cookie POST /api/login sets
@@ -61,6 +64,7 @@ struct session {
 struct serve {
     struct dctx *dc;            /* the request thread's store and checker */
     struct serve_check *check;  /* GET /api/check/{d}: its own thread */
+    struct serve_imports *imports; /* the scheduled report imports: their own thread */
     const char *profiles;       /* directory of profiles (NAME.yaml) */
     struct session sessions[SESSIONS_MAX];
     size_t next_session;
@@ -591,6 +595,7 @@ static void api_metrics(struct serve *sv, struct ink_http_response *res)
         ink_str_printf(b, "inkan_domains{state=\"%s\"} %zu\n", ink_vstate_name(states[j]), k);
     }
     ink_store_domains_free(all, n);
+    serve_imports_metrics(sv->imports, b);
 }
 
 /* ---- routing ---- */
@@ -765,7 +770,9 @@ enum {
     OPT_PROFILES,
     OPT_RATE,
     OPT_CHECK_TIMEOUT,
-    OPT_AUTH_PORT
+    OPT_AUTH_PORT,
+    OPT_CONFIG,
+    OPT_CHECK_CONFIG
 };
 
 /* serve_usage - inkan serve --help */
@@ -774,7 +781,8 @@ static void serve_usage(FILE *fp)
     fprintf(fp, "usage: inkan serve [--listen ADDR:PORT] [--db FILE] [--profiles DIR]\n"
                 "                   [--tls-cert FILE --tls-key FILE | --insecure-listen]\n"
                 "                   [--rate N] [--check-timeout S] [--auth-port PORT]\n"
-                "                   [--zone FILE | --dns HOST[:PORT]]\n\n"
+                "                   [--zone FILE | --dns HOST[:PORT]] [--config FILE]\n"
+                "       inkan serve --check-config FILE\n\n"
                 "The JSON API (docs/api.md) over the domain and report store, and the\n"
                 "verification watch loop.  Authenticate with a token from 'inkan token create'.\n\n"
                 "  --listen ADDR:PORT   where to listen (default 127.0.0.1:8025; port 0: any free)\n"
@@ -788,6 +796,10 @@ static void serve_usage(FILE *fp)
                 "  --check-timeout S    seconds GET /api/check/{d} may take (default %d)\n"
                 "  --auth-port PORT     port of the authoritative servers the domain checks\n"
                 "                       ask (default 53), as 'inkan domain --auth-port'\n"
+                "  --config FILE        these options and the scheduled report imports from\n"
+                "                       a YAML file (docs/serve.md); options given here win\n"
+                "  --check-config FILE  validate the file (and these options) and exit:\n"
+                "                       0 valid, 2 not (the error names line, column, key)\n"
                 CLI_DNS_HELP,
             INK_HTTP_RATE_DEFAULT, SERVE_CHECK_TIMEOUT_DEFAULT);
 }
@@ -805,6 +817,8 @@ int cmd_serve(int argc, char **argv)
         {"rate", required_argument, NULL, OPT_RATE},
         {"check-timeout", required_argument, NULL, OPT_CHECK_TIMEOUT},
         {"auth-port", required_argument, NULL, OPT_AUTH_PORT},
+        {"config", required_argument, NULL, OPT_CONFIG},
+        {"check-config", required_argument, NULL, OPT_CHECK_CONFIG},
         {NULL, 0, NULL, 0}};
     struct ink_resolver_opts dns;
     struct cli_optset set = {.own = longopts, .dns = &dns, .usage = serve_usage};
@@ -813,14 +827,14 @@ int cmd_serve(int argc, char **argv)
     struct serve *sv = NULL;
     struct dctx *watch = NULL;
     struct ink_http *h = NULL;
-    const char *db = NULL;
-    int opt, insecure = 0, rc = INK_EXIT_OPERR, loop, check_timeout = SERVE_CHECK_TIMEOUT_DEFAULT;
+    const char *db = NULL, *config = NULL, *check_config = NULL;
+    struct serve_config *cfg = NULL;
+    int opt, insecure = 0, rc = INK_EXIT_OPERR, loop, check_timeout = 0;
     int auth_port = 0; /* 0: the domain checks' default */
     sigset_t sigs;
 
     memset(&dns, 0, sizeof(dns));
     memset(&ho, 0, sizeof(ho));
-    ho.listen = "127.0.0.1:8025";
     sv = calloc(1, sizeof(*sv));
     if (sv == NULL)
         return INK_EXIT_OPERR;
@@ -874,6 +888,8 @@ int cmd_serve(int argc, char **argv)
             auth_port = (int)v;
             break;
         }
+        case OPT_CONFIG: config = optarg; break;
+        case OPT_CHECK_CONFIG: check_config = optarg; break;
         case CLI_GETOPT_HELP: rc = INK_EXIT_OK; goto done;
         default: rc = INK_EXIT_USAGE; goto done;
         }
@@ -883,6 +899,27 @@ int cmd_serve(int argc, char **argv)
         rc = INK_EXIT_USAGE;
         goto done;
     }
+    if (config != NULL && check_config != NULL) {
+        cli_error("serve: give --config FILE or --check-config FILE, not both");
+        rc = INK_EXIT_USAGE;
+        goto done;
+    }
+    if (config != NULL || check_config != NULL) {
+        /* what the command line did not give, the file gives */
+        if ((cfg = serve_config_load(config ? config : check_config)) == NULL) {
+            rc = INK_EXIT_USAGE;
+            goto done;
+        }
+        if (serve_config_merge(cfg, &ho, &db, &insecure, &sv->profiles, &check_timeout,
+                               &auth_port, &dns) < 0) {
+            rc = INK_EXIT_USAGE;
+            goto done;
+        }
+    }
+    if (ho.listen == NULL)
+        ho.listen = "127.0.0.1:8025";
+    if (check_timeout == 0)
+        check_timeout = SERVE_CHECK_TIMEOUT_DEFAULT;
     if ((ho.tls_cert == NULL) != (ho.tls_key == NULL)) {
         cli_error("serve: --tls-cert and --tls-key go together");
         rc = INK_EXIT_USAGE;
@@ -895,10 +932,38 @@ int cmd_serve(int argc, char **argv)
         goto done;
     }
     if (loop == 0 && ho.tls_cert == NULL && !insecure) {
-        cli_error("serve: %s is not a loopback address: give --tls-cert/--tls-key for HTTPS, "
-                  "or --insecure-listen to serve plain HTTP there (tokens would cross the "
-                  "network in clear)", cli_shown(ho.listen));
+        if (cfg != NULL && cfg->listen == ho.listen)
+            cli_error("serve: %s:%lu:%lu: listen: %s is not a loopback address: give tls-cert "
+                      "and tls-key for HTTPS, or insecure-listen: true to serve plain HTTP "
+                      "there (tokens would cross the network in clear)", cli_shown(cfg->path),
+                      cfg->listen_line, cfg->listen_column, cli_shown(ho.listen));
+        else
+            cli_error("serve: %s is not a loopback address: give --tls-cert/--tls-key for HTTPS, "
+                      "or --insecure-listen to serve plain HTTP there (tokens would cross the "
+                      "network in clear)", cli_shown(ho.listen));
         rc = INK_EXIT_USAGE;
+        goto done;
+    }
+    if (dns.zone_file != NULL && dns.server != NULL) {
+        cli_error("serve: --zone and --dns cannot be used together");
+        rc = INK_EXIT_USAGE;
+        goto done;
+    }
+    if (dns.zone_file != NULL && dns.trust_anchor != NULL) {
+        cli_error("serve: a trust anchor does not apply to a zone file (its answers are not "
+                  "DNSSEC-validated): give dns or neither");
+        rc = INK_EXIT_USAGE;
+        goto done;
+    }
+    if (serve_imports_check(cfg, check_config == NULL) < 0) {
+        rc = INK_EXIT_USAGE;
+        goto done;
+    }
+    if (check_config != NULL) {
+        printf("ok: %s (listen %s%s, %zu scheduled import%s)\n", check_config,
+               ho.tls_cert ? "https://" : "http://", ho.listen, cfg->nimports,
+               cfg->nimports == 1 ? "" : "s");
+        rc = INK_EXIT_OK;
         goto done;
     }
     if ((sv->dc = cli_domains_open(db, &dns)) == NULL ||
@@ -914,6 +979,8 @@ int cmd_serve(int argc, char **argv)
     sigaddset(&sigs, SIGINT);
     pthread_sigmask(SIG_BLOCK, &sigs, NULL);
     if ((sv->check = serve_check_start(&dns, check_timeout)) == NULL)
+        goto done;
+    if ((sv->imports = serve_imports_start(cfg, db)) == NULL)
         goto done;
     ho.handler = handle;
     ho.observer = observe;
@@ -948,10 +1015,14 @@ done:
     if (sv != NULL)
         serve_check_stop(sv->check);
     ink_http_stop(h);
-    if (sv != NULL)
+    if (sv != NULL) {
+        /* after the server: a /metrics being answered reads its counters */
+        serve_imports_stop(sv->imports);
         cli_domains_free(sv->dc);
+    }
     cli_domains_free(watch);
     free(sv);
+    serve_config_free(cfg);
     ink_str_free(&err);
     return rc;
 }

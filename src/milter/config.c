@@ -176,33 +176,82 @@ static int parse_cidr(const char *s, struct ink_milter_cidr *out)
     return 0;
 }
 
-/* networks - internal_networks: a list of ranges */
-static int networks(struct cctx *c, struct ink_milter_config *cfg, const yaml_node_t *n)
+/* A list key of the configuration: what its node must be and what reads
+ * one entry (into the array list_new made, which the caller stored in cfg). */
+struct list_kind {
+    const char *key;   /* "internal-networks" */
+    const char *shape; /* "a list of address ranges": after "must be " */
+    size_t max;        /* entries at most (the INK_MILTER_*_MAX constant) */
+    const char *unit;  /* "entries", "keys": after "more than N " */
+    size_t elem;       /* bytes of one array element */
+    int (*entry)(struct cctx *c, struct ink_milter_config *cfg, const yaml_node_t *e);
+};
+
+/* list_new - n as a list of k's entries, the key not given before (given
+ * 0): a zeroed array of one element per entry (at least one), which the
+ * caller stores in cfg and frees with it; NULL after cerr */
+static void *list_new(struct cctx *c, const yaml_node_t *n, const struct list_kind *k, int given)
+{
+    size_t cnt;
+    void *a;
+
+    if (n->type != YAML_SEQUENCE_NODE) {
+        (void)cerr(c, n, k->key, "must be %s", k->shape);
+        return NULL;
+    }
+    if (given) {
+        (void)cerr(c, n, k->key, "given twice");
+        return NULL;
+    }
+    cnt = (size_t)(n->data.sequence.items.top - n->data.sequence.items.start);
+    if (cnt > k->max) {
+        (void)cerr(c, n, k->key, "more than %zu %s", k->max, k->unit);
+        return NULL;
+    }
+    a = calloc(cnt > 0 ? cnt : 1, k->elem);
+    if (a == NULL)
+        (void)cerr(c, n, k->key, "out of memory");
+    return a;
+}
+
+/* list_entries - k->entry on each entry of the list n, in order; -1 at the
+ * first that fails (after cerr) */
+static int list_entries(struct cctx *c, struct ink_milter_config *cfg, const yaml_node_t *n,
+                        const struct list_kind *k)
 {
     yaml_node_item_t *it;
-    size_t cnt;
 
-    if (n->type != YAML_SEQUENCE_NODE)
-        return cerr(c, n, "internal-networks", "must be a list of address ranges");
-    if (cfg->networks != NULL)
-        return cerr(c, n, "internal-networks", "given twice");
-    cnt = (size_t)(n->data.sequence.items.top - n->data.sequence.items.start);
-    if (cnt > INK_MILTER_NETWORKS_MAX)
-        return cerr(c, n, "internal-networks", "more than %d entries", INK_MILTER_NETWORKS_MAX);
-    cfg->networks = calloc(cnt > 0 ? cnt : 1, sizeof(*cfg->networks));
-    if (cfg->networks == NULL)
-        return cerr(c, n, "internal-networks", "out of memory");
-    for (it = n->data.sequence.items.start; it < n->data.sequence.items.top; it++) {
-        const yaml_node_t *e = yaml_document_get_node(c->doc, *it);
-        const char *s = scalar(c, e, "internal-networks");
-
-        if (s == NULL)
+    for (it = n->data.sequence.items.start; it < n->data.sequence.items.top; it++)
+        if (k->entry(c, cfg, yaml_document_get_node(c->doc, *it)) < 0)
             return -1;
-        if (parse_cidr(s, &cfg->networks[cfg->nnetworks]) < 0)
-            return cerr(c, e, "internal-networks", "'%s' is not ADDRESS[/PREFIX]", s);
-        cfg->nnetworks++;
-    }
     return 0;
+}
+
+/* network_entry - one internal-networks range, appended to cfg->networks */
+static int network_entry(struct cctx *c, struct ink_milter_config *cfg, const yaml_node_t *e)
+{
+    const char *s = scalar(c, e, "internal-networks");
+
+    if (s == NULL)
+        return -1;
+    if (parse_cidr(s, &cfg->networks[cfg->nnetworks]) < 0)
+        return cerr(c, e, "internal-networks", "'%s' is not ADDRESS[/PREFIX]", s);
+    cfg->nnetworks++;
+    return 0;
+}
+
+/* networks - internal-networks: a list of ranges */
+static int networks(struct cctx *c, struct ink_milter_config *cfg, const yaml_node_t *n)
+{
+    static const struct list_kind kind = {"internal-networks", "a list of address ranges",
+                                          INK_MILTER_NETWORKS_MAX, "entries",
+                                          sizeof(*cfg->networks), network_entry};
+    struct ink_milter_cidr *a = list_new(c, n, &kind, cfg->networks != NULL);
+
+    if (a == NULL)
+        return -1;
+    cfg->networks = a;
+    return list_entries(c, cfg, n, &kind);
 }
 
 /* valid_domain - letters, digits, '-', '.'; no empty label */
@@ -270,31 +319,25 @@ static int key_entry(struct cctx *c, const yaml_node_t *e, const char *what,
     return 0;
 }
 
+/* signing_entry - one signing key, appended to cfg->keys (counted before
+ * it is read, so that the free releases what a failed entry holds) */
+static int signing_entry(struct cctx *c, struct ink_milter_config *cfg, const yaml_node_t *e)
+{
+    return key_entry(c, e, "signing", &cfg->keys[cfg->nkeys++]);
+}
+
 /* signing - signing: a list of {domain, selector, key} */
 static int signing(struct cctx *c, struct ink_milter_config *cfg, const yaml_node_t *n)
 {
-    yaml_node_item_t *it;
-    size_t cnt;
+    static const struct list_kind kind = {"signing", "a list of {domain, selector, key}",
+                                          INK_MILTER_KEYS_MAX, "keys", sizeof(*cfg->keys),
+                                          signing_entry};
+    struct ink_milter_key *a = list_new(c, n, &kind, cfg->keys != NULL);
 
-    if (n->type != YAML_SEQUENCE_NODE)
-        return cerr(c, n, "signing", "must be a list of {domain, selector, key}");
-    if (cfg->keys != NULL)
-        return cerr(c, n, "signing", "given twice");
-    cnt = (size_t)(n->data.sequence.items.top - n->data.sequence.items.start);
-    if (cnt > INK_MILTER_KEYS_MAX)
-        return cerr(c, n, "signing", "more than %d keys", INK_MILTER_KEYS_MAX);
-    cfg->keys = calloc(cnt > 0 ? cnt : 1, sizeof(*cfg->keys));
-    if (cfg->keys == NULL)
-        return cerr(c, n, "signing", "out of memory");
-    for (it = n->data.sequence.items.start; it < n->data.sequence.items.top; it++) {
-        const yaml_node_t *e = yaml_document_get_node(c->doc, *it);
-
-        if (e == NULL || e->type != YAML_MAPPING_NODE)
-            return cerr(c, e, "signing", "each entry is a mapping {domain, selector, key}");
-        if (key_entry(c, e, "signing", &cfg->keys[cfg->nkeys++]) < 0)
-            return -1;
-    }
-    return 0;
+    if (a == NULL)
+        return -1;
+    cfg->keys = a;
+    return list_entries(c, cfg, n, &kind);
 }
 
 /* arc_seal - arc-seal: {domain, selector, key}, the ARC sealer's key */
@@ -307,6 +350,24 @@ static int arc_seal(struct cctx *c, struct ink_milter_config *cfg, const yaml_no
     if (cfg->arc_seal == NULL)
         return cerr(c, n, "arc-seal", "out of memory");
     return key_entry(c, n, "arc-seal", cfg->arc_seal);
+}
+
+/* number - a whole number lo..hi of the key, into *out; -1 after cerr */
+static int number(struct cctx *c, const yaml_node_t *vn, const char *key, long lo, long hi,
+                  const char *unit, long *out)
+{
+    const char *s = scalar(c, vn, key);
+    char *end;
+    long v;
+
+    if (s == NULL)
+        return -1;
+    errno = 0;
+    v = strtol(s, &end, 10);
+    if (errno != 0 || end == s || *end != '\0' || v < lo || v > hi)
+        return cerr(c, vn, key, "'%s' is not a number of %s %ld-%ld", s, unit, lo, hi);
+    *out = v;
+    return 0;
 }
 
 /* dns - dns: {zone, server, timeout} */
@@ -327,17 +388,10 @@ static int dns(struct cctx *c, struct ink_milter_config *cfg, const yaml_node_t 
             if (set_once(c, kn, "dns.server", &cfg->dns_server, dup_scalar(c, vn, "dns.server")) < 0)
                 return -1;
         } else if (is_key(kn, "timeout")) {
-            const char *s = scalar(c, vn, "dns.timeout");
-            char *end;
             long v;
 
-            if (s == NULL)
+            if (number(c, vn, "dns.timeout", 1, INK_MILTER_DNS_TIMEOUT_MAX, "seconds", &v) < 0)
                 return -1;
-            errno = 0;
-            v = strtol(s, &end, 10);
-            if (errno != 0 || end == s || *end != '\0' || v < 1 || v > INK_MILTER_DNS_TIMEOUT_MAX)
-                return cerr(c, vn, "dns.timeout", "'%s' is not a number of seconds 1-%d", s,
-                            INK_MILTER_DNS_TIMEOUT_MAX);
             cfg->dns_timeout_ms = (int)v * 1000;
         } else {
             return cerr(c, kn, "dns", "unknown key '%s' (zone, server, timeout)",
@@ -347,24 +401,6 @@ static int dns(struct cctx *c, struct ink_milter_config *cfg, const yaml_node_t 
     }
     if (cfg->dns_zone != NULL && cfg->dns_server != NULL)
         return cerr(c, n, "dns", "zone and server cannot be given together");
-    return 0;
-}
-
-/* number - a whole number lo..hi of the key, into *out; -1 after cerr */
-static int number(struct cctx *c, const yaml_node_t *vn, const char *key, long lo, long hi,
-                  const char *unit, long *out)
-{
-    const char *s = scalar(c, vn, key);
-    char *end;
-    long v;
-
-    if (s == NULL)
-        return -1;
-    errno = 0;
-    v = strtol(s, &end, 10);
-    if (errno != 0 || end == s || *end != '\0' || v < lo || v > hi)
-        return cerr(c, vn, key, "'%s' is not a number of %s %ld-%ld", s, unit, lo, hi);
-    *out = v;
     return 0;
 }
 
@@ -490,20 +526,11 @@ static int top(struct cctx *c, struct ink_milter_config *cfg, const yaml_node_t 
         } else if (is_key(k, "rotations")) {
             rc = set_once(c, k, "rotations", &cfg->rotations, dup_path(c, v, "rotations"));
         } else if (is_key(k, "rotation-recheck")) {
-            const char *sv = scalar(c, v, "rotation-recheck");
-            char *end;
             long sec;
 
-            if (sv == NULL)
-                return -1;
-            errno = 0;
-            sec = strtol(sv, &end, 10);
-            if (errno != 0 || end == sv || *end != '\0' || sec < 0 ||
-                sec > INK_MILTER_RECHECK_MAX)
-                return cerr(c, v, "rotation-recheck", "'%s' is not a number of seconds 0-%d", sv,
-                            INK_MILTER_RECHECK_MAX);
-            cfg->rotation_recheck_s = (int)sec;
-            rc = 0;
+            rc = number(c, v, "rotation-recheck", 0, INK_MILTER_RECHECK_MAX, "seconds", &sec);
+            if (rc == 0)
+                cfg->rotation_recheck_s = (int)sec;
         } else if (is_key(k, "arc-seal")) {
             rc = arc_seal(c, cfg, k, v);
         } else {

@@ -68,6 +68,20 @@ static size_t on_data(char *p, size_t size, size_t n, void *ctx)
     return len;
 }
 
+/* on_progress - libcurl's transfer callback: non-zero aborts the transfer
+ * when the caller's cancelled() says so */
+static int on_progress(void *ctx, curl_off_t dltotal, curl_off_t dlnow, curl_off_t ultotal,
+                       curl_off_t ulnow)
+{
+    const struct ink_imap_options *o = ctx;
+
+    (void)dltotal;
+    (void)dlnow;
+    (void)ultotal;
+    (void)ulnow;
+    return o->cancelled(o->cancel_ctx) ? 1 : 0;
+}
+
 /* curl_failed - err gets "WHAT: libcurl's reason" */
 static void curl_failed(struct imap *m, CURLcode rc, const char *what, struct ink_str *err)
 {
@@ -423,6 +437,11 @@ static int open_conn(struct imap *m, const struct ink_imap_options *o, struct in
     curl_easy_setopt(m->c, CURLOPT_NOSIGNAL, 1L);
     if (o->ca_file)
         curl_easy_setopt(m->c, CURLOPT_CAINFO, o->ca_file);
+    if (o->cancelled) {
+        curl_easy_setopt(m->c, CURLOPT_XFERINFOFUNCTION, on_progress);
+        curl_easy_setopt(m->c, CURLOPT_XFERINFODATA, (void *)o);
+        curl_easy_setopt(m->c, CURLOPT_NOPROGRESS, 0L);
+    }
     if (o->insecure) {
         curl_easy_setopt(m->c, CURLOPT_SSL_VERIFYPEER, 0L);
         curl_easy_setopt(m->c, CURLOPT_SSL_VERIFYHOST, 0L);
@@ -495,6 +514,11 @@ int ink_report_import_imap(struct ink_store *store, const struct ink_imap_option
         enum ink_imap_action act;
         int gone = 0, fd;
 
+        if (o->cancelled && o->cancelled(o->cancel_ctx)) {
+            ink_str_printf(err, "stopped before UID %llu (the rest waits for the next run)",
+                           (unsigned long long)uids[i]);
+            goto out;
+        }
         ink_str_truncate(&why, 0);
         fd = fetch(&m, uids[i], &gone, &why);
         if (fd < 0 && gone == 1)

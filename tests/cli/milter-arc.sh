@@ -19,14 +19,7 @@ set -u
 . "$INKAN_SRC/tests/cli/lib.sh"
 . "$INKAN_SRC/tests/cli/verify_lib.sh"
 . "$INKAN_SRC/tests/lib/postfix.sh"
-pf_require
-
-T=$TMPDIR_TEST
-if ! verify_setup "$T"; then
-    _notok "set up the messages and the zone"
-    finish
-    exit 1
-fi
+pf_begin
 # our sealer's key (example.net, the receiving domain), published
 "$INKAN" dkim keygen --domain example.net --selector arc1 --type rsa --out "$T/ak" >/dev/null &&
     cat "$T/ak/arc1.example.net.zone" >>"$T/verify.zone"
@@ -63,39 +56,21 @@ arc-seal: {domain: example.net, selector: arc1, key: ak/arc1.example.net.private
 signer-user: nobody
 M
 expect_out_contains "ARC seal d=example.net s=arc1" "$INKAN" milter --check-config "$T/milter.yaml"
-check "the milter listens" milter_start "$T/milter.yaml" "$MPORT"
 trap 'pf_stop_all; [ -n "${KEEP:-}" ] || rm -rf "$TMPDIR_TEST"' EXIT
-if ! pf_start; then
-    _notok "postfix -c DIR start"
-    finish
-    exit 1
-fi
-_ok "postfix -c DIR start"
+pf_up "$T/milter.yaml" "$MPORT"
 
-# wait_one - until the sink has one more copy than before the last send
-# (the count taken by send_one); prints the newest copy
-send_one() {
-    _have=$(pf_delivered)
-    pf_send "$@"
-}
-wait_one() {
-    pf_wait_delivered $((_have + 1))
-    ls -t "$PF_OUT"/*.eml | head -1
-}
 # arc_check FILE - dkimpy's verdict on FILE's chain
 arc_check() {
     /usr/bin/python3 "$INKAN_SRC/tests/tools/arc_dkimpy.py" "$1" "$T/verify.zone"
 }
 
 # 1. no ARC yet: received (our AR), then out again from the internal network
-send_one in1 "$T/m1.eml" alice@example.org
+R1=$(pf_send_wait in1 "$T/m1.eml" alice@example.org)
 check "1: received from outside (250)" grep -q '^<- *250 2.0.0 Ok: queued' "$T/in1.swaks"
-R1=$(wait_one)
 check "1: the received copy has our Authentication-Results and no ARC set" \
     bash -c "grep -q '^Authentication-Results: mx.example.net;' '$R1' && ! grep -qi '^ARC-' '$R1'"
-send_one out1 "$R1" list@example.net 127.0.0.1
+F1=$(pf_send_wait out1 "$R1" list@example.net 127.0.0.1)
 check "1: forwarded from the internal network (250)" grep -q '^<- *250 2.0.0 Ok: queued' "$T/out1.swaks"
-F1=$(wait_one)
 res=$(arc_check "$F1")
 check "1: dkimpy verifies the forwarded copy's chain ($res)" arc_check "$F1"
 check "1: one set, i=1 cv=none" bash -c "echo '$res' | grep -q 'sets=1 seal-cv=none '"
@@ -105,15 +80,13 @@ check "1: its AAR carries our results (dmarc=pass)" \
 check "1: inkan arc verify agrees (pass)" bash -c "'$INKAN' arc verify --zone '$T/verify.zone' '$F1' | head -1 | grep -qx pass"
 
 # 2. sealed by another hop first: i=2, cv=pass
-send_one in2 "$T/fwd-rsa.eml" list@partner.example
+R2=$(pf_send_wait in2 "$T/fwd-rsa.eml" list@partner.example)
 check "2: a forwarder-sealed message is received (trusted sealer, 250)" grep -q '^<- *250 2.0.0 Ok: queued' "$T/in2.swaks"
-R2=$(wait_one)
 check "2: the received copy has one ARC set (forwarder.example's)" test "$(grep -c '^ARC-Seal:' "$R2")" = 1
 check "2: our Authentication-Results says arc=pass" \
     bash -c "tr -d '\r' <'$R2' | awk '/^Authentication-Results: mx.example.net;/ { p = 1; print; next } p && /^[ \t]/ { print; next } { p = 0 }' | grep -q 'arc=pass'"
-send_one out2 "$R2" list@example.net 127.0.0.1
+F2=$(pf_send_wait out2 "$R2" list@example.net 127.0.0.1)
 check "2: forwarded again from the internal network (250)" grep -q '^<- *250 2.0.0 Ok: queued' "$T/out2.swaks"
-F2=$(wait_one)
 res=$(arc_check "$F2")
 check "2: dkimpy verifies the chain of two ($res)" arc_check "$F2"
 check "2: two sets, i=1 cv=none, i=2 cv=pass, the newest ours" \
@@ -123,9 +96,8 @@ check "2: inkan arc verify agrees (pass)" bash -c "'$INKAN' arc verify --zone '$
 # 3. the same, its body changed on the way out: the incoming chain fails,
 # and the new seal says so
 sed 's/^the list footer$/the list footer, changed/' "$R2" >"$T/m3.eml"
-send_one out3 "$T/m3.eml" list@example.net 127.0.0.1
+F3=$(pf_send_wait out3 "$T/m3.eml" list@example.net 127.0.0.1)
 check "3: a changed message forwarded (250)" grep -q '^<- *250 2.0.0 Ok: queued' "$T/out3.swaks"
-F3=$(wait_one)
 res=$(arc_check "$F3")
 check "3: its new seal says cv=fail ($res)" bash -c "echo '$res' | grep -q 'sets=2 seal-cv=none,fail '"
 check "3: dkimpy: the chain fails" bash -c "! /usr/bin/python3 '$INKAN_SRC/tests/tools/arc_dkimpy.py' '$F3' '$T/verify.zone' >/dev/null"
@@ -133,22 +105,11 @@ check "3: dkimpy: the chain fails" bash -c "! /usr/bin/python3 '$INKAN_SRC/tests
 # 4. not forwarded: internal mail without our Authentication-Results, and
 # inbound mail, get no ARC set
 printf 'From: list@example.net\nTo: bob@example.net\nSubject: new\nDate: Wed, 02 Dec 2026 10:00:00 +0000\nMessage-ID: <arc4@example.net>\n\nnew mail\n' >"$T/m4.eml"
-send_one out4 "$T/m4.eml" list@example.net 127.0.0.1
-F4=$(wait_one)
+F4=$(pf_send_wait out4 "$T/m4.eml" list@example.net 127.0.0.1)
 check "4: internal mail without our Authentication-Results: delivered, not sealed" \
     bash -c "grep -q '^Message-ID: <arc4@example.net>' '$F4' && ! grep -qi '^ARC-Seal:' '$F4'"
 check "4: inbound mail is not sealed (the received copy of 1)" bash -c "! grep -qi '^ARC-Seal:' '$R1'"
 check "the milter logged the seals" test "$(grep -c 'sealed: forwarded: ARC-sealed' "$T/milter.err")" = 3
 
-pf_stop
-rc=$?
-check "postfix master is gone" test "$rc" = 0
-kill -TERM "$MPID"
-wait "$MPID"
-rc=$?
-check "SIGTERM: the milter exits cleanly (status $rc)" test "$rc" = 0
-if [ "$_fails" != 0 ]; then
-    echo "# milter stderr:"; sed 's/^/#   /' "$T/milter.err" | tail -20
-    echo "# maillog:"; sed 's/^/#   /' "$T/maillog" 2>/dev/null | tail -30
-fi
-finish
+pf_down
+pf_finish

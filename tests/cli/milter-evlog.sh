@@ -18,15 +18,7 @@ set -u
 . "$INKAN_SRC/tests/cli/lib.sh"
 . "$INKAN_SRC/tests/cli/verify_lib.sh"
 . "$INKAN_SRC/tests/lib/postfix.sh"
-
-pf_require
-
-T=$TMPDIR_TEST
-if ! verify_setup "$T"; then
-    _notok "set up the messages and the zone"
-    finish
-    exit 1
-fi
+pf_begin
 MPORT=$(pf_free_port)
 pf_setup "$T" "$MPORT"
 trap 'pf_stop_all; [ -n "${LOCKER:-}" ] && kill "$LOCKER" 2>/dev/null; [ -n "${KEEP:-}" ] || rm -rf "$TMPDIR_TEST"' EXIT
@@ -51,13 +43,7 @@ evaluations:
 M
 expect_out_contains "evaluations to $DB (spool $SPOOL)" "$INKAN" milter --check-config "$T/milter.yaml"
 
-check "the milter starts" milter_start "$T/milter.yaml" "$MPORT"
-if ! pf_start; then
-    _notok "postfix -c DIR start"
-    finish
-    exit 1
-fi
-_ok "postfix -c DIR start"
+pf_up "$T/milter.yaml" "$MPORT"
 
 # queue_empty - Postfix holds no message any more (all delivered)
 queue_empty() {
@@ -145,7 +131,7 @@ queue_empty >/dev/null
 kill -TERM "$MPID"
 wait "$MPID"
 check "SIGTERM: the milter exits cleanly" test $? = 0
-MPID=
+MPID= # pf_down below stops Postfix only
 "$INKAN" evaluations replay --db "$DB" "$SPOOL" >"$T/replay.out" 2>&1
 check "evaluations replay SPOOL: exit 0 ($(cat "$T/replay.out"))" test $? = 0
 
@@ -171,10 +157,5 @@ check "the spoofs: three rows, reject, p=reject of example.org" \
 check "rows carry the client and the envelope" \
     test "$(jq -r '[.[] | select(.header_from == "partner.example")][0] | [.source_ip, .envelope_from, .envelope_to, .spf.scope] | join(" ")' "$T/rows.json")" = "127.0.0.1 partner.example example.net mfrom"
 
-pf_stop
-check "postfix stopped" test $? = 0
-if [ "$_fails" != 0 ]; then
-    echo "# milter stderr:"; grep -v 'client=' "$T/milter.err" | sed 's/^/#   /' | tail -20
-    echo "# maillog:"; sed 's/^/#   /' "$T/maillog" 2>/dev/null | tail -20
-fi
-finish
+pf_down
+pf_finish

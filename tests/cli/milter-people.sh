@@ -17,14 +17,7 @@ set -u
 . "$INKAN_SRC/tests/cli/lib.sh"
 . "$INKAN_SRC/tests/cli/verify_lib.sh"
 . "$INKAN_SRC/tests/lib/postfix.sh"
-pf_require
-
-T=$TMPDIR_TEST
-if ! verify_setup "$T"; then
-    _notok "set up the messages and the zone"
-    finish
-    exit 1
-fi
+pf_begin
 # one spoof of example.org per scenario (its own Message-ID)
 for n in a b c d; do
     sed "s/^Message-ID: .*/Message-ID: <people-$n@example.org>/" "$T/plain.eml" >"$T/spoof-$n.eml"
@@ -68,14 +61,8 @@ dns:
 internal-networks: [10.9.9.0/24]
 M
 expect_out_contains "ok: " "$INKAN" milter --check-config "$T/milter.yaml"
-check "the milter listens" milter_start "$T/milter.yaml" "$MPORT"
 trap 'pf_stop_all; [ -n "${KEEP:-}" ] || rm -rf "$TMPDIR_TEST"' EXIT
-if ! pf_start; then
-    _notok "postfix -c DIR start"
-    finish
-    exit 1
-fi
-_ok "postfix -c DIR start"
+pf_up "$T/milter.yaml" "$MPORT"
 
 # copy ID RCPT - the delivered copy of Message-ID <people-ID@...> for RCPT
 copy() {
@@ -149,15 +136,5 @@ pf_send d1 "$T/spoof-d.eml" alice@example.org 127.0.0.2 bob@example.net,ceo@exam
 check "enforce: both RCPT accepted" test "$(grep -c '^<- *250 2.1.5 Ok' "$T/d1.swaks")" = 2
 check "enforce: 550 5.7.1 for the message (bob's copy too)" grep -q '^<\*\* *550 5.7.1 rejected' "$T/d1.swaks"
 
-pf_stop
-rc=$?
-check "postfix master is gone" test "$rc" = 0
-kill -TERM "$MPID"
-wait "$MPID"
-rc=$?
-check "SIGTERM: the milter exits cleanly (status $rc)" test "$rc" = 0
-if [ "$_fails" != 0 ]; then
-    echo "# milter stderr:"; sed 's/^/#   /' "$T/milter.err" | tail -20
-    echo "# maillog:"; sed 's/^/#   /' "$T/maillog" 2>/dev/null | tail -40
-fi
-finish
+pf_down
+pf_finish

@@ -24,16 +24,8 @@
 set -u
 . "$INKAN_SRC/tests/cli/lib.sh"
 . "$INKAN_SRC/tests/cli/verify_lib.sh"
-
 . "$INKAN_SRC/tests/lib/postfix.sh"
-pf_require
-
-T=$TMPDIR_TEST
-if ! verify_setup "$T"; then
-    _notok "set up the messages and the zone"
-    finish
-    exit 1
-fi
+pf_begin
 
 # outbound keys for example.org, published in the zone
 "$INKAN" dkim keygen --domain example.org --selector r1 --type rsa --out "$T/sk" >/dev/null &&
@@ -76,17 +68,9 @@ expect_exit 1 "$INKAN" milter --check-config "$T/open.yaml"
 expect_err_contains "open.private" "$INKAN" milter --check-config "$T/open.yaml"
 expect_err_contains "inkan milter: $T/bad.yaml:1:9: socket: 'tcp:25' is not" bash -c "sed 's/^socket: .*/socket: tcp:25/' '$T/milter.yaml' >'$T/bad.yaml'; cd / && '$INKAN' milter --check-config '$T/bad.yaml'"
 
-milter_start "$T/milter.yaml" "$MPORT"
 trap 'pf_stop_all; [ -n "${KEEP:-}" ] || rm -rf "$TMPDIR_TEST"' EXIT
-check "the milter listens on 127.0.0.1:$MPORT" python3 -c "import socket; socket.create_connection(('127.0.0.1',$MPORT),1)"
+pf_up "$T/milter.yaml" "$MPORT"
 check "the milter wrote its pid file" test "$(cat "$T/milter.pid" 2>/dev/null)" = "$MPID"
-
-if ! pf_start; then
-    _notok "postfix -c DIR start"
-    finish
-    exit 1
-fi
-_ok "postfix -c DIR start"
 
 send() { pf_send "$@"; }
 
@@ -304,17 +288,6 @@ fd1=$(ls /proc/"$MPID"/fd | wc -l)
 check "burst: the milter's open descriptors the same before and after ($fd0, $fd1)" test "$fd0" = "$fd1"
 
 # --- stop both ---
-pf_stop
-rc=$?
-check "postfix master ($PF_MASTER) is gone" test "$rc" = 0
-kill -TERM "$MPID"
-for _ in $(seq 50); do kill -0 "$MPID" 2>/dev/null || break; sleep 0.1; done
-wait "$MPID"
-rc=$?
-check "SIGTERM: the milter exits cleanly (status $rc)" test "$rc" = 0
+pf_down
 check "SIGTERM: the pid file is removed" test ! -e "$T/milter.pid"
-if [ "$_fails" != 0 ]; then
-    echo "# milter stderr:"; sed 's/^/#   /' "$T/milter.err" | tail -20
-    echo "# maillog:"; sed 's/^/#   /' "$T/maillog" 2>/dev/null | tail -30
-fi
-finish
+pf_finish

@@ -54,25 +54,14 @@ check "a bad rotation-recheck is named with its line" grep -q "bad.yaml:11:19: r
 expect_out_contains "ok: " "$INKAN" milter --check-config "$T/milter.yaml"
 check "  ... reports the old key signing" grep -q 'rotation 1 of example.org (PUBLISH_NEW): signing with the old keys: s1' "$T/err"
 
-check "the milter listens" milter_start "$T/milter.yaml" "$MPORT"
 trap 'pf_stop_all; wait "$MPID" 2>/dev/null; rm -rf "$TMPDIR_TEST"' EXIT
-if ! pf_start; then
-    _notok "postfix -c DIR start"
-    finish
-    exit 1
-fi
-_ok "postfix -c DIR start"
+pf_up "$T/milter.yaml" "$MPORT"
 
 # send_out ID - an outbound message from 127.0.0.1; waits for its delivery
 send_out() {
     printf 'From: Alice <alice@example.org>\nTo: bob@example.net\nSubject: %s\nDate: Wed, 02 Dec 2026 10:00:00 +0000\nMessage-ID: <%s@example.org>\n\nSigned on the way out.\n' "$1" "$1" >"$T/$1.eml"
-    swaks --server 127.0.0.1 --port "$SPORT" --local-interface 127.0.0.1 --helo mail.example.org \
-        --from alice@example.org --to bob@example.net --data "$T/$1.eml" --timeout 30 >"$T/$1.swaks" 2>&1
-    for _ in $(seq 100); do
-        grep -l "^Message-ID: <$1@example.org>" "$OUT"/*.eml 2>/dev/null | head -1 | grep -q . && return 0
-        sleep 0.1
-    done
-    return 1
+    pf_send "$1" "$T/$1.eml" alice@example.org 127.0.0.1
+    pf_wait_message "$1@example.org" >/dev/null
 }
 # selectors ID - the s= of each DKIM-Signature of the delivered copy
 selectors() {
@@ -113,8 +102,5 @@ check "SIGHUP reads the rotation store again" test "$(grep -c 'signing with the 
 check "after SIGHUP: delivered" send_out m3
 check "  ... still the new selector" test "$(selectors m3)" = "inkan-202701 "
 
-postfix -c "$PF" stop >/dev/null 2>&1
-kill "$MPID"
-wait "$MPID"
-check "the milter stops cleanly" test $? = 0
-finish
+pf_down
+pf_finish

@@ -1,7 +1,8 @@
 #!/bin/bash
 # report-imap.sh - 'inkan report import imaps://...' against a private
-# Dovecot: IMAPS on a free 127.0.0.1 port with a certificate made here by
-# openssl, one passwd-file user, Maildir in the test's directory.  INBOX
+# Dovecot (tests/lib/dovecot.sh): IMAPS on a free 127.0.0.1 port with a
+# certificate made here by openssl, one passwd-file user, Maildir in the
+# test's directory.  INBOX
 # holds three messages with real reports (tests/data/reports, gzip and zip
 # attachments) and one whose report is refused:
 #   - the import stores the three, moves their messages to Processed, and
@@ -19,42 +20,15 @@
 set -u
 . "$INKAN_SRC/tests/cli/lib.sh"
 
-DOVECOT=$(command -v dovecot || echo /usr/sbin/dovecot)
-if [ ! -x "$DOVECOT" ] || ! command -v openssl >/dev/null; then
-    echo "# dovecot (dovecot-imapd) or openssl is missing: ./scripts/install-deps.sh"
-    [ "${CI:-}" = true ] && exit 1
-    exit 77
-fi
-
+. "$INKAN_SRC/tests/lib/dovecot.sh"
 T=$TMPDIR_TEST
 D=$INKAN_SRC/tests/data/reports
-chmod 755 "$T" # the mail processes (nobody, when the test runs as root) reach into it
-
-# Dovecot runs its mail processes as the mail user: the test's own user, or
-# nobody when the test runs as root (Dovecot refuses mail access as root).
-if [ "$(id -u)" = 0 ]; then
-    MUSER=nobody
-    MGROUP=$(id -gn nobody)
-else
-    MUSER=$(id -un)
-    MGROUP=$(id -gn)
-fi
-
-free_port() {
-    python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
-}
-PORT=$(free_port)
-
-# --- the certificate, the user, the mailbox --------------------------------------
-openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj "/CN=localhost" \
-    -addext "subjectAltName=DNS:localhost,IP:127.0.0.1" \
-    -keyout "$T/key.pem" -out "$T/cert.pem" >/dev/null 2>&1
+dovecot_setup "$T"
+rc=$?
+[ $rc = 0 ] || exit $rc
+PORT=$DOVECOT_PORT
 check "test certificate made" test -s "$T/cert.pem"
-printf 'reports:{PLAIN}s3cret-pw\n' >"$T/passwd"
-printf 's3cret-pw\n' >"$T/pw"
-printf 'wrong\n' >"$T/badpw"
-M=$T/home/reports/Maildir
-mkdir -p "$M/cur" "$M/new" "$M/tmp"
+M=$DOVECOT_MAILDIR
 
 /usr/bin/python3 - "$D" "$M/new" <<'EOF'
 import gzip, io, sys, zipfile
@@ -77,82 +51,11 @@ msg(2, gzip.compress(rd('rfc9990-sample.xml')), 'two.xml.gz', 'application', 'gz
 msg(3, z.getvalue(), 'other.zip', 'application', 'zip')
 msg(4, rd('no-report-id.xml'), 'broken.xml', 'application', 'xml')
 EOF
-chown -R "$MUSER:$MGROUP" "$T/home"
+dovecot_chown
 check "four messages in INBOX" test "$(ls "$M/new" | wc -l)" = 4
 
-mkdir -p "$T/dc"
-cat >"$T/dc/dovecot.conf" <<EOF
-protocols = imap
-listen = 127.0.0.1
-base_dir = $T/dc/run
-state_dir = $T/dc/state
-instance_name = inkan-test-$$
-log_path = $T/dc/log
-ssl = required
-ssl_cert = <$T/cert.pem
-ssl_key = <$T/key.pem
-disable_plaintext_auth = yes
-auth_mechanisms = plain
-default_internal_user = $MUSER
-default_internal_group = $MGROUP
-default_login_user = $MUSER
-first_valid_uid = 1
-passdb {
-  driver = passwd-file
-  args = scheme=PLAIN username_format=%u $T/passwd
-}
-userdb {
-  driver = static
-  args = uid=$MUSER gid=$MGROUP home=$T/home/%u
-}
-mail_location = maildir:~/Maildir
-namespace inbox {
-  inbox = yes
-  separator = /
-}
-service imap-login {
-  chroot =
-  inet_listener imap {
-    port = 0
-  }
-  inet_listener imaps {
-    port = $PORT
-    ssl = yes
-  }
-}
-service anvil {
-  chroot =
-}
-service stats {
-  unix_listener stats-reader {
-    mode = 0666
-  }
-  unix_listener stats-writer {
-    mode = 0666
-  }
-}
-EOF
-chmod 644 "$T/passwd" "$T/key.pem"
-# start_dovecot CONF - start it, wait for its port; DPID is its master's PID
-start_dovecot() {
-    rm -f "$T/dc/run/master.pid"
-    "$DOVECOT" -c "$1" 2>"$T/dc/start.err"
-    for _ in $(seq 1 50); do
-        [ -s "$T/dc/run/master.pid" ] && (exec 3<>/dev/tcp/127.0.0.1/$PORT) 2>/dev/null && break
-        sleep 0.1
-    done
-    DPID=$(cat "$T/dc/run/master.pid" 2>/dev/null)
-}
-# stop_dovecot - TERM its master by PID, KILL if it lingers
-stop_dovecot() {
-    if [ -n "${DPID:-}" ]; then
-        kill "$DPID" 2>/dev/null
-        for _ in $(seq 1 50); do kill -0 "$DPID" 2>/dev/null || break; sleep 0.1; done
-        kill -KILL "$DPID" 2>/dev/null
-    fi
-}
-start_dovecot "$T/dc/dovecot.conf"
-trap 'stop_dovecot; rm -rf "$TMPDIR_TEST"' EXIT
+dovecot_start "$T/dc/dovecot.conf"
+trap 'dovecot_stop; rm -rf "$TMPDIR_TEST"' EXIT
 if ! check "dovecot started on 127.0.0.1:$PORT" test -n "$DPID"; then
     sed 's/^/#   /' "$T/dc/start.err" "$T/dc/log" 2>/dev/null | tail -20
     finish
@@ -216,7 +119,7 @@ for i in range(1, int(n) + 1):
                      filename='%s-%d.xml.gz' % (tag, i))
     open('%s/%s-%d.test:2,' % (out, tag, i), 'wb').write(m.as_bytes())
 EOF
-    chown -R "$MUSER:$MGROUP" "$T/home"
+    dovecot_chown
 }
 new_msgs crash 3
 INKAN_TEST_IMAP_STALL=30 "$INKAN" report import --db "$DB" --ca "$T/cert.pem" \
@@ -238,19 +141,19 @@ check "  ... no message is in two folders" test "$(cat "$M"/.Processed/*/* | gre
 [ "$rc" = 0 ] || sed 's/^/#   /' "$T/rerun" | head -20
 
 # --- a server without MOVE: UID COPY, STORE \\Deleted, UID EXPUNGE ----------------
-stop_dovecot
+dovecot_stop
 sed 's/^protocols = imap$/&\nimap_capability = IMAP4rev1 LITERAL+ SASL-IR UIDPLUS/' \
     "$T/dc/dovecot.conf" >"$T/dc/nomove.conf"
-start_dovecot "$T/dc/nomove.conf"
+dovecot_start "$T/dc/nomove.conf"
 check "dovecot restarted without MOVE" test -n "$DPID"
 new_msgs copy 2
 timeout 60 "$INKAN" report import --db "$DB" --ca "$T/cert.pem" --password-file "$T/pw" \
     "$URL" >"$T/copy.out" 2>&1
 check "no MOVE: both imported and moved" test "$(grep -c ': moved to Processed$' "$T/copy.out") $(folder Processed) $(inbox)" = "2 8 0"
-stop_dovecot
+dovecot_stop
 sed 's/^protocols = imap$/&\nimap_capability = IMAP4rev1 LITERAL+ SASL-IR/' \
     "$T/dc/dovecot.conf" >"$T/dc/noplus.conf"
-start_dovecot "$T/dc/noplus.conf"
+dovecot_start "$T/dc/noplus.conf"
 new_msgs plain 1
 timeout 60 "$INKAN" report import --db "$DB" --ca "$T/cert.pem" --password-file "$T/pw" \
     "$URL" >"$T/noplus.out" 2>&1
@@ -258,8 +161,8 @@ check "no MOVE, no UIDPLUS: copied, the original flagged \\Deleted and left" tes
 timeout 60 "$INKAN" report import --db "$DB" --ca "$T/cert.pem" --password-file "$T/pw" \
     "$URL" >"$T/noplus2.out" 2>&1
 check "  ... and the next run skips it" grep -q '^imported 0, duplicates 0, refused 0, failed 0$' "$T/noplus2.out"
-stop_dovecot
-start_dovecot "$T/dc/dovecot.conf"
+dovecot_stop
+dovecot_start "$T/dc/dovecot.conf"
 
 # --- errors ------------------------------------------------------------------------
 start=$(date +%s)
@@ -282,7 +185,7 @@ check "an unknown mailbox: exit 1, naming the step" test $? = 1 -a -n "$(grep 's
 env -u INKAN_IMAP_PASSWORD timeout 60 "$INKAN" report import --db "$DB" "$URL" >"$T/nopw.out" 2>&1
 check "no password: exit 1, saying how to give it" grep -q 'password-file FILE' "$T/nopw.out"
 
-stop_dovecot
+dovecot_stop
 check "dovecot stopped (PID $DPID gone)" sh -c "! kill -0 $DPID 2>/dev/null"
 DPID=
 timeout 60 "$INKAN" report import --db "$DB" --ca "$T/cert.pem" --password-file "$T/pw" \

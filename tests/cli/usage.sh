@@ -49,6 +49,16 @@ expect_exit 0 "$INKAN" provision example.com --profile "$P/keys-tracking-ips.yam
 check "--force: a new key record" test "$(grep helpdesk1 "$T/p1/example.com.zone")" != "$key1"
 check "--force: the key file stays private" test "$(stat -c %a "$T/p1/helpdesk1.private")" = 600
 
+# --- --auth-port and --now: one reader for domain and dkim rotate (the
+# argument shown printable), usage errors (2) ---
+for cmd in "domain verify example.com" "dkim rotate --status"; do
+    expect_exit 2 "$INKAN" $cmd --auth-port 0 --db "$T/ap.db"
+    expect_err_contains "--auth-port: '65536' is not a port number" "$INKAN" $cmd --auth-port 65536 --db "$T/ap.db"
+    expect_err_contains "--auth-port: '5\\x1b' is not a port number" "$INKAN" $cmd --auth-port "$(printf '5\033')" --db "$T/ap.db"
+    expect_err_contains "--now: '253402300800' is not a time in seconds since 1970" "$INKAN" $cmd --now 253402300800 --db "$T/ap.db"
+done
+check "no store made by refused options" test ! -e "$T/ap.db"
+
 # --- domain watch --once says when nothing is due ---
 expect_out_contains "nothing due; no domain is followed" "$INKAN" domain watch --once --db "$T/w.db"
 expect_exit 0 "$INKAN" domain add example.com --out "$T/p1" --db "$T/w.db" --now 1800000000

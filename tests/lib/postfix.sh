@@ -4,13 +4,21 @@
 #
 #   . "$INKAN_SRC/tests/lib/postfix.sh"
 #   pf_require                      # exits 77 (1 under CI=true) without postfix, swaks or root
+#   pf_begin                        # (or:) pf_require, T, verify_lib.sh's messages and zone
 #   MPORT=$(pf_free_port)
 #   pf_setup "$T" "$MPORT"          # writes the configuration; exports PF, PF_SPORT, PF_OUT
+#   trap 'pf_stop_all; ...' EXIT
+#   pf_up "$T/milter.yaml" "$MPORT" # milter_start, then pf_start, as checks
+#     (or each alone:)
 #   milter_start "$T/milter.yaml" "$MPORT"   # MPID; stderr in $T/milter.err
 #   pf_start                        # postfix -c "$PF" start, waits for smtpd
 #   pf_send NAME FILE FROM [SRC] [TO]        # swaks; transcript in $T/NAME.swaks
 #   pf_wait_delivered N             # until N messages are in $PF_OUT
+#   F=$(pf_send_wait NAME FILE FROM [SRC] [TO])   # pf_send; the copy it delivered
+#   F=$(pf_wait_message ID)         # the copy with Message-ID <ID>
 #   pf_stop                         # postfix stop; 0 once the master process is gone
+#   pf_down                         # pf_stop, then SIGTERM to the milter, as checks
+#   pf_finish                       # the logs' ends after a failed check; finish
 #
 # pf_setup DIR MPORT  DIR must exist (it is made world-searchable: Postfix's
 #     daemons and the sink, user nobody, reach into it).  Postfix gets its
@@ -31,6 +39,22 @@
 #     being the directory given to pf_setup), sets MPID, and returns 0 once
 #     127.0.0.1:PORT accepts connections.
 # pf_stop_all  postfix stop and kill MPID (for an EXIT trap).
+# pf_begin  what most milter tests start with: pf_require, T=$TMPDIR_TEST,
+#     and tests/cli/verify_lib.sh's messages, keys and zone under T
+#     (verify_setup: source verify_lib.sh before this file); when they
+#     cannot be made: a failed check, finish, exit 1.
+# pf_up CONFIG PORT  milter_start and pf_start, each a check of lib.sh; when
+#     Postfix does not start: finish, exit 1 (so set the EXIT trap before).
+# pf_send_wait NAME FILE FROM [SRC] [TO]  pf_send, then wait for one copy
+#     more than the sink held before it; prints the newest copy's path
+#     (nothing when none came within the wait).  One message, one
+#     recipient, and nothing else in flight: it counts copies.
+# pf_wait_message ID  waits until a delivered copy has "Message-ID: <ID>";
+#     prints its path (the first), or nothing and 1 when none came.
+# pf_down  pf_stop, then (MPID set) SIGTERM to the milter, each a check:
+#     Postfix's master gone, the milter's exit status 0; MPID is cleared.
+# pf_finish  after a failed check, the last lines of the milter's stderr
+#     (without per-client lines) and of the maillog; then lib.sh's finish.
 #
 # Documentation names and addresses only (RFC 2606, RFC 5737).
 
@@ -206,4 +230,69 @@ milter_start() {
 pf_stop_all() {
     postfix -c "$PF" stop >/dev/null 2>&1
     [ -n "${MPID:-}" ] && kill "$MPID" 2>/dev/null
+}
+
+# pf_begin - skip without Postfix; T and the shared messages and zone, or exit 1
+pf_begin() {
+    pf_require
+    T=$TMPDIR_TEST
+    if ! verify_setup "$T"; then
+        _notok "set up the messages and the zone"
+        finish
+        exit 1
+    fi
+}
+
+# pf_up CONFIG PORT - the milter, then Postfix, each a check; exits when Postfix does not start
+pf_up() {
+    check "the milter listens" milter_start "$1" "$2"
+    if ! pf_start; then
+        _notok "postfix -c DIR start"
+        finish
+        exit 1
+    fi
+    _ok "postfix -c DIR start"
+}
+
+# pf_send_wait NAME FILE FROM [SRC] [TO] - send one message; the path of its delivered copy
+pf_send_wait() {
+    local have
+    have=$(pf_delivered)
+    pf_send "$@"
+    pf_wait_delivered $((have + 1)) && ls -t "$PF_OUT"/*.eml | head -1
+}
+
+# pf_wait_message ID - the path of the delivered copy of Message-ID <ID>, once there
+pf_wait_message() {
+    local _ f
+    for _ in $(seq "$PF_WAIT_TENTHS"); do
+        f=$(grep -l "^Message-ID: <$1>" "$PF_OUT"/*.eml 2>/dev/null | head -1)
+        [ -n "$f" ] && echo "$f" && return 0
+        sleep 0.1
+    done
+    return 1
+}
+
+# pf_down - stop Postfix and the milter, checking that both end cleanly
+pf_down() {
+    local rc
+    pf_stop
+    rc=$?
+    check "postfix master (${PF_MASTER:-no pid}) is gone" test "$rc" = 0
+    if [ -n "${MPID:-}" ]; then
+        kill -TERM "$MPID"
+        wait "$MPID"
+        rc=$?
+        check "SIGTERM: the milter exits cleanly (status $rc)" test "$rc" = 0
+        MPID=
+    fi
+}
+
+# pf_finish - the logs' last lines when a check failed, then finish
+pf_finish() {
+    if [ "$_fails" != 0 ]; then
+        echo "# milter stderr:"; grep -v 'client=' "$_pf_t/milter.err" 2>/dev/null | sed 's/^/#   /' | tail -20
+        echo "# maillog:"; sed 's/^/#   /' "$_pf_t/maillog" 2>/dev/null | tail -40
+    fi
+    finish
 }

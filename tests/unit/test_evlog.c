@@ -27,37 +27,7 @@
 #include "inkan/evwriter.h"
 #include "inkan/store.h"
 
-static char tmpdir[] = "/tmp/inkan-evlog-XXXXXX";
-static int tmpdir_made;
-
-/* path_in - a fresh path under the one temporary directory of this run */
-static char *path_in(const char *name)
-{
-    static unsigned n;
-    char *p = malloc(300);
-
-    assert_non_null(p);
-    /* made once (a flag, not the template's look: mkdtemp may well end
-     * the name with an 'X' itself) */
-    if (!tmpdir_made) {
-        assert_non_null(mkdtemp(tmpdir));
-        tmpdir_made = 1;
-    }
-    snprintf(p, 300, "%s/%u-%s", tmpdir, n++, name);
-    return p;
-}
-
-/* cleanup - remove the temporary directory */
-static int cleanup(void **state)
-{
-    char cmd[300];
-
-    (void)state;
-    if (!tmpdir_made)
-        return 0;
-    snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmpdir);
-    return system(cmd) == 0 ? 0 : -1;
-}
+#include "tmpdir.h"
 
 /* row - a filled row number i */
 static void row(struct ink_evrow *r, unsigned i, int64_t at, const char *from)
@@ -319,7 +289,7 @@ static int collect(void *arg, const struct ink_evrow *r)
 
 static void test_store_ops(void **state)
 {
-    char *path = path_in("ev.db");
+    char *path = test_tmp_path("ev.db");
     struct ink_str err = INK_STR_INIT;
     struct ink_store *s = ink_store_sqlite_open(path, &err);
     struct ink_evrow rows[10], want;
@@ -524,7 +494,7 @@ static void page_ops(struct ink_store *s)
 
 static void test_store_page(void **state)
 {
-    char *path = path_in("page.db");
+    char *path = test_tmp_path("page.db");
     struct ink_str err = INK_STR_INIT;
     struct ink_store *s = ink_store_sqlite_open(path, &err);
 
@@ -568,7 +538,7 @@ static off_t file_size(const char *path)
 
 static void test_spool_file(void **state)
 {
-    char *sp_path = path_in("spool"), *db = path_in("spool.db"), *note = NULL, *taken = NULL;
+    char *sp_path = test_tmp_path("spool"), *db = test_tmp_path("spool.db"), *note = NULL, *taken = NULL;
     struct ink_str err = INK_STR_INIT, enc = INK_STR_INIT;
     struct ink_evspool *sp;
     struct ink_evrow rows[4];
@@ -679,5 +649,5 @@ int main(void)
         cmocka_unit_test(test_spool_file),
     };
 
-    return cmocka_run_group_tests(tests, NULL, cleanup);
+    return cmocka_run_group_tests(tests, NULL, test_tmpdir_cleanup);
 }

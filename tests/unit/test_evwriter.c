@@ -27,36 +27,7 @@
 #include "inkan/evwriter.h"
 #include "inkan/store.h"
 
-static char tmpdir[] = "/tmp/inkan-evwriter-XXXXXX";
-static int tmpdir_made;
-
-/* path_in - a fresh path under the one temporary directory of this run */
-static char *path_in(const char *name)
-{
-    static unsigned n;
-    char *p = malloc(300);
-
-    assert_non_null(p);
-    /* made once (a flag, not the template's look: mkdtemp may well end
-     * the name with an 'X' itself) */
-    if (!tmpdir_made) {
-        assert_non_null(mkdtemp(tmpdir));
-        tmpdir_made = 1;
-    }
-    snprintf(p, 300, "%s/%u-%s", tmpdir, n++, name);
-    return p;
-}
-
-static int cleanup(void **state)
-{
-    char cmd[300];
-
-    (void)state;
-    if (!tmpdir_made)
-        return 0;
-    snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmpdir);
-    return system(cmd) == 0 ? 0 : -1;
-}
+#include "tmpdir.h"
 
 /* ---- a store that refuses or stalls on demand ---- */
 
@@ -235,7 +206,7 @@ static void wait_replayed(struct ink_evwriter *w, uint64_t want)
 
 static void test_store_up(void **state)
 {
-    char *db = path_in("up.db"), *spool = path_in("up.spool");
+    char *db = test_tmp_path("up.db"), *spool = test_tmp_path("up.spool");
     struct ink_evwriter *w;
     struct ink_evwriter_stats st;
 
@@ -256,7 +227,7 @@ static void test_store_up(void **state)
 
 static void test_store_refuses(void **state)
 {
-    char *db = path_in("down.db"), *spool = path_in("down.spool");
+    char *db = test_tmp_path("down.db"), *spool = test_tmp_path("down.spool");
     struct ink_evwriter *w;
     struct ink_evwriter_stats st;
 
@@ -285,7 +256,7 @@ static void test_store_refuses(void **state)
  * it is unstuck, every row is there exactly once. */
 static void test_store_stalls(void **state)
 {
-    char *db = path_in("slow.db"), *spool = path_in("slow.spool");
+    char *db = test_tmp_path("slow.db"), *spool = test_tmp_path("slow.spool");
     struct ink_evwriter *w;
     struct ink_evwriter_stats st;
     int i;
@@ -324,7 +295,7 @@ static void test_store_stalls(void **state)
 /* A queue of one with the store stalled: the others spool at once. */
 static void test_queue_full(void **state)
 {
-    char *db = path_in("full.db"), *spool = path_in("full.spool");
+    char *db = test_tmp_path("full.db"), *spool = test_tmp_path("full.spool");
     struct ink_evwriter *w;
     struct ink_evwriter_stats st;
 
@@ -365,5 +336,5 @@ int main(void)
         cmocka_unit_test(test_bad_spool),
     };
 
-    return cmocka_run_group_tests(tests, NULL, cleanup);
+    return cmocka_run_group_tests(tests, NULL, test_tmpdir_cleanup);
 }

@@ -186,6 +186,17 @@ static void test_errors(void **state)
         {"socket: inet:1@h\ninternal-networks:\n  - 10.0.0.0/33\n",
          "3:5: internal-networks: '10.0.0.0/33' is not ADDRESS[/PREFIX]"},
         {"socket: inet:1@h\ninternal-networks: 10.0.0.0/8\n", "2:20: internal-networks: must be a list"},
+        {"socket: inet:1@h\ninternal-networks: [10.0.0.0/8]\ninternal-networks: [192.0.2.0/24]\n",
+         "3:20: internal-networks: given twice"},
+        {"socket: inet:1@h\ninternal-networks: [[10.0.0.0/8]]\n",
+         "2:21: internal-networks: must be a single value"},
+        {"socket: inet:1@h\nsigning: {domain: a.example, selector: s1, key: k}\n",
+         "2:10: signing: must be a list of {domain, selector, key}"},
+        {"socket: inet:1@h\nsigning: [a.example]\n",
+         "2:11: signing: each entry is a mapping {domain, selector, key}"},
+        {"socket: inet:1@h\nsigning: []\nsigning: []\n", "3:10: signing: given twice"},
+        {"socket: inet:1@h\ndns:\n  timeout: 61\n", "3:12: dns.timeout: '61' is not a number of seconds 1-60"},
+        {"socket: inet:1@h\ndns:\n  timeout: [1]\n", "3:12: dns.timeout: must be a single value"},
         {"socket: inet:1@h\nsigning:\n  - {domain: example.org, selector: s1}\n",
          "3:5: signing: an entry needs domain, selector and key"},
         {"socket: inet:1@h\nsigning:\n  - {domain: 'bad domain', selector: s1, key: k}\n",
@@ -230,6 +241,52 @@ static void test_errors(void **state)
     ink_str_free(&err);
 }
 
+/* list_doc - "socket" and n entries of the list key, each entry e */
+static char *list_doc(const char *key, const char *e, size_t n)
+{
+    struct ink_str s = INK_STR_INIT;
+    size_t i;
+
+    assert_int_equal(ink_str_printf(&s, "socket: inet:1@h\n%s:\n", key), 0);
+    for (i = 0; i < n; i++)
+        assert_int_equal(ink_str_printf(&s, "  - %s\n", e), 0);
+    return s.buf;
+}
+
+/* lists: as many entries as the limit are read, one more is refused */
+static void test_list_limits(void **state)
+{
+    static const char key[] = "{domain: a.example, selector: s1, key: /k}";
+    struct ink_str err = INK_STR_INIT;
+    struct ink_milter_config *c;
+    char *doc;
+    (void)state;
+
+    doc = list_doc("internal-networks", "192.0.2.0/24", INK_MILTER_NETWORKS_MAX);
+    c = parse(doc, &err);
+    assert_non_null(c);
+    assert_int_equal(c->nnetworks, INK_MILTER_NETWORKS_MAX);
+    assert_int_equal(c->networks[INK_MILTER_NETWORKS_MAX - 1].prefix, 24);
+    ink_milter_config_free(c);
+    free(doc);
+    doc = list_doc("internal-networks", "192.0.2.0/24", INK_MILTER_NETWORKS_MAX + 1);
+    assert_null(parse(doc, &err));
+    assert_string_equal(ink_str_cstr(&err), "3:3: internal-networks: more than 256 entries");
+    free(doc);
+    doc = list_doc("signing", key, INK_MILTER_KEYS_MAX);
+    c = parse(doc, &err);
+    assert_non_null(c);
+    assert_int_equal(c->nkeys, INK_MILTER_KEYS_MAX);
+    assert_string_equal(c->keys[INK_MILTER_KEYS_MAX - 1].selector, "s1");
+    ink_milter_config_free(c);
+    free(doc);
+    doc = list_doc("signing", key, INK_MILTER_KEYS_MAX + 1);
+    assert_null(parse(doc, &err));
+    assert_string_equal(ink_str_cstr(&err), "3:3: signing: more than 64 keys");
+    free(doc);
+    ink_str_free(&err);
+}
+
 /* the length is the end; an oversized file is refused before parsing */
 static void test_limits(void **state)
 {
@@ -264,6 +321,7 @@ int main(void)
         cmocka_unit_test(test_evaluations),
         cmocka_unit_test(test_errors),
         cmocka_unit_test(test_limits),
+        cmocka_unit_test(test_list_limits),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

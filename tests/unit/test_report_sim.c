@@ -25,22 +25,10 @@
 #include "inkan/resolver.h"
 #include "inkan/store.h"
 
+#include "tmpdir.h"
+
 #define DAY1 1764547200
 #define DAY2 (DAY1 + 86400)
-
-static char tmpdir[] = "/tmp/inkan-sim-XXXXXX";
-
-/* cleanup - remove the temporary directory (if made) */
-static int cleanup(void **state)
-{
-    char cmd[300];
-
-    (void)state;
-    if (tmpdir[strlen(tmpdir) - 1] == 'X')
-        return 0;
-    snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmpdir);
-    return system(cmd) == 0 ? 0 : -1;
-}
 
 /* store_report - one report of domain beginning at begin with the given
  * records, committed */
@@ -81,8 +69,7 @@ static void test_store_rows(void **state)
     size_t n;
 
     (void)state;
-    assert_non_null(mkdtemp(tmpdir));
-    snprintf(path, sizeof(path), "%s/rows.db", tmpdir);
+    snprintf(path, sizeof(path), "%s/rows.db", test_tmpdir());
     st = ink_store_sqlite_open(path, &err);
     assert_non_null(st);
     memset(r, 0, sizeof(r));
@@ -447,5 +434,5 @@ int main(void)
         cmocka_unit_test(test_sim_dmarc),
         cmocka_unit_test(test_sim_refused),
     };
-    return cmocka_run_group_tests(tests, NULL, cleanup);
+    return cmocka_run_group_tests(tests, NULL, test_tmpdir_cleanup);
 }

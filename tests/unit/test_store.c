@@ -20,20 +20,7 @@
 #include "inkan/store.h"
 #include "inkan/verify.h"
 
-static char tmpdir[] = "/tmp/inkan-store-XXXXXX";
-static int tmpdir_made;
-
-/* use_tmpdir - make the one temporary directory of this run, once (the
- * template is filled in by the first mkdtemp: a second call on it fails).
- * A flag, not the template's last byte, says it is made: mkdtemp may
- * itself end the name with an 'X', one run in 62. */
-static void use_tmpdir(void)
-{
-    if (!tmpdir_made) {
-        assert_non_null(mkdtemp(tmpdir));
-        tmpdir_made = 1;
-    }
-}
+#include "tmpdir.h"
 
 /* db_path - a fresh database path under the temporary directory (its
  * parent directories do not exist yet: the store creates them) */
@@ -43,21 +30,8 @@ static char *db_path(void)
     char *path = malloc(256);
 
     assert_non_null(path);
-    use_tmpdir();
-    snprintf(path, 256, "%s/sub%u/dir/test.db", tmpdir, n++);
+    snprintf(path, 256, "%s/sub%u/dir/test.db", test_tmpdir(), n++);
     return path;
-}
-
-/* cleanup - remove the temporary directory */
-static int cleanup(void **state)
-{
-    char cmd[300];
-
-    (void)state;
-    if (!tmpdir_made)
-        return 0;
-    snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmpdir);
-    return system(cmd) == 0 ? 0 : -1;
 }
 
 /* domain - a domain with two records */
@@ -284,8 +258,7 @@ static void test_throwaway_paths_and_readonly(void **state)
         assert_non_null(strstr(ink_str_cstr(&err), "not a database file"));
     }
     assert_true(ink_store_path_ok("./inkan.db"));
-    use_tmpdir();
-    snprintf(other, sizeof(other), "%s/ro.db", tmpdir);
+    snprintf(other, sizeof(other), "%s/ro.db", test_tmpdir());
     /* nothing there: a read-only open creates nothing */
     ink_str_truncate(&err, 0);
     assert_null(ink_store_sqlite_open_readonly(other, &err));
@@ -301,7 +274,7 @@ static void test_throwaway_paths_and_readonly(void **state)
     ink_vdomain_free(got);
     ink_store_free(ro);
     /* a file that is not an inkan database */
-    snprintf(other, sizeof(other), "%s/not.db", tmpdir);
+    snprintf(other, sizeof(other), "%s/not.db", test_tmpdir());
     fp = fopen(other, "w");
     assert_non_null(fp);
     fclose(fp);
@@ -577,5 +550,5 @@ int main(void)
         cmocka_unit_test(test_marks_pg),
     };
 
-    return cmocka_run_group_tests(tests, NULL, cleanup);
+    return cmocka_run_group_tests(tests, NULL, test_tmpdir_cleanup);
 }
