@@ -60,8 +60,10 @@ stop_node() {
         wait "$NODE" 2>/dev/null
         NODE=
     fi
-    for k in $KIDS; do kill -- "-$k" 2>/dev/null || kill "$k" 2>/dev/null; done
-    KIDS=
+    # (only if that PID is still chromium's: never a reused one)
+    for k in $KIDS; do
+        grep -qs chrom "/proc/$k/comm" && { kill -- "-$k" 2>/dev/null || kill "$k" 2>/dev/null; }
+    done
 }
 trap 'stop_node; stop_serve; knot_stop; rm -rf "$T"' EXIT
 
@@ -175,8 +177,10 @@ HOME=$T node "$B/knot_flow.js" "$U" "$TOK" "$SHOTS" "$T/ask" "$T/said" >"$T/node
 NODE=$!
 start=$(date +%s)
 while kill -0 "$NODE" 2>/dev/null; do
-    # chromium, while it runs (stopped by PID even if node is killed)
-    KIDS=$(pgrep -P "$NODE" 2>/dev/null | tr '\n' ' ')
+    # chromium, while it runs (stopped by PID even if node is killed);
+    # kept once seen, for the check that it is gone at the end
+    kids=$(pgrep -P "$NODE" 2>/dev/null | tr '\n' ' ')
+    [ -n "$kids" ] && KIDS=$kids
     if [ $(($(date +%s) - start)) -gt $RUN_LIMIT ]; then
         echo "# the browser run took over $RUN_LIMIT s: stopped"
         stop_node
@@ -194,8 +198,8 @@ if [ -n "$NODE" ]; then
     rc=$?
     NODE=
 fi
-seen_kids=$KIDS
 stop_node
+seen_kids=$KIDS
 echo "# browser run: $(($(date +%s) - start)) s"
 check "chromium (pid $seen_kids) is stopped with node" bash -c "[ -n \"$seen_kids\" ] && ! kill -0 $seen_kids 2>/dev/null"
 sed 's/^/#   /' "$T/node.out"
