@@ -19,6 +19,7 @@
 #include "inkan/arf.h"
 #include "inkan/evlog.h"
 #include "inkan/report.h"
+#include "inkan/report_mark.h"
 #include "inkan/report_sim.h"
 #include "inkan/rotate.h"
 #include "inkan/str.h"
@@ -75,6 +76,11 @@ struct ink_report_source {
     char *spf_auth_domains;     /* every source: the domains SPF passed for
                                  * in any row, space-separated (owned), or NULL */
     char *dkim_auth_domains;    /* and the DKIM d= domains that passed */
+    /* the owner's mark (report_mark_list, set by the caller with
+     * inkan/report_mark.h; class is then ink_report_class_marked's) */
+    const char *mark;           /* "ours", "spoof" (static), or NULL: none */
+    char *mark_network;         /* the marked network holding the source,
+                                 * "ADDR/PREFIX" (owned), or NULL */
 };
 
 /* What the stored reports say about one policy domain. */
@@ -108,6 +114,18 @@ struct ink_store_ptr {
 struct ink_store_token {
     char *name;
     int64_t created, last_used; /* epoch seconds; last_used 0: never */
+};
+
+/* One mark an owner put on a network of sending sources (inkan report
+ * mark; inkan/report_mark.h says what marks do). */
+struct ink_store_mark {
+    char *domain;               /* the policy domain, lower case */
+    char *network;              /* the network's address, canonical text
+                                 * ("198.51.100.0", "2001:db8::") */
+    unsigned prefix;            /* its prefix length (32 / 128: one address) */
+    char *mark;                 /* "ours" or "spoof" */
+    int64_t created;            /* when it was (last) set, epoch seconds */
+    char *note;                 /* the owner's note, or NULL */
 };
 
 /* Rows one evaluations_add takes at most (one transaction). */
@@ -299,6 +317,23 @@ struct ink_store_ops {
     int (*evaluations_summary)(struct ink_store *s, int64_t begin, int64_t end,
                                const char *domain, ink_evcount_fn fn, void *arg,
                                struct ink_str *err);
+    /*
+     * The owner's marks on sources (inkan/report_mark.h), by (domain,
+     * network, prefix).  report_mark_put stores m (m->created the time),
+     * replacing the mark of the same network: *replaced (may be NULL) 1
+     * then, 0 for a new one; a domain's INK_MARKS_MAX + 1st new mark is
+     * refused.  report_mark_list lists the marks of domain (NULL: every
+     * domain) by domain, network, prefix (a store whose schema predates
+     * marks, opened read only, has none); caller frees with
+     * ink_store_marks_free.  report_mark_remove forgets one;
+     * INK_STORE_NOT_FOUND when there is none.
+     */
+    int (*report_mark_put)(struct ink_store *s, const struct ink_store_mark *m, int *replaced,
+                           struct ink_str *err);
+    int (*report_mark_list)(struct ink_store *s, const char *domain, struct ink_store_mark **out,
+                            size_t *n, struct ink_str *err);
+    int (*report_mark_remove)(struct ink_store *s, const char *domain, const char *network,
+                              unsigned prefix, struct ink_str *err);
 };
 
 /* Every backend's own struct starts with this. */
@@ -343,6 +378,14 @@ int ink_store_report_timeline(struct ink_store *s, const char *domain, int64_t s
                               struct ink_str *err);
 int ink_store_report_rows(struct ink_store *s, const char *domain, int64_t since, int64_t until,
                           struct ink_report_row **out, size_t *n, struct ink_str *err);
+int ink_store_report_mark_put(struct ink_store *s, const struct ink_store_mark *m, int *replaced,
+                              struct ink_str *err);
+int ink_store_report_mark_list(struct ink_store *s, const char *domain,
+                               struct ink_store_mark **out, size_t *n, struct ink_str *err);
+int ink_store_report_mark_remove(struct ink_store *s, const char *domain, const char *network,
+                                 unsigned prefix, struct ink_str *err);
+/* ink_store_marks_free - free n marks and the array */
+void ink_store_marks_free(struct ink_store_mark *m, size_t n);
 int ink_store_token_add(struct ink_store *s, const char *name, const char *sha256_hex,
                         int64_t now, struct ink_str *err);
 int ink_store_token_find(struct ink_store *s, const char *sha256_hex, int64_t now, char **name,

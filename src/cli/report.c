@@ -62,6 +62,11 @@ static const char report_help[] =
     "                                      domains it authenticated for, reverse\n"
     "                                      name, platform, class\n"
     "  timeline [--db FILE] [--json] [DOMAIN]  messages and DMARC pass/fail per day\n"
+    "  mark DOMAIN IP|CIDR --as ours|spoof [--note TEXT] [--db FILE]  say a network's\n"
+    "                                      sources are the domain's own (legitimate)\n"
+    "                                      or spoofing, whatever they look like;\n"
+    "                                      mark [DOMAIN] --list [--json], mark DOMAIN\n"
+    "                                      --remove IP|CIDR ('report mark --help')\n"
     "  (summary, advise, sources and timeline take --since WHEN and --until WHEN:\n"
     "  the reports whose period begins then; YYYY-MM-DD (UTC) or epoch seconds)\n"
     "  simulate DOMAIN [--db FILE] [--since DATE] [--until DATE] [--spf RECORD]\n"
@@ -581,6 +586,9 @@ static json_t *source_json(const struct ink_report_source *r, int detail)
     json_object_set_new(o, "ptr", r->ptr ? json_string(r->ptr) : json_null());
     json_object_set_new(o, "platform", r->platform ? json_string(r->platform) : json_null());
     json_object_set_new(o, "class", json_string(r->class));
+    json_object_set_new(o, "mark", r->mark ? json_string(r->mark) : json_null());
+    json_object_set_new(o, "mark_network",
+                        r->mark_network ? json_string(r->mark_network) : json_null());
     return o;
 }
 
@@ -661,6 +669,14 @@ static const char *share(uint64_t n, uint64_t whole, char *buf, size_t len)
     return buf;
 }
 
+/* spoof_passing - 1 when the owner marked src spoof and some of its mail
+ * passed DMARC all the same (it holds the domain's SPF or DKIM) */
+static int spoof_passing(const struct ink_report_source *src)
+{
+    return src->mark != NULL && strcmp(src->mark, "spoof") == 0 && src->dmarc_pass > 0 &&
+           src->mark_network != NULL;
+}
+
 /* advise_text - readiness, the sources to fix and their DNS changes (adv
  * from cli_report_fixes), the next step */
 static void advise_text(const struct ink_report_summary *sum, size_t n,
@@ -693,14 +709,29 @@ static void advise_text(const struct ink_report_summary *sum, size_t n,
             if (!listed++)
                 printf("  fix first (authenticated, but not aligned with %s):\n", s->domain);
             printf("    %-39s %llu failing: SPF passed for %s; DKIM passed for %s; "
-                   "reverse name %s; platform %s\n", src->ip,
+                   "reverse name %s; platform %s%s%s\n", src->ip,
                    (unsigned long long)(src->messages - src->dmarc_pass),
                    src->spf_pass_domains ? src->spf_pass_domains : "-",
                    src->dkim_pass_domains ? src->dkim_pass_domains : "-",
-                   src->ptr ? src->ptr : "-", src->platform ? src->platform : "-");
+                   src->ptr ? src->ptr : "-", src->platform ? src->platform : "-",
+                   src->mark_network ? "; marked ours in " : "",
+                   src->mark_network ? src->mark_network : "");
             cli_report_fix_source_text(adv[i], (size_t)(listed - 1), s->domain);
         }
         cli_report_fix_domain_text(adv[i]);
+        listed = 0;
+        for (j = 0; j < s->nsources; j++) {
+            const struct ink_report_source *src = &s->sources[j];
+            if (!spoof_passing(src))
+                continue;
+            if (!listed++)
+                printf("  marked spoof, yet passing DMARC (enforcing will not stop these: remove "
+                       "what authorises them, the SPF include or the DKIM key):\n");
+            printf("    %-39s %llu passing (marked in %s): SPF aligned %llu; DKIM aligned %llu\n",
+                   src->ip, (unsigned long long)src->dmarc_pass, src->mark_network,
+                   (unsigned long long)src->spf_aligned_pass,
+                   (unsigned long long)src->dkim_aligned_pass);
+        }
         printf("  next step: %s\n", ink_report_next_step(&r, s->p, s->testing));
         if (i + 1 < n)
             putchar('\n');
@@ -738,7 +769,7 @@ json_t *cli_report_advise_fixes_json(const struct ink_report_summary *sum, size_
     for (i = 0; i < n; i++) {
         const struct ink_report_summary *s = &sum[i];
         struct ink_report_readiness r;
-        json_t *d = json_object(), *fix = json_array();
+        json_t *d = json_object(), *fix = json_array(), *spoof = json_array();
         memset(&r, 0, sizeof(r));
         for (j = 0, k = 0; j < s->nsources; j++) {
             const struct ink_report_source *src = &s->sources[j];
@@ -755,10 +786,22 @@ json_t *cli_report_advise_fixes_json(const struct ink_report_summary *sum, size_
                 json_object_set_new(o, "ptr", src->ptr ? json_string(src->ptr) : json_null());
                 json_object_set_new(o, "platform",
                                     src->platform ? json_string(src->platform) : json_null());
+                json_object_set_new(o, "mark", src->mark ? json_string(src->mark) : json_null());
                 if (adv != NULL && adv[i] != NULL)
                     cli_report_fix_source_json(adv[i], k, o);
                 k++;
                 json_array_append_new(fix, o);
+            }
+            if (spoof_passing(src)) {
+                json_t *o = json_object();
+                json_object_set_new(o, "ip", json_string(src->ip));
+                json_object_set_new(o, "passing", json_integer((json_int_t)src->dmarc_pass));
+                json_object_set_new(o, "spf_aligned_pass",
+                                    json_integer((json_int_t)src->spf_aligned_pass));
+                json_object_set_new(o, "dkim_aligned_pass",
+                                    json_integer((json_int_t)src->dkim_aligned_pass));
+                json_object_set_new(o, "mark_network", json_string(src->mark_network));
+                json_array_append_new(spoof, o);
             }
         }
         json_object_set_new(d, "domain", json_string(s->domain));
@@ -774,6 +817,7 @@ json_t *cli_report_advise_fixes_json(const struct ink_report_summary *sum, size_
         json_object_set_new(d, "changes", adv != NULL && adv[i] != NULL
                                               ? cli_report_fix_domain_json(adv[i])
                                               : json_array());
+        json_object_set_new(d, "spoof_passing", spoof);
         json_object_set_new(d, "next_step", json_string(ink_report_next_step(&r, s->p, s->testing)));
         json_array_append_new(arr, d);
     }
@@ -996,16 +1040,16 @@ static void sources_text(const struct ink_report_summary *sum, size_t n)
         printf("%s  %s .. %s  %zu source%s, %llu messages\n", s->domain,
                day(s->begin, b, sizeof(b)), day(s->end, e, sizeof(e)), s->nsources,
                s->nsources == 1 ? "" : "s", (unsigned long long)s->messages);
-        printf("  %-39s %9s %-16s %9s %9s  %-18s %-14s %-30s %s\n", "SOURCE", "MESSAGES",
-               "DMARC-PASS", "SPF-ALIGN", "DKIM-ALIGN", "CLASS", "PLATFORM", "PTR",
+        printf("  %-39s %9s %-16s %9s %9s  %-18s %-5s %-14s %-30s %s\n", "SOURCE", "MESSAGES",
+               "DMARC-PASS", "SPF-ALIGN", "DKIM-ALIGN", "CLASS", "MARK", "PLATFORM", "PTR",
                "AUTHENTICATED (SPF; DKIM)");
         for (j = 0; j < s->nsources; j++) {
             const struct ink_report_source *r = &s->sources[j];
-            printf("  %-39s %9llu %-16s %9llu %9llu  %-18s %-14s %-30s %s; %s\n", r->ip,
+            printf("  %-39s %9llu %-16s %9llu %9llu  %-18s %-5s %-14s %-30s %s; %s\n", r->ip,
                    (unsigned long long)r->messages,
                    share(r->dmarc_pass, r->messages, pass, sizeof(pass)),
                    (unsigned long long)r->spf_aligned_pass,
-                   (unsigned long long)r->dkim_aligned_pass, r->class,
+                   (unsigned long long)r->dkim_aligned_pass, r->class, r->mark ? r->mark : "-",
                    r->platform ? r->platform : "-", r->ptr ? r->ptr : "-",
                    r->spf_auth_domains ? r->spf_auth_domains : "-",
                    r->dkim_auth_domains ? r->dkim_auth_domains : "-");
@@ -1090,6 +1134,9 @@ static int report_summary(int argc, char **argv, enum summary_view view)
     } else if (set_platforms(map, sum, n) < 0) {
         cli_error("out of memory");
         rc = INK_EXIT_OPERR;
+    } else if (cli_report_apply_marks(st, domain, sum, n, &err) < 0) {
+        cli_error("%s", ink_str_cstr(&err));
+        rc = INK_EXIT_OPERR;
     } else if (view == VIEW_ADVISE && cli_report_fixes(sum, n, no_dns ? NULL : &ropts, &adv) < 0) {
         rc = INK_EXIT_OPERR;
     } else if (json) {
@@ -1151,6 +1198,8 @@ int cli_report_view(struct ink_store *st, const char *domain, const char *view, 
     } else if (set_platforms(map, sum, n) < 0) {
         ink_str_puts(err, "out of memory");
         rc = -1;
+    } else if (cli_report_apply_marks(st, domain, sum, n, err) < 0) {
+        rc = -1;
     } else {
         *out = view[1] == 'd' ? cli_report_advise_json(sum, n)
              : view[1] == 'o' ? cli_report_sources_json(sum, n)
@@ -1196,6 +1245,10 @@ int cmd_report(int argc, char **argv)
         cli_set_argv0(argv + 1, "report sources");
         return report_summary(argc - 1, argv + 1, VIEW_SOURCES);
     }
+    if (strcmp(argv[1], "mark") == 0) {
+        cli_set_argv0(argv + 1, "report mark");
+        return cli_report_mark(argc - 1, argv + 1);
+    }
     if (strcmp(argv[1], "simulate") == 0) {
         cli_set_argv0(argv + 1, "report simulate");
         return cli_report_simulate(argc - 1, argv + 1);
@@ -1208,7 +1261,7 @@ int cmd_report(int argc, char **argv)
         cli_set_argv0(argv + 1, "report send");
         return cli_report_send(argc - 1, argv + 1);
     }
-    cli_error("unknown subcommand '%s' (import, summary, advise, sources, simulate, generate, "
-              "send)", cli_shown(argv[1]));
+    cli_error("unknown subcommand '%s' (import, summary, advise, sources, timeline, mark, "
+              "simulate, generate, send)", cli_shown(argv[1]));
     return INK_EXIT_USAGE;
 }

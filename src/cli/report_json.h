@@ -54,6 +54,16 @@ json_t *cli_report_fix_domain_json(const struct ink_fix_advice *a);
  * in adv (from cli_report_fixes; NULL: built without DNS) */
 json_t *cli_report_advise_fixes_json(const struct ink_report_summary *sum, size_t n,
                                      struct ink_fix_advice *const *adv);
+/* ---- report_mark.c ---- */
+
+/* cli_report_mark - inkan report mark (argv[0] the subcommand) */
+int cli_report_mark(int argc, char **argv);
+/* cli_report_apply_marks - the owner's marks (of domain; NULL: every
+ * domain) onto the summaries' sources: each source inside a marked
+ * network gets the most specific mark (src->mark, src->mark_network) and
+ * the class it gives (ink_report_class_marked).  0; -1 with why in err. */
+int cli_report_apply_marks(struct ink_store *st, const char *domain,
+                           struct ink_report_summary *sum, size_t n, struct ink_str *err);
 
 /* ---- report_span.c ---- */
 

@@ -226,6 +226,56 @@ int ink_store_report_rows(struct ink_store *s, const char *domain, int64_t since
     return s->ops->report_rows(s, domain, since, until, out, n, err);
 }
 
+/* no_marks - what the mark helpers say for a backend without marks */
+static int no_marks(struct ink_store *s, struct ink_str *err)
+{
+    ink_str_printf(err, "database: the %s store does not keep marks on report sources",
+                   s->ops->name);
+    return -1;
+}
+
+/* ink_store_report_mark_put - store or replace an owner's mark */
+int ink_store_report_mark_put(struct ink_store *s, const struct ink_store_mark *m, int *replaced,
+                              struct ink_str *err)
+{
+    if (replaced != NULL)
+        *replaced = 0;
+    return s->ops->report_mark_put ? s->ops->report_mark_put(s, m, replaced, err)
+                                   : no_marks(s, err);
+}
+
+/* ink_store_report_mark_list - the marks of a domain (NULL: all) */
+int ink_store_report_mark_list(struct ink_store *s, const char *domain,
+                               struct ink_store_mark **out, size_t *n, struct ink_str *err)
+{
+    *out = NULL;
+    *n = 0;
+    return s->ops->report_mark_list ? s->ops->report_mark_list(s, domain, out, n, err)
+                                    : no_marks(s, err);
+}
+
+/* ink_store_report_mark_remove - forget one mark */
+int ink_store_report_mark_remove(struct ink_store *s, const char *domain, const char *network,
+                                 unsigned prefix, struct ink_str *err)
+{
+    return s->ops->report_mark_remove ? s->ops->report_mark_remove(s, domain, network, prefix, err)
+                                      : no_marks(s, err);
+}
+
+/* ink_store_marks_free - free n marks and the array */
+void ink_store_marks_free(struct ink_store_mark *m, size_t n)
+{
+    size_t i;
+
+    for (i = 0; m != NULL && i < n; i++) {
+        free(m[i].domain);
+        free(m[i].network);
+        free(m[i].mark);
+        free(m[i].note);
+    }
+    free(m);
+}
+
 /* ink_report_summaries_free - free summaries and their sources */
 void ink_report_summaries_free(struct ink_report_summary *sum, size_t n)
 {
@@ -240,6 +290,7 @@ void ink_report_summaries_free(struct ink_report_summary *sum, size_t n)
             free(sum[i].sources[j].dkim_pass_domains);
             free(sum[i].sources[j].spf_auth_domains);
             free(sum[i].sources[j].dkim_auth_domains);
+            free(sum[i].sources[j].mark_network);
         }
         free(sum[i].sources);
         free(sum[i].domain);

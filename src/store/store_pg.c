@@ -20,7 +20,7 @@
  * importer's transaction is rolled back by the server.
  *
  * DKIM key rotations are schema v3 (SQLite's v6), inbound evaluations
- * v4 (SQLite's v7).
+ * v4 (SQLite's v7), the owner's marks on report sources v5 (SQLite's v8).
  *
  * The import work queue (schema v2, docs/store.md): importers register in
  * import_workers and hold a session advisory lock on their id for as long
@@ -47,7 +47,7 @@
 #include "inkan/rotate.h"
 
 /* The schema this file writes; databases with a higher version are refused. */
-#define PG_SCHEMA_VERSION 4
+#define PG_SCHEMA_VERSION 5
 /* Parameters one statement binds at most. */
 #define PG_PARAMS_MAX 32
 /* Bytes of one integer parameter in text. */
@@ -60,6 +60,8 @@
 #define PG_LOCK_NS "1768644974" /* 0x696b616e, "ikan" */
 /* ... and of the per-domain rotation locks (key two: hashtext(domain)). */
 #define PG_LOCK_ROTATE_NS "1768644975"
+/* ... and of the per-domain mark locks (key two: hashtext(domain)). */
+#define PG_LOCK_MARK_NS "1768644976"
 #define PG_LOCK_MIGRATE 0
 /* Bytes of a statement's start named in an error. */
 #define PG_WHAT_MAX 48
@@ -271,9 +273,21 @@ static const char schema_v4[] =
     "  domain TEXT NOT NULL, selector TEXT NOT NULL, result TEXT NOT NULL,"
     "  PRIMARY KEY (evaluation, n));";
 
+/* schema_v5 - the owner's marks on report sources (store_sqlite.c's
+ * version 8; `inkan report mark`), one per (domain, network, prefix). */
+static const char schema_v5[] =
+    "CREATE TABLE report_marks ("
+    "  domain TEXT NOT NULL,"
+    "  network TEXT NOT NULL,"
+    "  prefix INTEGER NOT NULL CHECK (prefix BETWEEN 0 AND 128),"
+    "  mark TEXT NOT NULL CHECK (mark IN ('ours', 'spoof')),"
+    "  created_at BIGINT NOT NULL,"
+    "  note TEXT,"
+    "  PRIMARY KEY (domain, network, prefix));";
+
 /* migrations[i] takes a database from version i to i + 1. */
 static const char *const migrations[PG_SCHEMA_VERSION] = {schema_v1, schema_v2, schema_v3,
-                                                          schema_v4};
+                                                          schema_v4, schema_v5};
 
 /* Parameters of one statement, as text (libpq's text format). */
 struct params {
@@ -2535,6 +2549,131 @@ static int pg_queue_done(struct ink_store *base, const char *sha256_hex, struct 
     return 0;
 }
 
+/* ---- the owner's marks on report sources (schema v5) ---- */
+
+/* pg_report_mark_put - store or replace a mark, under the domain's lock
+ * (the count of its marks and the write agree) */
+static int pg_report_mark_put(struct ink_store *base, const struct ink_store_mark *m,
+                              int *replaced, struct ink_str *err)
+{
+    struct pg_store *s = (struct pg_store *)base;
+    struct params p = {0}, lock = {0};
+    PGresult *res;
+    int64_t same, count;
+
+    if (cmd(s, "BEGIN", err) < 0)
+        return -1;
+    p_text(&lock, m->domain);
+    p_text(&p, m->domain);
+    p_text(&p, m->network);
+    p_int(&p, (int64_t)m->prefix);
+    if (q(s, "SELECT pg_advisory_xact_lock(" PG_LOCK_MARK_NS ", hashtext($1))", &lock, NULL, err,
+          "lock the domain's marks") != 0 ||
+        q(s, "SELECT (SELECT COUNT(*) FROM report_marks WHERE domain = $1 AND network = $2"
+             "  AND prefix = $3), (SELECT COUNT(*) FROM report_marks WHERE domain = $1)",
+          &p, &res, err, "read the marks") != 0)
+        goto fail;
+    same = val_i64(res, 0, 0);
+    count = val_i64(res, 0, 1);
+    PQclear(res);
+    if (same == 0 && count >= INK_MARKS_MAX) {
+        ink_str_printf(err, "%s has %d marks already (the most one domain keeps): remove some",
+                       m->domain, INK_MARKS_MAX);
+        goto fail;
+    }
+    p_text(&p, m->mark);
+    p_int(&p, m->created);
+    p_text(&p, m->note);
+    if (q(s, "INSERT INTO report_marks (domain, network, prefix, mark, created_at, note)"
+             " VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (domain, network, prefix) DO UPDATE"
+             " SET mark = excluded.mark, created_at = excluded.created_at, note = excluded.note",
+          &p, NULL, err, "store the mark") != 0 ||
+        cmd(s, "COMMIT", err) < 0)
+        goto fail;
+    if (replaced != NULL)
+        *replaced = same > 0;
+    return 0;
+fail:
+    rollback(s);
+    return -1;
+}
+
+/* pg_report_mark_list - the marks of domain (NULL: all), by domain,
+ * network, prefix (bytes, as SQLite orders); caller frees with
+ * ink_store_marks_free */
+static int pg_report_mark_list(struct ink_store *base, const char *domain,
+                               struct ink_store_mark **out, size_t *n, struct ink_str *err)
+{
+    struct pg_store *s = (struct pg_store *)base;
+    struct params p = {0};
+    PGresult *res;
+    int i, rows, has;
+
+    *out = NULL;
+    *n = 0;
+    /* a database opened read only at an older version has no marks yet */
+    if (q(s, "SELECT to_regclass('report_marks') IS NOT NULL", NULL, &res, err,
+          "read the schema") != 0)
+        return -1;
+    has = PQntuples(res) > 0 && strcmp(PQgetvalue(res, 0, 0), "t") == 0;
+    PQclear(res);
+    if (!has)
+        return 0;
+    p_text(&p, domain);
+    if (q(s, "SELECT domain, network, prefix, mark, created_at, note FROM report_marks"
+             " WHERE ($1::text IS NULL OR domain = $1)"
+             " ORDER BY domain COLLATE \"C\", network COLLATE \"C\", prefix",
+          &p, &res, err, "list the marks") != 0)
+        return -1;
+    rows = PQntuples(res);
+    if (rows > 0 && (*out = calloc((size_t)rows, sizeof(**out))) == NULL) {
+        PQclear(res);
+        ink_str_puts(err, "out of memory");
+        return -1;
+    }
+    for (i = 0; i < rows; i++) {
+        struct ink_store_mark *m = &(*out)[i];
+        m->domain = val_dup(res, i, 0);
+        m->network = val_dup(res, i, 1);
+        m->prefix = (unsigned)val_i64(res, i, 2);
+        m->mark = val_dup(res, i, 3);
+        m->created = val_i64(res, i, 4);
+        m->note = val_dup(res, i, 5);
+        *n = (size_t)i + 1;
+        if (m->domain == NULL || m->network == NULL || m->mark == NULL ||
+            (m->note == NULL && !PQgetisnull(res, i, 5))) {
+            PQclear(res);
+            ink_store_marks_free(*out, *n);
+            *out = NULL;
+            *n = 0;
+            ink_str_puts(err, "out of memory");
+            return -1;
+        }
+    }
+    PQclear(res);
+    return 0;
+}
+
+/* pg_report_mark_remove - forget one mark; INK_STORE_NOT_FOUND when none */
+static int pg_report_mark_remove(struct ink_store *base, const char *domain, const char *network,
+                                 unsigned prefix, struct ink_str *err)
+{
+    struct pg_store *s = (struct pg_store *)base;
+    struct params p = {0};
+    PGresult *r;
+    long n;
+
+    p_text(&p, domain);
+    p_text(&p, network);
+    p_int(&p, (int64_t)prefix);
+    if (q(s, "DELETE FROM report_marks WHERE domain = $1 AND network = $2 AND prefix = $3", &p,
+          &r, err, "remove the mark") != 0)
+        return -1;
+    n = affected(r);
+    PQclear(r);
+    return n > 0 ? 0 : INK_STORE_NOT_FOUND;
+}
+
 /* pg_free - close (an open report or claim is rolled back) */
 static void pg_free(struct ink_store *base)
 {
@@ -2566,6 +2705,7 @@ static const struct ink_store_ops pg_ops = {
     pg_queue_fill, pg_queue_claim, pg_queue_done,
     pg_report_summary_span, pg_report_timeline, pg_report_rows,
     pg_evaluations_page, pg_evaluations_summary,
+    pg_report_mark_put, pg_report_mark_list, pg_report_mark_remove,
 };
 
 /* schema_version - the version recorded (0: no schema_version table, or

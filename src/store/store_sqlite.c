@@ -11,7 +11,8 @@
  * the API tokens of `inkan serve` (api_tokens: name and SHA-256 only); version 6
  * DKIM key rotations (dkim_rotations, dkim_rotation_keys); version 7 the inbound
  * evaluations (evaluations, evaluation_dkim: inkan/evlog.h rows, one per unique
- * key).  A report is one IMMEDIATE transaction from its metadata
+ * key); version 8 the owner's marks on report sources (report_marks).
+ * A report is one IMMEDIATE transaction from its metadata
  * to its commit: a killed import leaves no half report.  Every statement binds its parameters; every save is
  * one IMMEDIATE transaction guarded by the domain's revision, so a killed
  * process leaves either the old state or the new one, never half of each,
@@ -30,7 +31,7 @@
 #include "inkan/dns.h"
 
 /* The schema this file writes; databases with a higher version are refused. */
-#define STORE_SCHEMA_VERSION 7
+#define STORE_SCHEMA_VERSION 8
 /* How long a statement waits for another process's transaction (ms). */
 #define STORE_BUSY_TIMEOUT_MS 10000
 /* Longest database path accepted. */
@@ -234,9 +235,23 @@ static const char schema_v7[] =
     "  domain TEXT NOT NULL, selector TEXT NOT NULL, result TEXT NOT NULL,"
     "  PRIMARY KEY (evaluation, n));";
 
+/* Version 8: the owner's marks on report sources (`inkan report mark`,
+ * inkan/report_mark.h), one per (domain, network, prefix): the network's
+ * address in canonical text, its prefix length, and what the owner says
+ * the sources in it are. */
+static const char schema_v8[] =
+    "CREATE TABLE report_marks ("
+    "  domain TEXT NOT NULL,"
+    "  network TEXT NOT NULL,"
+    "  prefix INTEGER NOT NULL CHECK (prefix BETWEEN 0 AND 128),"
+    "  mark TEXT NOT NULL CHECK (mark IN ('ours', 'spoof')),"
+    "  created_at INTEGER NOT NULL,"
+    "  note TEXT,"
+    "  PRIMARY KEY (domain, network, prefix));";
+
 static const char *const migrations[STORE_SCHEMA_VERSION] = {schema_v1, schema_v2, schema_v3,
                                                               schema_v4, schema_v5, schema_v6,
-                                                              schema_v7};
+                                                              schema_v7, schema_v8};
 
 /* db_err - "what: sqlite's message" into err; returns -1 */
 static int db_err(struct sqlite_store *s, struct ink_str *err, const char *what)
@@ -1586,6 +1601,164 @@ static int s_report_rows(struct ink_store *base, const char *domain, int64_t sin
     return 0;
 }
 
+/* ---- the owner's marks on report sources (schema v8) ---- */
+
+/* s_report_mark_put - store or replace a mark (one transaction: the
+ * count of the domain's marks and the write agree) */
+static int s_report_mark_put(struct ink_store *base, const struct ink_store_mark *m,
+                             int *replaced, struct ink_str *err)
+{
+    struct sqlite_store *s = (struct sqlite_store *)base;
+    static const char sql_has[] =
+        "SELECT (SELECT COUNT(*) FROM report_marks WHERE domain = ?1 AND network = ?2"
+        "  AND prefix = ?3), (SELECT COUNT(*) FROM report_marks WHERE domain = ?1)";
+    static const char sql_put[] =
+        "INSERT INTO report_marks (domain, network, prefix, mark, created_at, note)"
+        " VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT (domain, network, prefix) DO UPDATE SET"
+        " mark = excluded.mark, created_at = excluded.created_at, note = excluded.note";
+    sqlite3_stmt *st;
+    sqlite3_int64 same = 0, count = 0;
+    int rc;
+
+    if (exec(s, "BEGIN IMMEDIATE", err) < 0)
+        return -1;
+    if ((st = prepare(s, sql_has, err)) == NULL)
+        goto fail;
+    bind_text(st, 1, m->domain);
+    bind_text(st, 2, m->network);
+    sqlite3_bind_int(st, 3, (int)m->prefix);
+    rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW) {
+        same = sqlite3_column_int64(st, 0);
+        count = sqlite3_column_int64(st, 1);
+    }
+    sqlite3_finalize(st);
+    if (rc != SQLITE_ROW) {
+        db_err(s, err, "read the marks");
+        goto fail;
+    }
+    if (same == 0 && count >= INK_MARKS_MAX) {
+        ink_str_printf(err, "%s has %d marks already (the most one domain keeps): remove some",
+                       m->domain, INK_MARKS_MAX);
+        goto fail;
+    }
+    if ((st = prepare(s, sql_put, err)) == NULL)
+        goto fail;
+    bind_text(st, 1, m->domain);
+    bind_text(st, 2, m->network);
+    sqlite3_bind_int(st, 3, (int)m->prefix);
+    bind_text(st, 4, m->mark);
+    sqlite3_bind_int64(st, 5, m->created);
+    bind_text(st, 6, m->note);
+    rc = sqlite3_step(st);
+    sqlite3_finalize(st);
+    if (rc != SQLITE_DONE) {
+        db_err(s, err, "store the mark");
+        goto fail;
+    }
+    if (exec(s, "COMMIT", err) < 0)
+        goto fail;
+    if (replaced != NULL)
+        *replaced = same > 0;
+    return 0;
+fail:
+    sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+    return -1;
+}
+
+/* has_table - 1 when the database has the table, 0 when not, -1 error */
+static int has_table(struct sqlite_store *s, const char *name, struct ink_str *err)
+{
+    sqlite3_stmt *st = prepare(s, "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?1",
+                               err);
+    int rc;
+
+    if (st == NULL)
+        return -1;
+    bind_text(st, 1, name);
+    rc = sqlite3_step(st);
+    sqlite3_finalize(st);
+    if (rc == SQLITE_ROW)
+        return 1;
+    return rc == SQLITE_DONE ? 0 : db_err(s, err, "read the schema");
+}
+
+/* s_report_mark_list - the marks of domain (NULL: all), by domain,
+ * network, prefix; caller frees with ink_store_marks_free */
+static int s_report_mark_list(struct ink_store *base, const char *domain,
+                              struct ink_store_mark **out, size_t *n, struct ink_str *err)
+{
+    struct sqlite_store *s = (struct sqlite_store *)base;
+    static const char sql[] =
+        "SELECT domain, network, prefix, mark, created_at, note FROM report_marks"
+        " WHERE (?1 IS NULL OR domain = ?1) ORDER BY domain, network, prefix";
+    sqlite3_stmt *st;
+    size_t cap = 0;
+    int rc;
+
+    *out = NULL;
+    *n = 0;
+    /* a database opened read only at an older version has no marks yet */
+    rc = has_table(s, "report_marks", err);
+    if (rc <= 0)
+        return rc;
+    if ((st = prepare(s, sql, err)) == NULL)
+        return -1;
+    bind_text(st, 1, domain);
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        struct ink_store_mark *m;
+        if (*n == cap) {
+            size_t nc = cap ? cap * 2 : 16;
+            void *p = reallocarray(*out, nc, sizeof(**out));
+            if (p == NULL)
+                break;
+            *out = p;
+            cap = nc;
+        }
+        m = &(*out)[(*n)++];
+        memset(m, 0, sizeof(*m));
+        m->domain = col_dup(st, 0);
+        m->network = col_dup(st, 1);
+        m->prefix = (unsigned)sqlite3_column_int(st, 2);
+        m->mark = col_dup(st, 3);
+        m->created = sqlite3_column_int64(st, 4);
+        m->note = col_dup(st, 5);
+        if (m->domain == NULL || m->network == NULL || m->mark == NULL ||
+            (m->note == NULL && sqlite3_column_type(st, 5) != SQLITE_NULL))
+            break;
+    }
+    sqlite3_finalize(st);
+    if (rc != SQLITE_DONE) {
+        ink_store_marks_free(*out, *n);
+        *out = NULL;
+        *n = 0;
+        return rc == SQLITE_ROW ? (ink_str_puts(err, "out of memory"), -1)
+                                : db_err(s, err, "list the marks");
+    }
+    return 0;
+}
+
+/* s_report_mark_remove - forget one mark; INK_STORE_NOT_FOUND when none */
+static int s_report_mark_remove(struct ink_store *base, const char *domain, const char *network,
+                                unsigned prefix, struct ink_str *err)
+{
+    struct sqlite_store *s = (struct sqlite_store *)base;
+    sqlite3_stmt *st = prepare(s, "DELETE FROM report_marks WHERE domain = ?1 AND network = ?2"
+                                  " AND prefix = ?3", err);
+    int rc;
+
+    if (st == NULL)
+        return -1;
+    bind_text(st, 1, domain);
+    bind_text(st, 2, network);
+    sqlite3_bind_int(st, 3, (int)prefix);
+    rc = sqlite3_step(st);
+    sqlite3_finalize(st);
+    if (rc != SQLITE_DONE)
+        return db_err(s, err, "remove the mark");
+    return sqlite3_changes(s->db) > 0 ? 0 : INK_STORE_NOT_FOUND;
+}
+
 static void s_free(struct ink_store *base)
 {
     struct sqlite_store *s = (struct sqlite_store *)base;
@@ -2229,6 +2402,7 @@ static const struct ink_store_ops sqlite_ops = {
     NULL, NULL, NULL, /* no import queue: importers take inputs in order */
     s_report_summary_span, s_report_timeline, s_report_rows,
     s_evaluations_page, s_evaluations_summary,
+    s_report_mark_put, s_report_mark_list, s_report_mark_remove,
 };
 
 /* make_parent_dirs - create the directories above path (mode 0700) */

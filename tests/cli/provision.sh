@@ -184,7 +184,7 @@ wait $WPID
 check "watch exits 0 on SIGTERM" test $? = 0
 
 # --- the database: schema versioned, a newer one refused --------------------
-check "schema version 7 (2: DMARC reports, 3: failure reports, 4: reverse-name results, 5: API tokens, 6: DKIM key rotations, 7: inbound evaluations)" test "$(/usr/bin/python3 -c 'import sqlite3,sys; print(sqlite3.connect(sys.argv[1]).execute("PRAGMA user_version").fetchone()[0])' "$DB")" = 7
+check "schema version 8 (2: DMARC reports, 3: failure reports, 4: reverse-name results, 5: API tokens, 6: DKIM key rotations, 7: inbound evaluations, 8: marks on report sources)" test "$(/usr/bin/python3 -c 'import sqlite3,sys; print(sqlite3.connect(sys.argv[1]).execute("PRAGMA user_version").fetchone()[0])' "$DB")" = 8
 cp "$DB" "$T/newer.db"
 /usr/bin/python3 -c 'import sqlite3,sys; c=sqlite3.connect(sys.argv[1]); c.execute("PRAGMA user_version = 99"); c.commit()' "$T/newer.db"
 expect_err_contains "newer than this inkan reads" "$INKAN" domain list --db "$T/newer.db"

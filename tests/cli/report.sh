@@ -270,9 +270,9 @@ expect_fail_contains "--no-dns and a DNS source (--zone, --dns) do not go togeth
 # a version 3 store (report_ptr without result) is migrated to version 4:
 # its cached name stays and counts as found
 "$INKAN" report import --db "$T/v3.db" "$D/rfc7489-google.xml" >/dev/null 2>&1
-sqlite3 "$T/v3.db" "ALTER TABLE report_ptr DROP COLUMN result; DROP TABLE api_tokens; DROP TABLE dkim_rotation_keys; DROP TABLE dkim_rotations; DROP TABLE evaluation_dkim; DROP TABLE evaluations; PRAGMA user_version = 3; INSERT INTO report_ptr VALUES ('192.0.2.10', 'old.example.net', strftime('%s', 'now'));"
+sqlite3 "$T/v3.db" "ALTER TABLE report_ptr DROP COLUMN result; DROP TABLE api_tokens; DROP TABLE dkim_rotation_keys; DROP TABLE dkim_rotations; DROP TABLE evaluation_dkim; DROP TABLE evaluations; DROP TABLE report_marks; PRAGMA user_version = 3; INSERT INTO report_ptr VALUES ('192.0.2.10', 'old.example.net', strftime('%s', 'now'));"
 check "a version 3 store's cached name is shown after the migration" test "$("$INKAN" report summary --no-dns --db "$T/v3.db" --json example.org 2>/dev/null | /usr/bin/python3 -c 'import json,sys; print(json.load(sys.stdin)["domains"][0]["sources"][0]["ptr"])')" = "old.example.net"
-check "  ... and the store is at version 7 with the row found" test "$(sqlite3 "$T/v3.db" "PRAGMA user_version; SELECT result FROM report_ptr" | tr '\n' ' ')" = "7 found "
+check "  ... and the store is at version 8 with the row found" test "$(sqlite3 "$T/v3.db" "PRAGMA user_version; SELECT result FROM report_ptr" | tr '\n' ' ')" = "8 found "
 
 # hostile or broken platform maps: refused with the file, line and column
 /usr/bin/python3 -c 'print("platforms: " + "[" * 5000 + "]" * 5000)' >"$T/deep.yaml"

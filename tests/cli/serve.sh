@@ -58,7 +58,7 @@ check "the store keeps only the token's SHA-256" \
          "$(printf %s "$TOK" | sha256sum | cut -d' ' -f1)"
 if [ "$STORE" = sqlite ]; then
     check "the token itself is nowhere in the database file" bash -c "! grep -qF '$TOK' '$DB'"
-    check "schema version 7" test "$(sql 'PRAGMA user_version')" = 7
+    check "schema version 8" test "$(sql 'PRAGMA user_version')" = 8
 else
     # (store-pg.sh checks the PostgreSQL schema version)
     sql 'SELECT * FROM api_tokens' >"$T/tokens.txt"

@@ -47,11 +47,12 @@ INKAN_TEST_STORE_URI=$U "$INKAN_BUILD/tests/test_store" >"$T/unit.out" 2>&1
 check "test_store on PostgreSQL passes" test $? = 0
 check "test_store ran the PostgreSQL round trip" grep -q 'OK \] test_round_trip_pg' "$T/unit.out"
 check "test_store ran the PostgreSQL rotations" grep -q "OK \] test_rotations_pg" "$T/unit.out"
+check "test_store ran the PostgreSQL marks on report sources" grep -q "OK \] test_marks_pg" "$T/unit.out"
 EU=$(pg_createdb evunit)
 INKAN_TEST_STORE_URI=$EU "$INKAN_BUILD/tests/test_evlog" >"$T/evunit.out" 2>&1
 check "test_evlog on PostgreSQL passes" test $? = 0
 check "test_evlog ran the PostgreSQL evaluation pages" grep -q 'OK \] test_store_page_pg' "$T/evunit.out"
-check "the schema is versioned: schema_version 4" test "$("${PSQL[@]}" "$U" -c "select version from schema_version")" = 4
+check "the schema is versioned: schema_version 5" test "$("${PSQL[@]}" "$U" -c "select version from schema_version")" = 5
 
 # --- a mixed directory, twice, into both backends -----------------------------
 mkdir -p "$T/in/sub" "$T/in/mail"

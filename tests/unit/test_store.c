@@ -384,6 +384,157 @@ static void test_rotations_pg(void **state)
     rotations(uri);
 }
 
+/* marks - the owner's marks on the store at db: put (new, then replacing),
+ * list (one domain, all, in order), remove (and again: not found), the
+ * per-domain limit; a read-only open of a database older than the marks
+ * lists none */
+static void marks(const char *db)
+{
+    char *path = strdup(db);
+    struct ink_str err = INK_STR_INIT;
+    struct ink_store *s = ink_store_open(path, 0, &err);
+    struct ink_store_mark m1 = {"example.org", "198.51.100.0", 24, "ours", 1000, "old relay"};
+    struct ink_store_mark m2 = {"example.org", "2001:db8::", 32, "spoof", 1001, NULL};
+    struct ink_store_mark m3 = {"example.net", "192.0.2.7", 32, "spoof", 1002, NULL};
+    struct ink_store_mark *v = NULL;
+    size_t n = 0;
+    int replaced = -1;
+
+    if (s == NULL)
+        fail_msg("%s", ink_str_cstr(&err));
+    assert_int_equal(ink_store_report_mark_list(s, NULL, &v, &n, &err), 0);
+    assert_int_equal(n, 0);
+    assert_int_equal(ink_store_report_mark_put(s, &m1, &replaced, &err), 0);
+    assert_int_equal(replaced, 0);
+    assert_int_equal(ink_store_report_mark_put(s, &m2, &replaced, &err), 0);
+    assert_int_equal(ink_store_report_mark_put(s, &m3, NULL, &err), 0);
+    /* the same network again: replaced, with its new mark, time and note */
+    m1.mark = "spoof";
+    m1.created = 2000;
+    m1.note = NULL;
+    assert_int_equal(ink_store_report_mark_put(s, &m1, &replaced, &err), 0);
+    assert_int_equal(replaced, 1);
+    /* the same address with another prefix is another mark */
+    m1.prefix = 25;
+    assert_int_equal(ink_store_report_mark_put(s, &m1, &replaced, &err), 0);
+    assert_int_equal(replaced, 0);
+    assert_int_equal(ink_store_report_mark_list(s, "example.org", &v, &n, &err), 0);
+    assert_int_equal(n, 3);
+    assert_string_equal(v[0].network, "198.51.100.0");
+    assert_int_equal(v[0].prefix, 24);
+    assert_string_equal(v[0].mark, "spoof");
+    assert_int_equal(v[0].created, 2000);
+    assert_null(v[0].note);
+    assert_int_equal(v[1].prefix, 25);
+    assert_string_equal(v[2].network, "2001:db8::");
+    assert_string_equal(v[2].domain, "example.org");
+    ink_store_marks_free(v, n);
+    assert_int_equal(ink_store_report_mark_list(s, NULL, &v, &n, &err), 0);
+    assert_int_equal(n, 4);
+    assert_string_equal(v[0].domain, "example.net"); /* by domain first */
+    assert_string_equal(v[0].network, "192.0.2.7");
+    ink_store_marks_free(v, n);
+    assert_int_equal(ink_store_report_mark_remove(s, "example.org", "198.51.100.0", 25, &err), 0);
+    assert_int_equal(ink_store_report_mark_remove(s, "example.org", "198.51.100.0", 25, &err),
+                     INK_STORE_NOT_FOUND);
+    assert_int_equal(ink_store_report_mark_remove(s, "example.com", "192.0.2.7", 32, &err),
+                     INK_STORE_NOT_FOUND);
+    assert_int_equal(ink_store_report_mark_list(s, "example.org", &v, &n, &err), 0);
+    assert_int_equal(n, 2);
+    ink_store_marks_free(v, n);
+    assert_int_equal(ink_store_report_mark_list(s, "nothing.example", &v, &n, &err), 0);
+    assert_int_equal(n, 0);
+    assert_null(v);
+    ink_store_free(s);
+    free(path);
+    ink_str_free(&err);
+}
+
+/* the per-domain limit: the INK_MARKS_MAX + 1st new mark is refused, a
+ * replacement still taken (SQLite: the limit is the backends' same check) */
+static void test_marks_limit(void **state)
+{
+    char *path = db_path(), net[32], cmd[800];
+    struct ink_str err = INK_STR_INIT;
+    struct ink_store *s = ink_store_open(path, 0, &err);
+    struct ink_store_mark m = {"example.org", net, 32, "ours", 1, NULL};
+
+    (void)state;
+    if (s == NULL)
+        fail_msg("%s", ink_str_cstr(&err));
+    ink_store_free(s);
+    /* INK_MARKS_MAX marks in one transaction (10.0.0.0, 10.0.0.1, ...) */
+    snprintf(cmd, sizeof(cmd),
+             "sqlite3 '%s' \"WITH RECURSIVE c(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM c"
+             " WHERE i + 1 < %d) INSERT INTO report_marks SELECT 'example.org', '10.0.' ||"
+             " (i / 256) || '.' || (i %% 256), 32, 'ours', 1, NULL FROM c\" 2>/dev/null",
+             path, INK_MARKS_MAX);
+    if (system(cmd) != 0) {
+        free(path);
+        skip(); /* no sqlite3 program */
+    }
+    s = ink_store_open(path, 0, &err);
+    if (s == NULL)
+        fail_msg("%s", ink_str_cstr(&err));
+    snprintf(net, sizeof(net), "192.0.2.1");
+    assert_int_equal(ink_store_report_mark_put(s, &m, NULL, &err), -1);
+    assert_non_null(strstr(ink_str_cstr(&err), "marks already"));
+    snprintf(net, sizeof(net), "10.0.1.5");
+    m.mark = "spoof";
+    assert_int_equal(ink_store_report_mark_put(s, &m, NULL, &err), 0);
+    m.domain = "example.net"; /* another domain has its own limit */
+    assert_int_equal(ink_store_report_mark_put(s, &m, NULL, &err), 0);
+    ink_store_free(s);
+    free(path);
+    ink_str_free(&err);
+}
+
+static void test_marks(void **state)
+{
+    char *path = db_path();
+    struct ink_str err = INK_STR_INIT;
+    struct ink_store *s, *ro;
+    struct ink_store_mark *v = NULL;
+    size_t n = 5;
+    char cmd[600];
+
+    (void)state;
+    marks(path);
+    /* a read-only open of a version 7 database (no report_marks) lists none */
+    s = ink_store_open(path, 0, &err);
+    assert_non_null(s);
+    ink_store_free(s);
+    snprintf(cmd, sizeof(cmd),
+             "sqlite3 '%s' 'DROP TABLE report_marks; PRAGMA user_version = 7' 2>/dev/null", path);
+    if (system(cmd) == 0) {
+        ro = ink_store_open(path, 1, &err);
+        if (ro == NULL)
+            fail_msg("%s", ink_str_cstr(&err));
+        assert_int_equal(ink_store_report_mark_list(ro, NULL, &v, &n, &err), 0);
+        assert_int_equal(n, 0);
+        ink_store_free(ro);
+        /* a writing open migrates it: the table is back, empty */
+        s = ink_store_open(path, 0, &err);
+        assert_non_null(s);
+        assert_int_equal(ink_store_report_mark_list(s, NULL, &v, &n, &err), 0);
+        assert_int_equal(n, 0);
+        ink_store_free(s);
+    }
+    free(path);
+    ink_str_free(&err);
+}
+
+/* the same on PostgreSQL, when a database is given */
+static void test_marks_pg(void **state)
+{
+    const char *uri = getenv("INKAN_TEST_STORE_URI");
+
+    (void)state;
+    if (uri == NULL || uri[0] == '\0')
+        skip();
+    marks(uri);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -394,6 +545,9 @@ int main(void)
         cmocka_unit_test(test_throwaway_paths_and_readonly),
         cmocka_unit_test(test_rotations),
         cmocka_unit_test(test_rotations_pg),
+        cmocka_unit_test(test_marks),
+        cmocka_unit_test(test_marks_limit),
+        cmocka_unit_test(test_marks_pg),
     };
 
     return cmocka_run_group_tests(tests, NULL, test_tmpdir_cleanup);
