@@ -92,15 +92,16 @@ enum {
 };
 
 static const char generate_help[] =
-    "usage: inkan report generate --period DAY [--db FILE | --rows FILE.jsonl]\n"
+    "usage: inkan report generate --period DAY [--db FILE|URI | --rows FILE.jsonl]\n"
     "           --org-name NAME --email ADDR --submitter DOMAIN\n"
     "           [--extra-contact TEXT] [--id-prefix ALNUM] [--out DIR]\n\n"
     "Build one RFC 9990 aggregate report per DMARC Policy Domain from the\n"
     "evaluations of one UTC day, gzip it and write it to the outbox DIR as\n"
     "SUBMITTER!DOMAIN!BEGIN!END[!PREFIX].xml.gz.\n\n"
     "  --period DAY       YYYY-MM-DD (UTC), or 'yesterday'\n"
-    "  --db FILE          the store the milter records evaluations in (default\n"
-    "                     $XDG_DATA_HOME/inkan/inkan.db, as 'inkan domain')\n"
+    "  --db FILE|URI      the store the milter records evaluations in (default\n"
+    "                     $XDG_DATA_HOME/inkan/inkan.db, as 'inkan domain'), or\n"
+    "                     postgresql://...\n"
     "  --rows FILE        instead, evaluation rows, one JSON object per line (the\n"
     "                     fields of 'inkan evaluations list --json'; see\n"
     "                     docs/reports-send.md); - reads standard input\n"
@@ -832,8 +833,9 @@ int cli_report_generate(int argc, char **argv)
         case OPT_EXTRA: extra = optarg; break;
         case OPT_ID_PREFIX: prefix = optarg; break;
         case OPT_GEN_DB:
-            if (!ink_store_path_ok(optarg)) {
-                cli_error("--db '%s': give a database file", cli_shown(optarg));
+            if (!ink_store_db_ok(optarg)) {
+                cli_error("--db '%s': give a database file or a postgresql:// URI",
+                          cli_shown(optarg));
                 return INK_EXIT_USAGE;
             }
             db = optarg;

@@ -390,6 +390,21 @@ if verify_setup "$T/ev"; then
     done <<<"$VERIFY_SCENARIOS"
     check "pg: a row recorded again is already stored" grep -q '(already stored)$' "$T/ev.again"
     check "  ... still $nscen rows" test "$("$INKAN" evaluations list --db "$EP" --json | jq length)" = "$nscen"
+    # our own aggregate reports, built from either store: the same files
+    EVDAY=$(date -u -d "@$NOW" +%Y-%m-%d)
+    GEN=(--period "$EVDAY" --org-name "Receiver" --email dmarc@receiver.example
+         --submitter receiver.example)
+    "$INKAN" report generate "${GEN[@]}" --db "$T/ev.db" --out "$T/gen.sqlite" >/dev/null 2>&1
+    "$INKAN" report generate "${GEN[@]}" --db "$EP" --out "$T/gen.pg" >"$T/gen.pg.out" 2>&1
+    gen_ls() { (cd "$1" 2>/dev/null && ls); }
+    check "pg: report generate --db postgresql:// writes reports" \
+        test "$(gen_ls "$T/gen.pg" | grep -c '\.xml\.gz$')" -gt 0
+    check "  ... the same files as from SQLite" test "$(gen_ls "$T/gen.pg")" = "$(gen_ls "$T/gen.sqlite")"
+    gen_same=yes
+    for f in $(gen_ls "$T/gen.pg"); do
+        cmp -s <(gzip -dc "$T/gen.pg/$f") <(gzip -dc "$T/gen.sqlite/$f") || gen_same=no
+    done
+    check "  ... byte for byte" test "$gen_same" = yes
 else
     _notok "set up the verify scenarios"
 fi
